@@ -1,0 +1,1 @@
+//! Intent classifier (in progress).
