@@ -1,11 +1,24 @@
 //! # frontline-shared
 //!
-//! The brain both Frontline binaries share. Work in progress: see the module list.
+//! The brain both Frontline binaries share: what a customer asked, what we know, what we
+//! decided, and who owns the escalation. It has no HTTP, Slack or Discord code: the
+//! widget server and the bot are thin adapters over it.
 //!
 //! # Layout
+//! - [`config`]: the TOML settings with `FRONTLINE_*` overrides; secrets from the environment.
 //! - [`text`]: text normalization shared by the classifier and the rules.
 //! - [`classifier`]: the intent classifier trained from example utterances at load time,
 //!   with calibrated confidence and thresholds tuned on validation data.
+//! - [`escalation`]: the escalation model (status, priority, handoff context).
+//! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
+//! - [`clock`], [`site_id`], [`email`], [`conversation_token`]: small domain types.
 
 pub mod classifier;
+pub mod clock;
+pub mod config;
+pub mod conversation_token;
+pub mod email;
+pub mod escalation;
+pub mod site_id;
+pub mod store;
 pub mod text;

@@ -1,0 +1,47 @@
+//! Configuration: one TOML file, environment overrides, secrets from the environment only.
+//!
+//! Both binaries read the same file. [`Settings::load`] layers three sources:
+//! 1. the TOML file given with `--config` (or the built-in demo configuration),
+//! 2. the `FRONTLINE_*` overrides listed in [`env::OVERRIDES`],
+//! 3. secrets ([`Secrets`]), read from the environment and never from a file.
+//!
+//! An invalid value fails at start with an error naming its key, e.g.
+//! ``invalid configuration at `sites[0].business_hours.open`: ...``.
+
+mod business_hours;
+mod env;
+mod secrets;
+mod settings;
+
+pub use business_hours::{BusinessHours, Weekday};
+pub use env::OVERRIDES;
+pub use secrets::{Secret, Secrets};
+pub use settings::{
+    BotSettings, ChatPlatform, DigestSettings, DiscordSettings, Limits, MatcherSettings,
+    RateLimits, RouteRule, ServerSettings, Settings, SiteSettings, SlaSettings, SlackSettings,
+};
+
+use std::path::PathBuf;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path} is not valid TOML: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("invalid configuration at `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(key: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        ConfigError::Invalid {
+            key: key.into(),
+            message: message.to_string(),
+        }
+    }
+}

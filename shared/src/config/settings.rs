@@ -1,0 +1,489 @@
+//! The settings tree, its defaults, and loading with validation.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use jiff::SignedDuration;
+use serde::Deserialize;
+
+use super::business_hours::{BusinessHours, BusinessHoursFile};
+use super::{env, ConfigError, Secrets};
+use crate::escalation::Priority;
+
+/// Everything both binaries are configured with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite://path?mode=rwc` (embedded default) or `postgres://…`.
+    #[serde(default = "default_database_url")]
+    pub database_url: String,
+    #[serde(default)]
+    pub server: ServerSettings,
+    #[serde(default)]
+    pub bot: BotSettings,
+    #[serde(default)]
+    pub matcher: MatcherSettings,
+    #[serde(default)]
+    pub sites: Vec<SiteSettings>,
+    /// Read from the environment by [`Settings::load`], never from the file.
+    #[serde(skip)]
+    pub secrets: Secrets,
+}
+
+/// `[server]`: the widget server's listener and guards.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    /// Public base URL used in links (defaults to `http://{listen}`).
+    pub public_url: Option<String>,
+    pub limits: Limits,
+    pub rate_limits: RateLimits,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            limits: Limits::default(),
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+impl ServerSettings {
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
+/// `[server.limits]`: size limits on what a customer can send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest accepted request body, in bytes.
+    pub body_bytes: usize,
+    /// Longest question or message, in characters.
+    pub text_chars: usize,
+    /// Most customer fields (`customer: {…}`) accepted, each value up to 500 characters.
+    pub customer_fields: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 16 * 1024,
+            text_chars: 2_000,
+            customer_fields: 30,
+        }
+    }
+}
+
+/// `[server.rate_limits]`: per client IP and per site (token buckets, per replica).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimits {
+    pub per_ip_per_minute: u32,
+    pub per_ip_burst: u32,
+    pub per_site_per_second: u32,
+    pub per_site_burst: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            per_ip_per_minute: 120,
+            per_ip_burst: 40,
+            per_site_per_second: 500,
+            per_site_burst: 1_000,
+        }
+    }
+}
+
+/// `[matcher]`: decision thresholds; unset values keep the defaults tuned on validation data.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatcherSettings {
+    /// Minimum calibrated confidence to answer at once.
+    pub answer_threshold: Option<f32>,
+    /// Minimum confidence for a candidate to be offered as a suggestion.
+    pub suggest_threshold: Option<f32>,
+    /// Extra phrases that mean "let me talk to a person" (normalized before matching).
+    pub human_phrases: Vec<String>,
+}
+
+/// `[[sites]]`: one storefront served by this installation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Storefront origins allowed by CORS, e.g. `https://shop.example.com`.
+    #[serde(default)]
+    pub origins: Vec<String>,
+    pub knowledge_dir: PathBuf,
+    pub intents_file: PathBuf,
+    #[serde(default = "default_locale")]
+    pub locale: String,
+    #[serde(default)]
+    pub routing_tags: Vec<String>,
+    #[serde(default, rename = "business_hours")]
+    pub business_hours_file: Option<BusinessHoursFile>,
+    /// Validated from `business_hours` at load.
+    #[serde(skip, default = "BusinessHours::always")]
+    pub business_hours: BusinessHours,
+}
+
+/// Which chat platform a route, digest or message belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatPlatform {
+    Slack,
+    Discord,
+}
+
+impl ChatPlatform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatPlatform::Slack => "slack",
+            ChatPlatform::Discord => "discord",
+        }
+    }
+}
+
+/// `[bot]`: the chat-ops bot.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BotSettings {
+    pub listen: SocketAddr,
+    pub slack: SlackSettings,
+    pub discord: DiscordSettings,
+    /// First matching rule picks the channel; none matching → the platform's default channel.
+    pub routes: Vec<RouteRule>,
+    pub sla: SlaSettings,
+    pub digests: Vec<DigestSettings>,
+    /// Folder with template overrides (`alert.slack.hbs`, `digest.discord.hbs`, …).
+    pub templates_dir: Option<PathBuf>,
+}
+
+impl Default for BotSettings {
+    fn default() -> Self {
+        BotSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            slack: SlackSettings::default(),
+            discord: DiscordSettings::default(),
+            routes: Vec::new(),
+            sla: SlaSettings::default(),
+            digests: Vec::new(),
+            templates_dir: None,
+        }
+    }
+}
+
+/// `[bot.slack]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackSettings {
+    pub api_url: String,
+    pub default_channel: Option<String>,
+    pub managers_channel: Option<String>,
+    /// Mentioned on high-priority alerts, e.g. `<!subteam^S123>` or `<@U123>`.
+    pub oncall_mention: Option<String>,
+    /// Use Socket Mode (needs `SLACK_APP_TOKEN`) instead of the HTTP endpoints.
+    pub socket_mode: bool,
+}
+
+impl Default for SlackSettings {
+    fn default() -> Self {
+        SlackSettings {
+            api_url: "https://slack.com/api".into(),
+            default_channel: None,
+            managers_channel: None,
+            oncall_mention: None,
+            socket_mode: false,
+        }
+    }
+}
+
+/// `[bot.discord]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordSettings {
+    pub api_url: String,
+    pub default_channel: Option<String>,
+    pub managers_channel: Option<String>,
+    /// Role id mentioned on high-priority alerts.
+    pub oncall_role: Option<String>,
+}
+
+impl Default for DiscordSettings {
+    fn default() -> Self {
+        DiscordSettings {
+            api_url: "https://discord.com".into(),
+            default_channel: None,
+            managers_channel: None,
+            oncall_role: None,
+        }
+    }
+}
+
+/// `[[bot.routes]]`: send escalations matching every given condition to `channel`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteRule {
+    pub platform: ChatPlatform,
+    pub channel: String,
+    pub site: Option<String>,
+    pub intent: Option<String>,
+    pub priority: Option<Priority>,
+    pub tag: Option<String>,
+    pub outside_hours: Option<bool>,
+}
+
+/// `[bot.sla]`: how long an escalation may wait unclaimed, per priority.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlaSettings {
+    pub urgent: SignedDuration,
+    pub high: SignedDuration,
+    pub normal: SignedDuration,
+    pub low: SignedDuration,
+    /// Re-alerts in the same channel before the managers' channel is told.
+    pub realerts_before_managers: u32,
+}
+
+impl Default for SlaSettings {
+    fn default() -> Self {
+        SlaSettings {
+            urgent: SignedDuration::from_mins(2),
+            high: SignedDuration::from_mins(5),
+            normal: SignedDuration::from_mins(15),
+            low: SignedDuration::from_mins(60),
+            realerts_before_managers: 1,
+        }
+    }
+}
+
+impl SlaSettings {
+    pub fn for_priority(&self, priority: Priority) -> SignedDuration {
+        match priority {
+            Priority::Urgent => self.urgent,
+            Priority::High => self.high,
+            Priority::Normal => self.normal,
+            Priority::Low => self.low,
+        }
+    }
+}
+
+/// `[[bot.digests]]`: a daily digest posted to one channel.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    pub platform: ChatPlatform,
+    pub channel: String,
+    /// Local time of day, `HH:MM`.
+    #[serde(default = "eight")]
+    pub time: String,
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// Sites summarised; empty means all.
+    #[serde(default)]
+    pub sites: Vec<String>,
+}
+
+fn default_database_url() -> String {
+    "sqlite://frontline.db?mode=rwc".into()
+}
+fn default_locale() -> String {
+    "en".into()
+}
+fn eight() -> String {
+    "08:00".into()
+}
+fn utc() -> String {
+    "UTC".into()
+}
+
+impl Settings {
+    /// Loads `path`, or `default_text` (with relative paths resolved against
+    /// `default_base`) when no path is given, then applies environment overrides and
+    /// reads secrets from the environment.
+    pub fn load(
+        path: Option<&Path>,
+        default_text: &str,
+        default_base: &Path,
+    ) -> Result<Self, ConfigError> {
+        let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let (text, base, origin) = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                (text, base, path.to_path_buf())
+            }
+            None => (
+                default_text.to_string(),
+                default_base.to_path_buf(),
+                PathBuf::from("<built-in demo configuration>"),
+            ),
+        };
+        let mut settings = Self::parse(&text, &base, &origin, &lookup)?;
+        settings.secrets = Secrets::from_lookup(&lookup);
+        Ok(settings)
+    }
+
+    /// Parses TOML text, applies overrides from `lookup`, resolves paths against `base`
+    /// and validates. Secrets are left empty.
+    pub fn parse(
+        text: &str,
+        base: &Path,
+        origin: &Path,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: origin.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        env::apply(&mut table, lookup)?;
+        let mut settings: Settings = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| ConfigError::invalid(e.path().to_string(), e.inner().to_string()))?;
+        settings.resolve_paths(base);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        for site in &mut self.sites {
+            site.knowledge_dir = base.join(&site.knowledge_dir);
+            site.intents_file = base.join(&site.intents_file);
+        }
+        if let Some(dir) = &self.bot.templates_dir {
+            self.bot.templates_dir = Some(base.join(dir));
+        }
+    }
+
+    fn validate(&mut self) -> Result<(), ConfigError> {
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        {
+            return Err(ConfigError::invalid(
+                "database_url",
+                "expected sqlite://… or postgres://…",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, site) in self.sites.iter_mut().enumerate() {
+            let key = format!("sites[{i}]");
+            crate::site_id::SiteId::parse(&site.id)
+                .map_err(|e| ConfigError::invalid(format!("{key}.id"), e))?;
+            if !seen.insert(site.id.clone()) {
+                return Err(ConfigError::invalid(
+                    format!("{key}.id"),
+                    "duplicate site id",
+                ));
+            }
+            for (j, origin) in site.origins.iter().enumerate() {
+                validate_origin(origin)
+                    .map_err(|e| ConfigError::invalid(format!("{key}.origins[{j}]"), e))?;
+            }
+            if let Some(raw) = &site.business_hours_file {
+                site.business_hours = BusinessHours::parse(raw, &format!("{key}.business_hours"))?;
+            }
+            if site.name.is_empty() {
+                site.name = site.id.clone();
+            }
+        }
+        for (i, digest) in self.bot.digests.iter().enumerate() {
+            jiff::tz::TimeZone::get(&digest.time_zone)
+                .map_err(|e| ConfigError::invalid(format!("bot.digests[{i}].time_zone"), e))?;
+            crate::config::business_hours::parse_hhmm(&digest.time)
+                .map_err(|e| ConfigError::invalid(format!("bot.digests[{i}].time"), e))?;
+        }
+        Ok(())
+    }
+
+    /// The site with this id, if configured.
+    pub fn site(&self, id: &str) -> Option<&SiteSettings> {
+        self.sites.iter().find(|s| s.id == id)
+    }
+}
+
+/// An origin is `scheme://host[:port]` with no path, as browsers send it.
+fn validate_origin(origin: &str) -> Result<(), String> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("{origin:?} must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains('/') {
+        return Err(format!(
+            "{origin:?} must be scheme://host[:port] with no path"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        Settings::parse(text, Path::new("/base"), Path::new("test.toml"), &lookup)
+    }
+
+    const SITE: &str = r#"
+        [[sites]]
+        id = "demo"
+        origins = ["http://localhost:8080"]
+        knowledge_dir = "kb"
+        intents_file = "intents.toml"
+    "#;
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let text =
+            format!("database_url = \"sqlite://a.db\"\n[server]\nlisten = \"127.0.0.1:1\"\n{SITE}");
+        let settings = parse(
+            &text,
+            &[
+                ("FRONTLINE_DATABASE_URL", "postgres://db/x"),
+                ("FRONTLINE_LISTEN", "0.0.0.0:9000"),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(settings.database_url, "postgres://db/x");
+        assert_eq!(settings.server.listen.port(), 9000);
+        assert_eq!(settings.sites[0].knowledge_dir, Path::new("/base/kb"));
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        let err = parse("[server]\nlisten = \"nowhere\"", &[]).expect_err("invalid");
+        assert!(err.to_string().contains("server.listen"), "{err}");
+        let err = parse("", &[("FRONTLINE_BOT_LISTEN", "x:y")]).expect_err("invalid");
+        assert!(err.to_string().contains("bot.listen"), "{err}");
+        let bad_origin = SITE.replace("http://localhost:8080", "localhost");
+        let err = parse(&bad_origin, &[]).expect_err("invalid");
+        assert!(err.to_string().contains("sites[0].origins[0]"), "{err}");
+        let err = parse("[server]\nlistne = \"x\"", &[]).expect_err("unknown key");
+        assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn sla_durations_read_friendly_text() {
+        let settings = parse("[bot.sla]\nhigh = \"90s\"\n", &[]).expect("valid");
+        assert_eq!(settings.bot.sla.high, SignedDuration::from_secs(90));
+        assert_eq!(settings.bot.sla.normal, SignedDuration::from_mins(15));
+    }
+}

@@ -1,0 +1,47 @@
+//! `SiteId`: the short name of a storefront in routes and configuration.
+
+use std::fmt;
+
+/// A validated site id: 1–64 characters of `a-z`, `0-9`, `-` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SiteId(String);
+
+impl SiteId {
+    pub fn parse(raw: &str) -> Result<SiteId, String> {
+        let valid = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if valid {
+            Ok(SiteId(raw.to_string()))
+        } else {
+            Err(format!(
+                "{raw:?} is not a site id (1-64 characters of a-z, 0-9, '-' and '_')"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SiteId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SiteId;
+
+    #[test]
+    fn accepts_slugs_and_refuses_the_rest() {
+        assert!(SiteId::parse("demo-shop_2").is_ok());
+        for bad in ["", "Demo", "a/b", "é", &"x".repeat(65)] {
+            assert!(SiteId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Chat messages the bot posted for escalations, and callbacks already applied.
+//!
+//! Recording a posted alert's `ts` / message id is what makes delivery idempotent: a
+//! retry finds the earlier post and updates it instead of posting again.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{Store, StoreError, Tx};
+
+/// A message the bot posted for an escalation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessageRef {
+    pub escalation_id: String,
+    /// `slack` or `discord`.
+    pub platform: String,
+    /// `alert` (the claimable message) or e.g. `managers` (the managers' heads-up).
+    pub purpose: String,
+    pub channel: String,
+    /// Slack `ts` or Discord message id.
+    pub message_ref: String,
+    /// Where replies for this escalation live: Slack thread ts / Discord thread id.
+    pub thread_ref: Option<String>,
+}
+
+impl Store {
+    /// Records a posted message; the first record for `(escalation, platform, purpose)` wins.
+    pub async fn record_chat_message(&self, message: &ChatMessageRef) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO chat_messages (escalation_id, platform, purpose, channel, message_ref, thread_ref, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (escalation_id, platform, purpose) DO NOTHING",
+        )
+        .bind(&message.escalation_id)
+        .bind(&message.platform)
+        .bind(&message.purpose)
+        .bind(&message.channel)
+        .bind(&message.message_ref)
+        .bind(message.thread_ref.as_deref())
+        .bind(self.now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn chat_message(
+        &self,
+        escalation_id: &str,
+        platform: &str,
+        purpose: &str,
+    ) -> Result<Option<ChatMessageRef>, StoreError> {
+        let row = sqlx::query(
+            "SELECT escalation_id, platform, purpose, channel, message_ref, thread_ref FROM chat_messages \
+             WHERE escalation_id = $1 AND platform = $2 AND purpose = $3",
+        )
+        .bind(escalation_id)
+        .bind(platform)
+        .bind(purpose)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(ChatMessageRef {
+                escalation_id: row.try_get("escalation_id")?,
+                platform: row.try_get("platform")?,
+                purpose: row.try_get("purpose")?,
+                channel: row.try_get("channel")?,
+                message_ref: row.try_get("message_ref")?,
+                thread_ref: row.try_get("thread_ref")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The escalation whose alert thread is `thread_ref` in `channel`.
+    pub async fn escalation_for_thread(
+        &self,
+        platform: &str,
+        channel: &str,
+        thread_ref: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT escalation_id FROM chat_messages WHERE platform = $1 AND channel = $2 AND thread_ref = $3 \
+             AND purpose = 'alert'",
+        )
+        .bind(platform)
+        .bind(channel)
+        .bind(thread_ref)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.try_get("escalation_id")).transpose()?)
+    }
+
+    /// Remembers a callback key; false when it was already there (a retry).
+    pub async fn mark_callback_processed(&self, key: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let fresh = mark_processed(&mut tx, key, self.now_ms()).await?;
+        tx.commit().await?;
+        Ok(fresh)
+    }
+}
+
+pub(crate) async fn mark_processed(
+    tx: &mut Tx,
+    key: &str,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO processed_callbacks (key, created_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}

@@ -1,0 +1,259 @@
+//! Conversations, the questions asked in them with the matcher's decisions, feedback and
+//! the transcript.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{events, json_column, Store, StoreError, Tx};
+use crate::escalation::TranscriptLine;
+
+/// Who wrote a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Author {
+    /// The shopper, through the widget.
+    Customer,
+    /// Frontline's self-service answer.
+    Assistant,
+    /// A support agent, from chat or the dashboard.
+    Agent,
+}
+
+impl Author {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Author::Customer => "customer",
+            Author::Assistant => "assistant",
+            Author::Agent => "agent",
+        }
+    }
+}
+
+/// A conversation as first seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: String,
+    pub site_id: String,
+    pub page_url: Option<String>,
+    pub locale: Option<String>,
+    pub customer: serde_json::Map<String, serde_json::Value>,
+    pub created_at_ms: i64,
+}
+
+/// One question and what the matcher decided, ready to be written (in batches).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionRecord {
+    pub conversation: Conversation,
+    pub question: String,
+    /// `answer`, `suggest` or `handoff`.
+    pub decision: String,
+    pub confidence: f32,
+    /// The best candidate (`intent:name` or `article:id`), if any.
+    pub label: Option<String>,
+    /// What the assistant said back, recorded as the next transcript line.
+    pub reply: Option<String>,
+    pub at_ms: i64,
+}
+
+impl Store {
+    /// Writes a batch of questions in one transaction, creating their conversations on
+    /// first sight. Batching is what lets `/ask` record every question at full speed.
+    pub async fn record_questions(&self, batch: &[QuestionRecord]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for record in batch {
+            ensure_conversation(&mut tx, &record.conversation).await?;
+            insert_message(
+                &mut tx,
+                &record.conversation,
+                NewMessage {
+                    author: Author::Customer,
+                    author_name: None,
+                    body: &record.question,
+                    decision: Some((&record.decision, record.confidence, record.label.as_deref())),
+                    at_ms: record.at_ms,
+                },
+            )
+            .await?;
+            if let Some(reply) = &record.reply {
+                insert_message(
+                    &mut tx,
+                    &record.conversation,
+                    NewMessage {
+                        author: Author::Assistant,
+                        author_name: None,
+                        body: reply,
+                        decision: None,
+                        at_ms: record.at_ms,
+                    },
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, site_id, page_url, locale, customer, created_at FROM conversations WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(Conversation {
+                id: row.try_get("id")?,
+                site_id: row.try_get("site_id")?,
+                page_url: row.try_get("page_url")?,
+                locale: row.try_get("locale")?,
+                customer: json_column(&row, "customer")?,
+                created_at_ms: row.try_get("created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The whole transcript, oldest first.
+    pub async fn transcript(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Vec<TranscriptLine>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT author, author_name, body, created_at FROM messages \
+             WHERE conversation_id = $1 ORDER BY id",
+        )
+        .bind(conversation_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TranscriptLine {
+                    author: row.try_get("author")?,
+                    author_name: row.try_get("author_name")?,
+                    body: row.try_get("body")?,
+                    at_ms: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records "did this help?" for a conversation.
+    pub async fn record_feedback(
+        &self,
+        conversation: &Conversation,
+        helpful: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        ensure_conversation(&mut tx, conversation).await?;
+        sqlx::query(
+            "INSERT INTO feedback (conversation_id, site_id, helpful, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&conversation.id)
+        .bind(&conversation.site_id)
+        .bind(i64::from(helpful))
+        .bind(self.now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A customer's message after handoff: added to the transcript and the live stream,
+    /// and queued for the agents' chat thread when an escalation is open. Returns the
+    /// open escalation's id, if any.
+    pub async fn append_customer_message(
+        &self,
+        conversation: &Conversation,
+        body: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.begin_write().await?;
+        ensure_conversation(&mut tx, conversation).await?;
+        let message = NewMessage {
+            author: Author::Customer,
+            author_name: None,
+            body,
+            decision: None,
+            at_ms: now,
+        };
+        let message_id = insert_message(&mut tx, conversation, message).await?;
+        let payload = serde_json::json!({
+            "message_id": message_id, "author": "customer", "body": body, "at_ms": now,
+        });
+        events::insert(
+            self,
+            &mut tx,
+            &conversation.id,
+            events::EventKind::Message,
+            &payload,
+        )
+        .await?;
+        let open = super::escalations::open_escalation_id(&mut tx, &conversation.id).await?;
+        if let Some(escalation_id) = &open {
+            let kind = super::outbox::OutboxKind::CustomerMessage;
+            super::outbox::enqueue(self, &mut tx, escalation_id, kind, &payload).await?;
+        }
+        tx.commit().await?;
+        Ok(open)
+    }
+}
+
+/// Inserts the conversation unless it exists (another replica or batch may have).
+pub(crate) async fn ensure_conversation(
+    tx: &mut Tx,
+    conversation: &Conversation,
+) -> Result<(), StoreError> {
+    let customer = serde_json::Value::Object(conversation.customer.clone()).to_string();
+    sqlx::query(
+        "INSERT INTO conversations (id, site_id, page_url, locale, customer, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&conversation.id)
+    .bind(&conversation.site_id)
+    .bind(conversation.page_url.as_deref())
+    .bind(conversation.locale.as_deref())
+    .bind(customer)
+    .bind(conversation.created_at_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) struct NewMessage<'a> {
+    pub author: Author,
+    pub author_name: Option<&'a str>,
+    pub body: &'a str,
+    /// Decision, confidence and label, for customer questions.
+    pub decision: Option<(&'a str, f32, Option<&'a str>)>,
+    pub at_ms: i64,
+}
+
+pub(crate) async fn insert_message(
+    tx: &mut Tx,
+    conversation: &Conversation,
+    message: NewMessage<'_>,
+) -> Result<i64, StoreError> {
+    let (decision, confidence, label) = match message.decision {
+        Some((d, c, l)) => (Some(d), Some(f64::from(c)), l),
+        None => (None, None, None),
+    };
+    let row = sqlx::query(
+        "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(&conversation.id)
+    .bind(&conversation.site_id)
+    .bind(message.author.as_str())
+    .bind(message.author_name)
+    .bind(message.body)
+    .bind(decision)
+    .bind(confidence)
+    .bind(label)
+    .bind(message.at_ms)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("id")?)
+}

@@ -1,0 +1,462 @@
+//! Escalations: the handoff transaction and the claim / release / resolve transitions.
+//!
+//! Every transition is one conditional `UPDATE … WHERE status = …`: whoever's update
+//! changes the row wins, so two agents clicking Claim at once yield exactly one owner on
+//! either backend. The transition, its outbox row (so chat messages get refreshed) and the
+//! customer-visible status event commit together.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::conversations::{ensure_conversation, insert_message, Author, Conversation, NewMessage};
+use super::events::{self, EventKind};
+use super::outbox::{self, OutboxKind};
+use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
+use crate::escalation::{Escalation, EscalationStatus, HandoffContext, MatchedCandidate, Priority};
+
+/// A handoff request, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct NewHandoff {
+    pub conversation: Conversation,
+    pub email: String,
+    pub name: Option<String>,
+    pub message: Option<String>,
+    pub customer: serde_json::Map<String, serde_json::Value>,
+    pub page_url: Option<String>,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub intent: Option<String>,
+    pub matched: Vec<MatchedCandidate>,
+    pub question: Option<String>,
+    pub outside_hours: bool,
+}
+
+/// The result of a conditional transition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transition {
+    /// This caller's update won; the escalation as it is now.
+    Applied(Escalation),
+    /// The escalation was not in a state that allows it (e.g. claimed by someone else).
+    Refused(Escalation),
+    NotFound,
+}
+
+const COLUMNS: &str = "id, conversation_id, site_id, status, priority, tags, intent, email, name, message, \
+    outside_hours, context, created_at, claimed_at, claimed_by, resolved_at, resolved_by, released_at, realerts";
+
+impl Store {
+    /// Stores the escalation with its full context and the bot's outbox row in one
+    /// transaction. A conversation with an open escalation gets that one back
+    /// (`created == false`) so double submits never double-alert.
+    pub async fn create_handoff(
+        &self,
+        handoff: NewHandoff,
+    ) -> Result<(Escalation, bool), StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.begin_write().await?;
+        ensure_conversation(&mut tx, &handoff.conversation).await?;
+        if let Some(id) = open_escalation_id(&mut tx, &handoff.conversation.id).await? {
+            let existing = fetch(&mut tx, &id).await?;
+            tx.commit().await?;
+            return existing
+                .map(|e| (e, false))
+                .ok_or_else(|| StoreError::Corrupt("open escalation vanished".into()));
+        }
+        if let Some(message) = handoff.message.as_deref().filter(|m| !m.trim().is_empty()) {
+            let line = NewMessage {
+                author: Author::Customer,
+                author_name: handoff.name.as_deref(),
+                body: message,
+                decision: None,
+                at_ms: now,
+            };
+            insert_message(&mut tx, &handoff.conversation, line).await?;
+        }
+        let context = HandoffContext {
+            transcript: transcript_in(&mut tx, &handoff.conversation.id).await?,
+            page_url: handoff.page_url.clone(),
+            matched: handoff.matched.clone(),
+            customer: handoff.customer.clone(),
+            locale: handoff.conversation.locale.clone(),
+            question: handoff.question.clone(),
+        };
+        let escalation = Escalation {
+            id: new_id("esc"),
+            conversation_id: handoff.conversation.id.clone(),
+            site_id: handoff.conversation.site_id.clone(),
+            status: EscalationStatus::Queued,
+            priority: handoff.priority,
+            tags: handoff.tags.clone(),
+            intent: handoff.intent.clone(),
+            email: handoff.email.clone(),
+            name: handoff.name.clone(),
+            message: handoff.message.clone(),
+            outside_hours: handoff.outside_hours,
+            context,
+            created_at_ms: now,
+            claimed_at_ms: None,
+            claimed_by: None,
+            resolved_at_ms: None,
+            resolved_by: None,
+            released_at_ms: None,
+            realerts: 0,
+        };
+        insert(&mut tx, &escalation).await?;
+        let payload = serde_json::json!({ "escalation_id": escalation.id });
+        outbox::enqueue(
+            self,
+            &mut tx,
+            &escalation.id,
+            OutboxKind::EscalationCreated,
+            &payload,
+        )
+        .await?;
+        let status = status_payload(&escalation);
+        events::insert(
+            self,
+            &mut tx,
+            &escalation.conversation_id,
+            EventKind::Status,
+            &status,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((escalation, true))
+    }
+
+    pub async fn escalation(&self, id: &str) -> Result<Option<Escalation>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM escalations WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// The conversation's newest escalation, if any.
+    pub async fn latest_escalation_for(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<Escalation>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM escalations WHERE conversation_id = $1 ORDER BY created_at DESC LIMIT 1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(conversation_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(decode).transpose()
+    }
+
+    /// Escalations in any of `statuses`, oldest first, optionally for one site.
+    pub async fn escalations_with_status(
+        &self,
+        statuses: &[EscalationStatus],
+        site: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Escalation>, StoreError> {
+        let wanted: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM escalations WHERE status IN ($1, $2, $3) AND ($4 = '' OR site_id = $4) \
+             ORDER BY created_at LIMIT $5"
+        );
+        let pick = |i: usize| wanted.get(i).or(wanted.first()).copied().unwrap_or("");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(pick(0))
+            .bind(pick(1))
+            .bind(pick(2))
+            .bind(site.unwrap_or(""))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// `queued` → `claimed` by `agent`; exactly one concurrent caller wins.
+    pub async fn claim(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
+        let now = self.now_ms();
+        self.transition(
+            id,
+            "UPDATE escalations SET status = 'claimed', claimed_by = $1, claimed_at = $2 \
+             WHERE id = $3 AND status = 'queued'",
+            agent,
+            now,
+        )
+        .await
+    }
+
+    /// `claimed` → `queued`. Only the owner may release (`agent` must match).
+    pub async fn release(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
+        let now = self.now_ms();
+        self.transition(
+            id,
+            "UPDATE escalations SET status = 'queued', released_at = $2, claimed_by = NULL, claimed_at = NULL, \
+             last_alert_at = $2 WHERE claimed_by = $1 AND id = $3 AND status = 'claimed'",
+            agent,
+            now,
+        )
+        .await
+    }
+
+    /// `queued` or `claimed` → `resolved` by `agent`.
+    pub async fn resolve(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
+        let now = self.now_ms();
+        self.transition(
+            id,
+            "UPDATE escalations SET status = 'resolved', resolved_by = $1, resolved_at = $2 \
+             WHERE id = $3 AND status IN ('queued', 'claimed')",
+            agent,
+            now,
+        )
+        .await
+    }
+
+    async fn transition(
+        &self,
+        id: &str,
+        update: &'static str,
+        agent: &str,
+        now: i64,
+    ) -> Result<Transition, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(update)
+            .bind(agent)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let Some(escalation) = fetch(&mut tx, id).await? else {
+            return Ok(Transition::NotFound);
+        };
+        if changed == 0 {
+            tx.commit().await?;
+            return Ok(Transition::Refused(escalation));
+        }
+        let payload =
+            serde_json::json!({ "escalation_id": id, "status": escalation.status.as_str() });
+        outbox::enqueue(self, &mut tx, id, OutboxKind::EscalationUpdated, &payload).await?;
+        let status = status_payload(&escalation);
+        events::insert(
+            self,
+            &mut tx,
+            &escalation.conversation_id,
+            EventKind::Status,
+            &status,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Transition::Applied(escalation))
+    }
+
+    /// An agent's reply: into the transcript and onto the customer's live stream.
+    /// `dedupe_key` (a chat event id) makes a redelivered callback apply once; returns
+    /// false when it was already applied.
+    pub async fn append_agent_message(
+        &self,
+        escalation_id: &str,
+        agent: &str,
+        body: &str,
+        dedupe_key: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.begin_write().await?;
+        if let Some(key) = dedupe_key {
+            if !super::chat::mark_processed(&mut tx, key, now).await? {
+                return Ok(false);
+            }
+        }
+        let escalation = fetch(&mut tx, escalation_id).await?.ok_or_else(|| {
+            StoreError::Corrupt(format!("reply for unknown escalation {escalation_id}"))
+        })?;
+        let conversation = Conversation {
+            id: escalation.conversation_id.clone(),
+            site_id: escalation.site_id.clone(),
+            page_url: None,
+            locale: None,
+            customer: serde_json::Map::new(),
+            created_at_ms: now,
+        };
+        let line = NewMessage {
+            author: Author::Agent,
+            author_name: Some(agent),
+            body,
+            decision: None,
+            at_ms: now,
+        };
+        let message_id = insert_message(&mut tx, &conversation, line).await?;
+        let payload = serde_json::json!({
+            "message_id": message_id, "author": "agent", "author_name": agent, "body": body, "at_ms": now,
+        });
+        events::insert(
+            self,
+            &mut tx,
+            &conversation.id,
+            EventKind::Message,
+            &payload,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Queued escalations whose last alert is older than their SLA allows, per `sla_ms`.
+    pub async fn escalations_due_for_realert(
+        &self,
+        sla_ms: &dyn Fn(Priority) -> i64,
+    ) -> Result<Vec<Escalation>, StoreError> {
+        let now = self.now_ms();
+        let sql = format!(
+            "SELECT {COLUMNS}, COALESCE(last_alert_at, created_at) AS alerted FROM escalations \
+             WHERE status = 'queued' ORDER BY created_at LIMIT 1000"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
+        let mut due = Vec::new();
+        for row in &rows {
+            let escalation = decode(row)?;
+            let alerted: i64 = row.try_get("alerted")?;
+            if now - alerted >= sla_ms(escalation.priority) {
+                due.push(escalation);
+            }
+        }
+        Ok(due)
+    }
+
+    /// Records a re-alert (conditional on `seen_realerts`, so one replica wins) and
+    /// enqueues it. Returns false when another replica already did.
+    pub async fn record_realert(&self, id: &str, seen_realerts: i64) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE escalations SET realerts = realerts + 1, last_alert_at = $1 \
+             WHERE id = $2 AND status = 'queued' AND realerts = $3",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(seen_realerts)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 1 {
+            let payload = serde_json::json!({ "escalation_id": id, "realert": seen_realerts + 1 });
+            outbox::enqueue(self, &mut tx, id, OutboxKind::Realert, &payload).await?;
+        }
+        tx.commit().await?;
+        Ok(changed == 1)
+    }
+}
+
+/// The customer-visible status of an escalation.
+fn status_payload(escalation: &Escalation) -> serde_json::Value {
+    serde_json::json!({
+        "escalation_id": escalation.id,
+        "status": escalation.status.as_str(),
+        "agent": escalation.claimed_by,
+        "at_ms": escalation.resolved_at_ms.or(escalation.claimed_at_ms).or(escalation.released_at_ms).unwrap_or(escalation.created_at_ms),
+    })
+}
+
+pub(crate) async fn open_escalation_id(
+    tx: &mut Tx,
+    conversation_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id FROM escalations WHERE conversation_id = $1 AND status <> 'resolved' \
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(conversation_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| r.try_get("id"))
+        .transpose()
+        .map_err(StoreError::from)
+}
+
+async fn transcript_in(
+    tx: &mut Tx,
+    conversation_id: &str,
+) -> Result<Vec<crate::escalation::TranscriptLine>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT author, author_name, body, created_at FROM messages WHERE conversation_id = $1 ORDER BY id",
+    )
+    .bind(conversation_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(crate::escalation::TranscriptLine {
+                author: row.try_get("author")?,
+                author_name: row.try_get("author_name")?,
+                body: row.try_get("body")?,
+                at_ms: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+async fn insert(tx: &mut Tx, e: &Escalation) -> Result<(), StoreError> {
+    let tags =
+        serde_json::to_string(&e.tags).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let context =
+        serde_json::to_string(&e.context).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    sqlx::query(
+        "INSERT INTO escalations (id, conversation_id, site_id, status, priority, tags, intent, email, name, \
+         message, outside_hours, context, created_at, last_alert_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+    )
+    .bind(&e.id)
+    .bind(&e.conversation_id)
+    .bind(&e.site_id)
+    .bind(e.status.as_str())
+    .bind(e.priority.as_str())
+    .bind(tags)
+    .bind(e.intent.as_deref())
+    .bind(&e.email)
+    .bind(e.name.as_deref())
+    .bind(e.message.as_deref())
+    .bind(i64::from(e.outside_hours))
+    .bind(context)
+    .bind(e.created_at_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn fetch(tx: &mut Tx, id: &str) -> Result<Option<Escalation>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM escalations WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(decode).transpose()
+}
+
+fn decode(row: &AnyRow) -> Result<Escalation, StoreError> {
+    let status: String = row.try_get("status")?;
+    let priority: String = row.try_get("priority")?;
+    Ok(Escalation {
+        id: row.try_get("id")?,
+        conversation_id: row.try_get("conversation_id")?,
+        site_id: row.try_get("site_id")?,
+        status: EscalationStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?,
+        priority: Priority::parse(&priority)
+            .ok_or_else(|| StoreError::Corrupt(format!("priority {priority:?}")))?,
+        tags: json_column(row, "tags")?,
+        intent: row.try_get("intent")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        message: row.try_get("message")?,
+        outside_hours: row.try_get::<i64, _>("outside_hours")? != 0,
+        context: json_column::<HandoffContext>(row, "context")?,
+        created_at_ms: row.try_get("created_at")?,
+        claimed_at_ms: opt_i64(row, "claimed_at")?,
+        claimed_by: row.try_get("claimed_by")?,
+        resolved_at_ms: opt_i64(row, "resolved_at")?,
+        resolved_by: row.try_get("resolved_by")?,
+        released_at_ms: opt_i64(row, "released_at")?,
+        realerts: row.try_get("realerts")?,
+    })
+}

@@ -1,0 +1,194 @@
+//! The store: conversations, their transcript and decisions, feedback, escalations, the
+//! bot's outbox and the events a customer's widget streams.
+//!
+//! One implementation over sqlx's `Any` driver serves SQLite (the embedded default) and
+//! PostgreSQL (several replicas). Callers never see SQL; the few places where the two
+//! dialects differ (write-transaction start, `SKIP LOCKED`, `NOTIFY`) are methods of
+//! [`Backend`]. Times are Unix milliseconds from the store's [`Clock`](crate::clock::Clock).
+//!
+//! # Layout
+//! - [`conversations`]: conversations, questions with decisions, feedback, transcripts.
+//! - [`escalations`]: handoffs and the claim / release / resolve transitions.
+//! - [`outbox`]: leased, ordered, retried delivery work for the bot.
+//! - [`events`]: what a conversation's live stream shows, and how to wait for it.
+//! - [`chat`]: chat messages posted for escalations, and callbacks already applied.
+
+pub mod chat;
+pub mod conversations;
+mod error;
+pub mod escalations;
+pub mod events;
+pub mod outbox;
+
+pub use error::StoreError;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use std::time::Duration;
+
+use crate::clock::{system_clock, SharedClock};
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    /// SQLite must take the write lock up front, or concurrent writers fail instead of waiting.
+    fn begin_write(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
+    }
+}
+
+/// The handle every part of Frontline uses to read and write durable state.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    clock: SharedClock,
+    url: String,
+}
+
+/// A write transaction.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Store {
+    /// Connects, creating a SQLite file if needed, and applies the backend's migrations.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Self::connect_with_clock(url, system_clock()).await
+    }
+
+    pub async fn connect_with_clock(url: &str, clock: SharedClock) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend =
+            Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(url.into()))?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(&url).await.map_err(StoreError::from)?;
+        let store = Store {
+            pool,
+            backend,
+            clock,
+            url,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection URL (for a second connection such as a PostgreSQL listener).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction in the backend's dialect.
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin_with(self.backend.begin_write()).await?)
+    }
+
+    /// Cheap round trip for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The installation-wide secret named `key`: read it, or create it once (first
+    /// writer wins, so every replica ends up with the same value).
+    pub async fn installation_secret(&self, key: &str) -> Result<String, StoreError> {
+        let candidate = hex::encode(rand::random::<[u8; 32]>());
+        sqlx::query(
+            "INSERT INTO installation (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(&candidate)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query("SELECT value FROM installation WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("value")?)
+    }
+
+    /// Closes the pool (waits for connections to be returned).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A fresh random id with a readable prefix, e.g. `esc_4f1c…`.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", hex::encode(rand::random::<[u8; 12]>()))
+}
+
+/// Reads an optional column, tolerating SQLite's dynamic typing.
+pub(crate) fn opt_i64(row: &AnyRow, column: &str) -> Result<Option<i64>, StoreError> {
+    Ok(row.try_get::<Option<i64>, _>(column)?)
+}
+
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    column: &str,
+) -> Result<T, StoreError> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}

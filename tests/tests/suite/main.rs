@@ -1,0 +1,6 @@
+//! Frontline's end-to-end suite: one binary, one module per area.
+//!
+//! Run with `cargo test --workspace`; set `FRONTLINE_TEST_POSTGRES_URL` to run every
+//! store-backed test on PostgreSQL too.
+
+mod store;

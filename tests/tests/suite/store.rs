@@ -1,0 +1,155 @@
+//! The store on each backend: handoff atomicity, single-winner claims, ordered outbox.
+
+use frontline_shared::escalation::{EscalationStatus, Priority};
+use frontline_shared::store::conversations::{Conversation, QuestionRecord};
+use frontline_shared::store::escalations::{NewHandoff, Transition};
+use frontline_shared::store::Store;
+use frontline_tests::databases::{backends, TestDatabase};
+use std::time::Duration;
+
+fn conversation(id: &str) -> Conversation {
+    Conversation {
+        id: id.into(),
+        site_id: "demo".into(),
+        page_url: Some("https://shop.example/cart".into()),
+        locale: Some("en".into()),
+        customer: serde_json::Map::new(),
+        created_at_ms: 1,
+    }
+}
+
+fn handoff(conversation_id: &str) -> NewHandoff {
+    NewHandoff {
+        conversation: conversation(conversation_id),
+        email: "ana@example.com".into(),
+        name: Some("Ana".into()),
+        message: Some("My parcel never arrived".into()),
+        customer: serde_json::Map::from_iter([("plan".to_string(), serde_json::json!("gold"))]),
+        page_url: Some("https://shop.example/cart".into()),
+        priority: Priority::High,
+        tags: vec!["shipping".into()],
+        intent: Some("where_is_my_order".into()),
+        matched: vec![],
+        question: Some("where is my order".into()),
+        outside_hours: false,
+    }
+}
+
+#[tokio::test]
+async fn handoff_keeps_the_transcript_and_queues_one_alert() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        let question = QuestionRecord {
+            conversation: conversation("c1"),
+            question: "where is my order".into(),
+            decision: "handoff".into(),
+            confidence: 0.2,
+            label: None,
+            reply: None,
+            at_ms: 5,
+        };
+        store.record_questions(&[question]).await.expect("record");
+        let (escalation, created) = store.create_handoff(handoff("c1")).await.expect("handoff");
+        assert!(created);
+        let bodies: Vec<_> = escalation
+            .context
+            .transcript
+            .iter()
+            .map(|l| l.body.as_str())
+            .collect();
+        assert_eq!(
+            bodies,
+            ["where is my order", "My parcel never arrived"],
+            "{backend:?}"
+        );
+        // A second submit returns the same escalation and queues nothing new.
+        let (again, created_again) = store.create_handoff(handoff("c1")).await.expect("handoff");
+        assert!(!created_again);
+        assert_eq!(again.id, escalation.id);
+        let leased = store
+            .lease_outbox("w1", 10, Duration::from_secs(30))
+            .await
+            .expect("lease");
+        assert_eq!(leased.len(), 1, "{backend:?}");
+        assert_eq!(leased[0].escalation_id, escalation.id);
+        // Leased rows are invisible to a second worker.
+        assert!(store
+            .lease_outbox("w2", 10, Duration::from_secs(30))
+            .await
+            .expect("lease")
+            .is_empty());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_claims_have_exactly_one_winner() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        let (escalation, _) = store.create_handoff(handoff("c2")).await.expect("handoff");
+        let attempts = (0..8).map(|i| {
+            let store = store.clone();
+            let id = escalation.id.clone();
+            tokio::spawn(async move { store.claim(&id, &format!("agent{i}")).await })
+        });
+        let mut winners = Vec::new();
+        for attempt in attempts {
+            match attempt.await.expect("join").expect("claim") {
+                Transition::Applied(e) => winners.push(e.claimed_by),
+                Transition::Refused(e) => assert_eq!(e.status, EscalationStatus::Claimed),
+                Transition::NotFound => panic!("escalation vanished"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "{backend:?}: {winners:?}");
+        let stored = store
+            .escalation(&escalation.id)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(stored.claimed_by, winners[0]);
+    }
+}
+
+#[tokio::test]
+async fn outbox_keeps_order_per_escalation() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        let (escalation, _) = store.create_handoff(handoff("c3")).await.expect("handoff");
+        store
+            .append_customer_message(&conversation("c3"), "any news?")
+            .await
+            .expect("message");
+        let first = store
+            .lease_outbox("w", 10, Duration::from_secs(30))
+            .await
+            .expect("lease");
+        assert_eq!(
+            first.len(),
+            1,
+            "only the oldest row of an escalation is deliverable"
+        );
+        store
+            .retry_outbox(first[0].id, 0, "slack said 500")
+            .await
+            .expect("retry");
+        let again = store
+            .lease_outbox("w", 10, Duration::from_secs(30))
+            .await
+            .expect("lease");
+        assert_eq!(
+            again.iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![first[0].id]
+        );
+        assert_eq!(again[0].attempts, 2);
+        store.complete_outbox(again[0].id).await.expect("complete");
+        let next = store
+            .lease_outbox("w", 10, Duration::from_secs(30))
+            .await
+            .expect("lease");
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].payload["body"], "any news?");
+        assert_eq!(next[0].escalation_id, escalation.id);
+    }
+}
