@@ -19,6 +19,7 @@ pub mod config;
 pub mod conversation_token;
 pub mod email;
 pub mod escalation;
+pub mod knowledge;
 pub mod site_id;
 pub mod store;
 pub mod text;

@@ -1,0 +1,221 @@
+//! One article file: TOML front matter between `+++` lines, then Markdown.
+
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+use super::KnowledgeError;
+
+/// A parsed article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub tags: Vec<String>,
+    /// Intents this article answers (linked from either side).
+    pub intents: Vec<String>,
+    pub locale: String,
+    /// Extra phrasings customers use for this article.
+    pub questions: Vec<String>,
+    pub headings: Vec<String>,
+    /// The Markdown body as plain text (for indexing, snippets and chat).
+    pub text: String,
+    /// The Markdown body rendered to HTML and sanitized (safe to insert in a page).
+    pub html: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    id: String,
+    title: String,
+    url: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    intents: Vec<String>,
+    #[serde(default = "english")]
+    locale: String,
+    #[serde(default)]
+    questions: Vec<String>,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+impl Article {
+    /// Parses `source` read from `path`. Errors name the file and the line.
+    pub fn parse(path: &Path, source: &str) -> Result<Article, KnowledgeError> {
+        let error = |line: usize, message: String| KnowledgeError::FrontMatter {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+        let Some(rest) = source
+            .strip_prefix("+++\n")
+            .or_else(|| source.strip_prefix("+++\r\n"))
+        else {
+            return Err(error(
+                1,
+                "expected front matter starting with a `+++` line".into(),
+            ));
+        };
+        let Some(end) = find_closing(rest) else {
+            return Err(error(
+                1,
+                "front matter is not closed by a `+++` line".into(),
+            ));
+        };
+        let (front, body) = (&rest[..end], &rest[end..]);
+        let body = body.split_once('\n').map(|(_, b)| b).unwrap_or("");
+        let meta: FrontMatter = toml::from_str(front).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| front[..span.start.min(front.len())].matches('\n').count() + 2)
+                .unwrap_or(2);
+            error(line, e.message().to_string())
+        })?;
+        if meta.id.trim().is_empty() || meta.title.trim().is_empty() {
+            return Err(error(2, "`id` and `title` must not be empty".into()));
+        }
+        let rendered = render(body);
+        Ok(Article {
+            id: meta.id,
+            title: meta.title,
+            url: meta.url,
+            tags: meta.tags,
+            intents: meta.intents,
+            locale: meta.locale,
+            questions: meta.questions,
+            headings: rendered.headings,
+            text: rendered.text,
+            html: rendered.html,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// A short plain-text excerpt: the first `max_chars` characters of the body.
+    pub fn excerpt(&self, max_chars: usize) -> String {
+        let mut excerpt: String = self.text.chars().take(max_chars).collect();
+        if self.text.chars().count() > max_chars {
+            excerpt.push('…');
+        }
+        excerpt
+    }
+}
+
+/// Byte offset (in `rest`) of the closing `+++` line.
+fn find_closing(rest: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+struct Rendered {
+    headings: Vec<String>,
+    text: String,
+    html: String,
+}
+
+fn render(markdown: &str) -> Rendered {
+    let mut headings = Vec::new();
+    let mut text = String::new();
+    let mut heading: Option<String> = None;
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if level <= HeadingLevel::H6 => {
+                heading = Some(String::new())
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(h) = heading.take() {
+                    headings.push(h.trim().to_string());
+                }
+                text.push('\n');
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+                text.push_str(&t);
+            }
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock) => text.push('\n'),
+            _ => {}
+        }
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, Parser::new(markdown));
+    Rendered {
+        headings,
+        text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+        html: sanitize_html(&html),
+    }
+}
+
+/// Sanitizes HTML for insertion in a page: no scripts, handlers or foreign URLs schemes;
+/// links open safely in a new tab.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .set_tag_attribute_value("a", "target", "_blank")
+        .clean(html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "+++\nid = \"returns\"\ntitle = \"Returns\"\ntags = [\"returns\"]\n+++\n# Sending it back\nYou can return **anything** within 30 days.\n\n<img src=x onerror=alert(1)>\n";
+
+    #[test]
+    fn parses_front_matter_and_markdown() {
+        let article = Article::parse(Path::new("kb/returns.md"), GOOD).expect("valid");
+        assert_eq!(article.id, "returns");
+        assert_eq!(article.headings, ["Sending it back"]);
+        assert!(
+            article
+                .text
+                .contains("You can return anything within 30 days."),
+            "{}",
+            article.text
+        );
+        assert!(article.html.contains("<strong>anything</strong>"));
+        assert!(!article.html.contains("onerror"), "{}", article.html);
+        assert_eq!(article.locale, "en");
+    }
+
+    #[test]
+    fn bad_front_matter_names_file_and_line() {
+        let bad = "+++\nid = \"x\"\ntitle = \"X\"\ntags = [unquoted]\n+++\nbody";
+        let err = Article::parse(Path::new("kb/bad.md"), bad).expect_err("invalid");
+        assert!(err.to_string().starts_with("kb/bad.md:4:"), "{err}");
+
+        let unknown = "+++\nid = \"x\"\ntitle = \"X\"\ncolour = \"red\"\n+++\n";
+        let err = Article::parse(Path::new("kb/u.md"), unknown).expect_err("invalid");
+        assert!(
+            err.to_string().contains("kb/u.md:4:") && err.to_string().contains("colour"),
+            "{err}"
+        );
+
+        for (source, needle) in [
+            ("no front matter", "kb/n.md:1:"),
+            ("+++\nid = \"x\"\n", "not closed"),
+        ] {
+            let err = Article::parse(Path::new("kb/n.md"), source).expect_err("invalid");
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+        let missing = "+++\nid = \"x\"\n+++\n";
+        let err = Article::parse(Path::new("kb/m.md"), missing).expect_err("title missing");
+        assert!(err.to_string().contains("title"), "{err}");
+    }
+}

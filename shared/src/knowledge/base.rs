@@ -1,0 +1,206 @@
+//! A loaded knowledge base: every article of a folder plus their index.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::index::ArticleIndex;
+use super::{Article, KnowledgeError};
+
+/// All articles of one folder, searchable. Immutable: a reload builds a new one.
+#[derive(Debug)]
+pub struct KnowledgeBase {
+    articles: Vec<Article>,
+    by_id: HashMap<String, usize>,
+    index: ArticleIndex,
+}
+
+/// A search result with a display snippet.
+#[derive(Debug, Clone)]
+pub struct ArticleHit<'a> {
+    pub article: &'a Article,
+    pub score: f32,
+    /// Highlighted HTML excerpt (escaped text with `<b>` around matches).
+    pub snippet_html: String,
+}
+
+impl KnowledgeBase {
+    /// Loads every `*.md` file under `dir` (sorted, recursively).
+    pub fn load_dir(dir: &Path) -> Result<KnowledgeBase, KnowledgeError> {
+        let mut files = Vec::new();
+        collect_markdown(dir, &mut files)?;
+        files.sort();
+        let mut articles = Vec::with_capacity(files.len());
+        for path in files {
+            let source = std::fs::read_to_string(&path).map_err(|source| KnowledgeError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            articles.push(Article::parse(&path, &source)?);
+        }
+        Self::from_articles(articles)
+    }
+
+    /// Indexes already-parsed articles (ids must be unique).
+    pub fn from_articles(articles: Vec<Article>) -> Result<KnowledgeBase, KnowledgeError> {
+        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(articles.len());
+        for (i, article) in articles.iter().enumerate() {
+            if let Some(&other) = by_id.get(&article.id) {
+                return Err(KnowledgeError::DuplicateId {
+                    path: article.path.clone(),
+                    id: article.id.clone(),
+                    other: articles[other].path.clone(),
+                });
+            }
+            by_id.insert(article.id.clone(), i);
+        }
+        let index = ArticleIndex::build(&articles)?;
+        Ok(KnowledgeBase {
+            articles,
+            by_id,
+            index,
+        })
+    }
+
+    pub fn articles(&self) -> &[Article] {
+        &self.articles
+    }
+
+    pub fn article(&self, id: &str) -> Option<&Article> {
+        self.by_id.get(id).map(|&i| &self.articles[i])
+    }
+
+    /// The `limit` best articles for `text`, best first, without snippets (the fast path).
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<(&Article, f32)>, KnowledgeError> {
+        Ok(self
+            .index
+            .search(text, limit)?
+            .into_iter()
+            .filter_map(|hit| self.articles.get(hit.article).map(|a| (a, hit.score)))
+            .collect())
+    }
+
+    /// Like [`search`](Self::search), with highlighted snippets of about `snippet_chars`.
+    pub fn search_with_snippets(
+        &self,
+        text: &str,
+        limit: usize,
+        snippet_chars: usize,
+    ) -> Result<Vec<ArticleHit<'_>>, KnowledgeError> {
+        let hits = self.search(text, limit)?;
+        let bodies: Vec<&str> = hits.iter().map(|(a, _)| a.text.as_str()).collect();
+        let snippets = self.index.snippets(text, &bodies, snippet_chars)?;
+        Ok(hits
+            .into_iter()
+            .zip(snippets)
+            .map(|((article, score), snippet)| ArticleHit {
+                article,
+                score,
+                snippet_html: if snippet.is_empty() {
+                    escape_html(&article.excerpt(snippet_chars))
+                } else {
+                    snippet
+                },
+            })
+            .collect())
+    }
+}
+
+fn collect_markdown(dir: &Path, into: &mut Vec<PathBuf>) -> Result<(), KnowledgeError> {
+    let read_error = |source| KnowledgeError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(read_error)? {
+        let path = entry.map_err(read_error)?.path();
+        if path.is_dir() {
+            collect_markdown(&path, into)?;
+        } else if path.extension().is_some_and(|e| e == "md") {
+            into.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Minimal HTML text escaping for excerpts.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, id: &str, title: &str, body: &str) {
+        let text = format!("+++\nid = \"{id}\"\ntitle = \"{title}\"\n+++\n{body}\n");
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+
+    #[test]
+    fn finds_the_article_a_question_is_about() {
+        let dir = tempfile::tempdir().expect("dir");
+        write(
+            dir.path(),
+            "a.md",
+            "shipping-times",
+            "Shipping times",
+            "Standard delivery takes 3 to 5 business days.",
+        );
+        write(
+            dir.path(),
+            "b.md",
+            "returns",
+            "Returning an item",
+            "Send items back within 30 days for a refund.",
+        );
+        write(
+            dir.path(),
+            "c.md",
+            "sizes",
+            "Size guide",
+            "Our shirts run small; <script>alert(1)</script> pick one size up.",
+        );
+        let kb = KnowledgeBase::load_dir(dir.path()).expect("load");
+        let hits = kb
+            .search_with_snippets("how do I return an item?", 3, 80)
+            .expect("search");
+        assert_eq!(hits[0].article.id, "returns");
+        assert!(
+            hits[0].snippet_html.contains("<b>"),
+            "{}",
+            hits[0].snippet_html
+        );
+        let hits = kb.search_with_snippets("size", 3, 200).expect("search");
+        assert_eq!(hits[0].article.id, "sizes");
+        assert!(
+            !hits[0].snippet_html.contains("<script>"),
+            "{}",
+            hits[0].snippet_html
+        );
+        assert!(kb.search("", 3).expect("empty query").is_empty());
+        assert!(
+            kb.search("AND OR : \" ( [", 3).is_ok(),
+            "query syntax is never parsed"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused_with_both_files() {
+        let dir = tempfile::tempdir().expect("dir");
+        write(dir.path(), "a.md", "same", "A", "a");
+        write(dir.path(), "b.md", "same", "B", "b");
+        let err = KnowledgeBase::load_dir(dir.path()).expect_err("duplicate");
+        let text = err.to_string();
+        assert!(text.contains("a.md") && text.contains("b.md"), "{text}");
+    }
+}
