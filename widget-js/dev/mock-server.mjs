@@ -157,6 +157,7 @@ const routes = [
     const c = authorized(req, res, id, url.searchParams.get("token"));
     if (!c) return;
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*" });
+    res.write(": connected\n\n");
     const after = Number(req.headers["last-event-id"] || url.searchParams.get("after") || 0);
     for (const entry of c.events) if (Number(entry.id) > after) writeEvent(res, entry);
     c.listeners.add(res);

@@ -96,6 +96,7 @@ export function mount(options: Options): Widget {
     status = next;
     agent = name || agent;
     ui.human.hidden = talkingToAgent();
+    ui.input.placeholder = talkingToAgent() ? t.placeholderAgent : t.placeholder;
     ui.status.hidden = !next;
     if (!next) return;
     ui.status.setAttribute("data-status", next);
