@@ -31,10 +31,10 @@ use crate::escalation::Priority;
 /// Why an intents file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum IntentsError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}:{line}: {message}")]
     Invalid {
@@ -93,9 +93,9 @@ pub struct IntentSet {
 
 impl IntentSet {
     pub fn load(path: &Path) -> Result<IntentSet, IntentsError> {
-        let text = std::fs::read_to_string(path).map_err(|source| IntentsError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| IntentsError::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Self::parse(path, &text)
     }

@@ -28,10 +28,10 @@ pub enum Markup {
 pub enum TemplateError {
     #[error("template {name:?}: {message}")]
     Invalid { name: String, message: String },
-    #[error("cannot read template override {path}: {source}")]
+    #[error("cannot read template override {path}: {cause}")]
     Read {
         path: std::path::PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("rendering {name:?} failed: {message}")]
     Render { name: String, message: String },
@@ -71,9 +71,9 @@ impl Templates {
             let path = dir.join(format!("{name}.hbs"));
             if path.exists() {
                 let source =
-                    std::fs::read_to_string(&path).map_err(|source| TemplateError::Read {
+                    std::fs::read_to_string(&path).map_err(|cause| TemplateError::Read {
                         path: path.clone(),
-                        source,
+                        cause,
                     })?;
                 self.add(name, &source)?;
             }

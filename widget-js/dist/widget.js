@@ -1,0 +1,1 @@
+/* placeholder: the built widget lands with widget-js */
