@@ -108,7 +108,9 @@ impl Templates {
 /// Renders Markdown to HTML that is safe to insert in a page.
 pub fn markdown_to_safe_html(markdown: &str) -> String {
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(markdown));
+    let parser =
+        pulldown_cmark::Parser::new_ext(markdown, crate::knowledge::article::markdown_options());
+    pulldown_cmark::html::push_html(&mut html, parser);
     crate::knowledge::article::sanitize_html(&html)
 }
 

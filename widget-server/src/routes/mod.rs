@@ -74,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
+        .layer(state.origins.cors_layer())
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.metrics),
             metrics::track,
