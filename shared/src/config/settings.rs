@@ -322,9 +322,9 @@ impl Settings {
         let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let (text, base, origin) = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
                     path: path.to_path_buf(),
-                    source,
+                    cause,
                 })?;
                 let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
                 (text, base, path.to_path_buf())

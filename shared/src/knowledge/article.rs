@@ -1,6 +1,6 @@
 //! One article file: TOML front matter between `+++` lines, then Markdown.
 
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -130,7 +130,7 @@ fn render(markdown: &str) -> Rendered {
     let mut headings = Vec::new();
     let mut text = String::new();
     let mut heading: Option<String> = None;
-    for event in Parser::new(markdown) {
+    for event in Parser::new_ext(markdown, markdown_options()) {
         match event {
             Event::Start(Tag::Heading { level, .. }) if level <= HeadingLevel::H6 => {
                 heading = Some(String::new())
@@ -148,17 +148,24 @@ fn render(markdown: &str) -> Rendered {
                 text.push_str(&t);
             }
             Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock) => text.push('\n'),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableCell,
+            ) => text.push('\n'),
             _ => {}
         }
     }
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, Parser::new(markdown));
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, markdown_options()));
     Rendered {
         headings,
         text: text.split_whitespace().collect::<Vec<_>>().join(" "),
         html: sanitize_html(&html),
     }
+}
+
+/// The Markdown extensions articles and answers may use.
+pub fn markdown_options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
 }
 
 /// Sanitizes HTML for insertion in a page: no scripts, handlers or foreign URLs schemes;

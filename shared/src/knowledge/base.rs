@@ -31,9 +31,9 @@ impl KnowledgeBase {
         files.sort();
         let mut articles = Vec::with_capacity(files.len());
         for path in files {
-            let source = std::fs::read_to_string(&path).map_err(|source| KnowledgeError::Read {
+            let source = std::fs::read_to_string(&path).map_err(|cause| KnowledgeError::Read {
                 path: path.clone(),
-                source,
+                cause,
             })?;
             articles.push(Article::parse(&path, &source)?);
         }
@@ -106,9 +106,9 @@ impl KnowledgeBase {
 }
 
 fn collect_markdown(dir: &Path, into: &mut Vec<PathBuf>) -> Result<(), KnowledgeError> {
-    let read_error = |source| KnowledgeError::Read {
+    let read_error = |cause| KnowledgeError::Read {
         path: dir.to_path_buf(),
-        source,
+        cause,
     };
     for entry in std::fs::read_dir(dir).map_err(read_error)? {
         let path = entry.map_err(read_error)?.path();

@@ -18,6 +18,9 @@ pub mod conversations;
 mod error;
 pub mod escalations;
 pub mod events;
+mod listen;
+
+pub use listen::Listener;
 pub mod outbox;
 
 pub use error::StoreError;

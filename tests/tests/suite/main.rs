@@ -3,4 +3,5 @@
 //! Run with `cargo test --workspace`; set `FRONTLINE_TEST_POSTGRES_URL` to run every
 //! store-backed test on PostgreSQL too.
 
+mod api;
 mod store;

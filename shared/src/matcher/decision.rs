@@ -1,0 +1,107 @@
+//! What the matcher decided for one question.
+
+use serde::Serialize;
+
+use crate::escalation::{MatchedCandidate, Priority};
+
+/// The three outcomes of a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecisionKind {
+    /// One intent or article answers it.
+    Answer,
+    /// Several close candidates: the customer picks.
+    Suggest,
+    /// A person should take it.
+    Handoff,
+}
+
+impl DecisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Answer => "answer",
+            DecisionKind::Suggest => "suggest",
+            DecisionKind::Handoff => "handoff",
+        }
+    }
+}
+
+/// Why a question goes to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// "Can I talk to a human?"
+    AskedForHuman,
+    /// The matched intent is marked `handoff = true`.
+    AlwaysHandoff,
+    /// Nothing matched confidently enough.
+    LowConfidence,
+    /// The question matched our out-of-scope examples.
+    OutOfScope,
+}
+
+/// Whether a candidate is an intent or an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CandidateKind {
+    Intent,
+    Article,
+}
+
+impl CandidateKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandidateKind::Intent => "intent",
+            CandidateKind::Article => "article",
+        }
+    }
+}
+
+/// An answer ready to show: Markdown rendered to safe HTML plus plain text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub kind: CandidateKind,
+    pub id: String,
+    pub title: String,
+    /// Sanitized HTML.
+    pub html: String,
+    /// Plain text (for chat and transcripts).
+    pub text: String,
+    pub url: Option<String>,
+}
+
+/// A candidate offered to the customer (suggestions, related articles).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestion {
+    pub kind: CandidateKind,
+    pub id: String,
+    pub title: String,
+    /// Escaped text with `<b>` around matched words.
+    pub snippet_html: String,
+    pub url: Option<String>,
+    pub confidence: f32,
+}
+
+/// The full outcome: the decision, what to show, and what to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub kind: DecisionKind,
+    /// Calibrated confidence of the best candidate.
+    pub confidence: f32,
+    pub answer: Option<Answer>,
+    pub suggestions: Vec<Suggestion>,
+    pub handoff_reason: Option<HandoffReason>,
+    /// Ranked candidates (for the escalation's context and analytics).
+    pub matched: Vec<MatchedCandidate>,
+    /// The intent that sets priority and routing tags on handoff, if one matched.
+    pub intent: Option<String>,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+}
+
+impl Decision {
+    /// `intent:<name>` or `article:<id>` of the best candidate, for analytics.
+    pub fn top_label(&self) -> Option<String> {
+        self.matched.first().map(|m| format!("{}:{}", m.kind, m.id))
+    }
+}

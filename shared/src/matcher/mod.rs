@@ -1,0 +1,366 @@
+//! The matcher: one site's intents and knowledge base turned into decisions.
+//!
+//! At load time every intent becomes a class of the [`Classifier`] (its examples, plus the
+//! titles and `questions` of articles linked to it), every unlinked article becomes a
+//! class of its own (title, `questions`, headings), and the intents file's out-of-scope
+//! examples become the reject class. A question then goes through:
+//! 1. [`HumanRequest`]: an explicit request for a person hands off at once;
+//! 2. the classifier: ranked candidates with calibrated confidence, and a verdict from the
+//!    thresholds ([`Thresholds`]): answer, suggest or hand off;
+//! 3. intent rules: an intent with `handoff = true` always hands off;
+//! 4. the knowledge base (tantivy): related articles with highlighted snippets, offered
+//!    with suggestions and handoffs.
+//!
+//! # Layout
+//! - [`decision`]: the decision types.
+//! - [`human_request`]: the "talk to a person" rules.
+//! - [`live`]: a matcher that reloads atomically when its files change.
+
+pub mod decision;
+pub mod human_request;
+pub mod live;
+mod training;
+
+pub use decision::{Answer, CandidateKind, Decision, DecisionKind, HandoffReason, Suggestion};
+pub use human_request::HumanRequest;
+
+use crate::classifier::{self, Classifier, Thresholds, Verdict};
+use crate::escalation::{MatchedCandidate, Priority};
+use crate::intents::{Intent, IntentSet};
+use crate::knowledge::{Article, KnowledgeBase, KnowledgeError};
+use crate::templates::{markdown_to_safe_html, Markup, Templates};
+
+/// Why a matcher could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MatcherError {
+    #[error(transparent)]
+    Knowledge(#[from] KnowledgeError),
+    #[error(transparent)]
+    Intents(#[from] crate::intents::IntentsError),
+    #[error("intent {intent:?} links article {article:?}, which does not exist")]
+    UnknownArticle { intent: String, article: String },
+    #[error("cannot train the classifier: {0}")]
+    Classifier(#[from] classifier::ClassifierError),
+}
+
+/// What the answer templates may use.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct AnswerContext {
+    pub customer: serde_json::Map<String, serde_json::Value>,
+    pub site: String,
+    pub page_url: Option<String>,
+}
+
+/// A class of the classifier, resolved back to what it stands for.
+#[derive(Debug, Clone)]
+enum Target {
+    Intent(usize),
+    Article(usize),
+    OutOfScope,
+}
+
+/// An immutable, ready-to-query matcher for one site.
+#[derive(Debug)]
+pub struct Matcher {
+    knowledge: KnowledgeBase,
+    intents: IntentSet,
+    classifier: Classifier,
+    targets: Vec<Target>,
+    thresholds: Thresholds,
+    human: HumanRequest,
+    answers: Templates,
+}
+
+impl Matcher {
+    pub fn build(
+        knowledge: KnowledgeBase,
+        intents: IntentSet,
+        thresholds: Thresholds,
+        human: HumanRequest,
+    ) -> Result<Matcher, MatcherError> {
+        let plan = training::plan(&knowledge, &intents)?;
+        let classifier = Classifier::train(&plan.examples, &classifier::TrainOptions::default())?;
+        let targets = classifier
+            .labels()
+            .iter()
+            .map(|label| plan.target_of(label, &knowledge, &intents))
+            .collect();
+        Ok(Matcher {
+            knowledge,
+            intents,
+            classifier,
+            targets,
+            thresholds,
+            human,
+            answers: Templates::new(Markup::Html),
+        })
+    }
+
+    pub fn knowledge(&self) -> &KnowledgeBase {
+        &self.knowledge
+    }
+
+    pub fn intents(&self) -> &IntentSet {
+        &self.intents
+    }
+
+    /// Decides what to do with `question`.
+    pub fn decide(&self, question: &str, context: &AnswerContext) -> Decision {
+        let ranked = self.classifier.rank(question, 5);
+        let matched = self.matched(&ranked);
+        let confidence = ranked.first().map(|r| r.confidence).unwrap_or(0.0);
+        let related = self.related_articles(question, 3);
+        let mut decision = Decision {
+            kind: DecisionKind::Handoff,
+            confidence,
+            answer: None,
+            suggestions: Vec::new(),
+            handoff_reason: None,
+            matched,
+            intent: None,
+            priority: Priority::Normal,
+            tags: Vec::new(),
+        };
+        if self.human.matches(question) {
+            decision.handoff_reason = Some(HandoffReason::AskedForHuman);
+            self.adopt_intent(&mut decision, ranked.first().map(|r| r.label));
+            return decision;
+        }
+        match classifier::decide(&ranked, self.classifier.labels(), &self.thresholds) {
+            Verdict::Answer(label) => self.answer_with(&mut decision, label, context),
+            Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, related),
+            Verdict::Handoff => {
+                let out_of_scope = ranked
+                    .first()
+                    .is_some_and(|r| matches!(self.targets.get(r.label), Some(Target::OutOfScope)));
+                decision.handoff_reason = Some(if out_of_scope {
+                    HandoffReason::OutOfScope
+                } else {
+                    HandoffReason::LowConfidence
+                });
+                decision.suggestions = related;
+            }
+        }
+        decision
+    }
+
+    fn answer_with(&self, decision: &mut Decision, label: usize, context: &AnswerContext) {
+        match self.targets.get(label) {
+            Some(Target::Intent(i)) => {
+                let intent = &self.intents.intents[*i];
+                self.adopt_intent(decision, Some(label));
+                if intent.handoff {
+                    decision.handoff_reason = Some(HandoffReason::AlwaysHandoff);
+                    return;
+                }
+                decision.kind = DecisionKind::Answer;
+                decision.answer = Some(self.intent_answer(intent, context));
+            }
+            Some(Target::Article(a)) => {
+                decision.kind = DecisionKind::Answer;
+                decision.answer = Some(article_answer(&self.knowledge.articles()[*a]));
+            }
+            Some(Target::OutOfScope) | None => {
+                decision.handoff_reason = Some(HandoffReason::OutOfScope);
+            }
+        }
+    }
+
+    fn suggest(&self, decision: &mut Decision, labels: &[usize], related: Vec<Suggestion>) {
+        // An always-handoff intent on top wins over suggestions: a person should see it.
+        if let Some(Target::Intent(i)) = labels.first().and_then(|l| self.targets.get(*l)) {
+            if self.intents.intents[*i].handoff {
+                self.adopt_intent(decision, labels.first().copied());
+                decision.handoff_reason = Some(HandoffReason::AlwaysHandoff);
+                return;
+            }
+        }
+        decision.kind = DecisionKind::Suggest;
+        decision.suggestions = decision
+            .matched
+            .iter()
+            .filter(|m| labels.iter().any(|l| self.label_is(*l, m)))
+            .filter_map(|m| self.suggestion_for(m, &related))
+            .collect();
+        if decision.suggestions.is_empty() {
+            decision.kind = DecisionKind::Handoff;
+            decision.handoff_reason = Some(HandoffReason::LowConfidence);
+            decision.suggestions = related;
+        }
+    }
+
+    fn label_is(&self, label: usize, candidate: &MatchedCandidate) -> bool {
+        match self.targets.get(label) {
+            Some(Target::Intent(i)) => {
+                candidate.kind == "intent" && self.intents.intents[*i].name == candidate.id
+            }
+            Some(Target::Article(a)) => {
+                candidate.kind == "article" && self.knowledge.articles()[*a].id == candidate.id
+            }
+            _ => false,
+        }
+    }
+
+    /// Sets intent, priority and tags from the class `label` when it is an intent.
+    fn adopt_intent(&self, decision: &mut Decision, label: Option<usize>) {
+        if let Some(Target::Intent(i)) = label.and_then(|l| self.targets.get(l)) {
+            let intent = &self.intents.intents[*i];
+            decision.intent = Some(intent.name.clone());
+            decision.priority = intent.priority;
+            decision.tags = intent.tags.clone();
+        }
+    }
+
+    fn matched(&self, ranked: &[classifier::Ranked]) -> Vec<MatchedCandidate> {
+        ranked
+            .iter()
+            .filter_map(|r| {
+                let (kind, id, title) = match self.targets.get(r.label)? {
+                    Target::Intent(i) => {
+                        let intent = &self.intents.intents[*i];
+                        ("intent", intent.name.clone(), intent.title.clone())
+                    }
+                    Target::Article(a) => {
+                        let article = &self.knowledge.articles()[*a];
+                        ("article", article.id.clone(), article.title.clone())
+                    }
+                    Target::OutOfScope => return None,
+                };
+                Some(MatchedCandidate {
+                    kind: kind.into(),
+                    id,
+                    title,
+                    confidence: r.confidence,
+                })
+            })
+            .collect()
+    }
+
+    fn suggestion_for(
+        &self,
+        candidate: &MatchedCandidate,
+        related: &[Suggestion],
+    ) -> Option<Suggestion> {
+        let kind = if candidate.kind == "intent" {
+            CandidateKind::Intent
+        } else {
+            CandidateKind::Article
+        };
+        let (snippet_html, url) = match kind {
+            CandidateKind::Article => {
+                let article = self.knowledge.article(&candidate.id)?;
+                let snippet = related
+                    .iter()
+                    .find(|r| r.id == article.id)
+                    .map(|r| r.snippet_html.clone())
+                    .unwrap_or_else(|| crate::knowledge::base::escape_html(&article.excerpt(140)));
+                (snippet, article.url.clone())
+            }
+            CandidateKind::Intent => {
+                let intent = self.intents.intent(&candidate.id)?;
+                let article = intent
+                    .articles
+                    .first()
+                    .and_then(|id| self.knowledge.article(id));
+                let snippet = article.map(|a| crate::knowledge::base::escape_html(&a.excerpt(140)));
+                (
+                    snippet.unwrap_or_default(),
+                    article.and_then(|a| a.url.clone()),
+                )
+            }
+        };
+        Some(Suggestion {
+            kind,
+            id: candidate.id.clone(),
+            title: candidate.title.clone(),
+            snippet_html,
+            url,
+            confidence: candidate.confidence,
+        })
+    }
+
+    /// Knowledge-base articles related to `text`, with highlighted snippets.
+    pub fn related_articles(&self, text: &str, limit: usize) -> Vec<Suggestion> {
+        let hits = self
+            .knowledge
+            .search_with_snippets(text, limit, 160)
+            .unwrap_or_default();
+        hits.into_iter()
+            .map(|hit| Suggestion {
+                kind: CandidateKind::Article,
+                id: hit.article.id.clone(),
+                title: hit.article.title.clone(),
+                snippet_html: hit.snippet_html,
+                url: hit.article.url.clone(),
+                confidence: 0.0,
+            })
+            .collect()
+    }
+
+    /// As-you-type suggestions: articles by title/body, and intents whose title matches.
+    pub fn suggest_as_you_type(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
+        self.related_articles(prefix, limit)
+    }
+
+    /// The full answer for a known intent or article id (a picked suggestion).
+    pub fn answer_for(
+        &self,
+        kind: CandidateKind,
+        id: &str,
+        context: &AnswerContext,
+    ) -> Option<Answer> {
+        match kind {
+            CandidateKind::Article => self.knowledge.article(id).map(article_answer),
+            CandidateKind::Intent => self
+                .intents
+                .intent(id)
+                .filter(|i| !i.handoff)
+                .map(|intent| self.intent_answer(intent, context)),
+        }
+    }
+
+    fn intent_answer(&self, intent: &Intent, context: &AnswerContext) -> Answer {
+        let article = intent
+            .articles
+            .first()
+            .and_then(|id| self.knowledge.article(id));
+        let markdown = match &intent.answer {
+            Some(template) => self
+                .answers
+                .render_str(template, context)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(intent = %intent.name, error = %e, "answer template failed");
+                    String::new()
+                }),
+            None => String::new(),
+        };
+        if markdown.trim().is_empty() {
+            if let Some(article) = article {
+                return Answer {
+                    kind: CandidateKind::Intent,
+                    id: intent.name.clone(),
+                    ..article_answer(article)
+                };
+            }
+        }
+        Answer {
+            kind: CandidateKind::Intent,
+            id: intent.name.clone(),
+            title: intent.title.clone(),
+            html: markdown_to_safe_html(&markdown),
+            text: markdown,
+            url: article.and_then(|a| a.url.clone()),
+        }
+    }
+}
+
+fn article_answer(article: &Article) -> Answer {
+    Answer {
+        kind: CandidateKind::Article,
+        id: article.id.clone(),
+        title: article.title.clone(),
+        html: article.html.clone(),
+        text: article.excerpt(600),
+        url: article.url.clone(),
+    }
+}

@@ -1,0 +1,100 @@
+//! Turning a site's intents and articles into classifier training examples.
+
+use std::collections::HashMap;
+
+use super::{MatcherError, Target};
+use crate::classifier::{Example, OUT_OF_SCOPE};
+use crate::intents::IntentSet;
+use crate::knowledge::KnowledgeBase;
+
+/// Training examples plus how to map a label back to what it stands for.
+pub(super) struct Plan {
+    pub examples: Vec<Example>,
+}
+
+fn intent_label(name: &str) -> String {
+    format!("intent:{name}")
+}
+
+fn article_label(id: &str) -> String {
+    format!("article:{id}")
+}
+
+pub(super) fn plan(knowledge: &KnowledgeBase, intents: &IntentSet) -> Result<Plan, MatcherError> {
+    // Articles linked to an intent (from either side) teach that intent.
+    let mut owner: HashMap<&str, &str> = HashMap::new();
+    for intent in &intents.intents {
+        for article in &intent.articles {
+            if knowledge.article(article).is_none() {
+                return Err(MatcherError::UnknownArticle {
+                    intent: intent.name.clone(),
+                    article: article.clone(),
+                });
+            }
+            owner
+                .entry(article.as_str())
+                .or_insert(intent.name.as_str());
+        }
+    }
+    for article in knowledge.articles() {
+        if let Some(name) = article.intents.iter().find(|n| intents.intent(n).is_some()) {
+            owner.entry(article.id.as_str()).or_insert(name.as_str());
+        }
+    }
+    let mut examples = Vec::new();
+    let mut push = |text: &str, label: &str| {
+        if !text.trim().is_empty() {
+            examples.push(Example {
+                text: text.to_string(),
+                label: label.to_string(),
+            });
+        }
+    };
+    for intent in &intents.intents {
+        let label = intent_label(&intent.name);
+        push(&intent.title, &label);
+        for example in &intent.examples {
+            push(example, &label);
+        }
+    }
+    for article in knowledge.articles() {
+        let label = match owner.get(article.id.as_str()) {
+            Some(intent) => intent_label(intent),
+            None => article_label(&article.id),
+        };
+        push(&article.title, &label);
+        for question in &article.questions {
+            push(question, &label);
+        }
+        if !owner.contains_key(article.id.as_str()) {
+            for heading in article.headings.iter().filter(|h| **h != article.title) {
+                push(heading, &label);
+            }
+        }
+    }
+    for example in &intents.out_of_scope {
+        push(example, OUT_OF_SCOPE);
+    }
+    Ok(Plan { examples })
+}
+
+impl Plan {
+    pub(super) fn target_of(
+        &self,
+        label: &str,
+        knowledge: &KnowledgeBase,
+        intents: &IntentSet,
+    ) -> Target {
+        if let Some(name) = label.strip_prefix("intent:") {
+            if let Some(i) = intents.intents.iter().position(|x| x.name == name) {
+                return Target::Intent(i);
+            }
+        }
+        if let Some(id) = label.strip_prefix("article:") {
+            if let Some(a) = knowledge.articles().iter().position(|x| x.id == id) {
+                return Target::Article(a);
+            }
+        }
+        Target::OutOfScope
+    }
+}

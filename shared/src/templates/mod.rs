@@ -1,0 +1,151 @@
+//! Templates (handlebars) with the escaping each destination needs.
+//!
+//! Text from a customer or an article is data, never markup: every registry here escapes
+//! `{{value}}` for its destination ([`Markup`]). Built-in templates can be overridden by
+//! files `<name>.hbs` in a folder (`[bot] templates_dir`).
+
+mod escape;
+
+pub use escape::{escape_discord, escape_slack};
+
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::path::Path;
+
+/// Where rendered text goes, which decides how values are escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Markup {
+    /// HTML pages and Markdown answers rendered to HTML.
+    Html,
+    /// Slack `mrkdwn`: `&`, `<`, `>` escaped so nobody can forge links or mentions.
+    Slack,
+    /// Discord Markdown: formatting characters and mentions neutralized.
+    Discord,
+}
+
+/// Why a template could not be registered or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {name:?}: {message}")]
+    Invalid { name: String, message: String },
+    #[error("cannot read template override {path}: {cause}")]
+    Read {
+        path: std::path::PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("rendering {name:?} failed: {message}")]
+    Render { name: String, message: String },
+}
+
+/// A set of named templates for one kind of markup.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    registry: Handlebars<'static>,
+}
+
+impl Templates {
+    pub fn new(markup: Markup) -> Self {
+        let mut registry = Handlebars::new();
+        match markup {
+            Markup::Html => {}
+            Markup::Slack => registry.register_escape_fn(escape_slack),
+            Markup::Discord => registry.register_escape_fn(escape_discord),
+        }
+        registry.register_helper("percent", Box::new(escape::percent));
+        Templates { registry }
+    }
+
+    /// Registers a built-in template.
+    pub fn add(&mut self, name: &str, source: &str) -> Result<(), TemplateError> {
+        self.registry
+            .register_template_string(name, source)
+            .map_err(|e| TemplateError::Invalid {
+                name: name.into(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Replaces built-ins with `<name>.hbs` files found in `dir`, if any.
+    pub fn override_from(&mut self, dir: &Path, names: &[&str]) -> Result<(), TemplateError> {
+        for name in names {
+            let path = dir.join(format!("{name}.hbs"));
+            if path.exists() {
+                let source =
+                    std::fs::read_to_string(&path).map_err(|cause| TemplateError::Read {
+                        path: path.clone(),
+                        cause,
+                    })?;
+                self.add(name, &source)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, TemplateError> {
+        self.registry
+            .render(name, data)
+            .map_err(|e| TemplateError::Render {
+                name: name.into(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Renders a one-off template string (an intent's answer).
+    pub fn render_str<T: Serialize>(
+        &self,
+        source: &str,
+        data: &T,
+    ) -> Result<String, TemplateError> {
+        self.registry
+            .render_template(source, data)
+            .map_err(|e| TemplateError::Render {
+                name: "inline".into(),
+                message: e.to_string(),
+            })
+    }
+}
+
+/// Renders Markdown to HTML that is safe to insert in a page.
+pub fn markdown_to_safe_html(markdown: &str) -> String {
+    let mut html = String::new();
+    let parser =
+        pulldown_cmark::Parser::new_ext(markdown, crate::knowledge::article::markdown_options());
+    pulldown_cmark::html::push_html(&mut html, parser);
+    crate::knowledge::article::sanitize_html(&html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_markup_escapes_customer_text() {
+        let data = serde_json::json!({ "name": "<script>x</script> *bold* @everyone <https://evil|click>" });
+        let html = Templates::new(Markup::Html)
+            .render_str("{{name}}", &data)
+            .expect("html");
+        assert!(!html.contains("<script>"), "{html}");
+        let slack = Templates::new(Markup::Slack)
+            .render_str("Hi {{name}}", &data)
+            .expect("slack");
+        assert!(!slack.contains('<') && !slack.contains('>'), "{slack}");
+        let discord = Templates::new(Markup::Discord)
+            .render_str("{{name}}", &data)
+            .expect("discord");
+        assert!(
+            !discord.contains("@everyone") && discord.contains("\\*bold\\*"),
+            "{discord}"
+        );
+    }
+
+    #[test]
+    fn markdown_answers_become_safe_html() {
+        let html =
+            markdown_to_safe_html("**Hi** <img src=x onerror=alert(1)> [x](javascript:alert(1))");
+        assert!(html.contains("<strong>Hi</strong>"));
+        assert!(
+            !html.contains("onerror") && !html.contains("javascript:"),
+            "{html}"
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! Rate limits with governor: one token bucket per client IP and one per site.
+//!
+//! Limits are per replica (each replica keeps its own buckets). A refused request gets
+//! `429` with `Retry-After` in whole seconds.
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use frontline_shared::config::RateLimits;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The buckets.
+#[derive(Debug)]
+pub struct RateLimiters {
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    per_site: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+impl RateLimiters {
+    pub fn new(limits: &RateLimits) -> Self {
+        let per_ip = Quota::per_minute(nonzero(limits.per_ip_per_minute))
+            .allow_burst(nonzero(limits.per_ip_burst));
+        let per_site = Quota::per_second(nonzero(limits.per_site_per_second))
+            .allow_burst(nonzero(limits.per_site_burst));
+        RateLimiters {
+            per_ip: RateLimiter::keyed(per_ip),
+            per_site: RateLimiter::keyed(per_site),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Takes one token for `ip` and, if given, `site`; the error says how long to wait.
+    pub fn check(&self, ip: IpAddr, site: Option<&str>) -> Result<(), ApiError> {
+        let refuse = |wait: Duration| ApiError::RateLimited {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        };
+        self.per_ip
+            .check_key(&ip)
+            .map_err(|not_until| refuse(not_until.wait_time_from(self.clock.now())))?;
+        if let Some(site) = site {
+            self.per_site
+                .check_key(&site.to_string())
+                .map_err(|not_until| refuse(not_until.wait_time_from(self.clock.now())))?;
+        }
+        Ok(())
+    }
+
+    /// Forgets idle keys (called periodically so memory stays bounded).
+    pub fn retain_recent(&self) {
+        self.per_ip.retain_recent();
+        self.per_site.retain_recent();
+    }
+}
+
+/// The site id of a `/api/v1/sites/{site}/…` path.
+pub fn site_of(path: &str) -> Option<&str> {
+    path.strip_prefix("/api/v1/sites/")?
+        .split('/')
+        .next()
+        .filter(|s| !s.is_empty())
+}
+
+/// Middleware: refuse with 429 when the caller's IP or the site is over its limit.
+pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let site = site_of(request.uri().path()).map(str::to_string);
+    match state.rate_limits.check(ip, site.as_deref()) {
+        Ok(()) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_burst_is_served_then_refused_with_a_wait() {
+        let limits = RateLimits {
+            per_ip_per_minute: 60,
+            per_ip_burst: 3,
+            per_site_per_second: 1000,
+            per_site_burst: 1000,
+        };
+        let limiters = RateLimiters::new(&limits);
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        for _ in 0..3 {
+            assert!(limiters.check(ip, Some("demo")).is_ok());
+        }
+        match limiters.check(ip, Some("demo")) {
+            Err(ApiError::RateLimited { retry_after_secs }) => {
+                assert!((1..=2).contains(&retry_after_secs))
+            }
+            other => panic!("expected 429, got {other:?}"),
+        }
+        assert!(
+            limiters
+                .check(IpAddr::from([10, 0, 0, 2]), Some("demo"))
+                .is_ok(),
+            "other clients unaffected"
+        );
+    }
+
+    #[test]
+    fn finds_the_site_in_a_path() {
+        assert_eq!(site_of("/api/v1/sites/demo/ask"), Some("demo"));
+        assert_eq!(site_of("/api/v1/conversations/c/events"), None);
+    }
+}

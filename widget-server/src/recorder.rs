@@ -1,0 +1,117 @@
+//! The question recorder: every `/ask` is written to the store in batches.
+//!
+//! `/ask` must be fast, and one transaction per question would cap it at the store's
+//! commit rate. Handlers hand records to a writer task that commits whatever has queued
+//! up in one transaction. Anything that must see those rows (a handoff reading the
+//! transcript) calls [`Recorder::flush`] first: the writer answers only after everything
+//! queued before the flush is committed. While the store is down the writer keeps its
+//! batch and retries; the queue is bounded, so `/ask` slows down instead of growing
+//! memory without end.
+
+use std::time::Duration;
+
+use frontline_shared::shutdown::Shutdown;
+use frontline_shared::store::conversations::QuestionRecord;
+use frontline_shared::store::Store;
+use tokio::sync::{mpsc, oneshot};
+
+const QUEUE: usize = 16_384;
+const BATCH: usize = 1_024;
+
+enum Command {
+    Record(Box<QuestionRecord>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Handle for handlers; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    tx: mpsc::Sender<Command>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Record(_) => "Record",
+            Command::Flush(_) => "Flush",
+        })
+    }
+}
+
+impl Recorder {
+    /// Starts the writer task; it drains the queue and exits after shutdown.
+    pub fn start(store: Store, shutdown: Shutdown) -> (Recorder, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(write_loop(store, rx, shutdown));
+        (Recorder { tx }, task)
+    }
+
+    /// Queues a record (waits only when the queue is full).
+    pub async fn record(&self, record: QuestionRecord) {
+        if self
+            .tx
+            .send(Command::Record(Box::new(record)))
+            .await
+            .is_err()
+        {
+            tracing::error!("question recorder stopped; record dropped");
+        }
+    }
+
+    /// Returns once everything recorded before this call is committed.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Command::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn write_loop(store: Store, mut rx: mpsc::Receiver<Command>, mut shutdown: Shutdown) {
+    let mut batch: Vec<QuestionRecord> = Vec::with_capacity(BATCH);
+    let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
+    loop {
+        let first = tokio::select! {
+            command = rx.recv() => command,
+            _ = shutdown.wait(), if batch.is_empty() => { rx.close(); rx.recv().await }
+        };
+        let Some(first) = first else { return };
+        take(first, &mut batch, &mut waiters);
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(command) => take(command, &mut batch, &mut waiters),
+                Err(_) => break,
+            }
+        }
+        write_with_retry(&store, &batch).await;
+        batch.clear();
+        for waiter in waiters.drain(..) {
+            let _ = waiter.send(());
+        }
+    }
+}
+
+fn take(command: Command, batch: &mut Vec<QuestionRecord>, waiters: &mut Vec<oneshot::Sender<()>>) {
+    match command {
+        Command::Record(record) => batch.push(*record),
+        Command::Flush(waiter) => waiters.push(waiter),
+    }
+}
+
+async fn write_with_retry(store: &Store, batch: &[QuestionRecord]) {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match store.record_questions(batch).await {
+            Ok(()) => return,
+            Err(error) if error.is_unavailable() => {
+                tracing::warn!(%error, records = batch.len(), "store unavailable; retrying questions");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(error) => {
+                tracing::error!(%error, records = batch.len(), "questions could not be recorded");
+                return;
+            }
+        }
+    }
+}

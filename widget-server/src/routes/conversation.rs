@@ -1,0 +1,121 @@
+//! A conversation as its customer sees it: history, and writing after handoff.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use frontline_shared::store::conversations::Conversation;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::guard::token::BearerToken;
+use crate::input::Text;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TranscriptLineBody {
+    /// `customer`, `assistant` or `agent`.
+    pub author: String,
+    pub author_name: Option<String>,
+    pub body: String,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EscalationSummary {
+    pub id: String,
+    /// `queued`, `claimed` or `resolved`.
+    pub status: String,
+    pub agent: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversationBody {
+    pub conversation_id: String,
+    pub site_id: String,
+    pub transcript: Vec<TranscriptLineBody>,
+    pub escalation: Option<EscalationSummary>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MessageRequest {
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageResponse {
+    /// True when an agent's chat thread will receive it (an escalation is open).
+    pub relayed: bool,
+}
+
+/// Reads a conversation the token opens; questions still being batched are flushed first.
+async fn load(state: &AppState, token: &BearerToken, id: &str) -> Result<Conversation, ApiError> {
+    token.authorize(state, id)?;
+    if let Some(conversation) = state.store.conversation(id).await? {
+        return Ok(conversation);
+    }
+    state.recorder.flush().await;
+    state
+        .store
+        .conversation(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("unknown_conversation", "no such conversation"))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversation",
+    params(("id" = String, Path, description = "conversation id")),
+    security(("conversation_token" = [])),
+    responses((status = 200, body = ConversationBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    token: BearerToken,
+) -> Result<Json<ConversationBody>, ApiError> {
+    let conversation = load(&state, &token, &id).await?;
+    let transcript = state.store.transcript(&id).await?;
+    let escalation = state.store.latest_escalation_for(&id).await?;
+    Ok(Json(ConversationBody {
+        conversation_id: conversation.id,
+        site_id: conversation.site_id,
+        transcript: transcript
+            .into_iter()
+            .map(|l| TranscriptLineBody {
+                author: l.author,
+                author_name: l.author_name,
+                body: l.body,
+                at_ms: l.at_ms,
+            })
+            .collect(),
+        escalation: escalation.map(|e| EscalationSummary {
+            id: e.id,
+            status: e.status.as_str().to_string(),
+            agent: e.claimed_by.or(e.resolved_by),
+        }),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "conversation",
+    params(("id" = String, Path, description = "conversation id")),
+    security(("conversation_token" = [])),
+    request_body = MessageRequest,
+    responses((status = 201, body = MessageResponse), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn post_message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    token: BearerToken,
+    ApiJson(request): ApiJson<MessageRequest>,
+) -> Result<(StatusCode, Json<MessageResponse>), ApiError> {
+    let text = Text::parse("text", &request.text, &state.limits)?;
+    let conversation = load(&state, &token, &id).await?;
+    let open = state
+        .store
+        .append_customer_message(&conversation, text.as_str())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MessageResponse {
+            relayed: open.is_some(),
+        }),
+    ))
+}

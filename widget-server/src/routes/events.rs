@@ -1,0 +1,109 @@
+//! `GET /api/v1/conversations/{id}/events`: the conversation's live stream (SSE).
+//!
+//! On connect the stream replays events after `Last-Event-ID` (or `?after=`, or from the
+//! start), then waits for the hub's wake-ups and re-reads the store. Every event carries
+//! its store id, so a reconnecting browser resumes exactly where it stopped. Events are
+//! de-duplicated by id, and each read looks a few seconds back so that an event
+//! committed late by a concurrent transaction (possible on PostgreSQL) is still sent.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::time::Duration;
+use utoipa::IntoParams;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::guard::token::BearerToken;
+use crate::state::AppState;
+
+/// How long a late commit may trail an event with a higher id.
+const LOOK_BACK_MS: i64 = 5_000;
+/// Re-read even without a wake-up this often.
+const SAFETY_POLL: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// The conversation token (EventSource cannot send headers).
+    pub token: Option<String>,
+    /// Resume after this event id (as `Last-Event-ID`).
+    pub after: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/events", tag = "conversation",
+    params(("id" = String, Path, description = "conversation id"), EventsQuery),
+    responses((status = 200, description = "text/event-stream of `message` and `status` events"),
+              (status = 401, body = ErrorBody)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<EventsQuery>,
+    headers: HeaderMap,
+    token: BearerToken,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    token.authorize(&state, &id)?;
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .or(query.after)
+        .unwrap_or(0);
+    let mut wake = state.hub.subscribe(&id);
+    let gauge = StreamGauge::new(&state);
+    let stream = async_stream::stream! {
+        let _gauge = gauge;
+        let mut shutdown = state.shutdown.clone();
+        let mut floor = after;
+        let mut sent: BTreeMap<i64, i64> = BTreeMap::new();
+        loop {
+            match state.store.conversation_events(&id, floor).await {
+                Ok(events) => {
+                    for event in events {
+                        if sent.insert(event.id, event.at_ms).is_some() {
+                            continue;
+                        }
+                        let data = event.payload.to_string();
+                        yield Ok(Event::default().id(event.id.to_string()).event(event.kind.clone()).data(data));
+                    }
+                    // Ids older than the look-back window can no longer be overtaken.
+                    let settled = state.clock.now_ms() - LOOK_BACK_MS;
+                    while let Some((&id, &at)) = sent.first_key_value() {
+                        if at >= settled || sent.len() <= 1 { break; }
+                        floor = floor.max(id);
+                        sent.remove(&id);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "event stream read failed"),
+            }
+            tokio::select! {
+                result = wake.recv() => {
+                    if let Err(tokio::sync::broadcast::error::RecvError::Closed) = result {
+                        wake = state.hub.subscribe(&id);
+                    }
+                }
+                _ = tokio::time::sleep(SAFETY_POLL) => {}
+                _ = shutdown.wait() => break,
+            }
+        }
+    };
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Counts open streams in `frontline_live_streams`.
+struct StreamGauge(std::sync::Arc<crate::metrics::Metrics>);
+
+impl StreamGauge {
+    fn new(state: &AppState) -> Self {
+        state.metrics.live_streams.inc();
+        StreamGauge(std::sync::Arc::clone(&state.metrics))
+    }
+}
+
+impl Drop for StreamGauge {
+    fn drop(&mut self) {
+        self.0.live_streams.dec();
+    }
+}

@@ -1,0 +1,149 @@
+//! `POST /api/v1/sites/{site}/handoff`: a person takes over, with the full context.
+//!
+//! The escalation, its context and the bot's outbox row are committed in one transaction
+//! before we answer `201`; a store outage answers `503` and nothing is claimed as sent.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use frontline_shared::email::Email;
+use frontline_shared::matcher::{AnswerContext, Decision};
+use frontline_shared::store::conversations::Conversation;
+use frontline_shared::store::escalations::NewHandoff;
+use frontline_shared::store::new_id;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::site::business_hours_body;
+use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::guard::token::BearerToken;
+use crate::input::{self, Text};
+use crate::metrics::Metrics;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HandoffRequest {
+    /// The conversation so far (needs its token); omitted, a new conversation starts.
+    pub conversation_id: Option<String>,
+    pub email: String,
+    pub name: Option<String>,
+    pub message: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub customer: Option<Map<String, Value>>,
+    pub page_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandoffResponse {
+    pub escalation_id: String,
+    /// Always `queued` for a new handoff; the current status for a repeated one.
+    pub status: String,
+    pub conversation_id: String,
+    pub conversation_token: String,
+    /// True when the team is closed now; `next_open_text` says when it is back.
+    pub outside_hours: bool,
+    pub next_open_text: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/sites/{site}/handoff", tag = "handoff",
+    params(("site" = String, Path, description = "site id")),
+    request_body = HandoffRequest,
+    responses((status = 201, body = HandoffResponse, description = "stored and queued for the agents"),
+              (status = 200, body = HandoffResponse, description = "this conversation already has an open escalation"),
+              (status = 400, body = ErrorBody, description = "`invalid_email`"), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody),
+              (status = 503, body = ErrorBody, description = "store unavailable: nothing was stored, retry")))]
+pub async fn handoff(
+    State(state): State<AppState>,
+    Path(site_id): Path<String>,
+    token: BearerToken,
+    ApiJson(request): ApiJson<HandoffRequest>,
+) -> Result<(StatusCode, Json<HandoffResponse>), ApiError> {
+    let site = state.site(&site_id)?;
+    let email =
+        Email::parse(&request.email).map_err(|m| ApiError::bad_request("invalid_email", m))?;
+    let name = input::name(request.name)?;
+    let message = Text::parse_optional("message", request.message.as_deref(), &state.limits)?;
+    let customer = input::customer_fields(request.customer, &state.limits)?;
+    let page_url = input::page_url(request.page_url)?;
+    let conversation_id = match request.conversation_id {
+        Some(id) => {
+            token.authorize(&state, &id)?;
+            id
+        }
+        None => new_id("conv"),
+    };
+    // Questions are written in batches: make sure this conversation's are in.
+    state.recorder.flush().await;
+    let transcript = state.store.transcript(&conversation_id).await?;
+    let question = transcript
+        .iter()
+        .rev()
+        .find(|line| line.author == "customer")
+        .map(|line| line.body.clone())
+        .or_else(|| message.as_ref().map(|m| m.as_str().to_string()));
+    let context = AnswerContext {
+        customer: customer.clone(),
+        site: site_id.clone(),
+        page_url: page_url.clone(),
+    };
+    let decision: Option<Decision> = question
+        .as_deref()
+        .map(|q| site.matcher.current().matcher.decide(q, &context));
+    let now = state.clock.now();
+    let hours = business_hours_body(&site.settings.business_hours, now);
+    let mut tags = decision
+        .as_ref()
+        .map(|d| d.tags.clone())
+        .unwrap_or_default();
+    tags.retain(|t| {
+        site.settings.routing_tags.is_empty() || site.settings.routing_tags.contains(t)
+    });
+    let handoff = NewHandoff {
+        conversation: Conversation {
+            id: conversation_id.clone(),
+            site_id: site_id.clone(),
+            page_url: page_url.clone(),
+            locale: None,
+            customer: customer.clone(),
+            created_at_ms: now.as_millisecond(),
+        },
+        email: email.to_string(),
+        name,
+        message: message.map(Text::into_string),
+        customer,
+        page_url,
+        priority: decision.as_ref().map(|d| d.priority).unwrap_or_default(),
+        tags,
+        intent: decision.as_ref().and_then(|d| d.intent.clone()),
+        matched: decision.map(|d| d.matched).unwrap_or_default(),
+        question,
+        outside_hours: !hours.open_now,
+    };
+    let (escalation, created) = state.store.create_handoff(handoff).await?;
+    if created {
+        state
+            .metrics
+            .handoffs
+            .get_or_create(&Metrics::site(&site_id))
+            .inc();
+        tracing::info!(escalation = %escalation.id, site = %site_id, priority = escalation.priority.as_str(), "handoff stored");
+    }
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(HandoffResponse {
+            escalation_id: escalation.id,
+            status: escalation.status.as_str().to_string(),
+            conversation_token: state.tokens.issue(&conversation_id),
+            conversation_id,
+            outside_hours: escalation.outside_hours,
+            next_open_text: hours.next_open_text,
+        }),
+    ))
+}

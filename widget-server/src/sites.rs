@@ -1,0 +1,103 @@
+//! The sites this server answers for, each with its live matcher.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontline_shared::classifier::Thresholds;
+use frontline_shared::config::{MatcherSettings, SiteSettings};
+use frontline_shared::matcher::live::{LiveMatcher, MatcherSource};
+use frontline_shared::matcher::MatcherError;
+use frontline_shared::shutdown::Shutdown;
+
+/// One storefront: its settings and its matcher.
+#[derive(Debug)]
+pub struct Site {
+    pub settings: SiteSettings,
+    pub matcher: LiveMatcher,
+}
+
+/// All configured sites, by id.
+#[derive(Debug, Default)]
+pub struct Sites {
+    by_id: HashMap<String, Arc<Site>>,
+}
+
+/// A site whose knowledge base or intents failed to load.
+#[derive(Debug, thiserror::Error)]
+#[error("site {site:?}: {cause}")]
+pub struct SiteLoadError {
+    pub site: String,
+    pub cause: MatcherError,
+}
+
+impl Sites {
+    /// Loads every site's matcher (blocking; call from `spawn_blocking` or start-up).
+    pub fn load(sites: &[SiteSettings], matcher: &MatcherSettings) -> Result<Sites, SiteLoadError> {
+        let defaults = Thresholds::default();
+        let thresholds = Thresholds {
+            answer: matcher.answer_threshold.unwrap_or(defaults.answer),
+            suggest: matcher.suggest_threshold.unwrap_or(defaults.suggest),
+            ..defaults
+        };
+        let mut by_id = HashMap::new();
+        for settings in sites {
+            let source = MatcherSource {
+                knowledge_dir: settings.knowledge_dir.clone(),
+                intents_file: settings.intents_file.clone(),
+                thresholds,
+                human_phrases: matcher.human_phrases.clone(),
+            };
+            let live = LiveMatcher::load(source).map_err(|cause| SiteLoadError {
+                site: settings.id.clone(),
+                cause,
+            })?;
+            let site = Site {
+                settings: settings.clone(),
+                matcher: live,
+            };
+            by_id.insert(settings.id.clone(), Arc::new(site));
+        }
+        Ok(Sites { by_id })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<Site>> {
+        self.by_id.get(id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Site>> {
+        self.by_id.values()
+    }
+
+    /// Every origin any site allows (for conversation routes, which carry no site).
+    pub fn all_origins(&self) -> Vec<String> {
+        self.by_id
+            .values()
+            .flat_map(|s| s.settings.origins.iter().cloned())
+            .collect()
+    }
+}
+
+/// Checks every site's files every `every` and swaps in rebuilt matchers.
+pub async fn watch_for_changes(sites: Arc<Sites>, every: Duration, mut shutdown: Shutdown) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = shutdown.wait() => return,
+        }
+        for site in sites.iter() {
+            let site = Arc::clone(site);
+            let id = site.settings.id.clone();
+            match tokio::task::spawn_blocking(move || site.matcher.reload_if_changed()).await {
+                Ok(Ok(true)) => tracing::info!(site = %id, "knowledge base reloaded"),
+                Ok(Ok(false)) => {}
+                Ok(Err(error)) => {
+                    tracing::error!(site = %id, %error, "reload failed; keeping the previous version")
+                }
+                Err(error) => tracing::error!(site = %id, %error, "reload task failed"),
+            }
+        }
+    }
+}

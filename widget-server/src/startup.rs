@@ -1,0 +1,220 @@
+//! `Application`: everything `main` starts, buildable by tests on port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontline_shared::config::{Secret, Settings};
+use frontline_shared::conversation_token::TokenSigner;
+use frontline_shared::shutdown::{self, Shutdown, ShutdownTrigger};
+use frontline_shared::store::{Store, StoreError};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::guard::origins::Origins;
+use crate::guard::rate_limit::RateLimiters;
+use crate::hub::{self, EventHub};
+use crate::metrics::Metrics;
+use crate::recorder::Recorder;
+use crate::routes;
+use crate::sites::{self, SiteLoadError, Sites};
+use crate::state::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the store at {url}: {cause}")]
+    Store { url: String, cause: StoreError },
+    #[error(transparent)]
+    Site(#[from] SiteLoadError),
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind {
+        addr: SocketAddr,
+        cause: std::io::Error,
+    },
+    #[error("site loading was interrupted")]
+    Interrupted,
+}
+
+/// A built, bound, not yet serving widget server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    trigger: ShutdownTrigger,
+    workers: JoinSet<()>,
+    generated_admin_token: bool,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("addr", &self.local_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects the store, loads every site, binds the listener and starts the workers.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let store = Store::connect(&settings.database_url)
+            .await
+            .map_err(|cause| StartupError::Store {
+                url: redact(&settings.database_url),
+                cause,
+            })?;
+        let token_key = match &settings.secrets.token_secret {
+            Some(secret) => secret.expose().to_string(),
+            None => store
+                .installation_secret("conversation_token_key")
+                .await
+                .map_err(|cause| StartupError::Store {
+                    url: redact(&settings.database_url),
+                    cause,
+                })?,
+        };
+        let (site_settings, matcher_settings) = (settings.sites.clone(), settings.matcher.clone());
+        let sites =
+            tokio::task::spawn_blocking(move || Sites::load(&site_settings, &matcher_settings))
+                .await
+                .map_err(|_| StartupError::Interrupted)??;
+        let sites = Arc::new(sites);
+        let listener = TcpListener::bind(settings.server.listen)
+            .await
+            .map_err(|cause| StartupError::Bind {
+                addr: settings.server.listen,
+                cause,
+            })?;
+        let local = listener.local_addr().map_err(|cause| StartupError::Bind {
+            addr: settings.server.listen,
+            cause,
+        })?;
+        let public_url = settings
+            .server
+            .public_url
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{local}"));
+        let (admin_token, generated_admin_token) = match &settings.secrets.admin_token {
+            Some(token) => (token.clone(), false),
+            None => (Secret::new(hex::encode(rand::random::<[u8; 16]>())), true),
+        };
+        let (trigger, shutdown) = shutdown::channel();
+        let mut workers = JoinSet::new();
+        let (recorder, recorder_task) = Recorder::start(store.clone(), shutdown.clone());
+        workers.spawn(async move {
+            let _ = recorder_task.await;
+        });
+        let hub = Arc::new(EventHub::default());
+        workers.spawn(hub::run(
+            Arc::clone(&hub),
+            store.clone(),
+            Duration::from_millis(100),
+            shutdown.clone(),
+        ));
+        workers.spawn(sites::watch_for_changes(
+            Arc::clone(&sites),
+            Duration::from_secs(2),
+            shutdown.clone(),
+        ));
+        let rate_limits = Arc::new(RateLimiters::new(&settings.server.rate_limits));
+        workers.spawn(forget_idle_clients(
+            Arc::clone(&rate_limits),
+            shutdown.clone(),
+        ));
+        let origins = Arc::new(Origins::new(&public_url, &sites));
+        let state = AppState {
+            store,
+            sites,
+            recorder,
+            hub,
+            metrics: Arc::new(Metrics::default()),
+            tokens: TokenSigner::new(token_key.as_bytes()),
+            limits: settings.server.limits.clone(),
+            rate_limits,
+            origins,
+            admin_token,
+            public_url,
+            clock: frontline_shared::clock::system_clock(),
+            shutdown,
+        };
+        Ok(Application {
+            listener,
+            state,
+            trigger,
+            workers,
+            generated_admin_token,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
+    }
+
+    /// The admin token, when none was configured and one was generated for this run.
+    pub fn generated_admin_token(&self) -> Option<&str> {
+        self.generated_admin_token
+            .then(|| self.state.admin_token.expose())
+    }
+
+    /// Serves until `stop` resolves, then drains connections and stops the workers.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), std::io::Error> {
+        let Application {
+            listener,
+            state,
+            trigger,
+            mut workers,
+            ..
+        } = self;
+        let store = state.store.clone();
+        let router = routes::app(state);
+        let mut serving_shutdown: Shutdown = trigger.subscribe();
+        let stop_task = tokio::spawn(async move {
+            stop.await;
+            trigger.trigger();
+        });
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { serving_shutdown.wait().await })
+        .await;
+        stop_task.abort();
+        while workers.join_next().await.is_some() {}
+        store.close().await;
+        served
+    }
+}
+
+async fn forget_idle_clients(limits: Arc<RateLimiters>, mut shutdown: Shutdown) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => limits.retain_recent(),
+            _ = shutdown.wait() => return,
+        }
+    }
+}
+
+/// A database URL with any password removed, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}

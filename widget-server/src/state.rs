@@ -1,0 +1,43 @@
+//! `AppState`: what every handler can reach, cloned cheaply per request.
+
+use std::sync::Arc;
+
+use frontline_shared::clock::SharedClock;
+use frontline_shared::config::{Limits, Secret};
+use frontline_shared::conversation_token::TokenSigner;
+use frontline_shared::store::Store;
+
+use crate::guard::origins::Origins;
+use crate::guard::rate_limit::RateLimiters;
+use crate::hub::EventHub;
+use crate::metrics::Metrics;
+use crate::recorder::Recorder;
+use crate::sites::Sites;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Durable state: conversations, escalations, outbox, events.
+    pub store: Store,
+    /// Configured storefronts and their live matchers.
+    pub sites: Arc<Sites>,
+    /// Batched writer for questions and decisions.
+    pub recorder: Recorder,
+    /// Wakes live streams when their conversation changes.
+    pub hub: Arc<EventHub>,
+    pub metrics: Arc<Metrics>,
+    /// Issues and checks conversation tokens.
+    pub tokens: TokenSigner,
+    /// Size limits on what customers send.
+    pub limits: Limits,
+    /// Per-IP and per-site token buckets.
+    pub rate_limits: Arc<RateLimiters>,
+    /// Which browser origins may call which routes.
+    pub origins: Arc<Origins>,
+    /// Opens `/admin` and `/api/v1/admin`.
+    pub admin_token: Secret,
+    /// Base URL of this server as browsers reach it.
+    pub public_url: String,
+    pub clock: SharedClock,
+    /// Ends live streams so graceful shutdown can finish.
+    pub shutdown: frontline_shared::shutdown::Shutdown,
+}
