@@ -107,7 +107,7 @@ function adminClient(url) {
     },
     claim: (id, agent) => call("POST", `/escalations/${id}/claim`, { agent }),
     reply: (id, agent, text) => call("POST", `/escalations/${id}/reply`, { agent, text }),
-    resolve: (id) => call("POST", `/escalations/${id}/resolve`, {}),
+    resolve: (id, agent) => call("POST", `/escalations/${id}/resolve`, { agent }),
   };
 }
 

@@ -5,7 +5,8 @@
 import { findScript, readOptions } from "./config";
 import { mount, type Widget } from "./widget";
 
-type Call = [keyof Widget, ArrayLike<unknown>];
+/** A queued call: `[method, arguments]` (our stub) or `[method, oneArgument]` (simpler stubs). */
+type Call = [keyof Widget, unknown];
 interface Global {
   q?: Call[];
   loaded?: boolean;
@@ -25,7 +26,8 @@ function start() {
   w.Frontline = real;
   for (const [method, args] of queued) {
     const fn = widget[method] as ((...a: unknown[]) => void) | undefined;
-    if (typeof fn === "function") fn.apply(widget, Array.prototype.slice.call(args));
+    const list = Array.isArray(args) || Object.prototype.toString.call(args) === "[object Arguments]" ? Array.prototype.slice.call(args) : [args];
+    if (typeof fn === "function") fn.apply(widget, list);
   }
 }
 

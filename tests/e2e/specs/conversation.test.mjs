@@ -106,7 +106,7 @@ describe("conversation: answer, handoff, live agent, reload", () => {
   });
 
   it("shows Resolved when the agent resolves", async () => {
-    await server.admin.resolve(escalation.id);
+    await server.admin.resolve(escalation.id, "Ana");
     await eventually(async () => assert.equal(await w.status.innerText(), "Resolved"));
     assert.deepEqual(page.errors, []);
   });

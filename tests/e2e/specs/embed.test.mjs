@@ -67,6 +67,20 @@ describe("embedding: identify, customer fields, locale, theming, business hours"
     await page.context().close();
   });
 
+  it("also replays a simpler stub that queues [method, argument]", async () => {
+    const page = await newPage(browser);
+    const w = widget(page);
+    const simple = `<script>window.Frontline = window.Frontline || { q: [], identify: function (c) { this.q.push(["identify", c]); } };
+window.Frontline.identify({ name: "Sam Rivera", order_id: "NW-10492" });</script>`;
+    await embedPage(page, server.url, "/simple", 'data-site="demo"', simple);
+    await w.launcher.click();
+    const askRequest = page.waitForRequest((r) => r.url().endsWith("/api/v1/sites/demo/ask"));
+    await w.input.fill("where is my order");
+    await w.input.press("Enter");
+    assert.deepEqual((await askRequest).postDataJSON().customer, { name: "Sam Rivera", order_id: "NW-10492" });
+    await page.context().close();
+  });
+
   it("speaks German from data-locale and from the browser language", async () => {
     const page = await newPage(browser);
     const w = widget(page);
