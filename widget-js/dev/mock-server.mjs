@@ -173,7 +173,7 @@ const routes = [
     const body = (await json(req)) || {};
     const c = conversations.get(e.conversation_id);
     if (action === "claim") setStatus(e, "claimed", body.agent);
-    if (action === "reply") { if (e.status === "queued") setStatus(e, "claimed", body.agent); say(c, "agent", body.text, body.agent); }
+    if (action === "reply") say(c, "agent", body.text, body.agent);
     if (action === "resolve") setStatus(e, "resolved");
     send(res, 200, { id: e.id, status: e.status, agent: e.agent });
   }],

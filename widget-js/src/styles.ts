@@ -36,7 +36,7 @@ h2{flex:1;margin:0;font-size:17px;font-weight:700}
 .card h3{margin:0 0 6px;font-size:16px}
 .card .body{overflow-wrap:anywhere}.card .body>:first-child{margin-top:0}.card .body>:last-child{margin-bottom:0}
 .card pre{overflow-x:auto;background:#f5f6f8;padding:8px;border-radius:6px}
-a{color:var(--accent)}
+a{color:var(--accent)}a:not([href]){color:inherit}
 .row{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin-top:10px;font-size:14px}
 .chip{border:1px solid var(--accent);background:#fff;color:var(--accent);border-radius:999px;padding:5px 14px;cursor:pointer;font-weight:600}
 .choices{display:flex;flex-direction:column;gap:6px;margin-top:6px}

@@ -59,6 +59,7 @@ describe("SSE reconnect with back-off", () => {
     await screenshot(page, "reconnect-01-reconnecting");
 
     const [escalation] = await server.admin.escalations("queued");
+    await server.admin.claim(escalation.id, "Ana");
     await server.admin.reply(escalation.id, "Ana", "Checking now.");
     await w.agentBubbles.filter({ hasText: "Checking now." }).waitFor({ timeout: 20_000 });
     await page.locator("frontline-widget .status", { hasText: /^Ana is on it$/ }).waitFor();

@@ -133,3 +133,57 @@ describe("XSS payloads stay inert", () => {
     await screenshot(page, "xss-02-agent-reply");
   });
 });
+
+// The same, end to end through the real server: a hostile article in a knowledge base given
+// with --config is indexed, matched, rendered by the server, and shown inert by the widget.
+const HOSTILE_ARTICLE = `+++
+id = "glitter-wrapping"
+title = "Glitter gift wrapping <img src=x onerror=alert('title')>"
+url = "https://northwind.example/help/glitter"
+tags = ["store"]
+questions = ["do you offer glitter gift wrapping", "can you wrap my gift in glitter paper"]
++++
+Glitter gift wrapping is available for every order. <img src=x onerror="window.__pwned='kb';alert('kb-img')"> <script>alert('kb-script')</script>
+
+[click me](javascript:alert('kb-link')) and <a href="javascript:alert(2)" onclick="alert(3)">raw link</a> <iframe src="javascript:alert(4)"></iframe>
+
+<svg onload="alert('kb-svg')"></svg><details open ontoggle="alert('kb-toggle')">x</details>
+`;
+
+describe("a hostile knowledge-base article through the real server", { skip: process.env.FRONTLINE_E2E_SERVER ? "the dev mock has no --config" : false }, () => {
+  let server, browser, page, w;
+
+  before(async () => {
+    const { mkdtempSync, writeFileSync, cpSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { REPO } = await import("../harness.mjs");
+    const dir = mkdtempSync(join(tmpdir(), "frontline-kb-"));
+    const demo = join(REPO, "widget-server", "demo");
+    cpSync(join(demo, "kb"), join(dir, "kb"), { recursive: true });
+    writeFileSync(join(dir, "kb", "glitter-wrapping.md"), HOSTILE_ARTICLE);
+    writeFileSync(
+      join(dir, "frontline.toml"),
+      `[[sites]]\nid = "demo"\nname = "Northwind Outfitters"\nknowledge_dir = "${join(dir, "kb")}"\nintents_file = "${join(demo, "intents.toml")}"\n`,
+    );
+    server = await startServer("xss-kb", ["--config", join(dir, "frontline.toml")]);
+    browser = await launchBrowser();
+    page = await newPage(browser);
+    w = widget(page);
+    await page.goto(server.url + "/");
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("shows the hostile article's text and runs none of it", async () => {
+    await w.launcher.click();
+    await w.input.fill("do you offer glitter gift wrapping");
+    await w.input.press("Enter");
+    const card = page.locator("frontline-widget .card", { hasText: "Glitter gift wrapping is available" });
+    await card.waitFor();
+    await assertInert(page, "knowledge-base article");
+    await screenshot(page, "xss-03-kb-article");
+  });
+});
