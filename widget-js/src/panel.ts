@@ -55,6 +55,7 @@ export function createPanel(options: Options, t: Strings, onFirstOpen: () => voi
   function open() {
     if (isOpen()) return;
     panel.hidden = false;
+    root.classList.add("open");
     launcher.setAttribute("aria-expanded", "true");
     launcher.removeAttribute("data-unread");
     launcher.removeAttribute("aria-label");
@@ -68,6 +69,7 @@ export function createPanel(options: Options, t: Strings, onFirstOpen: () => voi
   function closePanel() {
     if (!isOpen()) return;
     panel.hidden = true;
+    root.classList.remove("open");
     launcher.setAttribute("aria-expanded", "false");
     launcher.focus();
   }

@@ -59,6 +59,6 @@ label input,label textarea{font-weight:400;font-size:15px}
 .actions{display:flex;gap:8px;justify-content:flex-end}
 .secondary{border:1px solid #b8c0cc;border-radius:10px;padding:9px 14px;background:#fff;cursor:pointer}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:480px){.panel,.left .panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}}
+@media (max-width:480px){.panel,.left .panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}.open .launcher{visibility:hidden}}
 @media (prefers-reduced-motion:no-preference){.panel{animation:in .15s ease-out}@keyframes in{from{opacity:0;transform:translateY(8px)}}}
 `;
