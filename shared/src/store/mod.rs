@@ -12,6 +12,7 @@
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
 //! - [`events`]: what a conversation's live stream shows, and how to wait for it.
 //! - [`chat`]: chat messages posted for escalations, and callbacks already applied.
+//! - [`stats`]: raw figures for digests and the dashboard.
 
 pub mod chat;
 pub mod conversations;
@@ -22,6 +23,7 @@ mod listen;
 
 pub use listen::Listener;
 pub mod outbox;
+pub mod stats;
 
 pub use error::StoreError;
 
