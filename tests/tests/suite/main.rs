@@ -5,4 +5,5 @@
 
 mod api;
 mod fuzz;
+mod replicas;
 mod store;
