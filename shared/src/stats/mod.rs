@@ -16,10 +16,12 @@
 //! - [`clusters`]: near-duplicate grouping.
 //! - [`days`]: local calendar days as store periods (DST-correct), daily series.
 //! - [`digest`]: a day compared with the day before and the 7-day average.
+//! - [`schedule`]: when a daily digest is due, DST-correct.
 
 pub mod clusters;
 pub mod days;
 pub mod digest;
+pub mod schedule;
 
 use serde::Serialize;
 use std::collections::HashMap;

@@ -6,4 +6,5 @@
 mod api;
 mod fuzz;
 mod replicas;
+mod stats;
 mod store;
