@@ -1,6 +1,6 @@
 //! Digest and dashboard queries over 1,000,000 stored conversations on SQLite.
 //!
-//! `cargo bench -p frontline-tests --bench stats` (set `CONVERSATIONS` to change the size).
+//! `cargo bench --workspace --bench stats` (set `CONVERSATIONS` to change the size).
 //! Generates a history over 90 days through the store API (conversations with 1–3
 //! questions, ~10 % handed off, most claimed and resolved), then times the report for a
 //! day, a week, a month and the whole range, and a full digest (a day compared with the
