@@ -4,4 +4,7 @@
 //! store-backed test on PostgreSQL too.
 
 mod api;
+mod fuzz;
+mod replicas;
+mod stats;
 mod store;
