@@ -6,19 +6,17 @@ import { ApiError, createApi, type Message, type SiteConfig, type Status, type S
 import type { Options } from "./config";
 import { handoffForm, type HandoffFields, type HandoffForm } from "./handoff";
 import { fill, pickLocale, strings } from "./i18n";
-import { answerCard, bubble, choice, choicesCard, systemLine } from "./messages";
+import { answerCard, bubble, choicesCard, systemLine } from "./messages";
 import { createPanel } from "./panel";
 import { openStream, type Stream } from "./sse";
 import * as storage from "./storage";
+import { typeahead } from "./typeahead";
 
 export interface Widget {
   identify(fields: Record<string, unknown>): void;
   open(): void;
   close(): void;
 }
-
-const SUGGEST_DELAY_MS = 150;
-const SUGGEST_MIN_CHARS = 3;
 
 export function mount(options: Options): Widget {
   const locale = pickLocale(options.locale);
@@ -42,13 +40,7 @@ export function mount(options: Options): Widget {
   ui.log.append(bubble(t, "assistant", options.greeting || t.greeting));
   ui.compose.addEventListener("submit", onCompose);
   ui.human.addEventListener("click", () => showHandoff(lastQuestion));
-  ui.input.addEventListener("input", scheduleSuggest);
-  ui.input.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowUp" && !ui.suggest.hidden) {
-      event.preventDefault();
-      ui.suggest.querySelector<HTMLElement>("button")?.focus();
-    }
-  });
+  const { hide: hideSuggest } = typeahead(ui.input, ui.suggest, api, t, () => !talkingToAgent(), pick);
   (document.body || document.documentElement).append(ui.host);
   if (conv) sync(true, conv.after);
 
@@ -179,45 +171,6 @@ export function mount(options: Options): Widget {
     } catch {
       show(systemLine(t.error));
     }
-  }
-
-  // ---- as-you-type suggestions -------------------------------------------------------------
-
-  let suggestTimer = 0;
-  let suggestAbort: AbortController | null = null;
-
-  function hideSuggest() {
-    clearTimeout(suggestTimer);
-    suggestAbort?.abort();
-    ui.suggest.hidden = true;
-    ui.suggest.replaceChildren();
-  }
-
-  function scheduleSuggest() {
-    const q = ui.input.value.trim();
-    hideSuggest();
-    if (q.length < SUGGEST_MIN_CHARS || talkingToAgent()) return;
-    suggestTimer = window.setTimeout(async () => {
-      const abort = (suggestAbort = new AbortController());
-      try {
-        const { suggestions } = await api.suggest(q, abort.signal);
-        if (abort.signal.aborted || !suggestions.length) return;
-        const onPick = (s: Suggestion) => {
-          ui.input.focus();
-          pick(s);
-        };
-        ui.suggest.replaceChildren(h3(t.suggestions), ...suggestions.slice(0, 4).map((s) => choice(s, onPick)));
-        ui.suggest.hidden = false;
-      } catch {
-        /* suggestions are a nicety: stay quiet */
-      }
-    }, SUGGEST_DELAY_MS);
-  }
-
-  function h3(text: string) {
-    const p = document.createElement("p");
-    p.textContent = text;
-    return p;
   }
 
   // ---- handoff ----------------------------------------------------------------------------
