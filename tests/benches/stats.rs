@@ -23,19 +23,40 @@ const SPAN_DAYS: i64 = 90;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let total: usize = std::env::var("CONVERSATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let total: usize = std::env::var("CONVERSATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    // STATS_DB=path keeps the generated database for later runs (it takes minutes to make).
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("stats.db");
+    let path = std::env::var("STATS_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("stats.db"));
+    let reuse = path.exists();
     let tz = TimeZone::get("Europe/Berlin")?;
     let first_day = date(2026, 8, 1);
     let start = days::bounds(first_day, &tz).0;
     let clock = ManualClock::starting_at(start);
-    let store = Store::connect_with_clock(&format!("sqlite://{}", path.display()), clock.clone()).await?;
+    let store =
+        Store::connect_with_clock(&format!("sqlite://{}", path.display()), clock.clone()).await?;
 
     let generated = Instant::now();
+    let total = if reuse { 0 } else { total };
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
-    let intents = ["order_status", "shipping_time", "start_return", "payment_methods", "card_declined", "boot_sizing"];
-    let unanswered = ["do you ship to iceland", "gift wrapping?", "is the store open on sunday", "student discount"];
+    let intents = [
+        "order_status",
+        "shipping_time",
+        "start_return",
+        "payment_methods",
+        "card_declined",
+        "boot_sizing",
+    ];
+    let unanswered = [
+        "do you ship to iceland",
+        "gift wrapping?",
+        "is the store open on sunday",
+        "student discount",
+    ];
     let mut batch = Vec::with_capacity(4_000);
     let mut handoffs = Vec::new();
     for i in 0..total {
@@ -57,9 +78,17 @@ async fn main() -> anyhow::Result<()> {
                 } else {
                     "where is my order".into()
                 },
-                decision: if handoff_question { "handoff" } else { "answer" }.into(),
+                decision: if handoff_question {
+                    "handoff"
+                } else {
+                    "answer"
+                }
+                .into(),
                 confidence: if handoff_question { 0.1 } else { 0.9 },
-                label: Some(format!("intent:{}", intents[rng.random_range(0..intents.len())])),
+                label: Some(format!(
+                    "intent:{}",
+                    intents[rng.random_range(0..intents.len())]
+                )),
                 reason: handoff_question.then(|| "low_confidence".into()),
                 reply: None,
                 at_ms: created + q * 30_000,
@@ -100,10 +129,14 @@ async fn main() -> anyhow::Result<()> {
     let generation = generated.elapsed();
     store.close().await;
     let store = Store::connect(&format!("sqlite://{}", path.display())).await?;
-    let size: u64 = std::fs::read_dir(dir.path())?
-        .filter_map(|e| e.ok()?.metadata().ok())
+    let size: u64 = ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", path.display())).ok())
         .map(|m| m.len())
         .sum();
+    if reuse {
+        println!("reusing {}", path.display());
+    }
     println!(
         "generated {total} conversations, {} escalations in {:.1} s; database {:.0} MB",
         handoffs.len(),
@@ -117,7 +150,12 @@ async fn main() -> anyhow::Result<()> {
     let now = days::bounds(last_day, &tz).1;
     println!("| query | time (ms) | conversations covered |");
     println!("|---|---|---|");
-    for (name, length) in [("report, 1 day", 1), ("report, 7 days", 7), ("report, 30 days", 30), ("report, 90 days (all)", SPAN_DAYS)] {
+    for (name, length) in [
+        ("report, 1 day", 1),
+        ("report, 7 days", 7),
+        ("report, 30 days", 30),
+        ("report, 90 days (all)", SPAN_DAYS),
+    ] {
         let first = last_day.checked_sub(jiff::Span::new().days(length - 1))?;
         let (from, _) = days::bounds(first, &tz);
         let (_, to) = days::bounds(last_day, &tz);
@@ -129,6 +167,38 @@ async fn main() -> anyhow::Result<()> {
             series.len(),
             timer.elapsed().as_secs_f64() * 1000.0,
             r.counts.conversations
+        );
+    }
+    // Where a one-day report spends its time.
+    let (from, to) = days::bounds(last_day, &tz);
+    let mut parts = Vec::new();
+    let t = Instant::now();
+    store.period_counts("demo", from, to).await?;
+    parts.push(("period_counts", t.elapsed()));
+    let t = Instant::now();
+    store.escalation_timings("demo", from, to).await?;
+    parts.push(("escalation_timings", t.elapsed()));
+    let t = Instant::now();
+    store.top_intents("demo", from, to, 0.5, 50).await?;
+    parts.push(("top_intents", t.elapsed()));
+    let t = Instant::now();
+    let questions = store
+        .unanswered_questions("demo", from, to, 0.5, 5_000)
+        .await?;
+    parts.push(("unanswered_questions", t.elapsed()));
+    let t = Instant::now();
+    frontline_shared::stats::clusters::cluster(&questions, 0.5, 5);
+    parts.push(("clustering", t.elapsed()));
+    let t = Instant::now();
+    store.unclaimed_now("demo").await?;
+    parts.push(("unclaimed_now", t.elapsed()));
+    let t = Instant::now();
+    store.bucket_counts("demo", from, to).await?;
+    parts.push(("bucket_counts", t.elapsed()));
+    for (name, took) in parts {
+        println!(
+            "| 1-day part: {name} | {:.1} | |",
+            took.as_secs_f64() * 1000.0
         );
     }
     let timer = Instant::now();
