@@ -57,8 +57,11 @@
 //! let classifier = Classifier::train(&examples, &TrainOptions::default())?;
 //! let ranked = classifier.rank("where's my parcel?", 3);
 //! assert_eq!(classifier.labels()[ranked[0].label], "order_status");
-//! let verdict = decide(&ranked, classifier.labels(), &Thresholds::default());
-//! assert_ne!(verdict, Verdict::Answer(1));
+//! match decide(&ranked, classifier.labels(), &Thresholds::default()) {
+//!     Verdict::Answer(label) => println!("answer: {}", classifier.labels()[label]),
+//!     Verdict::Suggest(labels) => println!("did you mean one of {labels:?}?"),
+//!     Verdict::Handoff => println!("handing over to a human"),
+//! }
 //! # Ok::<(), frontline_shared::classifier::ClassifierError>(())
 //! ```
 
