@@ -6,7 +6,8 @@
 //!                --val val.jsonl,oos_val.jsonl --test test.jsonl
 //! ```
 //!
-//! Every flag may be repeated and also takes comma-separated lists. Each line of a file is
+//! Every file flag may be repeated and also takes comma-separated lists. `--options`
+//! overrides training options with JSON (e.g. `--options '{"c": 1.0}'`), for experiments. Each line of a file is
 //! `{"text": "...", "intent": "..."}`; intent `oos` marks an out-of-scope message that must
 //! be handed off. Thresholds come from `--val` only (without it, the built-in defaults);
 //! the test files are never used for tuning.
@@ -53,6 +54,10 @@ struct Args {
     /// Test JSONL files to score (repeatable, comma-separated).
     #[arg(long, required = true, value_delimiter = ',')]
     test: Vec<PathBuf>,
+    /// Overrides of the training options as JSON, e.g. `{"c": 1.0, "features":
+    /// {"char_max": 4}}`; omitted fields keep their defaults.
+    #[arg(long, default_value = "{}")]
+    options: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,9 +88,10 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         bail!("the test files hold no examples");
     }
 
+    let options: TrainOptions =
+        serde_json::from_str(&args.options).context("invalid --options JSON")?;
     let started = Instant::now();
-    let classifier =
-        Classifier::train(&train, &TrainOptions::default()).context("training failed")?;
+    let classifier = Classifier::train(&train, &options).context("training failed")?;
     let train_seconds = started.elapsed().as_secs_f64();
     let thresholds = if val.is_empty() {
         Thresholds::default()
@@ -142,6 +148,7 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
             "p99": percentile(&latencies, 0.99),
         },
         "model_bytes": classifier.heap_bytes(),
+        "options": options,
         "calibration": { "temperature": temperature, "oos_bias": oos_bias },
         "counts": {
             "train": train.len(),

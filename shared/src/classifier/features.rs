@@ -41,7 +41,7 @@ impl Default for FeatureOptions {
     fn default() -> Self {
         FeatureOptions {
             word_ngrams: 2,
-            skip_window: 5,
+            skip_window: 0,
             char_min: 2,
             char_max: 5,
             min_df: 1,

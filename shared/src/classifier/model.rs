@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::calibration::{stratified_folds, Calibration};
 use super::features::{FeatureOptions, Featurizer, SparseVec};
-use super::svm::{LinearModel, SvmParams};
+use super::svm::{Duals, LinearModel, SvmParams};
 use super::{ClassifierError, Example, Ranked, OUT_OF_SCOPE};
 
 /// Only the first this many characters of a query are classified, which bounds the time
@@ -99,16 +99,22 @@ impl Classifier {
             max_passes: options.max_passes,
             seed: options.seed,
         };
-        let model = LinearModel::train(&data, &targets, labels.len(), featurizer.len(), &params);
-        let calibration = calibrate(
+        let (model, duals) = LinearModel::train(
             &data,
             &targets,
             labels.len(),
             featurizer.len(),
-            out_of_scope,
-            options,
             &params,
+            None,
         );
+        let problem = Problem {
+            data: &data,
+            targets: &targets,
+            classes: labels.len(),
+            features: featurizer.len(),
+            duals: &duals,
+        };
+        let calibration = problem.calibrate(out_of_scope, options, &params);
         Ok(Classifier {
             labels,
             out_of_scope,
@@ -176,36 +182,57 @@ impl Classifier {
     }
 }
 
-/// Fits the calibration on out-of-fold scores: trains on all folds but one, scores the
-/// held-out fold, and repeats until enough held-out predictions are collected.
-fn calibrate(
-    data: &[SparseVec],
-    targets: &[usize],
+/// The training problem, kept together for the cross-validation of the calibration.
+struct Problem<'a> {
+    data: &'a [SparseVec],
+    targets: &'a [usize],
     classes: usize,
     features: usize,
-    out_of_scope: Option<usize>,
-    options: &TrainOptions,
-    params: &SvmParams,
-) -> Calibration {
-    let folds = stratified_folds(targets, classes, options.calibration_folds);
-    let mut held_out: Vec<(Vec<f32>, usize)> = Vec::new();
-    for fold in 0..options.calibration_folds.max(2) {
-        if held_out.len() >= options.calibration_samples {
-            break;
+    /// The full model's dual variables, restricted to each fold to warm-start it.
+    duals: &'a Duals,
+}
+
+impl Problem<'_> {
+    /// Fits the calibration on out-of-fold scores: trains on all folds but one, scores
+    /// the held-out fold, and repeats until enough held-out predictions are collected.
+    fn calibrate(
+        &self,
+        out_of_scope: Option<usize>,
+        options: &TrainOptions,
+        params: &SvmParams,
+    ) -> Calibration {
+        let folds = stratified_folds(self.targets, self.classes, options.calibration_folds);
+        let mut held_out: Vec<(Vec<f32>, usize)> = Vec::new();
+        for fold in 0..options.calibration_folds.max(2) {
+            if held_out.len() >= options.calibration_samples {
+                break;
+            }
+            let (train, test): (Vec<usize>, Vec<usize>) =
+                (0..self.data.len()).partition(|&i| folds[i] != Some(fold));
+            if test.is_empty() {
+                continue;
+            }
+            let data: Vec<SparseVec> = train.iter().map(|&i| self.data[i].clone()).collect();
+            let targets: Vec<usize> = train.iter().map(|&i| self.targets[i]).collect();
+            let warm: Duals = self
+                .duals
+                .iter()
+                .map(|alpha| train.iter().map(|&i| alpha[i]).collect())
+                .collect();
+            let (model, _) = LinearModel::train(
+                &data,
+                &targets,
+                self.classes,
+                self.features,
+                params,
+                Some(&warm),
+            );
+            for i in test {
+                let mut scores = Vec::new();
+                model.scores_into(&self.data[i], &mut scores);
+                held_out.push((scores, self.targets[i]));
+            }
         }
-        let (train, test): (Vec<usize>, Vec<usize>) =
-            (0..data.len()).partition(|&i| folds[i] != Some(fold));
-        if test.is_empty() {
-            continue;
-        }
-        let fold_data: Vec<SparseVec> = train.iter().map(|&i| data[i].clone()).collect();
-        let fold_targets: Vec<usize> = train.iter().map(|&i| targets[i]).collect();
-        let model = LinearModel::train(&fold_data, &fold_targets, classes, features, params);
-        for i in test {
-            let mut scores = Vec::new();
-            model.scores_into(&data[i], &mut scores);
-            held_out.push((scores, targets[i]));
-        }
+        Calibration::fit(&held_out, out_of_scope)
     }
-    Calibration::fit(&held_out, out_of_scope)
 }
