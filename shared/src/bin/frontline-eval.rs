@@ -23,6 +23,7 @@
 //! - `thresholds`: the thresholds used;
 //! - and, for reports: `expected_calibration_error` (15 bins, top-1 confidence against
 //!   top-1 correctness, out-of-scope counted right when `oos` ranks first),
+//!   `reliability` (per confidence decile: count, mean confidence, accuracy),
 //!   `latency_us` (p50, p99), `model_bytes`, `calibration`, and the counts.
 //!
 //! Errors (unreadable file, bad JSON line) are reported on stderr with the file and line,
@@ -143,6 +144,7 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         "train_seconds": (train_seconds * 1000.0).round() / 1000.0,
         "thresholds": thresholds,
         "expected_calibration_error": expected_calibration_error(&calibration_points),
+        "reliability": reliability(&calibration_points),
         "latency_us": {
             "p50": percentile(&latencies, 0.50),
             "p99": percentile(&latencies, 0.99),
@@ -194,12 +196,8 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted.get(index).map_or(0.0, |v| (v * 10.0).round() / 10.0)
 }
 
-/// ECE over 15 equal-width confidence bins.
-fn expected_calibration_error(points: &[(f64, bool)]) -> Option<f64> {
-    const BINS: usize = 15;
-    if points.is_empty() {
-        return None;
-    }
+/// Confidence bins: `(count, Σ confidence, Σ right)` over 10 equal-width bins.
+fn reliability_bins<const BINS: usize>(points: &[(f64, bool)]) -> [(usize, f64, f64); BINS] {
     let mut sums = [(0usize, 0f64, 0f64); BINS];
     for &(confidence, right) in points {
         let bin = ((confidence * BINS as f64) as usize).min(BINS - 1);
@@ -207,11 +205,38 @@ fn expected_calibration_error(points: &[(f64, bool)]) -> Option<f64> {
         sums[bin].1 += confidence;
         sums[bin].2 += f64::from(u8::from(right));
     }
+    sums
+}
+
+/// ECE over 15 equal-width confidence bins:
+/// `Σ_bins (n_b / n) · |accuracy_b − confidence_b| = Σ_bins |Σ right − Σ confidence| / n`.
+fn expected_calibration_error(points: &[(f64, bool)]) -> Option<f64> {
+    if points.is_empty() {
+        return None;
+    }
     let n = points.len() as f64;
-    // Σ_bins (n_b / n) · |accuracy_b − confidence_b| = Σ_bins |Σ right − Σ confidence| / n
-    let ece: f64 = sums
+    let ece: f64 = reliability_bins::<15>(points)
         .iter()
         .map(|&(_, confidence, right)| (confidence - right).abs() / n)
         .sum();
     Some((ece * 1e4).round() / 1e4)
+}
+
+/// A reliability table over 10 bins: for each non-empty bin, its range, how many top-1
+/// predictions fall in it, their mean confidence and their accuracy.
+fn reliability(points: &[(f64, bool)]) -> Vec<serde_json::Value> {
+    let round = |x: f64| (x * 1e3).round() / 1e3;
+    reliability_bins::<10>(points)
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.0 > 0)
+        .map(|(i, &(count, confidence, right))| {
+            serde_json::json!({
+                "bin": format!("{:.1}-{:.1}", i as f64 / 10.0, (i + 1) as f64 / 10.0),
+                "count": count,
+                "mean_confidence": round(confidence / count as f64),
+                "accuracy": round(right / count as f64),
+            })
+        })
+        .collect()
 }

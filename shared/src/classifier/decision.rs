@@ -37,12 +37,15 @@ pub struct Thresholds {
 }
 
 impl Default for Thresholds {
-    /// The values [`tune_thresholds`] picks on CLINC150 validation with the default
-    /// [`TrainOptions`](super::TrainOptions).
+    /// The values [`tune_thresholds`] picks on CLINC150 validation (`val` + `oos_val`) with
+    /// the default [`TrainOptions`](super::TrainOptions), rounded: there they hand off
+    /// 70 % of out-of-scope queries and keep 93.4 % in-scope accuracy, and answered
+    /// queries are 95 % right. Because confidences are calibrated they transfer to other
+    /// label sets better than raw scores would.
     fn default() -> Self {
         Thresholds {
-            answer: 0.85,
-            suggest: 0.45,
+            answer: 0.46,
+            suggest: 0.10,
             max_suggestions: 3,
         }
     }
@@ -183,7 +186,7 @@ mod tests {
             Verdict::Handoff
         );
         assert_eq!(
-            decide(&ranked(&[(0, 0.1)]), &labels(), &t),
+            decide(&ranked(&[(0, 0.05)]), &labels(), &t),
             Verdict::Handoff
         );
         assert_eq!(decide(&[], &labels(), &t), Verdict::Handoff);

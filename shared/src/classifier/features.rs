@@ -4,8 +4,9 @@
 //! n-grams, each hashed to a 64-bit key:
 //!
 //! - **words**: unigrams and bigrams (`check`, `check balance`);
-//! - **pairs**: ordered word pairs that are 2 to [`FeatureOptions::skip_window`] words
-//!   apart (`check … balance` in "check my card balance"), which tolerate inserted words;
+//! - **pairs** (off by default: no measured gain on CLINC150 for 2.4× the memory):
+//!   ordered word pairs 2 to [`FeatureOptions::skip_window`] words apart (`check …
+//!   balance` in "check my card balance"), which tolerate inserted words;
 //! - **chars**: character n-grams of length [`FeatureOptions::char_min`] to
 //!   [`FeatureOptions::char_max`] inside each word padded with spaces (`" ba"`, `"bal"`,
 //!   …), which make typos and inflections (`balanse`, `balances`) still match.

@@ -193,13 +193,21 @@ fn gibberish_gets_low_confidence() {
         "",
         "   !!! ???",
     ] {
-        let top = c.rank(text, 1)[0];
+        let ranked = c.rank(text, 3);
+        let top = ranked[0];
         assert!(top.confidence < 0.35, "{text:?}: {top:?}");
-        assert_eq!(
-            decide(&c.rank(text, 3), c.labels(), &Thresholds::default()),
-            Verdict::Handoff,
-            "{text:?}"
+        let verdict = decide(&ranked, c.labels(), &Thresholds::default());
+        assert!(
+            !matches!(verdict, Verdict::Answer(_)),
+            "{text:?}: {verdict:?}"
         );
+    }
+    // With an out-of-scope class, text with nothing known goes to it.
+    for text in ["", "🙂🙂🙂", "zzzz"] {
+        let ranked = c.rank(text, 3);
+        assert_eq!(c.labels()[ranked[0].label], OUT_OF_SCOPE, "{text:?}");
+        let verdict = decide(&ranked, c.labels(), &Thresholds::default());
+        assert_eq!(verdict, Verdict::Handoff, "{text:?}");
     }
 }
 
