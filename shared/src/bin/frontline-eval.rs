@@ -181,7 +181,7 @@ fn load(path: &Path) -> anyhow::Result<Vec<Example>> {
         }
         let parsed: Line = serde_json::from_str(line)
             .with_context(|| format!("{}:{}: invalid line", path.display(), number + 1))?;
-        examples.push(Example::new(parsed.text, parsed.intent));
+        examples.push(Example::new(parsed.text, parsed.intent.trim()));
     }
     Ok(examples)
 }

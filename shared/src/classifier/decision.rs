@@ -100,8 +100,8 @@ pub fn tune_thresholds(classifier: &Classifier, validation: &[Example]) -> Thres
             Some((
                 top.confidence,
                 top_label == OUT_OF_SCOPE,
-                *top_label == example.label,
-                example.label == OUT_OF_SCOPE,
+                top_label == example.label.trim(),
+                example.label.trim() == OUT_OF_SCOPE,
             ))
         })
         .collect();

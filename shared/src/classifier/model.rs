@@ -49,7 +49,7 @@ impl Default for TrainOptions {
 }
 
 /// An intent classifier. Immutable after training: `Send + Sync`, queried through `&self`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Classifier {
     labels: Vec<String>,
     out_of_scope: Option<usize>,
@@ -179,6 +179,18 @@ impl Classifier {
     /// The fitted softmax temperature and out-of-scope bias (for reports).
     pub fn calibration(&self) -> (f32, f32) {
         (self.calibration.temperature, self.calibration.oos_bias)
+    }
+}
+
+/// A summary: the weights are tens of megabytes on large label sets.
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("labels", &self.labels.len())
+            .field("out_of_scope", &self.out_of_scope)
+            .field("features", &self.featurizer.len())
+            .field("calibration", &self.calibration)
+            .finish_non_exhaustive()
     }
 }
 
