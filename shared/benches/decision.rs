@@ -185,6 +185,36 @@ fn main() {
         rss_kib("VmRSS:") / 1024,
         rss_kib("VmHWM:") / 1024
     );
+    // Where a decision's time goes.
+    type Part<'a> = (&'a str, &'a dyn Fn(&str));
+    let parts: [Part; 3] = [
+        ("knowledge-base search, top 3", &|q| {
+            std::hint::black_box(matcher.knowledge().search(q, 3).ok());
+        }),
+        ("knowledge-base search with snippets, top 3", &|q| {
+            std::hint::black_box(matcher.related_articles(q, 3));
+        }),
+        ("full decision", &|q| {
+            std::hint::black_box(matcher.decide(q, &context));
+        }),
+    ];
+    for (name, run) in parts {
+        let mut times: Vec<Duration> = queries
+            .iter()
+            .take(5_000)
+            .map(|q| {
+                let started = Instant::now();
+                run(q);
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        println!(
+            "  {name}: p50 {:?}, p99 {:?}",
+            times[times.len() / 2],
+            times[times.len() * 99 / 100]
+        );
+    }
 
     let mut criterion = Criterion::default().configure_from_args();
     let mut i = 0;

@@ -1,20 +1,42 @@
 //! The tantivy index over articles: title, headings, body and tags with field boosts.
 //!
 //! The index lives in RAM (a storefront's help centre is small; 10,000 articles build in
-//! well under a second) and is rebuilt whole on reload. Queries are built term by term
-//! from the index's own analyzer, so customer text can never be parsed as query syntax.
+//! well under a second) and is rebuilt whole on reload. Text is analyzed with
+//! `frontline_en` (lower-case, English stop words dropped, Snowball stemming), so "how do
+//! I return my jacket" searches for `return` and `jacket` instead of walking the posting
+//! lists of words every article contains. Queries are built term by term from that
+//! analyzer, so customer text can never be parsed as query syntax. The index is immutable
+//! once built, so the searcher and each segment's position column are opened once.
 
 use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{doc, Index, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::Article;
 
-const TOKENIZER: &str = "en_stem";
+const TOKENIZER: &str = "frontline_en";
+
+/// Lower-case, drop English stop words, stem.
+fn analyzer() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match StopWordFilter::new(Language::English) {
+        Some(stop_words) => builder
+            .filter(stop_words)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        None => builder.filter(Stemmer::new(Language::English)).build(),
+    }
+}
 
 /// Relative weight of each field: a title match beats a body match.
 const BOOSTS: [(&str, f32); 4] = [
@@ -33,8 +55,9 @@ pub struct IndexHit {
 
 /// An immutable, searchable index of a set of articles.
 pub struct ArticleIndex {
-    index: Index,
-    reader: IndexReader,
+    searcher: Searcher,
+    /// Article position of each document, per segment.
+    positions: Vec<Column<u64>>,
     fields: Vec<(Field, f32)>,
     body: Field,
 }
@@ -69,6 +92,7 @@ impl ArticleIndex {
         );
 
         let index = Index::create_in_ram(schema.clone());
+        index.tokenizers().register(TOKENIZER, analyzer());
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 64 * 1024 * 1024)?;
         for (i, article) in articles.iter().enumerate() {
             let mut title_text = article.title.clone();
@@ -85,54 +109,61 @@ impl ArticleIndex {
             ))?;
         }
         writer.commit()?;
-        let reader = index
+        let reader: tantivy::IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let searcher = reader.searcher();
+        let positions = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.fast_fields().u64("position"))
+            .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(ArticleIndex {
-            index,
-            reader,
+            searcher,
+            positions,
             fields,
             body,
         })
     }
 
-    fn searcher(&self) -> Searcher {
-        self.reader.searcher()
-    }
-
     /// Builds a query matching any term of `text` in any field, with field boosts.
-    fn query(&self, text: &str) -> tantivy::Result<Option<BooleanQuery>> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in &self.fields {
-            let mut analyzer = self.index.tokenizer_for_field(*field)?;
-            let mut stream = analyzer.token_stream(text);
-            while let Some(token) = stream.next() {
-                let term = Term::from_field_text(*field, &token.text);
-                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), *boost)),
-                ));
+    fn query(&self, text: &str) -> Option<BooleanQuery> {
+        let mut terms: Vec<String> = Vec::new();
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(text);
+        while let Some(token) = stream.next() {
+            if !terms.contains(&token.text) {
+                terms.push(token.text.clone());
             }
         }
-        Ok((!clauses.is_empty()).then(|| BooleanQuery::new(clauses)))
+        let clauses: Vec<(Occur, Box<dyn Query>)> = self
+            .fields
+            .iter()
+            .flat_map(|(field, boost)| {
+                terms.iter().map(move |text| {
+                    let term = Term::from_field_text(*field, text);
+                    let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                    let boosted: Box<dyn Query> =
+                        Box::new(BoostQuery::new(Box::new(query), *boost));
+                    (Occur::Should, boosted)
+                })
+            })
+            .collect();
+        (!clauses.is_empty()).then(|| BooleanQuery::new(clauses))
     }
 
     /// The `limit` best articles for `text`, best first.
     pub fn search(&self, text: &str, limit: usize) -> tantivy::Result<Vec<IndexHit>> {
-        let Some(query) = self.query(text)? else {
+        let Some(query) = self.query(text) else {
             return Ok(Vec::new());
         };
-        let searcher = self.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let collector = TopDocs::with_limit(limit.max(1)).order_by_score();
+        let top = self.searcher.search(&query, &collector)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let column = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64("position")?;
-            if let Some(position) = column.first(address.doc_id) {
+            let column = self.positions.get(address.segment_ord as usize);
+            if let Some(position) = column.and_then(|c| c.first(address.doc_id)) {
                 hits.push(IndexHit {
                     article: position as usize,
                     score,
@@ -149,10 +180,10 @@ impl ArticleIndex {
         bodies: &[&str],
         max_chars: usize,
     ) -> tantivy::Result<Vec<String>> {
-        let Some(query) = self.query(text)? else {
+        let Some(query) = self.query(text) else {
             return Ok(bodies.iter().map(|_| String::new()).collect());
         };
-        let mut generator = SnippetGenerator::create(&self.searcher(), &query, self.body)?;
+        let mut generator = SnippetGenerator::create(&self.searcher, &query, self.body)?;
         generator.set_max_num_chars(max_chars);
         Ok(bodies
             .iter()
