@@ -4,4 +4,5 @@
 //! store-backed test on PostgreSQL too.
 
 mod api;
+mod bot_slack;
 mod store;
