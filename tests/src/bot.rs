@@ -154,6 +154,9 @@ pub struct BotProcess {
 }
 
 /// `target/<profile>/frontline-bot`, next to this test binary's `deps/` folder.
+///
+/// `cargo test --workspace` builds it (the bot's own integration test needs it); running
+/// only this suite (`--test suite`) uses whatever binary the last workspace build left.
 pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe

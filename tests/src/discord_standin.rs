@@ -150,7 +150,19 @@ impl DiscordStandIn {
         bot_url: &str,
         body: &Value,
     ) -> (u16, Value) {
-        let timestamp = crate::slack_callbacks::now().to_string();
+        self.interact_at(client, bot_url, body, crate::slack_callbacks::now())
+            .await
+    }
+
+    /// Like [`Self::interact`], signed at `timestamp` (Unix seconds).
+    pub async fn interact_at(
+        &self,
+        client: &reqwest::Client,
+        bot_url: &str,
+        body: &Value,
+        timestamp: i64,
+    ) -> (u16, Value) {
+        let timestamp = timestamp.to_string();
         let body = body.to_string();
         let signature = self.sign(&timestamp, &body);
         send(client, bot_url, &body, Some((&signature, &timestamp))).await

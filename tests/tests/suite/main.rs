@@ -4,5 +4,9 @@
 //! store-backed test on PostgreSQL too.
 
 mod api;
+mod bot_delivery;
+mod bot_discord;
+mod bot_security;
+mod bot_sla;
 mod bot_slack;
 mod store;
