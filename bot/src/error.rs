@@ -47,6 +47,9 @@ pub enum DeliveryError {
     Store(#[from] StoreError),
     #[error("chat call timed out after {0:?}")]
     TimedOut(Duration),
+    /// A kind of row this version does not deliver (kept in the outbox for one that does).
+    #[error("`{0}` rows are not delivered by this bot version; kept for a later one")]
+    Unsupported(&'static str),
 }
 
 impl DeliveryError {
@@ -55,6 +58,7 @@ impl DeliveryError {
             DeliveryError::Chat(error) => error.reason(),
             DeliveryError::Store(_) => "store",
             DeliveryError::TimedOut(_) => "timeout",
+            DeliveryError::Unsupported(_) => "unsupported",
         }
     }
 }

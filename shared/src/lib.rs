@@ -24,6 +24,7 @@ pub mod knowledge;
 pub mod matcher;
 pub mod shutdown;
 pub mod site_id;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod templates;

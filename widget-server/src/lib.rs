@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //! - [`startup`]: `Application::build(settings)` → `run_until_stopped`, used by `main` and tests.
+//! - [`dashboard`]: `/admin`, the server-rendered dashboard and web agent queue.
 //! - [`routes`]: the HTTP API, one module per endpoint group; [`openapi`] documents it.
 //! - [`guard`]: rate limits, allowed origins, conversation and admin tokens.
 //! - [`input`]: customer input parsed into types at the door.
@@ -16,6 +17,7 @@
 //! - [`hub`]: wakes live streams when the store gets new conversation events.
 //! - [`metrics`]: Prometheus metrics; [`state`]: what handlers share.
 
+pub mod dashboard;
 pub mod error;
 pub mod guard;
 pub mod hub;

@@ -25,6 +25,7 @@ use crate::routes;
         routes::admin::release,
         routes::admin::resolve,
         routes::admin::reply,
+        routes::stats::stats,
     ),
     modifiers(&Security),
     tags((name = "self-service"), (name = "handoff"), (name = "conversation"), (name = "admin"))

@@ -34,12 +34,13 @@ pub struct SiteLoadError {
 impl Sites {
     /// Loads every site's matcher (blocking; call from `spawn_blocking` or start-up).
     pub fn load(sites: &[SiteSettings], matcher: &MatcherSettings) -> Result<Sites, SiteLoadError> {
-        let defaults = Thresholds::default();
-        let thresholds = Thresholds {
-            answer: matcher.answer_threshold.unwrap_or(defaults.answer),
-            suggest: matcher.suggest_threshold.unwrap_or(defaults.suggest),
-            ..defaults
-        };
+        let mut thresholds = Thresholds::default();
+        if let Some(answer) = matcher.answer_threshold {
+            thresholds.answer = answer;
+        }
+        if let Some(suggest) = matcher.suggest_threshold {
+            thresholds.suggest = suggest;
+        }
         let mut by_id = HashMap::new();
         for settings in sites {
             let source = MatcherSource {

@@ -32,6 +32,8 @@ pub enum StartupError {
         addr: SocketAddr,
         cause: std::io::Error,
     },
+    #[error("dashboard templates: {0}")]
+    Templates(#[from] frontline_shared::templates::TemplateError),
     #[error("site loading was interrupted")]
     Interrupted,
 }
@@ -129,12 +131,14 @@ impl Application {
             hub,
             metrics: Arc::new(Metrics::default()),
             tokens: TokenSigner::new(token_key.as_bytes()),
+            sla: settings.bot.sla.clone(),
             limits: settings.server.limits.clone(),
             rate_limits,
             origins,
             admin_token,
             public_url,
             clock: frontline_shared::clock::system_clock(),
+            dashboard: Arc::new(crate::dashboard::templates()?),
             shutdown,
         };
         Ok(Application {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use frontline_shared::clock::SharedClock;
-use frontline_shared::config::{Limits, Secret};
+use frontline_shared::config::{Limits, Secret, SlaSettings};
 use frontline_shared::conversation_token::TokenSigner;
 use frontline_shared::store::Store;
 
@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Issues and checks conversation tokens.
     pub tokens: TokenSigner,
+    /// Claim deadlines per priority (for SLA breach figures).
+    pub sla: SlaSettings,
     /// Size limits on what customers send.
     pub limits: Limits,
     /// Per-IP and per-site token buckets.
@@ -38,6 +40,8 @@ pub struct AppState {
     /// Base URL of this server as browsers reach it.
     pub public_url: String,
     pub clock: SharedClock,
+    /// The dashboard's compiled templates.
+    pub dashboard: Arc<frontline_shared::templates::Templates>,
     /// Ends live streams so graceful shutdown can finish.
     pub shutdown: frontline_shared::shutdown::Shutdown,
 }

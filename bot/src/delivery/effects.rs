@@ -6,6 +6,7 @@
 //! | `escalation_updated` | re-render the alert for the new status |
 //! | `customer_message` | post the message in the alert's thread (`customer-{message id}`) |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
+//! | `digest` | not delivered by this version: rescheduled (slow back-off), never dropped |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
 //! look for the post an interrupted attempt made, else post; then record it at once.
@@ -40,6 +41,10 @@ pub struct Effects {
 impl Effects {
     /// Applies `event` on every platform; an error means "retry the whole row later".
     pub async fn apply(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        if event.kind == OutboxKind::Digest {
+            // Digest posting is not part of this version: keep the row for one that does.
+            return Err(DeliveryError::Unsupported(event.kind.as_str()));
+        }
         let Some(escalation) = self.store.escalation(&event.escalation_id).await? else {
             tracing::warn!(escalation = %event.escalation_id, "outbox row for an unknown escalation; skipped");
             return Ok(());
@@ -52,6 +57,7 @@ impl Effects {
                     self.customer_message(chat, &escalation, event).await?
                 }
                 OutboxKind::Realert => self.realert(chat, &escalation, event).await?,
+                OutboxKind::Digest => {}
             }
         }
         Ok(())

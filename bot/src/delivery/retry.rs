@@ -4,8 +4,9 @@
 //!   so replicas do not return in lockstep.
 //! - Unavailable (5xx, timeouts, connection errors, store outages): exponential back-off
 //!   from 500 ms, doubling per attempt, capped at 5 minutes.
-//! - Refused by the platform (bad channel, missing scope): from 30 s, capped at 15
-//!   minutes — an operator can fix the configuration and nothing is lost meanwhile.
+//! - Refused by the platform (bad channel, missing scope), or a row kind this version
+//!   does not deliver: from 30 s, capped at 15 minutes — an operator can fix the
+//!   configuration (or upgrade) and nothing is lost meanwhile.
 //!
 //! A row is never dropped: the outbox keeps it (and its escalation's later rows wait
 //! behind it, which keeps their order).
@@ -30,9 +31,8 @@ pub fn delay(error: &DeliveryError, attempts: i64) -> Duration {
         DeliveryError::Chat(ChatError::RateLimited { retry_after: None }) => {
             backoff(attempts, QUICK_BASE, QUICK_CAP).max(RATE_LIMIT_FLOOR)
         }
-        DeliveryError::Chat(ChatError::Rejected(_) | ChatError::Template(_)) => {
-            backoff(attempts, SLOW_BASE, SLOW_CAP)
-        }
+        DeliveryError::Chat(ChatError::Rejected(_) | ChatError::Template(_))
+        | DeliveryError::Unsupported(_) => backoff(attempts, SLOW_BASE, SLOW_CAP),
         DeliveryError::Chat(ChatError::Unavailable(_))
         | DeliveryError::Store(_)
         | DeliveryError::TimedOut(_) => backoff(attempts, QUICK_BASE, QUICK_CAP),

@@ -18,6 +18,8 @@ pub struct Article {
     pub locale: String,
     /// Extra phrasings customers use for this article.
     pub questions: Vec<String>,
+    /// A stub not yet written (created from a knowledge gap): never served.
+    pub draft: bool,
     pub headings: Vec<String>,
     /// The Markdown body as plain text (for indexing, snippets and chat).
     pub text: String,
@@ -40,6 +42,8 @@ struct FrontMatter {
     locale: String,
     #[serde(default)]
     questions: Vec<String>,
+    #[serde(default)]
+    draft: bool,
 }
 
 fn english() -> String {
@@ -91,6 +95,7 @@ impl Article {
             intents: meta.intents,
             locale: meta.locale,
             questions: meta.questions,
+            draft: meta.draft,
             headings: rendered.headings,
             text: rendered.text,
             html: rendered.html,

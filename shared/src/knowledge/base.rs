@@ -24,7 +24,7 @@ pub struct ArticleHit<'a> {
 }
 
 impl KnowledgeBase {
-    /// Loads every `*.md` file under `dir` (sorted, recursively).
+    /// Loads every `*.md` file under `dir` (sorted, recursively), skipping drafts.
     pub fn load_dir(dir: &Path) -> Result<KnowledgeBase, KnowledgeError> {
         let mut files = Vec::new();
         collect_markdown(dir, &mut files)?;
@@ -35,7 +35,10 @@ impl KnowledgeBase {
                 path: path.clone(),
                 cause,
             })?;
-            articles.push(Article::parse(&path, &source)?);
+            let article = Article::parse(&path, &source)?;
+            if !article.draft {
+                articles.push(article);
+            }
         }
         Self::from_articles(articles)
     }

@@ -12,6 +12,7 @@
 //! intents = ["start_return"]   # optional: intents this article answers
 //! locale = "en"                # optional, default "en"
 //! questions = ["can I send it back"]  # optional: extra phrasings for the matcher
+//! draft = true                 # optional: a stub that is not served yet
 //! +++
 //! # Returns
 //! You can return anything within 30 days…

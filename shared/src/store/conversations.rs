@@ -50,6 +50,8 @@ pub struct QuestionRecord {
     pub confidence: f32,
     /// The best candidate (`intent:name` or `article:id`), if any.
     pub label: Option<String>,
+    /// Why it was handed off (`asked_for_human`, `low_confidence`, …), if it was.
+    pub reason: Option<String>,
     /// What the assistant said back, recorded as the next transcript line.
     pub reply: Option<String>,
     pub at_ms: i64,
@@ -72,11 +74,22 @@ impl Store {
                     author: Author::Customer,
                     author_name: None,
                     body: &record.question,
-                    decision: Some((&record.decision, record.confidence, record.label.as_deref())),
+                    decision: Some(QuestionDecision {
+                        decision: &record.decision,
+                        confidence: record.confidence,
+                        label: record.label.as_deref(),
+                        reason: record.reason.as_deref(),
+                    }),
                     at_ms: record.at_ms,
                 },
             )
             .await?;
+            if record.decision == "answer" {
+                sqlx::query("UPDATE conversations SET answers = answers + 1 WHERE id = $1")
+                    .bind(&record.conversation.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if let Some(reply) = &record.reply {
                 insert_message(
                     &mut tx,
@@ -226,9 +239,16 @@ pub(crate) struct NewMessage<'a> {
     pub author: Author,
     pub author_name: Option<&'a str>,
     pub body: &'a str,
-    /// Decision, confidence and label, for customer questions.
-    pub decision: Option<(&'a str, f32, Option<&'a str>)>,
+    /// The matcher's verdict, for customer questions.
+    pub decision: Option<QuestionDecision<'a>>,
     pub at_ms: i64,
+}
+
+pub(crate) struct QuestionDecision<'a> {
+    pub decision: &'a str,
+    pub confidence: f32,
+    pub label: Option<&'a str>,
+    pub reason: Option<&'a str>,
 }
 
 pub(crate) async fn insert_message(
@@ -236,22 +256,20 @@ pub(crate) async fn insert_message(
     conversation: &Conversation,
     message: NewMessage<'_>,
 ) -> Result<i64, StoreError> {
-    let (decision, confidence, label) = match message.decision {
-        Some((d, c, l)) => (Some(d), Some(f64::from(c)), l),
-        None => (None, None, None),
-    };
+    let decision = message.decision.as_ref();
     let row = sqlx::query(
-        "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(&conversation.id)
     .bind(&conversation.site_id)
     .bind(message.author.as_str())
     .bind(message.author_name)
     .bind(message.body)
-    .bind(decision)
-    .bind(confidence)
-    .bind(label)
+    .bind(decision.map(|d| d.decision))
+    .bind(decision.map(|d| f64::from(d.confidence)))
+    .bind(decision.and_then(|d| d.label))
+    .bind(decision.and_then(|d| d.reason))
     .bind(message.at_ms)
     .fetch_one(&mut **tx)
     .await?;

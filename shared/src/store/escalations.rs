@@ -102,6 +102,10 @@ impl Store {
             realerts: 0,
         };
         insert(&mut tx, &escalation).await?;
+        sqlx::query("UPDATE conversations SET escalated = 1 WHERE id = $1")
+            .bind(&escalation.conversation_id)
+            .execute(&mut *tx)
+            .await?;
         let payload = serde_json::json!({ "escalation_id": escalation.id });
         outbox::enqueue(
             self,

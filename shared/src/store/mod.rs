@@ -12,9 +12,12 @@
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
 //! - [`events`]: what a conversation's live stream shows, and how to wait for it.
 //! - [`chat`]: chat messages posted for escalations, and callbacks already applied.
+//! - [`stats`]: raw figures for digests and the dashboard.
+//! - [`digests`]: daily digests recorded once per channel and day.
 
 pub mod chat;
 pub mod conversations;
+pub mod digests;
 mod error;
 pub mod escalations;
 pub mod events;
@@ -22,6 +25,7 @@ mod listen;
 
 pub use listen::Listener;
 pub mod outbox;
+pub mod stats;
 
 pub use error::StoreError;
 

@@ -29,6 +29,9 @@ pub enum OutboxKind {
     CustomerMessage,
     /// Nobody claimed within the SLA: re-alert (and maybe tell managers).
     Realert,
+    /// Post a daily (or on-demand) digest; the payload is a `DigestJob` and the row's
+    /// escalation id is `digest:<key>`.
+    Digest,
 }
 
 impl OutboxKind {
@@ -38,6 +41,7 @@ impl OutboxKind {
             OutboxKind::EscalationUpdated => "escalation_updated",
             OutboxKind::CustomerMessage => "customer_message",
             OutboxKind::Realert => "realert",
+            OutboxKind::Digest => "digest",
         }
     }
 
@@ -47,6 +51,7 @@ impl OutboxKind {
             OutboxKind::EscalationUpdated,
             OutboxKind::CustomerMessage,
             OutboxKind::Realert,
+            OutboxKind::Digest,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

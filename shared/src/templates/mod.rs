@@ -65,6 +65,16 @@ impl Templates {
             })
     }
 
+    /// Registers a partial (`{{> name}}`, or a layout used as `{{#> name}}…{{/name}}`).
+    pub fn add_partial(&mut self, name: &str, source: &str) -> Result<(), TemplateError> {
+        self.registry
+            .register_partial(name, source)
+            .map_err(|e| TemplateError::Invalid {
+                name: name.into(),
+                message: e.to_string(),
+            })
+    }
+
     /// Replaces built-ins with `<name>.hbs` files found in `dir`, if any.
     pub fn override_from(&mut self, dir: &Path, names: &[&str]) -> Result<(), TemplateError> {
         for name in names {

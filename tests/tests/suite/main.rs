@@ -9,4 +9,7 @@ mod bot_discord;
 mod bot_security;
 mod bot_sla;
 mod bot_slack;
+mod fuzz;
+mod replicas;
+mod stats;
 mod store;

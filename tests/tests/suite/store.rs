@@ -46,6 +46,7 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
             decision: "handoff".into(),
             confidence: 0.2,
             label: None,
+            reason: Some("low_confidence".into()),
             reply: None,
             at_ms: 5,
         };

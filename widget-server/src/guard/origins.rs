@@ -51,7 +51,7 @@ impl Origins {
         if origin == self.own {
             return true;
         }
-        if path.starts_with("/api/v1/admin") {
+        if path.starts_with("/api/v1/admin") || path.starts_with("/admin") {
             return false;
         }
         match site_of(path) {

@@ -23,6 +23,7 @@ pub fn routes(_state: AppState) -> Router<AppState> {
         .route("/api/v1/admin/escalations/{id}/release", post(release))
         .route("/api/v1/admin/escalations/{id}/resolve", post(resolve))
         .route("/api/v1/admin/escalations/{id}/reply", post(reply))
+        .route("/api/v1/admin/stats", get(super::stats::stats))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -78,6 +78,10 @@ pub async fn ask(
         .matcher
         .decide(text.as_str(), &context);
     count(&state.metrics, &site_id, &decision);
+    let handoff_reason = decision
+        .handoff_reason
+        .and_then(|r| serde_json::to_value(r).ok())
+        .and_then(|v| v.as_str().map(str::to_string));
     let now = state.clock.now_ms();
     let record = QuestionRecord {
         conversation: Conversation {
@@ -92,6 +96,7 @@ pub async fn ask(
         decision: decision.kind.as_str().to_string(),
         confidence: decision.confidence,
         label: decision.top_label(),
+        reason: handoff_reason.clone(),
         reply: decision.answer.as_ref().map(|a| a.title.clone()),
         at_ms: now,
     };
@@ -107,10 +112,7 @@ pub async fn ask(
             .map(SuggestionBody::from)
             .collect(),
         confidence: decision.confidence,
-        handoff_reason: decision
-            .handoff_reason
-            .and_then(|r| serde_json::to_value(r).ok())
-            .and_then(|v| v.as_str().map(str::to_string)),
+        handoff_reason,
     }))
 }
 

@@ -9,7 +9,9 @@
 //! | `POST /api/v1/sites/{site}/handoff` | [`handoff`] |
 //! | `GET /api/v1/conversations/{id}`, `POST …/messages` | [`conversation`] |
 //! | `GET /api/v1/conversations/{id}/events` (SSE) | [`events`] |
-//! | `/api/v1/admin/…` | [`admin`] |
+//! | `/api/v1/admin/escalations…` | [`admin`] |
+//! | `GET /api/v1/admin/stats` | [`stats`] |
+//! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/widget.js`, `/` | [`ops`], [`assets`] |
 
 pub mod admin;
@@ -21,6 +23,7 @@ pub mod feedback;
 pub mod handoff;
 pub mod ops;
 pub mod site;
+pub mod stats;
 pub mod suggest;
 
 use axum::extract::DefaultBodyLimit;
@@ -65,6 +68,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(public_api)
         .merge(admin::routes(state.clone()))
+        .merge(crate::dashboard::routes(state.clone()))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

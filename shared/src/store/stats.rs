@@ -1,0 +1,281 @@
+//! Raw figures for one site and one period `[from_ms, to_ms)`, each answered from an
+//! index (see migration `0002_stats.sql`). [`crate::stats`] turns them into a report.
+
+use sqlx::Row;
+
+use super::{opt_i64, Store, StoreError};
+use crate::escalation::Priority;
+
+/// Counts for one site and period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PeriodCounts {
+    /// Conversations started.
+    pub conversations: i64,
+    /// …of which got at least one self-service answer.
+    pub answered: i64,
+    /// …of which got an answer and were never handed off (self-service resolved them).
+    pub deflected: i64,
+    /// Questions asked.
+    pub questions: i64,
+    /// Escalations created.
+    pub handoffs: i64,
+    pub helpful: i64,
+    pub unhelpful: i64,
+}
+
+impl std::ops::AddAssign for PeriodCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.conversations += other.conversations;
+        self.answered += other.answered;
+        self.deflected += other.deflected;
+        self.questions += other.questions;
+        self.handoffs += other.handoffs;
+        self.helpful += other.helpful;
+        self.unhelpful += other.unhelpful;
+    }
+}
+
+/// When an escalation was created, claimed and resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscalationTiming {
+    pub priority: Priority,
+    pub created_at_ms: i64,
+    pub claimed_at_ms: Option<i64>,
+    pub resolved_at_ms: Option<i64>,
+}
+
+impl Store {
+    pub async fn period_counts(
+        &self,
+        site: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<PeriodCounts, StoreError> {
+        let conversations = sqlx::query(
+            "SELECT COUNT(*) AS total, \
+                    COALESCE(SUM(CASE WHEN answers > 0 THEN 1 ELSE 0 END), 0) AS answered, \
+                    COALESCE(SUM(CASE WHEN answers > 0 AND escalated = 0 THEN 1 ELSE 0 END), 0) AS deflected \
+             FROM conversations WHERE site_id = $1 AND created_at >= $2 AND created_at < $3",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(self.pool())
+        .await?;
+        let questions = self
+            .count(
+                "SELECT COUNT(*) AS n FROM messages WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 \
+                 AND decision IS NOT NULL",
+                site,
+                from_ms,
+                to_ms,
+            )
+            .await?;
+        let handoffs = self
+            .count(
+                "SELECT COUNT(*) AS n FROM escalations WHERE site_id = $1 AND created_at >= $2 AND created_at < $3",
+                site,
+                from_ms,
+                to_ms,
+            )
+            .await?;
+        let feedback = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN helpful = 1 THEN 1 ELSE 0 END), 0) AS helpful, \
+                    COALESCE(SUM(CASE WHEN helpful = 0 THEN 1 ELSE 0 END), 0) AS unhelpful \
+             FROM feedback WHERE site_id = $1 AND created_at >= $2 AND created_at < $3",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(PeriodCounts {
+            conversations: conversations.try_get("total")?,
+            answered: conversations.try_get("answered")?,
+            deflected: conversations.try_get("deflected")?,
+            questions,
+            handoffs,
+            helpful: feedback.try_get("helpful")?,
+            unhelpful: feedback.try_get("unhelpful")?,
+        })
+    }
+
+    async fn count(
+        &self,
+        sql: &'static str,
+        site: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let row = sqlx::query(sql)
+            .bind(site)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Timings of the escalations created in the period.
+    pub async fn escalation_timings(
+        &self,
+        site: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<EscalationTiming>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT priority, created_at, claimed_at, resolved_at FROM escalations \
+             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let priority: String = row.try_get("priority")?;
+                Ok(EscalationTiming {
+                    priority: Priority::parse(&priority).unwrap_or_default(),
+                    created_at_ms: row.try_get("created_at")?,
+                    claimed_at_ms: opt_i64(row, "claimed_at")?,
+                    resolved_at_ms: opt_i64(row, "resolved_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How often each intent was the confident best match, most asked first.
+    pub async fn top_intents(
+        &self,
+        site: &str,
+        from_ms: i64,
+        to_ms: i64,
+        min_confidence: f64,
+        limit: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT label, COUNT(*) AS n FROM messages \
+             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND decision IS NOT NULL \
+               AND label LIKE 'intent:%' AND confidence >= $4 \
+             GROUP BY label ORDER BY n DESC, label LIMIT $5",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(min_confidence)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let label: String = row.try_get("label")?;
+                let name = label.strip_prefix("intent:").unwrap_or(&label).to_string();
+                Ok((name, row.try_get("n")?))
+            })
+            .collect()
+    }
+
+    /// The newest questions we could not answer: handed off for low confidence or as out
+    /// of scope, or only offered suggestions below `max_confidence`.
+    pub async fn unanswered_questions(
+        &self,
+        site: &str,
+        from_ms: i64,
+        to_ms: i64,
+        max_confidence: f64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT body FROM messages \
+             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND decision IS NOT NULL \
+               AND ((decision = 'handoff' AND reason IN ('low_confidence', 'out_of_scope')) \
+                    OR (decision = 'suggest' AND confidence < $4)) \
+             ORDER BY created_at DESC LIMIT $5",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(max_confidence)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|row| Ok(row.try_get("body")?)).collect()
+    }
+
+    /// Escalations of `site` waiting for an owner right now.
+    pub async fn unclaimed_now(&self, site: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM escalations WHERE site_id = $1 AND status = 'queued'",
+        )
+        .bind(site)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+/// Conversations, deflections and handoffs in one 15-minute bucket (`bucket` × 15 min
+/// since the Unix epoch). Every time zone offset is a multiple of 15 minutes, so buckets
+/// add up exactly into local days.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BucketCounts {
+    pub bucket: i64,
+    pub conversations: i64,
+    pub deflected: i64,
+    pub handoffs: i64,
+}
+
+/// Length of a bucket in milliseconds.
+pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+
+impl Store {
+    /// Per-bucket volume for a site over `[from_ms, to_ms)`, ascending (empty buckets omitted).
+    pub async fn bucket_counts(
+        &self,
+        site: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<BucketCounts>, StoreError> {
+        let conversations = sqlx::query(
+            "SELECT created_at / 900000 AS bucket, COUNT(*) AS n, \
+                    COALESCE(SUM(CASE WHEN answers > 0 AND escalated = 0 THEN 1 ELSE 0 END), 0) AS deflected \
+             FROM conversations WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 \
+             GROUP BY created_at / 900000",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        let handoffs = sqlx::query(
+            "SELECT created_at / 900000 AS bucket, COUNT(*) AS n FROM escalations \
+             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY created_at / 900000",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        let mut buckets: std::collections::BTreeMap<i64, BucketCounts> =
+            std::collections::BTreeMap::new();
+        for row in &conversations {
+            let bucket: i64 = row.try_get("bucket")?;
+            let entry = buckets.entry(bucket).or_insert(BucketCounts {
+                bucket,
+                ..Default::default()
+            });
+            entry.conversations = row.try_get("n")?;
+            entry.deflected = row.try_get("deflected")?;
+        }
+        for row in &handoffs {
+            let bucket: i64 = row.try_get("bucket")?;
+            let entry = buckets.entry(bucket).or_insert(BucketCounts {
+                bucket,
+                ..Default::default()
+            });
+            entry.handoffs = row.try_get("n")?;
+        }
+        Ok(buckets.into_values().collect())
+    }
+}

@@ -1,0 +1,309 @@
+//! Dashboard handlers: sign-in, overview, queue, escalation view and their form posts.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use frontline_shared::escalation::EscalationStatus;
+use frontline_shared::store::escalations::Transition;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::session::{self, Agent};
+use super::views::{self, QueueRow};
+use super::{chart, drafts};
+use crate::error::ApiError;
+use crate::guard::admin::session_value;
+use crate::input::Text;
+use crate::routes::stats::{Period, StatsQuery};
+use crate::state::AppState;
+
+fn render(state: &AppState, name: &str, data: &serde_json::Value) -> Response {
+    match state.dashboard.render(name, data) {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => ApiError::Internal(error.to_string()).into_response(),
+    }
+}
+
+fn with_cookies(mut response: Response, cookies: Vec<header::HeaderValue>) -> Response {
+    for cookie in cookies {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+pub async fn login_form(State(state): State<AppState>) -> Response {
+    render(&state, "login", &json!({}))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    token: String,
+    agent: String,
+}
+
+pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    let agent = crate::input::name(Some(form.agent)).ok().flatten();
+    let valid = session_value(form.token.trim()) == session_value(state.admin_token.expose());
+    match (valid, agent) {
+        (true, Some(agent)) => with_cookies(
+            Redirect::to("/admin").into_response(),
+            session::sign_in_cookies(&state, &agent),
+        ),
+        _ => {
+            let mut response = render(
+                &state,
+                "login",
+                &json!({ "error": "That token is not valid." }),
+            );
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response
+        }
+    }
+}
+
+pub async fn logout() -> Response {
+    with_cookies(
+        Redirect::to("/admin/login").into_response(),
+        session::sign_out_cookies(),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OverviewQuery {
+    #[serde(flatten)]
+    stats: StatsQuery,
+    notice: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SiteOption {
+    id: String,
+    name: String,
+    selected: bool,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    _agent: Agent,
+    Query(query): Query<OverviewQuery>,
+) -> Response {
+    let period = match Period::parse(&state, &query.stats) {
+        Ok(period) => period,
+        Err(error) => return error.into_response(),
+    };
+    let stats = match period.load(&state).await {
+        Ok(stats) => stats,
+        Err(error) => return error.into_response(),
+    };
+    let selected = query.stats.site.clone().unwrap_or_default();
+    let mut sites: Vec<SiteOption> = state
+        .sites
+        .iter()
+        .map(|s| SiteOption {
+            id: s.settings.id.clone(),
+            name: s.settings.name.clone(),
+            selected: s.settings.id == selected,
+        })
+        .collect();
+    sites.sort_by(|a, b| a.name.cmp(&b.name));
+    let notice = match query.notice.as_deref() {
+        Some("draft") => Some("Draft article created in the knowledge base's drafts/ folder."),
+        _ => None,
+    };
+    let data = json!({
+        "title": "Overview",
+        "nav": { "overview": true },
+        "notice": notice,
+        "sites": sites,
+        "deflection": stats.report.deflection_rate.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_else(|| "–".into()),
+        "claim": views::percentiles(&stats.report.time_to_claim),
+        "resolve": views::percentiles(&stats.report.time_to_resolve),
+        "chart": chart::daily_volume(&stats.daily),
+        "legend": chart::legend(),
+        "gaps": stats.report.top_unanswered,
+        "draft_site": (stats.sites.len() == 1).then(|| stats.sites[0].clone()),
+        "stats": stats,
+    });
+    render(&state, "overview", &data)
+}
+
+async fn queue_rows(state: &AppState, agent: &Agent) -> Result<Vec<QueueRow>, ApiError> {
+    let open = [EscalationStatus::Queued, EscalationStatus::Claimed];
+    let escalations = state
+        .store
+        .escalations_with_status(&open, None, 500)
+        .await?;
+    let now = state.clock.now_ms();
+    Ok(escalations
+        .iter()
+        .map(|e| QueueRow::new(e, &agent.name, now))
+        .collect())
+}
+
+pub async fn queue(State(state): State<AppState>, agent: Agent) -> Response {
+    match queue_rows(&state, &agent).await {
+        Ok(rows) => render(
+            &state,
+            "queue",
+            &json!({ "title": "Queue", "nav": { "queue": true }, "agent": agent.name, "escalations": rows }),
+        ),
+        Err(error) => error.into_response(),
+    }
+}
+
+pub async fn queue_table(State(state): State<AppState>, agent: Agent) -> Response {
+    match queue_rows(&state, &agent).await {
+        Ok(rows) => render(&state, "queue_table", &json!({ "escalations": rows })),
+        Err(error) => error.into_response(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ResultQuery {
+    result: Option<String>,
+}
+
+pub async fn escalation(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path(id): Path<String>,
+    Query(query): Query<ResultQuery>,
+) -> Response {
+    let escalation = match state.store.escalation(&id).await {
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            return ApiError::not_found("unknown_escalation", "no such escalation").into_response()
+        }
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let transcript = match state.store.transcript(&escalation.conversation_id).await {
+        Ok(lines) => lines,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    let lines: Vec<serde_json::Value> = transcript
+        .iter()
+        .map(|l| {
+            let at = jiff::Timestamp::from_millisecond(l.at_ms).map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string());
+            json!({ "author": l.author, "author_name": l.author_name, "body": l.body, "at": at.unwrap_or_default() })
+        })
+        .collect();
+    let row = QueueRow::new(&escalation, &agent.name, state.clock.now_ms());
+    let (notice, error) = match query.result.as_deref() {
+        Some("claimed") => (Some("You own this escalation now.".to_string()), None),
+        Some("released") => (Some("Released back to the queue.".to_string()), None),
+        Some("resolved") => (
+            Some("Resolved. The customer's widget shows it.".to_string()),
+            None,
+        ),
+        Some("replied") => (Some("Reply sent.".to_string()), None),
+        Some("refused") => (
+            None,
+            Some(match &escalation.claimed_by {
+                Some(owner) if escalation.status == EscalationStatus::Claimed => {
+                    format!("Already claimed by {owner}.")
+                }
+                _ => format!(
+                    "Not possible: the escalation is {}.",
+                    escalation.status.as_str()
+                ),
+            }),
+        ),
+        _ => (None, None),
+    };
+    render(
+        &state,
+        "escalation",
+        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "notice": notice, "error": error }),
+    )
+}
+
+/// Claim, release or resolve from a form button.
+pub async fn act(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path((id, action)): Path<(String, String)>,
+) -> Response {
+    let transition = match action.as_str() {
+        "claim" => state.store.claim(&id, &agent.name).await,
+        "release" => state.store.release(&id, &agent.name).await,
+        "resolve" => state.store.resolve(&id, &agent.name).await,
+        _ => return ApiError::not_found("unknown_action", "no such action").into_response(),
+    };
+    let result = match transition {
+        Ok(Transition::Applied(_)) => match action.as_str() {
+            "claim" => "claimed",
+            "release" => "released",
+            _ => "resolved",
+        },
+        Ok(Transition::Refused(_)) => "refused",
+        Ok(Transition::NotFound) => {
+            return ApiError::not_found("unknown_escalation", "no such escalation").into_response()
+        }
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    Redirect::to(&format!("/admin/escalations/{id}?result={result}")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReplyForm {
+    text: String,
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path(id): Path<String>,
+    Form(form): Form<ReplyForm>,
+) -> Response {
+    let text = match Text::parse("text", &form.text, &state.limits) {
+        Ok(text) => text,
+        Err(error) => return error.into_response(),
+    };
+    match state
+        .store
+        .append_agent_message(&id, &agent.name, text.as_str(), None)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/admin/escalations/{id}?result=replied")).into_response(),
+        Err(error) => ApiError::from(error).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DraftForm {
+    site: String,
+    question: String,
+    #[serde(default)]
+    also: String,
+}
+
+pub async fn draft(
+    State(state): State<AppState>,
+    _agent: Agent,
+    Form(form): Form<DraftForm>,
+) -> Response {
+    let site = match state.site(&form.site) {
+        Ok(site) => site,
+        Err(error) => return error.into_response(),
+    };
+    let also: Vec<String> = form
+        .also
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let dir = site.settings.knowledge_dir.clone();
+    let question = form.question.chars().take(300).collect::<String>();
+    match tokio::task::spawn_blocking(move || drafts::create(&dir, &question, &also)).await {
+        Ok(Ok(path)) => {
+            tracing::info!(path = %path.display(), "draft article created");
+            Redirect::to(&format!("/admin?site={}&notice=draft", site.settings.id)).into_response()
+        }
+        Ok(Err(error)) => {
+            ApiError::Internal(format!("cannot write draft: {error}")).into_response()
+        }
+        Err(error) => ApiError::Internal(error.to_string()).into_response(),
+    }
+}

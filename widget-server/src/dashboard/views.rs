@@ -1,0 +1,89 @@
+//! Data shaped for the dashboard templates (all text is escaped by the templates).
+
+use frontline_shared::escalation::{Escalation, EscalationStatus};
+use frontline_shared::stats::Percentiles;
+use serde::Serialize;
+
+/// "3 min", "2 h 5 min", "1 d 4 h".
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as i64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3_599 => format!("{} min", s / 60),
+        3_600..=86_399 => format!("{} h {} min", s / 3_600, (s % 3_600) / 60),
+        _ => format!("{} d {} h", s / 86_400, (s % 86_400) / 3_600),
+    }
+}
+
+/// "12 min / 40 min", or "–" without data.
+pub fn percentiles(p: &Percentiles) -> String {
+    match (p.median_seconds, p.p90_seconds) {
+        (Some(m), Some(p90)) => format!("{} / {}", duration(m), duration(p90)),
+        _ => "–".into(),
+    }
+}
+
+/// A queue row.
+#[derive(Debug, Serialize)]
+pub struct QueueRow {
+    pub id: String,
+    pub site_id: String,
+    pub priority: &'static str,
+    pub customer: String,
+    pub email: String,
+    pub question: String,
+    pub status: &'static str,
+    pub claimed_by: Option<String>,
+    pub waiting: String,
+    pub queued: bool,
+    pub mine: bool,
+    pub resolved: bool,
+    pub page_url: Option<String>,
+    pub intent: Option<String>,
+    pub outside_hours: bool,
+    pub matched: Vec<frontline_shared::escalation::MatchedCandidate>,
+    pub customer_fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl QueueRow {
+    pub fn new(e: &Escalation, agent: &str, now_ms: i64) -> QueueRow {
+        let question = e
+            .context
+            .question
+            .clone()
+            .or_else(|| e.message.clone())
+            .unwrap_or_else(|| "(no question)".into());
+        QueueRow {
+            id: e.id.clone(),
+            site_id: e.site_id.clone(),
+            priority: e.priority.as_str(),
+            customer: e.customer_label().to_string(),
+            email: e.email.clone(),
+            question: question.chars().take(140).collect(),
+            status: e.status.as_str(),
+            claimed_by: e.claimed_by.clone(),
+            waiting: duration((now_ms - e.created_at_ms) as f64 / 1000.0),
+            queued: e.status == EscalationStatus::Queued,
+            mine: e.status == EscalationStatus::Claimed && e.claimed_by.as_deref() == Some(agent),
+            resolved: e.status == EscalationStatus::Resolved,
+            page_url: e.context.page_url.clone(),
+            intent: e.intent.clone(),
+            outside_hours: e.outside_hours,
+            matched: e.context.matched.clone(),
+            customer_fields: e.context.customer.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(42.0), "42 s");
+        assert_eq!(duration(600.0), "10 min");
+        assert_eq!(duration(7_500.0), "2 h 5 min");
+        assert_eq!(duration(100_000.0), "1 d 3 h");
+    }
+}

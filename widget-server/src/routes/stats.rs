@@ -1,0 +1,144 @@
+//! `GET /api/v1/admin/stats`: the dashboard's figures as JSON.
+
+use axum::extract::State;
+use axum::Json;
+use frontline_shared::stats::days::{self, DayPoint};
+use frontline_shared::stats::{self, Report};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiQuery, ErrorBody};
+use crate::guard::admin::Admin;
+use crate::state::AppState;
+
+/// Longest period one request may cover.
+const MAX_DAYS: i64 = 400;
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+pub struct StatsQuery {
+    /// One site id; all configured sites when omitted.
+    pub site: Option<String>,
+    /// First local day, `YYYY-MM-DD` (default: six days before `to`).
+    pub from: Option<String>,
+    /// Last local day, inclusive, `YYYY-MM-DD` (default: today).
+    pub to: Option<String>,
+    /// IANA time zone the days are read in (default: the site's, else UTC).
+    pub tz: Option<String>,
+}
+
+/// A period's figures and its day-by-day volume.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsBody {
+    pub sites: Vec<String>,
+    pub from: String,
+    pub to: String,
+    pub time_zone: String,
+    /// Counts, deflection rate, time to claim / resolve (median, p90), SLA breaches,
+    /// unclaimed now, top intents, top unanswered question clusters.
+    #[schema(value_type = Object)]
+    pub report: Report,
+    #[schema(value_type = Vec<Object>)]
+    pub daily: Vec<DayPoint>,
+}
+
+/// A validated period request.
+#[derive(Debug, Clone)]
+pub struct Period {
+    pub sites: Vec<String>,
+    pub tz: TimeZone,
+    pub time_zone: String,
+    pub first: Date,
+    pub last: Date,
+}
+
+impl Period {
+    pub fn parse(state: &AppState, query: &StatsQuery) -> Result<Period, ApiError> {
+        let sites: Vec<String> = match &query.site {
+            Some(site) if !site.is_empty() => vec![state.site(site)?.settings.id.clone()],
+            _ => state.sites.iter().map(|s| s.settings.id.clone()).collect(),
+        };
+        let time_zone = query
+            .tz
+            .clone()
+            .filter(|t| !t.is_empty())
+            .or_else(|| {
+                (sites.len() == 1)
+                    .then(|| {
+                        state
+                            .sites
+                            .get(&sites[0])
+                            .map(|s| s.settings.business_hours.time_zone_name.clone())
+                    })
+                    .flatten()
+            })
+            .unwrap_or_else(|| "UTC".into());
+        let tz = TimeZone::get(&time_zone).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_time_zone",
+                format!("unknown time zone {time_zone:?}"),
+            )
+        })?;
+        let today = days::date_of(state.clock.now_ms(), &tz);
+        let date = |raw: &Option<String>, field: &str| -> Result<Option<Date>, ApiError> {
+            raw.as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<Date>())
+                .transpose()
+                .map_err(|_| {
+                    ApiError::bad_request("invalid_date", format!("`{field}` must be YYYY-MM-DD"))
+                })
+        };
+        let last = date(&query.to, "to")?.unwrap_or(today);
+        let first = date(&query.from, "from")?
+            .unwrap_or_else(|| last.checked_sub(jiff::Span::new().days(6)).unwrap_or(last));
+        let length = first
+            .until(last)
+            .map(|s| i64::from(s.get_days()))
+            .unwrap_or(-1);
+        if !(0..MAX_DAYS).contains(&length) {
+            return Err(ApiError::bad_request(
+                "invalid_period",
+                format!("`from` must be on or before `to`, at most {MAX_DAYS} days apart"),
+            ));
+        }
+        Ok(Period {
+            sites,
+            tz,
+            time_zone,
+            first,
+            last,
+        })
+    }
+
+    pub async fn load(&self, state: &AppState) -> Result<StatsBody, ApiError> {
+        let (from_ms, _) = days::bounds(self.first, &self.tz);
+        let (_, to_ms) = days::bounds(self.last, &self.tz);
+        let now = state.clock.now_ms();
+        let report =
+            stats::report(&state.store, &self.sites, from_ms, to_ms, &state.sla, now).await?;
+        let daily =
+            days::series(&state.store, &self.sites, &self.tz, self.first, self.last).await?;
+        Ok(StatsBody {
+            sites: self.sites.clone(),
+            from: self.first.to_string(),
+            to: self.last.to_string(),
+            time_zone: self.time_zone.clone(),
+            report,
+            daily,
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/stats", tag = "admin", params(StatsQuery),
+    security(("admin_token" = [])),
+    responses((status = 200, body = StatsBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn stats(
+    State(state): State<AppState>,
+    _: Admin,
+    ApiQuery(query): ApiQuery<StatsQuery>,
+) -> Result<Json<StatsBody>, ApiError> {
+    let period = Period::parse(&state, &query)?;
+    Ok(Json(period.load(&state).await?))
+}
