@@ -146,7 +146,8 @@ impl Application {
         }
 
         if let Some(token) = &secrets.discord_bot_token {
-            check_discord_ids(&settings)?;
+            discord::check_ids(&settings)
+                .map_err(|(key, message)| StartupError::Config { key, message })?;
             let rest = DiscordRest::new(&bot.discord.api_url, token.expose(), call_timeout)?;
             chats.push(Arc::new(DiscordChat::new(
                 rest,
@@ -293,34 +294,4 @@ async fn serve(
         .await;
     stop_task.abort();
     served
-}
-
-/// Discord channel and role ids must be numeric snowflakes.
-fn check_discord_ids(settings: &Settings) -> Result<(), StartupError> {
-    let discord = &settings.bot.discord;
-    let mut ids: Vec<(String, &str)> = Vec::new();
-    if let Some(c) = &discord.default_channel {
-        ids.push(("bot.discord.default_channel".into(), c));
-    }
-    if let Some(c) = &discord.managers_channel {
-        ids.push(("bot.discord.managers_channel".into(), c));
-    }
-    if let Some(r) = &discord.oncall_role {
-        ids.push(("bot.discord.oncall_role".into(), r));
-    }
-    for (i, rule) in settings.bot.routes.iter().enumerate() {
-        if rule.platform == ChatPlatform::Discord {
-            ids.push((format!("bot.routes[{i}].channel"), &rule.channel));
-        }
-    }
-    match ids
-        .into_iter()
-        .find(|(_, id)| discord::snowflake(id).is_none())
-    {
-        Some((key, id)) => Err(StartupError::Config {
-            key,
-            message: format!("{id:?} is not a Discord id (digits only)"),
-        }),
-        None => Ok(()),
-    }
 }

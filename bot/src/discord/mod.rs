@@ -22,7 +22,7 @@ pub mod interactions;
 
 use async_trait::async_trait;
 use frontline_shared::clock::SharedClock;
-use frontline_shared::config::{ChatPlatform, DiscordSettings};
+use frontline_shared::config::{ChatPlatform, DiscordSettings, Settings};
 use frontline_shared::escalation::{Escalation, Priority};
 use frontline_shared::store::chat::ChatMessageRef;
 use frontline_shared::templates::Templates;
@@ -215,6 +215,31 @@ impl Chat for DiscordChat {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// Checks that configured Discord channel and role ids are numeric snowflakes; the
+/// error names the key and says what is wrong.
+pub fn check_ids(settings: &Settings) -> Result<(), (String, String)> {
+    let discord = &settings.bot.discord;
+    let mut ids: Vec<(String, &str)> = Vec::new();
+    if let Some(c) = &discord.default_channel {
+        ids.push(("bot.discord.default_channel".into(), c));
+    }
+    if let Some(c) = &discord.managers_channel {
+        ids.push(("bot.discord.managers_channel".into(), c));
+    }
+    if let Some(r) = &discord.oncall_role {
+        ids.push(("bot.discord.oncall_role".into(), r));
+    }
+    for (i, rule) in settings.bot.routes.iter().enumerate() {
+        if rule.platform == ChatPlatform::Discord {
+            ids.push((format!("bot.routes[{i}].channel"), &rule.channel));
+        }
+    }
+    match ids.into_iter().find(|(_, id)| snowflake(id).is_none()) {
+        Some((key, id)) => Err((key, format!("{id:?} is not a Discord id (digits only)"))),
+        None => Ok(()),
     }
 }
 
