@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 
 use frontline_bot::delivery::Outcome;
 use frontline_bot::BotOptions;
-use frontline_tests::bot::{BotProcess, Platforms, Rig, FAST_DELIVERY, SLACK_DEFAULT_CHANNEL};
+use frontline_tests::bot::{BotProcess, FAST_DELIVERY, SLACK_DEFAULT_CHANNEL};
 use frontline_tests::customer::{hand_off, Handoff};
 use frontline_tests::databases::{backends, TestDatabase};
+use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::slack_standin::{Failure, SlackStandIn, BOT_TOKEN, SIGNING_SECRET};
 use frontline_tests::widget_server::TestServer;
 use serde_json::json;

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use frontline_shared::escalation::{EscalationStatus, Priority};
-use frontline_tests::bot::{Platforms, Rig, DISCORD_DEFAULT_CHANNEL};
+use frontline_tests::bot::DISCORD_DEFAULT_CHANNEL;
 use frontline_tests::customer::hand_off;
 use frontline_tests::databases::backends;
-use frontline_tests::discord_standin::{button_press, modal_submit, DiscordUser};
+use frontline_tests::discord_callbacks::{button_press, modal_submit, DiscordUser};
+use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::slack_standin::Failure;
 use serde_json::json;
 

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use frontline_shared::escalation::EscalationStatus;
-use frontline_tests::bot::{Platforms, Rig};
 use frontline_tests::customer::hand_off;
 use frontline_tests::databases::backends;
-use frontline_tests::discord_standin::{self, button_press, ping, DiscordUser};
+use frontline_tests::discord_callbacks::{self, button_press, ping, DiscordUser};
+use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::slack_callbacks::{
     block_action, now, url_verification, SignedRequest, SlackUser,
 };
@@ -173,7 +173,7 @@ async fn discord_interactions_need_a_fresh_ed25519_signature_and_ping_gets_pong(
         ];
         for (what, signed) in cases {
             let headers = signed.as_ref().map(|(s, t)| (s.as_str(), t.as_str()));
-            let (status, _) = discord_standin::send(client, url, &press, headers).await;
+            let (status, _) = discord_callbacks::send(client, url, &press, headers).await;
             assert_eq!(status, 401, "{backend:?}: {what}");
         }
         assert_eq!(
@@ -184,7 +184,7 @@ async fn discord_interactions_need_a_fresh_ed25519_signature_and_ping_gets_pong(
         // A genuine press is accepted once; the same bytes and headers again are refused.
         let signature = discord.sign(&fresh, &press);
         let (status, answer) =
-            discord_standin::send(client, url, &press, Some((&signature, &fresh))).await;
+            discord_callbacks::send(client, url, &press, Some((&signature, &fresh))).await;
         assert_eq!(
             (status, answer["type"].as_i64()),
             (200, Some(6)),
@@ -193,7 +193,7 @@ async fn discord_interactions_need_a_fresh_ed25519_signature_and_ping_gets_pong(
         let owner = status_of(&rig, &handoff.escalation_id).await;
         assert_eq!(owner, (EscalationStatus::Claimed, Some("mallory".into())));
         let (status, _) =
-            discord_standin::send(client, url, &press, Some((&signature, &fresh))).await;
+            discord_callbacks::send(client, url, &press, Some((&signature, &fresh))).await;
         assert_eq!(status, 401, "replayed press");
         rig.stop().await;
     }

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use frontline_shared::clock::ManualClock;
-use frontline_tests::bot::{Platforms, Rig};
 use frontline_tests::customer::hand_off;
 use frontline_tests::databases::backends;
+use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::slack_callbacks::{block_action, SignedRequest, SlackUser};
 use serde_json::json;
 

@@ -6,6 +6,7 @@
 mod api;
 mod bot_delivery;
 mod bot_discord;
+mod bot_relay;
 mod bot_security;
 mod bot_sla;
 mod bot_slack;
