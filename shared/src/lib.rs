@@ -8,10 +8,17 @@
 //! - [`config`]: the TOML settings with `FRONTLINE_*` overrides; secrets from the environment.
 //! - [`text`]: text normalization shared by the classifier and the rules.
 //! - [`classifier`]: the intent classifier trained from example utterances at load time,
-//!   with calibrated confidence and thresholds tuned on validation data.
+//!   with calibrated confidence and thresholds tuned on validation data. The
+//!   `frontline-eval` binary scores it on JSONL data sets (e.g. CLINC150).
+//! - [`knowledge`]: the knowledge base (Markdown articles indexed in tantivy).
+//! - [`intents`]: the intents file (examples, answer templates, routing facts).
+//! - [`matcher`]: a site's intents and articles turned into answer / suggest / handoff.
+//! - [`templates`]: handlebars with per-destination escaping (HTML, Slack, Discord).
 //! - [`escalation`]: the escalation model (status, priority, handoff context).
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
-//! - [`clock`], [`site_id`], [`email`], [`conversation_token`]: small domain types.
+//! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
+//! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
+//!   small domain types and process plumbing.
 
 pub mod classifier;
 pub mod clock;

@@ -169,37 +169,41 @@ async fn main() -> anyhow::Result<()> {
             r.counts.conversations
         );
     }
-    // Where a one-day report spends its time.
-    let (from, to) = days::bounds(last_day, &tz);
-    let mut parts = Vec::new();
-    let t = Instant::now();
-    store.period_counts("demo", from, to).await?;
-    parts.push(("period_counts", t.elapsed()));
-    let t = Instant::now();
-    store.escalation_timings("demo", from, to).await?;
-    parts.push(("escalation_timings", t.elapsed()));
-    let t = Instant::now();
-    store.top_intents("demo", from, to, 0.5, 50).await?;
-    parts.push(("top_intents", t.elapsed()));
-    let t = Instant::now();
-    let questions = store
-        .unanswered_questions("demo", from, to, 0.5, 5_000)
-        .await?;
-    parts.push(("unanswered_questions", t.elapsed()));
-    let t = Instant::now();
-    frontline_shared::stats::clusters::cluster(&questions, 0.5, 5);
-    parts.push(("clustering", t.elapsed()));
-    let t = Instant::now();
-    store.unclaimed_now("demo").await?;
-    parts.push(("unclaimed_now", t.elapsed()));
-    let t = Instant::now();
-    store.bucket_counts("demo", from, to).await?;
-    parts.push(("bucket_counts", t.elapsed()));
-    for (name, took) in parts {
-        println!(
-            "| 1-day part: {name} | {:.1} | |",
-            took.as_secs_f64() * 1000.0
-        );
+    // Where a one-day and a 30-day report spend their time.
+    for length in [1, 30] {
+        let first = last_day.checked_sub(jiff::Span::new().days(length - 1))?;
+        let (from, _) = days::bounds(first, &tz);
+        let (_, to) = days::bounds(last_day, &tz);
+        let mut parts = Vec::new();
+        let t = Instant::now();
+        store.period_counts("demo", from, to).await?;
+        parts.push(("period_counts", t.elapsed()));
+        let t = Instant::now();
+        store.escalation_timings("demo", from, to).await?;
+        parts.push(("escalation_timings", t.elapsed()));
+        let t = Instant::now();
+        store.top_intents("demo", from, to, 0.5, 50).await?;
+        parts.push(("top_intents", t.elapsed()));
+        let t = Instant::now();
+        let questions = store
+            .unanswered_questions("demo", from, to, 0.5, 5_000)
+            .await?;
+        parts.push(("unanswered_questions", t.elapsed()));
+        let t = Instant::now();
+        frontline_shared::stats::clusters::cluster(&questions, 0.5, 5);
+        parts.push(("clustering", t.elapsed()));
+        let t = Instant::now();
+        store.unclaimed_now("demo").await?;
+        parts.push(("unclaimed_now", t.elapsed()));
+        let t = Instant::now();
+        store.bucket_counts("demo", from, to).await?;
+        parts.push(("bucket_counts", t.elapsed()));
+        for (name, took) in parts {
+            println!(
+                "| {length}-day part: {name} | {:.1} | |",
+                took.as_secs_f64() * 1000.0
+            );
+        }
     }
     let timer = Instant::now();
     let d = digest::digest(&store, &sites, &tz, "Europe/Berlin", last_day, &sla, now).await?;

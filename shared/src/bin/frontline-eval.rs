@@ -1,1 +1,242 @@
-fn main() {}
+//! `frontline-eval`: trains the intent classifier on JSONL files, picks thresholds on the
+//! validation files and scores the decisions on the test files.
+//!
+//! ```text
+//! frontline-eval --train train.jsonl --train oos_train.jsonl \
+//!                --val val.jsonl,oos_val.jsonl --test test.jsonl
+//! ```
+//!
+//! Every file flag may be repeated and also takes comma-separated lists. `--options`
+//! overrides training options with JSON (e.g. `--options '{"c": 1.0}'`), for experiments. Each line of a file is
+//! `{"text": "...", "intent": "..."}`; intent `oos` marks an out-of-scope message that must
+//! be handed off. Thresholds come from `--val` only (without it, the built-in defaults);
+//! the test files are never used for tuning.
+//!
+//! Prints one JSON object on stdout:
+//! - `in_scope_accuracy`: in-scope test queries not handed off whose top label is right,
+//!   over all in-scope test queries;
+//! - `oos_recall`: out-of-scope test queries handed off, over all out-of-scope ones;
+//! - `oos_precision`: handed-off queries that are out of scope, over all handed off;
+//! - `handoff_rate`: handed-off queries over all test queries;
+//! - `queries_per_second`: single-threaded `rank` + `decide` throughput on the test set;
+//! - `train_seconds`: wall time of training (features, SVMs and calibration);
+//! - `thresholds`: the thresholds used;
+//! - and, for reports: `expected_calibration_error` (15 bins, top-1 confidence against
+//!   top-1 correctness, out-of-scope counted right when `oos` ranks first),
+//!   `reliability` (per confidence decile: count, mean confidence, accuracy),
+//!   `latency_us` (p50, p99), `model_bytes`, `calibration`, and the counts.
+//!
+//! Errors (unreadable file, bad JSON line) are reported on stderr with the file and line,
+//! and the exit code is 2.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use frontline_shared::classifier::{
+    decide, tune_thresholds, Classifier, Example, Thresholds, TrainOptions, Verdict, OUT_OF_SCOPE,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Train the intent classifier and score it on a test set"
+)]
+struct Args {
+    /// Training JSONL files (repeat the flag or separate with commas).
+    #[arg(long, required = true, value_delimiter = ',')]
+    train: Vec<PathBuf>,
+    /// Validation JSONL files used to pick the thresholds (repeatable, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    val: Vec<PathBuf>,
+    /// Test JSONL files to score (repeatable, comma-separated).
+    #[arg(long, required = true, value_delimiter = ',')]
+    test: Vec<PathBuf>,
+    /// Overrides of the training options as JSON, e.g. `{"c": 1.0, "features":
+    /// {"char_max": 4}}`; omitted fields keep their defaults.
+    #[arg(long, default_value = "{}")]
+    options: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Line {
+    text: String,
+    intent: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("frontline-eval: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
+    let train = load_all(&args.train)?;
+    let val = load_all(&args.val)?;
+    let test = load_all(&args.test)?;
+    if test.is_empty() {
+        bail!("the test files hold no examples");
+    }
+
+    let options: TrainOptions =
+        serde_json::from_str(&args.options).context("invalid --options JSON")?;
+    let started = Instant::now();
+    let classifier = Classifier::train(&train, &options).context("training failed")?;
+    let train_seconds = started.elapsed().as_secs_f64();
+    let thresholds = if val.is_empty() {
+        Thresholds::default()
+    } else {
+        tune_thresholds(&classifier, &val)
+    };
+
+    let labels = classifier.labels();
+    let mut latencies = Vec::with_capacity(test.len());
+    let mut outcomes = Vec::with_capacity(test.len());
+    let started = Instant::now();
+    for example in &test {
+        let query = Instant::now();
+        let ranked = classifier.rank(&example.text, thresholds.max_suggestions);
+        let verdict = decide(&ranked, labels, &thresholds);
+        latencies.push(query.elapsed().as_secs_f64() * 1e6);
+        outcomes.push((ranked.first().copied(), verdict));
+    }
+    let queries_per_second = test.len() as f64 / started.elapsed().as_secs_f64();
+
+    let (mut in_scope, mut in_scope_right, mut oos, mut oos_handed_off, mut handed_off) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut calibration_points = Vec::with_capacity(test.len());
+    for (example, (top, verdict)) in test.iter().zip(&outcomes) {
+        let gold_oos = example.label == OUT_OF_SCOPE;
+        let handoff = *verdict == Verdict::Handoff;
+        let top_label = top.and_then(|t| labels.get(t.label));
+        let top_right = top_label.is_some_and(|l| *l == example.label);
+        handed_off += usize::from(handoff);
+        if gold_oos {
+            oos += 1;
+            oos_handed_off += usize::from(handoff);
+        } else {
+            in_scope += 1;
+            in_scope_right += usize::from(!handoff && top_right);
+        }
+        if let Some(t) = top {
+            calibration_points.push((f64::from(t.confidence), top_right));
+        }
+    }
+    latencies.sort_unstable_by(f64::total_cmp);
+    let (temperature, oos_bias) = classifier.calibration();
+    Ok(serde_json::json!({
+        "in_scope_accuracy": ratio(in_scope_right, in_scope),
+        "oos_recall": ratio(oos_handed_off, oos),
+        "oos_precision": ratio(oos_handed_off, handed_off),
+        "handoff_rate": ratio(handed_off, test.len()),
+        "queries_per_second": queries_per_second.round(),
+        "train_seconds": (train_seconds * 1000.0).round() / 1000.0,
+        "thresholds": thresholds,
+        "expected_calibration_error": expected_calibration_error(&calibration_points),
+        "reliability": reliability(&calibration_points),
+        "latency_us": {
+            "p50": percentile(&latencies, 0.50),
+            "p99": percentile(&latencies, 0.99),
+        },
+        "model_bytes": classifier.heap_bytes(),
+        "options": options,
+        "calibration": { "temperature": temperature, "oos_bias": oos_bias },
+        "counts": {
+            "train": train.len(),
+            "val": val.len(),
+            "test_in_scope": in_scope,
+            "test_oos": oos,
+            "labels": labels.len(),
+        },
+    }))
+}
+
+/// Loads and concatenates JSONL files.
+fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Example>> {
+    let mut examples = Vec::new();
+    for path in paths {
+        examples.extend(load(path)?);
+    }
+    Ok(examples)
+}
+
+fn load(path: &Path) -> anyhow::Result<Vec<Example>> {
+    let content =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut examples = Vec::new();
+    for (number, line) in content.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Line = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: invalid line", path.display(), number + 1))?;
+        examples.push(Example::new(parsed.text, parsed.intent.trim()));
+    }
+    Ok(examples)
+}
+
+/// `part / whole`, or `null` when `whole` is 0.
+fn ratio(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| ((part as f64 / whole as f64) * 1e4).round() / 1e4)
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted.get(index).map_or(0.0, |v| (v * 10.0).round() / 10.0)
+}
+
+/// Confidence bins: `(count, Σ confidence, Σ right)` over 10 equal-width bins.
+fn reliability_bins<const BINS: usize>(points: &[(f64, bool)]) -> [(usize, f64, f64); BINS] {
+    let mut sums = [(0usize, 0f64, 0f64); BINS];
+    for &(confidence, right) in points {
+        let bin = ((confidence * BINS as f64) as usize).min(BINS - 1);
+        sums[bin].0 += 1;
+        sums[bin].1 += confidence;
+        sums[bin].2 += f64::from(u8::from(right));
+    }
+    sums
+}
+
+/// ECE over 15 equal-width confidence bins:
+/// `Σ_bins (n_b / n) · |accuracy_b − confidence_b| = Σ_bins |Σ right − Σ confidence| / n`.
+fn expected_calibration_error(points: &[(f64, bool)]) -> Option<f64> {
+    if points.is_empty() {
+        return None;
+    }
+    let n = points.len() as f64;
+    let ece: f64 = reliability_bins::<15>(points)
+        .iter()
+        .map(|&(_, confidence, right)| (confidence - right).abs() / n)
+        .sum();
+    Some((ece * 1e4).round() / 1e4)
+}
+
+/// A reliability table over 10 bins: for each non-empty bin, its range, how many top-1
+/// predictions fall in it, their mean confidence and their accuracy.
+fn reliability(points: &[(f64, bool)]) -> Vec<serde_json::Value> {
+    let round = |x: f64| (x * 1e3).round() / 1e3;
+    reliability_bins::<10>(points)
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.0 > 0)
+        .map(|(i, &(count, confidence, right))| {
+            serde_json::json!({
+                "bin": format!("{:.1}-{:.1}", i as f64 / 10.0, (i + 1) as f64 / 10.0),
+                "count": count,
+                "mean_confidence": round(confidence / count as f64),
+                "accuracy": round(right / count as f64),
+            })
+        })
+        .collect()
+}

@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::days::{self, DayPoint};
-use super::{report, Report};
+use super::{report, summary, Report, Summary};
 use crate::config::SlaSettings;
 use crate::store::{Store, StoreError};
 
@@ -28,6 +28,16 @@ pub struct Figures {
 
 impl Figures {
     pub fn of(report: &Report) -> Figures {
+        Figures::of_summary(&Summary {
+            counts: report.counts,
+            deflection_rate: report.deflection_rate,
+            time_to_claim: report.time_to_claim,
+            time_to_resolve: report.time_to_resolve,
+            sla_breaches: report.sla_breaches,
+        })
+    }
+
+    pub fn of_summary(report: &Summary) -> Figures {
         Figures {
             conversations: report.counts.conversations as f64,
             questions: report.counts.questions as f64,
@@ -97,8 +107,8 @@ pub async fn digest(
     for _ in 0..7 {
         date = date.yesterday().unwrap_or(date);
         let (from, to) = days::bounds(date, tz);
-        previous.push(Figures::of(
-            &report(store, sites, from, to, sla, now_ms).await?,
+        previous.push(Figures::of_summary(
+            &summary(store, sites, from, to, sla, now_ms).await?,
         ));
     }
     let first = day.checked_sub(jiff::Span::new().days(13)).unwrap_or(day);

@@ -82,6 +82,49 @@ pub struct Report {
     pub top_unanswered: Vec<Cluster>,
 }
 
+/// The counted figures of a period (no rankings): what day-over-day comparisons need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub counts: PeriodCounts,
+    pub deflection_rate: Option<f64>,
+    pub time_to_claim: Percentiles,
+    pub time_to_resolve: Percentiles,
+    pub sla_breaches: i64,
+}
+
+/// Counts, timings and SLA breaches for `sites` over `[from_ms, to_ms)`.
+pub async fn summary(
+    store: &Store,
+    sites: &[String],
+    from_ms: i64,
+    to_ms: i64,
+    sla: &SlaSettings,
+    now_ms: i64,
+) -> Result<Summary, StoreError> {
+    let mut counts = PeriodCounts::default();
+    let mut timings: Vec<EscalationTiming> = Vec::new();
+    for site in sites {
+        counts += store.period_counts(site, from_ms, to_ms).await?;
+        timings.extend(store.escalation_timings(site, from_ms, to_ms).await?);
+    }
+    let claim = timings
+        .iter()
+        .filter_map(|t| t.claimed_at_ms.map(|c| c - t.created_at_ms))
+        .collect();
+    let resolve = timings
+        .iter()
+        .filter_map(|t| t.resolved_at_ms.map(|r| r - t.created_at_ms))
+        .collect();
+    Ok(Summary {
+        deflection_rate: (counts.conversations > 0)
+            .then(|| counts.deflected as f64 / counts.conversations as f64),
+        counts,
+        time_to_claim: Percentiles::of(claim),
+        time_to_resolve: Percentiles::of(resolve),
+        sla_breaches: timings.iter().filter(|t| breached(t, sla, now_ms)).count() as i64,
+    })
+}
+
 /// Builds the report for `sites` over `[from_ms, to_ms)`, judging SLAs at `now_ms`.
 pub async fn report(
     store: &Store,
@@ -91,14 +134,11 @@ pub async fn report(
     sla: &SlaSettings,
     now_ms: i64,
 ) -> Result<Report, StoreError> {
-    let mut counts = PeriodCounts::default();
-    let mut timings: Vec<EscalationTiming> = Vec::new();
+    let summary = summary(store, sites, from_ms, to_ms, sla, now_ms).await?;
     let mut intents: HashMap<String, i64> = HashMap::new();
     let mut unanswered: Vec<String> = Vec::new();
     let mut unclaimed_now = 0;
     for site in sites {
-        counts += store.period_counts(site, from_ms, to_ms).await?;
-        timings.extend(store.escalation_timings(site, from_ms, to_ms).await?);
         for (intent, n) in store.top_intents(site, from_ms, to_ms, 0.5, 50).await? {
             *intents.entry(intent).or_default() += n;
         }
@@ -115,23 +155,14 @@ pub async fn report(
         .collect();
     top_intents.sort_by(|a, b| b.count.cmp(&a.count).then(a.intent.cmp(&b.intent)));
     top_intents.truncate(5);
-    let claim = timings
-        .iter()
-        .filter_map(|t| t.claimed_at_ms.map(|c| c - t.created_at_ms))
-        .collect();
-    let resolve = timings
-        .iter()
-        .filter_map(|t| t.resolved_at_ms.map(|r| r - t.created_at_ms))
-        .collect();
     Ok(Report {
         from_ms,
         to_ms,
-        deflection_rate: (counts.conversations > 0)
-            .then(|| counts.deflected as f64 / counts.conversations as f64),
-        counts,
-        time_to_claim: Percentiles::of(claim),
-        time_to_resolve: Percentiles::of(resolve),
-        sla_breaches: timings.iter().filter(|t| breached(t, sla, now_ms)).count() as i64,
+        counts: summary.counts,
+        deflection_rate: summary.deflection_rate,
+        time_to_claim: summary.time_to_claim,
+        time_to_resolve: summary.time_to_resolve,
+        sla_breaches: summary.sla_breaches,
         unclaimed_now,
         top_intents,
         top_unanswered: clusters::cluster(&unanswered, 0.5, 5),

@@ -1,0 +1,222 @@
+//! Decisions on the demo storefront's real knowledge base and intents, and reloading under
+//! concurrent queries.
+
+use frontline_shared::classifier::Thresholds;
+use frontline_shared::matcher::live::{LiveMatcher, MatcherSource};
+use frontline_shared::matcher::{AnswerContext, DecisionKind, HandoffReason, Matcher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+fn demo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../widget-server/demo")
+}
+
+fn source(dir: &Path) -> MatcherSource {
+    MatcherSource {
+        knowledge_dir: dir.join("kb"),
+        intents_file: dir.join("intents.toml"),
+        thresholds: Thresholds::default(),
+        human_phrases: vec![],
+    }
+}
+
+fn demo_matcher() -> Matcher {
+    source(&demo()).build().expect("the demo storefront loads")
+}
+
+fn context() -> AnswerContext {
+    AnswerContext {
+        customer: serde_json::Map::from_iter([("name".to_string(), serde_json::json!("Sam"))]),
+        site: "demo".into(),
+        page_url: None,
+    }
+}
+
+#[test]
+fn clear_questions_are_answered_with_the_right_article() {
+    let matcher = demo_matcher();
+    for (question, url) in [
+        (
+            "How long does delivery to the UK take?",
+            "https://northwind.example/help/shipping-times",
+        ),
+        (
+            "how do I send back a jacket that doesn't fit",
+            "https://northwind.example/help/start-a-return",
+        ),
+        (
+            "I forgot my password and can't log in",
+            "https://northwind.example/help/reset-password",
+        ),
+        (
+            "can I pay with klarna",
+            "https://northwind.example/help/payment-methods",
+        ),
+    ] {
+        let decision = matcher.decide(question, &context());
+        assert_eq!(
+            decision.kind,
+            DecisionKind::Answer,
+            "{question}: {decision:?}"
+        );
+        let answer = decision.answer.expect("an answer");
+        assert_eq!(answer.url.as_deref(), Some(url), "{question}");
+        assert!(!answer.html.contains("<script"), "{question}");
+        assert!((0.0..=1.0).contains(&decision.confidence));
+    }
+}
+
+#[test]
+fn always_handoff_intents_hand_off_with_their_priority() {
+    let matcher = demo_matcher();
+    let decision = matcher.decide(
+        "I'm contacting my lawyer about this, it's a legal matter",
+        &context(),
+    );
+    assert_eq!(decision.kind, DecisionKind::Handoff, "{decision:?}");
+    assert_eq!(decision.handoff_reason, Some(HandoffReason::AlwaysHandoff));
+    assert_eq!(decision.intent.as_deref(), Some("legal_request"));
+    assert_eq!(
+        decision.priority,
+        frontline_shared::escalation::Priority::High
+    );
+}
+
+#[test]
+fn asking_for_a_person_hands_off() {
+    let matcher = demo_matcher();
+    for text in [
+        "I want to talk to a human",
+        "can I speak to a real person please",
+        "agent",
+    ] {
+        let decision = matcher.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Handoff, "{text}");
+        assert_eq!(
+            decision.handoff_reason,
+            Some(HandoffReason::AskedForHuman),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn gibberish_and_off_topic_questions_hand_off() {
+    let matcher = demo_matcher();
+    for text in [
+        "asdkj qwpoe zzxv",
+        "What is the capital of France?",
+        "tell me a joke about penguins",
+    ] {
+        let decision = matcher.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Handoff, "{text}: {decision:?}");
+        assert!(
+            matches!(
+                decision.handoff_reason,
+                Some(HandoffReason::LowConfidence | HandoffReason::OutOfScope)
+            ),
+            "{text}: {:?}",
+            decision.handoff_reason
+        );
+    }
+}
+
+#[test]
+fn answers_render_the_customer_context_safely() {
+    let matcher = demo_matcher();
+    let hostile = AnswerContext {
+        customer: serde_json::Map::from_iter([(
+            "name".to_string(),
+            serde_json::json!("<img src=x onerror=alert(1)>"),
+        )]),
+        site: "demo".into(),
+        page_url: None,
+    };
+    for intent in &matcher.intents().intents {
+        if let Some(answer) = matcher.answer_for(
+            frontline_shared::matcher::CandidateKind::Intent,
+            &intent.name,
+            &hostile,
+        ) {
+            assert!(
+                !answer.html.contains("<img"),
+                "{}: {}",
+                intent.name,
+                answer.html
+            );
+        }
+    }
+}
+
+#[test]
+fn reloads_atomically_under_concurrent_queries() {
+    let dir = tempfile::tempdir().expect("dir");
+    copy_dir(&demo(), dir.path());
+    let live = Arc::new(LiveMatcher::load(source(dir.path())).expect("load"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let readers: Vec<_> = (0..3)
+        .map(|_| {
+            let (live, stop, answered) =
+                (Arc::clone(&live), Arc::clone(&stop), Arc::clone(&answered));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let loaded = live.current();
+                    let count = loaded.matcher.knowledge().articles().len();
+                    // A matcher is always complete: 45 articles before, 46 after the edit.
+                    assert!(count == 45 || count == 46, "saw {count} articles");
+                    let decision = loaded
+                        .matcher
+                        .decide("how long does shipping take", &AnswerContext::default());
+                    assert_eq!(decision.kind, DecisionKind::Answer);
+                    answered.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    assert!(
+        !live.reload_if_changed().expect("unchanged"),
+        "nothing changed yet"
+    );
+    std::fs::write(
+        dir.path().join("kb/surfboards.md"),
+        "+++\nid = \"surfboards\"\ntitle = \"Do you sell surfboards?\"\nquestions = [\"surfboard rental\", \"buy a surf board\"]\n+++\nNo, we only sell outdoor clothing and camping gear.\n",
+    )
+    .expect("write");
+    assert!(
+        live.reload_if_changed().expect("reload"),
+        "the new article is picked up"
+    );
+    // A broken file keeps the previous version serving.
+    std::fs::write(dir.path().join("kb/broken.md"), "+++\nid = \n+++\n").expect("write");
+    assert!(live.reload_if_changed().is_err());
+    stop.store(true, Ordering::Relaxed);
+    for reader in readers {
+        reader
+            .join()
+            .expect("reader thread never saw a half-built matcher");
+    }
+    assert!(answered.load(Ordering::Relaxed) > 0);
+    let current = live.current();
+    assert_eq!(current.matcher.knowledge().articles().len(), 46);
+    let decision = current
+        .matcher
+        .decide("do you sell surfboards?", &AnswerContext::default());
+    assert_eq!(
+        decision.answer.map(|a| a.id),
+        Some("surfboards".to_string())
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the widget's browser tests against the real server binary.
+#   cargo build --workspace && bash tests/e2e/run.sh
+# Each test file starts its own target/debug/frontline-widget-server (free port, temp SQLite
+# file, admin token). Screenshots and server logs land in tests/e2e/artifacts/.
+# Set FRONTLINE_E2E_SERVER to run against another command, e.g. the dev mock:
+#   FRONTLINE_E2E_SERVER="node widget-js/dev/mock-server.mjs" bash tests/e2e/run.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+if [ -z "${FRONTLINE_E2E_SERVER:-}" ] && [ ! -x "$repo/target/debug/frontline-widget-server" ]; then
+  echo "error: $repo/target/debug/frontline-widget-server is missing; build it first with: cargo build --workspace" >&2
+  exit 2
+fi
+chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  echo "error: $chromium is missing; install it with: apt-get install -y chromium" >&2
+  exit 2
+fi
+cd "$here"
+if [ ! -d node_modules/playwright-core ]; then
+  npm ci --no-audit --no-fund
+fi
+rm -rf artifacts && mkdir -p artifacts
+exec node --test --test-concurrency=1 --test-reporter=spec specs/*.test.mjs

@@ -1,0 +1,113 @@
+// The widget's strings: English and German bundled, chosen by data-locale or the browser.
+// To add a locale, copy `en`, translate every value and add it to `BUNDLES`.
+
+const en = {
+  launcher: "Help",
+  title: "How can we help?",
+  greeting: "Hi! Ask a question and we'll look for the answer.",
+  close: "Close help",
+  placeholder: "Type your question…",
+  placeholderAgent: "Write a message…",
+  inputLabel: "Your message",
+  send: "Send",
+  human: "Talk to a person",
+  log: "Conversation",
+  suggestions: "Suggested articles",
+  didItHelp: "Did this help?",
+  yes: "Yes",
+  no: "No",
+  thanks: "Thanks for letting us know!",
+  readMore: "Read the full article",
+  pick: "Did you mean one of these?",
+  noMatch: "I couldn't find an answer to that. A person from our team can help.",
+  askedHuman: "Sure, let's get you to a person.",
+  handoffTitle: "Talk to a person",
+  handoffIntro: "Leave your e-mail and our team will get back to you here and by e-mail.",
+  email: "E-mail (required)",
+  name: "Name",
+  message: "Message",
+  submit: "Send to the team",
+  cancel: "Back",
+  badEmail: "Please enter a valid e-mail address, like name@example.com.",
+  handedOff: "Thanks! Your message is with our team.",
+  away: "We're away right now and back {when}. You can still leave a message.",
+  awayQueued: "Our team is back {when} and will answer then.",
+  queued: "Waiting for an agent",
+  claimed: "{agent} is on it",
+  claimedAnon: "An agent is on it",
+  resolved: "Resolved",
+  reconnecting: "Reconnecting…",
+  error: "Something went wrong. Please try again.",
+  you: "You",
+  assistant: "Assistant",
+  agent: "Agent",
+  unread: "Help, new message",
+  thinking: "Looking for an answer…",
+};
+
+export type Strings = typeof en;
+
+const de: Strings = {
+  launcher: "Hilfe",
+  title: "Wie können wir helfen?",
+  greeting: "Hallo! Stellen Sie eine Frage, wir suchen die Antwort.",
+  close: "Hilfe schließen",
+  placeholder: "Ihre Frage…",
+  placeholderAgent: "Ihre Nachricht…",
+  inputLabel: "Ihre Nachricht",
+  send: "Senden",
+  human: "Mit einem Menschen sprechen",
+  log: "Unterhaltung",
+  suggestions: "Passende Artikel",
+  didItHelp: "Hat das geholfen?",
+  yes: "Ja",
+  no: "Nein",
+  thanks: "Danke für Ihre Rückmeldung!",
+  readMore: "Ganzen Artikel lesen",
+  pick: "Meinten Sie eines davon?",
+  noMatch: "Dazu habe ich keine Antwort gefunden. Unser Team hilft gern weiter.",
+  askedHuman: "Gern, wir verbinden Sie mit unserem Team.",
+  handoffTitle: "Mit einem Menschen sprechen",
+  handoffIntro: "Hinterlassen Sie Ihre E-Mail-Adresse, unser Team meldet sich hier und per E-Mail.",
+  email: "E-Mail (Pflichtfeld)",
+  name: "Name",
+  message: "Nachricht",
+  submit: "An das Team senden",
+  cancel: "Zurück",
+  badEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@example.com.",
+  handedOff: "Danke! Ihre Nachricht ist bei unserem Team.",
+  away: "Wir sind gerade nicht da und wieder erreichbar: {when}. Sie können trotzdem schreiben.",
+  awayQueued: "Unser Team ist wieder da: {when}, und antwortet dann.",
+  queued: "Warten auf einen Mitarbeiter",
+  claimed: "{agent} kümmert sich darum",
+  claimedAnon: "Ein Mitarbeiter kümmert sich darum",
+  resolved: "Erledigt",
+  reconnecting: "Verbinde neu…",
+  error: "Etwas ist schiefgelaufen. Bitte versuchen Sie es noch einmal.",
+  you: "Sie",
+  assistant: "Assistent",
+  agent: "Mitarbeiter",
+  unread: "Hilfe, neue Nachricht",
+  thinking: "Suche eine Antwort…",
+};
+
+const BUNDLES: Record<string, Strings> = { en, de };
+
+/** The bundle's language code for `wanted` (data-locale) or else the browser's languages. */
+export function pickLocale(wanted?: string): string {
+  const candidates = wanted ? [wanted] : (navigator.languages || [navigator.language]);
+  for (const tag of candidates) {
+    const lang = (tag || "").toLowerCase().split(/[-_]/)[0];
+    if (BUNDLES[lang]) return lang;
+  }
+  return "en";
+}
+
+export function strings(locale: string): Strings {
+  return BUNDLES[locale] || en;
+}
+
+/** Replaces `{name}` placeholders. */
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
+}

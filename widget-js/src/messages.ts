@@ -1,0 +1,62 @@
+// What goes into the conversation log: chat bubbles (plain text only), answer cards
+// (sanitized article HTML + feedback row), and "did you mean" choices.
+
+import type { Answer, Author, Suggestion } from "./api";
+import { h } from "./dom";
+import type { Strings } from "./i18n";
+import { safeUrl, sanitize, SNIPPET_TAGS } from "./sanitize";
+
+/** A message from the customer, the assistant or an agent; the body is text, never HTML. */
+export function bubble(t: Strings, author: Author, body: string, name?: string): HTMLElement {
+  const who = author === "customer" ? t.you : author === "agent" ? name || t.agent : t.assistant;
+  return h("div", { class: "msg " + author }, h("span", { class: "who" }, who), body);
+}
+
+export function systemLine(text: string): HTMLElement {
+  return h("div", { class: "msg system" }, text);
+}
+
+/** An answer card; `onFeedback` adds the "Did this help? Yes / No" row. */
+export function answerCard(t: Strings, answer: Answer, onFeedback?: (helpful: boolean) => void): HTMLElement {
+  const card = h("div", { class: "card", "data-answer": answer.kind + ":" + answer.id });
+  const body = h("div", { class: "body" });
+  body.append(answer.html ? sanitize(answer.html) : answer.text);
+  card.append(h("h3", {}, answer.title), body);
+  const url = safeUrl(answer.url);
+  if (url) card.append(h("div", { class: "row" }, h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, t.readMore)));
+  if (onFeedback) {
+    const row = h("div", { class: "row", role: "group", "aria-label": t.didItHelp }, t.didItHelp);
+    const choose = (helpful: boolean) => () => {
+      row.replaceChildren(t.thanks);
+      onFeedback(helpful);
+    };
+    row.append(
+      h("button", { class: "chip", type: "button", onclick: choose(true) }, t.yes),
+      h("button", { class: "chip", type: "button", onclick: choose(false) }, t.no),
+    );
+    card.append(row);
+  }
+  return card;
+}
+
+/** One suggestion as a button: title plus its highlighted snippet. */
+export function choice(suggestion: Suggestion, onPick: (s: Suggestion) => void): HTMLElement {
+  const snippet = h("span", {});
+  snippet.append(sanitize(suggestion.snippet_html || "", SNIPPET_TAGS));
+  return h(
+    "button",
+    { class: "choice", type: "button", onclick: () => onPick(suggestion) },
+    h("strong", {}, suggestion.title),
+    snippet,
+  );
+}
+
+/** The choices shown for a "suggest" decision. */
+export function choicesCard(t: Strings, suggestions: Suggestion[], onPick: (s: Suggestion) => void): HTMLElement {
+  return h(
+    "div",
+    { class: "card", role: "group", "aria-label": t.pick },
+    h("h3", {}, t.pick),
+    h("div", { class: "choices" }, ...suggestions.map((s) => choice(s, onPick))),
+  );
+}

@@ -1,0 +1,294 @@
+// The controller: wires the panel to the API. Asks questions, shows answers and choices,
+// runs the handoff, then follows the escalation live over SSE. Restores a saved conversation
+// (per site, from localStorage) on start, de-duplicating anything the stream replays.
+
+import { ApiError, createApi, type Message, type SiteConfig, type Status, type Suggestion } from "./api";
+import type { Options } from "./config";
+import { handoffForm, type HandoffFields, type HandoffForm } from "./handoff";
+import { fill, pickLocale, strings } from "./i18n";
+import { answerCard, bubble, choicesCard, systemLine } from "./messages";
+import { createPanel } from "./panel";
+import { openStream, type Stream } from "./sse";
+import * as storage from "./storage";
+import { typeahead } from "./typeahead";
+
+export interface Widget {
+  identify(fields: Record<string, unknown>): void;
+  open(): void;
+  close(): void;
+}
+
+export function mount(options: Options): Widget {
+  const locale = pickLocale(options.locale);
+  const t = strings(locale);
+  const api = createApi(options.api, options.site);
+  const customer: Record<string, string> = { ...options.customer };
+  const ui = createPanel(options, t, loadConfig);
+
+  let conv = storage.load(options.site);
+  let config: SiteConfig | null = null;
+  let status: Status | null = null;
+  let agent: string | undefined;
+  let stream: Stream | null = null;
+  let form: HandoffForm | null = null;
+  let lastQuestion = "";
+  /** Messages already on screen, by message id and by author|time|body. */
+  const seen = new Set<string>();
+  /** Bodies the customer sent here that the stream has not echoed back yet. */
+  const pending: string[] = [];
+
+  ui.log.append(bubble(t, "assistant", options.greeting || t.greeting));
+  ui.compose.addEventListener("submit", onCompose);
+  ui.human.addEventListener("click", () => showHandoff(lastQuestion));
+  const { hide: hideSuggest } = typeahead(ui.input, ui.suggest, api, t, () => !talkingToAgent(), pick);
+  (document.body || document.documentElement).append(ui.host);
+  if (conv) sync(true, conv.after);
+
+  // ---- helpers -------------------------------------------------------------------------
+
+  function show(node: HTMLElement): HTMLElement {
+    ui.log.append(node);
+    ui.scrollToEnd();
+    return node;
+  }
+
+  function remember(id: string, token: string) {
+    if (!conv || conv.id !== id) conv = { id, token };
+    conv.token = token;
+    storage.save(options.site, conv);
+  }
+
+  function forget() {
+    conv = null;
+    stream?.close();
+    stream = null;
+    setStatus(null);
+    storage.clear(options.site);
+  }
+
+  const talkingToAgent = () => status === "queued" || status === "claimed";
+  const customerFields = () => (Object.keys(customer).length ? customer : undefined);
+  const awayText = () =>
+    config && !config.business_hours.open_now && config.business_hours.next_open_text
+      ? fill(t.away, { when: config.business_hours.next_open_text })
+      : undefined;
+
+  async function loadConfig() {
+    try {
+      config = await api.config();
+    } catch {
+      return;
+    }
+    const away = awayText();
+    ui.note.hidden = !away;
+    ui.note.textContent = away || "";
+  }
+
+  function setStatus(next: Status | null, name?: string, reconnecting = false) {
+    status = next;
+    agent = name || agent;
+    ui.human.hidden = talkingToAgent();
+    ui.input.placeholder = talkingToAgent() ? t.placeholderAgent : t.placeholder;
+    ui.status.hidden = !next;
+    if (!next) return;
+    ui.status.setAttribute("data-status", next);
+    const text =
+      next === "queued" ? t.queued : next === "resolved" ? t.resolved : agent ? fill(t.claimed, { agent }) : t.claimedAnon;
+    ui.status.textContent = reconnecting ? text + " · " + t.reconnecting : text;
+  }
+
+  /** Records a message as shown; false if it was already. */
+  function markSeen(message: Message): boolean {
+    const key = message.author + "|" + message.at_ms + "|" + message.body;
+    const isNew = !seen.has(key) && !(message.message_id && seen.has(message.message_id));
+    seen.add(key);
+    if (message.message_id) seen.add(message.message_id);
+    return isNew;
+  }
+
+  // ---- asking ----------------------------------------------------------------------------
+
+  async function onCompose(event: Event) {
+    event.preventDefault();
+    const text = ui.input.value.trim();
+    if (!text) return;
+    ui.input.value = "";
+    hideSuggest();
+    show(bubble(t, "customer", text));
+    if (talkingToAgent() && conv) return sendToAgent(conv.id, conv.token, text);
+    lastQuestion = text;
+    await ask(text, true);
+  }
+
+  async function sendToAgent(id: string, token: string, text: string) {
+    pending.push(text);
+    try {
+      await api.send(id, token, text);
+    } catch {
+      pending.splice(pending.indexOf(text), 1);
+      show(systemLine(t.error));
+    }
+  }
+
+  async function ask(text: string, retry: boolean): Promise<void> {
+    const thinking = show(systemLine(t.thinking));
+    try {
+      const reply = await api.ask(
+        { conversation_id: conv?.id, text, page_url: location.href, locale, customer: customerFields() },
+        conv?.token,
+      );
+      thinking.remove();
+      remember(reply.conversation_id, reply.conversation_token);
+      if (reply.decision === "answer" && reply.answer) {
+        show(answerCard(t, reply.answer, feedback));
+      } else if (reply.decision === "suggest" && reply.suggestions.length) {
+        show(choicesCard(t, reply.suggestions, pick));
+      } else {
+        show(bubble(t, "assistant", reply.handoff_reason === "asked_for_human" ? t.askedHuman : t.noMatch));
+        showHandoff(text);
+      }
+    } catch (error) {
+      thinking.remove();
+      if (retry && conv && error instanceof ApiError && [401, 403, 404].indexOf(error.status) >= 0) {
+        forget(); // the saved conversation is gone or its token no longer valid: start afresh
+        return ask(text, false);
+      }
+      show(systemLine(t.error));
+    }
+  }
+
+  function feedback(helpful: boolean) {
+    if (conv) api.feedback(conv.id, conv.token, helpful).catch(() => undefined);
+    if (helpful) ui.input.focus();
+    else showHandoff(lastQuestion);
+  }
+
+  async function pick(suggestion: Suggestion) {
+    hideSuggest();
+    try {
+      const answer = await api.answer(suggestion.kind, suggestion.id);
+      show(answerCard(t, answer, conv ? feedback : undefined));
+    } catch {
+      show(systemLine(t.error));
+    }
+  }
+
+  // ---- handoff ----------------------------------------------------------------------------
+
+  function showHandoff(message: string) {
+    if (!form) {
+      form = handoffForm(t, { message, away: awayText() }, submitHandoff, hideHandoff);
+      ui.handoffSlot.replaceChildren(form.element);
+    }
+    hideSuggest();
+    ui.handoffSlot.hidden = false;
+    ui.compose.hidden = ui.human.hidden = true;
+    ui.scrollToEnd();
+    ui.focusFirst();
+  }
+
+  function hideHandoff() {
+    form = null;
+    ui.handoffSlot.hidden = true;
+    ui.handoffSlot.replaceChildren();
+    ui.compose.hidden = false;
+    ui.human.hidden = talkingToAgent();
+    ui.input.focus();
+  }
+
+  async function submitHandoff(fields: HandoffFields) {
+    const current = form;
+    current?.busy(true);
+    try {
+      const reply = await api.handoff(
+        {
+          conversation_id: conv?.id,
+          email: fields.email,
+          name: fields.name || undefined,
+          message: fields.message || undefined,
+          customer: customerFields(),
+          page_url: location.href,
+        },
+        conv?.token,
+      );
+      remember(reply.conversation_id, reply.conversation_token);
+      hideHandoff();
+      if (fields.message && fields.message !== lastQuestion) show(bubble(t, "customer", fields.message));
+      show(systemLine(t.handedOff));
+      if (reply.outside_hours && reply.next_open_text) show(systemLine(fill(t.awayQueued, { when: reply.next_open_text })));
+      setStatus("queued");
+      sync(false);
+    } catch (error) {
+      current?.busy(false);
+      if (error instanceof ApiError && error.code === "invalid_email") current?.rejectEmail();
+      else show(systemLine(t.error));
+    }
+  }
+
+  // ---- the live conversation ----------------------------------------------------------------
+
+  /** Loads the transcript (rendering it after a reload), then follows the escalation live. */
+  async function sync(render: boolean, after?: string) {
+    const saved = conv;
+    if (!saved) return;
+    try {
+      const conversation = await api.conversation(saved.id, saved.token);
+      for (const message of conversation.transcript) {
+        if (markSeen(message) && render) show(bubble(t, message.author, message.body, message.author_name));
+      }
+      const escalation = conversation.escalation;
+      if (escalation) {
+        setStatus(escalation.status, escalation.agent);
+        listen(saved.id, saved.token, after);
+      }
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 404)) forget();
+    }
+  }
+
+  function listen(id: string, token: string, after?: string) {
+    stream?.close();
+    stream = openStream((last) => api.eventsUrl(id, token, last), after, {
+      message(message, eventId) {
+        save(eventId);
+        if (message.author === "customer") {
+          const at = pending.indexOf(message.body);
+          if (at >= 0) {
+            pending.splice(at, 1);
+            markSeen(message);
+            return;
+          }
+        }
+        if (!markSeen(message)) return;
+        show(bubble(t, message.author, message.body, message.author_name));
+        if (message.author === "agent") ui.markUnread(t.unread);
+      },
+      status(event, eventId) {
+        save(eventId);
+        setStatus(event.status, event.agent);
+      },
+      connected(up) {
+        if (status) setStatus(status, agent, !up);
+      },
+    });
+  }
+
+  function save(eventId: string) {
+    if (conv && eventId) {
+      conv.after = eventId;
+      storage.save(options.site, conv);
+    }
+  }
+
+  return {
+    identify(fields) {
+      for (const key in fields) {
+        const value = fields[key];
+        if (value === null || value === undefined) delete customer[key];
+        else if (typeof value !== "object") customer[key] = String(value);
+      }
+    },
+    open: ui.open,
+    close: ui.close,
+  };
+}
