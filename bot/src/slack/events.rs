@@ -6,13 +6,17 @@
 //!   deduplicated by `event_id`, so Slack's retries (`X-Slack-Retry-Num`) apply once.
 //!   Bot messages (ours included), edits, deletions and other subtypes are ignored.
 //!
-//! Slack expects an answer within 3 s; relaying is one store write.
+//! Slack expects an answer within 3 s; relaying is one store write (plus, for a reply
+//! racing a just-posted alert, a short wait for the alert's record).
+
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use frontline_shared::store::StoreError;
 use slack_morphism::prelude::*;
 
 use super::{text, SlackHandlers};
@@ -53,6 +57,11 @@ pub async fn endpoint(
     }
 }
 
+/// Threads started this recently may belong to an alert not recorded yet.
+const FRESH_THREAD: Duration = Duration::from_secs(60);
+/// How long a reply in such a thread waits for the alert's record.
+const RECORD_GRACE: Duration = Duration::from_secs(2);
+
 /// A person's reply in some thread, as far as we care.
 #[derive(Debug, PartialEq)]
 struct ThreadReply {
@@ -89,6 +98,31 @@ impl ThreadReply {
 }
 
 impl SlackHandlers {
+    /// The escalation whose alert starts `reply`'s thread. A reply can arrive before the
+    /// bot has recorded a just-posted alert (the alert is visible in Slack the moment it
+    /// is posted), so for a thread younger than [`FRESH_THREAD`] the record is awaited for
+    /// up to [`RECORD_GRACE`] — well within Slack's 3-second answer window.
+    async fn thread_escalation(&self, reply: &ThreadReply) -> Result<Option<String>, StoreError> {
+        let deadline = Instant::now() + RECORD_GRACE;
+        let parent_age = reply
+            .thread_ts
+            .split('.')
+            .next()
+            .and_then(|secs| secs.parse::<i64>().ok())
+            .map(|secs| jiff::Timestamp::now().as_second() - secs);
+        let fresh = parent_age.is_some_and(|age| age < FRESH_THREAD.as_secs() as i64);
+        loop {
+            let found = self
+                .store
+                .escalation_for_thread("slack", &reply.channel, &reply.thread_ts)
+                .await?;
+            if found.is_some() || !fresh || Instant::now() >= deadline {
+                return Ok(found);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Relays an agent's thread reply to the customer (HTTP or Socket Mode).
     pub async fn event(&self, callback: SlackPushEventCallback) -> Result<(), CallbackError> {
         let SlackEventCallbackBody::Message(message) = &callback.event else {
@@ -97,11 +131,7 @@ impl SlackHandlers {
         let Some(reply) = ThreadReply::parse(message) else {
             return Ok(());
         };
-        let Some(escalation_id) = self
-            .store
-            .escalation_for_thread("slack", &reply.channel, &reply.thread_ts)
-            .await?
-        else {
+        let Some(escalation_id) = self.thread_escalation(&reply).await? else {
             return Ok(()); // a thread that is not an alert's
         };
         let agent = self.chat.agent_name(&reply.user).await;
