@@ -2,8 +2,9 @@
 //!
 //! At load time every intent becomes a class of the [`Classifier`] (its examples, plus the
 //! titles and `questions` of articles linked to it), every unlinked article becomes a
-//! class of its own (title, `questions`, headings), and the intents file's out-of-scope
-//! examples become the reject class. A question then goes through:
+//! class of its own (title, `questions`, headings; up to [`MAX_ARTICLE_CLASSES`] of them,
+//! beyond which articles are found by retrieval only), and the intents file's
+//! out-of-scope examples become the reject class. A question then goes through:
 //! 1. [`HumanRequest`]: an explicit request for a person hands off at once;
 //! 2. the classifier: ranked candidates with calibrated confidence, and a verdict from the
 //!    thresholds ([`Thresholds`]): answer, suggest or hand off;
@@ -23,6 +24,7 @@ mod training;
 
 pub use decision::{Answer, CandidateKind, Decision, DecisionKind, HandoffReason, Suggestion};
 pub use human_request::HumanRequest;
+pub use training::MAX_ARTICLE_CLASSES;
 
 use crate::classifier::{self, Classifier, Thresholds, Verdict};
 use crate::escalation::{MatchedCandidate, Priority};

@@ -1,4 +1,10 @@
 //! Turning a site's intents and articles into classifier training examples.
+//!
+//! Intents are always classes. Articles linked to an intent teach that intent. Unlinked
+//! articles become classes of their own only in help centres of up to
+//! [`MAX_ARTICLE_CLASSES`] of them: the classifier's weights grow with features × classes,
+//! and past a few hundred articles retrieval (tantivy) is the better tool, so large
+//! knowledge bases answer through intents and offer articles as suggestions.
 
 use std::collections::HashMap;
 
@@ -19,6 +25,9 @@ fn intent_label(name: &str) -> String {
 fn article_label(id: &str) -> String {
     format!("article:{id}")
 }
+
+/// Most unlinked articles that become classifier classes.
+pub const MAX_ARTICLE_CLASSES: usize = 300;
 
 pub(super) fn plan(knowledge: &KnowledgeBase, intents: &IntentSet) -> Result<Plan, MatcherError> {
     // Articles linked to an intent (from either side) teach that intent.
@@ -57,10 +66,17 @@ pub(super) fn plan(knowledge: &KnowledgeBase, intents: &IntentSet) -> Result<Pla
             push(example, &label);
         }
     }
+    let unlinked = knowledge
+        .articles()
+        .iter()
+        .filter(|a| !owner.contains_key(a.id.as_str()))
+        .count();
+    let articles_are_classes = unlinked <= MAX_ARTICLE_CLASSES;
     for article in knowledge.articles() {
         let label = match owner.get(article.id.as_str()) {
             Some(intent) => intent_label(intent),
-            None => article_label(&article.id),
+            None if articles_are_classes => article_label(&article.id),
+            None => continue,
         };
         push(&article.title, &label);
         for question in &article.questions {

@@ -17,20 +17,22 @@ use std::collections::HashMap;
 
 const HOUR: i64 = 3_600_000;
 
+/// A generated question: (time, decision, confidence, label, reason, text).
+type Question = (
+    i64,
+    &'static str,
+    f32,
+    Option<String>,
+    Option<&'static str>,
+    String,
+);
+
 /// One generated conversation and everything that happened in it.
 #[derive(Debug, Clone)]
 struct Generated {
     id: String,
     created: i64,
-    /// (time, decision, confidence, label, reason, text)
-    questions: Vec<(
-        i64,
-        &'static str,
-        f32,
-        Option<String>,
-        Option<&'static str>,
-        String,
-    )>,
+    questions: Vec<Question>,
     handoff: Option<(i64, Priority)>,
     claimed: Option<i64>,
     resolved: Option<i64>,
