@@ -8,7 +8,24 @@
 //! - [`databases`]: a fresh SQLite file or PostgreSQL database per test.
 //! - [`widget_server`]: the widget server in-process on port 0, with a typed client.
 //! - [`sse`]: a small Server-Sent Events reader.
+//! - [`customer`]: handoffs, follow-ups and live streams, as the widget does them.
+//! - [`bot`]: the bot in-process on port 0, or the real binary as a child process.
+//! - [`rig`]: store + widget server + bot + stand-in, started together for one test.
+//! - [`slack_standin`] (+ [`slack_api`], [`slack_callbacks`]): a loopback Slack Web API
+//!   and Slack-signed callbacks.
+//! - [`discord_standin`] (+ [`discord_callbacks`]): a loopback Discord REST API and
+//!   Ed25519-signed interactions.
+//! - [`standin`]: serving a stand-in on a random port.
 
+pub mod bot;
+pub mod customer;
 pub mod databases;
+pub mod discord_callbacks;
+pub mod discord_standin;
+pub mod rig;
+pub mod slack_api;
+pub mod slack_callbacks;
+pub mod slack_standin;
 pub mod sse;
+pub mod standin;
 pub mod widget_server;

@@ -17,8 +17,9 @@ pub use business_hours::{BusinessHours, Weekday};
 pub use env::OVERRIDES;
 pub use secrets::{Secret, Secrets};
 pub use settings::{
-    BotSettings, ChatPlatform, DigestSettings, DiscordSettings, Limits, MatcherSettings,
-    RateLimits, RouteRule, ServerSettings, Settings, SiteSettings, SlaSettings, SlackSettings,
+    BotSettings, ChatPlatform, DeliverySettings, DigestSettings, DiscordSettings, Limits,
+    MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings, SiteSettings, SlaSettings,
+    SlackSettings,
 };
 
 use std::path::PathBuf;

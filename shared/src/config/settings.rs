@@ -168,6 +168,8 @@ pub struct BotSettings {
     pub routes: Vec<RouteRule>,
     pub sla: SlaSettings,
     pub digests: Vec<DigestSettings>,
+    /// How the outbox is worked through.
+    pub delivery: DeliverySettings,
     /// Folder with template overrides (`alert.slack.hbs`, `digest.discord.hbs`, …).
     pub templates_dir: Option<PathBuf>,
 }
@@ -181,6 +183,7 @@ impl Default for BotSettings {
             routes: Vec::new(),
             sla: SlaSettings::default(),
             digests: Vec::new(),
+            delivery: DeliverySettings::default(),
             templates_dir: None,
         }
     }
@@ -277,6 +280,29 @@ impl SlaSettings {
             Priority::High => self.high,
             Priority::Normal => self.normal,
             Priority::Low => self.low,
+        }
+    }
+}
+
+/// `[bot.delivery]`: how the bot works through the outbox.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// How long a leased outbox row stays reserved for one replica; a crashed replica's
+    /// rows are picked up again once it expires. Chat calls time out at half of it.
+    pub lease: SignedDuration,
+    /// How often an idle worker looks for work on SQLite (PostgreSQL wakes it by `NOTIFY`).
+    pub poll: SignedDuration,
+    /// Deliveries in flight at once per replica.
+    pub concurrency: u32,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            lease: SignedDuration::from_secs(60),
+            poll: SignedDuration::from_millis(50),
+            concurrency: 16,
         }
     }
 }
@@ -405,6 +431,25 @@ impl Settings {
                 .map_err(|e| ConfigError::invalid(format!("bot.digests[{i}].time_zone"), e))?;
             crate::config::business_hours::parse_hhmm(&digest.time)
                 .map_err(|e| ConfigError::invalid(format!("bot.digests[{i}].time"), e))?;
+        }
+        let delivery = &self.bot.delivery;
+        if delivery.lease < SignedDuration::from_secs(1) {
+            return Err(ConfigError::invalid(
+                "bot.delivery.lease",
+                "must be at least 1s",
+            ));
+        }
+        if delivery.poll < SignedDuration::from_millis(1) {
+            return Err(ConfigError::invalid(
+                "bot.delivery.poll",
+                "must be positive",
+            ));
+        }
+        if delivery.concurrency == 0 {
+            return Err(ConfigError::invalid(
+                "bot.delivery.concurrency",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }

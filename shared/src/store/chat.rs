@@ -96,6 +96,17 @@ impl Store {
         tx.commit().await?;
         Ok(fresh)
     }
+
+    /// Forgets callback keys recorded before `before_ms` (they only need to outlive the
+    /// retry and replay windows). Returns how many were removed.
+    pub async fn prune_processed_callbacks(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let removed = sqlx::query("DELETE FROM processed_callbacks WHERE created_at < $1")
+            .bind(before_ms)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(removed)
+    }
 }
 
 pub(crate) async fn mark_processed(

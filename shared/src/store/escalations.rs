@@ -307,7 +307,7 @@ impl Store {
     /// Queued escalations whose last alert is older than their SLA allows, per `sla_ms`.
     pub async fn escalations_due_for_realert(
         &self,
-        sla_ms: &dyn Fn(Priority) -> i64,
+        sla_ms: &(dyn Fn(Priority) -> i64 + Sync),
     ) -> Result<Vec<Escalation>, StoreError> {
         let now = self.now_ms();
         let sql = format!(

@@ -4,6 +4,12 @@
 //! store-backed test on PostgreSQL too.
 
 mod api;
+mod bot_delivery;
+mod bot_discord;
+mod bot_relay;
+mod bot_security;
+mod bot_sla;
+mod bot_slack;
 mod fuzz;
 mod replicas;
 mod stats;

@@ -1,0 +1,109 @@
+//! The seam between delivery and the chat platforms.
+//!
+//! Delivery decides *what* to post and *where* (routing, records, retries); a [`Chat`]
+//! knows *how*: rendering for its markup, its Web API, and how to recognise a message an
+//! interrupted attempt already posted ([`PostKey`] travels with every post as Slack
+//! message metadata or a Discord nonce).
+
+use async_trait::async_trait;
+use frontline_shared::config::ChatPlatform;
+use frontline_shared::escalation::Escalation;
+use frontline_shared::store::chat::ChatMessageRef;
+
+use crate::error::ChatError;
+
+/// What a message is for. Each post has its own [`PostKey`] purpose.
+#[derive(Debug, Clone, Copy)]
+pub enum Post<'a> {
+    /// The claimable alert for a new escalation, at the top of its channel.
+    Alert { escalation: &'a Escalation },
+    /// A customer's follow-up, in the alert's thread.
+    CustomerMessage {
+        escalation: &'a Escalation,
+        body: &'a str,
+    },
+    /// Still unclaimed after the SLA: a nudge with the on-call mention, in the thread.
+    Realert {
+        escalation: &'a Escalation,
+        number: i64,
+    },
+    /// The managers' heads-up, in their channel; `alert` is where the alert lives.
+    Managers {
+        escalation: &'a Escalation,
+        number: i64,
+        alert: Option<&'a ChatMessageRef>,
+    },
+}
+
+impl Post<'_> {
+    pub fn escalation(&self) -> &Escalation {
+        match self {
+            Post::Alert { escalation }
+            | Post::CustomerMessage { escalation, .. }
+            | Post::Realert { escalation, .. }
+            | Post::Managers { escalation, .. } => escalation,
+        }
+    }
+}
+
+/// Where a post goes: a channel, and the thread (Slack thread ts / Discord message
+/// replied to) when it belongs under the alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub channel: String,
+    pub thread: Option<String>,
+}
+
+/// Identifies one post across attempts: `(escalation, purpose)`, e.g. `alert`,
+/// `customer-17`, `realert-2`, `managers-2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostKey {
+    pub escalation_id: String,
+    pub purpose: String,
+}
+
+impl PostKey {
+    pub fn new(escalation_id: &str, purpose: impl Into<String>) -> Self {
+        PostKey {
+            escalation_id: escalation_id.to_string(),
+            purpose: purpose.into(),
+        }
+    }
+}
+
+/// A chat platform the bot posts to.
+#[async_trait]
+pub trait Chat: Send + Sync + std::fmt::Debug {
+    fn platform(&self) -> ChatPlatform;
+
+    /// Where alerts go when no route matches.
+    fn default_channel(&self) -> Option<&str>;
+
+    /// Where escalations go after `realerts_before_managers` re-alerts.
+    fn managers_channel(&self) -> Option<&str>;
+
+    /// The message an earlier, interrupted attempt posted for `key` at `target`, if it
+    /// can be found (posted no earlier than `since_ms`). Platforms whose posts are
+    /// idempotent by themselves (Discord's nonce) answer `None`.
+    async fn find_earlier(
+        &self,
+        target: &Target,
+        key: &PostKey,
+        since_ms: i64,
+    ) -> Result<Option<String>, ChatError>;
+
+    /// Posts and returns the new message's reference (Slack `ts`, Discord message id).
+    async fn post(
+        &self,
+        target: &Target,
+        key: &PostKey,
+        post: &Post<'_>,
+    ) -> Result<String, ChatError>;
+
+    /// Re-renders a posted alert for the escalation's current status (buttons included).
+    async fn refresh_alert(
+        &self,
+        alert: &ChatMessageRef,
+        escalation: &Escalation,
+    ) -> Result<(), ChatError>;
+}

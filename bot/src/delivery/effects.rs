@@ -1,0 +1,254 @@
+//! What each outbox row does in chat, on every configured platform.
+//!
+//! | row | effect |
+//! |---|---|
+//! | `escalation_created` | post the alert in the routed channel (purpose `alert`) |
+//! | `escalation_updated` | re-render the alert for the new status |
+//! | `customer_message` | post the message in the alert's thread (`customer-{message id}`) |
+//! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
+//! | `digest` | not delivered by this version: rescheduled (slow back-off), never dropped |
+//!
+//! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
+//! look for the post an interrupted attempt made, else post; then record it at once.
+//! A row that fails on one platform is retried whole; platforms that already
+//! succeeded find their record and do nothing.
+
+use std::sync::Arc;
+
+use frontline_shared::escalation::{Escalation, EscalationStatus};
+use frontline_shared::store::chat::ChatMessageRef;
+use frontline_shared::store::outbox::{OutboxEvent, OutboxKind};
+use frontline_shared::store::Store;
+
+use crate::chat::{Chat, Post, PostKey, Target};
+use crate::error::DeliveryError;
+use crate::metrics::Metrics;
+use crate::routing::Routes;
+
+/// The purpose of an escalation's claimable alert.
+pub const ALERT: &str = "alert";
+
+/// Applies outbox rows to the chat platforms.
+#[derive(Debug, Clone)]
+pub struct Effects {
+    pub store: Store,
+    pub chats: Vec<Arc<dyn Chat>>,
+    pub routes: Routes,
+    pub realerts_before_managers: i64,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Effects {
+    /// Applies `event` on every platform; an error means "retry the whole row later".
+    pub async fn apply(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        if event.kind == OutboxKind::Digest {
+            // Digest posting is not part of this version: keep the row for one that does.
+            return Err(DeliveryError::Unsupported(event.kind.as_str()));
+        }
+        let Some(escalation) = self.store.escalation(&event.escalation_id).await? else {
+            tracing::warn!(escalation = %event.escalation_id, "outbox row for an unknown escalation; skipped");
+            return Ok(());
+        };
+        for chat in &self.chats {
+            match event.kind {
+                OutboxKind::EscalationCreated => self.alert(chat, &escalation, event).await?,
+                OutboxKind::EscalationUpdated => self.refresh(chat, &escalation).await?,
+                OutboxKind::CustomerMessage => {
+                    self.customer_message(chat, &escalation, event).await?
+                }
+                OutboxKind::Realert => self.realert(chat, &escalation, event).await?,
+                OutboxKind::Digest => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn alert(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+        event: &OutboxEvent,
+    ) -> Result<(), DeliveryError> {
+        let platform = chat.platform();
+        let Some(channel) = self
+            .routes
+            .channel_for(platform, escalation, chat.default_channel())
+        else {
+            tracing::warn!(escalation = %escalation.id, platform = platform.as_str(),
+                "no route matches and no default channel is set; not alerted on this platform");
+            return Ok(());
+        };
+        let target = Target {
+            channel,
+            thread: None,
+        };
+        let post = Post::Alert { escalation };
+        let since = escalation.created_at_ms;
+        let fresh = self
+            .post_once(chat, ALERT, &target, &post, event.attempts, since)
+            .await?
+            .1;
+        if fresh {
+            let waited = (self.store.now_ms() - escalation.created_at_ms).max(0);
+            self.metrics
+                .alert_posted(platform.as_str(), waited as f64 / 1000.0);
+        }
+        Ok(())
+    }
+
+    async fn refresh(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+    ) -> Result<(), DeliveryError> {
+        match self.alert_of(chat, escalation).await? {
+            Some(alert) => Ok(chat.refresh_alert(&alert, escalation).await?),
+            None => Ok(()),
+        }
+    }
+
+    async fn customer_message(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+        event: &OutboxEvent,
+    ) -> Result<(), DeliveryError> {
+        let Some(alert) = self.alert_of(chat, escalation).await? else {
+            return Ok(());
+        };
+        let body = event.payload["body"].as_str().unwrap_or_default();
+        let purpose = match event.payload["message_id"].as_i64() {
+            Some(id) => format!("customer-{id}"),
+            None => format!("customer-outbox-{}", event.id),
+        };
+        let post = Post::CustomerMessage { escalation, body };
+        self.post_once(
+            chat,
+            &purpose,
+            &thread_of(&alert),
+            &post,
+            event.attempts,
+            event.created_at_ms,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn realert(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+        event: &OutboxEvent,
+    ) -> Result<(), DeliveryError> {
+        if escalation.status != EscalationStatus::Queued {
+            return Ok(()); // claimed or resolved since: nothing to nudge about
+        }
+        let number = event.payload["realert"]
+            .as_i64()
+            .unwrap_or(escalation.realerts);
+        let alert = self.alert_of(chat, escalation).await?;
+        let since = event.created_at_ms;
+        if number > self.realerts_before_managers {
+            if let Some(managers) = chat.managers_channel() {
+                let target = Target {
+                    channel: managers.to_string(),
+                    thread: None,
+                };
+                let post = Post::Managers {
+                    escalation,
+                    number,
+                    alert: alert.as_ref(),
+                };
+                let purpose = format!("managers-{number}");
+                self.post_once(chat, &purpose, &target, &post, event.attempts, since)
+                    .await?;
+                return Ok(());
+            }
+        }
+        let Some(alert) = alert else {
+            return Ok(());
+        };
+        let post = Post::Realert { escalation, number };
+        let purpose = format!("realert-{number}");
+        self.post_once(
+            chat,
+            &purpose,
+            &thread_of(&alert),
+            &post,
+            event.attempts,
+            since,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn alert_of(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+    ) -> Result<Option<ChatMessageRef>, DeliveryError> {
+        Ok(self
+            .store
+            .chat_message(&escalation.id, chat.platform().as_str(), ALERT)
+            .await?)
+    }
+
+    /// Posts `post` for `purpose` unless it is recorded or an interrupted attempt already
+    /// posted it; records it right away. Returns the record and whether it is new.
+    async fn post_once(
+        &self,
+        chat: &Arc<dyn Chat>,
+        purpose: &str,
+        target: &Target,
+        post: &Post<'_>,
+        attempts: i64,
+        since_ms: i64,
+    ) -> Result<(ChatMessageRef, bool), DeliveryError> {
+        let escalation = post.escalation();
+        let platform = chat.platform().as_str();
+        if let Some(existing) = self
+            .store
+            .chat_message(&escalation.id, platform, purpose)
+            .await?
+        {
+            return Ok((existing, false));
+        }
+        let key = PostKey::new(&escalation.id, purpose);
+        let earlier = if attempts > 1 {
+            chat.find_earlier(target, &key, since_ms).await?
+        } else {
+            None
+        };
+        let (message_ref, fresh) = match earlier {
+            Some(found) => {
+                tracing::info!(escalation = %escalation.id, platform, purpose, message = %found,
+                    "found the post of an interrupted attempt; not posting again");
+                (found, false)
+            }
+            None => (chat.post(target, &key, post).await?, true),
+        };
+        let record = ChatMessageRef {
+            escalation_id: escalation.id.clone(),
+            platform: platform.to_string(),
+            purpose: purpose.to_string(),
+            channel: target.channel.clone(),
+            thread_ref: Some(target.thread.clone().unwrap_or_else(|| message_ref.clone())),
+            message_ref,
+        };
+        self.store.record_chat_message(&record).await?;
+        Ok((record, fresh))
+    }
+}
+
+/// Where replies to `alert` go.
+fn thread_of(alert: &ChatMessageRef) -> Target {
+    Target {
+        channel: alert.channel.clone(),
+        thread: Some(
+            alert
+                .thread_ref
+                .clone()
+                .unwrap_or_else(|| alert.message_ref.clone()),
+        ),
+    }
+}

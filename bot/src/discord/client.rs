@@ -1,0 +1,126 @@
+//! Discord's REST API through serenity's HTTP layer, pointed at a configurable base.
+//!
+//! `[bot.discord] api_url` (`FRONTLINE_DISCORD_API_URL`, default `https://discord.com`)
+//! replaces `https://discord.com` in serenity's routes (its `proxy` mechanism), so calls
+//! go to `{api_url}/api/v10/…`. Requests are built by serenity (`Request`, `Route`,
+//! builders, `Authorization: Bot …`) and responses decoded into serenity's models; we
+//! send them ourselves because serenity 0.12's `Http` drops the response headers of a
+//! failed request (so `Retry-After` would be lost) and its rate limiter ignores the base
+//! URL. Rate limits and 5xx become [`ChatError`]s and the outbox reschedules the row.
+
+use std::time::Duration;
+
+use serenity::builder::{CreateMessage, EditMessage};
+use serenity::http::{LightMethod, Request, Route};
+use serenity::model::channel::Message;
+use serenity::model::id::{ChannelId, MessageId};
+
+use crate::error::ChatError;
+
+/// A Discord REST client for one bot token.
+pub struct DiscordRest {
+    client: reqwest::Client,
+    /// `Bot <token>`.
+    authorization: String,
+    base: String,
+}
+
+impl std::fmt::Debug for DiscordRest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordRest")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DiscordRest {
+    pub fn new(api_url: &str, bot_token: &str, timeout: Duration) -> Result<Self, reqwest::Error> {
+        let token = bot_token.trim();
+        let authorization = if token.starts_with("Bot ") {
+            token.to_string()
+        } else {
+            format!("Bot {token}")
+        };
+        Ok(DiscordRest {
+            client: reqwest::Client::builder().timeout(timeout).build()?,
+            authorization,
+            base: api_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// `POST /channels/{channel}/messages`.
+    pub async fn send_message(
+        &self,
+        channel: ChannelId,
+        message: &CreateMessage,
+    ) -> Result<Message, ChatError> {
+        let body = serde_json::to_vec(message).map_err(|e| ChatError::Rejected(e.to_string()))?;
+        let route = Route::ChannelMessages {
+            channel_id: channel,
+        };
+        self.call(Request::new(route, LightMethod::Post).body(Some(body)))
+            .await
+    }
+
+    /// `PATCH /channels/{channel}/messages/{message}`.
+    pub async fn edit_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+        edit: &EditMessage,
+    ) -> Result<Message, ChatError> {
+        let body = serde_json::to_vec(edit).map_err(|e| ChatError::Rejected(e.to_string()))?;
+        let route = Route::ChannelMessage {
+            channel_id: channel,
+            message_id: message,
+        };
+        self.call(Request::new(route, LightMethod::Patch).body(Some(body)))
+            .await
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request<'_>,
+    ) -> Result<T, ChatError> {
+        let request = request
+            .build(&self.client, &self.authorization, Some(&self.base))
+            .map_err(|e| ChatError::Rejected(format!("cannot build the request: {e}")))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ChatError::Unavailable(e.to_string()))?;
+        let status = response.status();
+        if status.is_success() {
+            return response
+                .json::<T>()
+                .await
+                .map_err(|e| ChatError::Unavailable(format!("unreadable response: {e}")));
+        }
+        let header_wait = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        let text = response.text().await.unwrap_or_default();
+        if status.as_u16() == 429 {
+            let body_wait = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v["retry_after"].as_f64());
+            let wait = header_wait
+                .or(body_wait)
+                .filter(|s| s.is_finite() && *s >= 0.0);
+            return Err(ChatError::RateLimited {
+                retry_after: wait.map(Duration::from_secs_f64),
+            });
+        }
+        let detail = format!(
+            "HTTP {status}: {}",
+            text.chars().take(300).collect::<String>()
+        );
+        if status.is_server_error() {
+            Err(ChatError::Unavailable(detail))
+        } else {
+            Err(ChatError::Rejected(detail))
+        }
+    }
+}

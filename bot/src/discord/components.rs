@@ -1,0 +1,203 @@
+//! Discord messages: content from the alert template, buttons as message components.
+//!
+//! Button `custom_id`s follow the grammar `{action}:{escalation id}` with action one of
+//! `claim`, `release`, `resolve`, `reply` (see [`ButtonId::parse`]). Customer text is
+//! escaped with [`escape_discord`] and every message is sent with `allowed_mentions`
+//! limited to the on-call role (or nothing), so no customer text can ping anyone.
+
+use frontline_shared::escalation::Escalation;
+use frontline_shared::templates::{escape_discord, Templates};
+use serenity::all::{ButtonStyle, InputTextStyle, RoleId};
+use serenity::builder::{
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateInputText, CreateModal,
+};
+
+use crate::actions::AgentAction;
+use crate::error::ChatError;
+use crate::templates::ALERT_DISCORD;
+use crate::view::{humanize_ms, one_line, AlertView};
+
+/// Discord's limit for a message's content.
+const CONTENT_CHARS: usize = 2_000;
+/// The reply modal's text input.
+pub const REPLY_INPUT: &str = "body";
+
+/// What a button or modal `custom_id` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonId {
+    Action(AgentAction, String),
+    /// Open (or submit) the reply modal for an escalation.
+    Reply(String),
+}
+
+impl ButtonId {
+    /// Grammar: `claim:<id>` | `release:<id>` | `resolve:<id>` | `reply:<id>`.
+    pub fn parse(custom_id: &str) -> Option<ButtonId> {
+        let (verb, id) = custom_id.split_once(':')?;
+        if id.is_empty() {
+            return None;
+        }
+        match verb {
+            "reply" => Some(ButtonId::Reply(id.to_string())),
+            other => AgentAction::parse(other).map(|a| ButtonId::Action(a, id.to_string())),
+        }
+    }
+}
+
+/// The alert's content.
+pub fn alert_content(templates: &Templates, view: &AlertView) -> Result<String, ChatError> {
+    let text = templates.render(ALERT_DISCORD, view)?;
+    Ok(cut(text.trim_end(), CONTENT_CHARS))
+}
+
+/// Buttons for the escalation's status: Claim + Reply; Release + Resolve + Reply; none.
+pub fn alert_buttons(view: &AlertView) -> Vec<CreateActionRow> {
+    let id = &view.id;
+    let button = |verb: &str, label: &str, style: ButtonStyle| {
+        CreateButton::new(format!("{verb}:{id}"))
+            .label(label)
+            .style(style)
+    };
+    let reply = button("reply", "Reply", ButtonStyle::Secondary);
+    let buttons = if view.queued {
+        vec![button("claim", "Claim", ButtonStyle::Primary), reply]
+    } else if view.claimed {
+        vec![
+            button("release", "Release", ButtonStyle::Secondary),
+            button("resolve", "Resolve", ButtonStyle::Success),
+            reply,
+        ]
+    } else {
+        return Vec::new();
+    };
+    vec![CreateActionRow::Buttons(buttons)]
+}
+
+/// Mentions allowed in a message: only `role`, when given.
+pub fn allowed_mentions(role: Option<RoleId>) -> CreateAllowedMentions {
+    CreateAllowedMentions::new().roles(role)
+}
+
+/// A customer's follow-up, as a reply to the alert.
+pub fn customer_message(escalation: &Escalation, body: &str) -> String {
+    cut(
+        &format!(
+            "💬 **{}** (customer): {}",
+            escape_discord(escalation.customer_label()),
+            escape_discord(body)
+        ),
+        CONTENT_CHARS,
+    )
+}
+
+/// The nudge for an escalation still unclaimed after its SLA.
+pub fn realert(escalation: &Escalation, number: i64, now_ms: i64, mention: Option<&str>) -> String {
+    let prefix = mention.map(|m| format!("{m} ")).unwrap_or_default();
+    format!(
+        "{prefix}⏰ Still unclaimed after {} (re-alert {number}): **{}** priority escalation from **{}**. Please claim it.",
+        humanize_ms(now_ms - escalation.created_at_ms),
+        escalation.priority.as_str(),
+        escape_discord(escalation.customer_label()),
+    )
+}
+
+/// The managers' heads-up; `alert_channel` points at the alert.
+pub fn managers(
+    escalation: &Escalation,
+    site_name: &str,
+    number: i64,
+    now_ms: i64,
+    alert_channel: Option<&str>,
+) -> String {
+    let question = escalation
+        .context
+        .question
+        .as_deref()
+        .map(|q| format!(" Question: {}", escape_discord(&one_line(q, 300))))
+        .unwrap_or_default();
+    let location = alert_channel
+        .filter(|c| c.chars().all(|ch| ch.is_ascii_digit()))
+        .map(|c| format!(" The alert is in <#{c}>."))
+        .unwrap_or_default();
+    cut(
+        &format!(
+            "🚨 **{}** priority escalation from **{}** on {} has waited {} unclaimed ({} re-alerts).{question}{location}",
+            escalation.priority.as_str(),
+            escape_discord(escalation.customer_label()),
+            escape_discord(site_name),
+            humanize_ms(now_ms - escalation.created_at_ms),
+            number - 1,
+        ),
+        CONTENT_CHARS,
+    )
+}
+
+/// What the channel sees after an agent answered through the reply modal.
+pub fn relayed_reply(agent: &str, body: &str) -> String {
+    cut(
+        &format!(
+            "↩️ **@{}** to the customer: {}",
+            escape_discord(agent),
+            escape_discord(body)
+        ),
+        CONTENT_CHARS,
+    )
+}
+
+/// The private answer to a refused click.
+pub fn refusal(message: &str) -> String {
+    format!("⛔ {}", escape_discord(message))
+}
+
+/// The modal that collects an agent's reply (submitted as `reply:<id>`).
+pub fn reply_modal(escalation_id: &str) -> CreateModal {
+    let input = CreateInputText::new(
+        InputTextStyle::Paragraph,
+        "Message to the customer",
+        REPLY_INPUT,
+    )
+    .min_length(1)
+    .max_length(2_000)
+    .required(true);
+    CreateModal::new(format!("reply:{escalation_id}"), "Reply to the customer")
+        .components(vec![CreateActionRow::InputText(input)])
+}
+
+/// Cuts escaped Markdown to `max` characters without leaving a dangling backslash.
+fn cut(text: &str, max: usize) -> String {
+    let Some((at, _)) = text.char_indices().nth(max.saturating_sub(1)) else {
+        return text.to_string();
+    };
+    let head = text[..at].trim_end_matches('\\');
+    format!("{head}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn button_ids_parse_by_their_grammar() {
+        assert_eq!(
+            ButtonId::parse("claim:esc_1"),
+            Some(ButtonId::Action(AgentAction::Claim, "esc_1".into()))
+        );
+        assert_eq!(
+            ButtonId::parse("reply:esc_1"),
+            Some(ButtonId::Reply("esc_1".into()))
+        );
+        assert_eq!(ButtonId::parse("claim:"), None);
+        assert_eq!(ButtonId::parse("delete:esc_1"), None);
+        assert_eq!(ButtonId::parse("esc_1"), None);
+    }
+
+    #[test]
+    fn only_the_on_call_role_may_be_mentioned() {
+        let none = serde_json::to_value(allowed_mentions(None)).expect("json");
+        assert_eq!(none["parse"], serde_json::json!([]));
+        assert_eq!(none["roles"], serde_json::json!([]));
+        let role = serde_json::to_value(allowed_mentions(Some(RoleId::new(42)))).expect("json");
+        assert_eq!(role["roles"], serde_json::json!(["42"]));
+        assert_eq!(role["parse"], serde_json::json!([]));
+    }
+}

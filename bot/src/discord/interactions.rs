@@ -1,0 +1,264 @@
+//! `POST /discord/interactions`: Discord's interactions endpoint.
+//!
+//! Verified with the application's Ed25519 public key (`DISCORD_PUBLIC_KEY`) over
+//! `X-Signature-Timestamp` + body, then the 5-minute window and replay memory. Answers:
+//!
+//! | interaction | response |
+//! |---|---|
+//! | PING (1) | PONG (1) |
+//! | button `claim/release/resolve:<id>` won | DEFERRED_UPDATE_MESSAGE (6); the outbox edits the alert |
+//! | the same, refused | ephemeral message (4, flags 64) naming the holder |
+//! | button `reply:<id>` | MODAL (9) with one paragraph input |
+//! | MODAL_SUBMIT (5) `reply:<id>` | relays the text to the customer (deduplicated by interaction id), answers with a message (4) showing it |
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use frontline_shared::store::Store;
+use serde::Deserialize;
+use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
+use serenity::interactions_endpoint::Verifier;
+
+use super::components::{self, ButtonId, REPLY_INPUT};
+use crate::actions::{self, ActionOutcome, AgentAction};
+use crate::error::CallbackError;
+use crate::http::AppState;
+use crate::metrics::Metrics;
+use crate::replay::ReplayGuard;
+
+/// Verifies and answers Discord's interactions.
+pub struct DiscordEndpoint {
+    verifier: Verifier,
+    replay: ReplayGuard,
+    store: Store,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for DiscordEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordEndpoint").finish_non_exhaustive()
+    }
+}
+
+/// Why `DISCORD_PUBLIC_KEY` is unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("DISCORD_PUBLIC_KEY must be 64 hex digits of a valid Ed25519 public key")]
+pub struct InvalidPublicKey;
+
+impl DiscordEndpoint {
+    pub fn new(
+        public_key_hex: &str,
+        replay: ReplayGuard,
+        store: Store,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, InvalidPublicKey> {
+        let bytes: [u8; 32] = hex::decode(public_key_hex.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(InvalidPublicKey)?;
+        let verifier = Verifier::try_new(bytes).map_err(|_| InvalidPublicKey)?;
+        Ok(DiscordEndpoint {
+            verifier,
+            replay,
+            store,
+            metrics,
+        })
+    }
+
+    async fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), CallbackError> {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .ok_or(CallbackError::BadSignature)
+        };
+        let signature = header("x-signature-ed25519")?;
+        let timestamp = header("x-signature-timestamp")?;
+        self.verifier
+            .verify(signature, timestamp, body)
+            .map_err(|()| CallbackError::BadSignature)?;
+        self.replay.check("discord", timestamp, signature).await
+    }
+
+    async fn handle(
+        &self,
+        interaction: Incoming,
+    ) -> Result<CreateInteractionResponse, CallbackError> {
+        let custom_id = interaction
+            .data
+            .as_ref()
+            .and_then(|d| d.custom_id.as_deref())
+            .and_then(ButtonId::parse);
+        match (interaction.kind, custom_id) {
+            (PING, _) => Ok(CreateInteractionResponse::Pong),
+            (MESSAGE_COMPONENT, Some(ButtonId::Reply(id))) => Ok(CreateInteractionResponse::Modal(
+                components::reply_modal(&id),
+            )),
+            (MESSAGE_COMPONENT, Some(ButtonId::Action(action, id))) => {
+                self.act(action, &id, &interaction.agent()).await
+            }
+            (MODAL_SUBMIT, Some(ButtonId::Reply(id))) => self.relay(&interaction, &id).await,
+            _ => Err(CallbackError::BadRequest(
+                "unsupported interaction".to_string(),
+            )),
+        }
+    }
+
+    async fn act(
+        &self,
+        action: AgentAction,
+        id: &str,
+        agent: &str,
+    ) -> Result<CreateInteractionResponse, CallbackError> {
+        let message = match actions::apply(&self.store, action, id, agent).await? {
+            ActionOutcome::Applied(_) => {
+                if action == AgentAction::Claim {
+                    self.metrics.claim("discord", "won");
+                }
+                return Ok(CreateInteractionResponse::Acknowledge);
+            }
+            ActionOutcome::Refused { message } => {
+                if action == AgentAction::Claim {
+                    self.metrics.claim("discord", "refused");
+                }
+                message
+            }
+            ActionOutcome::NotFound => "This escalation no longer exists.".to_string(),
+        };
+        Ok(ephemeral(components::refusal(&message)))
+    }
+
+    async fn relay(
+        &self,
+        interaction: &Incoming,
+        id: &str,
+    ) -> Result<CreateInteractionResponse, CallbackError> {
+        let body = interaction
+            .data
+            .iter()
+            .flat_map(|d| d.components.iter())
+            .flat_map(|row| row.components.iter())
+            .find(|c| c.custom_id.as_deref() == Some(REPLY_INPUT))
+            .and_then(|c| c.value.clone())
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| CallbackError::BadRequest("the reply is empty".into()))?;
+        let agent = interaction.agent();
+        let key = format!("discord-interaction:{}", interaction.id);
+        if self.store.escalation(id).await?.is_none() {
+            return Ok(ephemeral(components::refusal(
+                "This escalation no longer exists.",
+            )));
+        }
+        if !self
+            .store
+            .append_agent_message(id, &agent, &body, Some(&key))
+            .await?
+        {
+            return Ok(ephemeral("Already sent.".to_string()));
+        }
+        tracing::info!(escalation = %id, agent, "agent reply relayed to the customer");
+        Ok(CreateInteractionResponse::Message(
+            CreateInteractionResponseMessage::new()
+                .content(components::relayed_reply(&agent, &body))
+                .allowed_mentions(components::allowed_mentions(None)),
+        ))
+    }
+}
+
+fn ephemeral(content: String) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(content)
+            .ephemeral(true)
+            .allowed_mentions(components::allowed_mentions(None)),
+    )
+}
+
+pub async fn endpoint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, CallbackError> {
+    let discord = state
+        .discord
+        .as_ref()
+        .ok_or(CallbackError::NotConfigured("Discord"))?;
+    let verified = discord.verify(&headers, &body).await;
+    let outcome = if verified.is_ok() {
+        "accepted"
+    } else {
+        "refused"
+    };
+    state.metrics.callback("discord_interactions", outcome);
+    verified?;
+    let interaction: Incoming = serde_json::from_slice(&body)
+        .map_err(|e| CallbackError::BadRequest(format!("unreadable interaction: {e}")))?;
+    let response = discord.handle(interaction).await?;
+    Ok(Json(response).into_response())
+}
+
+const PING: u8 = 1;
+const MESSAGE_COMPONENT: u8 = 3;
+const MODAL_SUBMIT: u8 = 5;
+
+/// The parts of an interaction we read (Discord sends many more).
+#[derive(Debug, Deserialize)]
+struct Incoming {
+    id: String,
+    #[serde(rename = "type")]
+    kind: u8,
+    data: Option<IncomingData>,
+    /// In a guild: the member, with their user.
+    member: Option<IncomingMember>,
+    /// In a DM: the user.
+    user: Option<IncomingUser>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IncomingData {
+    custom_id: Option<String>,
+    #[serde(default)]
+    components: Vec<IncomingRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IncomingRow {
+    #[serde(default)]
+    components: Vec<IncomingComponent>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IncomingComponent {
+    custom_id: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IncomingMember {
+    user: Option<IncomingUser>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IncomingUser {
+    id: String,
+    username: Option<String>,
+}
+
+impl Incoming {
+    /// The agent's name: their Discord username, else their id.
+    fn agent(&self) -> String {
+        let user = self
+            .member
+            .as_ref()
+            .and_then(|m| m.user.as_ref())
+            .or(self.user.as_ref());
+        match user {
+            Some(user) => user.username.clone().unwrap_or_else(|| user.id.clone()),
+            None => "unknown".to_string(),
+        }
+    }
+}

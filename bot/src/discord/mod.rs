@@ -1,0 +1,259 @@
+//! Discord: alerts with buttons, replies to the alert for the conversation, and
+//! interactions over HTTP (`POST /discord/interactions`).
+//!
+//! Without a gateway connection the bot cannot read channel messages, so agents answer
+//! customers with the alert's **Reply** button: it opens a modal whose submission
+//! (interaction type 5) arrives over HTTP. Customer follow-ups are posted as replies to
+//! the alert.
+//!
+//! Every post carries a `nonce` derived from `(escalation, purpose)` (25 characters) and
+//! `enforce_nonce: true`: if an interrupted attempt already created the message, Discord
+//! returns that message instead of posting a second one. Discord only remembers nonces
+//! for a few minutes, so a retry after a longer outage could repeat a message.
+//!
+//! # Layout
+//! - [`client`]: the REST client (serenity routes and models, our own `Retry-After` handling).
+//! - [`components`]: message rendering and button ids.
+//! - [`interactions`]: the signed endpoint (PING, buttons, the reply modal).
+
+pub mod client;
+pub mod components;
+pub mod interactions;
+
+use async_trait::async_trait;
+use frontline_shared::clock::SharedClock;
+use frontline_shared::config::{ChatPlatform, DiscordSettings, Settings};
+use frontline_shared::escalation::{Escalation, Priority};
+use frontline_shared::store::chat::ChatMessageRef;
+use frontline_shared::templates::Templates;
+use serenity::all::{ChannelId, MessageId, Nonce, RoleId};
+use serenity::builder::{CreateMessage, EditMessage};
+use sha2::{Digest, Sha256};
+
+use crate::chat::{Chat, Post, PostKey, Target};
+use crate::error::ChatError;
+use crate::view::{AlertView, SiteNames};
+pub use client::DiscordRest;
+pub use interactions::DiscordEndpoint;
+
+/// Discord as a [`Chat`].
+#[derive(Debug)]
+pub struct DiscordChat {
+    rest: DiscordRest,
+    settings: DiscordSettings,
+    oncall_role: Option<RoleId>,
+    templates: Templates,
+    sites: SiteNames,
+    clock: SharedClock,
+}
+
+/// A Discord snowflake from configuration or the store.
+pub fn snowflake(text: &str) -> Option<u64> {
+    text.trim().parse::<u64>().ok().filter(|n| *n != 0)
+}
+
+fn channel_id(text: &str) -> Result<ChannelId, ChatError> {
+    snowflake(text)
+        .map(ChannelId::new)
+        .ok_or_else(|| ChatError::Rejected(format!("{text:?} is not a Discord channel id")))
+}
+
+fn message_id(text: &str) -> Result<MessageId, ChatError> {
+    snowflake(text)
+        .map(MessageId::new)
+        .ok_or_else(|| ChatError::Rejected(format!("{text:?} is not a Discord message id")))
+}
+
+/// The nonce for `key`: `fl` + 23 hex digits of SHA-256(`escalation:purpose`).
+pub fn nonce(key: &PostKey) -> String {
+    let digest = Sha256::digest(format!("{}:{}", key.escalation_id, key.purpose));
+    let hex = hex::encode(digest);
+    format!("fl{}", &hex[..23])
+}
+
+impl DiscordChat {
+    pub fn new(
+        rest: DiscordRest,
+        settings: DiscordSettings,
+        templates: Templates,
+        sites: SiteNames,
+        clock: SharedClock,
+    ) -> Self {
+        let oncall_role = settings
+            .oncall_role
+            .as_deref()
+            .and_then(snowflake)
+            .map(RoleId::new);
+        DiscordChat {
+            rest,
+            settings,
+            oncall_role,
+            templates,
+            sites,
+            clock,
+        }
+    }
+
+    fn mention(&self) -> Option<String> {
+        self.oncall_role.map(|role| format!("<@&{role}>"))
+    }
+
+    fn alert_view(&self, escalation: &Escalation) -> (AlertView, Option<RoleId>) {
+        let urgent = escalation.priority >= Priority::High;
+        let mention = self.mention().filter(|_| urgent);
+        let view = AlertView::new(
+            escalation,
+            self.sites.name(&escalation.site_id),
+            self.clock.now_ms(),
+            mention,
+        );
+        (view, self.oncall_role.filter(|_| urgent))
+    }
+
+    fn message(&self, target: &Target, post: &Post<'_>) -> Result<CreateMessage, ChatError> {
+        let now = self.clock.now_ms();
+        let message = match post {
+            Post::Alert { escalation } => {
+                let (view, role) = self.alert_view(escalation);
+                CreateMessage::new()
+                    .content(components::alert_content(&self.templates, &view)?)
+                    .components(components::alert_buttons(&view))
+                    .allowed_mentions(components::allowed_mentions(role))
+            }
+            Post::CustomerMessage { escalation, body } => CreateMessage::new()
+                .content(components::customer_message(escalation, body))
+                .allowed_mentions(components::allowed_mentions(None)),
+            Post::Realert { escalation, number } => {
+                let mention = self.mention();
+                CreateMessage::new()
+                    .content(components::realert(
+                        escalation,
+                        *number,
+                        now,
+                        mention.as_deref(),
+                    ))
+                    .allowed_mentions(components::allowed_mentions(self.oncall_role))
+            }
+            Post::Managers {
+                escalation,
+                number,
+                alert,
+            } => {
+                let site = self.sites.name(&escalation.site_id);
+                let channel = alert.map(|a| a.channel.as_str());
+                CreateMessage::new()
+                    .content(components::managers(
+                        escalation, site, *number, now, channel,
+                    ))
+                    .allowed_mentions(components::allowed_mentions(None))
+            }
+        };
+        Ok(match &target.thread {
+            Some(parent) => {
+                message.reference_message((channel_id(&target.channel)?, message_id(parent)?))
+            }
+            None => message,
+        })
+    }
+}
+
+#[async_trait]
+impl Chat for DiscordChat {
+    fn platform(&self) -> ChatPlatform {
+        ChatPlatform::Discord
+    }
+
+    fn default_channel(&self) -> Option<&str> {
+        self.settings.default_channel.as_deref()
+    }
+
+    fn managers_channel(&self) -> Option<&str> {
+        self.settings.managers_channel.as_deref()
+    }
+
+    async fn find_earlier(
+        &self,
+        _target: &Target,
+        _key: &PostKey,
+        _since_ms: i64,
+    ) -> Result<Option<String>, ChatError> {
+        Ok(None) // the nonce makes the post itself idempotent
+    }
+
+    async fn post(
+        &self,
+        target: &Target,
+        key: &PostKey,
+        post: &Post<'_>,
+    ) -> Result<String, ChatError> {
+        let message = self
+            .message(target, post)?
+            .nonce(Nonce::String(nonce(key)))
+            .enforce_nonce(true);
+        let sent = self
+            .rest
+            .send_message(channel_id(&target.channel)?, &message)
+            .await?;
+        Ok(sent.id.to_string())
+    }
+
+    async fn refresh_alert(
+        &self,
+        alert: &ChatMessageRef,
+        escalation: &Escalation,
+    ) -> Result<(), ChatError> {
+        let (view, _) = self.alert_view(escalation);
+        let edit = EditMessage::new()
+            .content(components::alert_content(&self.templates, &view)?)
+            .components(components::alert_buttons(&view))
+            .allowed_mentions(components::allowed_mentions(None));
+        self.rest
+            .edit_message(
+                channel_id(&alert.channel)?,
+                message_id(&alert.message_ref)?,
+                &edit,
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Checks that configured Discord channel and role ids are numeric snowflakes; the
+/// error names the key and says what is wrong.
+pub fn check_ids(settings: &Settings) -> Result<(), (String, String)> {
+    let discord = &settings.bot.discord;
+    let mut ids: Vec<(String, &str)> = Vec::new();
+    if let Some(c) = &discord.default_channel {
+        ids.push(("bot.discord.default_channel".into(), c));
+    }
+    if let Some(c) = &discord.managers_channel {
+        ids.push(("bot.discord.managers_channel".into(), c));
+    }
+    if let Some(r) = &discord.oncall_role {
+        ids.push(("bot.discord.oncall_role".into(), r));
+    }
+    for (i, rule) in settings.bot.routes.iter().enumerate() {
+        if rule.platform == ChatPlatform::Discord {
+            ids.push((format!("bot.routes[{i}].channel"), &rule.channel));
+        }
+    }
+    match ids.into_iter().find(|(_, id)| snowflake(id).is_none()) {
+        Some((key, id)) => Err((key, format!("{id:?} is not a Discord id (digits only)"))),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_fit_discords_limit_and_differ_by_purpose() {
+        let alert = nonce(&PostKey::new("esc_0123456789abcdef01234567", "alert"));
+        let again = nonce(&PostKey::new("esc_0123456789abcdef01234567", "alert"));
+        let other = nonce(&PostKey::new("esc_0123456789abcdef01234567", "realert-1"));
+        assert_eq!(alert.len(), 25);
+        assert_eq!(alert, again);
+        assert_ne!(alert, other);
+    }
+}

@@ -1,0 +1,149 @@
+//! The Slack Web API through slack-morphism, pointed at a configurable base URL.
+//!
+//! `[bot.slack] api_url` (`FRONTLINE_SLACK_API_URL`, default `https://slack.com/api`):
+//! requests go to `{api_url}/{method}`. An `https://` base uses rustls with the system's
+//! CA roots; an `http://` base (a loopback stand-in) is allowed too. slack-morphism's
+//! own rate controller is off: rate limits come back as [`ChatError::RateLimited`] and
+//! the outbox reschedules the row, so a 429 never blocks other escalations.
+
+use hyper_rustls::HttpsConnectorBuilder;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use crate::error::ChatError;
+
+/// The hyper connector every Slack client here uses.
+pub type Connector = SlackClientHyperHttpsConnector;
+
+/// An authenticated Slack Web API client.
+pub struct SlackWeb {
+    client: SlackClient<Connector>,
+    token: SlackApiToken,
+}
+
+impl std::fmt::Debug for SlackWeb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackWeb").finish_non_exhaustive()
+    }
+}
+
+/// Builds the connector for `api_url` (TLS with system roots; plain HTTP for `http://`).
+pub fn connector(api_url: &str) -> std::io::Result<Connector> {
+    let base = api_url.trim_end_matches('/');
+    let https = if base.starts_with("http://") {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(std::io::Error::other)?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .build()
+    } else {
+        HttpsConnectorBuilder::new()
+            .with_native_roots()?
+            .https_only()
+            .enable_http1()
+            .enable_http2()
+            .build()
+    };
+    Ok(SlackClientHyperConnector::with_connector(https).with_slack_api_url(base))
+}
+
+impl SlackWeb {
+    pub fn new(api_url: &str, bot_token: &str) -> std::io::Result<Self> {
+        Ok(SlackWeb {
+            client: SlackClient::new(connector(api_url)?),
+            token: SlackApiToken::new(SlackApiTokenValue::new(bot_token.to_string())),
+        })
+    }
+
+    fn session(&self) -> SlackClientSession<'_, Connector> {
+        self.client.open_session(&self.token)
+    }
+
+    pub async fn post_message(
+        &self,
+        request: &SlackApiChatPostMessageRequest,
+    ) -> Result<SlackApiChatPostMessageResponse, ChatError> {
+        self.session()
+            .chat_post_message(request)
+            .await
+            .map_err(classify)
+    }
+
+    pub async fn update(&self, request: &SlackApiChatUpdateRequest) -> Result<(), ChatError> {
+        self.session()
+            .chat_update(request)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+
+    pub async fn post_ephemeral(
+        &self,
+        request: &SlackApiChatPostEphemeralRequest,
+    ) -> Result<(), ChatError> {
+        self.session()
+            .chat_post_ephemeral(request)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+
+    pub async fn history(
+        &self,
+        request: &SlackApiConversationsHistoryRequest,
+    ) -> Result<SlackApiConversationsHistoryResponse, ChatError> {
+        self.session()
+            .conversations_history(request)
+            .await
+            .map_err(classify)
+    }
+
+    pub async fn user(&self, user: &str) -> Result<SlackUser, ChatError> {
+        let request = SlackApiUsersInfoRequest::new(SlackUserId::new(user.to_string()));
+        self.session()
+            .users_info(&request)
+            .await
+            .map(|r| r.user)
+            .map_err(classify)
+    }
+}
+
+/// Slack API errors that mean "try again later" rather than "this call is wrong".
+const TRANSIENT_CODES: &[&str] = &[
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "ratelimited",
+];
+
+/// Sorts slack-morphism's errors by what the outbox should do about them.
+pub fn classify(error: SlackClientError) -> ChatError {
+    match error {
+        SlackClientError::RateLimitError(limited) => ChatError::RateLimited {
+            retry_after: limited.retry_after,
+        },
+        SlackClientError::ApiError(api) if api.code == "ratelimited" => {
+            ChatError::RateLimited { retry_after: None }
+        }
+        SlackClientError::ApiError(api) if TRANSIENT_CODES.contains(&api.code.as_str()) => {
+            ChatError::Unavailable(api.code)
+        }
+        SlackClientError::ApiError(api) => ChatError::Rejected(api.code),
+        SlackClientError::HttpError(http)
+            if http.status_code.is_server_error() || http.status_code.as_u16() == 408 =>
+        {
+            ChatError::Unavailable(format!("HTTP {}", http.status_code))
+        }
+        SlackClientError::HttpError(http) => {
+            ChatError::Rejected(format!("HTTP {}", http.status_code))
+        }
+        other => ChatError::Unavailable(other.to_string()),
+    }
+}

@@ -1,0 +1,123 @@
+//! `POST /slack/interactions`: button clicks on alerts.
+//!
+//! Slack posts `application/x-www-form-urlencoded` with one field, `payload`, holding
+//! the interaction JSON. Only `block_actions` whose `action_id` is an
+//! [`AgentAction`] and whose `value` is an escalation id do anything. The store decides;
+//! a winner's alert is refreshed by the outbox (`chat.update`), a refused agent gets a
+//! `chat.postEphemeral` naming who holds the escalation.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use slack_morphism::prelude::*;
+
+use super::{blocks, SlackHandlers};
+use crate::actions::{self, ActionOutcome, AgentAction};
+use crate::error::CallbackError;
+use crate::http::AppState;
+
+pub async fn endpoint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, CallbackError> {
+    let slack = state
+        .slack
+        .as_ref()
+        .ok_or(CallbackError::NotConfigured("Slack"))?;
+    let verified = slack.verifier.verify(&headers, &body).await;
+    let outcome = if verified.is_ok() {
+        "accepted"
+    } else {
+        "refused"
+    };
+    state.metrics.callback("slack_interactions", outcome);
+    verified?;
+    let event = parse(&body)?;
+    slack.handlers.interaction(event).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `payload=<json>` → the interaction.
+fn parse(body: &[u8]) -> Result<SlackInteractionEvent, CallbackError> {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| CallbackError::BadRequest(format!("not a form body: {e}")))?;
+    let payload = fields
+        .into_iter()
+        .find_map(|(name, value)| (name == "payload").then_some(value))
+        .ok_or_else(|| CallbackError::BadRequest("missing `payload`".into()))?;
+    serde_json::from_str(&payload)
+        .map_err(|e| CallbackError::BadRequest(format!("unreadable interaction: {e}")))
+}
+
+impl SlackHandlers {
+    /// Applies the agent actions in an interaction (HTTP or Socket Mode).
+    pub async fn interaction(&self, event: SlackInteractionEvent) -> Result<(), CallbackError> {
+        let SlackInteractionEvent::BlockActions(event) = event else {
+            return Ok(());
+        };
+        let Some(user) = &event.user else {
+            return Ok(());
+        };
+        let user_id = user.id.to_string();
+        let agent = user
+            .username
+            .clone()
+            .or_else(|| user.name.clone())
+            .unwrap_or_else(|| user_id.clone());
+        self.chat.remember_name(&user_id, &agent);
+        let channel = event
+            .channel
+            .as_ref()
+            .map(|c| c.id.to_string())
+            .or(match &event.container {
+                SlackInteractionActionContainer::Message(m) => {
+                    m.channel_id.as_ref().map(ToString::to_string)
+                }
+                _ => None,
+            });
+        for action in event.actions.iter().flatten() {
+            let (Some(kind), Some(escalation_id)) = (
+                AgentAction::parse(action.action_id.as_ref()),
+                action.value.as_deref(),
+            ) else {
+                continue;
+            };
+            let outcome = actions::apply(&self.store, kind, escalation_id, &agent).await?;
+            self.show(kind, outcome, channel.as_deref(), &user_id).await;
+        }
+        Ok(())
+    }
+
+    async fn show(
+        &self,
+        kind: AgentAction,
+        outcome: ActionOutcome,
+        channel: Option<&str>,
+        user_id: &str,
+    ) {
+        let message = match outcome {
+            ActionOutcome::Applied(_) => {
+                if kind == AgentAction::Claim {
+                    self.metrics.claim("slack", "won");
+                }
+                return;
+            }
+            ActionOutcome::Refused { message } => {
+                if kind == AgentAction::Claim {
+                    self.metrics.claim("slack", "refused");
+                }
+                message
+            }
+            ActionOutcome::NotFound => "This escalation no longer exists.".to_string(),
+        };
+        let Some(channel) = channel else {
+            return;
+        };
+        let text = blocks::refusal(&message);
+        if let Err(error) = self.chat.tell_privately(channel, user_id, text).await {
+            tracing::warn!(%error, "cannot post the ephemeral refusal");
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Slack: alerts with Block Kit buttons, threads for the conversation, Events API and
+//! interactivity over HTTP (or Socket Mode).
+//!
+//! Scopes used (see `bot/slack-app-manifest.yml`): `chat:write` (post, update, ephemeral),
+//! `channels:history` / `groups:history` (read thread replies as events, and
+//! `conversations.history` to find an interrupted post), `users:read` (agent names).
+//!
+//! Every post carries message metadata `{event_type: "frontline_escalation",
+//! event_payload: {escalation_id, purpose}}`; a retried alert first looks for it in
+//! `conversations.history` (since the escalation was created), so a crash between
+//! posting and recording never shows a second alert. Thread posts (customer messages,
+//! re-alerts) are not looked up: `conversations.replies` cannot return metadata through
+//! slack-morphism, so a crash in that narrow window may repeat one thread line.
+//!
+//! # Layout
+//! - [`client`]: the Web API client and error classification.
+//! - [`blocks`]: message rendering; [`text`]: agent text → customer text.
+//! - [`signature`]: request verification; [`interactions`], [`events`]: HTTP endpoints.
+//! - [`socket_mode`]: the same handlers over Socket Mode.
+
+pub mod blocks;
+pub mod client;
+pub mod events;
+pub mod interactions;
+pub mod signature;
+pub mod socket_mode;
+pub mod text;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use frontline_shared::clock::SharedClock;
+use frontline_shared::config::{ChatPlatform, SlackSettings};
+use frontline_shared::escalation::{Escalation, Priority};
+use frontline_shared::store::chat::ChatMessageRef;
+use frontline_shared::store::Store;
+use frontline_shared::templates::Templates;
+use slack_morphism::prelude::*;
+
+use crate::chat::{Chat, Post, PostKey, Target};
+use crate::error::ChatError;
+use crate::metrics::Metrics;
+use crate::view::{AlertView, SiteNames};
+pub use client::SlackWeb;
+pub use signature::SlackVerifier;
+
+/// What Slack's callbacks act on, whether they arrive over HTTP or Socket Mode.
+#[derive(Debug, Clone)]
+pub struct SlackHandlers {
+    pub chat: Arc<SlackChat>,
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+}
+
+/// `metadata.event_type` of every message the bot posts.
+pub const EVENT_TYPE: &str = "frontline_escalation";
+
+/// Pages of `conversations.history` searched for an interrupted post.
+const HISTORY_PAGES: usize = 5;
+
+/// Slack as a [`Chat`].
+#[derive(Debug)]
+pub struct SlackChat {
+    pub web: SlackWeb,
+    settings: SlackSettings,
+    templates: Templates,
+    sites: SiteNames,
+    clock: SharedClock,
+    /// User id → handle, from `users.info`.
+    names: Mutex<HashMap<String, String>>,
+}
+
+impl SlackChat {
+    pub fn new(
+        web: SlackWeb,
+        settings: SlackSettings,
+        templates: Templates,
+        sites: SiteNames,
+        clock: SharedClock,
+    ) -> Self {
+        SlackChat {
+            web,
+            settings,
+            templates,
+            sites,
+            clock,
+            names: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The agent name shown to customers and stored as owner: the user's Slack handle
+    /// (`users.info`, cached), else their id.
+    pub async fn agent_name(&self, user_id: &str) -> String {
+        if let Some(name) = self.cached_name(user_id) {
+            return name;
+        }
+        match self.web.user(user_id).await {
+            Ok(user) => {
+                let name = user.name.unwrap_or_else(|| user_id.to_string());
+                self.names
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(user_id.to_string(), name.clone());
+                name
+            }
+            Err(error) => {
+                tracing::warn!(%error, user = user_id, "users.info failed; using the user id");
+                user_id.to_string()
+            }
+        }
+    }
+
+    /// Remembers a handle seen in an interaction payload.
+    pub fn remember_name(&self, user_id: &str, name: &str) {
+        self.names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(user_id.to_string(), name.to_string());
+    }
+
+    fn cached_name(&self, user_id: &str) -> Option<String> {
+        self.names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(user_id)
+            .cloned()
+    }
+
+    /// An ephemeral message only `user` sees.
+    pub async fn tell_privately(
+        &self,
+        channel: &str,
+        user: &str,
+        text: String,
+    ) -> Result<(), ChatError> {
+        let request = SlackApiChatPostEphemeralRequest::new(
+            channel.into(),
+            user.into(),
+            SlackMessageContent::new().with_text(text),
+        );
+        self.web.post_ephemeral(&request).await
+    }
+
+    fn alert_view(&self, escalation: &Escalation) -> AlertView {
+        let mention = (escalation.priority >= Priority::High)
+            .then(|| self.settings.oncall_mention.clone())
+            .flatten();
+        AlertView::new(
+            escalation,
+            self.sites.name(&escalation.site_id),
+            self.clock.now_ms(),
+            mention,
+        )
+    }
+
+    fn render(&self, post: &Post<'_>) -> Result<(String, Option<Vec<SlackBlock>>), ChatError> {
+        let now = self.clock.now_ms();
+        Ok(match post {
+            Post::Alert { escalation } => {
+                let (text, blocks) = blocks::alert(&self.templates, &self.alert_view(escalation))?;
+                (text, Some(blocks))
+            }
+            Post::CustomerMessage { escalation, body } => {
+                (blocks::customer_message(escalation, body), None)
+            }
+            Post::Realert { escalation, number } => {
+                let mention = self.settings.oncall_mention.as_deref();
+                (blocks::realert(escalation, *number, now, mention), None)
+            }
+            Post::Managers {
+                escalation,
+                number,
+                alert,
+            } => {
+                let site = self.sites.name(&escalation.site_id);
+                let channel = alert.map(|a| a.channel.as_str());
+                (
+                    blocks::managers(escalation, site, *number, now, channel),
+                    None,
+                )
+            }
+        })
+    }
+}
+
+fn metadata(key: &PostKey) -> SlackMessageMetadata {
+    let payload = HashMap::from([
+        ("escalation_id".to_string(), key.escalation_id.clone()),
+        ("purpose".to_string(), key.purpose.clone()),
+    ]);
+    SlackMessageMetadata::new(EVENT_TYPE.to_string()).with_event_payload(payload)
+}
+
+fn is_ours(message: &SlackHistoryMessage, key: &PostKey) -> bool {
+    let Some(metadata) = &message.content.metadata else {
+        return false;
+    };
+    let payload = metadata.event_payload.as_ref();
+    let field = |name: &str| payload.and_then(|p| p.get(name)).map(String::as_str);
+    metadata.event_type == EVENT_TYPE
+        && field("escalation_id") == Some(key.escalation_id.as_str())
+        && field("purpose").is_none_or(|p| p == key.purpose)
+}
+
+#[async_trait]
+impl Chat for SlackChat {
+    fn platform(&self) -> ChatPlatform {
+        ChatPlatform::Slack
+    }
+
+    fn default_channel(&self) -> Option<&str> {
+        self.settings.default_channel.as_deref()
+    }
+
+    fn managers_channel(&self) -> Option<&str> {
+        self.settings.managers_channel.as_deref()
+    }
+
+    async fn find_earlier(
+        &self,
+        target: &Target,
+        key: &PostKey,
+        since_ms: i64,
+    ) -> Result<Option<String>, ChatError> {
+        if target.thread.is_some() {
+            return Ok(None);
+        }
+        let oldest = format!("{}.000000", (since_ms / 1000 - 1).max(0));
+        let mut cursor = None;
+        for _ in 0..HISTORY_PAGES {
+            let request = SlackApiConversationsHistoryRequest::new()
+                .with_channel(target.channel.clone().into())
+                .with_oldest(oldest.clone().into())
+                .with_include_all_metadata(true)
+                .with_limit(200)
+                .opt_cursor(cursor);
+            let page = self.web.history(&request).await?;
+            if let Some(found) = page.messages.iter().find(|m| is_ours(m, key)) {
+                return Ok(Some(found.origin.ts.to_string()));
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .filter(|c| !c.to_string().is_empty());
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    async fn post(
+        &self,
+        target: &Target,
+        key: &PostKey,
+        post: &Post<'_>,
+    ) -> Result<String, ChatError> {
+        let (text, blocks) = self.render(post)?;
+        let content = SlackMessageContent::new()
+            .with_text(text)
+            .opt_blocks(blocks)
+            .with_metadata(metadata(key));
+        let broadcast = matches!(post, Post::Realert { .. });
+        let request = SlackApiChatPostMessageRequest::new(target.channel.clone().into(), content)
+            .opt_thread_ts(target.thread.clone().map(Into::into))
+            .opt_reply_broadcast(broadcast.then_some(true))
+            .with_unfurl_links(false)
+            .with_unfurl_media(false);
+        let response = self.web.post_message(&request).await?;
+        Ok(response.ts.to_string())
+    }
+
+    async fn refresh_alert(
+        &self,
+        alert: &ChatMessageRef,
+        escalation: &Escalation,
+    ) -> Result<(), ChatError> {
+        let (text, blocks) = blocks::alert(&self.templates, &self.alert_view(escalation))?;
+        let key = PostKey::new(&escalation.id, alert.purpose.clone());
+        let content = SlackMessageContent::new()
+            .with_text(text)
+            .with_blocks(blocks)
+            .with_metadata(metadata(&key));
+        let request = SlackApiChatUpdateRequest::new(
+            alert.channel.clone().into(),
+            content,
+            alert.message_ref.clone().into(),
+        );
+        self.web.update(&request).await
+    }
+}

@@ -1,0 +1,297 @@
+//! `Application`: everything `main` starts, buildable by tests on port 0.
+//!
+//! A platform is enabled when its bot token is set (`SLACK_BOT_TOKEN`,
+//! `DISCORD_BOT_TOKEN`); its callbacks additionally need `SLACK_SIGNING_SECRET` (or Socket
+//! Mode with `SLACK_APP_TOKEN`) and `DISCORD_PUBLIC_KEY`. With no platform the bot still
+//! serves `/healthz` and `/metrics` but delivers nothing: outbox rows wait for a later
+//! run, and escalations stay claimable from the web queue.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use frontline_shared::clock::{system_clock, SharedClock};
+use frontline_shared::config::{ChatPlatform, Settings};
+use frontline_shared::shutdown::{self, Shutdown, ShutdownTrigger};
+use frontline_shared::store::{Store, StoreError};
+use frontline_shared::templates::TemplateError;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::chat::Chat;
+use crate::delivery::{DeliveryWorker, Effects};
+use crate::discord::interactions::InvalidPublicKey;
+use crate::discord::{self, DiscordChat, DiscordEndpoint, DiscordRest};
+use crate::http::{self, AppState, SlackEndpoint};
+use crate::metrics::Metrics;
+use crate::replay::{self, ReplayGuard};
+use crate::routing::Routes;
+use crate::sla::SlaWatcher;
+use crate::slack::{socket_mode, SlackChat, SlackHandlers, SlackVerifier, SlackWeb};
+use crate::templates;
+use crate::view::SiteNames;
+
+/// Why the bot could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind {
+        addr: SocketAddr,
+        cause: std::io::Error,
+    },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("cannot set up the Slack client: {0}")]
+    Slack(std::io::Error),
+    #[error("cannot set up the Discord client: {0}")]
+    Discord(#[from] reqwest::Error),
+    #[error(transparent)]
+    DiscordKey(#[from] InvalidPublicKey),
+    #[error("invalid configuration at `{key}`: {message}")]
+    Config { key: String, message: String },
+}
+
+/// Knobs tests turn; production uses the defaults.
+#[derive(Debug, Clone)]
+pub struct BotOptions {
+    /// The store's clock (SLA checks, waiting times).
+    pub clock: SharedClock,
+    /// Start the delivery worker and SLA watcher (tests may drive them by hand instead).
+    pub run_workers: bool,
+}
+
+impl Default for BotOptions {
+    fn default() -> Self {
+        BotOptions {
+            clock: system_clock(),
+            run_workers: true,
+        }
+    }
+}
+
+/// A built, bound, not yet serving bot.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    platforms: Vec<ChatPlatform>,
+    worker: Option<DeliveryWorker>,
+    watcher: Option<SlaWatcher>,
+    socket_mode: Option<(SlackHandlers, String, String)>,
+    run_workers: bool,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        Self::build_with(settings, BotOptions::default()).await
+    }
+
+    /// Connects the store, builds the clients for the platforms with credentials and
+    /// binds the listener.
+    pub async fn build_with(
+        settings: Settings,
+        options: BotOptions,
+    ) -> Result<Application, StartupError> {
+        // slack-morphism (ring) and reqwest share rustls: pick the provider once.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let store =
+            Store::connect_with_clock(&settings.database_url, options.clock.clone()).await?;
+        let metrics = Arc::new(Metrics::default());
+        let replay = ReplayGuard::new(store.clone());
+        let sites = SiteNames::new(&settings.sites);
+        let (bot, secrets) = (&settings.bot, &settings.secrets);
+        let templates_dir = bot.templates_dir.as_deref();
+        let call_timeout =
+            (bot.delivery.lease.unsigned_abs() / 2).min(std::time::Duration::from_secs(30));
+        let mut chats: Vec<Arc<dyn Chat>> = Vec::new();
+        let (mut slack, mut socket_mode, mut discord_endpoint) = (None, None, None);
+
+        if let Some(token) = &secrets.slack_bot_token {
+            let web =
+                SlackWeb::new(&bot.slack.api_url, token.expose()).map_err(StartupError::Slack)?;
+            let chat = Arc::new(SlackChat::new(
+                web,
+                bot.slack.clone(),
+                templates::slack(templates_dir)?,
+                sites.clone(),
+                options.clock.clone(),
+            ));
+            chats.push(chat.clone());
+            let handlers = SlackHandlers {
+                chat,
+                store: store.clone(),
+                metrics: Arc::clone(&metrics),
+            };
+            match (&secrets.slack_app_token, bot.slack.socket_mode) {
+                (Some(app_token), true) => {
+                    let api = bot.slack.api_url.clone();
+                    socket_mode = Some((handlers.clone(), api, app_token.expose().to_string()));
+                }
+                (None, true) => tracing::warn!("[bot.slack] socket_mode is on but SLACK_APP_TOKEN is not set; Slack callbacks need the HTTP endpoints"),
+                _ => {}
+            }
+            match &secrets.slack_signing_secret {
+                Some(secret) => {
+                    slack = Some(SlackEndpoint {
+                        verifier: SlackVerifier::new(secret.expose(), replay.clone()),
+                        handlers,
+                    })
+                }
+                None if socket_mode.is_none() => tracing::warn!(
+                    "SLACK_SIGNING_SECRET is not set: /slack/interactions and /slack/events refuse every callback"
+                ),
+                None => {}
+            }
+        }
+
+        if let Some(token) = &secrets.discord_bot_token {
+            discord::check_ids(&settings)
+                .map_err(|(key, message)| StartupError::Config { key, message })?;
+            let rest = DiscordRest::new(&bot.discord.api_url, token.expose(), call_timeout)?;
+            chats.push(Arc::new(DiscordChat::new(
+                rest,
+                bot.discord.clone(),
+                templates::discord(templates_dir)?,
+                sites.clone(),
+                options.clock.clone(),
+            )));
+            match &secrets.discord_public_key {
+                Some(key) => {
+                    let endpoint = DiscordEndpoint::new(key.expose(), replay.clone(), store.clone(), Arc::clone(&metrics))?;
+                    discord_endpoint = Some(Arc::new(endpoint));
+                }
+                None => tracing::warn!("DISCORD_PUBLIC_KEY is not set: /discord/interactions refuses every interaction"),
+            }
+        }
+
+        let platforms: Vec<ChatPlatform> = chats.iter().map(|c| c.platform()).collect();
+        let (worker, watcher) = if chats.is_empty() {
+            tracing::warn!("no chat credentials (SLACK_BOT_TOKEN / DISCORD_BOT_TOKEN): not delivering alerts; outbox rows wait for a run with credentials, and escalations stay claimable from the web queue");
+            (None, None)
+        } else {
+            let effects = Effects {
+                store: store.clone(),
+                chats,
+                routes: Routes::new(bot.routes.clone()),
+                realerts_before_managers: i64::from(bot.sla.realerts_before_managers),
+                metrics: Arc::clone(&metrics),
+            };
+            (
+                Some(DeliveryWorker::new(effects, &bot.delivery)),
+                Some(SlaWatcher::new(store.clone(), bot.sla.clone())),
+            )
+        };
+        let listener = TcpListener::bind(bot.listen)
+            .await
+            .map_err(|cause| StartupError::Bind {
+                addr: bot.listen,
+                cause,
+            })?;
+        let state = AppState {
+            store,
+            metrics,
+            slack,
+            discord: discord_endpoint,
+        };
+        Ok(Application {
+            listener,
+            state,
+            platforms,
+            worker,
+            watcher,
+            socket_mode,
+            run_workers: options.run_workers,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// The platforms alerts are delivered to (empty without credentials).
+    pub fn platforms(&self) -> &[ChatPlatform] {
+        &self.platforms
+    }
+
+    /// The delivery worker, for tests that step it with `try_deliver_once`.
+    pub fn delivery_worker(&self) -> Option<DeliveryWorker> {
+        self.worker.clone()
+    }
+
+    /// The SLA watcher, for tests that step it with `check_once`.
+    pub fn sla_watcher(&self) -> Option<SlaWatcher> {
+        self.watcher.clone()
+    }
+
+    /// Serves until `stop` resolves, then drains connections and stops the workers.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), std::io::Error> {
+        let (trigger, shutdown) = shutdown::channel();
+        let store = self.state.store.clone();
+        let mut workers = JoinSet::new();
+        if self.run_workers {
+            if let Some(worker) = self.worker {
+                workers.spawn(worker.run(shutdown.clone()));
+            }
+            if let Some(watcher) = self.watcher {
+                workers.spawn(watcher.run(shutdown.clone()));
+            }
+        }
+        workers.spawn(replay::forget_old_callbacks(
+            store.clone(),
+            shutdown.clone(),
+        ));
+        if let Some((handlers, api_url, app_token)) = self.socket_mode {
+            let stop_socket = shutdown.clone();
+            workers.spawn(async move {
+                if let Err(error) =
+                    socket_mode::run(handlers, api_url, app_token, stop_socket).await
+                {
+                    tracing::error!(%error, "Slack Socket Mode stopped");
+                }
+            });
+        }
+        let served = serve(
+            self.listener,
+            http::app(self.state),
+            trigger,
+            stop,
+            shutdown,
+        )
+        .await;
+        while let Some(joined) = workers.join_next().await {
+            if let Err(error) = joined {
+                tracing::error!(%error, "a worker panicked");
+            }
+        }
+        store.close().await;
+        served
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    trigger: ShutdownTrigger,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    mut shutdown: Shutdown,
+) -> Result<(), std::io::Error> {
+    let stop_task = tokio::spawn(async move {
+        stop.await;
+        trigger.trigger();
+    });
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.wait().await })
+        .await;
+    stop_task.abort();
+    served
+}

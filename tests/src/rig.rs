@@ -1,0 +1,98 @@
+//! A whole installation for one test: a fresh store, the widget server and the bot on it,
+//! and the chat stand-in the bot talks to.
+
+use std::time::Duration;
+
+use frontline_bot::BotOptions;
+
+use crate::bot::{settings, TestBot, FAST_DELIVERY};
+use crate::discord_standin::DiscordStandIn;
+use crate::slack_standin::SlackStandIn;
+
+/// A store, the widget server and the bot on it, and the chat stand-ins the bot talks to.
+#[derive(Debug)]
+pub struct Rig {
+    pub bot: TestBot,
+    pub server: crate::widget_server::TestServer,
+    pub slack: Option<SlackStandIn>,
+    pub discord: Option<DiscordStandIn>,
+    pub store: frontline_shared::store::Store,
+    pub db: crate::databases::TestDatabase,
+}
+
+/// Which stand-ins a [`Rig`] gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platforms {
+    Slack,
+    Discord,
+}
+
+impl Rig {
+    /// Starts everything on a fresh database on `backend`; `extra_toml` configures the bot.
+    pub async fn start(
+        backend: crate::databases::TestBackend,
+        platforms: Platforms,
+        extra_toml: &str,
+    ) -> Rig {
+        Self::start_with(backend, platforms, extra_toml, BotOptions::default()).await
+    }
+
+    pub async fn start_with(
+        backend: crate::databases::TestBackend,
+        platforms: Platforms,
+        extra_toml: &str,
+        options: BotOptions,
+    ) -> Rig {
+        let db = crate::databases::TestDatabase::new(backend).await;
+        let server = crate::widget_server::TestServer::start(&db.url).await;
+        let (slack, discord) = match platforms {
+            Platforms::Slack => (Some(SlackStandIn::start().await), None),
+            Platforms::Discord => (None, Some(DiscordStandIn::start().await)),
+        };
+        let toml = format!("{FAST_DELIVERY}\n{extra_toml}");
+        let bot_settings = settings(&db.url, slack.as_ref(), discord.as_ref(), &toml);
+        let bot = TestBot::start_with(bot_settings, options).await;
+        let store = frontline_shared::store::Store::connect(&db.url)
+            .await
+            .expect("test store handle");
+        Rig {
+            bot,
+            server,
+            slack,
+            discord,
+            store,
+            db,
+        }
+    }
+
+    pub fn slack(&self) -> &SlackStandIn {
+        self.slack.as_ref().expect("a Slack rig")
+    }
+
+    pub fn discord(&self) -> &DiscordStandIn {
+        self.discord.as_ref().expect("a Discord rig")
+    }
+
+    /// Waits until every outbox row is delivered (so "nothing more happened" can be asserted).
+    pub async fn drained(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let pending = self.store.pending_outbox().await.expect("outbox count");
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{pending} outbox rows still pending"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stops the bot and the widget server, then closes the store.
+    pub async fn stop(self) {
+        self.bot.stop().await;
+        self.server.stop().await;
+        self.store.close().await;
+    }
+}

@@ -1,0 +1,161 @@
+//! The Web API methods of the Slack stand-in, answering with Slack's documented shapes.
+
+use serde_json::{json, Value};
+use std::time::Instant;
+
+use crate::slack_standin::{Posted, SlackState, BOT_ID, BOT_USER};
+
+/// The JSON answer to `method` with `params` (HTTP 200, like Slack).
+pub(crate) fn answer(state: &mut SlackState, method: &str, params: &Value) -> Value {
+    match method {
+        "chat.postMessage" => post_message(state, params),
+        "chat.update" => update(state, params),
+        "chat.postEphemeral" => post_ephemeral(state, params),
+        "conversations.history" => history(state, params),
+        "users.info" => users_info(state, params),
+        _ => json!({"ok": false, "error": "unknown_method"}),
+    }
+}
+
+fn text(params: &Value, key: &str) -> Option<String> {
+    match &params[key] {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn message_json(message: &Posted, with_metadata: bool) -> Value {
+    let mut json = json!({
+        "type": "message",
+        "user": BOT_USER,
+        "bot_id": BOT_ID,
+        "app_id": "A0FRONTLINE",
+        "team": "T0NORTHWIND",
+        "text": message.text,
+        "ts": message.ts,
+        "blocks": message.blocks,
+    });
+    if let Some(thread_ts) = &message.thread_ts {
+        json["thread_ts"] = json!(thread_ts);
+    }
+    if with_metadata {
+        if let Some(metadata) = &message.metadata {
+            json["metadata"] = metadata.clone();
+        }
+    }
+    json
+}
+
+fn post_message(state: &mut SlackState, params: &Value) -> Value {
+    let Some(channel) = text(params, "channel").filter(|c| !c.is_empty()) else {
+        return json!({"ok": false, "error": "channel_not_found"});
+    };
+    let message_text = text(params, "text").unwrap_or_default();
+    let blocks = params["blocks"].clone();
+    if message_text.is_empty() && !blocks.is_array() {
+        return json!({"ok": false, "error": "no_text"});
+    }
+    let ts = state.next_ts();
+    let posted = Posted {
+        channel: channel.clone(),
+        ts: ts.clone(),
+        thread_ts: text(params, "thread_ts"),
+        text: message_text,
+        blocks: if blocks.is_array() { blocks } else { json!([]) },
+        metadata: params.get("metadata").filter(|m| m.is_object()).cloned(),
+        reply_broadcast: text(params, "reply_broadcast").as_deref() == Some("true"),
+        updates: 0,
+        at: Instant::now(),
+    };
+    let message = message_json(&posted, true);
+    state.messages.push(posted);
+    json!({"ok": true, "channel": channel, "ts": ts, "message": message})
+}
+
+fn update(state: &mut SlackState, params: &Value) -> Value {
+    let (Some(channel), Some(ts)) = (text(params, "channel"), text(params, "ts")) else {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    };
+    let Some(message) = state
+        .messages
+        .iter_mut()
+        .find(|m| m.channel == channel && m.ts == ts)
+    else {
+        return json!({"ok": false, "error": "message_not_found"});
+    };
+    if let Some(new_text) = text(params, "text") {
+        message.text = new_text;
+    }
+    if params["blocks"].is_array() {
+        message.blocks = params["blocks"].clone();
+    }
+    message.updates += 1;
+    let json = message_json(message, false);
+    json!({"ok": true, "channel": channel, "ts": ts, "text": message.text, "message": json})
+}
+
+fn post_ephemeral(state: &mut SlackState, params: &Value) -> Value {
+    if text(params, "channel").is_none() || text(params, "user").is_none() {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    }
+    state.ephemerals.push(params.clone());
+    json!({"ok": true, "message_ts": state.next_ts()})
+}
+
+fn ts_value(ts: &str) -> f64 {
+    ts.parse().unwrap_or(0.0)
+}
+
+fn history(state: &mut SlackState, params: &Value) -> Value {
+    let Some(channel) = text(params, "channel") else {
+        return json!({"ok": false, "error": "channel_not_found"});
+    };
+    let oldest = text(params, "oldest").map(|t| ts_value(&t)).unwrap_or(0.0);
+    let limit: usize = text(params, "limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 999);
+    let offset: usize = text(params, "cursor")
+        .and_then(|c| c.strip_prefix("offset:").and_then(|n| n.parse().ok()))
+        .unwrap_or(0);
+    let with_metadata = text(params, "include_all_metadata").as_deref() == Some("true");
+    // Top-level messages only (thread replies appear in conversations.replies), newest first.
+    let mut top: Vec<&Posted> = state
+        .messages
+        .iter()
+        .filter(|m| m.channel == channel && ts_value(&m.ts) > oldest)
+        .filter(|m| m.thread_ts.as_ref().is_none_or(|t| *t == m.ts) || m.reply_broadcast)
+        .collect();
+    top.sort_by(|a, b| ts_value(&b.ts).total_cmp(&ts_value(&a.ts)));
+    let page: Vec<Value> = top
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|m| message_json(m, with_metadata))
+        .collect();
+    let has_more = top.len() > offset + limit;
+    let next = if has_more {
+        format!("offset:{}", offset + limit)
+    } else {
+        String::new()
+    };
+    json!({"ok": true, "messages": page, "has_more": has_more, "pin_count": 0,
+           "response_metadata": {"next_cursor": next}})
+}
+
+fn users_info(state: &mut SlackState, params: &Value) -> Value {
+    let Some(id) = text(params, "user") else {
+        return json!({"ok": false, "error": "user_not_found"});
+    };
+    let Some(name) = state.user_name(&id).cloned() else {
+        return json!({"ok": false, "error": "user_not_found"});
+    };
+    json!({"ok": true, "user": {
+        "id": id, "team_id": "T0NORTHWIND", "name": name, "deleted": false, "real_name": name,
+        "tz": "Europe/Berlin", "tz_label": "Central European Time", "tz_offset": 3600,
+        "profile": {"display_name": name, "real_name": name, "real_name_normalized": name, "team": "T0NORTHWIND"},
+        "is_admin": false, "is_owner": false, "is_bot": false, "is_app_user": false, "updated": 1_700_000_000
+    }})
+}

@@ -1,0 +1,319 @@
+//! A loopback Slack: the Web API methods the bot uses, and signed callbacks the way
+//! Slack sends them.
+//!
+//! Served on port 0 under `/api/{method}` (the bot's `FRONTLINE_SLACK_API_URL` is
+//! [`SlackStandIn::api_url`]). It answers like Slack (`{"ok": true, …}`, HTTP 200 with
+//! `{"ok": false, "error"}` for API errors), keeps every posted message (visible as
+//! soon as the request arrives, even when the reply is delayed) and records every call.
+//! [`SlackStandIn::fail_next`] makes the next calls answer 429 with `Retry-After` or 500.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+/// The bot token the stand-in accepts.
+pub const BOT_TOKEN: &str = "xoxb-frontline-test";
+/// The signing secret callbacks are signed with.
+pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+/// Our bot's ids as Slack would report them.
+pub const BOT_USER: &str = "U0BOT";
+pub const BOT_ID: &str = "B0BOT";
+
+/// A message as the stand-in stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Posted {
+    pub channel: String,
+    pub ts: String,
+    pub thread_ts: Option<String>,
+    pub text: String,
+    pub blocks: Value,
+    pub metadata: Option<Value>,
+    pub reply_broadcast: bool,
+    /// Times `chat.update` changed it.
+    pub updates: usize,
+    /// When the post arrived.
+    pub at: Instant,
+}
+
+impl Posted {
+    /// `metadata.event_payload[field]`.
+    pub fn meta(&self, field: &str) -> Option<&str> {
+        self.metadata.as_ref()?["event_payload"][field].as_str()
+    }
+
+    /// All text a person sees: the fallback text and every block's text.
+    pub fn visible_text(&self) -> String {
+        let mut out = self.text.clone();
+        collect_text(&self.blocks, &mut out);
+        out
+    }
+
+    /// The `action_id`s of the message's buttons.
+    pub fn buttons(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        for block in self.blocks.as_array().into_iter().flatten() {
+            for element in block["elements"].as_array().into_iter().flatten() {
+                if element["type"] == "button" {
+                    ids.extend(element["action_id"].as_str().map(str::to_string));
+                }
+            }
+        }
+        ids
+    }
+}
+
+fn collect_text(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(text)) = map.get("text") {
+                out.push('\n');
+                out.push_str(text);
+            }
+            map.values().for_each(|v| collect_text(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_text(v, out)),
+        _ => {}
+    }
+}
+
+/// One Web API call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub params: Value,
+    pub status: u16,
+}
+
+/// How to fail a call on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// HTTP 429, `Retry-After: secs`.
+    RateLimited { retry_after_secs: u64 },
+    /// HTTP 500.
+    ServerError,
+}
+
+#[derive(Debug, Default)]
+pub struct SlackState {
+    pub messages: Vec<Posted>,
+    pub calls: Vec<Call>,
+    pub ephemerals: Vec<Value>,
+    failures: VecDeque<Failure>,
+    post_delay: Option<Duration>,
+    users: HashMap<String, String>,
+    next_ts: u64,
+}
+
+impl SlackState {
+    pub fn calls_to(&self, method: &str) -> Vec<&Call> {
+        self.calls.iter().filter(|c| c.method == method).collect()
+    }
+
+    /// Messages whose metadata names `escalation_id` and `purpose`.
+    pub fn posts_for(&self, escalation_id: &str, purpose: &str) -> Vec<&Posted> {
+        self.messages
+            .iter()
+            .filter(|m| {
+                m.meta("escalation_id") == Some(escalation_id) && m.meta("purpose") == Some(purpose)
+            })
+            .collect()
+    }
+}
+
+/// The running stand-in.
+#[derive(Debug, Clone)]
+pub struct SlackStandIn {
+    pub base: String,
+    state: Arc<Mutex<SlackState>>,
+    _server: Arc<crate::standin::ServerGuard>,
+}
+
+impl SlackStandIn {
+    pub async fn start() -> SlackStandIn {
+        let state = Arc::new(Mutex::new(SlackState {
+            next_ts: 1,
+            ..SlackState::default()
+        }));
+        let router = Router::new()
+            .route("/api/{method}", any(call))
+            .with_state(Arc::clone(&state));
+        let (base, server) = crate::standin::serve(router).await;
+        SlackStandIn {
+            base,
+            state,
+            _server: Arc::new(server),
+        }
+    }
+
+    /// What the bot's `FRONTLINE_SLACK_API_URL` should be.
+    pub fn api_url(&self) -> String {
+        format!("{}/api", self.base)
+    }
+
+    /// Reads the recorded state.
+    pub fn with<T>(&self, read: impl FnOnce(&SlackState) -> T) -> T {
+        read(&self.state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The next `n` calls (any method) fail with `failure`.
+    pub fn fail_next(&self, n: usize, failure: Failure) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.failures.extend(std::iter::repeat_n(failure, n));
+    }
+
+    /// `chat.postMessage` keeps the message at once but answers only after `delay`.
+    pub fn delay_posts(&self, delay: Option<Duration>) {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .post_delay = delay;
+    }
+
+    /// A workspace member `users.info` knows.
+    pub fn add_user(&self, id: &str, name: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.users.insert(id.to_string(), name.to_string());
+    }
+
+    /// Polls until `check` returns `Some`, or panics with `what` after `timeout`.
+    pub async fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        check: impl Fn(&SlackState) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(found) = self.with(&check) {
+                return found;
+            }
+            if Instant::now() > deadline {
+                let calls: Vec<String> = self.with(|s| {
+                    s.calls
+                        .iter()
+                        .map(|c| format!("{} {}", c.method, c.status))
+                        .collect()
+                });
+                panic!("timed out waiting for {what}; calls so far: {calls:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The alert posted for `escalation_id` (waits for exactly one to exist).
+    pub async fn alert_for(&self, escalation_id: &str) -> Posted {
+        self.wait_for("the alert", Duration::from_secs(10), |s| {
+            s.posts_for(escalation_id, "alert")
+                .first()
+                .map(|m| (*m).clone())
+        })
+        .await
+    }
+}
+
+async fn call(
+    State(state): State<Arc<Mutex<SlackState>>>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let params = params(&headers, query.as_deref(), &body);
+    let authorized = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == format!("Bearer {BOT_TOKEN}"));
+    let (failure, delay) = {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        (s.failures.pop_front(), s.post_delay)
+    };
+    let record = |status: u16| {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        s.calls.push(Call {
+            method: method.clone(),
+            params: params.clone(),
+            status,
+        });
+    };
+    match failure {
+        Some(Failure::RateLimited { retry_after_secs }) => {
+            record(429);
+            let mut response = Json(json!({"ok": false, "error": "ratelimited"})).into_response();
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response
+                .headers_mut()
+                .insert("retry-after", retry_after_secs.into());
+            return response;
+        }
+        Some(Failure::ServerError) => {
+            record(500);
+            return (StatusCode::INTERNAL_SERVER_ERROR, "upstream connect error").into_response();
+        }
+        None => {}
+    }
+    record(200);
+    if !authorized {
+        return Json(json!({"ok": false, "error": "invalid_auth"})).into_response();
+    }
+    let answer = {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        crate::slack_api::answer(&mut s, &method, &params)
+    };
+    if method == "chat.postMessage" {
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
+    }
+    Json(answer).into_response()
+}
+
+/// The call's parameters as JSON, from a JSON body, a form body or the query string.
+fn params(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Value {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("application/json") {
+        return serde_json::from_slice(body).unwrap_or(Value::Null);
+    }
+    let text = if body.is_empty() {
+        query.unwrap_or_default().as_bytes()
+    } else {
+        body
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(text).unwrap_or_default();
+    let mut map = serde_json::Map::new();
+    for (key, value) in pairs {
+        // Form bodies carry JSON fields (blocks, metadata) as strings.
+        let parsed = match key.as_str() {
+            "blocks" | "metadata" | "attachments" => {
+                serde_json::from_str(&value).unwrap_or(Value::String(value))
+            }
+            _ => Value::String(value),
+        };
+        map.insert(key, parsed);
+    }
+    Value::Object(map)
+}
+
+impl SlackState {
+    pub(crate) fn next_ts(&mut self) -> String {
+        self.next_ts += 1;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        format!("{now}.{:06}", self.next_ts)
+    }
+
+    pub(crate) fn user_name(&self, id: &str) -> Option<&String> {
+        self.users.get(id)
+    }
+}
