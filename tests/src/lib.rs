@@ -16,12 +16,14 @@
 //! - [`discord_standin`] (+ [`discord_callbacks`]): a loopback Discord REST API and
 //!   Ed25519-signed interactions.
 //! - [`standin`]: serving a stand-in on a random port.
+//! - [`processes`]: the real widget-server binary as a child process.
 
 pub mod bot;
 pub mod customer;
 pub mod databases;
 pub mod discord_callbacks;
 pub mod discord_standin;
+pub mod processes;
 pub mod rig;
 pub mod slack_api;
 pub mod slack_callbacks;

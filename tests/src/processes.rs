@@ -1,0 +1,71 @@
+//! The real widget-server binary as a child process (for tests that kill it).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+/// `target/<profile>/<name>`, next to the running test binary's `deps/` folder.
+pub fn sibling_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
+    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} is missing: run `cargo build --workspace` first", path.display());
+    path
+}
+
+/// A running `frontline-widget-server` process.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Starts the binary with `--config config` and `env`; returns once it prints its URL.
+    pub async fn spawn(config: &Path, env: &[(&str, String)]) -> ServerProcess {
+        let mut child = std::process::Command::new(sibling_binary("frontline-widget-server"))
+            .arg("--config")
+            .arg(config)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("FRONTLINE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("frontline-widget-server starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (found, address) = tokio::sync::oneshot::channel::<String>();
+        std::thread::spawn(move || {
+            let mut found = Some(found);
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("Frontline widget server listening on ") {
+                    if let Some(found) = found.take() {
+                        let _ = found.send(url.trim().to_string());
+                    }
+                }
+            }
+        });
+        let url = match tokio::time::timeout(Duration::from_secs(60), address).await {
+            Ok(Ok(url)) => url,
+            _ => {
+                let _ = child.kill();
+                panic!("frontline-widget-server did not print its address within 60 s");
+            }
+        };
+        ServerProcess { child, url }
+    }
+
+    /// `kill -9`: no graceful shutdown.
+    pub fn kill9(mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
