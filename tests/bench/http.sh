@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# HTTP load benchmark of the release widget server against a bare axum JSON echo,
-# measured in the same run (report ratios: these machines are noisy).
+# HTTP load benchmark of the release widget server, measured in the same run as a bare
+# axum JSON echo baseline (report ratios: these machines are noisy).
 #
-#   bash tests/bench/http.sh            # SQLite (embedded default)
-#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench bash tests/bench/http.sh
+#   bash tests/bench/http.sh
 #
+# Scenarios: the echo baseline; /ask and /handoff on SQLite with one replica; on
+# PostgreSQL with one and with two replicas (two wrk processes, one per replica, summed).
+# PostgreSQL runs when BENCH_POSTGRES_URL (an admin URL, default
+# postgres://postgres@127.0.0.1:5432/test) is reachable; a scratch database is created.
 # Needs wrk (apt-get install wrk). Prints one Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,14 +16,20 @@ cargo build --release --workspace --bins -q
 
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
+ADMIN_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 work=$(mktemp -d)
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
+pg_db=""
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true
+  [ -n "$pg_db" ] && psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
-wait_for() { for _ in $(seq 100); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+wait_for() { for _ in $(seq 300); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
 
-# wrk summary: "rps p50_ms p99_ms"
+# One wrk run: prints "rps p50_ms p99_ms non2xx".
 measure() { # url script connections
   wrk -t1 -c"$3" -d"$DURATION" --latency -s "$2" "$1" | awk '
     function ms(v) { if (v ~ /us$/) { sub(/us$/, "", v); return v / 1000 } if (v ~ /ms$/) { sub(/ms$/, "", v); return v } if (v ~ /s$/) { sub(/s$/, "", v); return v * 1000 } return v }
@@ -28,34 +37,72 @@ measure() { # url script connections
     /Non-2xx/ { bad = $NF } END { printf "%s %s %s %s\n", rps, p50, p99, (bad == "" ? 0 : bad) }'
 }
 
-target/release/echo-baseline 127.0.0.1:18090 >/dev/null & pids+=($!)
-DB=${DATABASE_URL:-sqlite://$work/bench.db?mode=rwc}
+# Two wrk runs at once, one per replica: prints summed rps, max p50, max p99, summed non-2xx.
+measure_pair() { # url1 url2 script connections-each
+  measure "$1" "$3" "$4" > "$work/a" & local a=$!
+  measure "$2" "$3" "$4" > "$work/b" & local b=$!
+  wait "$a" "$b"
+  paste "$work/a" "$work/b" | awk '{ printf "%.2f %s %s %d\n", $1 + $5, ($2 > $6 ? $2 : $6), ($3 > $7 ? $3 : $7), $4 + $8 }'
+}
+
 cat > "$work/bench.toml" <<TOML
-$(cat widget-server/demo/frontline.toml | sed 's|^knowledge_dir = "kb"|knowledge_dir = "'"$PWD"'/widget-server/demo/kb"|; s|^intents_file = "intents.toml"|intents_file = "'"$PWD"'/widget-server/demo/intents.toml"|')
+$(sed 's|^knowledge_dir = "kb"|knowledge_dir = "'"$PWD"'/widget-server/demo/kb"|; s|^intents_file = "intents.toml"|intents_file = "'"$PWD"'/widget-server/demo/intents.toml"|' widget-server/demo/frontline.toml)
 [server.rate_limits]
 per_ip_per_minute = 100000000
 per_ip_burst = 100000000
 per_site_per_second = 100000000
 per_site_burst = 100000000
 TOML
-FRONTLINE_LOG=warn FRONTLINE_DATABASE_URL="$DB" FRONTLINE_LISTEN=127.0.0.1:18091 \
-  target/release/frontline-widget-server --config "$work/bench.toml" >/dev/null & pids+=($!)
-wait_for http://127.0.0.1:18091/healthz
 
-read -r base_rps base_p50 base_p99 _ < <(measure http://127.0.0.1:18090 tests/bench/echo.lua "$CONNECTIONS")
-read -r ask_rps ask_p50 ask_p99 ask_bad < <(measure http://127.0.0.1:18091 tests/bench/ask.lua "$CONNECTIONS")
-read -r base4_rps base4_p50 base4_p99 _ < <(measure http://127.0.0.1:18090 tests/bench/echo.lua 4)
-read -r ask4_rps ask4_p50 ask4_p99 _ < <(measure http://127.0.0.1:18091 tests/bench/ask.lua 4)
-read -r hand_rps hand_p50 hand_p99 hand_bad < <(measure http://127.0.0.1:18091 tests/bench/handoff.lua 8)
+server() { # port database-url
+  FRONTLINE_LOG=warn FRONTLINE_DATABASE_URL="$2" FRONTLINE_LISTEN="127.0.0.1:$1" \
+    target/release/frontline-widget-server --config "$work/bench.toml" >/dev/null &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$1/healthz"
+}
 
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+target/release/echo-baseline 127.0.0.1:18090 >/dev/null & pids+=($!)
+wait_for_echo() { for _ in $(seq 100); do curl -sf -XPOST -H 'content-type: application/json' -d '{}' http://127.0.0.1:18090/echo >/dev/null && return 0; sleep 0.1; done; }
+wait_for_echo
+read -r base_rps base_p50 base_p99 _ < <(measure http://127.0.0.1:18090 tests/bench/echo.lua "$CONNECTIONS")
+row "echo baseline" "–" "$base_rps" "$base_p50" "$base_p99" "1.00"
+read -r r p50 p99 _ < <(measure http://127.0.0.1:18090 tests/bench/echo.lua 4)
+row "echo baseline, 4 connections" "–" "$r" "$p50" "$p99" "–"
+
+# SQLite, one replica.
+server 18091 "sqlite://$work/bench.db?mode=rwc"
+read -r r p50 p99 bad < <(measure http://127.0.0.1:18091 tests/bench/ask.lua "$CONNECTIONS")
+row "/ask" "SQLite ×1" "$r" "$p50" "$p99" "$(ratio "$r" "$base_rps")"
+read -r r p50 p99 bad < <(measure http://127.0.0.1:18091 tests/bench/ask.lua 4)
+row "/ask, 4 connections" "SQLite ×1" "$r" "$p50" "$p99" "–"
+read -r r p50 p99 hbad < <(measure http://127.0.0.1:18091 tests/bench/handoff.lua 8)
+row "/handoff (new conversation each)" "SQLite ×1" "$r" "$p50" "$p99" "$(ratio "$r" "$base_rps")"
+kill "${pids[-1]}"; unset 'pids[-1]'
+
+# PostgreSQL, one and two replicas.
+if psql "$ADMIN_URL" -qc "SELECT 1" >/dev/null 2>&1; then
+  pg_db="frontline_bench_$$"
+  psql "$ADMIN_URL" -qc "CREATE DATABASE $pg_db" >/dev/null
+  pg_url="${ADMIN_URL%/*}/$pg_db"
+  server 18092 "$pg_url"
+  read -r r p50 p99 _ < <(measure http://127.0.0.1:18092 tests/bench/ask.lua "$CONNECTIONS")
+  row "/ask" "PostgreSQL ×1" "$r" "$p50" "$p99" "$(ratio "$r" "$base_rps")"
+  read -r r p50 p99 _ < <(measure http://127.0.0.1:18092 tests/bench/handoff.lua 8)
+  row "/handoff (new conversation each)" "PostgreSQL ×1" "$r" "$p50" "$p99" "$(ratio "$r" "$base_rps")"
+  server 18093 "$pg_url"
+  read -r r p50 p99 _ < <(measure_pair http://127.0.0.1:18092 http://127.0.0.1:18093 tests/bench/ask.lua $((CONNECTIONS / 2)))
+  row "/ask" "PostgreSQL ×2" "$r" "$p50" "$p99" "$(ratio "$r" "$base_rps")"
+  read -r r p50 p99 _ < <(measure_pair http://127.0.0.1:18092 http://127.0.0.1:18093 tests/bench/handoff.lua 4)
+  row "/handoff (new conversation each)" "PostgreSQL ×2" "$r" "$p50" "$p99" "$(ratio "$r" "$base_rps")"
+fi
+
 echo
-echo "| scenario | req/s | p50 ms | p99 ms | vs. echo baseline |"
-echo "|---|---|---|---|---|"
-echo "| echo baseline, $CONNECTIONS conns | $base_rps | $base_p50 | $base_p99 | 1.00 |"
-echo "| /ask, $CONNECTIONS conns | $ask_rps | $ask_p50 | $ask_p99 | $(ratio "$ask_rps" "$base_rps") |"
-echo "| echo baseline, 4 conns | $base4_rps | $base4_p50 | $base4_p99 | 1.00 |"
-echo "| /ask, 4 conns | $ask4_rps | $ask4_p50 | $ask4_p99 | $(ratio "$ask4_rps" "$base4_rps") |"
-echo "| /handoff, 8 conns (new conversation each) | $hand_rps | $hand_p50 | $hand_p99 | – |"
+echo "| scenario | store × replicas | req/s | p50 ms | p99 ms | vs. echo |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
 echo
-echo "store: ${DB%%\?*}; non-2xx: ask=$ask_bad handoff=$hand_bad; wrk -t1, $DURATION each, same machine"
+echo "wrk -t1 -c$CONNECTIONS (unless noted), $DURATION per row, release builds, same machine and run."
