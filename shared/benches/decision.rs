@@ -96,6 +96,52 @@ fn articles(vocabulary: &[String], count: usize) -> Vec<Article> {
         .collect()
 }
 
+/// The same measurement on the bundled demo storefront (26 intents, 45 articles), with a
+/// customer context so answer templates render.
+fn demo_storefront() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../widget-server/demo");
+    let source = frontline_shared::matcher::live::MatcherSource {
+        knowledge_dir: demo.join("kb"),
+        intents_file: demo.join("intents.toml"),
+        thresholds: Thresholds::default(),
+        human_phrases: vec![],
+    };
+    let matcher = source.build().expect("demo");
+    let context = AnswerContext {
+        customer: serde_json::Map::from_iter([("name".to_string(), serde_json::json!("Sam"))]),
+        site: "demo".into(),
+        page_url: None,
+    };
+    let questions = [
+        "How long does shipping take to the UK?",
+        "where is my order",
+        "can I return a jacket I wore once",
+        "do you accept paypal",
+        "my discount code doesn't work",
+        "which boot size should I take, I'm between sizes",
+        "how do I reset my password",
+        "what is the capital of France",
+        "I want to talk to a human",
+        "how much is shipping to germany",
+    ];
+    let mut times: Vec<Duration> = questions
+        .iter()
+        .cycle()
+        .take(20_000)
+        .map(|q| {
+            let started = Instant::now();
+            std::hint::black_box(matcher.decide(q, &context));
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "demo storefront decision (the /ask mix), one thread: p50 {:?}, p99 {:?}",
+        times[times.len() / 2],
+        times[times.len() * 99 / 100]
+    );
+}
+
 fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -215,6 +261,8 @@ fn main() {
             times[times.len() * 99 / 100]
         );
     }
+
+    demo_storefront();
 
     let mut criterion = Criterion::default().configure_from_args();
     let mut i = 0;

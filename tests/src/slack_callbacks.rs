@@ -90,11 +90,17 @@ impl SignedRequest {
     }
 
     pub async fn send(&self, client: &reqwest::Client, bot_url: &str) -> reqwest::Response {
-        self.try_send(client, bot_url).await.expect("callback reaches the bot")
+        self.try_send(client, bot_url)
+            .await
+            .expect("callback reaches the bot")
     }
 
     /// Like [`send`](Self::send), but a bot that is down is an error, not a panic.
-    pub async fn try_send(&self, client: &reqwest::Client, bot_url: &str) -> reqwest::Result<reqwest::Response> {
+    pub async fn try_send(
+        &self,
+        client: &reqwest::Client,
+        bot_url: &str,
+    ) -> reqwest::Result<reqwest::Response> {
         let mut request = client
             .post(format!("{bot_url}{}", self.path))
             .header("content-type", self.content_type)

@@ -24,7 +24,16 @@ use frontline_tests::slack_callbacks::{block_action, SignedRequest, SlackUser};
 use frontline_tests::slack_standin::{SlackStandIn, BOT_TOKEN, SIGNING_SECRET};
 use serde_json::json;
 
-const AGENTS: [SlackUser; 2] = [SlackUser { id: "U0ANA", name: "ana" }, SlackUser { id: "U0BEN", name: "ben" }];
+const AGENTS: [SlackUser; 2] = [
+    SlackUser {
+        id: "U0ANA",
+        name: "ana",
+    },
+    SlackUser {
+        id: "U0BEN",
+        name: "ben",
+    },
+];
 
 /// What happened to one handoff request.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +70,10 @@ impl Drop for StartPostgresOnDrop {
     fn drop(&mut self) {
         if let Some(command) = pg_ctl() {
             // No assertion here: this may run while a test failure is unwinding.
-            let _ = std::process::Command::new(&command[0]).args(&command[1..]).arg("start").status();
+            let _ = std::process::Command::new(&command[0])
+                .args(&command[1..])
+                .arg("start")
+                .status();
         }
     }
 }
@@ -84,20 +96,42 @@ async fn hand_off(client: &reqwest::Client, replicas: &Replicas, i: usize) -> Ou
             let servers = replicas.servers.read().unwrap_or_else(|p| p.into_inner());
             servers[(i + attempt) % servers.len()].clone()
         };
-        match client.post(format!("{server}/api/v1/sites/demo/handoff")).json(&body).send().await {
+        match client
+            .post(format!("{server}/api/v1/sites/demo/handoff"))
+            .json(&body)
+            .send()
+            .await
+        {
             Ok(response) if response.status() == 201 => {
                 let value: serde_json::Value = response.json().await.unwrap_or_default();
-                let escalation = value["escalation_id"].as_str().unwrap_or_default().to_string();
-                return Outcome::Accepted { escalation, message };
+                let escalation = value["escalation_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                return Outcome::Accepted {
+                    escalation,
+                    message,
+                };
             }
             Ok(response) if response.status() == 503 => {
-                assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+                assert_eq!(
+                    response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok()),
+                    Some("1")
+                );
                 let value: serde_json::Value = response.json().await.unwrap_or_default();
-                assert_eq!(value["error"]["code"], "unavailable", "a clear 503: {value}");
+                assert_eq!(
+                    value["error"]["code"], "unavailable",
+                    "a clear 503: {value}"
+                );
                 return Outcome::Unavailable;
             }
             Ok(response) => panic!("handoff {i}: unexpected {}", response.status()),
-            Err(error) if error.is_connect() => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(error) if error.is_connect() => {
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
             Err(_) => return Outcome::Unknown,
         }
     }
@@ -105,7 +139,11 @@ async fn hand_off(client: &reqwest::Client, replicas: &Replicas, i: usize) -> Ou
 }
 
 /// Clicks Claim on every new alert, once through each bot, as two different agents.
-async fn click_claims(slack: SlackStandIn, replicas: Arc<Replicas>, stop: Arc<AtomicUsize>) -> usize {
+async fn click_claims(
+    slack: SlackStandIn,
+    replicas: Arc<Replicas>,
+    stop: Arc<AtomicUsize>,
+) -> usize {
     let client = reqwest::Client::new();
     let mut clicked: HashSet<String> = HashSet::new();
     let mut clicks = 0;
@@ -113,17 +151,28 @@ async fn click_claims(slack: SlackStandIn, replicas: Arc<Replicas>, stop: Arc<At
         let fresh: Vec<_> = slack.with(|s| {
             s.messages
                 .iter()
-                .filter(|m| m.meta("purpose") == Some("alert") && m.buttons().iter().any(|b| b == "claim"))
+                .filter(|m| {
+                    m.meta("purpose") == Some("alert") && m.buttons().iter().any(|b| b == "claim")
+                })
                 .filter(|m| !clicked.contains(m.meta("escalation_id").unwrap_or_default()))
                 .cloned()
                 .collect()
         });
         for alert in fresh {
-            let bots = replicas.bots.read().unwrap_or_else(|p| p.into_inner()).clone();
+            let bots = replicas
+                .bots
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             let races = AGENTS.iter().zip(bots.iter().cycle()).map(|(agent, bot)| {
                 let request = SignedRequest::interaction(&block_action(agent, &alert, "claim"));
                 let (client, bot) = (client.clone(), bot.clone());
-                async move { request.try_send(&client, &bot).await.map(|r| r.status().as_u16()) }
+                async move {
+                    request
+                        .try_send(&client, &bot)
+                        .await
+                        .map(|r| r.status().as_u16())
+                }
             });
             let results = futures_util::future::join_all(races).await;
             clicks += results.len();
@@ -148,15 +197,24 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
     if pg_ctl().is_none() {
         eprintln!("note: FRONTLINE_TEST_PG_CTL is not set; PostgreSQL will not be restarted");
     }
-    let total: usize = std::env::var("FAULT_HANDOFFS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000);
+    let total: usize = std::env::var("FAULT_HANDOFFS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
     let db = TestDatabase::new(TestBackend::Postgres).await;
     let slack = SlackStandIn::start().await;
     let dir = tempfile::tempdir().expect("dir");
     let config = dir.path().join("frontline.toml");
     let demo = frontline_widget_server::demo_dir();
     let text = frontline_widget_server::DEMO_CONFIG
-        .replace("knowledge_dir = \"kb\"", &format!("knowledge_dir = {:?}", demo.join("kb")))
-        .replace("intents_file = \"intents.toml\"", &format!("intents_file = {:?}", demo.join("intents.toml")));
+        .replace(
+            "knowledge_dir = \"kb\"",
+            &format!("knowledge_dir = {:?}", demo.join("kb")),
+        )
+        .replace(
+            "intents_file = \"intents.toml\"",
+            &format!("intents_file = {:?}", demo.join("intents.toml")),
+        );
     let limits = "[server.rate_limits]\nper_ip_per_minute = 1000000\nper_ip_burst = 1000000\nper_site_per_second = 100000\nper_site_burst = 100000\n";
     std::fs::write(&config, format!("{text}\n{limits}\n{FAST_DELIVERY}")).expect("config");
     let env = vec![
@@ -165,7 +223,10 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
         ("FRONTLINE_BOT_LISTEN", "127.0.0.1:0".to_string()),
         ("FRONTLINE_ADMIN_TOKEN", "fault-admin".to_string()),
         ("FRONTLINE_SLACK_API_URL", slack.api_url()),
-        ("FRONTLINE_SLACK_DEFAULT_CHANNEL", SLACK_DEFAULT_CHANNEL.to_string()),
+        (
+            "FRONTLINE_SLACK_DEFAULT_CHANNEL",
+            SLACK_DEFAULT_CHANNEL.to_string(),
+        ),
         ("SLACK_BOT_TOKEN", BOT_TOKEN.to_string()),
         ("SLACK_SIGNING_SECRET", SIGNING_SECRET.to_string()),
     ];
@@ -181,18 +242,34 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
     *replicas.bots.write().expect("lock") = bots.iter().map(|b| b.url.clone()).collect();
 
     let stop_clicking = Arc::new(AtomicUsize::new(0));
-    let clicker = tokio::spawn(click_claims(slack.clone(), Arc::clone(&replicas), Arc::clone(&stop_clicking)));
+    let clicker = tokio::spawn(click_claims(
+        slack.clone(),
+        Arc::clone(&replicas),
+        Arc::clone(&stop_clicking),
+    ));
     let done = Arc::new(AtomicUsize::new(0));
     let outcomes: Arc<Mutex<HashMap<usize, Outcome>>> = Arc::default();
     let load = {
-        let (replicas, done, outcomes) = (Arc::clone(&replicas), Arc::clone(&done), Arc::clone(&outcomes));
+        let (replicas, done, outcomes) = (
+            Arc::clone(&replicas),
+            Arc::clone(&done),
+            Arc::clone(&outcomes),
+        );
         tokio::spawn(async move {
             let client = reqwest::Client::new();
             let semaphore = Arc::new(tokio::sync::Semaphore::new(16));
             let mut tasks = Vec::new();
             for i in 0..total {
-                let permit = Arc::clone(&semaphore).acquire_owned().await.expect("semaphore");
-                let (client, replicas, done, outcomes) = (client.clone(), Arc::clone(&replicas), Arc::clone(&done), Arc::clone(&outcomes));
+                let permit = Arc::clone(&semaphore)
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore");
+                let (client, replicas, done, outcomes) = (
+                    client.clone(),
+                    Arc::clone(&replicas),
+                    Arc::clone(&done),
+                    Arc::clone(&outcomes),
+                );
                 tasks.push(tokio::spawn(async move {
                     let outcome = hand_off(&client, &replicas, i).await;
                     outcomes.lock().expect("lock").insert(i, outcome);
@@ -228,14 +305,18 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
     *replicas.servers.write().expect("lock") = servers.iter().map(|s| s.url.clone()).collect();
 
     wait_until(3 * total / 5).await;
-    tokio::task::spawn_blocking(|| postgres("restart")).await.expect("restart");
+    tokio::task::spawn_blocking(|| postgres("restart"))
+        .await
+        .expect("restart");
     load.await.expect("load");
 
     // A clear 503 while the database is down, and nothing stored.
     let client = reqwest::Client::new();
     if pg_ctl().is_some() {
         let restart_guard = StartPostgresOnDrop;
-        tokio::task::spawn_blocking(|| postgres("stop")).await.expect("stop");
+        tokio::task::spawn_blocking(|| postgres("stop"))
+            .await
+            .expect("stop");
         let response = client
             .post(format!("{}/api/v1/sites/demo/handoff", servers[1].url))
             .json(&json!({"email": "outage@example.com", "message": "during the outage"}))
@@ -243,10 +324,22 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
             .await
             .expect("the server answers while the database is down");
         assert_eq!(response.status(), 503);
-        assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
-        let ready = client.get(format!("{}/readyz", servers[1].url)).send().await.expect("readyz");
+        assert_eq!(
+            response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+        let ready = client
+            .get(format!("{}/readyz", servers[1].url))
+            .send()
+            .await
+            .expect("readyz");
         assert_eq!(ready.status(), 503, "not ready without the store");
-        tokio::task::spawn_blocking(move || drop(restart_guard)).await.expect("start");
+        tokio::task::spawn_blocking(move || drop(restart_guard))
+            .await
+            .expect("start");
     }
 
     // Let everything settle: every row delivered, every alert clicked.
@@ -255,7 +348,10 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
     let accepted: HashMap<String, String> = outcomes
         .values()
         .filter_map(|o| match o {
-            Outcome::Accepted { escalation, message } => Some((escalation.clone(), message.clone())),
+            Outcome::Accepted {
+                escalation,
+                message,
+            } => Some((escalation.clone(), message.clone())),
             _ => None,
         })
         .collect();
@@ -263,35 +359,78 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
     loop {
         let pending = store.pending_outbox().await.unwrap_or(i64::MAX);
         let claimed = store
-            .escalations_with_status(&[frontline_shared::escalation::EscalationStatus::Queued], None, 10_000)
+            .escalations_with_status(
+                &[frontline_shared::escalation::EscalationStatus::Queued],
+                None,
+                10_000,
+            )
             .await
             .map(|q| q.is_empty())
             .unwrap_or(false);
         if pending == 0 && claimed {
             break;
         }
-        assert!(Instant::now() < deadline, "not settled: {pending} outbox rows pending, queue empty: {claimed}");
+        assert!(
+            Instant::now() < deadline,
+            "not settled: {pending} outbox rows pending, queue empty: {claimed}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     stop_clicking.store(1, Ordering::SeqCst);
     let clicks = clicker.await.expect("clicker");
 
-    let unavailable = outcomes.values().filter(|o| **o == Outcome::Unavailable).count();
-    let unknown = outcomes.values().filter(|o| **o == Outcome::Unknown).count();
+    let unavailable = outcomes
+        .values()
+        .filter(|o| **o == Outcome::Unavailable)
+        .count();
+    let unknown = outcomes
+        .values()
+        .filter(|o| **o == Outcome::Unknown)
+        .count();
     eprintln!(
         "{total} handoffs: {} accepted, {unavailable} answered 503, {unknown} unknown (connection cut); {clicks} claim clicks",
         accepted.len()
     );
-    assert!(accepted.len() >= total * 9 / 10, "most handoffs were accepted");
+    assert!(
+        accepted.len() >= total * 9 / 10,
+        "most handoffs were accepted"
+    );
     for (escalation_id, message) in &accepted {
-        let escalation = store.escalation(escalation_id).await.expect("read").unwrap_or_else(|| panic!("{escalation_id} was answered 201 but is not stored"));
-        assert!(escalation.context.transcript.iter().any(|l| &l.body == message), "{escalation_id}: the customer's message is kept");
-        let owner = escalation.claimed_by.clone().unwrap_or_else(|| panic!("{escalation_id} has no owner"));
-        assert!(AGENTS.iter().any(|a| a.name == owner || a.id == owner || owner.contains(a.name)), "{escalation_id}: owner {owner}");
+        let escalation = store
+            .escalation(escalation_id)
+            .await
+            .expect("read")
+            .unwrap_or_else(|| panic!("{escalation_id} was answered 201 but is not stored"));
+        assert!(
+            escalation
+                .context
+                .transcript
+                .iter()
+                .any(|l| &l.body == message),
+            "{escalation_id}: the customer's message is kept"
+        );
+        let owner = escalation
+            .claimed_by
+            .clone()
+            .unwrap_or_else(|| panic!("{escalation_id} has no owner"));
+        assert!(
+            AGENTS
+                .iter()
+                .any(|a| a.name == owner || a.id == owner || owner.contains(a.name)),
+            "{escalation_id}: owner {owner}"
+        );
         let alerts = slack.with(|s| s.posts_for(escalation_id, "alert").len());
         assert_eq!(alerts, 1, "{escalation_id} alerted exactly once");
-        let refreshed = slack.with(|s| s.posts_for(escalation_id, "alert").first().map(|m| m.updates).unwrap_or(0));
-        assert!(refreshed >= 1, "{escalation_id}: the alert was updated to show its owner");
+        let refreshed = slack.with(|s| {
+            s.posts_for(escalation_id, "alert")
+                .first()
+                .map(|m| m.updates)
+                .unwrap_or(0)
+        });
+        assert!(
+            refreshed >= 1,
+            "{escalation_id}: the alert was updated to show its owner"
+        );
     }
     // Stored escalations are exactly the accepted ones, plus at most the unknown outcomes
     // (a server killed after committing but before answering): a 503 never stored one.
@@ -308,8 +447,20 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
         .await
         .expect("all");
     let extra = all.iter().filter(|e| !accepted.contains_key(&e.id)).count();
-    assert!(extra <= unknown, "{extra} stored escalations were never confirmed, but only {unknown} outcomes were unknown");
-    let alerted: usize = slack.with(|s| s.messages.iter().filter(|m| m.meta("purpose") == Some("alert")).count());
-    assert_eq!(alerted, all.len(), "one alert per stored escalation, none for a refused one");
+    assert!(
+        extra <= unknown,
+        "{extra} stored escalations were never confirmed, but only {unknown} outcomes were unknown"
+    );
+    let alerted: usize = slack.with(|s| {
+        s.messages
+            .iter()
+            .filter(|m| m.meta("purpose") == Some("alert"))
+            .count()
+    });
+    assert_eq!(
+        alerted,
+        all.len(),
+        "one alert per stored escalation, none for a refused one"
+    );
     store.close().await;
 }

@@ -26,6 +26,8 @@ pub use decision::{Answer, CandidateKind, Decision, DecisionKind, HandoffReason,
 pub use human_request::HumanRequest;
 pub use training::MAX_ARTICLE_CLASSES;
 
+use std::collections::HashMap;
+
 use crate::classifier::{self, Classifier, Thresholds, Verdict};
 use crate::escalation::{MatchedCandidate, Priority};
 use crate::intents::{Intent, IntentSet};
@@ -41,6 +43,8 @@ pub enum MatcherError {
     Intents(#[from] crate::intents::IntentsError),
     #[error("intent {intent:?} links article {article:?}, which does not exist")]
     UnknownArticle { intent: String, article: String },
+    #[error("intent answer template: {0}")]
+    Template(#[from] crate::templates::TemplateError),
     #[error("cannot train the classifier: {0}")]
     Classifier(#[from] classifier::ClassifierError),
 }
@@ -70,7 +74,10 @@ pub struct Matcher {
     targets: Vec<Target>,
     thresholds: Thresholds,
     human: HumanRequest,
+    /// Intent answer templates, compiled once, by intent name.
     answers: Templates,
+    /// Answers that do not depend on the customer, rendered once at load.
+    static_answers: HashMap<String, Answer>,
 }
 
 impl Matcher {
@@ -87,15 +94,35 @@ impl Matcher {
             .iter()
             .map(|label| plan.target_of(label, &knowledge, &intents))
             .collect();
-        Ok(Matcher {
+        let mut answers = Templates::new(Markup::Html);
+        for intent in &intents.intents {
+            if let Some(template) = &intent.answer {
+                answers.add(&intent.name, template)?;
+            }
+        }
+        let mut matcher = Matcher {
             knowledge,
             intents,
             classifier,
             targets,
             thresholds,
             human,
-            answers: Templates::new(Markup::Html),
-        })
+            answers,
+            static_answers: HashMap::new(),
+        };
+        matcher.static_answers = matcher
+            .intents
+            .intents
+            .iter()
+            .filter(|i| !i.answer.as_deref().unwrap_or_default().contains("{{"))
+            .map(|i| {
+                (
+                    i.name.clone(),
+                    matcher.render_answer(i, &AnswerContext::default()),
+                )
+            })
+            .collect();
+        Ok(matcher)
     }
 
     pub fn knowledge(&self) -> &KnowledgeBase {
@@ -111,7 +138,6 @@ impl Matcher {
         let ranked = self.classifier.rank(question, 5);
         let matched = self.matched(&ranked);
         let confidence = ranked.first().map(|r| r.confidence).unwrap_or(0.0);
-        let related = self.related_articles(question, 3);
         let mut decision = Decision {
             kind: DecisionKind::Handoff,
             confidence,
@@ -130,7 +156,9 @@ impl Matcher {
         }
         match classifier::decide(&ranked, self.classifier.labels(), &self.thresholds) {
             Verdict::Answer(label) => self.answer_with(&mut decision, label, context),
-            Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, related),
+            Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, || {
+                self.related_articles(question, 3)
+            }),
             Verdict::Handoff => {
                 let out_of_scope = ranked
                     .first()
@@ -140,7 +168,7 @@ impl Matcher {
                 } else {
                     HandoffReason::LowConfidence
                 });
-                decision.suggestions = related;
+                decision.suggestions = self.related_articles(question, 3);
             }
         }
         decision
@@ -168,7 +196,14 @@ impl Matcher {
         }
     }
 
-    fn suggest(&self, decision: &mut Decision, labels: &[usize], related: Vec<Suggestion>) {
+    /// Offers the close candidates; `related` (a knowledge-base search) runs only here and
+    /// for handoffs, never on the fast path of a confident answer.
+    fn suggest(
+        &self,
+        decision: &mut Decision,
+        labels: &[usize],
+        related: impl FnOnce() -> Vec<Suggestion>,
+    ) {
         // An always-handoff intent on top wins over suggestions: a person should see it.
         if let Some(Target::Intent(i)) = labels.first().and_then(|l| self.targets.get(*l)) {
             if self.intents.intents[*i].handoff {
@@ -177,6 +212,7 @@ impl Matcher {
                 return;
             }
         }
+        let related = related();
         decision.kind = DecisionKind::Suggest;
         decision.suggestions = decision
             .matched
@@ -322,14 +358,21 @@ impl Matcher {
     }
 
     fn intent_answer(&self, intent: &Intent, context: &AnswerContext) -> Answer {
+        match self.static_answers.get(&intent.name) {
+            Some(answer) => answer.clone(),
+            None => self.render_answer(intent, context),
+        }
+    }
+
+    fn render_answer(&self, intent: &Intent, context: &AnswerContext) -> Answer {
         let article = intent
             .articles
             .first()
             .and_then(|id| self.knowledge.article(id));
         let markdown = match &intent.answer {
-            Some(template) => self
+            Some(_) => self
                 .answers
-                .render_str(template, context)
+                .render(&intent.name, context)
                 .unwrap_or_else(|e| {
                     tracing::warn!(intent = %intent.name, error = %e, "answer template failed");
                     String::new()
