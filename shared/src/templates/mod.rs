@@ -158,7 +158,7 @@ pub fn markdown_to_safe_html(markdown: &str) -> String {
 /// `http(s)`, `mailto` and scheme-less (relative) URLs.
 fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
-    let scheme_end = lower.find(|c: char| matches!(c, ':' | '/' | '?' | '#'));
+    let scheme_end = lower.find([':', '/', '?', '#']);
     match scheme_end {
         Some(i) if lower[i..].starts_with(':') => {
             ["http", "https", "mailto"].contains(&&lower[..i])
