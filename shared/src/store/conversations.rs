@@ -58,57 +58,6 @@ pub struct QuestionRecord {
 }
 
 impl Store {
-    /// Writes a batch of questions in one transaction, creating their conversations on
-    /// first sight. Batching is what lets `/ask` record every question at full speed.
-    pub async fn record_questions(&self, batch: &[QuestionRecord]) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.begin_write().await?;
-        for record in batch {
-            ensure_conversation(&mut tx, &record.conversation).await?;
-            insert_message(
-                &mut tx,
-                &record.conversation,
-                NewMessage {
-                    author: Author::Customer,
-                    author_name: None,
-                    body: &record.question,
-                    decision: Some(QuestionDecision {
-                        decision: &record.decision,
-                        confidence: record.confidence,
-                        label: record.label.as_deref(),
-                        reason: record.reason.as_deref(),
-                    }),
-                    at_ms: record.at_ms,
-                },
-            )
-            .await?;
-            if record.decision == "answer" {
-                sqlx::query("UPDATE conversations SET answers = answers + 1 WHERE id = $1")
-                    .bind(&record.conversation.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some(reply) = &record.reply {
-                insert_message(
-                    &mut tx,
-                    &record.conversation,
-                    NewMessage {
-                        author: Author::Assistant,
-                        author_name: None,
-                        body: reply,
-                        decision: None,
-                        at_ms: record.at_ms,
-                    },
-                )
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     pub async fn conversation(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
         let row = sqlx::query(
             "SELECT id, site_id, page_url, locale, customer, created_at FROM conversations WHERE id = $1",

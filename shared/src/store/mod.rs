@@ -25,6 +25,7 @@ mod listen;
 
 pub use listen::Listener;
 pub mod outbox;
+mod questions;
 pub mod stats;
 
 pub use error::StoreError;

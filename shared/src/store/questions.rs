@@ -1,0 +1,140 @@
+//! Writing questions in batches: what lets `/ask` record every question at full speed.
+//!
+//! A batch becomes a handful of multi-row statements in one transaction: one upsert for
+//! its conversations (created on first sight; the answer count added up per conversation
+//! beforehand, because one statement may not touch a row twice) and one insert per chunk
+//! of transcript lines (the questions with their decisions, and the assistant's replies).
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+use super::conversations::{Author, Conversation, QuestionRecord};
+use super::{Store, StoreError};
+
+/// Rows per multi-row statement (10 columns each: well under every bind limit).
+const CHUNK: usize = 400;
+
+/// One transcript line of a batch.
+struct Line<'a> {
+    conversation: &'a Conversation,
+    author: Author,
+    body: &'a str,
+    record: Option<&'a QuestionRecord>,
+    at_ms: i64,
+}
+
+impl Store {
+    /// Writes a batch of questions (and the replies they got) in one transaction,
+    /// creating their conversations on first sight.
+    pub async fn record_questions(&self, batch: &[QuestionRecord]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut conversations: Vec<(&Conversation, i64)> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut lines: Vec<Line> = Vec::with_capacity(batch.len() * 2);
+        for record in batch {
+            let answered = i64::from(record.decision == "answer");
+            match index.get(record.conversation.id.as_str()) {
+                Some(&i) => conversations[i].1 += answered,
+                None => {
+                    index.insert(&record.conversation.id, conversations.len());
+                    conversations.push((&record.conversation, answered));
+                }
+            }
+            lines.push(Line {
+                conversation: &record.conversation,
+                author: Author::Customer,
+                body: &record.question,
+                record: Some(record),
+                at_ms: record.at_ms,
+            });
+            if let Some(reply) = &record.reply {
+                lines.push(Line {
+                    conversation: &record.conversation,
+                    author: Author::Assistant,
+                    body: reply,
+                    record: None,
+                    at_ms: record.at_ms,
+                });
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        for chunk in conversations.chunks(CHUNK) {
+            let sql = values_sql(
+                "INSERT INTO conversations (id, site_id, page_url, locale, customer, created_at, answers) VALUES ",
+                7,
+                chunk.len(),
+                " ON CONFLICT (id) DO UPDATE SET answers = conversations.answers + excluded.answers",
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (conversation, answers) in chunk {
+                query = query
+                    .bind(conversation.id.as_str())
+                    .bind(conversation.site_id.as_str())
+                    .bind(conversation.page_url.as_deref())
+                    .bind(conversation.locale.as_deref())
+                    .bind(serde_json::Value::Object(conversation.customer.clone()).to_string())
+                    .bind(conversation.created_at_ms)
+                    .bind(*answers);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        for chunk in lines.chunks(CHUNK) {
+            let sql = values_sql(
+                "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, reason, created_at) VALUES ",
+                10,
+                chunk.len(),
+                "",
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for line in chunk {
+                query = query
+                    .bind(line.conversation.id.as_str())
+                    .bind(line.conversation.site_id.as_str())
+                    .bind(line.author.as_str())
+                    .bind(None::<String>)
+                    .bind(line.body)
+                    .bind(line.record.map(|r| r.decision.as_str()))
+                    .bind(line.record.map(|r| f64::from(r.confidence)))
+                    .bind(line.record.and_then(|r| r.label.as_deref()))
+                    .bind(line.record.and_then(|r| r.reason.as_deref()))
+                    .bind(line.at_ms);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// `prefix ($1, …, $n), ($n+1, …) … suffix` for `rows` rows of `columns` values.
+fn values_sql(prefix: &str, columns: usize, rows: usize, suffix: &str) -> String {
+    let mut sql = String::with_capacity(prefix.len() + rows * columns * 6 + suffix.len());
+    sql.push_str(prefix);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            let _ = write!(
+                sql,
+                "{}${}",
+                if column == 0 { "" } else { ", " },
+                row * columns + column + 1
+            );
+        }
+        sql.push(')');
+    }
+    sql.push_str(suffix);
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_every_value() {
+        assert_eq!(
+            super::values_sql("INSERT x VALUES ", 2, 2, " END"),
+            "INSERT x VALUES ($1, $2), ($3, $4) END"
+        );
+    }
+}
