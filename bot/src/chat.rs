@@ -10,6 +10,7 @@ use frontline_shared::config::ChatPlatform;
 use frontline_shared::escalation::Escalation;
 use frontline_shared::store::chat::ChatMessageRef;
 
+use crate::digest::DigestView;
 use crate::error::ChatError;
 
 /// What a message is for. Each post has its own [`PostKey`] purpose.
@@ -33,15 +34,26 @@ pub enum Post<'a> {
         number: i64,
         alert: Option<&'a ChatMessageRef>,
     },
+    /// A daily (or on-demand) digest; `id` is `digest:<job key>`.
+    Digest { id: &'a str, view: &'a DigestView },
+    /// The digest's chart, posted right after it.
+    Chart {
+        id: &'a str,
+        png: &'a [u8],
+        title: &'a str,
+    },
 }
 
 impl Post<'_> {
-    pub fn escalation(&self) -> &Escalation {
+    /// What the post is about: the escalation id, or `digest:<key>`. Records of posts
+    /// (and [`PostKey`]s) are kept under it.
+    pub fn subject_id(&self) -> &str {
         match self {
             Post::Alert { escalation }
             | Post::CustomerMessage { escalation, .. }
             | Post::Realert { escalation, .. }
-            | Post::Managers { escalation, .. } => escalation,
+            | Post::Managers { escalation, .. } => &escalation.id,
+            Post::Digest { id, .. } | Post::Chart { id, .. } => id,
         }
     }
 }
@@ -55,7 +67,7 @@ pub struct Target {
 }
 
 /// Identifies one post across attempts: `(escalation, purpose)`, e.g. `alert`,
-/// `customer-17`, `realert-2`, `managers-2`.
+/// `customer-17`, `realert-2`, `managers-2`; or `(digest:<key>, digest | digest-chart)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostKey {
     pub escalation_id: String,

@@ -47,9 +47,9 @@ pub enum DeliveryError {
     Store(#[from] StoreError),
     #[error("chat call timed out after {0:?}")]
     TimedOut(Duration),
-    /// A kind of row this version does not deliver (kept in the outbox for one that does).
-    #[error("`{0}` rows are not delivered by this bot version; kept for a later one")]
-    Unsupported(&'static str),
+    /// A digest row whose job cannot be built (bad time zone or day, chart failure).
+    #[error("cannot build the digest: {0}")]
+    Digest(String),
 }
 
 impl DeliveryError {
@@ -58,7 +58,7 @@ impl DeliveryError {
             DeliveryError::Chat(error) => error.reason(),
             DeliveryError::Store(_) => "store",
             DeliveryError::TimedOut(_) => "timeout",
-            DeliveryError::Unsupported(_) => "unsupported",
+            DeliveryError::Digest(_) => "digest",
         }
     }
 }

@@ -4,7 +4,8 @@
 //! |---|---|
 //! | `POST /slack/interactions` | Slack interactivity (button clicks), signed |
 //! | `POST /slack/events` | Slack Events API (thread replies, `url_verification`), signed |
-//! | `POST /discord/interactions` | Discord interactions (PING, buttons, modals), Ed25519-signed |
+//! | `POST /slack/commands` | the `/frontline digest` slash command, signed |
+//! | `POST /discord/interactions` | Discord interactions (PING, buttons, modals, `/frontline digest`), Ed25519-signed |
 //! | `GET /healthz` | liveness |
 //! | `GET /metrics` | Prometheus text format |
 //!
@@ -19,6 +20,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use frontline_shared::store::Store;
 
+use crate::digest::DigestScheduler;
 use crate::discord::DiscordEndpoint;
 use crate::metrics::Metrics;
 use crate::slack::{SlackHandlers, SlackVerifier};
@@ -35,6 +37,8 @@ pub struct AppState {
     pub slack: Option<SlackEndpoint>,
     /// Present when `DISCORD_BOT_TOKEN` and `DISCORD_PUBLIC_KEY` are set.
     pub discord: Option<Arc<DiscordEndpoint>>,
+    /// Takes on-demand digest requests from the slash commands.
+    pub digests: DigestScheduler,
 }
 
 /// Slack's HTTP callbacks: who verifies them and who acts on them.
@@ -52,6 +56,7 @@ pub fn app(state: AppState) -> Router {
             post(crate::slack::interactions::endpoint),
         )
         .route("/slack/events", post(crate::slack::events::endpoint))
+        .route("/slack/commands", post(crate::slack::commands::endpoint))
         .route(
             "/discord/interactions",
             post(crate::discord::interactions::endpoint),

@@ -5,7 +5,7 @@
 //! a claimable alert in the right Slack or Discord channel, updated in place when someone
 //! claims, releases or resolves it; the customer's messages in the alert's thread; agents'
 //! thread replies (Slack) or "Reply" modals (Discord) back to the customer's widget; and
-//! re-alerts when nobody claims within the SLA.
+//! re-alerts when nobody claims within the SLA; and the managers' daily digest.
 //!
 //! Delivery is at least once with idempotent effects: every message is recorded in the
 //! store right after it is posted, and a retry that finds no record first looks for the
@@ -17,6 +17,7 @@
 //! - [`chat`]: the [`chat::Chat`] trait both platforms implement, and what can be posted.
 //! - [`delivery`]: the outbox worker (`try_deliver_once`), its effects and retry policy.
 //! - [`sla`]: the re-alert watcher.
+//! - [`digest`]: daily digests (scheduler, figures, chart) and on-demand requests.
 //! - [`routing`]: `[[bot.routes]]` → channel.
 //! - [`view`] and [`templates`]: what an alert says, rendered from overridable templates.
 //! - [`actions`]: claim / release / resolve / reply, the same for every platform.
@@ -33,6 +34,7 @@
 pub mod actions;
 pub mod chat;
 pub mod delivery;
+pub mod digest;
 pub mod discord;
 pub mod error;
 pub mod http;

@@ -19,6 +19,7 @@ use tokio::task::JoinSet;
 
 use crate::chat::Chat;
 use crate::delivery::{DeliveryWorker, Effects};
+use crate::digest::{DigestPlans, DigestScheduler};
 use crate::discord::interactions::InvalidPublicKey;
 use crate::discord::{self, DiscordChat, DiscordEndpoint, DiscordRest};
 use crate::http::{self, AppState, SlackEndpoint};
@@ -78,6 +79,7 @@ pub struct Application {
     platforms: Vec<ChatPlatform>,
     worker: Option<DeliveryWorker>,
     watcher: Option<SlaWatcher>,
+    digests: DigestScheduler,
     socket_mode: Option<(SlackHandlers, String, String)>,
     run_workers: bool,
 }
@@ -104,6 +106,7 @@ impl Application {
         let templates_dir = bot.templates_dir.as_deref();
         let call_timeout =
             (bot.delivery.lease.unsigned_abs() / 2).min(std::time::Duration::from_secs(30));
+        let digests = DigestScheduler::new(store.clone(), digest_plans(&settings));
         let mut chats: Vec<Arc<dyn Chat>> = Vec::new();
         let (mut slack, mut socket_mode, mut discord_endpoint) = (None, None, None);
 
@@ -158,7 +161,7 @@ impl Application {
             )));
             match &secrets.discord_public_key {
                 Some(key) => {
-                    let endpoint = DiscordEndpoint::new(key.expose(), replay.clone(), store.clone(), Arc::clone(&metrics))?;
+                    let endpoint = DiscordEndpoint::new(key.expose(), replay.clone(), store.clone(), Arc::clone(&metrics), digests.clone())?;
                     discord_endpoint = Some(Arc::new(endpoint));
                 }
                 None => tracing::warn!("DISCORD_PUBLIC_KEY is not set: /discord/interactions refuses every interaction"),
@@ -176,6 +179,8 @@ impl Application {
                 routes: Routes::new(bot.routes.clone()),
                 realerts_before_managers: i64::from(bot.sla.realerts_before_managers),
                 metrics: Arc::clone(&metrics),
+                sla: bot.sla.clone(),
+                sites: sites.clone(),
             };
             (
                 Some(DeliveryWorker::new(effects, &bot.delivery)),
@@ -193,6 +198,7 @@ impl Application {
             metrics,
             slack,
             discord: discord_endpoint,
+            digests: digests.clone(),
         };
         Ok(Application {
             listener,
@@ -200,6 +206,7 @@ impl Application {
             platforms,
             worker,
             watcher,
+            digests,
             socket_mode,
             run_workers: options.run_workers,
         })
@@ -230,6 +237,11 @@ impl Application {
         self.watcher.clone()
     }
 
+    /// The digest scheduler, for tests that step it with `check_once`.
+    pub fn digest_scheduler(&self) -> DigestScheduler {
+        self.digests.clone()
+    }
+
     /// Serves until `stop` resolves, then drains connections and stops the workers.
     pub async fn run_until_stopped(
         self,
@@ -244,6 +256,7 @@ impl Application {
             }
             if let Some(watcher) = self.watcher {
                 workers.spawn(watcher.run(shutdown.clone()));
+                workers.spawn(self.digests.run(shutdown.clone()));
             }
         }
         workers.spawn(replay::forget_old_callbacks(
@@ -276,6 +289,30 @@ impl Application {
         store.close().await;
         served
     }
+}
+
+/// `[[bot.digests]]` for the platforms that have credentials (the others are skipped
+/// with a warning, so their days are not marked as posted).
+fn digest_plans(settings: &Settings) -> DigestPlans {
+    let secrets = &settings.secrets;
+    let usable: Vec<_> = settings
+        .bot
+        .digests
+        .iter()
+        .filter(|digest| {
+            let configured = match digest.platform {
+                ChatPlatform::Slack => secrets.slack_bot_token.is_some(),
+                ChatPlatform::Discord => secrets.discord_bot_token.is_some(),
+            };
+            if !configured {
+                tracing::warn!(platform = digest.platform.as_str(), channel = %digest.channel,
+                    "digest configured for a platform without a bot token; not scheduled");
+            }
+            configured
+        })
+        .cloned()
+        .collect();
+    DigestPlans::new(&usable)
 }
 
 async fn serve(

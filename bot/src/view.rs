@@ -32,6 +32,13 @@ impl SiteNames {
         )
     }
 
+    /// Every configured site id, sorted.
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.0.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
     /// The configured name, or the id itself for a site this bot does not know.
     pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
         self.0.get(id).map(String::as_str).unwrap_or(id)

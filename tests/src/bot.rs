@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use frontline_bot::delivery::DeliveryWorker;
+use frontline_bot::digest::DigestScheduler;
 use frontline_bot::sla::SlaWatcher;
 use frontline_bot::{Application, BotOptions};
 use frontline_shared::config::{Secret, Settings};
@@ -73,6 +74,7 @@ pub struct TestBot {
     pub client: reqwest::Client,
     worker: Option<DeliveryWorker>,
     watcher: Option<SlaWatcher>,
+    digests: DigestScheduler,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -88,6 +90,7 @@ impl TestBot {
             .expect("bot starts");
         let url = format!("http://{}", app.local_addr());
         let (worker, watcher) = (app.delivery_worker(), app.sla_watcher());
+        let digests = app.digest_scheduler();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = app
@@ -101,6 +104,7 @@ impl TestBot {
             client: reqwest::Client::new(),
             worker,
             watcher,
+            digests,
             stop: Some(stop),
             task: Some(task),
         }
@@ -109,6 +113,11 @@ impl TestBot {
     /// The delivery worker (for stepping it with `try_deliver_once`).
     pub fn worker(&self) -> &DeliveryWorker {
         self.worker.as_ref().expect("a platform is configured")
+    }
+
+    /// The digest scheduler (for stepping it with `check_once`).
+    pub fn digests(&self) -> &DigestScheduler {
+        &self.digests
     }
 
     pub fn watcher(&self) -> &SlaWatcher {

@@ -118,3 +118,15 @@ pub fn modal_submit(
         "app_permissions": "2248473465835073", "locale": "en-GB", "entitlements": [],
     })
 }
+
+/// `/frontline <subcommand>` (APPLICATION_COMMAND, a chat-input command) typed in `channel_id`.
+pub fn slash_command(user: &DiscordUser, channel_id: &str, subcommand: &str) -> Value {
+    json!({
+        "id": interaction_id(), "application_id": APPLICATION_ID, "type": 2,
+        "data": {"id": "1100000000000000900", "name": "frontline", "type": 1,
+                 "options": [{"name": subcommand, "type": 1, "options": []}]},
+        "guild_id": GUILD_ID, "channel_id": channel_id, "member": member(user),
+        "token": hex::encode(rand::random::<[u8; 16]>()), "version": 1,
+        "app_permissions": "2248473465835073", "locale": "en-GB", "entitlements": [],
+    })
+}

@@ -43,6 +43,8 @@ pub struct DiscordMessage {
     /// Whether `@everyone`/`@here` actually pinged.
     pub mention_everyone: bool,
     pub edits: usize,
+    /// Files sent with the message (multipart `files[n]`): (file name, bytes).
+    pub attachments: Vec<(String, Vec<u8>)>,
 }
 
 impl DiscordMessage {
@@ -194,12 +196,63 @@ fn gate(
     response
 }
 
+/// A create-message body: JSON, or `multipart/form-data` with `payload_json` and files.
+async fn read_body(
+    headers: &HeaderMap,
+    request: axum::extract::Request,
+) -> Result<(Value, Vec<(String, Vec<u8>)>), Response> {
+    use axum::extract::FromRequest;
+    let bad = |what: String| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": what, "code": 50035})),
+        )
+            .into_response()
+    };
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("multipart/form-data") {
+        let Json(body) = Json::<Value>::from_request(request, &())
+            .await
+            .map_err(|e| bad(e.to_string()))?;
+        return Ok((body, Vec::new()));
+    }
+    let mut form = axum::extract::Multipart::from_request(request, &())
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    let (mut body, mut files) = (Value::Null, Vec::new());
+    while let Some(field) = form.next_field().await.map_err(|e| bad(e.to_string()))? {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(|e| bad(e.to_string()))?;
+        if name == "payload_json" {
+            body = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        } else if name.starts_with("files[") {
+            files.push((file_name.unwrap_or(name), bytes.to_vec()));
+        }
+    }
+    let listed = body["attachments"].as_array().map_or(0, Vec::len);
+    if listed != files.len() {
+        return Err(bad(format!(
+            "{} files sent, {listed} listed in attachments",
+            files.len()
+        )));
+    }
+    Ok((body, files))
+}
+
 async fn create(
     State(state): State<Shared>,
     Path(channel): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    request: axum::extract::Request,
 ) -> Response {
+    let (body, attachments) = match read_body(&headers, request).await {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
     let path = format!("/api/v10/channels/{channel}/messages");
     if let Some(refused) = gate(&state, "POST", path, &headers, &body) {
         return refused;
@@ -232,6 +285,7 @@ async fn create(
             .filter(|r| r.is_object())
             .cloned(),
         edits: 0,
+        attachments,
     };
     let answer = message_json(&message);
     s.messages.push(message);
@@ -306,7 +360,12 @@ pub(crate) fn message_json(m: &DiscordMessage) -> Value {
         "content": m.content, "timestamp": "2026-11-26T10:00:00.000000+00:00",
         "edited_timestamp": if m.edits > 0 { json!("2026-11-26T10:01:00.000000+00:00") } else { Value::Null },
         "tts": false, "mention_everyone": m.mention_everyone, "mentions": [],
-        "mention_roles": m.mention_roles, "attachments": [], "embeds": [], "pinned": false,
+        "mention_roles": m.mention_roles, "embeds": [], "pinned": false,
+        "attachments": m.attachments.iter().enumerate().map(|(i, (name, bytes))| json!({
+            "id": (1_300_000_000_000_000_000u64 + i as u64).to_string(), "filename": name,
+            "size": bytes.len(), "url": format!("https://cdn.example/{name}"),
+            "proxy_url": format!("https://cdn.example/{name}"),
+        })).collect::<Vec<_>>(),
         "type": if m.message_reference.is_some() { 19 } else { 0 },
         "nonce": m.nonce, "components": m.components, "flags": 0,
         "message_reference": m.message_reference,

@@ -13,6 +13,8 @@ pub(crate) fn answer(state: &mut SlackState, method: &str, params: &Value) -> Va
         "chat.postEphemeral" => post_ephemeral(state, params),
         "conversations.history" => history(state, params),
         "users.info" => users_info(state, params),
+        "files.getUploadURLExternal" => upload_url(state, params),
+        "files.completeUploadExternal" => complete_upload(state, params),
         _ => json!({"ok": false, "error": "unknown_method"}),
     }
 }
@@ -158,4 +160,56 @@ fn users_info(state: &mut SlackState, params: &Value) -> Value {
         "profile": {"display_name": name, "real_name": name, "real_name_normalized": name, "team": "T0NORTHWIND"},
         "is_admin": false, "is_owner": false, "is_bot": false, "is_app_user": false, "updated": 1_700_000_000
     }})
+}
+
+/// `files.getUploadURLExternal`: a file id and the URL its bytes go to.
+fn upload_url(state: &mut SlackState, params: &Value) -> Value {
+    let (Some(filename), Some(length)) = (text(params, "filename"), text(params, "length")) else {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    };
+    let Ok(length) = length.parse::<usize>() else {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    };
+    let id = format!(
+        "F{:08}",
+        state.files.len() + state.pending_uploads.len() + 1
+    );
+    state.pending_uploads.push(crate::slack_standin::Upload {
+        id: id.clone(),
+        filename,
+        length,
+        bytes: None,
+    });
+    json!({"ok": true, "file_id": id, "upload_url": format!("{}/upload/{id}", state.base)})
+}
+
+/// `files.completeUploadExternal`: shares uploaded files in `channel_id`.
+fn complete_upload(state: &mut SlackState, params: &Value) -> Value {
+    let Some(channel) = text(params, "channel_id") else {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    };
+    let mut shared = Vec::new();
+    for file in params["files"].as_array().into_iter().flatten() {
+        let id = file["id"].as_str().unwrap_or_default();
+        let Some(index) = state.pending_uploads.iter().position(|u| u.id == id) else {
+            return json!({"ok": false, "error": "file_not_found"});
+        };
+        let upload = state.pending_uploads.remove(index);
+        let Some(bytes) = upload.bytes.filter(|b| b.len() == upload.length) else {
+            return json!({"ok": false, "error": "file_upload_size_mismatch"});
+        };
+        let title = file["title"]
+            .as_str()
+            .unwrap_or(&upload.filename)
+            .to_string();
+        shared.push(json!({"id": id, "name": upload.filename, "title": title}));
+        state.files.push(crate::slack_standin::SharedFile {
+            id: id.to_string(),
+            channel: channel.clone(),
+            filename: upload.filename,
+            title,
+            bytes,
+        });
+    }
+    json!({"ok": true, "files": shared})
 }

@@ -51,6 +51,27 @@ impl SignedRequest {
         Self::signed("/slack/events", event.to_string(), "application/json")
     }
 
+    /// A slash command (`command`, `text`) typed in `channel`, signed now.
+    pub fn command(command: &str, text: &str, channel: &str) -> SignedRequest {
+        let trigger = format!("{}.{}", now(), rand::random::<u32>());
+        let body = serde_urlencoded::to_string([
+            ("token", "legacy-verification-token"),
+            ("team_id", "T0NORTHWIND"),
+            ("team_domain", "northwind"),
+            ("channel_id", channel),
+            ("channel_name", "support-leads"),
+            ("user_id", "U0MANAGER"),
+            ("user_name", "mia"),
+            ("command", command),
+            ("text", text),
+            ("api_app_id", "A0FRONTLINE"),
+            ("response_url", "https://hooks.slack.com/commands/T0/1/abc"),
+            ("trigger_id", trigger.as_str()),
+        ])
+        .expect("form encoding");
+        Self::signed("/slack/commands", body, "application/x-www-form-urlencoded")
+    }
+
     fn signed(path: &'static str, body: String, content_type: &'static str) -> SignedRequest {
         let timestamp = now();
         SignedRequest {

@@ -83,6 +83,25 @@ fn collect_text(value: &Value, out: &mut String) {
     }
 }
 
+/// A file announced with `files.getUploadURLExternal`, not yet completed.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub id: String,
+    pub filename: String,
+    pub length: usize,
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// A file shared in a channel with `files.completeUploadExternal`.
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    pub id: String,
+    pub channel: String,
+    pub filename: String,
+    pub title: String,
+    pub bytes: Vec<u8>,
+}
+
 /// One Web API call.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -105,6 +124,11 @@ pub struct SlackState {
     pub messages: Vec<Posted>,
     pub calls: Vec<Call>,
     pub ephemerals: Vec<Value>,
+    /// Files shared in channels.
+    pub files: Vec<SharedFile>,
+    pub(crate) pending_uploads: Vec<Upload>,
+    /// The stand-in's own address (upload URLs point here).
+    pub(crate) base: String,
     failures: VecDeque<Failure>,
     post_delay: Option<Duration>,
     users: HashMap<String, String>,
@@ -143,8 +167,10 @@ impl SlackStandIn {
         }));
         let router = Router::new()
             .route("/api/{method}", any(call))
+            .route("/upload/{file}", axum::routing::post(upload))
             .with_state(Arc::clone(&state));
         let (base, server) = crate::standin::serve(router).await;
+        state.lock().unwrap_or_else(|p| p.into_inner()).base = base.clone();
         SlackStandIn {
             base,
             state,
@@ -272,6 +298,27 @@ async fn call(
         }
     }
     Json(answer).into_response()
+}
+
+/// The upload URL: takes the file's bytes, answers in plain text like Slack does.
+async fn upload(
+    State(state): State<Arc<Mutex<SlackState>>>,
+    Path(file): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    s.calls.push(Call {
+        method: "upload".to_string(),
+        params: json!({ "file": file, "length": body.len() }),
+        status: 200,
+    });
+    match s.pending_uploads.iter_mut().find(|u| u.id == file) {
+        Some(upload) => {
+            upload.bytes = Some(body.to_vec());
+            format!("OK - {}", body.len()).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "unknown upload").into_response(),
+    }
 }
 
 /// The call's parameters as JSON, from a JSON body, a form body or the query string.

@@ -6,7 +6,7 @@
 //! | `escalation_updated` | re-render the alert for the new status |
 //! | `customer_message` | post the message in the alert's thread (`customer-{message id}`) |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
-//! | `digest` | not delivered by this version: rescheduled (slow back-off), never dropped |
+//! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
 //! look for the post an interrupted attempt made, else post; then record it at once.
@@ -15,18 +15,26 @@
 
 use std::sync::Arc;
 
+use frontline_shared::config::SlaSettings;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
+use frontline_shared::stats;
 use frontline_shared::store::chat::ChatMessageRef;
+use frontline_shared::store::digests::DigestJob;
 use frontline_shared::store::outbox::{OutboxEvent, OutboxKind};
 use frontline_shared::store::Store;
 
 use crate::chat::{Chat, Post, PostKey, Target};
+use crate::digest::{chart, DigestView};
 use crate::error::DeliveryError;
 use crate::metrics::Metrics;
 use crate::routing::Routes;
+use crate::view::SiteNames;
 
 /// The purpose of an escalation's claimable alert.
 pub const ALERT: &str = "alert";
+/// The purposes of a digest's message and of its chart.
+pub const DIGEST: &str = "digest";
+pub const DIGEST_CHART: &str = "digest-chart";
 
 /// Applies outbox rows to the chat platforms.
 #[derive(Debug, Clone)]
@@ -36,14 +44,17 @@ pub struct Effects {
     pub routes: Routes,
     pub realerts_before_managers: i64,
     pub metrics: Arc<Metrics>,
+    /// For digests: SLA breaches are judged as in the dashboard.
+    pub sla: SlaSettings,
+    /// For digests: the sites "all sites" means, and their display names.
+    pub sites: SiteNames,
 }
 
 impl Effects {
     /// Applies `event` on every platform; an error means "retry the whole row later".
     pub async fn apply(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
         if event.kind == OutboxKind::Digest {
-            // Digest posting is not part of this version: keep the row for one that does.
-            return Err(DeliveryError::Unsupported(event.kind.as_str()));
+            return self.digest(event).await;
         }
         let Some(escalation) = self.store.escalation(&event.escalation_id).await? else {
             tracing::warn!(escalation = %event.escalation_id, "outbox row for an unknown escalation; skipped");
@@ -182,6 +193,92 @@ impl Effects {
         Ok(())
     }
 
+    async fn digest(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
+        let job: DigestJob = serde_json::from_value(event.payload.clone())
+            .map_err(|e| DeliveryError::Digest(e.to_string()))?;
+        let Some(chat) = self
+            .chats
+            .iter()
+            .find(|c| c.platform().as_str() == job.platform)
+        else {
+            tracing::warn!(key = %job.key, platform = %job.platform,
+                "digest for a platform without credentials; not posted");
+            return Ok(());
+        };
+        let id = event.escalation_id.as_str();
+        let target = Target {
+            channel: job.channel.clone(),
+            thread: None,
+        };
+        let since = event.created_at_ms;
+        let has_text = self
+            .store
+            .chat_message(id, &job.platform, DIGEST)
+            .await?
+            .is_some();
+        let has_chart = self
+            .store
+            .chat_message(id, &job.platform, DIGEST_CHART)
+            .await?
+            .is_some();
+        if has_text && has_chart {
+            return Ok(());
+        }
+        let data = self.digest_data(&job).await?;
+        if !has_text {
+            let view = DigestView::new(&data, &job, &self.sites);
+            let post = Post::Digest { id, view: &view };
+            self.post_once(chat, DIGEST, &target, &post, event.attempts, since)
+                .await?;
+        }
+        if !has_chart {
+            let png =
+                chart::render(&data.series).map_err(|e| DeliveryError::Digest(e.to_string()))?;
+            let title = format!(
+                "Conversations, deflections and handoffs: 14 days to {}",
+                job.day
+            );
+            let post = Post::Chart {
+                id,
+                png: &png,
+                title: &title,
+            };
+            self.post_once(chat, DIGEST_CHART, &target, &post, event.attempts, since)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The digest's figures, from the store as it is now.
+    async fn digest_data(
+        &self,
+        job: &DigestJob,
+    ) -> Result<stats::digest::DigestData, DeliveryError> {
+        let tz = jiff::tz::TimeZone::get(&job.time_zone)
+            .map_err(|e| DeliveryError::Digest(format!("time zone {}: {e}", job.time_zone)))?;
+        let day: jiff::civil::Date = job
+            .day
+            .parse()
+            .map_err(|e| DeliveryError::Digest(format!("day {}: {e}", job.day)))?;
+        let sites = if job.sites.is_empty() {
+            self.sites.ids()
+        } else {
+            job.sites.clone()
+        };
+        let now = self.store.now_ms();
+        let data = stats::digest::digest(
+            &self.store,
+            &sites,
+            &tz,
+            &job.time_zone,
+            day,
+            &self.sla,
+            now,
+        )
+        .await?;
+        Ok(data)
+    }
+
     async fn alert_of(
         &self,
         chat: &Arc<dyn Chat>,
@@ -204,16 +301,12 @@ impl Effects {
         attempts: i64,
         since_ms: i64,
     ) -> Result<(ChatMessageRef, bool), DeliveryError> {
-        let escalation = post.escalation();
+        let subject = post.subject_id();
         let platform = chat.platform().as_str();
-        if let Some(existing) = self
-            .store
-            .chat_message(&escalation.id, platform, purpose)
-            .await?
-        {
+        if let Some(existing) = self.store.chat_message(subject, platform, purpose).await? {
             return Ok((existing, false));
         }
-        let key = PostKey::new(&escalation.id, purpose);
+        let key = PostKey::new(subject, purpose);
         let earlier = if attempts > 1 {
             chat.find_earlier(target, &key, since_ms).await?
         } else {
@@ -221,14 +314,14 @@ impl Effects {
         };
         let (message_ref, fresh) = match earlier {
             Some(found) => {
-                tracing::info!(escalation = %escalation.id, platform, purpose, message = %found,
+                tracing::info!(subject, platform, purpose, message = %found,
                     "found the post of an interrupted attempt; not posting again");
                 (found, false)
             }
             None => (chat.post(target, &key, post).await?, true),
         };
         let record = ChatMessageRef {
-            escalation_id: escalation.id.clone(),
+            escalation_id: subject.to_string(),
             platform: platform.to_string(),
             purpose: purpose.to_string(),
             channel: target.channel.clone(),

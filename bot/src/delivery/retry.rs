@@ -32,7 +32,7 @@ pub fn delay(error: &DeliveryError, attempts: i64) -> Duration {
             backoff(attempts, QUICK_BASE, QUICK_CAP).max(RATE_LIMIT_FLOOR)
         }
         DeliveryError::Chat(ChatError::Rejected(_) | ChatError::Template(_))
-        | DeliveryError::Unsupported(_) => backoff(attempts, SLOW_BASE, SLOW_CAP),
+        | DeliveryError::Digest(_) => backoff(attempts, SLOW_BASE, SLOW_CAP),
         DeliveryError::Chat(ChatError::Unavailable(_))
         | DeliveryError::Store(_)
         | DeliveryError::TimedOut(_) => backoff(attempts, QUICK_BASE, QUICK_CAP),

@@ -10,8 +10,8 @@
 
 use std::time::Duration;
 
-use serenity::builder::{CreateMessage, EditMessage};
-use serenity::http::{LightMethod, Request, Route};
+use serenity::builder::{CreateAttachment, CreateMessage, EditMessage};
+use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
 use serenity::model::channel::Message;
 use serenity::model::id::{ChannelId, MessageId};
 
@@ -59,6 +59,29 @@ impl DiscordRest {
             channel_id: channel,
         };
         self.call(Request::new(route, LightMethod::Post).body(Some(body)))
+            .await
+    }
+
+    /// `POST /channels/{channel}/messages` as `multipart/form-data`: the message as
+    /// `payload_json` and `file` as `files[0]` (the message must list it with
+    /// [`CreateMessage::add_file`]).
+    pub async fn send_message_with_file(
+        &self,
+        channel: ChannelId,
+        message: &CreateMessage,
+        file: CreateAttachment,
+    ) -> Result<Message, ChatError> {
+        let payload =
+            serde_json::to_string(message).map_err(|e| ChatError::Rejected(e.to_string()))?;
+        let route = Route::ChannelMessages {
+            channel_id: channel,
+        };
+        let multipart = Multipart {
+            upload: MultipartUpload::Attachments(vec![file]),
+            fields: Vec::new(),
+            payload_json: Some(payload),
+        };
+        self.call(Request::new(route, LightMethod::Post).multipart(Some(multipart)))
             .await
     }
 

@@ -10,6 +10,7 @@
 //! | the same, refused | ephemeral message (4, flags 64) naming the holder |
 //! | button `reply:<id>` | MODAL (9) with one paragraph input |
 //! | MODAL_SUBMIT (5) `reply:<id>` | relays the text to the customer (deduplicated by interaction id), answers with a message (4) showing it |
+//! | APPLICATION_COMMAND (2) `/frontline digest` | enqueues today's digest so far for the channel; ephemeral acknowledgement (4) |
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use frontline_shared::config::ChatPlatform;
 use frontline_shared::store::Store;
 use serde::Deserialize;
 use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
@@ -25,6 +27,7 @@ use serenity::interactions_endpoint::Verifier;
 
 use super::components::{self, ButtonId, REPLY_INPUT};
 use crate::actions::{self, ActionOutcome, AgentAction};
+use crate::digest::DigestScheduler;
 use crate::error::CallbackError;
 use crate::http::AppState;
 use crate::metrics::Metrics;
@@ -36,6 +39,7 @@ pub struct DiscordEndpoint {
     replay: ReplayGuard,
     store: Store,
     metrics: Arc<Metrics>,
+    digests: DigestScheduler,
 }
 
 impl std::fmt::Debug for DiscordEndpoint {
@@ -55,6 +59,7 @@ impl DiscordEndpoint {
         replay: ReplayGuard,
         store: Store,
         metrics: Arc<Metrics>,
+        digests: DigestScheduler,
     ) -> Result<Self, InvalidPublicKey> {
         let bytes: [u8; 32] = hex::decode(public_key_hex.trim())
             .ok()
@@ -66,6 +71,7 @@ impl DiscordEndpoint {
             replay,
             store,
             metrics,
+            digests,
         })
     }
 
@@ -102,6 +108,7 @@ impl DiscordEndpoint {
                 self.act(action, &id, &interaction.agent()).await
             }
             (MODAL_SUBMIT, Some(ButtonId::Reply(id))) => self.relay(&interaction, &id).await,
+            (APPLICATION_COMMAND, _) => self.command(&interaction).await,
             _ => Err(CallbackError::BadRequest(
                 "unsupported interaction".to_string(),
             )),
@@ -130,6 +137,32 @@ impl DiscordEndpoint {
             ActionOutcome::NotFound => "This escalation no longer exists.".to_string(),
         };
         Ok(ephemeral(components::refusal(&message)))
+    }
+
+    /// `/frontline digest`: today's digest so far, in the channel the command came from.
+    async fn command(
+        &self,
+        interaction: &Incoming,
+    ) -> Result<CreateInteractionResponse, CallbackError> {
+        let data = interaction.data.as_ref();
+        let name = data.and_then(|d| d.name.as_deref()).unwrap_or_default();
+        let sub = data
+            .and_then(|d| d.options.first())
+            .map(|o| o.name.as_str())
+            .unwrap_or_default();
+        let channel = interaction.channel_id.as_deref().unwrap_or_default();
+        if name != COMMAND || sub != "digest" || channel.is_empty() {
+            return Ok(ephemeral(
+                "Usage: `/frontline digest` posts today's figures so far in this channel."
+                    .to_string(),
+            ));
+        }
+        self.digests
+            .request_now(ChatPlatform::Discord, channel, &interaction.id)
+            .await?;
+        Ok(ephemeral(
+            "Posting today's digest so far in this channel…".to_string(),
+        ))
     }
 
     async fn relay(
@@ -202,6 +235,9 @@ pub async fn endpoint(
 }
 
 const PING: u8 = 1;
+const APPLICATION_COMMAND: u8 = 2;
+/// The slash command's name (its subcommand `digest` is the only one).
+pub const COMMAND: &str = "frontline";
 const MESSAGE_COMPONENT: u8 = 3;
 const MODAL_SUBMIT: u8 = 5;
 
@@ -212,6 +248,7 @@ struct Incoming {
     #[serde(rename = "type")]
     kind: u8,
     data: Option<IncomingData>,
+    channel_id: Option<String>,
     /// In a guild: the member, with their user.
     member: Option<IncomingMember>,
     /// In a DM: the user.
@@ -223,6 +260,15 @@ struct IncomingData {
     custom_id: Option<String>,
     #[serde(default)]
     components: Vec<IncomingRow>,
+    /// Application commands: the command's name and its (sub)options.
+    name: Option<String>,
+    #[serde(default)]
+    options: Vec<IncomingOption>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IncomingOption {
+    name: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -25,14 +25,16 @@ use frontline_shared::clock::SharedClock;
 use frontline_shared::config::{ChatPlatform, DiscordSettings, Settings};
 use frontline_shared::escalation::{Escalation, Priority};
 use frontline_shared::store::chat::ChatMessageRef;
+use frontline_shared::templates::escape_discord;
 use frontline_shared::templates::Templates;
 use serenity::all::{ChannelId, MessageId, Nonce, RoleId};
-use serenity::builder::{CreateMessage, EditMessage};
+use serenity::builder::{CreateAttachment, CreateMessage, EditMessage};
 use sha2::{Digest, Sha256};
 
 use crate::chat::{Chat, Post, PostKey, Target};
 use crate::error::ChatError;
-use crate::view::{AlertView, SiteNames};
+use crate::templates::DIGEST_DISCORD;
+use crate::view::{shorten, AlertView, SiteNames};
 pub use client::DiscordRest;
 pub use interactions::DiscordEndpoint;
 
@@ -45,6 +47,14 @@ pub struct DiscordChat {
     templates: Templates,
     sites: SiteNames,
     clock: SharedClock,
+}
+
+/// Longest message content Discord accepts, in characters.
+const CONTENT_CHARS: usize = 2_000;
+
+/// The digest chart as an attachment.
+fn chart_file(png: &[u8]) -> CreateAttachment {
+    CreateAttachment::bytes(png.to_vec(), "frontline-digest.png")
 }
 
 /// A Discord snowflake from configuration or the store.
@@ -147,6 +157,16 @@ impl DiscordChat {
                     ))
                     .allowed_mentions(components::allowed_mentions(None))
             }
+            Post::Digest { view, .. } => {
+                let text = self.templates.render(DIGEST_DISCORD, view)?;
+                CreateMessage::new()
+                    .content(shorten(&text, CONTENT_CHARS - 1))
+                    .allowed_mentions(components::allowed_mentions(None))
+            }
+            Post::Chart { png, title, .. } => CreateMessage::new()
+                .content(format!("📈 {}", escape_discord(title)))
+                .add_file(chart_file(png))
+                .allowed_mentions(components::allowed_mentions(None)),
         };
         Ok(match &target.thread {
             Some(parent) => {
@@ -190,10 +210,15 @@ impl Chat for DiscordChat {
             .message(target, post)?
             .nonce(Nonce::String(nonce(key)))
             .enforce_nonce(true);
-        let sent = self
-            .rest
-            .send_message(channel_id(&target.channel)?, &message)
-            .await?;
+        let channel = channel_id(&target.channel)?;
+        let sent = match post {
+            Post::Chart { png, .. } => {
+                self.rest
+                    .send_message_with_file(channel, &message, chart_file(png))
+                    .await?
+            }
+            _ => self.rest.send_message(channel, &message).await?,
+        };
         Ok(sent.id.to_string())
     }
 

@@ -104,6 +104,44 @@ impl SlackWeb {
             .map_err(classify)
     }
 
+    /// Uploads `bytes` as a file shared in `channel`: `files.getUploadURLExternal`, a POST
+    /// of the bytes to the URL it returns, then `files.completeUploadExternal`. Returns
+    /// the file id.
+    pub async fn upload_file(
+        &self,
+        channel: &str,
+        filename: &str,
+        title: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<String, ChatError> {
+        let session = self.session();
+        let slot = session
+            .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+                filename.to_string(),
+                bytes.len(),
+            ))
+            .await
+            .map_err(classify)?;
+        session
+            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+                slot.upload_url,
+                bytes.to_vec(),
+                content_type.to_string(),
+            ))
+            .await
+            .map_err(classify)?;
+        let file = SlackApiFilesComplete::new(slot.file_id.clone()).with_title(title.to_string());
+        session
+            .files_complete_upload_external(
+                &SlackApiFilesCompleteUploadExternalRequest::new(vec![file])
+                    .with_channel_id(channel.to_string().into()),
+            )
+            .await
+            .map_err(classify)?;
+        Ok(slot.file_id.to_string())
+    }
+
     pub async fn user(&self, user: &str) -> Result<SlackUser, ChatError> {
         let request = SlackApiUsersInfoRequest::new(SlackUserId::new(user.to_string()));
         self.session()

@@ -3,7 +3,8 @@
 //!
 //! Scopes used (see `bot/slack-app-manifest.yml`): `chat:write` (post, update, ephemeral),
 //! `channels:history` / `groups:history` (read thread replies as events, and
-//! `conversations.history` to find an interrupted post), `users:read` (agent names).
+//! `conversations.history` to find an interrupted post), `users:read` (agent names),
+//! `files:write` (the digest's chart), `commands` (`/frontline digest`).
 //!
 //! Every post carries message metadata `{event_type: "frontline_escalation",
 //! event_payload: {escalation_id, purpose}}`; a retried alert first looks for it in
@@ -15,11 +16,13 @@
 //! # Layout
 //! - [`client`]: the Web API client and error classification.
 //! - [`blocks`]: message rendering; [`text`]: agent text → customer text.
-//! - [`signature`]: request verification; [`interactions`], [`events`]: HTTP endpoints.
+//! - [`signature`]: request verification; [`interactions`], [`events`], [`commands`]:
+//!   HTTP endpoints.
 //! - [`socket_mode`]: the same handlers over Socket Mode.
 
 pub mod blocks;
 pub mod client;
+pub mod commands;
 pub mod events;
 pub mod interactions;
 pub mod signature;
@@ -55,6 +58,9 @@ pub struct SlackHandlers {
 
 /// `metadata.event_type` of every message the bot posts.
 pub const EVENT_TYPE: &str = "frontline_escalation";
+
+/// The digest chart's file name.
+const CHART_FILE: &str = "frontline-digest.png";
 
 /// Pages of `conversations.history` searched for an interrupted post.
 const HISTORY_PAGES: usize = 5;
@@ -180,6 +186,12 @@ impl SlackChat {
                     None,
                 )
             }
+            Post::Digest { view, .. } => (
+                self.templates
+                    .render(crate::templates::DIGEST_SLACK, view)?,
+                None,
+            ),
+            Post::Chart { title, .. } => (title.to_string(), None),
         })
     }
 }
@@ -256,6 +268,12 @@ impl Chat for SlackChat {
         key: &PostKey,
         post: &Post<'_>,
     ) -> Result<String, ChatError> {
+        if let Post::Chart { png, title, .. } = post {
+            return self
+                .web
+                .upload_file(&target.channel, CHART_FILE, title, "image/png", png)
+                .await;
+        }
         let (text, blocks) = self.render(post)?;
         let content = SlackMessageContent::new()
             .with_text(text)

@@ -1,7 +1,9 @@
-//! The alert templates: built in, overridable from `[bot] templates_dir`.
+//! The chat templates: built in, overridable from `[bot] templates_dir`.
 //!
 //! `alert.slack.hbs` renders Slack `mrkdwn`, `alert.discord.hbs` Discord Markdown; both
-//! get an [`AlertView`](crate::view::AlertView). Values are escaped for their destination
+//! get an [`AlertView`](crate::view::AlertView). `digest.slack.hbs` and
+//! `digest.discord.hbs` get a [`DigestView`](crate::digest::DigestView). Values are
+//! escaped for their destination
 //! by the registry (`{{value}}`); use `{{{mention}}}` only for the configured mention.
 //! Buttons are not part of the template: they follow the escalation's status.
 
@@ -14,29 +16,42 @@ pub const ALERT_SLACK: &str = "alert.slack";
 /// The alert template's name in the Discord registry.
 pub const ALERT_DISCORD: &str = "alert.discord";
 
-const BUILT_IN_SLACK: &str = include_str!("alert.slack.hbs");
-const BUILT_IN_DISCORD: &str = include_str!("alert.discord.hbs");
+/// The digest template's name in the Slack registry.
+pub const DIGEST_SLACK: &str = "digest.slack";
+/// The digest template's name in the Discord registry.
+pub const DIGEST_DISCORD: &str = "digest.discord";
 
-/// The Slack registry: the built-in alert, replaced by `dir/alert.slack.hbs` if present.
+const SLACK_BUILT_IN: &[(&str, &str)] = &[
+    (ALERT_SLACK, include_str!("alert.slack.hbs")),
+    (DIGEST_SLACK, include_str!("digest.slack.hbs")),
+];
+const DISCORD_BUILT_IN: &[(&str, &str)] = &[
+    (ALERT_DISCORD, include_str!("alert.discord.hbs")),
+    (DIGEST_DISCORD, include_str!("digest.discord.hbs")),
+];
+
+/// The Slack registry: the built-in templates, each replaced by `dir/<name>.hbs` if present.
 pub fn slack(dir: Option<&Path>) -> Result<Templates, TemplateError> {
-    load(Markup::Slack, ALERT_SLACK, BUILT_IN_SLACK, dir)
+    load(Markup::Slack, SLACK_BUILT_IN, dir)
 }
 
-/// The Discord registry: the built-in alert, replaced by `dir/alert.discord.hbs` if present.
+/// The Discord registry: the built-in templates, each replaced by `dir/<name>.hbs` if present.
 pub fn discord(dir: Option<&Path>) -> Result<Templates, TemplateError> {
-    load(Markup::Discord, ALERT_DISCORD, BUILT_IN_DISCORD, dir)
+    load(Markup::Discord, DISCORD_BUILT_IN, dir)
 }
 
 fn load(
     markup: Markup,
-    name: &str,
-    source: &str,
+    built_in: &[(&str, &str)],
     dir: Option<&Path>,
 ) -> Result<Templates, TemplateError> {
     let mut templates = Templates::new(markup);
-    templates.add(name, source)?;
+    for (name, source) in built_in {
+        templates.add(name, source)?;
+    }
     if let Some(dir) = dir {
-        templates.override_from(dir, &[name])?;
+        let names: Vec<&str> = built_in.iter().map(|(name, _)| *name).collect();
+        templates.override_from(dir, &names)?;
     }
     Ok(templates)
 }

@@ -5,12 +5,14 @@
 
 mod api;
 mod bot_delivery;
+mod bot_digest;
 mod bot_discord;
 mod bot_relay;
 mod bot_security;
 mod bot_sla;
 mod bot_slack;
 mod fuzz;
+mod history;
 mod replicas;
 mod stats;
 mod store;

@@ -1,0 +1,67 @@
+//! `POST /slack/commands`: the `/frontline` slash command.
+//!
+//! `/frontline digest` enqueues today's digest so far for the channel it is typed in and
+//! answers at once with an ephemeral acknowledgement (Slack wants an answer within 3 s;
+//! the digest itself goes through the outbox). Anything else gets the usage line. The
+//! request is signed like every Slack callback; the trigger id makes a repeat apply once.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use frontline_shared::config::ChatPlatform;
+use frontline_shared::templates::escape_slack;
+use serde::Deserialize;
+
+use crate::error::CallbackError;
+use crate::http::AppState;
+
+/// The form fields of a slash command we read.
+#[derive(Debug, Deserialize)]
+struct Command {
+    command: String,
+    #[serde(default)]
+    text: String,
+    channel_id: String,
+    trigger_id: String,
+}
+
+pub const USAGE: &str = "Usage: `/frontline digest` posts today's figures so far in this channel.";
+
+pub async fn endpoint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, CallbackError> {
+    let slack = state
+        .slack
+        .as_ref()
+        .ok_or(CallbackError::NotConfigured("Slack"))?;
+    let verified = slack.verifier.verify(&headers, &body).await;
+    let outcome = if verified.is_ok() {
+        "accepted"
+    } else {
+        "refused"
+    };
+    state.metrics.callback("slack_commands", outcome);
+    verified?;
+    let command: Command = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| CallbackError::BadRequest(format!("unreadable command: {e}")))?;
+    let text = if command.text.trim().eq_ignore_ascii_case("digest") {
+        state
+            .digests
+            .request_now(
+                ChatPlatform::Slack,
+                &command.channel_id,
+                &command.trigger_id,
+            )
+            .await?;
+        "Posting today's digest so far in this channel…".to_string()
+    } else {
+        let typed = format!("{} {}", command.command, command.text.trim());
+        format!("{USAGE} (got `{}`)", escape_slack(typed.trim()))
+    };
+    let answer = serde_json::json!({ "response_type": "ephemeral", "text": text });
+    Ok(Json(answer).into_response())
+}
