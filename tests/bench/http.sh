@@ -81,6 +81,8 @@ read -r r p50 p99 bad < <(measure http://127.0.0.1:18091 tests/bench/ask.lua 4)
 row "/ask, 4 connections" "SQLite ×1" "$r" "$p50" "$p99" "–"
 read -r r p50 p99 hbad < <(measure http://127.0.0.1:18091 tests/bench/handoff.lua 8)
 row "/handoff (new conversation each)" "SQLite ×1" "$r" "$p50" "$p99" "$(ratio "$r" "$base_rps")"
+read -r r p50 p99 _ < <(measure http://127.0.0.1:18091 tests/bench/handoff.lua 2)
+row "/handoff, 2 connections" "SQLite ×1" "$r" "$p50" "$p99" "–"
 kill "${pids[-1]}"; unset 'pids[-1]'
 
 # PostgreSQL, one and two replicas.

@@ -37,7 +37,7 @@ impl Store {
         .bind(&message.message_ref)
         .bind(message.thread_ref.as_deref())
         .bind(self.now_ms())
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(())
     }
@@ -102,7 +102,7 @@ impl Store {
     pub async fn prune_processed_callbacks(&self, before_ms: i64) -> Result<u64, StoreError> {
         let removed = sqlx::query("DELETE FROM processed_callbacks WHERE created_at < $1")
             .bind(before_ms)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?
             .rows_affected();
         Ok(removed)

@@ -153,7 +153,7 @@ impl Store {
         sqlx::query("UPDATE outbox SET delivered_at = $1, leased_until = NULL, last_error = NULL WHERE id = $2")
             .bind(self.now_ms())
             .bind(id)
-            .execute(self.pool())
+            .execute(self.writer())
             .await?;
         Ok(())
     }
@@ -172,7 +172,7 @@ impl Store {
         .bind(retry_at_ms)
         .bind(error)
         .bind(id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(())
     }

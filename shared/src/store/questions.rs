@@ -11,8 +11,12 @@ use std::fmt::Write;
 use super::conversations::{Author, Conversation, QuestionRecord};
 use super::{Store, StoreError};
 
-/// Rows per multi-row statement (10 columns each: well under every bind limit).
-const CHUNK: usize = 400;
+/// Rows per multi-row statement (up to 10 columns each). Small on purpose: binding a
+/// parameter by index costs SQLite a scan of the statement's parameter list
+/// (`sqlite3_bind_parameter_name`), so a statement with n parameters costs O(n²) to bind;
+/// 400-row statements spent more time binding than writing. 32 rows keep a batch to a few
+/// statements and binding negligible (measured with `perf` under `tests/bench/http.sh`).
+const CHUNK: usize = 32;
 
 /// One transcript line of a batch.
 struct Line<'a> {
