@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -22,6 +22,7 @@ use frontline_shared::store::Store;
 
 use crate::digest::DigestScheduler;
 use crate::discord::DiscordEndpoint;
+use crate::error::CallbackError;
 use crate::metrics::Metrics;
 use crate::slack::{SlackHandlers, SlackVerifier};
 
@@ -46,6 +47,30 @@ pub struct AppState {
 pub struct SlackEndpoint {
     pub verifier: SlackVerifier,
     pub handlers: SlackHandlers,
+}
+
+impl AppState {
+    /// The Slack endpoint, once `body` is verified as a fresh, first-seen request signed
+    /// by Slack; the callback is counted under `endpoint` as accepted or refused.
+    pub async fn verified_slack(
+        &self,
+        endpoint: &'static str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<&SlackEndpoint, CallbackError> {
+        let slack = self
+            .slack
+            .as_ref()
+            .ok_or(CallbackError::NotConfigured("Slack"))?;
+        let verified = slack.verifier.verify(headers, body).await;
+        let outcome = if verified.is_ok() {
+            "accepted"
+        } else {
+            "refused"
+        };
+        self.metrics.callback(endpoint, outcome);
+        verified.map(|()| slack)
+    }
 }
 
 /// The router; tests can call it directly or serve it on port 0.

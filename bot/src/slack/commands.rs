@@ -34,18 +34,9 @@ pub async fn endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, CallbackError> {
-    let slack = state
-        .slack
-        .as_ref()
-        .ok_or(CallbackError::NotConfigured("Slack"))?;
-    let verified = slack.verifier.verify(&headers, &body).await;
-    let outcome = if verified.is_ok() {
-        "accepted"
-    } else {
-        "refused"
-    };
-    state.metrics.callback("slack_commands", outcome);
-    verified?;
+    state
+        .verified_slack("slack_commands", &headers, &body)
+        .await?;
     let command: Command = serde_urlencoded::from_bytes(&body)
         .map_err(|e| CallbackError::BadRequest(format!("unreadable command: {e}")))?;
     let text = if command.text.trim().eq_ignore_ascii_case("digest") {

@@ -29,17 +29,8 @@ pub async fn endpoint(
     body: Bytes,
 ) -> Result<Response, CallbackError> {
     let slack = state
-        .slack
-        .as_ref()
-        .ok_or(CallbackError::NotConfigured("Slack"))?;
-    let verified = slack.verifier.verify(&headers, &body).await;
-    let outcome = if verified.is_ok() {
-        "accepted"
-    } else {
-        "refused"
-    };
-    state.metrics.callback("slack_events", outcome);
-    verified?;
+        .verified_slack("slack_events", &headers, &body)
+        .await?;
     let event: SlackPushEvent = serde_json::from_slice(&body)
         .map_err(|e| CallbackError::BadRequest(format!("unreadable event: {e}")))?;
     match event {

@@ -23,17 +23,8 @@ pub async fn endpoint(
     body: Bytes,
 ) -> Result<Response, CallbackError> {
     let slack = state
-        .slack
-        .as_ref()
-        .ok_or(CallbackError::NotConfigured("Slack"))?;
-    let verified = slack.verifier.verify(&headers, &body).await;
-    let outcome = if verified.is_ok() {
-        "accepted"
-    } else {
-        "refused"
-    };
-    state.metrics.callback("slack_interactions", outcome);
-    verified?;
+        .verified_slack("slack_interactions", &headers, &body)
+        .await?;
     let event = parse(&body)?;
     slack.handlers.interaction(event).await?;
     Ok(StatusCode::OK.into_response())
