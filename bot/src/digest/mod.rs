@@ -20,5 +20,10 @@ pub mod scheduler;
 pub mod view;
 
 pub use plans::DigestPlans;
+
+/// What `/frontline` answers to anything but `digest`.
+pub const USAGE: &str = "Usage: `/frontline digest` posts today's figures so far in this channel.";
+/// What `/frontline digest` answers (privately) while the digest goes through the outbox.
+pub const ACKNOWLEDGED: &str = "Posting today's digest so far in this channel…";
 pub use scheduler::DigestScheduler;
 pub use view::DigestView;

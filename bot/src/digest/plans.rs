@@ -1,7 +1,7 @@
 //! Configured digests (`[[bot.digests]]`), parsed once, and the [`DigestJob`]s they
 //! produce: the scheduled digest of a day, or today-so-far on demand.
 
-use frontline_shared::config::{ChatPlatform, DigestSettings};
+use frontline_shared::config::{parse_hhmm, ChatPlatform, DigestSettings};
 use frontline_shared::store::digests::DigestJob;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
@@ -29,7 +29,7 @@ impl DigestPlans {
             .iter()
             .filter_map(|settings| {
                 let tz = TimeZone::get(&settings.time_zone).ok()?;
-                let time: Time = format!("{}:00", settings.time).parse().ok()?;
+                let time = parse_hhmm(&settings.time).ok()?;
                 Some(Plan {
                     settings: settings.clone(),
                     tz,

@@ -27,7 +27,7 @@ use serenity::interactions_endpoint::Verifier;
 
 use super::components::{self, ButtonId, REPLY_INPUT};
 use crate::actions::{self, ActionOutcome, AgentAction};
-use crate::digest::DigestScheduler;
+use crate::digest::{DigestScheduler, ACKNOWLEDGED, USAGE};
 use crate::error::CallbackError;
 use crate::http::AppState;
 use crate::metrics::Metrics;
@@ -152,17 +152,12 @@ impl DiscordEndpoint {
             .unwrap_or_default();
         let channel = interaction.channel_id.as_deref().unwrap_or_default();
         if name != COMMAND || sub != "digest" || channel.is_empty() {
-            return Ok(ephemeral(
-                "Usage: `/frontline digest` posts today's figures so far in this channel."
-                    .to_string(),
-            ));
+            return Ok(ephemeral(USAGE.to_string()));
         }
         self.digests
             .request_now(ChatPlatform::Discord, channel, &interaction.id)
             .await?;
-        Ok(ephemeral(
-            "Posting today's digest so far in this channel…".to_string(),
-        ))
+        Ok(ephemeral(ACKNOWLEDGED.to_string()))
     }
 
     async fn relay(

@@ -52,10 +52,8 @@ pub struct DiscordChat {
 /// Longest message content Discord accepts, in characters.
 const CONTENT_CHARS: usize = 2_000;
 
-/// The digest chart as an attachment.
-fn chart_file(png: &[u8]) -> CreateAttachment {
-    CreateAttachment::bytes(png.to_vec(), "frontline-digest.png")
-}
+/// The digest chart's file name.
+const CHART_FILE: &str = "frontline-digest.png";
 
 /// A Discord snowflake from configuration or the store.
 pub fn snowflake(text: &str) -> Option<u64> {
@@ -163,9 +161,10 @@ impl DiscordChat {
                     .content(shorten(&text, CONTENT_CHARS - 1))
                     .allowed_mentions(components::allowed_mentions(None))
             }
-            Post::Chart { png, title, .. } => CreateMessage::new()
+            // Listed here (`attachments[0]`); the bytes go in the multipart upload.
+            Post::Chart { title, .. } => CreateMessage::new()
                 .content(format!("📈 {}", escape_discord(title)))
-                .add_file(chart_file(png))
+                .add_file(CreateAttachment::bytes(Vec::new(), CHART_FILE))
                 .allowed_mentions(components::allowed_mentions(None)),
         };
         Ok(match &target.thread {
@@ -214,7 +213,11 @@ impl Chat for DiscordChat {
         let sent = match post {
             Post::Chart { png, .. } => {
                 self.rest
-                    .send_message_with_file(channel, &message, chart_file(png))
+                    .send_message_with_file(
+                        channel,
+                        &message,
+                        CreateAttachment::bytes(png.to_vec(), CHART_FILE),
+                    )
                     .await?
             }
             _ => self.rest.send_message(channel, &message).await?,

@@ -14,6 +14,7 @@ use frontline_shared::config::ChatPlatform;
 use frontline_shared::templates::escape_slack;
 use serde::Deserialize;
 
+use crate::digest::{ACKNOWLEDGED, USAGE};
 use crate::error::CallbackError;
 use crate::http::AppState;
 
@@ -26,8 +27,6 @@ struct Command {
     channel_id: String,
     trigger_id: String,
 }
-
-pub const USAGE: &str = "Usage: `/frontline digest` posts today's figures so far in this channel.";
 
 pub async fn endpoint(
     State(state): State<AppState>,
@@ -48,7 +47,7 @@ pub async fn endpoint(
                 &command.trigger_id,
             )
             .await?;
-        "Posting today's digest so far in this channel…".to_string()
+        ACKNOWLEDGED.to_string()
     } else {
         let typed = format!("{} {}", command.command, command.text.trim());
         format!("{USAGE} (got `{}`)", escape_slack(typed.trim()))

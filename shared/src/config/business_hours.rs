@@ -144,7 +144,8 @@ impl BusinessHours {
     }
 }
 
-pub(crate) fn parse_hhmm(text: &str) -> Result<civil::Time, String> {
+/// A local time of day written `HH:MM` (business hours, digest times).
+pub fn parse_hhmm(text: &str) -> Result<civil::Time, String> {
     let (hour, minute) = text
         .split_once(':')
         .ok_or_else(|| format!("expected HH:MM, got {text:?}"))?;

@@ -13,7 +13,7 @@ mod env;
 mod secrets;
 mod settings;
 
-pub use business_hours::{BusinessHours, Weekday};
+pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
 pub use secrets::{Secret, Secrets};
 pub use settings::{
