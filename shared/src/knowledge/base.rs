@@ -75,10 +75,9 @@ impl KnowledgeBase {
     /// The `limit` best articles for `text`, best first, without snippets (the fast path).
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<(&Article, f32)>, KnowledgeError> {
         Ok(self
-            .index
-            .search(text, limit)?
+            .hits(text, limit)?
             .into_iter()
-            .filter_map(|hit| self.articles.get(hit.article).map(|a| (a, hit.score)))
+            .map(|(_, article, score)| (article, score))
             .collect())
     }
 
@@ -89,13 +88,16 @@ impl KnowledgeBase {
         limit: usize,
         snippet_chars: usize,
     ) -> Result<Vec<ArticleHit<'_>>, KnowledgeError> {
-        let hits = self.search(text, limit)?;
-        let bodies: Vec<&str> = hits.iter().map(|(a, _)| a.text.as_str()).collect();
-        let snippets = self.index.snippets(text, &bodies, snippet_chars)?;
+        let hits = self.hits(text, limit)?;
+        let bodies: Vec<(usize, &str)> = hits
+            .iter()
+            .map(|(position, article, _)| (*position, article.text.as_str()))
+            .collect();
+        let snippets = self.index.snippets(text, &bodies, snippet_chars);
         Ok(hits
             .into_iter()
             .zip(snippets)
-            .map(|((article, score), snippet)| ArticleHit {
+            .map(|((_, article, score), snippet)| ArticleHit {
                 article,
                 score,
                 snippet_html: if snippet.is_empty() {
@@ -103,6 +105,24 @@ impl KnowledgeBase {
                 } else {
                     snippet
                 },
+            })
+            .collect())
+    }
+
+    /// Search hits as (position, article, score).
+    fn hits(
+        &self,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<(usize, &Article, f32)>, KnowledgeError> {
+        Ok(self
+            .index
+            .search(text, limit)?
+            .into_iter()
+            .filter_map(|hit| {
+                self.articles
+                    .get(hit.article)
+                    .map(|a| (hit.article, a, hit.score))
             })
             .collect())
     }

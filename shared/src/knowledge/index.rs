@@ -6,7 +6,8 @@
 //! I return my jacket" searches for `return` and `jacket` instead of walking the posting
 //! lists of words every article contains. Queries are built term by term from that
 //! analyzer, so customer text can never be parsed as query syntax. The index is immutable
-//! once built, so the searcher and each segment's position column are opened once.
+//! once built, so the searcher and each segment's position column are opened once, and
+//! bodies are analyzed once for snippets ([`SnippetTerms`]).
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
@@ -14,18 +15,18 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
 use tantivy::{doc, Index, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use super::snippet::SnippetTerms;
 use super::Article;
 
 const TOKENIZER: &str = "frontline_en";
 
 /// Lower-case, drop English stop words, stem.
-fn analyzer() -> TextAnalyzer {
+pub(crate) fn analyzer() -> TextAnalyzer {
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser);
@@ -59,7 +60,9 @@ pub struct ArticleIndex {
     /// Article position of each document, per segment.
     positions: Vec<Column<u64>>,
     fields: Vec<(Field, f32)>,
-    body: Field,
+    /// The query analyzer (clones share its stop-word set).
+    analyzer: TextAnalyzer,
+    snippets: SnippetTerms,
 }
 
 impl std::fmt::Debug for ArticleIndex {
@@ -84,7 +87,7 @@ impl ArticleIndex {
             .collect();
         let schema = builder.build();
         let field = |name: &str| schema.get_field(name);
-        let (title, headings, tags, body) = (
+        let (title, headings, tags, body_field) = (
             field("title")?,
             field("headings")?,
             field("tags")?,
@@ -105,7 +108,7 @@ impl ArticleIndex {
                 title => title_text,
                 headings => article.headings.join("\n"),
                 tags => article.tags.join(" "),
-                body => article.text.clone(),
+                body_field => article.text.clone(),
             ))?;
         }
         writer.commit()?;
@@ -119,24 +122,33 @@ impl ArticleIndex {
             .iter()
             .map(|segment| segment.fast_fields().u64("position"))
             .collect::<tantivy::Result<Vec<_>>>()?;
+        let analyzer = analyzer();
+        let snippets = SnippetTerms::build(articles.iter().map(|a| a.text.as_str()), &analyzer);
         Ok(ArticleIndex {
             searcher,
             positions,
             fields,
-            body,
+            analyzer,
+            snippets,
         })
     }
 
-    /// Builds a query matching any term of `text` in any field, with field boosts.
-    fn query(&self, text: &str) -> Option<BooleanQuery> {
+    /// The distinct analyzed terms of `text`.
+    fn terms(&self, text: &str) -> Vec<String> {
         let mut terms: Vec<String> = Vec::new();
-        let mut analyzer = analyzer();
+        let mut analyzer = self.analyzer.clone();
         let mut stream = analyzer.token_stream(text);
         while let Some(token) = stream.next() {
             if !terms.contains(&token.text) {
                 terms.push(token.text.clone());
             }
         }
+        terms
+    }
+
+    /// Builds a query matching any term of `text` in any field, with field boosts.
+    fn query(&self, text: &str) -> Option<BooleanQuery> {
+        let terms = self.terms(text);
         let clauses: Vec<(Occur, Box<dyn Query>)> = self
             .fields
             .iter()
@@ -173,21 +185,18 @@ impl ArticleIndex {
         Ok(hits)
     }
 
-    /// Highlighted body snippets (HTML: text escaped, matches in `<b>`) for `text`.
+    /// Highlighted snippets (HTML: text escaped, matches in `<b>`) of the bodies of the
+    /// articles at `positions`, whose texts are `bodies`; empty where nothing matches.
     pub fn snippets(
         &self,
         text: &str,
-        bodies: &[&str],
+        articles: &[(usize, &str)],
         max_chars: usize,
-    ) -> tantivy::Result<Vec<String>> {
-        let Some(query) = self.query(text) else {
-            return Ok(bodies.iter().map(|_| String::new()).collect());
-        };
-        let mut generator = SnippetGenerator::create(&self.searcher, &query, self.body)?;
-        generator.set_max_num_chars(max_chars);
-        Ok(bodies
+    ) -> Vec<String> {
+        let query = self.snippets.query_terms(&self.terms(text));
+        articles
             .iter()
-            .map(|body| generator.snippet(body).to_html())
-            .collect())
+            .map(|&(position, body)| self.snippets.snippet(position, body, &query, max_chars))
+            .collect()
     }
 }

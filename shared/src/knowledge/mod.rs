@@ -20,13 +20,15 @@
 //!
 //! # Layout
 //! - [`article`]: parsing one file (front matter + Markdown → text, headings, safe HTML).
-//! - [`index`]: the tantivy index with field boosts and highlighted snippets.
+//! - [`index`]: the tantivy index with field boosts.
+//! - [`snippet`]: highlighted snippets from bodies analyzed once at build time.
 //! - [`base`]: a loaded folder: articles by id plus their index, built in one go so a
 //!   reload swaps a complete value and readers never see a half-built index.
 
 pub mod article;
 pub mod base;
 pub mod index;
+pub mod snippet;
 
 pub use article::Article;
 pub use base::{ArticleHit, KnowledgeBase};
