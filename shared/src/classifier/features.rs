@@ -155,10 +155,10 @@ impl Featurizer {
     /// gets a short vector, hence scores close to the bias and a low confidence, instead
     /// of having its one accidental match blown up to full length.
     pub fn transform(&self, text: &str) -> SparseVec {
-        let mut keys = Vec::new();
+        let mut keys = Vec::with_capacity(text.len() * 5);
         extract(text, &self.options, &mut keys);
         keys.sort_unstable();
-        let mut out = SparseVec::default();
+        let mut features: Vec<(u32, f32)> = Vec::with_capacity(keys.len());
         let mut norms = [0f32; BLOCKS];
         let mut i = 0;
         while i < keys.len() {
@@ -168,8 +168,7 @@ impl Featurizer {
             let value = match self.ids.get(&key) {
                 Some(&id) => {
                     let value = tf * self.idf[id as usize];
-                    out.indices.push(id);
-                    out.values.push(value);
+                    features.push((id, value));
                     value
                 }
                 None => tf * self.unknown_idf,
@@ -185,12 +184,11 @@ impl Featurizer {
                 0.0
             }
         });
-        let mut order: Vec<usize> = (0..out.indices.len()).collect();
-        order.sort_unstable_by_key(|&j| out.indices[j]);
-        let indices = order.iter().map(|&j| out.indices[j]).collect();
-        let values = order
+        features.sort_unstable_by_key(|&(id, _)| id);
+        let indices = features.iter().map(|&(id, _)| id).collect();
+        let values = features
             .iter()
-            .map(|&j| out.values[j] * norms[usize::from(self.block[out.indices[j] as usize])])
+            .map(|&(id, value)| value * norms[usize::from(self.block[id as usize])])
             .collect();
         SparseVec { indices, values }
     }
@@ -198,7 +196,8 @@ impl Featurizer {
 
 /// Appends the hashed n-gram keys of `text` (with repeats) and their block.
 fn extract(text: &str, options: &FeatureOptions, keys: &mut Vec<(u64, u8)>) {
-    let words = text::tokens(text);
+    let normalized = text::normalize(text);
+    let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
     for n in 1..=options.word_ngrams {
         for window in words.windows(n) {
             let mut h = Fnv::new(WORDS);
@@ -225,25 +224,36 @@ fn extract(text: &str, options: &FeatureOptions, keys: &mut Vec<(u64, u8)>) {
     if options.char_min == 0 {
         return;
     }
-    let mut padded: Vec<char> = Vec::new();
+    let mut padded: Vec<&[u8]> = Vec::new();
     for word in &words {
+        // The word padded with spaces, one slice per character (its UTF-8 bytes).
         padded.clear();
-        padded.push(' ');
-        padded.extend(word.chars());
-        padded.push(' ');
-        for n in options.char_min..=options.char_max {
-            // Like scikit-learn's `char_wb`: a word shorter than `n` counts once, whole.
-            let n = n.min(padded.len());
-            for window in padded.windows(n) {
-                let mut h = Fnv::new(CHARS);
-                let mut buf = [0u8; 4];
-                for c in window {
-                    h.bytes(c.encode_utf8(&mut buf).as_bytes());
-                }
+        padded.push(b" ");
+        padded.extend(
+            word.char_indices()
+                .map(|(i, c)| &word.as_bytes()[i..i + c.len_utf8()]),
+        );
+        padded.push(b" ");
+        char_ngrams(&padded, options.char_min, options.char_max, keys);
+    }
+}
+
+/// The character n-grams of one padded word, `min` to `max` characters long, hashed
+/// incrementally: the keys of all lengths starting at one character share one pass. Like
+/// scikit-learn's `char_wb`, a word shorter than `min` counts once, whole.
+fn char_ngrams(chars: &[&[u8]], min: usize, max: usize, keys: &mut Vec<(u64, u8)>) {
+    if chars.len() < min {
+        let mut h = Fnv::new(CHARS);
+        chars.iter().for_each(|c| h.bytes(c));
+        keys.push((h.0, CHARS));
+        return;
+    }
+    for start in 0..chars.len() {
+        let mut h = Fnv::new(CHARS);
+        for (length, c) in chars[start..].iter().take(max).enumerate() {
+            h.bytes(c);
+            if length + 1 >= min {
                 keys.push((h.0, CHARS));
-            }
-            if n == padded.len() {
-                break;
             }
         }
     }
