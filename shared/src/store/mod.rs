@@ -98,7 +98,9 @@ impl Store {
             }
             _ => url.to_string(),
         };
-        let options = |connections: u32| {
+        // Page cache per connection (KiB): the writer's must hold a whole batch's dirty
+        // pages, or SQLite spills them mid-transaction and reads them back.
+        let options = |connections: u32, cache_kib: u32| {
             AnyPoolOptions::new()
                 .max_connections(connections)
                 .acquire_timeout(Duration::from_secs(5))
@@ -108,6 +110,11 @@ impl Store {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA temp_store = MEMORY").await?;
+                            let cache = format!("PRAGMA cache_size = -{cache_kib}");
+                            sqlx::query(sqlx::AssertSqlSafe(cache))
+                                .execute(&mut *conn)
+                                .await?;
                         }
                         Ok(())
                     })
@@ -116,12 +123,21 @@ impl Store {
         let (pool, writer) = match backend {
             Backend::Sqlite => {
                 // The writer first: it creates the file and switches it to WAL.
-                let writer = options(1).connect(&url).await.map_err(StoreError::from)?;
-                let pool = options(8).connect(&url).await.map_err(StoreError::from)?;
+                let writer = options(1, 65_536)
+                    .connect(&url)
+                    .await
+                    .map_err(StoreError::from)?;
+                let pool = options(8, 8_192)
+                    .connect(&url)
+                    .await
+                    .map_err(StoreError::from)?;
                 (pool, writer)
             }
             Backend::Postgres => {
-                let pool = options(16).connect(&url).await.map_err(StoreError::from)?;
+                let pool = options(16, 0)
+                    .connect(&url)
+                    .await
+                    .map_err(StoreError::from)?;
                 (pool.clone(), pool)
             }
         };
@@ -209,9 +225,19 @@ impl Store {
     }
 }
 
-/// A fresh random id with a readable prefix, e.g. `esc_4f1c…`.
+/// A fresh id with a readable prefix, e.g. `esc_019ac3…`: 48 bits of Unix milliseconds
+/// then 80 random bits (as in ULID). Time first keeps inserts at the right edge of the
+/// primary-key and per-conversation indexes instead of scattering them over random pages;
+/// the random part keeps ids unguessable (conversations also need their token).
 pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", hex::encode(rand::random::<[u8; 12]>()))
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    format!(
+        "{prefix}_{:012x}{}",
+        ms & 0xffff_ffff_ffff,
+        hex::encode(rand::random::<[u8; 10]>())
+    )
 }
 
 /// Reads an optional column, tolerating SQLite's dynamic typing.

@@ -9,14 +9,13 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::conversations::{Author, Conversation, QuestionRecord};
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 
-/// Rows per multi-row statement (up to 10 columns each). Small on purpose: binding a
-/// parameter by index costs SQLite a scan of the statement's parameter list
-/// (`sqlite3_bind_parameter_name`), so a statement with n parameters costs O(n²) to bind;
-/// 400-row statements spent more time binding than writing. 32 rows keep a batch to a few
-/// statements and binding negligible (measured with `perf` under `tests/bench/http.sh`).
-const CHUNK: usize = 32;
+/// Rows per multi-row statement (up to 10 columns each). SQLite gets anonymous `?`
+/// placeholders: sqlx looks up the name of every numbered one (`$7`), which SQLite finds
+/// by scanning the statement's parameter list, so numbered placeholders made binding
+/// quadratic in the statement's size (measured with `perf` under `tests/bench/http.sh`).
+const CHUNK: usize = 128;
 
 /// One transcript line of a batch.
 struct Line<'a> {
@@ -66,6 +65,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for chunk in conversations.chunks(CHUNK) {
             let sql = values_sql(
+                self.backend,
                 "INSERT INTO conversations (id, site_id, page_url, locale, customer, created_at, answers) VALUES ",
                 7,
                 chunk.len(),
@@ -86,6 +86,7 @@ impl Store {
         }
         for chunk in lines.chunks(CHUNK) {
             let sql = values_sql(
+                self.backend,
                 "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, reason, created_at) VALUES ",
                 10,
                 chunk.len(),
@@ -112,19 +113,23 @@ impl Store {
     }
 }
 
-/// `prefix ($1, …, $n), ($n+1, …) … suffix` for `rows` rows of `columns` values.
-fn values_sql(prefix: &str, columns: usize, rows: usize, suffix: &str) -> String {
+/// `prefix ($1, …, $n), ($n+1, …) … suffix` for `rows` rows of `columns` values
+/// (`?` instead of `$k` on SQLite).
+fn values_sql(backend: Backend, prefix: &str, columns: usize, rows: usize, suffix: &str) -> String {
     let mut sql = String::with_capacity(prefix.len() + rows * columns * 6 + suffix.len());
     sql.push_str(prefix);
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for column in 0..columns {
-            let _ = write!(
-                sql,
-                "{}${}",
-                if column == 0 { "" } else { ", " },
-                row * columns + column + 1
-            );
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    let _ = write!(sql, "${}", row * columns + column + 1);
+                }
+            }
         }
         sql.push(')');
     }
@@ -134,11 +139,17 @@ fn values_sql(prefix: &str, columns: usize, rows: usize, suffix: &str) -> String
 
 #[cfg(test)]
 mod tests {
+    use super::{values_sql, Backend};
+
     #[test]
     fn placeholders_number_every_value() {
         assert_eq!(
-            super::values_sql("INSERT x VALUES ", 2, 2, " END"),
+            values_sql(Backend::Postgres, "INSERT x VALUES ", 2, 2, " END"),
             "INSERT x VALUES ($1, $2), ($3, $4) END"
+        );
+        assert_eq!(
+            values_sql(Backend::Sqlite, "INSERT x VALUES ", 2, 2, " END"),
+            "INSERT x VALUES (?, ?), (?, ?) END"
         );
     }
 }
