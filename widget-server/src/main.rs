@@ -7,6 +7,12 @@ use clap::Parser;
 use frontline_shared::config::Settings;
 use frontline_widget_server::{demo_dir, Application, DEMO_CONFIG};
 
+/// mimalloc instead of the system allocator: a request allocates and frees many small
+/// strings (JSON, headers, the transcript line), and glibc's malloc/free were a tenth of
+/// `/ask`'s CPU time (measured with `perf` under `tests/bench/http.sh`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Frontline's widget server.
 #[derive(Debug, Parser)]
 #[command(version, about)]

@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 use crate::recorder::Recorder;
 use crate::routes;
 use crate::sites::{self, SiteLoadError, Sites};
-use crate::state::AppState;
+use crate::state::{AppContext, AppState};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +124,7 @@ impl Application {
             shutdown.clone(),
         ));
         let origins = Arc::new(Origins::new(&public_url, &sites));
-        let state = AppState {
+        let state = AppState::new(AppContext {
             store,
             sites,
             recorder,
@@ -140,7 +140,7 @@ impl Application {
             clock: frontline_shared::clock::system_clock(),
             dashboard: Arc::new(crate::dashboard::templates()?),
             shutdown,
-        };
+        });
         Ok(Application {
             listener,
             state,

@@ -80,8 +80,8 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let site = site_of(request.uri().path()).map(str::to_string);
-    match state.rate_limits.check(ip, site.as_deref()) {
+    let checked = state.rate_limits.check(ip, site_of(request.uri().path()));
+    match checked {
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),
     }

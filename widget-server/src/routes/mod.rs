@@ -63,8 +63,7 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             origins::check,
-        ))
-        .layer(state.origins.cors_layer());
+        ));
     Router::new()
         .merge(public_api)
         .merge(admin::routes(state.clone()))
