@@ -185,8 +185,9 @@ impl ArticleIndex {
         Ok(hits)
     }
 
-    /// Highlighted snippets (HTML: text escaped, matches in `<b>`) of the bodies of the
-    /// articles at `positions`, whose texts are `bodies`; empty where nothing matches.
+    /// Highlighted snippets (HTML: text escaped, matches in `<b>`) for `text` of each of
+    /// `articles` (its position in the indexed slice and its body); empty where nothing
+    /// matches.
     pub fn snippets(
         &self,
         text: &str,
