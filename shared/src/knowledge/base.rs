@@ -75,7 +75,7 @@ impl KnowledgeBase {
     /// The `limit` best articles for `text`, best first, without snippets (the fast path).
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<(&Article, f32)>, KnowledgeError> {
         Ok(self
-            .hits(text, limit)?
+            .hits(&self.index.terms(text), limit)?
             .into_iter()
             .map(|(_, article, score)| (article, score))
             .collect())
@@ -88,12 +88,13 @@ impl KnowledgeBase {
         limit: usize,
         snippet_chars: usize,
     ) -> Result<Vec<ArticleHit<'_>>, KnowledgeError> {
-        let hits = self.hits(text, limit)?;
+        let terms = self.index.terms(text);
+        let hits = self.hits(&terms, limit)?;
         let bodies: Vec<(usize, &str)> = hits
             .iter()
             .map(|(position, article, _)| (*position, article.text.as_str()))
             .collect();
-        let snippets = self.index.snippets(text, &bodies, snippet_chars);
+        let snippets = self.index.snippets(&terms, &bodies, snippet_chars);
         Ok(hits
             .into_iter()
             .zip(snippets)
@@ -109,15 +110,15 @@ impl KnowledgeBase {
             .collect())
     }
 
-    /// Search hits as (position, article, score).
+    /// Search hits for analyzed `terms` as (position, article, score).
     fn hits(
         &self,
-        text: &str,
+        terms: &[String],
         limit: usize,
     ) -> Result<Vec<(usize, &Article, f32)>, KnowledgeError> {
         Ok(self
             .index
-            .search(text, limit)?
+            .search(terms, limit)?
             .into_iter()
             .filter_map(|hit| {
                 self.articles

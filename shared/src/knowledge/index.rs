@@ -133,8 +133,9 @@ impl ArticleIndex {
         })
     }
 
-    /// The distinct analyzed terms of `text`.
-    fn terms(&self, text: &str) -> Vec<String> {
+    /// The distinct analyzed terms of `text`: what [`search`](Self::search) and
+    /// [`snippets`](Self::snippets) take, so a question is analyzed once for both.
+    pub fn terms(&self, text: &str) -> Vec<String> {
         let mut terms: Vec<String> = Vec::new();
         let mut analyzer = self.analyzer.clone();
         let mut stream = analyzer.token_stream(text);
@@ -146,9 +147,8 @@ impl ArticleIndex {
         terms
     }
 
-    /// Builds a query matching any term of `text` in any field, with field boosts.
-    fn query(&self, text: &str) -> Option<BooleanQuery> {
-        let terms = self.terms(text);
+    /// Builds a query matching any of `terms` in any field, with field boosts.
+    fn query(&self, terms: &[String]) -> Option<BooleanQuery> {
         let clauses: Vec<(Occur, Box<dyn Query>)> = self
             .fields
             .iter()
@@ -165,9 +165,9 @@ impl ArticleIndex {
         (!clauses.is_empty()).then(|| BooleanQuery::new(clauses))
     }
 
-    /// The `limit` best articles for `text`, best first.
-    pub fn search(&self, text: &str, limit: usize) -> tantivy::Result<Vec<IndexHit>> {
-        let Some(query) = self.query(text) else {
+    /// The `limit` best articles for analyzed `terms`, best first.
+    pub fn search(&self, terms: &[String], limit: usize) -> tantivy::Result<Vec<IndexHit>> {
+        let Some(query) = self.query(terms) else {
             return Ok(Vec::new());
         };
         let collector = TopDocs::with_limit(limit.max(1)).order_by_score();
@@ -185,16 +185,16 @@ impl ArticleIndex {
         Ok(hits)
     }
 
-    /// Highlighted snippets (HTML: text escaped, matches in `<b>`) for `text` of each of
-    /// `articles` (its position in the indexed slice and its body); empty where nothing
-    /// matches.
+    /// Highlighted snippets (HTML: text escaped, matches in `<b>`) for analyzed `terms`
+    /// of each of `articles` (its position in the indexed slice and its body); empty
+    /// where nothing matches.
     pub fn snippets(
         &self,
-        text: &str,
+        terms: &[String],
         articles: &[(usize, &str)],
         max_chars: usize,
     ) -> Vec<String> {
-        let query = self.snippets.query_terms(&self.terms(text));
+        let query = self.snippets.query_terms(terms);
         articles
             .iter()
             .map(|&(position, body)| self.snippets.snippet(position, body, &query, max_chars))

@@ -41,11 +41,15 @@ impl SnippetTerms {
             let mut tokens = Vec::new();
             let mut stream = analyzer.token_stream(body);
             while let Some(token) = stream.next() {
-                let next = terms.ids.len() as u32;
-                let term = *terms.ids.entry(token.text.clone()).or_insert(next);
-                if term == next {
-                    containing.push(0);
-                }
+                let term = match terms.ids.get(&token.text) {
+                    Some(&term) => term,
+                    None => {
+                        let term = terms.ids.len() as u32;
+                        terms.ids.insert(token.text.clone(), term);
+                        containing.push(0);
+                        term
+                    }
+                };
                 tokens.push(Token {
                     term,
                     start: token.offset_from as u32,
