@@ -2,11 +2,14 @@
 //!
 //! `/ask` must be fast, and one transaction per question would cap it at the store's
 //! commit rate. Handlers hand records to a writer task that commits whatever has queued
-//! up in one transaction. Anything that must see those rows (a handoff reading the
-//! transcript) calls [`Recorder::flush`] first: the writer answers only after everything
-//! queued before the flush is committed. While the store is down the writer keeps its
-//! batch and retries; the queue is bounded, so `/ask` slows down instead of growing
-//! memory without end.
+//! up in one transaction, at most once per [`COMMIT_INTERVAL`] (group commit): every
+//! commit rewrites the pages it touched, so at moderate load, committing each trickle of
+//! questions at once cost several times more store CPU per question than larger batches.
+//! Anything that must see those rows (a handoff reading the transcript) calls
+//! [`Recorder::flush`] first: the writer commits at once, and answers only after
+//! everything queued before the flush is committed. While the store is down the writer
+//! keeps its batch and retries; the queue is bounded, so `/ask` slows down instead of
+//! growing memory without end.
 
 use std::time::Duration;
 
@@ -14,9 +17,12 @@ use frontline_shared::shutdown::Shutdown;
 use frontline_shared::store::conversations::QuestionRecord;
 use frontline_shared::store::Store;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 const QUEUE: usize = 16_384;
 const BATCH: usize = 1_024;
+/// The shortest time between two commits, unless a flush or a full batch asks for one.
+pub const COMMIT_INTERVAL: Duration = Duration::from_millis(10);
 
 enum Command {
     Record(Box<QuestionRecord>),
@@ -70,6 +76,7 @@ impl Recorder {
 async fn write_loop(store: Store, mut rx: mpsc::Receiver<Command>, mut shutdown: Shutdown) {
     let mut batch: Vec<QuestionRecord> = Vec::with_capacity(BATCH);
     let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut last_commit = Instant::now();
     loop {
         let first = tokio::select! {
             command = rx.recv() => command,
@@ -77,6 +84,13 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Command>, mut shutdown:
         };
         let Some(first) = first else { return };
         take(first, &mut batch, &mut waiters);
+        let due = last_commit + COMMIT_INTERVAL;
+        while batch.len() < BATCH && waiters.is_empty() {
+            match tokio::time::timeout_at(due, rx.recv()).await {
+                Ok(Some(command)) => take(command, &mut batch, &mut waiters),
+                Ok(None) | Err(_) => break,
+            }
+        }
         while batch.len() < BATCH {
             match rx.try_recv() {
                 Ok(command) => take(command, &mut batch, &mut waiters),
@@ -84,6 +98,7 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Command>, mut shutdown:
             }
         }
         write_with_retry(&store, &batch).await;
+        last_commit = Instant::now();
         batch.clear();
         for waiter in waiters.drain(..) {
             let _ = waiter.send(());
