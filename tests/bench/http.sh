@@ -81,16 +81,20 @@ wait_for_echo() { for _ in $(seq 100); do curl -sf -XPOST -H 'content-type: appl
 wait_for_echo
 read -r base_rps base_p50 base_p99 _ base_cpu < <(measure http://127.0.0.1:18090 tests/bench/echo.lua "$CONNECTIONS" "$echo_pid")
 row "echo baseline" "–" "$base_rps" "$base_p50" "$base_p99" "1.00" "$base_cpu"
-read -r r p50 p99 _ cpu < <(measure http://127.0.0.1:18090 tests/bench/echo.lua 4 "$echo_pid")
-row "echo baseline, 4 connections" "–" "$r" "$p50" "$p99" "–" "$cpu"
+for c in 4 1; do
+  read -r r p50 p99 _ cpu < <(measure http://127.0.0.1:18090 tests/bench/echo.lua $c "$echo_pid")
+  row "echo baseline, $c connection$([ $c = 1 ] || echo s)" "–" "$r" "$p50" "$p99" "–" "$cpu"
+done
 
 # SQLite, one replica.
 server 18091 "sqlite://$work/bench.db?mode=rwc"
 pid=${pids[-1]}
 read -r r p50 p99 _ cpu < <(measure http://127.0.0.1:18091 tests/bench/ask.lua "$CONNECTIONS" "$pid")
 row "/ask" "SQLite ×1" "$r" "$p50" "$p99" "$(ratio "$r" "$base_rps")" "$cpu"
-read -r r p50 p99 _ cpu < <(measure http://127.0.0.1:18091 tests/bench/ask.lua 4 "$pid")
-row "/ask, 4 connections" "SQLite ×1" "$r" "$p50" "$p99" "–" "$cpu"
+for c in 4 1; do
+  read -r r p50 p99 _ cpu < <(measure http://127.0.0.1:18091 tests/bench/ask.lua $c "$pid")
+  row "/ask, $c connection$([ $c = 1 ] || echo s)" "SQLite ×1" "$r" "$p50" "$p99" "–" "$cpu"
+done
 read -r r p50 p99 _ cpu < <(measure http://127.0.0.1:18091 tests/bench/handoff.lua 8 "$pid")
 row "/handoff (new conversation each)" "SQLite ×1" "$r" "$p50" "$p99" "–" "$cpu"
 read -r r p50 p99 _ cpu < <(measure http://127.0.0.1:18091 tests/bench/handoff.lua 2 "$pid")

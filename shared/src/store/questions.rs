@@ -11,11 +11,30 @@ use std::fmt::Write;
 use super::conversations::{Author, Conversation, QuestionRecord};
 use super::{Backend, Store, StoreError};
 
-/// Rows per multi-row statement (up to 10 columns each). SQLite gets anonymous `?`
+/// Most rows per multi-row statement (up to 10 columns each). SQLite gets anonymous `?`
 /// placeholders: sqlx looks up the name of every numbered one (`$7`), which SQLite finds
 /// by scanning the statement's parameter list, so numbered placeholders made binding
 /// quadratic in the statement's size (measured with `perf` under `tests/bench/http.sh`).
 const CHUNK: usize = 128;
+
+/// Splits `items` into statements of `CHUNK` rows and then powers of two (200 rows:
+/// 128 + 64 + 8), so a handful of statement shapes serve every batch size and stay in
+/// sqlx's prepared-statement cache; an arbitrary last chunk was parsed anew each batch.
+fn chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let size = if items.len() >= CHUNK {
+            CHUNK
+        } else {
+            1 << items.len().ilog2()
+        };
+        let (chunk, rest) = items.split_at(size);
+        items = rest;
+        Some(chunk)
+    })
+}
 
 /// One transcript line of a batch.
 struct Line<'a> {
@@ -63,7 +82,7 @@ impl Store {
             }
         }
         let mut tx = self.begin_write().await?;
-        for chunk in conversations.chunks(CHUNK) {
+        for chunk in chunks(&conversations) {
             let sql = values_sql(
                 self.backend,
                 "INSERT INTO conversations (id, site_id, page_url, locale, customer, created_at, answers) VALUES ",
@@ -84,7 +103,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        for chunk in lines.chunks(CHUNK) {
+        for chunk in chunks(&lines) {
             let sql = values_sql(
                 self.backend,
                 "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, reason, created_at) VALUES ",
@@ -139,7 +158,17 @@ fn values_sql(backend: Backend, prefix: &str, columns: usize, rows: usize, suffi
 
 #[cfg(test)]
 mod tests {
-    use super::{values_sql, Backend};
+    use super::{chunks, values_sql, Backend, CHUNK};
+
+    #[test]
+    fn chunks_cover_every_row_once_in_few_shapes() {
+        let rows: Vec<usize> = (0..CHUNK * 2 + 77).collect();
+        let sizes: Vec<usize> = chunks(&rows).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [CHUNK, CHUNK, 64, 8, 4, 1]);
+        let flat: Vec<usize> = chunks(&rows).flatten().copied().collect();
+        assert_eq!(flat, rows);
+        assert_eq!(chunks(&rows[..0]).count(), 0);
+    }
 
     #[test]
     fn placeholders_number_every_value() {
