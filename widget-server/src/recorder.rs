@@ -84,18 +84,16 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Command>, mut shutdown:
         };
         let Some(first) = first else { return };
         take(first, &mut batch, &mut waiters);
+        // Gather until the interval is up; once a flush waits, only what is queued now.
         let due = last_commit + COMMIT_INTERVAL;
-        while batch.len() < BATCH && waiters.is_empty() {
-            match tokio::time::timeout_at(due, rx.recv()).await {
-                Ok(Some(command)) => take(command, &mut batch, &mut waiters),
-                Ok(None) | Err(_) => break,
-            }
-        }
         while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(command) => take(command, &mut batch, &mut waiters),
-                Err(_) => break,
-            }
+            let next = if waiters.is_empty() {
+                tokio::time::timeout_at(due, rx.recv()).await.ok().flatten()
+            } else {
+                rx.try_recv().ok()
+            };
+            let Some(command) = next else { break };
+            take(command, &mut batch, &mut waiters);
         }
         write_with_retry(&store, &batch).await;
         last_commit = Instant::now();
