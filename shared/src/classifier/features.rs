@@ -157,24 +157,30 @@ impl Featurizer {
     pub fn transform(&self, text: &str) -> SparseVec {
         let mut keys = Vec::with_capacity(text.len() * 5);
         extract(text, &self.options, &mut keys);
-        keys.sort_unstable();
-        let mut features: Vec<(u32, f32)> = Vec::with_capacity(keys.len());
+        // Known keys become feature ids (sorting those sorts the vector too); the few
+        // unknown ones are kept only for their weight in the norm.
+        let mut known: Vec<u32> = Vec::with_capacity(keys.len());
+        let mut unknown: Vec<(u64, u8)> = Vec::new();
+        for &(key, block) in &keys {
+            match self.ids.get(&key) {
+                Some(&id) => known.push(id),
+                None => unknown.push((key, block)),
+            }
+        }
+        known.sort_unstable();
+        unknown.sort_unstable();
         let mut norms = [0f32; BLOCKS];
-        let mut i = 0;
-        while i < keys.len() {
-            let (key, block) = keys[i];
-            let run = keys[i..].iter().take_while(|&&k| k.0 == key).count();
-            let tf = 1.0 + (run as f32).ln();
-            let value = match self.ids.get(&key) {
-                Some(&id) => {
-                    let value = tf * self.idf[id as usize];
-                    features.push((id, value));
-                    value
-                }
-                None => tf * self.unknown_idf,
-            };
+        for (run, &(_, block)) in runs(&unknown) {
+            let value = tf(run) * self.unknown_idf;
             norms[usize::from(block)] += value * value;
-            i += run;
+        }
+        let mut indices = Vec::with_capacity(known.len());
+        let mut values = Vec::with_capacity(known.len());
+        for (run, &id) in runs(&known) {
+            let value = tf(run) * self.idf[id as usize];
+            norms[usize::from(self.block[id as usize])] += value * value;
+            indices.push(id);
+            values.push(value);
         }
         let present = norms.iter().filter(|&&n| n > 0.0).count() as f32;
         let norms = norms.map(|n| {
@@ -184,14 +190,23 @@ impl Featurizer {
                 0.0
             }
         });
-        features.sort_unstable_by_key(|&(id, _)| id);
-        let indices = features.iter().map(|&(id, _)| id).collect();
-        let values = features
-            .iter()
-            .map(|&(id, value)| value * norms[usize::from(self.block[id as usize])])
-            .collect();
+        for (value, &id) in values.iter_mut().zip(&indices) {
+            *value *= norms[usize::from(self.block[id as usize])];
+        }
         SparseVec { indices, values }
     }
+}
+
+/// Sublinear term frequency of a key seen `count` times.
+fn tf(count: usize) -> f32 {
+    1.0 + (count as f32).ln()
+}
+
+/// The runs of equal items of a sorted slice: each distinct item with its count.
+fn runs<T: PartialEq>(sorted: &[T]) -> impl Iterator<Item = (usize, &T)> {
+    sorted
+        .chunk_by(|a, b| a == b)
+        .map(|run| (run.len(), &run[0]))
 }
 
 /// Appends the hashed n-gram keys of `text` (with repeats) and their block.

@@ -59,7 +59,11 @@ fn normalize_chars(chars: impl Iterator<Item = char>, len: usize) -> String {
             }
             pending_space = false;
             pending_apostrophe = false;
-            out.extend(c.to_lowercase());
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
             after_word = true;
         } else if APOSTROPHES.contains(&c) && after_word && !pending_space {
             pending_apostrophe = true;
