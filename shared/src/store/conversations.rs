@@ -2,6 +2,7 @@
 //! the transcript.
 
 use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{events, json_column, Store, StoreError, Tx};
@@ -52,7 +53,7 @@ pub struct QuestionRecord {
     pub label: Option<String>,
     /// Why it was handed off (`asked_for_human`, `low_confidence`, …), if it was.
     pub reason: Option<String>,
-    /// What the assistant said back, recorded as the next transcript line.
+    /// What the assistant said back: stored on the question's row, the next transcript line.
     pub reply: Option<String>,
     pub at_ms: i64,
 }
@@ -83,23 +84,11 @@ impl Store {
         &self,
         conversation_id: &str,
     ) -> Result<Vec<TranscriptLine>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT author, author_name, body, created_at FROM messages \
-             WHERE conversation_id = $1 ORDER BY id",
-        )
-        .bind(conversation_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(TranscriptLine {
-                    author: row.try_get("author")?,
-                    author_name: row.try_get("author_name")?,
-                    body: row.try_get("body")?,
-                    at_ms: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(TRANSCRIPT_SQL)
+            .bind(conversation_id)
+            .fetch_all(self.pool())
+            .await?;
+        transcript_lines(&rows)
     }
 
     /// Records "did this help?" for a conversation.
@@ -191,6 +180,33 @@ pub(crate) struct NewMessage<'a> {
     /// The matcher's verdict, for customer questions.
     pub decision: Option<QuestionDecision<'a>>,
     pub at_ms: i64,
+}
+
+/// Every message of a conversation (`$1`) in order, with the reply each question got.
+pub(crate) const TRANSCRIPT_SQL: &str =
+    "SELECT author, author_name, body, reply, created_at FROM messages WHERE conversation_id = $1 ORDER BY id";
+
+/// The transcript from rows of [`TRANSCRIPT_SQL`]: a question's reply is the next line.
+pub(crate) fn transcript_lines(rows: &[AnyRow]) -> Result<Vec<TranscriptLine>, StoreError> {
+    let mut lines = Vec::with_capacity(rows.len() * 2);
+    for row in rows {
+        let at_ms = row.try_get("created_at")?;
+        lines.push(TranscriptLine {
+            author: row.try_get("author")?,
+            author_name: row.try_get("author_name")?,
+            body: row.try_get("body")?,
+            at_ms,
+        });
+        if let Some(reply) = row.try_get::<Option<String>, _>("reply")? {
+            lines.push(TranscriptLine {
+                author: Author::Assistant.as_str().to_string(),
+                author_name: None,
+                body: reply,
+                at_ms,
+            });
+        }
+    }
+    Ok(lines)
 }
 
 pub(crate) struct QuestionDecision<'a> {

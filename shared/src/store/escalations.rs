@@ -8,7 +8,10 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::conversations::{ensure_conversation, insert_message, Author, Conversation, NewMessage};
+use super::conversations::{
+    ensure_conversation, insert_message, transcript_lines, Author, Conversation, NewMessage,
+    TRANSCRIPT_SQL,
+};
 use super::events::{self, EventKind};
 use super::outbox::{self, OutboxKind};
 use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
@@ -382,22 +385,11 @@ async fn transcript_in(
     tx: &mut Tx,
     conversation_id: &str,
 ) -> Result<Vec<crate::escalation::TranscriptLine>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT author, author_name, body, created_at FROM messages WHERE conversation_id = $1 ORDER BY id",
-    )
-    .bind(conversation_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(crate::escalation::TranscriptLine {
-                author: row.try_get("author")?,
-                author_name: row.try_get("author_name")?,
-                body: row.try_get("body")?,
-                at_ms: row.try_get("created_at")?,
-            })
-        })
-        .collect()
+    let rows = sqlx::query(TRANSCRIPT_SQL)
+        .bind(conversation_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    transcript_lines(&rows)
 }
 
 async fn insert(tx: &mut Tx, e: &Escalation) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 //! A batch becomes a handful of multi-row statements in one transaction: one upsert for
 //! its conversations (created on first sight; the answer count added up per conversation
 //! beforehand, because one statement may not touch a row twice) and one insert per chunk
-//! of transcript lines (the questions with their decisions, and the assistant's replies).
+//! of questions, each row carrying its decision and the assistant's reply.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -36,15 +36,6 @@ fn chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
-/// One transcript line of a batch.
-struct Line<'a> {
-    conversation: &'a Conversation,
-    author: Author,
-    body: &'a str,
-    record: Option<&'a QuestionRecord>,
-    at_ms: i64,
-}
-
 impl Store {
     /// Writes a batch of questions (and the replies they got) in one transaction,
     /// creating their conversations on first sight.
@@ -54,7 +45,6 @@ impl Store {
         }
         let mut conversations: Vec<(&Conversation, i64)> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut lines: Vec<Line> = Vec::with_capacity(batch.len() * 2);
         for record in batch {
             let answered = i64::from(record.decision == "answer");
             match index.get(record.conversation.id.as_str()) {
@@ -63,22 +53,6 @@ impl Store {
                     index.insert(&record.conversation.id, conversations.len());
                     conversations.push((&record.conversation, answered));
                 }
-            }
-            lines.push(Line {
-                conversation: &record.conversation,
-                author: Author::Customer,
-                body: &record.question,
-                record: Some(record),
-                at_ms: record.at_ms,
-            });
-            if let Some(reply) = &record.reply {
-                lines.push(Line {
-                    conversation: &record.conversation,
-                    author: Author::Assistant,
-                    body: reply,
-                    record: None,
-                    at_ms: record.at_ms,
-                });
             }
         }
         let mut tx = self.begin_write().await?;
@@ -103,27 +77,27 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        for chunk in chunks(&lines) {
+        for chunk in chunks(batch) {
             let sql = values_sql(
                 self.backend,
-                "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, reason, created_at) VALUES ",
+                "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, reason, reply, created_at) VALUES ",
                 10,
                 chunk.len(),
                 "",
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for line in chunk {
+            for record in chunk {
                 query = query
-                    .bind(line.conversation.id.as_str())
-                    .bind(line.conversation.site_id.as_str())
-                    .bind(line.author.as_str())
-                    .bind(None::<String>)
-                    .bind(line.body)
-                    .bind(line.record.map(|r| r.decision.as_str()))
-                    .bind(line.record.map(|r| f64::from(r.confidence)))
-                    .bind(line.record.and_then(|r| r.label.as_deref()))
-                    .bind(line.record.and_then(|r| r.reason.as_deref()))
-                    .bind(line.at_ms);
+                    .bind(record.conversation.id.as_str())
+                    .bind(record.conversation.site_id.as_str())
+                    .bind(Author::Customer.as_str())
+                    .bind(record.question.as_str())
+                    .bind(record.decision.as_str())
+                    .bind(f64::from(record.confidence))
+                    .bind(record.label.as_deref())
+                    .bind(record.reason.as_deref())
+                    .bind(record.reply.as_deref())
+                    .bind(record.at_ms);
             }
             query.execute(&mut *tx).await?;
         }

@@ -40,8 +40,17 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
         let store = Store::connect(&db.url).await.expect("connect");
-        let question = QuestionRecord {
+        let answered = QuestionRecord {
             conversation: conversation("c1"),
+            question: "how long is shipping".into(),
+            decision: "answer".into(),
+            confidence: 0.9,
+            label: Some("intent:shipping_time".into()),
+            reason: None,
+            reply: Some("Shipping times\n\nThree to five days.".into()),
+            at_ms: 4,
+        };
+        let question = QuestionRecord {
             question: "where is my order".into(),
             decision: "handoff".into(),
             confidence: 0.2,
@@ -49,19 +58,33 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
             reason: Some("low_confidence".into()),
             reply: None,
             at_ms: 5,
+            ..answered.clone()
         };
-        store.record_questions(&[question]).await.expect("record");
+        store
+            .record_questions(&[answered, question])
+            .await
+            .expect("record");
         let (escalation, created) = store.create_handoff(handoff("c1")).await.expect("handoff");
         assert!(created);
-        let bodies: Vec<_> = escalation
+        let lines: Vec<_> = escalation
             .context
             .transcript
             .iter()
-            .map(|l| l.body.as_str())
+            .map(|l| (l.author.as_str(), l.body.as_str()))
             .collect();
         assert_eq!(
-            bodies,
-            ["where is my order", "My parcel never arrived"],
+            lines,
+            [
+                ("customer", "how long is shipping"),
+                ("assistant", "Shipping times\n\nThree to five days."),
+                ("customer", "where is my order"),
+                ("customer", "My parcel never arrived")
+            ],
+            "{backend:?}: the reply follows its question"
+        );
+        assert_eq!(
+            store.transcript("c1").await.expect("transcript").len(),
+            4,
             "{backend:?}"
         );
         // A second submit returns the same escalation and queues nothing new.
