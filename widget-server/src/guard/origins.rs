@@ -90,21 +90,32 @@ fn origin_of(url: &str) -> String {
 
 /// Middleware: a request whose `Origin` is not allowed for its route gets 403.
 pub async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::OPTIONS {
-        if let Some(origin) = request.headers().get(header::ORIGIN) {
-            let allowed = origin
-                .to_str()
-                .is_ok_and(|o| state.origins.allows(o, request.uri().path()));
-            if !allowed {
-                return ApiError::Forbidden {
-                    code: "origin_not_allowed",
-                    message: "this origin may not call this site's API".into(),
-                }
-                .into_response();
-            }
-        }
+    match verify(&state, &request) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
     }
-    next.run(request).await
+}
+
+/// The origin check on its own: `Forbidden` unless the request's `Origin` (if any) may
+/// call its route. Preflights pass: the CORS layer answers them.
+pub fn verify(state: &AppState, request: &Request) -> Result<(), ApiError> {
+    if request.method() == Method::OPTIONS {
+        return Ok(());
+    }
+    let Some(origin) = request.headers().get(header::ORIGIN) else {
+        return Ok(());
+    };
+    if origin
+        .to_str()
+        .is_ok_and(|o| state.origins.allows(o, request.uri().path()))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden {
+            code: "origin_not_allowed",
+            message: "this origin may not call this site's API".into(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -3,9 +3,7 @@
 //! Limits are per replica (each replica keeps its own buckets). A refused request gets
 //! `429` with `Retry-After` in whole seconds.
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{ConnectInfo, Request};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::{IpAddr, SocketAddr};
@@ -73,18 +71,15 @@ pub fn site_of(path: &str) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Middleware: refuse with 429 when the caller's IP or the site is over its limit.
-pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Takes a token for the caller's IP and the request's site: `RateLimited` (429) when
+/// either is over its limit.
+pub fn verify(state: &AppState, request: &Request) -> Result<(), ApiError> {
     let ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let checked = state.rate_limits.check(ip, site_of(request.uri().path()));
-    match checked {
-        Ok(()) => next.run(request).await,
-        Err(error) => error.into_response(),
-    }
+    state.rate_limits.check(ip, site_of(request.uri().path()))
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::guard::{origins, rate_limit};
+use crate::guard;
 use crate::metrics;
 use crate::sites::Site;
 use crate::state::AppState;
@@ -58,11 +58,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/conversations/{id}/events", get(events::stream))
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            rate_limit::limit,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            origins::check,
+            guard::public_api,
         ));
     Router::new()
         .merge(public_api)
