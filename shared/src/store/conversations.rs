@@ -53,7 +53,7 @@ pub struct QuestionRecord {
     pub label: Option<String>,
     /// Why it was handed off (`asked_for_human`, `low_confidence`, …), if it was.
     pub reason: Option<String>,
-    /// What the assistant said back: stored on the question's row, the next transcript line.
+    /// What the assistant said back: stored once per distinct text, the next transcript line.
     pub reply: Option<String>,
     pub at_ms: i64,
 }
@@ -184,7 +184,8 @@ pub(crate) struct NewMessage<'a> {
 
 /// Every message of a conversation (`$1`) in order, with the reply each question got.
 pub(crate) const TRANSCRIPT_SQL: &str =
-    "SELECT author, author_name, body, reply, created_at FROM messages WHERE conversation_id = $1 ORDER BY id";
+    "SELECT m.author, m.author_name, m.body, r.body AS reply, m.created_at FROM messages m \
+     LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 ORDER BY m.id";
 
 /// The transcript from rows of [`TRANSCRIPT_SQL`]: a question's reply is the next line.
 pub(crate) fn transcript_lines(rows: &[AnyRow]) -> Result<Vec<TranscriptLine>, StoreError> {

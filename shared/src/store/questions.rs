@@ -2,14 +2,17 @@
 //!
 //! A batch becomes a handful of multi-row statements in one transaction: one upsert for
 //! its conversations (created on first sight; the answer count added up per conversation
-//! beforehand, because one statement may not touch a row twice) and one insert per chunk
-//! of questions, each row carrying its decision and the assistant's reply.
+//! beforehand, because one statement may not touch a row twice), one insert of the
+//! distinct replies not stored yet, and one insert per chunk of questions, each row with
+//! its decision and the key of the reply it got.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
+use sha2::{Digest, Sha256};
+
 use super::conversations::{Author, Conversation, QuestionRecord};
-use super::{Backend, Store, StoreError};
+use super::{Backend, Store, StoreError, Tx};
 
 /// Most rows per multi-row statement (up to 10 columns each). SQLite gets anonymous `?`
 /// placeholders: sqlx looks up the name of every numbered one (`$7`), which SQLite finds
@@ -36,6 +39,16 @@ fn chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
     })
 }
 
+/// The key a reply is stored under: the first 16 bytes of its SHA-256, in hex. A
+/// cryptographic hash, because templated replies contain customer text: nobody can make
+/// their reply collide with another customer's.
+fn reply_key(body: &str) -> String {
+    hex::encode(&Sha256::digest(body.as_bytes())[..16])
+}
+
+/// A question of the batch with the key of its reply.
+type Row<'a> = (&'a QuestionRecord, Option<String>);
+
 impl Store {
     /// Writes a batch of questions (and the replies they got) in one transaction,
     /// creating their conversations on first sight.
@@ -43,6 +56,24 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
+        let rows: Vec<Row> = batch
+            .iter()
+            .map(|record| (record, record.reply.as_deref().map(reply_key)))
+            .collect();
+        let mut tx = self.begin_write().await?;
+        self.upsert_conversations(&mut tx, batch).await?;
+        self.insert_replies(&mut tx, &rows).await?;
+        self.insert_questions(&mut tx, &rows).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates the batch's new conversations and adds up the answers each one got.
+    async fn upsert_conversations(
+        &self,
+        tx: &mut Tx,
+        batch: &[QuestionRecord],
+    ) -> Result<(), StoreError> {
         let mut conversations: Vec<(&Conversation, i64)> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         for record in batch {
@@ -55,7 +86,6 @@ impl Store {
                 }
             }
         }
-        let mut tx = self.begin_write().await?;
         for chunk in chunks(&conversations) {
             let sql = values_sql(
                 self.backend,
@@ -75,18 +105,48 @@ impl Store {
                     .bind(conversation.created_at_ms)
                     .bind(*answers);
             }
-            query.execute(&mut *tx).await?;
+            query.execute(&mut **tx).await?;
         }
-        for chunk in chunks(batch) {
+        Ok(())
+    }
+
+    /// Stores each distinct reply of the batch, unless an earlier batch already did.
+    async fn insert_replies(&self, tx: &mut Tx, rows: &[Row<'_>]) -> Result<(), StoreError> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let replies: Vec<(&str, &str)> = rows
+            .iter()
+            .filter_map(|(record, key)| Some((key.as_deref()?, record.reply.as_deref()?)))
+            .filter(|(key, _)| seen.insert(key))
+            .collect();
+        for chunk in chunks(&replies) {
             let sql = values_sql(
                 self.backend,
-                "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, reason, reply, created_at) VALUES ",
+                "INSERT INTO replies (hash, body) VALUES ",
+                2,
+                chunk.len(),
+                " ON CONFLICT (hash) DO NOTHING",
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (key, body) in chunk {
+                query = query.bind(*key).bind(*body);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// One transcript row per question, with its decision and its reply's key.
+    async fn insert_questions(&self, tx: &mut Tx, rows: &[Row<'_>]) -> Result<(), StoreError> {
+        for chunk in chunks(rows) {
+            let sql = values_sql(
+                self.backend,
+                "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, reason, reply_hash, created_at) VALUES ",
                 10,
                 chunk.len(),
                 "",
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for record in chunk {
+            for (record, key) in chunk {
                 query = query
                     .bind(record.conversation.id.as_str())
                     .bind(record.conversation.site_id.as_str())
@@ -96,12 +156,11 @@ impl Store {
                     .bind(f64::from(record.confidence))
                     .bind(record.label.as_deref())
                     .bind(record.reason.as_deref())
-                    .bind(record.reply.as_deref())
+                    .bind(key.as_deref())
                     .bind(record.at_ms);
             }
-            query.execute(&mut *tx).await?;
+            query.execute(&mut **tx).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 }

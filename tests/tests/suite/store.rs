@@ -60,8 +60,13 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
             at_ms: 5,
             ..answered.clone()
         };
+        // Another conversation gets the same answer (one stored reply serves both).
+        let same_answer_elsewhere = QuestionRecord {
+            conversation: conversation("c2"),
+            ..answered.clone()
+        };
         store
-            .record_questions(&[answered, question])
+            .record_questions(&[answered, question, same_answer_elsewhere])
             .await
             .expect("record");
         let (escalation, created) = store.create_handoff(handoff("c1")).await.expect("handoff");
@@ -85,6 +90,24 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
         assert_eq!(
             store.transcript("c1").await.expect("transcript").len(),
             4,
+            "{backend:?}"
+        );
+        let elsewhere: Vec<_> = store
+            .transcript("c2")
+            .await
+            .expect("transcript")
+            .into_iter()
+            .map(|l| (l.author, l.body))
+            .collect();
+        assert_eq!(
+            elsewhere,
+            [
+                ("customer".to_string(), "how long is shipping".to_string()),
+                (
+                    "assistant".to_string(),
+                    "Shipping times\n\nThree to five days.".to_string()
+                )
+            ],
             "{backend:?}"
         );
         // A second submit returns the same escalation and queues nothing new.
