@@ -111,11 +111,6 @@ impl Store {
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA temp_store = MEMORY").await?;
-                            // Checkpoint after ~40 MB of WAL instead of SQLite's 4 MB: each
-                            // checkpoint syncs the file, and under /ask load the default meant
-                            // several a second. Measured: /ask p99 at 4 connections ~2.1 ms →
-                            // ~1.5 ms (seven interleaved rounds).
-                            conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
                             let cache = format!("PRAGMA cache_size = -{cache_kib}");
                             sqlx::query(sqlx::AssertSqlSafe(cache))
                                 .execute(&mut *conn)
