@@ -47,7 +47,7 @@ fn reply_key(body: &str) -> String {
 }
 
 /// A question of the batch with the key of its reply.
-type Row<'a> = (&'a QuestionRecord, Option<String>);
+type QuestionRow<'a> = (&'a QuestionRecord, Option<String>);
 
 impl Store {
     /// Writes a batch of questions (and the replies they got) in one transaction,
@@ -56,7 +56,7 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
-        let rows: Vec<Row> = batch
+        let rows: Vec<QuestionRow> = batch
             .iter()
             .map(|record| (record, record.reply.as_deref().map(reply_key)))
             .collect();
@@ -111,7 +111,11 @@ impl Store {
     }
 
     /// Stores each distinct reply of the batch, unless an earlier batch already did.
-    async fn insert_replies(&self, tx: &mut Tx, rows: &[Row<'_>]) -> Result<(), StoreError> {
+    async fn insert_replies(
+        &self,
+        tx: &mut Tx,
+        rows: &[QuestionRow<'_>],
+    ) -> Result<(), StoreError> {
         let mut seen: HashSet<&str> = HashSet::new();
         let replies: Vec<(&str, &str)> = rows
             .iter()
@@ -136,7 +140,11 @@ impl Store {
     }
 
     /// One transcript row per question, with its decision and its reply's key.
-    async fn insert_questions(&self, tx: &mut Tx, rows: &[Row<'_>]) -> Result<(), StoreError> {
+    async fn insert_questions(
+        &self,
+        tx: &mut Tx,
+        rows: &[QuestionRow<'_>],
+    ) -> Result<(), StoreError> {
         for chunk in chunks(rows) {
             let sql = values_sql(
                 self.backend,
