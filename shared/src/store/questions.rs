@@ -117,11 +117,14 @@ impl Store {
         rows: &[QuestionRow<'_>],
     ) -> Result<(), StoreError> {
         let mut seen: HashSet<&str> = HashSet::new();
-        let replies: Vec<(&str, &str)> = rows
+        let mut replies: Vec<(&str, &str)> = rows
             .iter()
             .filter_map(|(record, key)| Some((key.as_deref()?, record.reply.as_deref()?)))
             .filter(|(key, _)| seen.insert(key))
             .collect();
+        // In key order, so two replicas inserting the same replies at once on PostgreSQL
+        // wait for each other instead of deadlocking.
+        replies.sort_unstable();
         for chunk in chunks(&replies) {
             let sql = values_sql(
                 self.backend,
