@@ -350,6 +350,17 @@ async fn the_rate_limit_answers_429_with_retry_after() {
         ..ServerOptions::default()
     };
     let server = TestServer::start_with(&db.url, &options).await;
+    // Requests from a page on a foreign origin are refused before they cost the budget.
+    for _ in 0..3 {
+        let refused = server
+            .client
+            .get(server.at("/api/v1/sites/demo/suggest?q=return"))
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(refused.status().as_u16(), 403);
+    }
     let mut statuses = Vec::new();
     let mut retry_after = None;
     for _ in 0..5 {
