@@ -6,7 +6,7 @@
 //! distinct replies not stored yet, and one insert per chunk of questions, each row with
 //! its decision and the key of the reply it got.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
@@ -46,8 +46,32 @@ fn reply_key(body: &str) -> String {
     hex::encode(&Sha256::digest(body.as_bytes())[..16])
 }
 
-/// A question of the batch with the key of its reply.
-type QuestionRow<'a> = (&'a QuestionRecord, Option<String>);
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// A multi-row insert: `head`, then one `(…)` of `columns` values per row, then `tail`.
+struct Insert {
+    head: &'static str,
+    columns: usize,
+    tail: &'static str,
+}
+
+const CONVERSATIONS: Insert = Insert {
+    head: "INSERT INTO conversations (id, site_id, page_url, locale, customer, created_at, answers) VALUES ",
+    columns: 7,
+    tail: " ON CONFLICT (id) DO UPDATE SET answers = conversations.answers + excluded.answers",
+};
+
+const REPLIES: Insert = Insert {
+    head: "INSERT INTO replies (hash, body) VALUES ",
+    columns: 2,
+    tail: " ON CONFLICT (hash) DO NOTHING",
+};
+
+const QUESTIONS: Insert = Insert {
+    head: "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, reason, reply_hash, created_at) VALUES ",
+    columns: 10,
+    tail: "",
+};
 
 impl Store {
     /// Writes a batch of questions (and the replies they got) in one transaction,
@@ -56,124 +80,98 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
-        let rows: Vec<QuestionRow> = batch
-            .iter()
-            .map(|record| (record, record.reply.as_deref().map(reply_key)))
-            .collect();
-        let mut tx = self.begin_write().await?;
-        self.upsert_conversations(&mut tx, batch).await?;
-        self.insert_replies(&mut tx, &rows).await?;
-        self.insert_questions(&mut tx, &rows).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Creates the batch's new conversations and adds up the answers each one got.
-    async fn upsert_conversations(
-        &self,
-        tx: &mut Tx,
-        batch: &[QuestionRecord],
-    ) -> Result<(), StoreError> {
-        let mut conversations: Vec<(&Conversation, i64)> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        for record in batch {
-            let answered = i64::from(record.decision == "answer");
-            match index.get(record.conversation.id.as_str()) {
-                Some(&i) => conversations[i].1 += answered,
-                None => {
-                    index.insert(&record.conversation.id, conversations.len());
-                    conversations.push((&record.conversation, answered));
-                }
-            }
+        let conversations = answers_per_conversation(batch);
+        // Each distinct reply of the batch, by text, with its key (hashed once).
+        let mut keys: HashMap<&str, String> = HashMap::new();
+        for body in batch.iter().filter_map(|r| r.reply.as_deref()) {
+            keys.entry(body).or_insert_with(|| reply_key(body));
         }
-        for chunk in chunks(&conversations) {
-            let sql = values_sql(
-                self.backend,
-                "INSERT INTO conversations (id, site_id, page_url, locale, customer, created_at, answers) VALUES ",
-                7,
-                chunk.len(),
-                " ON CONFLICT (id) DO UPDATE SET answers = conversations.answers + excluded.answers",
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (conversation, answers) in chunk {
-                query = query
+        // In key order, so two replicas inserting the same replies at once on PostgreSQL
+        // wait for each other instead of deadlocking.
+        let mut replies: Vec<(&str, &str)> = keys.iter().map(|(b, k)| (k.as_str(), *b)).collect();
+        replies.sort_unstable();
+
+        let mut tx = self.begin_write().await?;
+        self.insert_rows(
+            &mut tx,
+            CONVERSATIONS,
+            &conversations,
+            |query, (conversation, answers)| {
+                query
                     .bind(conversation.id.as_str())
                     .bind(conversation.site_id.as_str())
                     .bind(conversation.page_url.as_deref())
                     .bind(conversation.locale.as_deref())
                     .bind(serde_json::Value::Object(conversation.customer.clone()).to_string())
                     .bind(conversation.created_at_ms)
-                    .bind(*answers);
-            }
-            query.execute(&mut **tx).await?;
-        }
+                    .bind(*answers)
+            },
+        )
+        .await?;
+        self.insert_rows(&mut tx, REPLIES, &replies, |query, (key, body)| {
+            query.bind(*key).bind(*body)
+        })
+        .await?;
+        self.insert_rows(&mut tx, QUESTIONS, batch, |query, record| {
+            query
+                .bind(record.conversation.id.as_str())
+                .bind(record.conversation.site_id.as_str())
+                .bind(Author::Customer.as_str())
+                .bind(record.question.as_str())
+                .bind(record.decision.as_str())
+                .bind(f64::from(record.confidence))
+                .bind(record.label.as_deref())
+                .bind(record.reason.as_deref())
+                .bind(record.reply.as_deref().map(|body| keys[body].as_str()))
+                .bind(record.at_ms)
+        })
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Stores each distinct reply of the batch, unless an earlier batch already did.
-    async fn insert_replies(
+    /// Inserts `rows` with statements of a few fixed sizes (see [`chunks`]), each row's
+    /// values bound by `bind`.
+    async fn insert_rows<'r, T: Sync>(
         &self,
         tx: &mut Tx,
-        rows: &[QuestionRow<'_>],
-    ) -> Result<(), StoreError> {
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut replies: Vec<(&str, &str)> = rows
-            .iter()
-            .filter_map(|(record, key)| Some((key.as_deref()?, record.reply.as_deref()?)))
-            .filter(|(key, _)| seen.insert(key))
-            .collect();
-        // In key order, so two replicas inserting the same replies at once on PostgreSQL
-        // wait for each other instead of deadlocking.
-        replies.sort_unstable();
-        for chunk in chunks(&replies) {
-            let sql = values_sql(
-                self.backend,
-                "INSERT INTO replies (hash, body) VALUES ",
-                2,
-                chunk.len(),
-                " ON CONFLICT (hash) DO NOTHING",
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (key, body) in chunk {
-                query = query.bind(*key).bind(*body);
-            }
-            query.execute(&mut **tx).await?;
-        }
-        Ok(())
-    }
-
-    /// One transcript row per question, with its decision and its reply's key.
-    async fn insert_questions(
-        &self,
-        tx: &mut Tx,
-        rows: &[QuestionRow<'_>],
+        insert: Insert,
+        rows: &'r [T],
+        bind: impl Fn(AnyQuery<'r>, &'r T) -> AnyQuery<'r> + Send,
     ) -> Result<(), StoreError> {
         for chunk in chunks(rows) {
             let sql = values_sql(
                 self.backend,
-                "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, reason, reply_hash, created_at) VALUES ",
-                10,
+                insert.head,
+                insert.columns,
                 chunk.len(),
-                "",
+                insert.tail,
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (record, key) in chunk {
-                query = query
-                    .bind(record.conversation.id.as_str())
-                    .bind(record.conversation.site_id.as_str())
-                    .bind(Author::Customer.as_str())
-                    .bind(record.question.as_str())
-                    .bind(record.decision.as_str())
-                    .bind(f64::from(record.confidence))
-                    .bind(record.label.as_deref())
-                    .bind(record.reason.as_deref())
-                    .bind(key.as_deref())
-                    .bind(record.at_ms);
-            }
+            let query = chunk
+                .iter()
+                .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), &bind);
             query.execute(&mut **tx).await?;
         }
         Ok(())
     }
+}
+
+/// The batch's conversations, each once, with the number of answers it got (one
+/// statement may not touch a row twice).
+fn answers_per_conversation(batch: &[QuestionRecord]) -> Vec<(&Conversation, i64)> {
+    let mut conversations: Vec<(&Conversation, i64)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for record in batch {
+        let answered = i64::from(record.decision == "answer");
+        match index.get(record.conversation.id.as_str()) {
+            Some(&i) => conversations[i].1 += answered,
+            None => {
+                index.insert(&record.conversation.id, conversations.len());
+                conversations.push((&record.conversation, answered));
+            }
+        }
+    }
+    conversations
 }
 
 /// `prefix ($1, …, $n), ($n+1, …) … suffix` for `rows` rows of `columns` values
