@@ -118,7 +118,10 @@ impl Application {
             Duration::from_secs(2),
             shutdown.clone(),
         ));
-        let rate_limits = Arc::new(RateLimiters::new(&settings.server.rate_limits));
+        let rate_limits = Arc::new(RateLimiters::new(
+            &settings.server.rate_limits,
+            sites.iter().map(|site| site.settings.id.as_str()),
+        ));
         workers.spawn(forget_idle_clients(
             Arc::clone(&rate_limits),
             shutdown.clone(),

@@ -1,11 +1,14 @@
 //! Rate limits with governor: one token bucket per client IP and one per site.
 //!
 //! Limits are per replica (each replica keeps its own buckets). A refused request gets
-//! `429` with `Retry-After` in whole seconds.
+//! `429` with `Retry-After` in whole seconds. Site buckets exist only for configured
+//! sites (made at start-up): a path naming an unknown site is limited by IP alone and
+//! answered 404, so made-up site ids cannot grow the limiter's memory.
 
 use axum::extract::{ConnectInfo, Request};
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -19,7 +22,7 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub struct RateLimiters {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_site: DefaultKeyedRateLimiter<String>,
+    per_site: HashMap<String, DefaultDirectRateLimiter>,
     clock: DefaultClock,
 }
 
@@ -28,14 +31,18 @@ fn nonzero(n: u32) -> NonZeroU32 {
 }
 
 impl RateLimiters {
-    pub fn new(limits: &RateLimits) -> Self {
+    /// Buckets for `limits`, with one site bucket for each of `sites`.
+    pub fn new<'a>(limits: &RateLimits, sites: impl IntoIterator<Item = &'a str>) -> Self {
         let per_ip = Quota::per_minute(nonzero(limits.per_ip_per_minute))
             .allow_burst(nonzero(limits.per_ip_burst));
         let per_site = Quota::per_second(nonzero(limits.per_site_per_second))
             .allow_burst(nonzero(limits.per_site_burst));
         RateLimiters {
             per_ip: RateLimiter::keyed(per_ip),
-            per_site: RateLimiter::keyed(per_site),
+            per_site: sites
+                .into_iter()
+                .map(|site| (site.to_string(), RateLimiter::direct(per_site)))
+                .collect(),
             clock: DefaultClock::default(),
         }
     }
@@ -48,9 +55,9 @@ impl RateLimiters {
         self.per_ip
             .check_key(&ip)
             .map_err(|not_until| refuse(not_until.wait_time_from(self.clock.now())))?;
-        if let Some(site) = site {
-            self.per_site
-                .check_key(&site.to_string())
+        if let Some(bucket) = site.and_then(|site| self.per_site.get(site)) {
+            bucket
+                .check()
                 .map_err(|not_until| refuse(not_until.wait_time_from(self.clock.now())))?;
         }
         Ok(())
@@ -59,7 +66,6 @@ impl RateLimiters {
     /// Forgets idle keys (called periodically so memory stays bounded).
     pub fn retain_recent(&self) {
         self.per_ip.retain_recent();
-        self.per_site.retain_recent();
     }
 }
 
@@ -94,7 +100,7 @@ mod tests {
             per_site_per_second: 1000,
             per_site_burst: 1000,
         };
-        let limiters = RateLimiters::new(&limits);
+        let limiters = RateLimiters::new(&limits, ["demo"]);
         let ip = IpAddr::from([10, 0, 0, 1]);
         for _ in 0..3 {
             assert!(limiters.check(ip, Some("demo")).is_ok());
@@ -111,6 +117,33 @@ mod tests {
                 .is_ok(),
             "other clients unaffected"
         );
+    }
+
+    #[test]
+    fn a_site_bucket_is_shared_by_every_client_and_only_known_sites_have_one() {
+        let limits = RateLimits {
+            per_ip_per_minute: 1000,
+            per_ip_burst: 1000,
+            per_site_per_second: 1,
+            per_site_burst: 2,
+        };
+        let limiters = RateLimiters::new(&limits, ["demo"]);
+        let client = |n: u8| IpAddr::from([10, 0, 0, n]);
+        assert!(limiters.check(client(1), Some("demo")).is_ok());
+        assert!(limiters.check(client(2), Some("demo")).is_ok());
+        assert!(
+            matches!(
+                limiters.check(client(3), Some("demo")),
+                Err(ApiError::RateLimited { .. })
+            ),
+            "the third request to the site is refused, whoever sends it"
+        );
+        for _ in 0..5 {
+            assert!(
+                limiters.check(client(4), Some("no-such-site")).is_ok(),
+                "an unknown site has no bucket (it gets a 404 later)"
+            );
+        }
     }
 
     #[test]
