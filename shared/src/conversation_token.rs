@@ -10,7 +10,9 @@ use sha2::Sha256;
 /// Issues and verifies conversation tokens.
 #[derive(Clone)]
 pub struct TokenSigner {
-    key: Vec<u8>,
+    /// The MAC with the key and the domain prefix already absorbed: each token then
+    /// hashes only its conversation id (the key's inner and outer blocks are done once).
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for TokenSigner {
@@ -21,13 +23,14 @@ impl std::fmt::Debug for TokenSigner {
 
 impl TokenSigner {
     pub fn new(key: &[u8]) -> Self {
-        TokenSigner { key: key.to_vec() }
+        let mut keyed = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        keyed.update(b"frontline-conversation:");
+        TokenSigner { keyed }
     }
 
     fn mac(&self, conversation_id: &str) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        mac.update(b"frontline-conversation:");
+        let mut mac = self.keyed.clone();
         mac.update(conversation_id.as_bytes());
         mac
     }
@@ -57,5 +60,22 @@ mod tests {
         assert!(!signer.verify("c_2", &token));
         assert!(!TokenSigner::new(b"other").verify("c_1", &token));
         assert!(!signer.verify("c_1", "not-hex"));
+    }
+
+    /// Replicas of different versions must accept each other's tokens: the format is
+    /// HMAC-SHA256 over the prefixed id, whatever the signer caches.
+    #[test]
+    fn the_token_is_the_hmac_of_the_prefixed_id() {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"key").expect("any key length");
+        mac.update(b"frontline-conversation:conv_42");
+        let expected = hex::encode(mac.finalize().into_bytes());
+        let signer = TokenSigner::new(b"key");
+        assert_eq!(signer.issue("conv_42"), expected);
+        assert_eq!(
+            signer.issue("conv_42"),
+            expected,
+            "the cached key state is not consumed"
+        );
     }
 }
