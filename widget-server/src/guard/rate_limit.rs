@@ -63,7 +63,7 @@ impl RateLimiters {
         Ok(())
     }
 
-    /// Forgets idle keys (called periodically so memory stays bounded).
+    /// Forgets idle client IPs (called periodically so memory stays bounded).
     pub fn retain_recent(&self) {
         self.per_ip.retain_recent();
     }
