@@ -55,14 +55,8 @@ measure_pair() { # url1 url2 script connections-each
   paste "$work/a" "$work/b" | awk '{ printf "%.2f %s %s %d –\n", $1 + $6, ($2 > $7 ? $2 : $7), ($3 > $8 ? $3 : $8), $4 + $9 }'
 }
 
-cat > "$work/bench.toml" <<TOML
-$(sed 's|^knowledge_dir = "kb"|knowledge_dir = "'"$PWD"'/widget-server/demo/kb"|; s|^intents_file = "intents.toml"|intents_file = "'"$PWD"'/widget-server/demo/intents.toml"|' widget-server/demo/frontline.toml)
-[server.rate_limits]
-per_ip_per_minute = 100000000
-per_ip_burst = 100000000
-per_site_per_second = 100000000
-per_site_burst = 100000000
-TOML
+source tests/bench/config.sh
+bench_config > "$work/bench.toml"
 
 server() { # port database-url
   FRONTLINE_LOG=warn FRONTLINE_DATABASE_URL="$2" FRONTLINE_LISTEN="127.0.0.1:$1" \

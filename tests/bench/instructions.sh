@@ -26,14 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$work/bench.toml" <<TOML
-$(sed 's|^knowledge_dir = "kb"|knowledge_dir = "'"$PWD"'/widget-server/demo/kb"|; s|^intents_file = "intents.toml"|intents_file = "'"$PWD"'/widget-server/demo/intents.toml"|' widget-server/demo/frontline.toml)
-[server.rate_limits]
-per_ip_per_minute = 100000000
-per_ip_burst = 100000000
-per_site_per_second = 100000000
-per_site_burst = 100000000
-TOML
+source tests/bench/config.sh
+bench_config > "$work/bench.toml"
 
 # count URL wrk-script command...: prints instructions per request.
 count() {
