@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Instructions per request, counted by valgrind's callgrind: a cost that does not move
-# with the machine's speed or with what else it is doing, unlike req/s. Complements
-# http.sh (same release binaries, same wrk scripts) when comparing two builds.
+# Instructions per request, counted by valgrind's callgrind: on an idle machine a cost
+# that repeats within about 1 % whatever the machine's speed, unlike req/s. Complements
+# http.sh (same release binaries, same wrk scripts) when comparing two builds. Run it on
+# an otherwise idle machine: the server is slow under valgrind, so the recorder commits a
+# few questions at a time, and anything that slows it further changes that share.
 #
 #   bash tests/bench/instructions.sh            # this tree's release build
 #   SERVER=/path/to/other/frontline-widget-server bash tests/bench/instructions.sh
