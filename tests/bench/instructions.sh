@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions per request, counted by valgrind's callgrind: on an idle machine a cost
-# that repeats within about 1 % whatever the machine's speed, unlike req/s. Complements
+# that repeats within 1–2 % whatever the machine's speed, unlike req/s. Complements
 # http.sh (same release binaries, same wrk scripts) when comparing two builds. Run it on
 # an otherwise idle machine: the server is slow under valgrind, so the recorder commits a
 # few questions at a time, and anything that slows it further changes that share.
@@ -21,23 +21,20 @@ cargo build --release --workspace --bins -q
 
 SERVER=${SERVER:-target/release/frontline-widget-server}
 work=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 
 source tests/bench/config.sh
 bench_config > "$work/bench.toml"
 
-# count URL wrk-script command...: prints instructions per request.
+# count URL wrk-script command...: prints instructions per request. Callers run it in a
+# command substitution (a subshell), so the subshell's own trap stops its server.
 count() {
   local url=$1 script=$2
   shift 2
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/cg.%p" "$@" \
     >/dev/null 2>&1 &
-  pid=$!
+  local pid=$!
+  trap 'kill "$pid" 2>/dev/null || true' EXIT
   for _ in $(seq 600); do curl -s -o /dev/null "$url" && break; sleep 0.2; done
   wrk -t1 -c2 -d3s -s "$script" "$url" >/dev/null
   callgrind_control -i on "$pid" >/dev/null 2>&1
@@ -47,7 +44,6 @@ count() {
   callgrind_control -d "$pid" >/dev/null 2>&1
   kill "$pid"
   wait "$pid" 2>/dev/null || true
-  pid=""
   local total
   total=$(for f in "$work"/cg.*; do callgrind_annotate "$f" 2>/dev/null; done |
     awk '/PROGRAM TOTALS/ { gsub(",", "", $1); sum += $1 } END { print sum + 0 }')
