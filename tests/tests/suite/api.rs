@@ -437,6 +437,14 @@ async fn operations_endpoints_report_health_metrics_and_the_spec() {
         .await;
     assert_eq!(server.get_json("/healthz", None).await.0, 200);
     assert_eq!(server.get_json("/readyz", None).await.0, 200);
+    let made_up_method = reqwest::Method::from_bytes(b"BREW").expect("method");
+    let brewed = server
+        .client
+        .request(made_up_method, server.at("/healthz"))
+        .send()
+        .await
+        .expect("brew");
+    assert_eq!(brewed.status().as_u16(), 400);
     let metrics = server
         .client
         .get(server.at("/metrics"))
@@ -450,10 +458,15 @@ async fn operations_endpoints_report_health_metrics_and_the_spec() {
         metrics.contains("frontline_decisions_total{site=\"demo\""),
         "{metrics}"
     );
-    assert!(
-        metrics.contains("frontline_http_requests_total"),
-        "{metrics}"
-    );
+    // By route template, method and status; a made-up method is one `other` series.
+    for series in [
+        "frontline_http_requests_total{route=\"/api/v1/sites/{site}/ask\",method=\"POST\",status=\"200\"} 1",
+        "frontline_http_requests_total{route=\"/healthz\",method=\"other\",status=\"400\"} 1",
+        "frontline_http_request_duration_seconds_count{route=\"/healthz\"} 2",
+    ] {
+        assert!(metrics.contains(series), "{series} in {metrics}");
+    }
+    assert!(!metrics.contains("BREW"), "{metrics}");
     let (_, spec) = server.get_json("/openapi.json", None).await;
     for path in [
         "/api/v1/sites/{site}/ask",

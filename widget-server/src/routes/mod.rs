@@ -28,7 +28,7 @@ pub mod suggest;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use axum::{middleware, Router};
+use axum::Router;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
@@ -56,10 +56,7 @@ pub fn app(state: AppState) -> Router {
             post(conversation::post_message),
         )
         .route("/api/v1/conversations/{id}/events", get(events::stream))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            guard::public_api,
-        ));
+        .layer(guard::PublicApiLayer::new(state.clone()));
     Router::new()
         .merge(public_api)
         .merge(admin::routes(state.clone()))
@@ -74,10 +71,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
         .layer(state.origins.cors_layer())
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state.metrics),
-            metrics::track,
-        ))
+        .layer(metrics::TrackLayer::new(Arc::clone(&state.metrics)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
