@@ -12,3 +12,15 @@ per_site_per_second = 100000000
 per_site_burst = 100000000
 TOML
 }
+
+# Exits with a message when one of the given loopback ports is taken (a server left
+# over from an earlier run would otherwise answer in place of the one just built).
+require_free_ports() {
+  local port
+  for port in "$@"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "port $port is in use; stop whatever listens there first" >&2
+      exit 1
+    fi
+  done
+}

@@ -56,6 +56,7 @@ measure_pair() { # url1 url2 script connections-each
 }
 
 source tests/bench/config.sh
+require_free_ports 18090 18091 18092 18093
 bench_config > "$work/bench.toml"
 
 server() { # port database-url

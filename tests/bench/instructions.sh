@@ -24,6 +24,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 source tests/bench/config.sh
+require_free_ports 18190 18191
 bench_config > "$work/bench.toml"
 
 # count URL wrk-script command...: prints instructions per request. Callers run it in a
