@@ -18,10 +18,10 @@ pub mod session;
 pub mod views;
 
 use axum::routing::{get, post};
-use axum::{middleware, Router};
+use axum::Router;
 use frontline_shared::templates::{Markup, TemplateError, Templates};
 
-use crate::guard::origins;
+use crate::guard::{origins, GuardLayer};
 use crate::state::AppState;
 
 /// The dashboard's routes.
@@ -36,7 +36,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/escalations/{id}/reply", post(pages::reply))
         .route("/admin/escalations/{id}/{action}", post(pages::act))
         .route("/admin/drafts", post(pages::draft))
-        .layer(middleware::from_fn_with_state(state, origins::check))
+        .layer(GuardLayer::new(state, origins::verify))
 }
 
 /// The dashboard's templates, compiled once.

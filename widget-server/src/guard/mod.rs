@@ -13,42 +13,54 @@ use axum::response::{IntoResponse, Response};
 use futures_util::future::Either;
 use tower::{Layer, Service};
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The public API's guard: the origin check, then the rate limits. One layer for both,
-/// and a plain service rather than `middleware::from_fn`: the checks need nothing
+/// A check a request must pass before its handler runs; the error is the response.
+pub type Check = fn(&AppState, &Request) -> Result<(), ApiError>;
+
+/// The public API's checks: the origin, then the rate limits.
+pub fn public_api(state: &AppState, request: &Request) -> Result<(), ApiError> {
+    origins::verify(state, request).and_then(|()| rate_limit::verify(state, request))
+}
+
+/// Runs a [`Check`] in front of the routes it wraps (the public API's, the dashboard's).
+/// A plain service rather than `middleware::from_fn`: the checks need nothing
 /// asynchronous, so a refused request is answered at once and an accepted one goes on
 /// without a boxed future or a clone of the inner service (every request pays for them).
 #[derive(Clone)]
-pub struct PublicApiLayer {
+pub struct GuardLayer {
     state: AppState,
+    check: Check,
 }
 
-impl PublicApiLayer {
-    pub fn new(state: AppState) -> Self {
-        PublicApiLayer { state }
+impl GuardLayer {
+    pub fn new(state: AppState, check: Check) -> Self {
+        GuardLayer { state, check }
     }
 }
 
-impl<S> Layer<S> for PublicApiLayer {
-    type Service = PublicApi<S>;
+impl<S> Layer<S> for GuardLayer {
+    type Service = Guard<S>;
 
-    fn layer(&self, inner: S) -> PublicApi<S> {
-        PublicApi {
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard {
             inner,
             state: self.state.clone(),
+            check: self.check,
         }
     }
 }
 
-/// See [`PublicApiLayer`].
+/// See [`GuardLayer`].
 #[derive(Clone)]
-pub struct PublicApi<S> {
+pub struct Guard<S> {
     inner: S,
     state: AppState,
+    check: Check,
 }
 
-impl<S> Service<Request> for PublicApi<S>
+impl<S> Service<Request> for Guard<S>
 where
     S: Service<Request, Response = Response>,
 {
@@ -61,9 +73,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let checked = origins::verify(&self.state, &request)
-            .and_then(|()| rate_limit::verify(&self.state, &request));
-        match checked {
+        match (self.check)(&self.state, &request) {
             Ok(()) => Either::Right(self.inner.call(request)),
             Err(refused) => Either::Left(ready(Ok(refused.into_response()))),
         }

@@ -2,13 +2,11 @@
 //!
 //! Site routes accept the site's configured storefront origins; conversation routes
 //! (which carry a token) accept any configured origin; this server's own origin is
-//! always allowed. The CORS layer answers preflights; [`check`] refuses actual requests
+//! always allowed. The CORS layer answers preflights; [`verify`] refuses actual requests
 //! from other origins with 403, so a form post from a foreign page cannot act either.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -88,15 +86,7 @@ fn origin_of(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-/// Middleware: a request whose `Origin` is not allowed for its route gets 403.
-pub async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match verify(&state, &request) {
-        Ok(()) => next.run(request).await,
-        Err(refused) => refused.into_response(),
-    }
-}
-
-/// The origin check on its own: `Forbidden` unless the request's `Origin` (if any) may
+/// The origin check: `Forbidden` unless the request's `Origin` (if any) may
 /// call its route. Preflights pass: the CORS layer answers them.
 pub fn verify(state: &AppState, request: &Request) -> Result<(), ApiError> {
     if request.method() == Method::OPTIONS {

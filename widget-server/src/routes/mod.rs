@@ -56,7 +56,7 @@ pub fn app(state: AppState) -> Router {
             post(conversation::post_message),
         )
         .route("/api/v1/conversations/{id}/events", get(events::stream))
-        .layer(guard::PublicApiLayer::new(state.clone()));
+        .layer(guard::GuardLayer::new(state.clone(), guard::public_api));
     Router::new()
         .merge(public_api)
         .merge(admin::routes(state.clone()))
