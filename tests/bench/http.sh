@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# HTTP load benchmark of the release widget server, measured in the same run as a bare
+# HTTP load benchmark of the widget server built with `--profile production` (fat LTO),
+# measured in the same run as a bare
 # axum JSON echo baseline (report ratios: these machines are noisy).
 #
 #   bash tests/bench/http.sh
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --workspace --bins -q
+cargo build --profile production --workspace --bins -q
 
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -61,7 +62,7 @@ bench_config > "$work/bench.toml"
 
 server() { # port database-url
   FRONTLINE_LOG=warn FRONTLINE_DATABASE_URL="$2" FRONTLINE_LISTEN="127.0.0.1:$1" \
-    target/release/frontline-widget-server --config "$work/bench.toml" >/dev/null &
+    target/production/frontline-widget-server --config "$work/bench.toml" >/dev/null &
   pids+=($!)
   wait_for "http://127.0.0.1:$1/healthz"
 }
@@ -70,7 +71,7 @@ rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-target/release/echo-baseline 127.0.0.1:18090 >/dev/null & pids+=($!)
+target/production/echo-baseline 127.0.0.1:18090 >/dev/null & pids+=($!)
 echo_pid=$!
 wait_for_echo() { for _ in $(seq 100); do curl -sf -XPOST -H 'content-type: application/json' -d '{}' http://127.0.0.1:18090/echo >/dev/null && return 0; sleep 0.1; done; }
 wait_for_echo
@@ -119,5 +120,5 @@ echo "| scenario | store × replicas | req/s | p50 ms | p99 ms | req/s vs. echo 
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "wrk -t1 -c$CONNECTIONS (unless noted), $DURATION per row, release builds, same machine and run."
+echo "wrk -t1 -c$CONNECTIONS (unless noted), $DURATION per row, production-profile builds, same machine and run."
 echo "Server CPU per request is user + system time from /proc over the row's requests (PostgreSQL's own CPU not included)."

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Instructions per request, counted by valgrind's callgrind: on an idle machine a cost
 # that repeats within 1–2 % whatever the machine's speed, unlike req/s. Complements
-# http.sh (same release binaries, same wrk scripts) when comparing two builds. Run it on
+# http.sh (same production-profile binaries, same wrk scripts) when comparing two builds. Run it on
 # an otherwise idle machine: the server is slow under valgrind, so the recorder commits a
 # few questions at a time, and anything that slows it further changes that share.
 #
-#   bash tests/bench/instructions.sh            # this tree's release build
+#   bash tests/bench/instructions.sh            # this tree's production build
 #   SERVER=/path/to/other/frontline-widget-server bash tests/bench/instructions.sh
 #
 # For the echo baseline and for /ask on SQLite: starts the server under callgrind with
@@ -17,9 +17,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
-cargo build --release --workspace --bins -q
+cargo build --profile production --workspace --bins -q
 
-SERVER=${SERVER:-target/release/frontline-widget-server}
+SERVER=${SERVER:-target/production/frontline-widget-server}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -53,7 +53,7 @@ count() {
 }
 
 echo_ir=$(count http://127.0.0.1:18190 tests/bench/echo.lua \
-  target/release/echo-baseline 127.0.0.1:18190)
+  target/production/echo-baseline 127.0.0.1:18190)
 ask_ir=$(FRONTLINE_LOG=warn FRONTLINE_DATABASE_URL="sqlite://$work/db.sqlite" \
   FRONTLINE_LISTEN=127.0.0.1:18191 count http://127.0.0.1:18191 tests/bench/ask.lua \
   "$SERVER" --config "$work/bench.toml")
