@@ -86,9 +86,40 @@ pub struct TranscriptLine {
     pub at_ms: i64,
 }
 
+/// Most transcript lines copied into an escalation's context: the newest ones. The whole
+/// transcript stays in the store (the dashboard shows it); the copy is what chat alerts
+/// and the admin API carry, so it must stay small whatever a customer typed before.
+pub const MAX_TRANSCRIPT_LINES: usize = 200;
+
+/// Most characters (line bodies together) copied into an escalation's context.
+pub const MAX_TRANSCRIPT_CHARS: usize = 50_000;
+
+/// Bounds a transcript (oldest first) to its newest lines within
+/// [`MAX_TRANSCRIPT_LINES`] and [`MAX_TRANSCRIPT_CHARS`]. A newest line longer than the
+/// whole budget is kept, cut to it (the last thing said is never lost entirely).
+pub fn recent_transcript(mut lines: Vec<TranscriptLine>) -> Vec<TranscriptLine> {
+    let mut budget = MAX_TRANSCRIPT_CHARS;
+    let mut kept = 0;
+    for line in lines.iter_mut().rev().take(MAX_TRANSCRIPT_LINES) {
+        let chars = line.body.chars().count();
+        if chars > budget {
+            if kept == 0 {
+                line.body = line.body.chars().take(budget).collect();
+                kept = 1;
+            }
+            break;
+        }
+        budget -= chars;
+        kept += 1;
+    }
+    lines.drain(..lines.len() - kept);
+    lines
+}
+
 /// Everything captured at handoff so the customer never repeats themselves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct HandoffContext {
+    /// The newest lines of the transcript (see [`recent_transcript`]).
     pub transcript: Vec<TranscriptLine>,
     pub page_url: Option<String>,
     pub matched: Vec<MatchedCandidate>,
@@ -131,5 +162,53 @@ impl Escalation {
             .as_deref()
             .filter(|n| !n.is_empty())
             .unwrap_or(&self.email)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(body: String) -> TranscriptLine {
+        TranscriptLine {
+            author: "customer".into(),
+            author_name: None,
+            body,
+            at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn the_copied_transcript_keeps_the_newest_lines_within_both_bounds() {
+        let many: Vec<TranscriptLine> = (0..MAX_TRANSCRIPT_LINES + 50)
+            .map(|i| line(format!("line {i}")))
+            .collect();
+        let kept = recent_transcript(many);
+        assert_eq!(kept.len(), MAX_TRANSCRIPT_LINES);
+        assert_eq!(kept[0].body, "line 50");
+        assert_eq!(
+            kept.last().map(|l| l.body.as_str()),
+            Some(format!("line {}", MAX_TRANSCRIPT_LINES + 49).as_str())
+        );
+
+        let long = MAX_TRANSCRIPT_CHARS / 4 + 1;
+        let big: Vec<TranscriptLine> = (0..10).map(|i| line(i.to_string().repeat(long))).collect();
+        let kept = recent_transcript(big);
+        assert_eq!(
+            kept.len(),
+            3,
+            "three lines of a quarter fit, a fourth does not"
+        );
+        assert!(kept.iter().map(|l| l.body.chars().count()).sum::<usize>() <= MAX_TRANSCRIPT_CHARS);
+        assert!(kept[2].body.starts_with('9'), "the newest line is kept");
+
+        let huge = recent_transcript(vec![
+            line("a".into()),
+            line("é".repeat(MAX_TRANSCRIPT_CHARS * 2)),
+        ]);
+        assert_eq!(huge.len(), 1);
+        assert_eq!(huge[0].body.chars().count(), MAX_TRANSCRIPT_CHARS);
+
+        assert!(recent_transcript(Vec::new()).is_empty());
     }
 }

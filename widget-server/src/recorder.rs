@@ -10,6 +10,12 @@
 //! everything queued before the flush is committed. While the store is down the writer
 //! keeps its batch and retries; the queue is bounded, so `/ask` slows down instead of
 //! growing memory without end.
+//!
+//! One row the store refuses (say a value PostgreSQL will not take) must not cost the
+//! other customers their questions: a batch refused for any reason but an outage is
+//! split in halves and each half written on its own, down to single rows (a few
+//! transactions per bad row, not one per row). A single row still refused is logged at
+//! `error` with its conversation and site, and dropped; every other row is kept, in order.
 
 use std::time::Duration;
 
@@ -112,19 +118,45 @@ fn take(command: Command, batch: &mut Vec<QuestionRecord>, waiters: &mut Vec<one
 }
 
 async fn write_with_retry(store: &Store, batch: &[QuestionRecord]) {
+    // Parts still to write, the next one last; halves keep the questions' order.
+    let mut pending = vec![batch];
+    while let Some(part) = pending.pop() {
+        match write_through_outages(store, part).await {
+            Ok(()) => {}
+            Err(error) => match part {
+                [] => {}
+                [record] => tracing::error!(
+                    %error,
+                    conversation = %record.conversation.id,
+                    site = %record.conversation.site_id,
+                    at_ms = record.at_ms,
+                    "the store refused a question; it was dropped, the rest of its batch kept"
+                ),
+                _ => {
+                    tracing::warn!(%error, records = part.len(), "the store refused a batch of questions; writing it in halves");
+                    let (first, second) = part.split_at(part.len() / 2);
+                    pending.push(second);
+                    pending.push(first);
+                }
+            },
+        }
+    }
+}
+
+/// Writes `batch` in one transaction, waiting out outages; any other error is returned.
+async fn write_through_outages(
+    store: &Store,
+    batch: &[QuestionRecord],
+) -> Result<(), frontline_shared::store::StoreError> {
     let mut delay = Duration::from_millis(50);
     loop {
         match store.record_questions(batch).await {
-            Ok(()) => return,
             Err(error) if error.is_unavailable() => {
                 tracing::warn!(%error, records = batch.len(), "store unavailable; retrying questions");
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
-            Err(error) => {
-                tracing::error!(%error, records = batch.len(), "questions could not be recorded");
-                return;
-            }
+            result => return result,
         }
     }
 }

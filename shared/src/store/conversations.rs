@@ -91,6 +91,23 @@ impl Store {
         transcript_lines(&rows)
     }
 
+    /// The body of the conversation's newest customer line, if any (one row, however long
+    /// the transcript).
+    pub async fn last_customer_message(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT body FROM messages WHERE conversation_id = $1 AND author = $2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(conversation_id)
+        .bind(Author::Customer.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|row| row.try_get("body")).transpose()?)
+    }
+
     /// Records "did this help?" for a conversation.
     pub async fn record_feedback(
         &self,
@@ -186,6 +203,12 @@ pub(crate) struct NewMessage<'a> {
 pub(crate) const TRANSCRIPT_SQL: &str =
     "SELECT m.author, m.author_name, m.body, r.body AS reply, m.created_at FROM messages m \
      LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 ORDER BY m.id";
+
+/// The newest `$2` messages of a conversation (`$1`), in order, with their replies.
+pub(crate) const RECENT_TRANSCRIPT_SQL: &str =
+    "SELECT * FROM (SELECT m.id, m.author, m.author_name, m.body, r.body AS reply, m.created_at \
+     FROM messages m LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 \
+     ORDER BY m.id DESC LIMIT $2) recent ORDER BY id";
 
 /// The transcript from rows of [`TRANSCRIPT_SQL`]: a question's reply is the next line.
 pub(crate) fn transcript_lines(rows: &[AnyRow]) -> Result<Vec<TranscriptLine>, StoreError> {

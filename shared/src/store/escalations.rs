@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use super::conversations::{
     ensure_conversation, insert_message, transcript_lines, Author, Conversation, NewMessage,
-    TRANSCRIPT_SQL,
+    RECENT_TRANSCRIPT_SQL,
 };
 use super::events::{self, EventKind};
 use super::outbox::{self, OutboxKind};
@@ -381,15 +381,20 @@ pub(crate) async fn open_escalation_id(
         .map_err(StoreError::from)
 }
 
+/// The copy of the transcript for a new escalation: its newest lines, bounded by
+/// [`recent_transcript`](crate::escalation::recent_transcript). Reads only the newest
+/// messages (each gives one or two lines), not the whole conversation.
 async fn transcript_in(
     tx: &mut Tx,
     conversation_id: &str,
 ) -> Result<Vec<crate::escalation::TranscriptLine>, StoreError> {
-    let rows = sqlx::query(TRANSCRIPT_SQL)
+    let rows = sqlx::query(RECENT_TRANSCRIPT_SQL)
         .bind(conversation_id)
+        .bind(crate::escalation::MAX_TRANSCRIPT_LINES as i64)
         .fetch_all(&mut **tx)
         .await?;
-    transcript_lines(&rows)
+    let lines = transcript_lines(&rows)?;
+    Ok(crate::escalation::recent_transcript(lines))
 }
 
 async fn insert(tx: &mut Tx, e: &Escalation) -> Result<(), StoreError> {

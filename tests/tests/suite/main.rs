@@ -4,6 +4,7 @@
 //! store-backed test on PostgreSQL too.
 
 mod api;
+mod bad_input;
 mod bot_delivery;
 mod bot_digest;
 mod bot_discord;

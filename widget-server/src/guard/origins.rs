@@ -52,10 +52,15 @@ impl Origins {
         if path.starts_with("/api/v1/admin") || path.starts_with("/admin") {
             return false;
         }
-        match site_of(path) {
-            Some(site) => self.per_site.get(site).is_some_and(|o| o.contains(origin)),
-            None => self.any_site.contains(origin),
+        if !path.starts_with("/api/v1/sites/") {
+            return self.any_site.contains(origin);
         }
+        // A site route naming no valid site id serves nothing (404): no origin needed.
+        site_of(path).is_some_and(|site| {
+            self.per_site
+                .get(site.as_str())
+                .is_some_and(|o| o.contains(origin))
+        })
     }
 
     /// The CORS layer for the public API.

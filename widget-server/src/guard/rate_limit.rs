@@ -3,7 +3,9 @@
 //! Limits are per replica (each replica keeps its own buckets). A refused request gets
 //! `429` with `Retry-After` in whole seconds. Site buckets exist only for configured
 //! sites (made at start-up): a path naming an unknown site is limited by IP alone and
-//! answered 404, so made-up site ids cannot grow the limiter's memory.
+//! answered 404, so made-up site ids cannot grow the limiter's memory. The site is read
+//! from the path as the handler reads it: percent-decoded, then parsed as a [`SiteId`],
+//! so `/sites/de%6Do/ask` (which the handler serves as `demo`) spends `demo`'s tokens.
 
 use axum::extract::{ConnectInfo, Request};
 use governor::clock::{Clock, DefaultClock};
@@ -14,6 +16,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use frontline_shared::config::RateLimits;
+use frontline_shared::site_id::SiteId;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -69,12 +72,15 @@ impl RateLimiters {
     }
 }
 
-/// The site id of a `/api/v1/sites/{site}/…` path.
-pub fn site_of(path: &str) -> Option<&str> {
-    path.strip_prefix("/api/v1/sites/")?
-        .split('/')
-        .next()
-        .filter(|s| !s.is_empty())
+/// The site id of a `/api/v1/sites/{site}/…` path, as the handler's `Path` extractor
+/// sees it: the segment percent-decoded (`de%6Do` is `demo`), then validated. `None` when
+/// the path names no site or no valid site id (the handler answers 404 for those).
+pub fn site_of(path: &str) -> Option<SiteId> {
+    let segment = path.strip_prefix("/api/v1/sites/")?.split('/').next()?;
+    let decoded = percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .ok()?;
+    SiteId::parse(&decoded).ok()
 }
 
 /// Takes a token for the caller's IP and the request's site: `RateLimited` (429) when
@@ -85,7 +91,10 @@ pub fn verify(state: &AppState, request: &Request) -> Result<(), ApiError> {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    state.rate_limits.check(ip, site_of(request.uri().path()))
+    let site = site_of(request.uri().path());
+    state
+        .rate_limits
+        .check(ip, site.as_ref().map(SiteId::as_str))
 }
 
 #[cfg(test)]
@@ -148,7 +157,31 @@ mod tests {
 
     #[test]
     fn finds_the_site_in_a_path() {
-        assert_eq!(site_of("/api/v1/sites/demo/ask"), Some("demo"));
-        assert_eq!(site_of("/api/v1/conversations/c/events"), None);
+        let site = |path| site_of(path).map(|s| s.as_str().to_string());
+        assert_eq!(site("/api/v1/sites/demo/ask").as_deref(), Some("demo"));
+        assert_eq!(site("/api/v1/conversations/c/events"), None);
+    }
+
+    #[test]
+    fn a_percent_encoded_site_is_the_site_the_handler_serves() {
+        let site = |path| site_of(path).map(|s| s.as_str().to_string());
+        for path in [
+            "/api/v1/sites/de%6Do/ask",
+            "/api/v1/sites/de%6do/ask",
+            "/api/v1/sites/%64%65%6D%6F/suggest",
+        ] {
+            assert_eq!(site(path).as_deref(), Some("demo"), "{path}");
+        }
+        for path in [
+            "/api/v1/sites//ask",
+            "/api/v1/sites/%ff/ask",
+            "/api/v1/sites/DEMO/ask",
+        ] {
+            assert_eq!(
+                site(path),
+                None,
+                "{path}: not a site id, the handler answers 404"
+            );
+        }
     }
 }

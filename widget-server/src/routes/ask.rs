@@ -60,6 +60,7 @@ pub async fn ask(
     let text = Text::parse("text", &request.text, &state.limits)?;
     let customer = input::customer_fields(request.customer, &state.limits)?;
     let page_url = input::page_url(request.page_url)?;
+    let locale = input::locale(request.locale)?;
     let conversation_id = match request.conversation_id {
         Some(id) => {
             token.authorize(&state, &id)?;
@@ -88,7 +89,7 @@ pub async fn ask(
             id: conversation_id.clone(),
             site_id: site_id.clone(),
             page_url,
-            locale: request.locale.filter(|l| l.len() <= 16),
+            locale,
             customer,
             created_at_ms: now,
         },

@@ -6,7 +6,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use frontline_shared::email::Email;
 use frontline_shared::matcher::{AnswerContext, Decision};
 use frontline_shared::store::conversations::Conversation;
 use frontline_shared::store::escalations::NewHandoff;
@@ -61,8 +60,7 @@ pub async fn handoff(
     ApiJson(request): ApiJson<HandoffRequest>,
 ) -> Result<(StatusCode, Json<HandoffResponse>), ApiError> {
     let site = state.site(&site_id)?;
-    let email =
-        Email::parse(&request.email).map_err(|m| ApiError::bad_request("invalid_email", m))?;
+    let email = input::email(&request.email)?;
     let name = input::name(request.name)?;
     let message = Text::parse_optional("message", request.message.as_deref(), &state.limits)?;
     let customer = input::customer_fields(request.customer, &state.limits)?;
@@ -76,12 +74,10 @@ pub async fn handoff(
     };
     // Questions are written in batches: make sure this conversation's are in.
     state.recorder.flush().await;
-    let transcript = state.store.transcript(&conversation_id).await?;
-    let question = transcript
-        .iter()
-        .rev()
-        .find(|line| line.author == "customer")
-        .map(|line| line.body.clone())
+    let question = state
+        .store
+        .last_customer_message(&conversation_id)
+        .await?
         .or_else(|| message.as_ref().map(|m| m.as_str().to_string()));
     let context = AnswerContext {
         customer: customer.clone(),
