@@ -1,7 +1,8 @@
 //! What an alert says, before any markup: the values templates render.
 //!
-//! Every string here is raw customer or agent text; the template registry escapes it for
-//! its destination. Only `mention` is pre-rendered markup (from configuration), and the
+//! Every string here is raw customer or agent text; the template registry folds it to one
+//! line and escapes it for its destination (customer name, email and fields are already
+//! folded here, like the question). Only `mention` is pre-rendered markup (from configuration), and the
 //! built-in templates insert it with `{{{mention}}}`.
 //!
 //! Template data (`alert.slack.hbs`, `alert.discord.hbs`):
@@ -136,8 +137,8 @@ impl AlertView {
             .customer
             .iter()
             .map(|(key, value)| FieldView {
-                key: shorten(key, 60),
-                value: shorten(
+                key: one_line(key, 60),
+                value: one_line(
                     &match value {
                         serde_json::Value::String(s) => s.clone(),
                         other => other.to_string(),
@@ -150,8 +151,8 @@ impl AlertView {
         AlertView {
             id: escalation.id.clone(),
             customer: CustomerView {
-                name: escalation.customer_label().to_string(),
-                email: escalation.email.clone(),
+                name: one_line(escalation.customer_label(), LINE_CHARS),
+                email: one_line(&escalation.email, LINE_CHARS),
             },
             site: SiteView {
                 id: escalation.site_id.clone(),

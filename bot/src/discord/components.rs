@@ -2,11 +2,12 @@
 //!
 //! Button `custom_id`s follow the grammar `{action}:{escalation id}` with action one of
 //! `claim`, `release`, `resolve`, `reply` (see [`ButtonId::parse`]). Customer text is
-//! escaped with [`escape_discord`] and every message is sent with `allowed_mentions`
+//! escaped with [`escape_discord`] (names and other values inside a line are folded to
+//! that line first, [`discord_value`]) and every message is sent with `allowed_mentions`
 //! limited to the on-call role (or nothing), so no customer text can ping anyone.
 
 use frontline_shared::escalation::Escalation;
-use frontline_shared::templates::{escape_discord, Templates};
+use frontline_shared::templates::{discord_value, escape_discord, Templates};
 use serenity::all::{ButtonStyle, InputTextStyle, RoleId};
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateButton, CreateInputText, CreateModal,
@@ -83,7 +84,7 @@ pub fn customer_message(escalation: &Escalation, body: &str) -> String {
     cut(
         &format!(
             "💬 **{}** (customer): {}",
-            escape_discord(escalation.customer_label()),
+            discord_value(escalation.customer_label()),
             escape_discord(body)
         ),
         CONTENT_CHARS,
@@ -97,7 +98,7 @@ pub fn realert(escalation: &Escalation, number: i64, now_ms: i64, mention: Optio
         "{prefix}⏰ Still unclaimed after {} (re-alert {number}): **{}** priority escalation from **{}**. Please claim it.",
         humanize_ms(now_ms - escalation.created_at_ms),
         escalation.priority.as_str(),
-        escape_discord(escalation.customer_label()),
+        discord_value(escalation.customer_label()),
     )
 }
 
@@ -123,8 +124,8 @@ pub fn managers(
         &format!(
             "🚨 **{}** priority escalation from **{}** on {} has waited {} unclaimed ({} re-alerts).{question}{location}",
             escalation.priority.as_str(),
-            escape_discord(escalation.customer_label()),
-            escape_discord(site_name),
+            discord_value(escalation.customer_label()),
+            discord_value(site_name),
             humanize_ms(now_ms - escalation.created_at_ms),
             number - 1,
         ),
@@ -137,7 +138,7 @@ pub fn relayed_reply(agent: &str, body: &str) -> String {
     cut(
         &format!(
             "↩️ **@{}** to the customer: {}",
-            escape_discord(agent),
+            discord_value(agent),
             escape_discord(body)
         ),
         CONTENT_CHARS,

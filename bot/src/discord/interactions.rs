@@ -1,7 +1,8 @@
 //! `POST /discord/interactions`: Discord's interactions endpoint.
 //!
 //! Verified with the application's Ed25519 public key (`DISCORD_PUBLIC_KEY`) over
-//! `X-Signature-Timestamp` + body, then the 5-minute window and replay memory. Answers:
+//! `X-Signature-Timestamp` + body (`X-Signature-Ed25519`: exactly 128 lower-case hex
+//! digits, nothing else), then the 5-minute window and replay memory. Answers:
 //!
 //! | interaction | response |
 //! |---|---|
@@ -31,7 +32,7 @@ use crate::digest::{DigestScheduler, ACKNOWLEDGED, USAGE};
 use crate::error::CallbackError;
 use crate::http::AppState;
 use crate::metrics::Metrics;
-use crate::replay::ReplayGuard;
+use crate::replay::{canonical_hex, ReplayGuard};
 
 /// Verifies and answers Discord's interactions.
 pub struct DiscordEndpoint {
@@ -84,10 +85,13 @@ impl DiscordEndpoint {
         };
         let signature = header("x-signature-ed25519")?;
         let timestamp = header("x-signature-timestamp")?;
+        // Only the canonical spelling: serenity's parser also takes `A-F` and `+`, which
+        // would let a captured request pass again under a new spelling.
+        let bytes = canonical_hex::<64>(signature).ok_or(CallbackError::BadSignature)?;
         self.verifier
             .verify(signature, timestamp, body)
             .map_err(|()| CallbackError::BadSignature)?;
-        self.replay.check("discord", timestamp, signature).await
+        self.replay.check("discord", timestamp, &bytes).await
     }
 
     async fn handle(

@@ -5,10 +5,11 @@
 //! claimed, none when resolved. Button `action_id`s are the action names
 //! ([`AgentAction`](crate::actions::AgentAction)); the `value` is the escalation id.
 //! Customer text is escaped with [`escape_slack`] (`&`, `<`, `>`), so it can neither
-//! mention anyone nor forge links.
+//! mention anyone nor forge links; names and other values inside a line are folded to
+//! that line first ([`slack_value`]), so they cannot forge lines either.
 
 use frontline_shared::escalation::Escalation;
-use frontline_shared::templates::{escape_slack, Templates};
+use frontline_shared::templates::{escape_slack, slack_value, Templates};
 use slack_morphism::prelude::*;
 
 use crate::actions::AgentAction;
@@ -29,7 +30,7 @@ pub fn alert(
     let mut fallback = format!(
         "{} priority escalation from {}",
         view.priority,
-        escape_slack(&view.customer.name)
+        slack_value(&view.customer.name)
     );
     if let Some(mention) = &view.mention {
         fallback = format!("{mention} {fallback}");
@@ -81,7 +82,7 @@ fn buttons(view: &AlertView, escalation_id: &str) -> Vec<SlackActionBlockElement
 pub fn customer_message(escalation: &Escalation, body: &str) -> String {
     format!(
         ":speech_balloon: *{}* (customer): {}",
-        escape_slack(escalation.customer_label()),
+        slack_value(escalation.customer_label()),
         escape_slack(body)
     )
 }
@@ -93,7 +94,7 @@ pub fn realert(escalation: &Escalation, number: i64, now_ms: i64, mention: Optio
         "{prefix}:alarm_clock: Still unclaimed after {} (re-alert {number}): *{}* priority escalation from *{}*. Please claim it.",
         humanize_ms(now_ms - escalation.created_at_ms),
         escalation.priority.as_str(),
-        escape_slack(escalation.customer_label()),
+        slack_value(escalation.customer_label()),
     )
 }
 
@@ -117,8 +118,8 @@ pub fn managers(
     format!(
         ":rotating_light: *{}* priority escalation from *{}* on {} has waited {} unclaimed ({} re-alerts).{question}{location}",
         escalation.priority.as_str(),
-        escape_slack(escalation.customer_label()),
-        escape_slack(site_name),
+        slack_value(escalation.customer_label()),
+        slack_value(site_name),
         humanize_ms(now_ms - escalation.created_at_ms),
         number - 1,
     )

@@ -1,7 +1,9 @@
 //! Slack request verification: `X-Slack-Signature` is `v0=` + hex HMAC-SHA256 of
 //! `v0:{X-Slack-Request-Timestamp}:{body}` with the signing secret (checked by
 //! slack-morphism's [`SlackEventSignatureVerifier`], which also enforces the 5-minute
-//! window), then the pair is remembered so a replay is refused.
+//! window), then the pair is remembered so a replay is refused. Only the canonical
+//! spelling (`v0=` + 64 lower-case hex digits) is accepted, and the pair is remembered by
+//! the signature's bytes, not its text.
 
 use axum::http::HeaderMap;
 use slack_morphism::prelude::*;
@@ -10,7 +12,7 @@ use slack_morphism::signature_verifier::{
 };
 
 use crate::error::CallbackError;
-use crate::replay::ReplayGuard;
+use crate::replay::{canonical_hex, ReplayGuard};
 
 /// Verifies Slack's signed requests.
 #[derive(Clone)]
@@ -44,6 +46,12 @@ impl SlackVerifier {
         };
         let signature = header(SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER)?;
         let timestamp = header(SlackEventSignatureVerifier::SLACK_SIGNED_TIMESTAMP)?;
+        // Only the canonical spelling `v0=` + 64 lower-case hex digits; the replay memory
+        // keys on the decoded bytes.
+        let bytes = signature
+            .strip_prefix("v0=")
+            .and_then(canonical_hex::<32>)
+            .ok_or(CallbackError::BadSignature)?;
         let body = std::str::from_utf8(body).map_err(|_| CallbackError::BadSignature)?;
         match self.verifier.verify(signature, body, timestamp) {
             Ok(()) => {}
@@ -52,6 +60,6 @@ impl SlackVerifier {
             }
             Err(_) => return Err(CallbackError::BadSignature),
         }
-        self.replay.check("slack", timestamp, signature).await
+        self.replay.check("slack", timestamp, &bytes).await
     }
 }

@@ -1,4 +1,8 @@
 //! Escape functions for chat markup, and small formatting helpers.
+//!
+//! Chat values are also folded to one line ([`one_line`]): a value is data inside a line
+//! the template wrote, so a customer cannot start a line of their own (say a fake
+//! "Resolved by @boss") with a newline in a field, a name or a question.
 
 use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext};
 
@@ -14,6 +18,36 @@ pub fn escape_slack(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text` with every run of whitespace or control characters (newlines, carriage
+/// returns, U+2028/U+2029 separators, tabs, NEL, …) replaced by one space, so it cannot
+/// break the line it is inserted in. Nothing else changes (no trimming).
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_gap = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() {
+            if !in_gap {
+                out.push(' ');
+            }
+            in_gap = true;
+        } else {
+            out.push(c);
+            in_gap = false;
+        }
+    }
+    out
+}
+
+/// A template value for Slack: on one line, then escaped ([`escape_slack`]).
+pub fn slack_value(text: &str) -> String {
+    escape_slack(&one_line(text))
+}
+
+/// A template value for Discord: on one line, then escaped ([`escape_discord`]).
+pub fn discord_value(text: &str) -> String {
+    escape_discord(&one_line(text))
 }
 
 /// Discord Markdown: backslash-escape formatting characters and break `@` mentions.

@@ -1,12 +1,13 @@
 //! Templates (handlebars) with the escaping each destination needs.
 //!
 //! Text from a customer or an article is data, never markup: every registry here escapes
-//! `{{value}}` for its destination ([`Markup`]). Built-in templates can be overridden by
+//! `{{value}}` for its destination ([`Markup`]); the chat registries also fold it to one
+//! line, so a value can never add a line of its own to a message. Built-in templates can be overridden by
 //! files `<name>.hbs` in a folder (`[bot] templates_dir`).
 
 mod escape;
 
-pub use escape::{escape_discord, escape_slack};
+pub use escape::{discord_value, escape_discord, escape_slack, one_line, slack_value};
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -17,9 +18,11 @@ use std::path::Path;
 pub enum Markup {
     /// HTML pages and Markdown answers rendered to HTML.
     Html,
-    /// Slack `mrkdwn`: `&`, `<`, `>` escaped so nobody can forge links or mentions.
+    /// Slack `mrkdwn`: values folded to one line, `&`, `<`, `>` escaped so nobody can
+    /// forge links, mentions or lines.
     Slack,
-    /// Discord Markdown: formatting characters and mentions neutralized.
+    /// Discord Markdown: values folded to one line, formatting characters and mentions
+    /// neutralized.
     Discord,
 }
 
@@ -48,8 +51,8 @@ impl Templates {
         let mut registry = Handlebars::new();
         match markup {
             Markup::Html => {}
-            Markup::Slack => registry.register_escape_fn(escape_slack),
-            Markup::Discord => registry.register_escape_fn(escape_discord),
+            Markup::Slack => registry.register_escape_fn(slack_value),
+            Markup::Discord => registry.register_escape_fn(discord_value),
         }
         registry.register_helper("percent", Box::new(escape::percent));
         Templates { registry }
@@ -188,6 +191,26 @@ mod tests {
         assert!(
             !discord.contains("@everyone") && discord.contains("\\*bold\\*"),
             "{discord}"
+        );
+    }
+
+    #[test]
+    fn chat_values_stay_on_the_line_the_template_wrote() {
+        let forged = "NW-1\nResolved by @boss\r\n\u{2028}> quoted\u{85}x";
+        let data = serde_json::json!({ "value": forged });
+        let slack = Templates::new(Markup::Slack)
+            .render_str("*Customer fields:* note: {{value}}\nnext line", &data)
+            .expect("slack");
+        assert_eq!(
+            slack,
+            "*Customer fields:* note: NW-1 Resolved by @boss &gt; quoted x\nnext line"
+        );
+        let discord = Templates::new(Markup::Discord)
+            .render_str("**Customer fields:** {{value}}\nnext line", &data)
+            .expect("discord");
+        assert_eq!(
+            discord,
+            "**Customer fields:** NW\\-1 Resolved by @\u{200b}boss \\> quoted x\nnext line"
         );
     }
 
