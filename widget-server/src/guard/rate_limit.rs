@@ -5,11 +5,11 @@
 //! sites (made at start-up): a path naming an unknown site is limited by IP alone and
 //! answered 404, so made-up site ids cannot grow the limiter's memory.
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -77,14 +77,11 @@ pub fn site_of(path: &str) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Takes a token for the caller's IP and the request's site: `RateLimited` (429) when
+/// Takes a token for the caller's IP (behind trusted proxies, the forwarded client's)
+/// and the request's site: `RateLimited` (429) when
 /// either is over its limit.
 pub fn verify(state: &AppState, request: &Request) -> Result<(), ApiError> {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let ip = super::client_ip::of(state, request.extensions(), request.headers());
     state.rate_limits.check(ip, site_of(request.uri().path()))
 }
 
@@ -99,6 +96,7 @@ mod tests {
             per_ip_burst: 3,
             per_site_per_second: 1000,
             per_site_burst: 1000,
+            ..RateLimits::default()
         };
         let limiters = RateLimiters::new(&limits, ["demo"]);
         let ip = IpAddr::from([10, 0, 0, 1]);
@@ -126,6 +124,7 @@ mod tests {
             per_ip_burst: 1000,
             per_site_per_second: 1,
             per_site_burst: 2,
+            ..RateLimits::default()
         };
         let limiters = RateLimiters::new(&limits, ["demo"]);
         let client = |n: u8| IpAddr::from([10, 0, 0, n]);
