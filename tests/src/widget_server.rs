@@ -5,7 +5,7 @@ use frontline_widget_server::{demo_dir, Application, DEMO_CONFIG};
 use std::path::Path;
 
 /// Admin token every test server uses.
-pub const ADMIN_TOKEN: &str = "test-admin-token";
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 
 /// A running widget server and a client for it.
 #[derive(Debug)]

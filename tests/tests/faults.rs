@@ -221,7 +221,10 @@ async fn replicas_lose_nothing_under_kills_and_a_database_restart() {
         ("FRONTLINE_DATABASE_URL", db.url.clone()),
         ("FRONTLINE_LISTEN", "127.0.0.1:0".to_string()),
         ("FRONTLINE_BOT_LISTEN", "127.0.0.1:0".to_string()),
-        ("FRONTLINE_ADMIN_TOKEN", "fault-admin".to_string()),
+        (
+            "FRONTLINE_ADMIN_TOKEN",
+            "fault-admin-token-0123456789abcdef".to_string(),
+        ),
         ("FRONTLINE_SLACK_API_URL", slack.api_url()),
         (
             "FRONTLINE_SLACK_DEFAULT_CHANNEL",

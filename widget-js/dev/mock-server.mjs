@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 
 const [host, port] = (process.env.FRONTLINE_LISTEN || "127.0.0.1:8080").split(":");
-const ADMIN = process.env.FRONTLINE_ADMIN_TOKEN || "admin";
+const ADMIN = process.env.FRONTLINE_ADMIN_TOKEN || "dev-admin-token-0123456789abcdef";
 const WIDGET = new URL("../dist/widget.js", import.meta.url);
 
 const ARTICLES = [

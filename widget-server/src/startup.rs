@@ -11,6 +11,8 @@ use frontline_shared::store::{Store, StoreError};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use crate::guard::admin::MIN_TOKEN_CHARS;
+use crate::guard::auth_throttle::AuthThrottle;
 use crate::guard::origins::Origins;
 use crate::guard::rate_limit::RateLimiters;
 use crate::hub::{self, EventHub};
@@ -36,6 +38,11 @@ pub enum StartupError {
     Templates(#[from] frontline_shared::templates::TemplateError),
     #[error("site loading was interrupted")]
     Interrupted,
+    #[error(
+        "FRONTLINE_ADMIN_TOKEN is {chars} characters long; it must be at least {min} \
+         (generate one with `openssl rand -hex 24`)"
+    )]
+    AdminTokenTooShort { chars: usize, min: usize },
 }
 
 /// A built, bound, not yet serving widget server.
@@ -58,6 +65,15 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Connects the store, loads every site, binds the listener and starts the workers.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        if let Some(token) = &settings.secrets.admin_token {
+            let chars = token.expose().trim().chars().count();
+            if chars < MIN_TOKEN_CHARS {
+                return Err(StartupError::AdminTokenTooShort {
+                    chars,
+                    min: MIN_TOKEN_CHARS,
+                });
+            }
+        }
         let store = Store::connect(&settings.database_url)
             .await
             .map_err(|cause| StartupError::Store {
@@ -98,7 +114,7 @@ impl Application {
             .unwrap_or_else(|| format!("http://{local}"));
         let (admin_token, generated_admin_token) = match &settings.secrets.admin_token {
             Some(token) => (token.clone(), false),
-            None => (Secret::new(hex::encode(rand::random::<[u8; 16]>())), true),
+            None => (Secret::new(hex::encode(rand::random::<[u8; 24]>())), true),
         };
         let (trigger, shutdown) = shutdown::channel();
         let mut workers = JoinSet::new();
@@ -122,8 +138,10 @@ impl Application {
             &settings.server.rate_limits,
             sites.iter().map(|site| site.settings.id.as_str()),
         ));
+        let auth_throttle = Arc::new(AuthThrottle::new(&settings.server.rate_limits));
         workers.spawn(forget_idle_clients(
             Arc::clone(&rate_limits),
+            Arc::clone(&auth_throttle),
             shutdown.clone(),
         ));
         let origins = Arc::new(Origins::new(&public_url, &sites));
@@ -139,6 +157,9 @@ impl Application {
             rate_limits,
             origins,
             admin_token,
+            auth_throttle,
+            trusted_proxies: settings.server.trusted_proxies.clone(),
+            metrics_token: settings.secrets.metrics_token.clone(),
             public_url,
             clock: frontline_shared::clock::system_clock(),
             dashboard: Arc::new(crate::dashboard::templates()?),
@@ -205,10 +226,17 @@ impl Application {
     }
 }
 
-async fn forget_idle_clients(limits: Arc<RateLimiters>, mut shutdown: Shutdown) {
+async fn forget_idle_clients(
+    limits: Arc<RateLimiters>,
+    auth_throttle: Arc<AuthThrottle>,
+    mut shutdown: Shutdown,
+) {
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(60)) => limits.retain_recent(),
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {
+                limits.retain_recent();
+                auth_throttle.retain_recent();
+            }
             _ = shutdown.wait() => return,
         }
     }

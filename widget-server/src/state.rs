@@ -8,10 +8,11 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use frontline_shared::clock::SharedClock;
-use frontline_shared::config::{Limits, Secret, SlaSettings};
+use frontline_shared::config::{IpNet, Limits, Secret, SlaSettings};
 use frontline_shared::conversation_token::TokenSigner;
 use frontline_shared::store::Store;
 
+use crate::guard::auth_throttle::AuthThrottle;
 use crate::guard::origins::Origins;
 use crate::guard::rate_limit::RateLimiters;
 use crate::hub::EventHub;
@@ -59,6 +60,12 @@ pub struct AppContext {
     pub origins: Arc<Origins>,
     /// Opens `/admin` and `/api/v1/admin`.
     pub admin_token: Secret,
+    /// Locks out client addresses that keep presenting wrong admin or metrics tokens.
+    pub auth_throttle: Arc<AuthThrottle>,
+    /// Proxies whose `X-Forwarded-For` names the client (see [`crate::guard::client_ip`]).
+    pub trusted_proxies: Vec<IpNet>,
+    /// When set, `/metrics` requires it as a bearer token.
+    pub metrics_token: Option<Secret>,
     /// Base URL of this server as browsers reach it.
     pub public_url: String,
     pub clock: SharedClock,

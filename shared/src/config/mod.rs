@@ -10,11 +10,13 @@
 
 mod business_hours;
 mod env;
+mod proxies;
 mod secrets;
 mod settings;
 
 pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
+pub use proxies::{canonical as canonical_ip, IpNet};
 pub use secrets::{Secret, Secrets};
 pub use settings::{
     BotSettings, ChatPlatform, DeliverySettings, DigestSettings, DiscordSettings, Limits,

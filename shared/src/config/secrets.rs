@@ -43,6 +43,8 @@ pub struct Secrets {
     /// `FRONTLINE_TOKEN_SECRET`: signs conversation tokens; generated and kept in the
     /// store when absent, so replicas on one store agree.
     pub token_secret: Option<Secret>,
+    /// `FRONTLINE_METRICS_TOKEN`: when set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Secrets {
@@ -62,6 +64,7 @@ impl Secrets {
             discord_application_id: get("DISCORD_APPLICATION_ID"),
             admin_token: get("FRONTLINE_ADMIN_TOKEN"),
             token_secret: get("FRONTLINE_TOKEN_SECRET"),
+            metrics_token: get("FRONTLINE_METRICS_TOKEN"),
         }
     }
 }

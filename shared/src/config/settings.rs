@@ -39,6 +39,11 @@ pub struct ServerSettings {
     pub public_url: Option<String>,
     pub limits: Limits,
     pub rate_limits: RateLimits,
+    /// Load balancers and reverse proxies in front of this server (IPs or CIDR networks).
+    /// Only when the connecting peer is one of them is `X-Forwarded-For` read, and then
+    /// the client is its right-most address that is not a trusted proxy. Empty (the
+    /// default): the peer address is the client, whatever the header says.
+    pub trusted_proxies: Vec<super::IpNet>,
 }
 
 impl Default for ServerSettings {
@@ -48,6 +53,7 @@ impl Default for ServerSettings {
             public_url: None,
             limits: Limits::default(),
             rate_limits: RateLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -92,6 +98,11 @@ pub struct RateLimits {
     pub per_ip_burst: u32,
     pub per_site_per_second: u32,
     pub per_site_burst: u32,
+    /// Wrong admin tokens (sign-in form, bearer token, metrics token) a client IP may
+    /// send per minute once its burst is spent; further attempts get `429` until a
+    /// token refills. Only failures count: a right token is never slowed.
+    pub auth_failures_per_minute: u32,
+    pub auth_failure_burst: u32,
 }
 
 impl Default for RateLimits {
@@ -101,6 +112,8 @@ impl Default for RateLimits {
             per_ip_burst: 40,
             per_site_per_second: 500,
             per_site_burst: 1_000,
+            auth_failures_per_minute: 6,
+            auth_failure_burst: 10,
         }
     }
 }
@@ -523,6 +536,31 @@ mod tests {
         assert!(err.to_string().contains("sites[0].origins[0]"), "{err}");
         let err = parse("[server]\nlistne = \"x\"", &[]).expect_err("unknown key");
         assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_and_typos_name_their_entry() {
+        let settings = parse(
+            "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"192.168.1.7\"]\n",
+            &[],
+        )
+        .expect("valid");
+        assert_eq!(settings.server.trusted_proxies.len(), 2);
+        assert!(settings.server.trusted_proxies[0].contains([10, 1, 2, 3].into()));
+        let err = parse(
+            "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"10.0.0.1/8\"]\n",
+            &[],
+        )
+        .expect_err("host bits");
+        assert!(
+            err.to_string().contains("server.trusted_proxies[1]"),
+            "{err}"
+        );
+        assert!(parse("", &[])
+            .expect("valid")
+            .server
+            .trusted_proxies
+            .is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! [`Backend`]. Times are Unix milliseconds from the store's [`Clock`](crate::clock::Clock).
 //!
 //! # Layout
+//! - [`admin_sessions`]: dashboard sign-ins (hashed ids, idle expiry).
 //! - [`conversations`]: conversations, questions with decisions, feedback, transcripts.
 //! - [`escalations`]: handoffs and the claim / release / resolve transitions.
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
@@ -15,6 +16,7 @@
 //! - [`stats`]: raw figures for digests and the dashboard.
 //! - [`digests`]: daily digests recorded once per channel and day.
 
+pub mod admin_sessions;
 pub mod chat;
 pub mod conversations;
 pub mod digests;

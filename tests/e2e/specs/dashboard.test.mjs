@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchBrowser, newPage, REPO, screenshot, startServer } from "../harness.mjs";
 
-const TOKEN = "e2e-admin-token";
+const TOKEN = "e2e-admin-token-0123456789abcdef";
 
 async function post(url, path, body) {
   const response = await fetch(url + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
@@ -18,6 +18,7 @@ async function post(url, path, body) {
 
 describe("dashboard: figures, queue, claim, reply", () => {
   let server, browser, page, escalation, demo;
+  const violations = [];
 
   before(async () => {
     // A private copy of the demo site: drafting an article writes into its knowledge folder.
@@ -37,6 +38,9 @@ describe("dashboard: figures, queue, claim, reply", () => {
     escalation = handoff.body.escalation_id;
     browser = await launchBrowser();
     page = await newPage(browser);
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
   });
   after(async () => {
     await browser?.close();
@@ -99,5 +103,14 @@ describe("dashboard: figures, queue, claim, reply", () => {
     await page.getByText(/Draft article created/).waitFor();
     const drafts = join(demo, "kb", "drafts");
     assert.ok(existsSync(drafts) && readdirSync(drafts).some((f) => f.startsWith("do-you-sell-surfboards")), "the stub is in kb/drafts/");
+  });
+
+  it("keeps to its Content-Security-Policy: styled, scripted, nothing refused", async () => {
+    await page.goto(server.url + "/admin/queue");
+    const background = await page.locator("header").evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(background, "rgb(17, 24, 39)", "the stylesheet applies");
+    // The queue's refresh script runs (it is a file, allowed by script-src 'self').
+    await page.waitForResponse((r) => r.url().endsWith("/admin/queue/table"), { timeout: 10_000 });
+    assert.deepEqual(violations, [], "no CSP violations on any page visited");
   });
 });

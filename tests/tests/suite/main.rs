@@ -3,6 +3,7 @@
 //! Run with `cargo test --workspace`; set `FRONTLINE_TEST_POSTGRES_URL` to run every
 //! store-backed test on PostgreSQL too.
 
+mod admin_security;
 mod api;
 mod bad_input;
 mod bot_delivery;

@@ -97,7 +97,8 @@ pub fn legend() -> String {
     SERIES
         .iter()
         .map(|(name, colour)| {
-            format!("<span class=\"legend\"><i style=\"background:{colour}\"></i>{name}</span>")
+            // A swatch drawn in SVG: a style attribute would need CSP's 'unsafe-inline'.
+            format!("<span class=\"legend\"><svg viewBox=\"0 0 10 10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" rx=\"2\" fill=\"{colour}\"/></svg>{name}</span>")
         })
         .collect()
 }

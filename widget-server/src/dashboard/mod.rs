@@ -1,10 +1,13 @@
 //! `/admin`: the dashboard and the web agent queue, server-rendered HTML.
 //!
-//! Plain handlebars pages with inline SVG charts (readable without JavaScript) and one
-//! small script that refreshes the queue. Sign-in takes the admin token once and sets an
-//! HttpOnly, SameSite=Strict session cookie (Secure behind HTTPS); the agent's name rides
-//! in a second cookie. Claims go through the same single-winner store transition as the
-//! bot's buttons.
+//! Plain handlebars pages with inline SVG charts (readable without JavaScript), one
+//! stylesheet and one small script that refreshes the queue, both served as files so
+//! every page can carry a strict Content-Security-Policy (no inline code), with
+//! `X-Frame-Options: DENY`, `nosniff` and `Cache-Control: no-store`. Sign-in takes the
+//! admin token once (wrong tokens are throttled per address) and starts a server-side
+//! session: a random id in an HttpOnly, SameSite=Strict cookie (Secure behind HTTPS),
+//! the agent's name with it in the store. Claims go through the same single-winner store
+//! transition as the bot's buttons.
 //!
 //! # Layout
 //! - [`pages`]: the handlers; [`views`]: data shaped for the templates;
@@ -17,6 +20,8 @@ pub mod pages;
 pub mod session;
 pub mod views;
 
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use frontline_shared::templates::{Markup, TemplateError, Templates};
@@ -36,7 +41,46 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/escalations/{id}/reply", post(pages::reply))
         .route("/admin/escalations/{id}/{action}", post(pages::act))
         .route("/admin/drafts", post(pages::draft))
+        .route("/admin/dashboard.css", get(stylesheet))
+        .route("/admin/queue.js", get(script))
         .layer(GuardLayer::new(state, origins::verify))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// What every `/admin` response may load and do: its own stylesheet, script and form
+/// targets, nothing inline, never inside a frame.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("static/dashboard.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("static/queue.js"),
+    )
+        .into_response()
 }
 
 /// The dashboard's templates, compiled once.

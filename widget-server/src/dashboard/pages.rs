@@ -1,7 +1,7 @@
 //! Dashboard handlers: sign-in, overview, queue, escalation view and their form posts.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use frontline_shared::escalation::EscalationStatus;
@@ -13,7 +13,8 @@ use super::session::{self, Agent};
 use super::views::{self, QueueRow};
 use super::{chart, drafts};
 use crate::error::ApiError;
-use crate::guard::admin::session_value;
+use crate::guard::admin;
+use crate::guard::client_ip::ClientIp;
 use crate::input::Text;
 use crate::routes::stats::{Period, StatsQuery};
 use crate::state::AppState;
@@ -42,30 +43,75 @@ pub struct LoginForm {
     agent: String,
 }
 
-pub async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
-    let agent = crate::input::name(Some(form.agent)).ok().flatten();
-    let valid = session_value(form.token.trim()) == session_value(state.admin_token.expose());
-    match (valid, agent) {
-        (true, Some(agent)) => with_cookies(
-            Redirect::to("/admin").into_response(),
-            session::sign_in_cookies(&state, &agent),
-        ),
-        _ => {
-            let mut response = render(
-                &state,
-                "login",
-                &json!({ "error": "That token is not valid." }),
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let login_error = |status: StatusCode, message: String| {
+        let mut response = render(&state, "login", &json!({ "error": message }));
+        *response.status_mut() = status;
+        response
+    };
+    let valid = match admin::check_token(&state, ip, form.token.trim(), state.admin_token.expose())
+    {
+        Ok(valid) => valid,
+        Err(ApiError::RateLimited { retry_after_secs }) => {
+            let mut response = login_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many wrong tokens from your address. Try again in {retry_after_secs} s."
+                ),
             );
-            *response.status_mut() = StatusCode::UNAUTHORIZED;
-            response
+            if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+        Err(error) => return error.into_response(),
+    };
+    if !valid {
+        return login_error(StatusCode::UNAUTHORIZED, "That token is not valid.".into());
+    }
+    let Some(agent) = crate::input::name(Some(form.agent)).ok().flatten() else {
+        return login_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please give your name.".into(),
+        );
+    };
+    // Rotation: whatever session this browser had ends; the new one has a fresh id.
+    if let Some(old) = admin::cookie(&headers, admin::COOKIE).filter(|id| !id.is_empty()) {
+        if let Err(error) = state.store.end_admin_session(old).await {
+            return ApiError::from(error).into_response();
         }
     }
+    let session_id = match state
+        .store
+        .create_admin_session(&agent, admin::SESSION_IDLE_TIMEOUT)
+        .await
+    {
+        Ok(id) => id,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    with_cookies(
+        Redirect::to("/admin").into_response(),
+        session::sign_in_cookie(&state, &session_id)
+            .into_iter()
+            .collect(),
+    )
 }
 
-pub async fn logout() -> Response {
+/// Ends the session in the store (so a copied cookie stops working too) and clears it.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(id) = admin::cookie(&headers, admin::COOKIE).filter(|id| !id.is_empty()) {
+        if let Err(error) = state.store.end_admin_session(id).await {
+            return ApiError::from(error).into_response();
+        }
+    }
     with_cookies(
         Redirect::to("/admin/login").into_response(),
-        session::sign_out_cookies(),
+        session::sign_out_cookies(&state),
     )
 }
 
@@ -260,6 +306,13 @@ pub async fn reply(
         Ok(text) => text,
         Err(error) => return error.into_response(),
     };
+    match state.store.escalation(&id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return ApiError::not_found("unknown_escalation", "no such escalation").into_response()
+        }
+        Err(error) => return ApiError::from(error).into_response(),
+    }
     match state
         .store
         .append_agent_message(&id, &agent.name, text.as_str(), None)

@@ -1,32 +1,24 @@
-//! Dashboard sessions: cookies in, a signed-in agent out (or a redirect to sign in).
+//! Dashboard sessions: a cookie in, a signed-in agent out (or a redirect to sign in).
+//!
+//! The cookie holds a random session id (see [`crate::guard::admin`]); the agent's name
+//! is kept with the session in the store, not in the browser.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::guard::admin::{session_value, COOKIE};
+use crate::guard::admin::{self, COOKIE};
 use crate::state::AppState;
 
-/// Cookie carrying the signed-in agent's name (hex of its UTF-8).
+/// Cookie that carried the agent's name before sessions lived in the store; sign-out
+/// still clears it from older browsers.
 pub const AGENT_COOKIE: &str = "frontline_agent";
 
 /// A signed-in dashboard user.
 #[derive(Debug, Clone)]
 pub struct Agent {
     pub name: String,
-}
-
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_string())
 }
 
 impl FromRequestParts<AppState> for Agent {
@@ -36,50 +28,42 @@ impl FromRequestParts<AppState> for Agent {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let expected = session_value(state.admin_token.expose());
-        let signed_in = cookie(parts, COOKIE).is_some_and(|v| v == expected);
-        if !signed_in {
-            return Err(Redirect::to("/admin/login").into_response());
+        match admin::session(state, &parts.headers).await {
+            Ok(Some(session)) => Ok(Agent {
+                name: session.agent,
+            }),
+            Ok(None) => Err(Redirect::to("/admin/login").into_response()),
+            Err(error) => Err(error.into_response()),
         }
-        let name = cookie(parts, AGENT_COOKIE)
-            .and_then(|hex| hex::decode(hex).ok())
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "admin".into());
-        Ok(Agent { name })
     }
 }
 
-/// `Set-Cookie` headers that sign `agent` in.
-pub fn sign_in_cookies(state: &AppState, agent: &str) -> Vec<HeaderValue> {
+/// `Set-Cookie` for a new session: HttpOnly, SameSite=Strict, Secure behind HTTPS. No
+/// `Max-Age`: the browser forgets it when closed, the server after the idle timeout.
+pub fn sign_in_cookie(state: &AppState, session_id: &str) -> Option<HeaderValue> {
     let secure = if state.public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
-    let attributes = format!("Path=/; HttpOnly; SameSite=Strict; Max-Age=43200{secure}");
-    [
-        format!(
-            "{COOKIE}={}; {attributes}",
-            session_value(state.admin_token.expose())
-        ),
-        format!(
-            "{AGENT_COOKIE}={}; {attributes}",
-            hex::encode(agent.as_bytes())
-        ),
-    ]
-    .into_iter()
-    .filter_map(|c| HeaderValue::from_str(&c).ok())
-    .collect()
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .ok()
 }
 
 /// `Set-Cookie` headers that sign out.
-pub fn sign_out_cookies() -> Vec<HeaderValue> {
+pub fn sign_out_cookies(state: &AppState) -> Vec<HeaderValue> {
+    let secure = if state.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     [COOKIE, AGENT_COOKIE]
         .iter()
         .filter_map(|name| {
             HeaderValue::from_str(&format!(
-                "{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+                "{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
             ))
             .ok()
         })

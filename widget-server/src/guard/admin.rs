@@ -1,33 +1,96 @@
 //! The admin guard: `Authorization: Bearer <FRONTLINE_ADMIN_TOKEN>` or the session cookie
-//! the `/admin` login form sets.
+//! the `/admin` sign-in form sets.
+//!
+//! Sessions are random ids kept in the store (only their SHA-256), created afresh at
+//! every sign-in, deleted at sign-out, and refused after [`SESSION_IDLE_TIMEOUT`] without
+//! a request. Wrong tokens count against the caller's address in the
+//! [`AuthThrottle`](super::auth_throttle::AuthThrottle).
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use axum::http::{header, HeaderMap};
+use frontline_shared::store::admin_sessions::AdminSession;
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use std::time::Duration;
 
+use super::client_ip;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Name of the admin session cookie.
 pub const COOKIE: &str = "frontline_admin";
 
+/// Shortest admin token accepted at start-up.
+pub const MIN_TOKEN_CHARS: usize = 24;
+
+/// A dashboard session ends after this long without a request (or at sign-out).
+pub const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
+
 /// Proof that the request comes from an admin.
 #[derive(Debug, Clone, Copy)]
 pub struct Admin;
 
-/// The cookie value for a valid session: an HMAC of a fixed label under the admin token,
-/// so the token itself never sits in the browser.
-pub fn session_value(admin_token: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(admin_token.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-    mac.update(b"frontline-admin-session-v1");
-    hex::encode(mac.finalize().into_bytes())
-}
-
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Whether `given` is `expected`, in time that depends on neither (their SHA-256 digests
+/// are compared, so not even the length leaks).
+pub fn token_matches(given: &str, expected: &str) -> bool {
+    constant_time_eq(
+        &Sha256::digest(given.as_bytes()),
+        &Sha256::digest(expected.as_bytes()),
+    )
+}
+
+/// The bearer token of a request, if it sends one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// The value of cookie `name`, if sent.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// The live dashboard session the request's cookie names, if any.
+pub async fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<AdminSession>, ApiError> {
+    let Some(id) = cookie(headers, COOKIE).filter(|id| !id.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(state.store.admin_session(id, SESSION_IDLE_TIMEOUT).await?)
+}
+
+/// Checks an admin credential presented from `ip`, counting a wrong one against that
+/// address: `Ok(true)` right, `Ok(false)` wrong, `Err` throttled (its credential is not
+/// even looked at while the address is locked out).
+pub fn check_token(
+    state: &AppState,
+    ip: IpAddr,
+    given: &str,
+    expected: &str,
+) -> Result<bool, ApiError> {
+    state.auth_throttle.admit(ip)?;
+    if token_matches(given, expected) {
+        return Ok(true);
+    }
+    state.auth_throttle.failed(ip)?;
+    Ok(false)
 }
 
 impl FromRequestParts<AppState> for Admin {
@@ -37,27 +100,18 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let expected = state.admin_token.expose();
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if bearer.is_some_and(|t| constant_time_eq(t.trim().as_bytes(), expected.as_bytes())) {
-            return Ok(Admin);
+        if let Some(given) = bearer(&parts.headers) {
+            let ip = client_ip::of(state, &parts.extensions, &parts.headers);
+            return if check_token(state, ip, given, state.admin_token.expose())? {
+                Ok(Admin)
+            } else {
+                Err(ApiError::Forbidden {
+                    code: "admin_required",
+                    message: "that admin token is not valid".into(),
+                })
+            };
         }
-        let session = session_value(expected);
-        let cookie_ok = parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .any(|(name, value)| {
-                name == COOKIE && constant_time_eq(value.as_bytes(), session.as_bytes())
-            });
-        if cookie_ok {
+        if session(state, &parts.headers).await?.is_some() {
             Ok(Admin)
         } else {
             Err(ApiError::Forbidden {
@@ -65,5 +119,34 @@ impl FromRequestParts<AppState> for Admin {
                 message: "an admin token is required".into(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_match_only_themselves() {
+        assert!(token_matches(
+            "a-long-enough-admin-token",
+            "a-long-enough-admin-token"
+        ));
+        assert!(!token_matches(
+            "a-long-enough-admin-token",
+            "a-long-enough-admin-tokeN"
+        ));
+        assert!(!token_matches("", "x"));
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "a=1; frontline_admin=abc; b=2".parse().expect("value"),
+        );
+        assert_eq!(cookie(&headers, COOKIE), Some("abc"));
+        assert_eq!(cookie(&headers, "c"), None);
     }
 }

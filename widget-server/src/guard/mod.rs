@@ -1,6 +1,9 @@
-//! Guards at the door: rate limits, allowed origins, conversation and admin tokens.
+//! Guards at the door: rate limits, allowed origins, conversation and admin tokens, the
+//! admin brute-force throttle, and who the client is behind trusted proxies.
 
 pub mod admin;
+pub mod auth_throttle;
+pub mod client_ip;
 pub mod origins;
 pub mod rate_limit;
 pub mod token;

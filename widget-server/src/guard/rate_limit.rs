@@ -7,11 +7,11 @@
 //! from the path as the handler reads it: percent-decoded, then parsed as a [`SiteId`],
 //! so `/sites/de%6Do/ask` (which the handler serves as `demo`) spends `demo`'s tokens.
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -83,14 +83,11 @@ pub fn site_of(path: &str) -> Option<SiteId> {
     SiteId::parse(&decoded).ok()
 }
 
-/// Takes a token for the caller's IP and the request's site: `RateLimited` (429) when
+/// Takes a token for the caller's IP (behind trusted proxies, the forwarded client's)
+/// and the request's site: `RateLimited` (429) when
 /// either is over its limit.
 pub fn verify(state: &AppState, request: &Request) -> Result<(), ApiError> {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let ip = super::client_ip::of(state, request.extensions(), request.headers());
     let site = site_of(request.uri().path());
     state
         .rate_limits
@@ -108,6 +105,7 @@ mod tests {
             per_ip_burst: 3,
             per_site_per_second: 1000,
             per_site_burst: 1000,
+            ..RateLimits::default()
         };
         let limiters = RateLimiters::new(&limits, ["demo"]);
         let ip = IpAddr::from([10, 0, 0, 1]);
@@ -135,6 +133,7 @@ mod tests {
             per_ip_burst: 1000,
             per_site_per_second: 1,
             per_site_burst: 2,
+            ..RateLimits::default()
         };
         let limiters = RateLimiters::new(&limits, ["demo"]);
         let client = |n: u8| IpAddr::from([10, 0, 0, n]);

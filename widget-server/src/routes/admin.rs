@@ -1,5 +1,6 @@
 //! `/api/v1/admin/…`: the agent queue over HTTP (the web fallback for teams without chat),
-//! behind the admin token. Claims use the same single-winner store transition as the bot.
+//! behind the admin token (a bearer token, or the dashboard's session cookie from this
+//! server's own pages). Claims use the same single-winner store transition as the bot.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,10 +13,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::guard::admin::Admin;
+use crate::guard::{origins, GuardLayer};
 use crate::input::Text;
 use crate::state::AppState;
 
-pub fn routes(_state: AppState) -> Router<AppState> {
+/// The admin API's routes. A browser page on another origin is refused (403) before
+/// any handler runs, as on the dashboard: otherwise the session cookie would let a
+/// foreign page act with the signed-in agent's rights.
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/api/v1/admin/escalations", get(list))
         .route("/api/v1/admin/escalations/{id}", get(show))
@@ -24,6 +29,7 @@ pub fn routes(_state: AppState) -> Router<AppState> {
         .route("/api/v1/admin/escalations/{id}/resolve", post(resolve))
         .route("/api/v1/admin/escalations/{id}/reply", post(reply))
         .route("/api/v1/admin/stats", get(super::stats::stats))
+        .layer(GuardLayer::new(state, origins::verify))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,11 +1,14 @@
 //! Health, readiness, metrics and the OpenAPI document.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
 
+use crate::error::ApiError;
+use crate::guard::admin;
+use crate::guard::client_ip::ClientIp;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
@@ -28,14 +31,34 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// Prometheus metrics. With `FRONTLINE_METRICS_TOKEN` set, only for
+/// `Authorization: Bearer <token>` (wrong tokens count against the caller's address like
+/// wrong admin tokens); without it, open to anyone who can reach the port.
+pub async fn metrics(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Some(expected) = &state.metrics_token {
+        let right = match admin::bearer(&headers) {
+            Some(given) => admin::check_token(&state, ip, given, expected.expose())?,
+            None => false,
+        };
+        if !right {
+            return Err(ApiError::Forbidden {
+                code: "metrics_token_required",
+                message: "`/metrics` needs `Authorization: Bearer <FRONTLINE_METRICS_TOKEN>`"
+                    .into(),
+            });
+        }
+    }
+    Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         state.metrics.render(),
-    )
+    ))
 }
 
 pub async fn openapi() -> impl IntoResponse {

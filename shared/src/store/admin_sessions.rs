@@ -1,0 +1,130 @@
+//! Dashboard sessions: random ids held by the browser, only their SHA-256 stored.
+//!
+//! A session is created at sign-in (a fresh id every time), looked up by the hash of the
+//! id the cookie carries, refused once idle longer than the caller's timeout, and deleted
+//! at sign-out. Rows live in the store, so every replica accepts a session any replica
+//! issued. `last_seen_at` is refreshed at most once a minute per session, so a busy
+//! dashboard does not turn every page view into a write.
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::time::Duration;
+
+use super::{Store, StoreError};
+
+/// How stale `last_seen_at` may get before a lookup refreshes it.
+const TOUCH_AFTER_MS: i64 = 60_000;
+
+/// A signed-in dashboard user, as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSession {
+    /// The agent's display name, given at sign-in.
+    pub agent: String,
+    pub created_at_ms: i64,
+    pub last_seen_at_ms: i64,
+}
+
+/// The stored key of a session id: SHA-256, in hex.
+fn hash(session_id: &str) -> String {
+    hex::encode(Sha256::digest(session_id.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Starts a session for `agent` and returns its id (64 hex characters, 256 random
+    /// bits), the only copy of which goes to the browser. Sessions idle longer than
+    /// `idle` are pruned on the way.
+    pub async fn create_admin_session(
+        &self,
+        agent: &str,
+        idle: Duration,
+    ) -> Result<String, StoreError> {
+        let now = self.now_ms();
+        let id = hex::encode(rand::random::<[u8; 32]>());
+        sqlx::query("DELETE FROM admin_sessions WHERE last_seen_at < $1")
+            .bind(now.saturating_sub(millis(idle)))
+            .execute(self.writer())
+            .await?;
+        sqlx::query(
+            "INSERT INTO admin_sessions (id_hash, agent, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(hash(&id))
+        .bind(agent)
+        .bind(now)
+        .execute(self.writer())
+        .await?;
+        Ok(id)
+    }
+
+    /// The live session with this id: `None` when unknown, ended, or idle longer than
+    /// `idle`. A hit counts as activity.
+    pub async fn admin_session(
+        &self,
+        session_id: &str,
+        idle: Duration,
+    ) -> Result<Option<AdminSession>, StoreError> {
+        let key = hash(session_id);
+        let Some(row) = sqlx::query(
+            "SELECT id_hash, agent, created_at, last_seen_at FROM admin_sessions WHERE id_hash = $1",
+        )
+        .bind(&key)
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            return Ok(None);
+        };
+        let stored: String = row.try_get("id_hash")?;
+        if !constant_time_eq(stored.as_bytes(), key.as_bytes()) {
+            return Ok(None);
+        }
+        let now = self.now_ms();
+        let session = AdminSession {
+            agent: row.try_get("agent")?,
+            created_at_ms: row.try_get("created_at")?,
+            last_seen_at_ms: row.try_get("last_seen_at")?,
+        };
+        if now.saturating_sub(session.last_seen_at_ms) > millis(idle) {
+            return Ok(None);
+        }
+        if now.saturating_sub(session.last_seen_at_ms) >= TOUCH_AFTER_MS {
+            sqlx::query(
+                "UPDATE admin_sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at < $1",
+            )
+            .bind(now)
+            .bind(&key)
+            .execute(self.writer())
+            .await?;
+        }
+        Ok(Some(session))
+    }
+
+    /// Ends the session with this id (sign-out); `false` when there was none.
+    pub async fn end_admin_session(&self, session_id: &str) -> Result<bool, StoreError> {
+        let deleted = sqlx::query("DELETE FROM admin_sessions WHERE id_hash = $1")
+            .bind(hash(session_id))
+            .execute(self.writer())
+            .await?
+            .rows_affected();
+        Ok(deleted > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_key_is_not_the_id() {
+        let key = hash("abc");
+        assert_eq!(key.len(), 64);
+        assert_ne!(key, "abc");
+        assert_eq!(key, hash("abc"));
+    }
+}

@@ -1,0 +1,138 @@
+//! Brute-force throttle for admin credentials: per client IP, only failures count.
+//!
+//! Every wrong admin token (sign-in form, `Authorization: Bearer`, the metrics token)
+//! takes one token from the caller's bucket (`[server.rate_limits]
+//! auth_failure_burst`, refilled at `auth_failures_per_minute`). When a failure finds
+//! the bucket empty the address is locked out until a token is back: every attempt in
+//! that time is answered `429` with `Retry-After` *before* its credential is looked at,
+//! so guessing on gains nothing. A right token never takes from the bucket, and other
+//! addresses have their own, so one client's guessing never slows another's sign-in.
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use frontline_shared::config::RateLimits;
+
+use crate::error::ApiError;
+
+/// The failure buckets and the addresses locked out now.
+#[derive(Debug)]
+pub struct AuthThrottle {
+    failures: DefaultKeyedRateLimiter<IpAddr>,
+    locked_until: Mutex<HashMap<IpAddr, Instant>>,
+    clock: DefaultClock,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+fn refuse(wait: Duration) -> ApiError {
+    ApiError::RateLimited {
+        retry_after_secs: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
+    }
+}
+
+impl AuthThrottle {
+    pub fn new(limits: &RateLimits) -> Self {
+        let quota = Quota::per_minute(nonzero(limits.auth_failures_per_minute))
+            .allow_burst(nonzero(limits.auth_failure_burst));
+        AuthThrottle {
+            failures: RateLimiter::keyed(quota),
+            locked_until: Mutex::new(HashMap::new()),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Instant>> {
+        self.locked_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether `ip` may present a credential now: `RateLimited` while it is locked out.
+    pub fn admit(&self, ip: IpAddr) -> Result<(), ApiError> {
+        let mut locked = self.locked();
+        match locked.get(&ip) {
+            Some(until) => {
+                let now = Instant::now();
+                if *until > now {
+                    Err(refuse(*until - now))
+                } else {
+                    locked.remove(&ip);
+                    Ok(())
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a wrong credential from `ip`: `RateLimited` when that spent its last
+    /// allowance (the address is then locked out until one is back).
+    pub fn failed(&self, ip: IpAddr) -> Result<(), ApiError> {
+        match self.failures.check_key(&ip) {
+            Ok(()) => Ok(()),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(self.clock.now());
+                self.locked().insert(ip, Instant::now() + wait);
+                tracing::warn!(%ip, wait_secs = wait.as_secs(), "admin credential guessing throttled");
+                Err(refuse(wait))
+            }
+        }
+    }
+
+    /// Forgets addresses that are neither locked out nor recently failing.
+    pub fn retain_recent(&self) {
+        self.failures.retain_recent();
+        let now = Instant::now();
+        self.locked().retain(|_, until| *until > now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(per_minute: u32, burst: u32) -> RateLimits {
+        RateLimits {
+            auth_failures_per_minute: per_minute,
+            auth_failure_burst: burst,
+            ..RateLimits::default()
+        }
+    }
+
+    #[test]
+    fn failures_past_the_burst_lock_the_address_out_and_only_it() {
+        let throttle = AuthThrottle::new(&limits(1, 3));
+        let guesser = IpAddr::from([10, 0, 0, 1]);
+        for _ in 0..3 {
+            assert!(throttle.admit(guesser).is_ok());
+            assert!(throttle.failed(guesser).is_ok());
+        }
+        match throttle.failed(guesser) {
+            Err(ApiError::RateLimited { retry_after_secs }) => {
+                assert!((1..=60).contains(&retry_after_secs), "{retry_after_secs}")
+            }
+            other => panic!("expected 429, got {other:?}"),
+        }
+        assert!(matches!(
+            throttle.admit(guesser),
+            Err(ApiError::RateLimited { .. })
+        ));
+        let other = IpAddr::from([10, 0, 0, 2]);
+        assert!(
+            throttle.admit(other).is_ok(),
+            "another address is not locked out"
+        );
+        throttle.retain_recent();
+        assert!(
+            throttle.admit(guesser).is_err(),
+            "still locked after a sweep"
+        );
+    }
+}
