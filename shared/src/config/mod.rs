@@ -17,7 +17,7 @@ pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
 pub use secrets::{Secret, Secrets};
 pub use settings::{
-    BotSettings, ChatPlatform, DeliverySettings, DigestSettings, DiscordSettings, Limits,
+    BotSettings, ChatPlatform, ConnectionLimits, DeliverySettings, DigestSettings, DiscordSettings, Limits,
     MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings, SiteSettings, SlaSettings,
     SlackSettings,
 };

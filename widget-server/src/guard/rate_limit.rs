@@ -80,12 +80,17 @@ pub fn site_of(path: &str) -> Option<&str> {
 /// Takes a token for the caller's IP and the request's site: `RateLimited` (429) when
 /// either is over its limit.
 pub fn verify(state: &AppState, request: &Request) -> Result<(), ApiError> {
-    let ip = request
-        .extensions()
+    let ip = client_ip(request.extensions());
+    state.rate_limits.check(ip, site_of(request.uri().path()))
+}
+
+/// The client's address, as the listener saw it (loopback when none was recorded, as in
+/// router tests).
+pub fn client_ip(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    state.rate_limits.check(ip, site_of(request.uri().path()))
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ pub async fn ask(
     let page_url = input::page_url(request.page_url)?;
     let conversation_id = match request.conversation_id {
         Some(id) => {
-            token.authorize(&state, &id)?;
+            token.authorize_on_site(&state, &site_id, &id).await?;
             id
         }
         None => new_id("conv"),
@@ -105,7 +105,7 @@ pub async fn ask(
     };
     state.recorder.record(record).await;
     Ok(Json(AskResponse {
-        conversation_token: state.tokens.issue(&conversation_id),
+        conversation_token: state.tokens.issue(&site_id, &conversation_id),
         conversation_id,
         decision: decision.kind.as_str().to_string(),
         answer: decision.answer.map(AnswerBody::from),
