@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use frontline_shared::clock::{system_clock, SharedClock};
-use frontline_shared::config::{ChatPlatform, Settings};
+use frontline_shared::config::{ChatPlatform, ConnectionLimits, Settings};
 use frontline_shared::shutdown::{self, Shutdown, ShutdownTrigger};
 use frontline_shared::store::{Store, StoreError};
 use frontline_shared::templates::TemplateError;
@@ -82,6 +82,8 @@ pub struct Application {
     digests: DigestScheduler,
     socket_mode: Option<(SlackHandlers, String, String)>,
     run_workers: bool,
+    /// `[server.limits]`'s timeouts and connection caps, for this listener too.
+    limits: ConnectionLimits,
 }
 
 impl Application {
@@ -209,6 +211,7 @@ impl Application {
             digests,
             socket_mode,
             run_workers: options.run_workers,
+            limits: settings.server.limits.connections(),
         })
     }
 
@@ -276,6 +279,7 @@ impl Application {
         let served = serve(
             self.listener,
             http::app(self.state),
+            self.limits,
             trigger,
             stop,
             shutdown,
@@ -318,6 +322,7 @@ fn digest_plans(settings: &Settings) -> DigestPlans {
 async fn serve(
     listener: TcpListener,
     router: axum::Router,
+    limits: ConnectionLimits,
     trigger: ShutdownTrigger,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     mut shutdown: Shutdown,
@@ -326,9 +331,9 @@ async fn serve(
         stop.await;
         trigger.trigger();
     });
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await;
+    let served =
+        frontline_serve::serve(listener, router, limits, async move { shutdown.wait().await })
+            .await;
     stop_task.abort();
     served
 }

@@ -63,6 +63,11 @@ impl ServerProcess {
         ServerProcess { child, url }
     }
 
+    /// The process id (to count its open file descriptors, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `kill -9`: no graceful shutdown.
     pub fn kill9(mut self) {
         self.child.kill().expect("SIGKILL");

@@ -207,17 +207,16 @@ impl Application {
             ..
         } = self;
         let store = state.store.clone();
+        let limits = state.limits.connections();
         let router = routes::app(state);
         let mut serving_shutdown: Shutdown = trigger.subscribe();
         let stop_task = tokio::spawn(async move {
             stop.await;
             trigger.trigger();
         });
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { serving_shutdown.wait().await })
+        let served = frontline_serve::serve(listener, router, limits, async move {
+            serving_shutdown.wait().await
+        })
         .await;
         stop_task.abort();
         while workers.join_next().await.is_some() {}

@@ -19,7 +19,7 @@ pub use env::OVERRIDES;
 pub use proxies::{canonical as canonical_ip, IpNet};
 pub use secrets::{Secret, Secrets};
 pub use settings::{
-    BotSettings, ChatPlatform, DeliverySettings, DigestSettings, DiscordSettings, Limits,
+    BotSettings, ChatPlatform, ConnectionLimits, DeliverySettings, DigestSettings, DiscordSettings, Limits,
     MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings, SiteSettings, SlaSettings,
     SlackSettings,
 };

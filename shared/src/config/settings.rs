@@ -68,7 +68,9 @@ impl ServerSettings {
     }
 }
 
-/// `[server.limits]`: size limits on what a customer can send.
+/// `[server.limits]`: size limits on what a customer can send, how long a connection may
+/// take, how many connections and live streams one client may hold. The connection limits
+/// apply to the bot's listener too.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -78,6 +80,23 @@ pub struct Limits {
     pub text_chars: usize,
     /// Most customer fields (`customer: {…}`) accepted, each value up to 500 characters.
     pub customer_fields: usize,
+    /// Time a client has to send a request's headers, counted from the connection's
+    /// start or from the first byte after an idle pause.
+    pub header_timeout: SignedDuration,
+    /// Time a client has to send a request's whole body, counted from its headers.
+    pub body_timeout: SignedDuration,
+    /// An open connection with no request in flight is closed after this long (a live
+    /// event stream is a request in flight, so it is never idle).
+    pub idle_timeout: SignedDuration,
+    /// Connections open at once per listener; more are answered `503` and closed.
+    pub max_connections: usize,
+    /// Connections open at once from one client IP; more are answered `503` and closed.
+    /// `0` turns the per-IP cap off (e.g. behind a proxy whose address every client shares).
+    pub max_connections_per_ip: usize,
+    /// Live event streams per conversation; a new one replaces the oldest.
+    pub streams_per_conversation: usize,
+    /// Live event streams per client IP; more are refused with `429`.
+    pub streams_per_ip: usize,
 }
 
 impl Default for Limits {
@@ -86,8 +105,39 @@ impl Default for Limits {
             body_bytes: 16 * 1024,
             text_chars: 2_000,
             customer_fields: 30,
+            header_timeout: SignedDuration::from_secs(10),
+            body_timeout: SignedDuration::from_secs(30),
+            idle_timeout: SignedDuration::from_secs(60),
+            max_connections: 4_096,
+            max_connections_per_ip: 64,
+            streams_per_conversation: 3,
+            streams_per_ip: 20,
         }
     }
+}
+
+impl Limits {
+    /// The listener's share of the limits: timeouts and connection caps.
+    pub fn connections(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_timeout: self.header_timeout.unsigned_abs(),
+            body_timeout: self.body_timeout.unsigned_abs(),
+            idle_timeout: self.idle_timeout.unsigned_abs(),
+            max_connections: self.max_connections,
+            max_connections_per_ip: self.max_connections_per_ip,
+        }
+    }
+}
+
+/// Timeouts and caps of one listener (validated positive, see [`Limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
+    pub idle_timeout: std::time::Duration,
+    pub max_connections: usize,
+    /// `0`: no per-IP cap.
+    pub max_connections_per_ip: usize,
 }
 
 /// `[server.rate_limits]`: per client IP and per site (token buckets, per replica).
@@ -445,6 +495,31 @@ impl Settings {
             crate::config::business_hours::parse_hhmm(&digest.time)
                 .map_err(|e| ConfigError::invalid(format!("bot.digests[{i}].time"), e))?;
         }
+        let limits = &self.server.limits;
+        for (key, timeout) in [
+            ("header_timeout", limits.header_timeout),
+            ("body_timeout", limits.body_timeout),
+            ("idle_timeout", limits.idle_timeout),
+        ] {
+            if timeout < SignedDuration::from_millis(1) {
+                return Err(ConfigError::invalid(
+                    format!("server.limits.{key}"),
+                    "must be positive",
+                ));
+            }
+        }
+        for (key, count) in [
+            ("max_connections", limits.max_connections),
+            ("streams_per_conversation", limits.streams_per_conversation),
+            ("streams_per_ip", limits.streams_per_ip),
+        ] {
+            if count == 0 {
+                return Err(ConfigError::invalid(
+                    format!("server.limits.{key}"),
+                    "must be at least 1",
+                ));
+            }
+        }
         let delivery = &self.bot.delivery;
         if delivery.lease < SignedDuration::from_secs(1) {
             return Err(ConfigError::invalid(
@@ -561,6 +636,19 @@ mod tests {
             .server
             .trusted_proxies
             .is_empty());
+    }
+
+    #[test]
+    fn connection_limits_read_friendly_durations_and_refuse_zero() {
+        let text = "[server.limits]\nheader_timeout = \"500ms\"\nmax_connections_per_ip = 0\n";
+        let limits = parse(text, &[]).expect("valid").server.limits.connections();
+        assert_eq!(limits.header_timeout, std::time::Duration::from_millis(500));
+        assert_eq!(limits.idle_timeout, std::time::Duration::from_secs(60));
+        assert_eq!(limits.max_connections_per_ip, 0);
+        let err = parse("[server.limits]\nbody_timeout = \"0s\"\n", &[]).expect_err("zero");
+        assert!(err.to_string().contains("server.limits.body_timeout"), "{err}");
+        let err = parse("[server.limits]\nmax_connections = 0\n", &[]).expect_err("zero");
+        assert!(err.to_string().contains("server.limits.max_connections"), "{err}");
     }
 
     #[test]

@@ -1,9 +1,12 @@
-//! Conversation tokens on requests: `Authorization: Bearer <token>`, or `?token=` for
-//! `EventSource`, which cannot set headers.
+//! Conversation tokens on requests: `Authorization: Bearer <token>`. Only the event
+//! stream also takes `?token=` (`EventSource` cannot set headers), see
+//! [`BearerToken::or`]; elsewhere a token in the URL would end up in logs and histories.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+
+use frontline_shared::conversation_token::TokenSite;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -22,24 +25,54 @@ impl FromRequestParts<AppState> for BearerToken {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string());
-        let from_query = || {
-            parts.uri.query().and_then(|q| {
-                q.split('&')
-                    .filter_map(|pair| pair.split_once('='))
-                    .find(|(k, _)| *k == "token")
-                    .map(|(_, v)| v.to_string())
-            })
-        };
-        Ok(BearerToken(from_header.or_else(from_query)))
+        Ok(BearerToken(from_header))
     }
 }
 
 impl BearerToken {
-    /// Succeeds when the token opens `conversation_id`.
-    pub fn authorize(&self, state: &AppState, conversation_id: &str) -> Result<(), ApiError> {
-        match &self.0 {
-            Some(token) if state.tokens.verify(conversation_id, token) => Ok(()),
-            _ => Err(ApiError::Unauthorized),
+    /// The header's token, else `fallback` (the event stream's `?token=`).
+    pub fn or(self, fallback: Option<String>) -> BearerToken {
+        BearerToken(self.0.or(fallback))
+    }
+
+    /// The site the token was issued for, when it opens `conversation_id`.
+    pub fn authorize(
+        &self,
+        state: &AppState,
+        conversation_id: &str,
+    ) -> Result<TokenSite<'_>, ApiError> {
+        self.0
+            .as_deref()
+            .and_then(|token| state.tokens.verify(conversation_id, token))
+            .ok_or(ApiError::Unauthorized)
+    }
+
+    /// Succeeds when the token opens `conversation_id` on `site_id`. A token of an
+    /// earlier release names no site: the conversation's stored site must match instead
+    /// (a conversation not stored yet has no site to disagree with).
+    pub async fn authorize_on_site(
+        &self,
+        state: &AppState,
+        site_id: &str,
+        conversation_id: &str,
+    ) -> Result<(), ApiError> {
+        match self.authorize(state, conversation_id)? {
+            TokenSite::Site(site) if site == site_id => Ok(()),
+            TokenSite::Site(_) => Err(ApiError::Unauthorized),
+            TokenSite::Unbound => {
+                let mut stored = state.store.conversation(conversation_id).await?;
+                if stored.is_none() {
+                    // Questions are written in batches: this one's may still be pending.
+                    state.recorder.flush().await;
+                    stored = state.store.conversation(conversation_id).await?;
+                }
+                match stored {
+                    Some(conversation) if conversation.site_id != site_id => {
+                        Err(ApiError::Unauthorized)
+                    }
+                    _ => Ok(()),
+                }
+            }
         }
     }
 }

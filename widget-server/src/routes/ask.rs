@@ -63,7 +63,7 @@ pub async fn ask(
     let locale = input::locale(request.locale)?;
     let conversation_id = match request.conversation_id {
         Some(id) => {
-            token.authorize(&state, &id)?;
+            token.authorize_on_site(&state, &site_id, &id).await?;
             id
         }
         None => new_id("conv"),
@@ -106,7 +106,7 @@ pub async fn ask(
     };
     state.recorder.record(record).await;
     Ok(Json(AskResponse {
-        conversation_token: state.tokens.issue(&conversation_id),
+        conversation_token: state.tokens.issue(&site_id, &conversation_id),
         conversation_id,
         decision: decision.kind.as_str().to_string(),
         answer: decision.answer.map(AnswerBody::from),

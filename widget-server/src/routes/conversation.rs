@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiJson, ErrorBody};
 use crate::guard::token::BearerToken;
+use frontline_shared::conversation_token::TokenSite;
 use crate::input::Text;
 use crate::state::AppState;
 
@@ -49,17 +50,20 @@ pub struct MessageResponse {
 }
 
 /// Reads a conversation the token opens; questions still being batched are flushed first.
+/// A site-bound token must also name the conversation's own site.
 async fn load(state: &AppState, token: &BearerToken, id: &str) -> Result<Conversation, ApiError> {
-    token.authorize(state, id)?;
-    if let Some(conversation) = state.store.conversation(id).await? {
-        return Ok(conversation);
+    let site = token.authorize(state, id)?;
+    let mut stored = state.store.conversation(id).await?;
+    if stored.is_none() {
+        state.recorder.flush().await;
+        stored = state.store.conversation(id).await?;
     }
-    state.recorder.flush().await;
-    state
-        .store
-        .conversation(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("unknown_conversation", "no such conversation"))
+    let conversation = stored
+        .ok_or_else(|| ApiError::not_found("unknown_conversation", "no such conversation"))?;
+    match site {
+        TokenSite::Site(site) if site != conversation.site_id => Err(ApiError::Unauthorized),
+        _ => Ok(conversation),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversation",

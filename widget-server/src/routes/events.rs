@@ -5,8 +5,12 @@
 //! its store id, so a reconnecting browser resumes exactly where it stopped. Events are
 //! de-duplicated by id, and each read looks a few seconds back so that an event
 //! committed late by a concurrent transaction (possible on PostgreSQL) is still sent.
+//!
+//! Streams are capped (`[server.limits]`): a conversation keeps its newest
+//! `streams_per_conversation` streams (a reload replaces the oldest), and one client IP
+//! may hold `streams_per_ip` (more are refused with `429` and `Retry-After`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
@@ -16,14 +20,18 @@ use std::convert::Infallible;
 use std::time::Duration;
 use utoipa::IntoParams;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
+use crate::guard::client_ip::ClientIp;
 use crate::guard::token::BearerToken;
+use crate::hub::{Signal, StreamCaps};
 use crate::state::AppState;
 
 /// How long a late commit may trail an event with a higher id.
 const LOOK_BACK_MS: i64 = 5_000;
 /// Re-read even without a wake-up this often.
 const SAFETY_POLL: Duration = Duration::from_secs(5);
+/// `Retry-After` when a client holds too many streams.
+const STREAMS_RETRY_AFTER_SECS: u64 = 10;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct EventsQuery {
@@ -36,22 +44,34 @@ pub struct EventsQuery {
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/events", tag = "conversation",
     params(("id" = String, Path, description = "conversation id"), EventsQuery),
     responses((status = 200, description = "text/event-stream of `message` and `status` events"),
-              (status = 401, body = ErrorBody)))]
+              (status = 401, body = ErrorBody),
+              (status = 429, description = "too many live streams from this address", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<EventsQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
     headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     token: BearerToken,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    token.authorize(&state, &id)?;
+    // The only route that takes `?token=`: `EventSource` cannot send a header.
+    token.or(query.token).authorize(&state, &id)?;
     let after = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok())
         .or(query.after)
         .unwrap_or(0);
-    let mut wake = state.hub.subscribe(&id);
+    let caps = StreamCaps {
+        per_conversation: state.limits.streams_per_conversation,
+        per_ip: state.limits.streams_per_ip,
+    };
+    let mut subscription = state
+        .hub
+        .open(&id, ip, caps)
+        .map_err(|_| ApiError::RateLimited {
+            retry_after_secs: STREAMS_RETRY_AFTER_SECS,
+        })?;
     let gauge = StreamGauge::new(&state);
     let stream = async_stream::stream! {
         let _gauge = gauge;
@@ -79,9 +99,9 @@ pub async fn stream(
                 Err(error) => tracing::warn!(%error, "event stream read failed"),
             }
             tokio::select! {
-                result = wake.recv() => {
-                    if let Err(tokio::sync::broadcast::error::RecvError::Closed) = result {
-                        wake = state.hub.subscribe(&id);
+                signal = subscription.next() => {
+                    if signal == Signal::Replaced {
+                        break;
                     }
                 }
                 _ = tokio::time::sleep(SAFETY_POLL) => {}

@@ -28,7 +28,9 @@ pub async fn feedback(
     ApiJson(request): ApiJson<FeedbackRequest>,
 ) -> Result<StatusCode, ApiError> {
     state.site(&site_id)?;
-    token.authorize(&state, &request.conversation_id)?;
+    token
+        .authorize_on_site(&state, &site_id, &request.conversation_id)
+        .await?;
     let conversation = Conversation {
         id: request.conversation_id,
         site_id: site_id.clone(),

@@ -67,7 +67,7 @@ pub async fn handoff(
     let page_url = input::page_url(request.page_url)?;
     let conversation_id = match request.conversation_id {
         Some(id) => {
-            token.authorize(&state, &id)?;
+            token.authorize_on_site(&state, &site_id, &id).await?;
             id
         }
         None => new_id("conv"),
@@ -136,7 +136,7 @@ pub async fn handoff(
         Json(HandoffResponse {
             escalation_id: escalation.id,
             status: escalation.status.as_str().to_string(),
-            conversation_token: state.tokens.issue(&conversation_id),
+            conversation_token: state.tokens.issue(&site_id, &conversation_id),
             conversation_id,
             outside_hours: escalation.outside_hours,
             next_open_text: hours.next_open_text,
