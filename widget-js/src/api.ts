@@ -1,5 +1,7 @@
 // Typed calls to the Frontline widget server. Conversation-scoped calls send the conversation
-// token as a Bearer header; errors become `ApiError` with the server's `error.code`.
+// token as a Bearer header; errors become `ApiError` with the server's `error.code`. Failures a
+// site's developer can fix (origin not allowed, unknown site, server errors, unreachable
+// server) are explained once each in the browser console.
 
 export interface Answer {
   kind: string;
@@ -23,7 +25,8 @@ export interface SiteConfig {
   site: string;
   name: string;
   locale: string;
-  business_hours: { open_now: boolean; next_open_text?: string | null; time_zone?: string };
+  /** `next_open` is an RFC 9557 timestamp; `next_open_text` the server's English fallback. */
+  business_hours: { open_now: boolean; next_open?: string | null; next_open_text?: string | null; time_zone?: string };
 }
 
 export interface AskReply {
@@ -40,6 +43,7 @@ export interface HandoffReply {
   conversation_id: string;
   conversation_token: string;
   outside_hours: boolean;
+  next_open?: string | null;
   next_open_text?: string | null;
 }
 
@@ -49,6 +53,9 @@ export interface Message {
   author: Author;
   author_name?: string;
   body: string;
+  /** Restored assistant answers: the card's title and its sanitized HTML. */
+  title?: string | null;
+  html?: string | null;
   at_ms: number;
   message_id?: string;
 }
@@ -77,15 +84,24 @@ export function createApi(base: string, site: string) {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = "Bearer " + token;
-    const response = await fetch(url, {
-      ...init,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        ...init,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      // A refused origin was explained already (its first, simple request could read the 403).
+      if (!init.signal?.aborted && !explained.has("origin_not_allowed")) explain("unreachable", unreachable(base, site));
+      throw error;
+    }
     if (!response.ok) {
       const failure = await response.json().catch(() => null);
       const error = (failure && failure.error) || {};
-      throw new ApiError(response.status, error.code || "http_" + response.status, error.message || response.statusText);
+      const apiError = new ApiError(response.status, error.code || "http_" + response.status, error.message || response.statusText);
+      explainFailure(apiError, url, site);
+      throw apiError;
     }
     return response.status === 204 ? (undefined as T) : response.json().catch(() => undefined as T);
   }
@@ -106,4 +122,54 @@ export function createApi(base: string, site: string) {
     eventsUrl: (id: string, token: string, after?: string) =>
       convUrl(id) + "/events?token=" + encodeURIComponent(token) + (after ? "&after=" + encodeURIComponent(after) : ""),
   };
+}
+
+// ---- telling the site's developer why it failed ---------------------------------------------
+
+const explained = new Set<string>();
+
+/** console.error once per distinct problem (a retrying widget does not flood the console). */
+function explain(key: string, message: string) {
+  if (explained.has(key)) return;
+  explained.add(key);
+  console.error("Frontline: " + message);
+}
+
+/** The same host with or without `www.`, for a hint (none for IPs, localhost, single labels). */
+function wwwTwin(origin: string): string | null {
+  try {
+    const url = new URL(origin);
+    const host = url.hostname;
+    if (host.indexOf(".") < 0 || /^[\d.]+$|^\[/.test(host)) return null;
+    return url.protocol + "//" + (host.indexOf("www.") === 0 ? host.slice(4) : "www." + host) + (url.port ? ":" + url.port : "");
+  } catch {
+    return null;
+  }
+}
+
+function originHint(site: string): string {
+  const origin = location.origin;
+  const twin = wwwTwin(origin);
+  return (
+    "add " + JSON.stringify(origin) + " to sites.origins for site " + JSON.stringify(site) + " in the Frontline server's configuration." +
+    (twin ? " " + origin + " and " + twin + " are different origins: list each one the shop is reached by." : "")
+  );
+}
+
+function unreachable(base: string, site: string): string {
+  return (
+    "could not reach the Frontline server at " + base + " from " + location.origin + ". If the console shows a CORS error " +
+    "for it, this page's origin is not allowed: " + originHint(site) + " Otherwise check data-api and that the server is running."
+  );
+}
+
+function explainFailure(error: ApiError, url: string, site: string) {
+  const what = error.status + " " + error.code + " from " + url.split("?")[0];
+  if (error.code === "origin_not_allowed") {
+    explain(error.code, what + ": origin " + location.origin + " is not allowed for site " + JSON.stringify(site) + "; " + originHint(site));
+  } else if (error.code === "unknown_site") {
+    explain(error.code, what + ": the server has no site " + JSON.stringify(site) + "; check data-site on the widget's <script> tag.");
+  } else if (error.status >= 500 || error.status === 400 || error.status === 422 || error.status === 429) {
+    explain(error.code, what + ": " + error.message);
+  }
 }

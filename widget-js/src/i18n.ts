@@ -21,6 +21,7 @@ const en = {
   pick: "Did you mean one of these?",
   noMatch: "I couldn't find an answer to that. A person from our team can help.",
   askedHuman: "Sure, let's get you to a person.",
+  gettingPerson: "I'm getting a person from our team to help you with this.",
   handoffTitle: "Talk to a person",
   handoffIntro: "Leave your e-mail and our team will get back to you here and by e-mail.",
   email: "E-mail (required)",
@@ -67,6 +68,7 @@ const de: Strings = {
   pick: "Meinten Sie eines davon?",
   noMatch: "Dazu habe ich keine Antwort gefunden. Unser Team hilft gern weiter.",
   askedHuman: "Gern, wir verbinden Sie mit unserem Team.",
+  gettingPerson: "Ich hole jemanden aus unserem Team, der Ihnen dabei hilft.",
   handoffTitle: "Mit einem Menschen sprechen",
   handoffIntro: "Hinterlassen Sie Ihre E-Mail-Adresse, unser Team meldet sich hier und per E-Mail.",
   email: "E-Mail (Pflichtfeld)",
@@ -105,6 +107,35 @@ export function pickLocale(wanted?: string): string {
 
 export function strings(locale: string): Strings {
   return BUNDLES[locale] || en;
+}
+
+/**
+ * A moment (RFC 3339/9557 timestamp, e.g. the next opening) as the shopper reads it: weekday
+ * and time in their own time zone and language ("Montag, 09:00", "Monday 9:00 AM"), plus the
+ * date when it is more than six days away. `lang` is a full tag (de-AT) or a bundle code (de).
+ */
+export function formatWhen(stamp: string | null | undefined, lang: string): string | undefined {
+  const at = Date.parse((stamp || "").replace(/\[[^\]]*\]$/, ""));
+  if (isNaN(at)) return undefined;
+  const options: Intl.DateTimeFormatOptions = { weekday: "long", hour: "numeric", minute: "2-digit" };
+  if (at - Date.now() > 6 * 864e5) {
+    options.day = "numeric";
+    options.month = "long";
+  }
+  try {
+    return new Intl.DateTimeFormat(lang, options).format(at);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The most specific language tag for dates: data-locale or a browser language of the bundle's language. */
+export function dateLocale(wanted: string | undefined, bundle: string): string {
+  const candidates = (wanted ? [wanted] : []).concat(navigator.languages || [navigator.language]);
+  for (const tag of candidates) {
+    if ((tag || "").toLowerCase().split(/[-_]/)[0] === bundle) return tag;
+  }
+  return bundle;
 }
 
 /** Replaces `{name}` placeholders. */

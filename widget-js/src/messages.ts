@@ -1,5 +1,6 @@
 // What goes into the conversation log: chat bubbles (plain text only), answer cards
-// (sanitized article HTML + feedback row), and "did you mean" choices.
+// (sanitized article HTML + feedback row; restored from history without it), and
+// "did you mean" choices.
 
 import type { Answer, Author, Suggestion } from "./api";
 import { h } from "./dom";
@@ -19,9 +20,20 @@ export function systemLine(text: string): HTMLElement {
 /** An answer card; `onFeedback` adds the "Did this help? Yes / No" row. */
 export function answerCard(t: Strings, answer: Answer, onFeedback?: (helpful: boolean) => void): HTMLElement {
   const card = h("div", { class: "card", "data-answer": answer.kind + ":" + answer.id });
+  return fillCard(t, card, answer, onFeedback);
+}
+
+/** An answer from the restored history: the same card, from the server's sanitized HTML. */
+export function restoredCard(t: Strings, title: string, html: string): HTMLElement {
+  const card = h("div", { class: "card", "data-restored": "" });
+  return fillCard(t, card, { kind: "", id: "", title, html, text: "" });
+}
+
+function fillCard(t: Strings, card: HTMLElement, answer: Answer, onFeedback?: (helpful: boolean) => void): HTMLElement {
   const body = h("div", { class: "body" });
   body.append(answer.html ? sanitize(answer.html) : answer.text);
-  card.append(h("h3", {}, answer.title), body);
+  if (answer.title) card.append(h("h3", {}, answer.title));
+  card.append(body);
   const url = safeUrl(answer.url);
   if (url) card.append(h("div", { class: "row" }, h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, t.readMore)));
   if (onFeedback) {

@@ -1,12 +1,14 @@
 // The controller: wires the panel to the API. Asks questions, shows answers and choices,
 // runs the handoff, then follows the escalation live over SSE. Restores a saved conversation
 // (per site, from localStorage) on start, de-duplicating anything the stream replays.
+// The away banner shows only while nobody is on it and the handoff form (which says it
+// itself) is closed; the "back on …" note goes once an agent claims.
 
 import { ApiError, createApi, type Message, type SiteConfig, type Status, type Suggestion } from "./api";
 import type { Options } from "./config";
 import { handoffForm, type HandoffFields, type HandoffForm } from "./handoff";
-import { fill, pickLocale, strings } from "./i18n";
-import { answerCard, bubble, choicesCard, systemLine } from "./messages";
+import { dateLocale, fill, formatWhen, pickLocale, strings } from "./i18n";
+import { answerCard, bubble, choicesCard, restoredCard, systemLine } from "./messages";
 import { createPanel } from "./panel";
 import { openStream, type Stream } from "./sse";
 import * as storage from "./storage";
@@ -21,6 +23,7 @@ export interface Widget {
 export function mount(options: Options): Widget {
   const locale = pickLocale(options.locale);
   const t = strings(locale);
+  const dates = dateLocale(options.locale, locale);
   const api = createApi(options.api, options.site);
   const customer: Record<string, string> = { ...options.customer };
   const ui = createPanel(options, t, loadConfig);
@@ -32,6 +35,8 @@ export function mount(options: Options): Widget {
   let stream: Stream | null = null;
   let form: HandoffForm | null = null;
   let lastQuestion = "";
+  /** The "our team is back …" line after an out-of-hours handoff; removed once claimed. */
+  let awayLine: HTMLElement | null = null;
   /** Messages already on screen, by message id and by author|time|body. */
   const seen = new Set<string>();
   /** Bodies the customer sent here that the stream has not echoed back yet. */
@@ -68,10 +73,13 @@ export function mount(options: Options): Widget {
 
   const talkingToAgent = () => status === "queued" || status === "claimed";
   const customerFields = () => (Object.keys(customer).length ? customer : undefined);
-  const awayText = () =>
-    config && !config.business_hours.open_now && config.business_hours.next_open_text
-      ? fill(t.away, { when: config.business_hours.next_open_text })
-      : undefined;
+  /** When the team is back, in the shopper's language and time zone (the server's text as fallback). */
+  const backAt = (stamp?: string | null, text?: string | null) => formatWhen(stamp, dates) || text || undefined;
+  const awayText = () => {
+    const hours = config && config.business_hours;
+    const when = hours && !hours.open_now ? backAt(hours.next_open, hours.next_open_text) : undefined;
+    return when ? fill(t.away, { when }) : undefined;
+  };
 
   async function loadConfig() {
     try {
@@ -79,9 +87,19 @@ export function mount(options: Options): Widget {
     } catch {
       return;
     }
-    const away = awayText();
+    updateNote();
+  }
+
+  /** Shows the away banner unless someone is on it or the handoff form already says it. */
+  function updateNote() {
+    const away = talkingToAgent() || form ? undefined : awayText();
+    if (ui.note.hidden === !away && ui.note.textContent === (away || "")) return;
+    // A banner appearing above the log must not push the latest message out of view.
+    const log = ui.log;
+    const pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     ui.note.hidden = !away;
     ui.note.textContent = away || "";
+    if (pinned) ui.scrollToEnd();
   }
 
   function setStatus(next: Status | null, name?: string, reconnecting = false) {
@@ -90,11 +108,16 @@ export function mount(options: Options): Widget {
     ui.human.hidden = talkingToAgent();
     ui.input.placeholder = talkingToAgent() ? t.placeholderAgent : t.placeholder;
     ui.status.hidden = !next;
-    if (!next) return;
+    if (!next) return updateNote();
     ui.status.setAttribute("data-status", next);
     const text =
       next === "queued" ? t.queued : next === "resolved" ? t.resolved : agent ? fill(t.claimed, { agent }) : t.claimedAnon;
     ui.status.textContent = reconnecting ? text + " · " + t.reconnecting : text;
+    if (next === "claimed" && awayLine) {
+      awayLine.remove();
+      awayLine = null;
+    }
+    updateNote();
   }
 
   /** Records a message as shown; false if it was already. */
@@ -144,7 +167,8 @@ export function mount(options: Options): Widget {
       } else if (reply.decision === "suggest" && reply.suggestions.length) {
         show(choicesCard(t, reply.suggestions, pick));
       } else {
-        show(bubble(t, "assistant", reply.handoff_reason === "asked_for_human" ? t.askedHuman : t.noMatch));
+        if (reply.answer) show(answerCard(t, reply.answer)); // an always-handoff intent's own words
+        else show(bubble(t, "assistant", handoffLine(reply.handoff_reason)));
         showHandoff(text);
       }
     } catch (error) {
@@ -155,6 +179,10 @@ export function mount(options: Options): Widget {
       }
       show(systemLine(t.error));
     }
+  }
+
+  function handoffLine(reason?: string): string {
+    return reason === "asked_for_human" ? t.askedHuman : reason === "always_handoff" ? t.gettingPerson : t.noMatch;
   }
 
   function feedback(helpful: boolean) {
@@ -180,6 +208,7 @@ export function mount(options: Options): Widget {
       form = handoffForm(t, { message, away: awayText() }, submitHandoff, hideHandoff);
       ui.handoffSlot.replaceChildren(form.element);
     }
+    updateNote();
     hideSuggest();
     ui.handoffSlot.hidden = false;
     ui.compose.hidden = ui.human.hidden = true;
@@ -193,6 +222,7 @@ export function mount(options: Options): Widget {
     ui.handoffSlot.replaceChildren();
     ui.compose.hidden = false;
     ui.human.hidden = talkingToAgent();
+    updateNote();
     ui.input.focus();
   }
 
@@ -215,7 +245,8 @@ export function mount(options: Options): Widget {
       hideHandoff();
       if (fields.message && fields.message !== lastQuestion) show(bubble(t, "customer", fields.message));
       show(systemLine(t.handedOff));
-      if (reply.outside_hours && reply.next_open_text) show(systemLine(fill(t.awayQueued, { when: reply.next_open_text })));
+      const when = reply.outside_hours ? backAt(reply.next_open, reply.next_open_text) : undefined;
+      if (when) awayLine = show(systemLine(fill(t.awayQueued, { when })));
       setStatus("queued");
       sync(false);
     } catch (error) {
@@ -234,7 +265,7 @@ export function mount(options: Options): Widget {
     try {
       const conversation = await api.conversation(saved.id, saved.token);
       for (const message of conversation.transcript) {
-        if (markSeen(message) && render) show(bubble(t, message.author, message.body, message.author_name));
+        if (markSeen(message) && render) show(restored(message));
       }
       const escalation = conversation.escalation;
       if (escalation) {
@@ -244,6 +275,12 @@ export function mount(options: Options): Widget {
     } catch (error) {
       if (error instanceof ApiError && (error.status === 401 || error.status === 404)) forget();
     }
+  }
+
+  /** A transcript line as it looked live: answers as cards (server-sanitized HTML), the rest as bubbles. */
+  function restored(message: Message): HTMLElement {
+    if (message.author === "assistant" && message.html) return restoredCard(t, message.title || "", message.html);
+    return bubble(t, message.author, message.body, message.author_name);
   }
 
   function listen(id: string, token: string, after?: string) {

@@ -15,6 +15,7 @@
 //! name = "legal_request"
 //! examples = ["I'm contacting my lawyer", "GDPR data request"]
 //! handoff = true                       # always goes to a person
+//! answer = "I'm passing this to a person on our team."  # optional: what the customer is told
 //! priority = "high"
 //!
 //! [out_of_scope]                       # optional: phrasings that are not ours
@@ -54,6 +55,8 @@ pub struct Intent {
     pub title: String,
     pub examples: Vec<String>,
     /// Handlebars template rendered with `{customer, site, page_url}`; Markdown allowed.
+    /// For a `handoff = true` intent: what the customer is told while a person is fetched
+    /// (without it, the widget's own "getting a person" line).
     #[serde(default)]
     pub answer: Option<String>,
     #[serde(default)]

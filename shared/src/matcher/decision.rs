@@ -70,6 +70,25 @@ pub struct Answer {
     pub url: Option<String>,
 }
 
+impl Answer {
+    /// How an answer is kept in the transcript: its title, a blank line, then its text
+    /// (Markdown). [`split_transcript_text`] takes it apart again.
+    pub fn transcript_text(&self) -> String {
+        format!("{}\n\n{}", self.title, self.text)
+    }
+}
+
+/// An assistant line of the transcript as (title, Markdown text), the inverse of
+/// [`Answer::transcript_text`]; a line without a blank line has no title.
+pub fn split_transcript_text(body: &str) -> (Option<&str>, &str) {
+    match body.split_once("\n\n") {
+        Some((title, text)) if !title.trim().is_empty() && !title.contains('\n') => {
+            (Some(title.trim()), text)
+        }
+        _ => (None, body),
+    }
+}
+
 /// A candidate offered to the customer (suggestions, related articles).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
@@ -103,5 +122,32 @@ impl Decision {
     /// `intent:<name>` or `article:<id>` of the best candidate, for analytics.
     pub fn top_label(&self) -> Option<String> {
         self.matched.first().map(|m| format!("{}:{}", m.kind, m.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transcript_reply_splits_back_into_title_and_text() {
+        let answer = Answer {
+            kind: CandidateKind::Intent,
+            id: "return_item".into(),
+            title: "How do I return something?".into(),
+            html: String::new(),
+            text: "Within **30 days**.\n\nUse the [portal](https://x.example).".into(),
+            url: None,
+        };
+        let stored = answer.transcript_text();
+        assert_eq!(
+            split_transcript_text(&stored),
+            (Some("How do I return something?"), answer.text.as_str())
+        );
+        assert_eq!(split_transcript_text("just text"), (None, "just text"));
+        assert_eq!(
+            split_transcript_text("line one\nline two\n\nmore"),
+            (None, "line one\nline two\n\nmore")
+        );
     }
 }

@@ -22,7 +22,9 @@ pub mod human_request;
 pub mod live;
 mod training;
 
-pub use decision::{Answer, CandidateKind, Decision, DecisionKind, HandoffReason, Suggestion};
+pub use decision::{
+    split_transcript_text, Answer, CandidateKind, Decision, DecisionKind, HandoffReason, Suggestion,
+};
 pub use human_request::HumanRequest;
 pub use training::MAX_ARTICLE_CLASSES;
 
@@ -156,7 +158,7 @@ impl Matcher {
         }
         match classifier::decide(&ranked, self.classifier.labels(), &self.thresholds) {
             Verdict::Answer(label) => self.answer_with(&mut decision, label, context),
-            Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, || {
+            Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, context, || {
                 self.related_articles(question, 3)
             }),
             Verdict::Handoff => {
@@ -181,6 +183,7 @@ impl Matcher {
                 self.adopt_intent(decision, Some(label));
                 if intent.handoff {
                     decision.handoff_reason = Some(HandoffReason::AlwaysHandoff);
+                    decision.answer = self.handoff_message(intent, context);
                     return;
                 }
                 decision.kind = DecisionKind::Answer;
@@ -202,13 +205,16 @@ impl Matcher {
         &self,
         decision: &mut Decision,
         labels: &[usize],
+        context: &AnswerContext,
         related: impl FnOnce() -> Vec<Suggestion>,
     ) {
         // An always-handoff intent on top wins over suggestions: a person should see it.
         if let Some(Target::Intent(i)) = labels.first().and_then(|l| self.targets.get(*l)) {
-            if self.intents.intents[*i].handoff {
+            let intent = &self.intents.intents[*i];
+            if intent.handoff {
                 self.adopt_intent(decision, labels.first().copied());
                 decision.handoff_reason = Some(HandoffReason::AlwaysHandoff);
+                decision.answer = self.handoff_message(intent, context);
                 return;
             }
         }
@@ -355,6 +361,16 @@ impl Matcher {
                 .filter(|i| !i.handoff)
                 .map(|intent| self.intent_answer(intent, context)),
         }
+    }
+
+    /// What an always-handoff intent says while it fetches a person: its own `answer`
+    /// (e.g. "I'm sorry… I'm getting a person from our team"), if it has one.
+    fn handoff_message(&self, intent: &Intent, context: &AnswerContext) -> Option<Answer> {
+        let wording = intent.answer.as_deref().unwrap_or_default();
+        if wording.trim().is_empty() {
+            return None;
+        }
+        Some(self.intent_answer(intent, context)).filter(|a| !a.text.trim().is_empty())
     }
 
     fn intent_answer(&self, intent: &Intent, context: &AnswerContext) -> Answer {

@@ -158,6 +158,14 @@ pub fn markdown_to_safe_html(markdown: &str) -> String {
     html
 }
 
+/// A transcript line's Markdown as HTML ready to insert in a page: rendered by
+/// [`markdown_to_safe_html`], then through the same `ammonia` allowlist as articles.
+/// Every surface that shows an assistant reply as HTML (the widget's restored history,
+/// the admin conversation view) uses this one function, so they render alike.
+pub fn transcript_html(markdown: &str) -> String {
+    crate::knowledge::article::sanitize_html(&markdown_to_safe_html(markdown))
+}
+
 /// `http(s)`, `mailto` and scheme-less (relative) URLs.
 fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
@@ -212,6 +220,30 @@ mod tests {
             discord,
             "**Customer fields:** NW\\-1 Resolved by @\u{200b}boss \\> quoted x\nnext line"
         );
+    }
+
+    #[test]
+    fn transcript_markdown_becomes_sanitized_html() {
+        let html = transcript_html(
+            "Returns within **30 days of delivery**: use the [returns portal](https://northwind.example/returns) <script>x</script> [bad](javascript:alert(1))",
+        );
+        assert!(
+            html.contains("<strong>30 days of delivery</strong>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"https://northwind.example/returns\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("rel=\"noopener noreferrer nofollow\""),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<script") && !html.contains("javascript:"),
+            "{html}"
+        );
+        assert!(!html.contains("**") && !html.contains("]("), "{html}");
     }
 
     #[test]

@@ -119,13 +119,14 @@ window.Frontline.identify({ name: "Sam Rivera", order_id: "NW-10492" });</script
     await page.route("**/api/v1/sites/demo/config", async (route) => {
       const response = await route.fetch();
       const config = await response.json();
-      config.business_hours = { ...config.business_hours, open_now: false, next_open_text: when };
+      // No timestamp: the widget falls back to the server's text (shopper.test.mjs covers the formatted day).
+      config.business_hours = { ...config.business_hours, open_now: false, next_open: null, next_open_text: when };
       await route.fulfill({ response, json: config });
     });
     await page.route("**/api/v1/sites/demo/handoff", async (route) => {
       const response = await route.fetch();
       const body = await response.json();
-      await route.fulfill({ response, json: response.ok() ? { ...body, outside_hours: true, next_open_text: when } : body });
+      await route.fulfill({ response, json: response.ok() ? { ...body, outside_hours: true, next_open: null, next_open_text: when } : body });
     });
     await page.goto(server.url + "/");
     await w.launcher.click();

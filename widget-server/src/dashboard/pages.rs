@@ -231,7 +231,14 @@ pub async fn escalation(
         .iter()
         .map(|l| {
             let at = jiff::Timestamp::from_millisecond(l.at_ms).map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string());
-            json!({ "author": l.author, "author_name": l.author_name, "body": l.body, "at": at.unwrap_or_default() })
+            // An assistant answer is Markdown: shown as the same sanitized HTML the widget shows.
+            let (title, html) = if l.author == "assistant" {
+                let (title, markdown) = frontline_shared::matcher::split_transcript_text(&l.body);
+                (title, Some(frontline_shared::templates::transcript_html(markdown)))
+            } else {
+                (None, None)
+            };
+            json!({ "author": l.author, "author_name": l.author_name, "body": l.body, "title": title, "html": html, "at": at.unwrap_or_default() })
         })
         .collect();
     let row = QueueRow::new(&escalation, &agent.name, state.clock.now_ms());

@@ -98,10 +98,7 @@ pub async fn ask(
         confidence: decision.confidence,
         label: decision.top_label(),
         reason: handoff_reason.clone(),
-        reply: decision
-            .answer
-            .as_ref()
-            .map(|a| format!("{}\n\n{}", a.title, a.text)),
+        reply: decision.answer.as_ref().map(|a| a.transcript_text()),
         at_ms: now,
     };
     state.recorder.record(record).await;

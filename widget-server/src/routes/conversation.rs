@@ -3,7 +3,10 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use frontline_shared::store::conversations::Conversation;
+use frontline_shared::escalation::TranscriptLine;
+use frontline_shared::matcher::split_transcript_text;
+use frontline_shared::store::conversations::{Author, Conversation};
+use frontline_shared::templates::transcript_html;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,7 +22,31 @@ pub struct TranscriptLineBody {
     pub author: String,
     pub author_name: Option<String>,
     pub body: String,
+    /// An assistant answer's title (the card's heading), when the line is one.
+    pub title: Option<String>,
+    /// An assistant answer's text as sanitized HTML, rendered from its Markdown the same
+    /// way the live answer was, so restored history looks as it did; `body` stays the source.
+    pub html: Option<String>,
     pub at_ms: i64,
+}
+
+impl From<TranscriptLine> for TranscriptLineBody {
+    fn from(line: TranscriptLine) -> Self {
+        let (title, html) = if line.author == Author::Assistant.as_str() {
+            let (title, markdown) = split_transcript_text(&line.body);
+            (title.map(str::to_string), Some(transcript_html(markdown)))
+        } else {
+            (None, None)
+        };
+        TranscriptLineBody {
+            author: line.author,
+            author_name: line.author_name,
+            body: line.body,
+            title,
+            html,
+            at_ms: line.at_ms,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,12 +110,7 @@ pub async fn show(
         site_id: conversation.site_id,
         transcript: transcript
             .into_iter()
-            .map(|l| TranscriptLineBody {
-                author: l.author,
-                author_name: l.author_name,
-                body: l.body,
-                at_ms: l.at_ms,
-            })
+            .map(TranscriptLineBody::from)
             .collect(),
         escalation: escalation.map(|e| EscalationSummary {
             id: e.id,

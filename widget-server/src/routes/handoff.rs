@@ -40,8 +40,10 @@ pub struct HandoffResponse {
     pub status: String,
     pub conversation_id: String,
     pub conversation_token: String,
-    /// True when the team is closed now; `next_open_text` says when it is back.
+    /// True when the team is closed now; `next_open` (RFC 9557 timestamp, for the
+    /// widget to format in the shopper's language) and `next_open_text` say when it is back.
     pub outside_hours: bool,
+    pub next_open: Option<String>,
     pub next_open_text: Option<String>,
 }
 
@@ -139,6 +141,7 @@ pub async fn handoff(
             conversation_token: state.tokens.issue(&site_id, &conversation_id),
             conversation_id,
             outside_hours: escalation.outside_hours,
+            next_open: hours.next_open,
             next_open_text: hours.next_open_text,
         }),
     ))

@@ -12,7 +12,7 @@
 //! | `/api/v1/admin/escalations…` | [`admin`] |
 //! | `GET /api/v1/admin/stats` | [`stats`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
-//! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/widget.js`, `/` | [`ops`], [`assets`] |
+//! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/widget.js`, `/favicon.svg`, `/` | [`ops`], [`assets`] |
 
 pub mod admin;
 pub mod ask;
@@ -66,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
         .route("/widget.js", get(assets::widget_js))
+        .route("/favicon.svg", get(assets::favicon))
         .route("/", get(assets::storefront))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
