@@ -10,6 +10,7 @@
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method};
+use frontline_shared::site_id::SiteId;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -136,7 +137,8 @@ pub fn verify(state: &AppState, request: &Request) -> Result<(), ApiError> {
     if state.origins.allows(&origin, path) || same_host(&origin, request) {
         return Ok(());
     }
-    let site = site_of(path).unwrap_or("-");
+    let site = site_of(path);
+    let site = site.as_ref().map(SiteId::as_str).unwrap_or("-");
     let origin: String = origin.chars().take(200).collect();
     if state
         .origins
