@@ -13,6 +13,7 @@ mod bot_sla;
 mod bot_slack;
 mod fuzz;
 mod history;
+mod knowledge;
 mod replicas;
 mod stats;
 mod store;
