@@ -107,7 +107,9 @@ impl Article {
 /// `+++` line inside a multi-line string (a planted question in a draft, say) leaves
 /// that string unterminated, so it cannot end the header. When no candidate parses, the
 /// error is the one of the first `+++` line, which is what a hand-edited file usually
-/// means. Errors are `(line, message)`, lines counted in the whole file.
+/// means. Errors are `(line, message)`, lines counted in the whole file. Each candidate
+/// costs one parse of the text before it; real files have one, and a draft has one more
+/// per `+++` line in its (at most 300-character) question.
 fn split_front_matter(rest: &str) -> Result<(&str, &str), (usize, String)> {
     let mut first_error = None;
     let mut offset = 0;
