@@ -188,9 +188,16 @@ fn reloads_atomically_under_concurrent_queries() {
         live.reload_if_changed().expect("reload"),
         "the new article is picked up"
     );
-    // A broken file keeps the previous version serving.
+    // A broken file is skipped and listed; every other article keeps serving.
     std::fs::write(dir.path().join("kb/broken.md"), "+++\nid = \n+++\n").expect("write");
-    assert!(live.reload_if_changed().is_err());
+    assert!(live
+        .reload_if_changed()
+        .expect("a broken article does not fail a reload"));
+    let problems = live.current().matcher.knowledge().problems().to_vec();
+    assert!(
+        problems.len() == 1 && problems[0].path.ends_with("kb/broken.md"),
+        "{problems:?}"
+    );
     stop.store(true, Ordering::Relaxed);
     for reader in readers {
         reader
@@ -207,6 +214,52 @@ fn reloads_atomically_under_concurrent_queries() {
         decision.answer.map(|a| a.id),
         Some("surfboards".to_string())
     );
+}
+
+#[test]
+fn a_broken_linked_article_leaves_the_site_up_and_a_failed_reload_is_tried_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    copy_dir(&demo(), dir.path());
+    let live = LiveMatcher::load(source(dir.path())).expect("load");
+    // An editor breaks an article an intent links to.
+    std::fs::write(
+        dir.path().join("kb/shipping-times.md"),
+        "+++\nid = \"shipping-times\"\ntitle = unquoted\n+++\n",
+    )
+    .expect("write");
+    assert!(live.reload_if_changed().expect("reloads without the file"));
+    let current = live.current();
+    assert_eq!(current.matcher.knowledge().articles().len(), 44);
+    assert_eq!(
+        current.matcher.knowledge().problems()[0].line,
+        Some(3),
+        "{:?}",
+        current.matcher.knowledge().problems()
+    );
+    assert!(current
+        .matcher
+        .ignored_links()
+        .iter()
+        .any(|l| l.intent == "shipping_time" && l.article == "shipping-times"));
+    let decision = current
+        .matcher
+        .decide("how long does shipping take", &AnswerContext::default());
+    assert_eq!(decision.kind, DecisionKind::Answer);
+
+    // A broken intents file fails the reload once, keeps the previous version and says why.
+    std::fs::write(dir.path().join("intents.toml"), "[[intents]\n").expect("write");
+    assert!(live.reload_if_changed().is_err());
+    assert!(
+        !live.reload_if_changed().expect("not retried"),
+        "the same files are not tried again"
+    );
+    assert!(live
+        .reload_error()
+        .is_some_and(|e| e.contains("intents.toml")));
+    assert_eq!(live.current().matcher.knowledge().articles().len(), 44);
+    std::fs::copy(demo().join("intents.toml"), dir.path().join("intents.toml")).expect("copy");
+    assert!(live.reload_if_changed().expect("fixed"));
+    assert!(live.reload_error().is_none());
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -53,6 +53,7 @@ impl Sites {
                 site: settings.id.clone(),
                 cause,
             })?;
+            log_problems(&settings.id, &live);
             let site = Site {
                 settings: settings.clone(),
                 matcher: live,
@@ -79,6 +80,29 @@ impl Sites {
     }
 }
 
+/// Logs the files a site's knowledge base skipped (once per load: a reload happens only
+/// when the files change) and the intent links it ignores because of them.
+fn log_problems(site: &str, matcher: &LiveMatcher) {
+    let loaded = matcher.current();
+    for problem in loaded.matcher.knowledge().problems() {
+        tracing::error!(
+            site,
+            file = %problem.path.display(),
+            line = problem.line,
+            message = %problem.message,
+            "knowledge article skipped; the other articles are served"
+        );
+    }
+    for link in loaded.matcher.ignored_links() {
+        tracing::warn!(
+            site,
+            intent = %link.intent,
+            article = %link.article,
+            "intent links an article that did not load; link ignored"
+        );
+    }
+}
+
 /// Checks every site's files every `every` and swaps in rebuilt matchers.
 pub async fn watch_for_changes(sites: Arc<Sites>, every: Duration, mut shutdown: Shutdown) {
     let mut ticker = tokio::time::interval(every);
@@ -92,7 +116,12 @@ pub async fn watch_for_changes(sites: Arc<Sites>, every: Duration, mut shutdown:
             let site = Arc::clone(site);
             let id = site.settings.id.clone();
             match tokio::task::spawn_blocking(move || site.matcher.reload_if_changed()).await {
-                Ok(Ok(true)) => tracing::info!(site = %id, "knowledge base reloaded"),
+                Ok(Ok(true)) => {
+                    tracing::info!(site = %id, "knowledge base reloaded");
+                    if let Some(site) = sites.get(&id) {
+                        log_problems(&id, &site.matcher);
+                    }
+                }
                 Ok(Ok(false)) => {}
                 Ok(Err(error)) => {
                     tracing::error!(site = %id, %error, "reload failed; keeping the previous version")

@@ -68,21 +68,9 @@ impl Article {
                 "expected front matter starting with a `+++` line".into(),
             ));
         };
-        let Some(end) = find_closing(rest) else {
-            return Err(error(
-                1,
-                "front matter is not closed by a `+++` line".into(),
-            ));
-        };
-        let (front, body) = (&rest[..end], &rest[end..]);
-        let body = body.split_once('\n').map(|(_, b)| b).unwrap_or("");
-        let meta: FrontMatter = toml::from_str(front).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| front[..span.start.min(front.len())].matches('\n').count() + 2)
-                .unwrap_or(2);
-            error(line, e.message().to_string())
-        })?;
+        let fail = |(line, message): (usize, String)| error(line, message);
+        let (front, body) = split_front_matter(rest).map_err(fail)?;
+        let meta: FrontMatter = toml::from_str(front).map_err(|e| fail(toml_error(front, &e)))?;
         if meta.id.trim().is_empty() || meta.title.trim().is_empty() {
             return Err(error(2, "`id` and `title` must not be empty".into()));
         }
@@ -113,16 +101,40 @@ impl Article {
     }
 }
 
-/// Byte offset (in `rest`) of the closing `+++` line.
-fn find_closing(rest: &str) -> Option<usize> {
+/// Splits what follows the opening `+++` line into the front matter and the Markdown body.
+///
+/// The closing `+++` line is the first one where the text before it parses as TOML: a
+/// `+++` line inside a multi-line string (a planted question in a draft, say) leaves
+/// that string unterminated, so it cannot end the header. When no candidate parses, the
+/// error is the one of the first `+++` line, which is what a hand-edited file usually
+/// means. Errors are `(line, message)`, lines counted in the whole file. Each candidate
+/// costs one parse of the text before it; real files have one, and a draft has one more
+/// per `+++` line in its (at most 300-character) question.
+fn split_front_matter(rest: &str) -> Result<(&str, &str), (usize, String)> {
+    let mut first_error = None;
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
         if line.trim_end() == "+++" {
-            return Some(offset);
+            let front = &rest[..offset];
+            match toml::from_str::<toml::Table>(front) {
+                Ok(_) => return Ok((front, &rest[offset + line.len()..])),
+                Err(e) => {
+                    first_error.get_or_insert_with(|| toml_error(front, &e));
+                }
+            }
         }
         offset += line.len();
     }
-    None
+    Err(first_error.unwrap_or_else(|| (1, "front matter is not closed by a `+++` line".into())))
+}
+
+/// The file line (the front matter starts on line 2) and message of a TOML error.
+fn toml_error(front: &str, e: &toml::de::Error) -> (usize, String) {
+    let line = e
+        .span()
+        .map(|span| front[..span.start.min(front.len())].matches('\n').count() + 2)
+        .unwrap_or(2);
+    (line, e.message().to_string())
 }
 
 struct Rendered {

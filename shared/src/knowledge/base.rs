@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::index::ArticleIndex;
-use super::{Article, KnowledgeError};
+use super::{Article, FileProblem, KnowledgeError};
 
 /// All articles of one folder, searchable. Immutable: a reload builds a new one.
 #[derive(Debug)]
@@ -12,6 +12,8 @@ pub struct KnowledgeBase {
     articles: Vec<Article>,
     by_id: HashMap<String, usize>,
     index: ArticleIndex,
+    /// Files that were skipped and why (shown in `/admin`, logged at load).
+    problems: Vec<FileProblem>,
 }
 
 /// A search result with a display snippet.
@@ -25,22 +27,67 @@ pub struct ArticleHit<'a> {
 
 impl KnowledgeBase {
     /// Loads every `*.md` file under `dir` (sorted, recursively), skipping drafts.
+    ///
+    /// One bad file does not stop the rest: a file that cannot be read or parsed, or
+    /// whose id an earlier file (in path order) already uses, is skipped and listed in
+    /// [`problems`](Self::problems). Only a folder that cannot be read at all, or an
+    /// index that cannot be built, is an error.
     pub fn load_dir(dir: &Path) -> Result<KnowledgeBase, KnowledgeError> {
+        std::fs::read_dir(dir).map_err(|cause| KnowledgeError::Read {
+            path: dir.to_path_buf(),
+            cause,
+        })?;
         let mut files = Vec::new();
-        collect_markdown(dir, &mut files)?;
+        let mut problems = Vec::new();
+        collect_markdown(dir, &mut files, &mut problems);
         files.sort();
-        let mut articles = Vec::with_capacity(files.len());
+        let mut articles: Vec<Article> = Vec::with_capacity(files.len());
+        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(files.len());
         for path in files {
-            let source = std::fs::read_to_string(&path).map_err(|cause| KnowledgeError::Read {
-                path: path.clone(),
-                cause,
-            })?;
-            let article = Article::parse(&path, &source)?;
-            if !article.draft {
-                articles.push(article);
+            let source = match std::fs::read_to_string(&path) {
+                Ok(source) => source,
+                Err(cause) => {
+                    problems.push(FileProblem::new(
+                        &path,
+                        None,
+                        format!("cannot read: {cause}"),
+                    ));
+                    continue;
+                }
+            };
+            let article = match Article::parse(&path, &source) {
+                Ok(article) => article,
+                Err(KnowledgeError::FrontMatter { line, message, .. }) => {
+                    problems.push(FileProblem::new(&path, Some(line), message));
+                    continue;
+                }
+                Err(other) => {
+                    problems.push(FileProblem::new(&path, None, other.to_string()));
+                    continue;
+                }
+            };
+            if article.draft {
+                continue;
             }
+            if let Some(&other) = by_id.get(&article.id) {
+                let message = format!(
+                    "article id {:?} is already used by {}; this file is skipped",
+                    article.id,
+                    articles[other].path.display()
+                );
+                problems.push(FileProblem::new(&path, id_line(&source), message));
+                continue;
+            }
+            by_id.insert(article.id.clone(), articles.len());
+            articles.push(article);
         }
-        Self::from_articles(articles)
+        let index = ArticleIndex::build(&articles)?;
+        Ok(KnowledgeBase {
+            articles,
+            by_id,
+            index,
+            problems,
+        })
     }
 
     /// Indexes already-parsed articles (ids must be unique).
@@ -61,7 +108,13 @@ impl KnowledgeBase {
             articles,
             by_id,
             index,
+            problems: Vec::new(),
         })
+    }
+
+    /// Files [`load_dir`](Self::load_dir) skipped, in path order.
+    pub fn problems(&self) -> &[FileProblem] {
+        &self.problems
     }
 
     pub fn articles(&self) -> &[Article] {
@@ -129,20 +182,41 @@ impl KnowledgeBase {
     }
 }
 
-fn collect_markdown(dir: &Path, into: &mut Vec<PathBuf>) -> Result<(), KnowledgeError> {
-    let read_error = |cause| KnowledgeError::Read {
-        path: dir.to_path_buf(),
-        cause,
+/// Every `*.md` file under `dir`; an unreadable subfolder is a problem, not an error.
+fn collect_markdown(dir: &Path, into: &mut Vec<PathBuf>, problems: &mut Vec<FileProblem>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(cause) => {
+            problems.push(FileProblem::new(dir, None, format!("cannot read: {cause}")));
+            return;
+        }
     };
-    for entry in std::fs::read_dir(dir).map_err(read_error)? {
-        let path = entry.map_err(read_error)?.path();
+    for entry in entries {
+        let path = match entry {
+            Ok(entry) => entry.path(),
+            Err(cause) => {
+                problems.push(FileProblem::new(dir, None, format!("cannot read: {cause}")));
+                continue;
+            }
+        };
         if path.is_dir() {
-            collect_markdown(&path, into)?;
+            collect_markdown(&path, into, problems);
         } else if path.extension().is_some_and(|e| e == "md") {
             into.push(path);
         }
     }
-    Ok(())
+}
+
+/// The line of the `id` key in an article's source (for duplicate-id problems).
+fn id_line(source: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix("id")
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 /// Minimal HTML text escaping for excerpts.
@@ -219,12 +293,48 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_ids_are_refused_with_both_files() {
+    fn a_duplicate_id_skips_the_later_file_and_names_both() {
         let dir = tempfile::tempdir().expect("dir");
         write(dir.path(), "a.md", "same", "A", "a");
         write(dir.path(), "b.md", "same", "B", "b");
-        let err = KnowledgeBase::load_dir(dir.path()).expect_err("duplicate");
-        let text = err.to_string();
-        assert!(text.contains("a.md") && text.contains("b.md"), "{text}");
+        let kb = KnowledgeBase::load_dir(dir.path()).expect("load");
+        assert_eq!(kb.articles().len(), 1);
+        assert_eq!(kb.article("same").map(|a| a.title.as_str()), Some("A"));
+        let [problem] = kb.problems() else {
+            panic!("one problem expected: {:?}", kb.problems());
+        };
+        let text = problem.to_string();
+        assert!(text.contains("b.md:2:") && text.contains("a.md"), "{text}");
+    }
+
+    #[test]
+    fn one_broken_file_is_a_problem_and_the_rest_loads() {
+        let dir = tempfile::tempdir().expect("dir");
+        write(
+            dir.path(),
+            "a.md",
+            "returns",
+            "Returning an item",
+            "Send it back.",
+        );
+        std::fs::create_dir(dir.path().join("drafts")).expect("mkdir");
+        // A `+++` line inside a multi-line string no longer ends the header.
+        std::fs::write(
+            dir.path().join("drafts/planted.md"),
+            "+++\nid = \"planted\"\ntitle = '''x\n+++\nid = 1\n'''\ndraft = true\n+++\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("c.md"), "+++\nid = \"c\"\ntitle = [\n+++\n")
+            .expect("write");
+        let kb = KnowledgeBase::load_dir(dir.path()).expect("the folder still loads");
+        assert_eq!(kb.articles().len(), 1);
+        assert!(kb.article("returns").is_some());
+        let problems: Vec<String> = kb.problems().iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("c.md:3:"), "{problems:?}");
+        assert!(
+            KnowledgeBase::load_dir(&dir.path().join("missing")).is_err(),
+            "a missing folder is still an error"
+        );
     }
 }

@@ -23,17 +23,48 @@
 //! - [`index`]: the tantivy index with field boosts.
 //! - [`snippet`]: highlighted snippets from bodies analyzed once at build time.
 //! - [`base`]: a loaded folder: articles by id plus their index, built in one go so a
-//!   reload swaps a complete value and readers never see a half-built index.
+//!   reload swaps a complete value and readers never see a half-built index. A file that
+//!   does not parse is skipped and listed as a [`FileProblem`]; the rest still loads.
+//! - [`draft`]: the stub written for a knowledge gap, customer text kept as text.
 
 pub mod article;
 pub mod base;
+pub mod draft;
 pub mod index;
 pub mod snippet;
 
 pub use article::Article;
 pub use base::{ArticleHit, KnowledgeBase};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// A file the knowledge base skipped, and why (the rest of the folder still loads).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileProblem {
+    pub path: PathBuf,
+    /// 1-based line in the file, when the problem has one.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl FileProblem {
+    pub fn new(path: &Path, line: Option<usize>, message: String) -> FileProblem {
+        FileProblem {
+            path: path.to_path_buf(),
+            line,
+            message,
+        }
+    }
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
 
 /// Why a knowledge base could not be loaded.
 #[derive(Debug, thiserror::Error)]

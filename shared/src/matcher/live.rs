@@ -1,11 +1,13 @@
 //! A matcher that follows its files: reloads build a complete new [`Matcher`] off to the
 //! side and swap it in atomically, so a query sees either the old or the new one, never a
-//! half-built index. A failed reload keeps serving the previous version.
+//! half-built index. A broken article does not fail a reload (it is skipped and listed
+//! in the knowledge base's problems); a failed reload (the folder or the intents file)
+//! keeps serving the previous version, and is not retried until the files change again.
 
 use arc_swap::ArcSwap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use super::{HumanRequest, Matcher, MatcherError};
@@ -79,6 +81,8 @@ fn fingerprint_path(path: &Path, hasher: &mut impl Hasher) {
 pub struct LiveMatcher {
     source: MatcherSource,
     current: ArcSwap<Loaded>,
+    /// The last failed reload, while the files are as they were then: (fingerprint, why).
+    failed: Mutex<Option<(u64, String)>>,
 }
 
 /// A built matcher and the fingerprint of the files it was built from.
@@ -99,6 +103,7 @@ impl LiveMatcher {
                 matcher,
                 fingerprint,
             }),
+            failed: Mutex::new(None),
         })
     }
 
@@ -108,17 +113,44 @@ impl LiveMatcher {
     }
 
     /// Rebuilds and swaps when the files changed. Blocking. `Ok(true)` when swapped.
+    /// After a failure, the same files are not tried again (`Ok(false)`); the failure stays
+    /// in [`reload_error`](Self::reload_error) until the files change.
     pub fn reload_if_changed(&self) -> Result<bool, MatcherError> {
         let fingerprint = self.source.fingerprint();
+        let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
         if fingerprint == self.current.load().fingerprint {
+            *failed = None;
             return Ok(false);
         }
-        let matcher = self.source.build()?;
-        self.current.store(Arc::new(Loaded {
-            matcher,
-            fingerprint,
-        }));
-        Ok(true)
+        if failed
+            .as_ref()
+            .is_some_and(|(tried, _)| *tried == fingerprint)
+        {
+            return Ok(false);
+        }
+        match self.source.build() {
+            Ok(matcher) => {
+                *failed = None;
+                self.current.store(Arc::new(Loaded {
+                    matcher,
+                    fingerprint,
+                }));
+                Ok(true)
+            }
+            Err(error) => {
+                *failed = Some((fingerprint, error.to_string()));
+                Err(error)
+            }
+        }
+    }
+
+    /// Why the files as they are now could not be loaded (the previous version serves).
+    pub fn reload_error(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(|(_, why)| why.clone())
     }
 
     pub fn source(&self) -> &MatcherSource {

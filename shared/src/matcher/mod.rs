@@ -26,7 +26,7 @@ pub use decision::{
     split_transcript_text, Answer, CandidateKind, Decision, DecisionKind, HandoffReason, Suggestion,
 };
 pub use human_request::HumanRequest;
-pub use training::MAX_ARTICLE_CLASSES;
+pub use training::{IgnoredLink, MAX_ARTICLE_CLASSES};
 
 use std::collections::HashMap;
 
@@ -80,6 +80,8 @@ pub struct Matcher {
     answers: Templates,
     /// Answers that do not depend on the customer, rendered once at load.
     static_answers: HashMap<String, Answer>,
+    /// Intent links to articles that did not load (only while some file is broken).
+    ignored_links: Vec<IgnoredLink>,
 }
 
 impl Matcher {
@@ -111,6 +113,7 @@ impl Matcher {
             human,
             answers,
             static_answers: HashMap::new(),
+            ignored_links: plan.ignored_links,
         };
         matcher.static_answers = matcher
             .intents
@@ -133,6 +136,11 @@ impl Matcher {
 
     pub fn intents(&self) -> &IntentSet {
         &self.intents
+    }
+
+    /// Intent links to articles that did not load, ignored while some file is broken.
+    pub fn ignored_links(&self) -> &[IgnoredLink] {
+        &self.ignored_links
     }
 
     /// Decides what to do with `question`.

@@ -16,6 +16,15 @@ use crate::knowledge::KnowledgeBase;
 /// Training examples plus how to map a label back to what it stands for.
 pub(super) struct Plan {
     pub examples: Vec<Example>,
+    /// Links to articles that did not load, ignored (see [`plan`]).
+    pub ignored_links: Vec<IgnoredLink>,
+}
+
+/// An intent's link to an article that is not in the knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IgnoredLink {
+    pub intent: String,
+    pub article: String,
 }
 
 fn intent_label(name: &str) -> String {
@@ -29,16 +38,28 @@ fn article_label(id: &str) -> String {
 /// Most unlinked articles that become classifier classes.
 pub const MAX_ARTICLE_CLASSES: usize = 300;
 
+/// The training plan. An intent linking an unknown article is an error (a typo in the
+/// intents file), unless some knowledge files were skipped: the article may be one of
+/// them, and one broken file must not stop the site, so the link is ignored until it
+/// loads (and listed in [`Plan::ignored_links`]).
 pub(super) fn plan(knowledge: &KnowledgeBase, intents: &IntentSet) -> Result<Plan, MatcherError> {
     // Articles linked to an intent (from either side) teach that intent.
     let mut owner: HashMap<&str, &str> = HashMap::new();
+    let mut ignored_links = Vec::new();
     for intent in &intents.intents {
         for article in &intent.articles {
             if knowledge.article(article).is_none() {
-                return Err(MatcherError::UnknownArticle {
+                if knowledge.problems().is_empty() {
+                    return Err(MatcherError::UnknownArticle {
+                        intent: intent.name.clone(),
+                        article: article.clone(),
+                    });
+                }
+                ignored_links.push(IgnoredLink {
                     intent: intent.name.clone(),
                     article: article.clone(),
                 });
+                continue;
             }
             owner
                 .entry(article.as_str())
@@ -91,7 +112,10 @@ pub(super) fn plan(knowledge: &KnowledgeBase, intents: &IntentSet) -> Result<Pla
     for example in &intents.out_of_scope {
         push(example, OUT_OF_SCOPE);
     }
-    Ok(Plan { examples })
+    Ok(Plan {
+        examples,
+        ignored_links,
+    })
 }
 
 impl Plan {

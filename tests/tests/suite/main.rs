@@ -17,6 +17,7 @@ mod connections;
 mod conversation_tokens;
 mod fuzz;
 mod history;
+mod knowledge;
 mod replicas;
 mod stats;
 mod store;

@@ -1,7 +1,10 @@
 //! Drafting an article from a knowledge gap: a Markdown stub with `draft = true` in the
 //! site's knowledge folder, under `drafts/`. Drafts are not served until an editor writes
 //! the body and removes the `draft` line; the knowledge base then reloads by itself.
+//! The file's text comes from [`draft_source`], which keeps customer text as text.
 
+use frontline_shared::knowledge::draft::draft_source;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Writes a stub for `question` (and its other phrasings) and returns its path.
@@ -9,34 +12,30 @@ pub fn create(knowledge_dir: &Path, question: &str, also: &[String]) -> std::io:
     let slug = slug(question);
     let dir = knowledge_dir.join("drafts");
     std::fs::create_dir_all(&dir)?;
-    let mut path = dir.join(format!("{slug}.md"));
-    let mut n = 2;
-    while path.exists() {
-        path = dir.join(format!("{slug}-{n}.md"));
-        n += 1;
+    let mut n = 1;
+    loop {
+        let id = match n {
+            1 => slug.clone(),
+            n => format!("{slug}-{n}"),
+        };
+        let path = dir.join(format!("{id}.md"));
+        let source = draft_source(&id, question, also).map_err(std::io::Error::other)?;
+        // `create_new`: two drafts of one question at once get two files, never one mixed.
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                n += 1;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        file.write_all(source.as_bytes())?;
+        return Ok(path);
     }
-    let questions: Vec<String> = std::iter::once(question)
-        .chain(also.iter().map(String::as_str))
-        .map(toml_string)
-        .collect();
-    let id = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or(&slug)
-        .to_string();
-    let body = format!(
-        "+++\nid = {}\ntitle = {}\ntags = []\nquestions = [{}]\ndraft = true\n+++\n# {}\n\nTODO: answer this question customers keep asking, then remove the `draft` line.\n",
-        toml_string(&id),
-        toml_string(question),
-        questions.join(", "),
-        question.replace(['\n', '\r'], " "),
-    );
-    std::fs::write(&path, body)?;
-    Ok(path)
-}
-
-fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
 }
 
 /// `"Do you ship to Iceland?"` → `do-you-ship-to-iceland`.
@@ -81,5 +80,22 @@ mod tests {
         assert_eq!(article.questions.len(), 2);
         let second = create(dir.path(), "Do you ship to Iceland?", &[]).expect("draft");
         assert!(second.ends_with("drafts/do-you-ship-to-iceland-2.md"));
+        let text = std::fs::read_to_string(&second).expect("read");
+        let article =
+            frontline_shared::knowledge::Article::parse(&second, &text).expect("valid article");
+        assert_eq!(article.id, "do-you-ship-to-iceland-2");
+    }
+
+    #[test]
+    fn a_planted_front_matter_line_stays_in_the_question() {
+        let dir = tempfile::tempdir().expect("dir");
+        let question = "Refund?\n+++\nid = \"x\"\n+++\n<img src=x onerror=alert(1)>";
+        let path = create(dir.path(), question, &[]).expect("draft");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let article =
+            frontline_shared::knowledge::Article::parse(&path, &text).expect("valid article");
+        assert_eq!(article.title, question);
+        assert!(article.draft);
+        assert!(!article.html.contains("<img"), "{}", article.html);
     }
 }

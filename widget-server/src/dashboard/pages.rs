@@ -169,6 +169,7 @@ pub async fn overview(
         "legend": chart::legend(),
         "gaps": stats.report.top_unanswered,
         "draft_site": (stats.sites.len() == 1).then(|| stats.sites[0].clone()),
+        "knowledge_problems": views::knowledge_problems(&state.sites),
         "stats": stats,
     });
     render(&state, "overview", &data)

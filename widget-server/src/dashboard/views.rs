@@ -4,6 +4,8 @@ use frontline_shared::escalation::{Escalation, EscalationStatus};
 use frontline_shared::stats::Percentiles;
 use serde::Serialize;
 
+use crate::sites::Sites;
+
 /// "3 min", "2 h 5 min", "1 d 4 h".
 pub fn duration(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as i64;
@@ -73,6 +75,59 @@ impl QueueRow {
             customer_fields: e.context.customer.clone(),
         }
     }
+}
+
+/// A knowledge file a site skipped (or could not reload), for the overview page.
+#[derive(Debug, Serialize)]
+pub struct KnowledgeProblem {
+    pub site: String,
+    /// The file, relative to the site's knowledge folder when it is inside it.
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Every site's knowledge problems, sites by name, files in path order.
+pub fn knowledge_problems(sites: &Sites) -> Vec<KnowledgeProblem> {
+    let mut sites: Vec<_> = sites.iter().collect();
+    sites.sort_by(|a, b| a.settings.name.cmp(&b.settings.name));
+    let mut problems = Vec::new();
+    for site in sites {
+        let settings = &site.settings;
+        let loaded = site.matcher.current();
+        for problem in loaded.matcher.knowledge().problems() {
+            let file = problem
+                .path
+                .strip_prefix(&settings.knowledge_dir)
+                .unwrap_or(&problem.path);
+            problems.push(KnowledgeProblem {
+                site: settings.id.clone(),
+                file: file.display().to_string(),
+                line: problem.line,
+                message: problem.message.clone(),
+            });
+        }
+        for link in loaded.matcher.ignored_links() {
+            problems.push(KnowledgeProblem {
+                site: settings.id.clone(),
+                file: settings.intents_file.display().to_string(),
+                line: None,
+                message: format!(
+                    "intent {:?} links article {:?}, which did not load; the link is ignored until it does",
+                    link.intent, link.article
+                ),
+            });
+        }
+        if let Some(error) = site.matcher.reload_error() {
+            problems.push(KnowledgeProblem {
+                site: settings.id.clone(),
+                file: String::new(),
+                line: None,
+                message: format!("reload failed, still serving the previous version: {error}"),
+            });
+        }
+    }
+    problems
 }
 
 #[cfg(test)]
