@@ -331,9 +331,13 @@ async fn serve(
         stop.await;
         trigger.trigger();
     });
-    let served =
-        frontline_serve::serve(listener, router, limits, async move { shutdown.wait().await })
-            .await;
+    let served = frontline_serve::serve(
+        listener,
+        router,
+        limits,
+        async move { shutdown.wait().await },
+    )
+    .await;
     stop_task.abort();
     served
 }

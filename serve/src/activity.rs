@@ -207,7 +207,11 @@ mod tests {
         assert_eq!(activity.deadline(&limits()), None, "in flight: no deadline");
         let second = activity.request_started();
         drop(request);
-        assert_eq!(activity.deadline(&limits()), None, "one request still in flight");
+        assert_eq!(
+            activity.deadline(&limits()),
+            None,
+            "one request still in flight"
+        );
         let before_idle = Instant::now();
         drop(second);
         let idle = activity.deadline(&limits()).expect("idle");

@@ -143,7 +143,10 @@ async fn serve_connection(
         };
         let router = router.clone();
         async move {
-            let response = match router.oneshot(hyper::Request::from_parts(parts, body)).await {
+            let response = match router
+                .oneshot(hyper::Request::from_parts(parts, body))
+                .await
+            {
                 Ok(response) => response,
                 Err(never) => match never {},
             };

@@ -102,7 +102,11 @@ mod tests {
         assert_eq!(TokenSigner::new(b"other").verify("c_1", &token), None);
         assert_eq!(signer.verify("c_1", "not-hex"), None);
         let moved = token.replacen("demo.", "other.", 1);
-        assert_eq!(signer.verify("c_1", &moved), None, "the site is under the MAC");
+        assert_eq!(
+            signer.verify("c_1", &moved),
+            None,
+            "the site is under the MAC"
+        );
     }
 
     /// Tokens issued by the previous release (HMAC-SHA256 over the prefixed id, no site)

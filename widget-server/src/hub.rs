@@ -132,7 +132,11 @@ impl EventHub {
     /// Open streams.
     pub fn open_streams(&self) -> usize {
         let streams = self.streams();
-        streams.conversations.values().map(|w| w.streams.len()).sum()
+        streams
+            .conversations
+            .values()
+            .map(|w| w.streams.len())
+            .sum()
     }
 
     /// Conversations with at least one open stream (the entries the hub keeps).

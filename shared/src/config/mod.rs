@@ -17,9 +17,9 @@ pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
 pub use secrets::{Secret, Secrets};
 pub use settings::{
-    BotSettings, ChatPlatform, ConnectionLimits, DeliverySettings, DigestSettings, DiscordSettings, Limits,
-    MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings, SiteSettings, SlaSettings,
-    SlackSettings,
+    BotSettings, ChatPlatform, ConnectionLimits, DeliverySettings, DigestSettings, DiscordSettings,
+    Limits, MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings, SiteSettings,
+    SlaSettings, SlackSettings,
 };
 
 use std::path::PathBuf;

@@ -608,9 +608,15 @@ mod tests {
         assert_eq!(limits.idle_timeout, std::time::Duration::from_secs(60));
         assert_eq!(limits.max_connections_per_ip, 0);
         let err = parse("[server.limits]\nbody_timeout = \"0s\"\n", &[]).expect_err("zero");
-        assert!(err.to_string().contains("server.limits.body_timeout"), "{err}");
+        assert!(
+            err.to_string().contains("server.limits.body_timeout"),
+            "{err}"
+        );
         let err = parse("[server.limits]\nmax_connections = 0\n", &[]).expect_err("zero");
-        assert!(err.to_string().contains("server.limits.max_connections"), "{err}");
+        assert!(
+            err.to_string().contains("server.limits.max_connections"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -105,7 +105,12 @@ async fn slow_client(
     let since = Instant::now();
     let (open, received) = closed_after(&mut stream, since, timeout + LATE + LATE)
         .await
-        .unwrap_or_else(|| panic!("{name}: still open {:?} after its last byte", timeout + LATE + LATE));
+        .unwrap_or_else(|| {
+            panic!(
+                "{name}: still open {:?} after its last byte",
+                timeout + LATE + LATE
+            )
+        });
     assert!(
         open + Duration::from_millis(100) >= timeout && open <= timeout + LATE,
         "{name}: closed after {open:?}, expected {timeout:?}"
@@ -121,10 +126,7 @@ fn open_fds(pid: u32) -> Option<usize> {
 
 /// A normal client asking `/healthz` on a fresh connection every 20 ms until `done`:
 /// how many answers, the slowest one, and what went wrong.
-async fn normal_client(
-    url: String,
-    done: Arc<AtomicBool>,
-) -> (usize, Duration, Vec<String>) {
+async fn normal_client(url: String, done: Arc<AtomicBool>) -> (usize, Duration, Vec<String>) {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .no_proxy()
@@ -228,7 +230,10 @@ async fn slow_and_flooding_clients_are_cut_off_while_a_normal_client_is_served()
     eprintln!(
         "flood of {FLOOD} half-sent requests opened in {opened_in:?}: {refused} refused at once, {held} held until the header timeout; server fds {fds_before:?} before, {fds_during:?} during"
     );
-    assert!(held <= PER_IP, "{held} flood connections held, cap {PER_IP}");
+    assert!(
+        held <= PER_IP,
+        "{held} flood connections held, cap {PER_IP}"
+    );
     assert!(refused >= FLOOD - PER_IP);
     if let (Some(before), Some(during)) = (fds_before, fds_during) {
         assert!(

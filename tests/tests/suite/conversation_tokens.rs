@@ -61,14 +61,27 @@ async fn a_conversation_token_opens_its_conversation_on_its_own_site_only() {
                 )
                 .await;
             let expected = if site == "demo" { 204 } else { 401 };
-            assert_eq!(status, expected, "feedback on {site} with a demo token: {body}");
+            assert_eq!(
+                status, expected,
+                "feedback on {site} with a demo token: {body}"
+            );
         }
 
         let old = previous_release_token(id);
-        let (status, body) = server.post_json("/api/v1/sites/demo/ask", follow_up.clone(), Some(&old)).await;
-        assert_eq!(status, 200, "a previous release's token on its own site: {body}");
-        let (status, body) = server.post_json("/api/v1/sites/other/ask", follow_up.clone(), Some(&old)).await;
-        assert_eq!(status, 401, "a previous release's token on another site: {body}");
+        let (status, body) = server
+            .post_json("/api/v1/sites/demo/ask", follow_up.clone(), Some(&old))
+            .await;
+        assert_eq!(
+            status, 200,
+            "a previous release's token on its own site: {body}"
+        );
+        let (status, body) = server
+            .post_json("/api/v1/sites/other/ask", follow_up.clone(), Some(&old))
+            .await;
+        assert_eq!(
+            status, 401,
+            "a previous release's token on another site: {body}"
+        );
         let (status, body) = server
             .get_json(&format!("/api/v1/conversations/{id}"), Some(&old))
             .await;

@@ -27,7 +27,10 @@ async fn conversation(server: &TestServer) -> (String, String) {
     assert_eq!(status, 200, "{body}");
     (
         body["conversation_id"].as_str().expect("id").to_string(),
-        body["conversation_token"].as_str().expect("token").to_string(),
+        body["conversation_token"]
+            .as_str()
+            .expect("token")
+            .to_string(),
     )
 }
 
@@ -101,7 +104,10 @@ async fn streams_beyond_the_per_ip_cap_get_429_with_retry_after_in_json() {
         assert_eq!(response.status(), 429);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(opened, "the place of a closed stream was not freed within 5 s");
+    assert!(
+        opened,
+        "the place of a closed stream was not freed within 5 s"
+    );
     server.stop().await;
 }
 
@@ -144,7 +150,11 @@ async fn a_token_in_the_query_opens_the_event_stream_only() {
         .send()
         .await
         .expect("send");
-    assert_eq!(in_query.status(), 401, "a token in the URL of a plain route");
+    assert_eq!(
+        in_query.status(),
+        401,
+        "a token in the URL of a plain route"
+    );
     let (status, _) = server
         .get_json(&format!("/api/v1/conversations/{id}"), Some(&token))
         .await;

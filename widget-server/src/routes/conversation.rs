@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiJson, ErrorBody};
 use crate::guard::token::BearerToken;
-use frontline_shared::conversation_token::TokenSite;
 use crate::input::Text;
 use crate::state::AppState;
+use frontline_shared::conversation_token::TokenSite;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TranscriptLineBody {
