@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use frontline_tests::bot::TestBot;
+use frontline_tests::databases::{backends, TestDatabase};
 use frontline_tests::processes::ServerProcess;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -248,4 +250,59 @@ async fn slow_and_flooding_clients_are_cut_off_while_a_normal_client_is_served()
         slowest < ANSWER_WITHIN,
         "the normal client waited {slowest:?}"
     );
+}
+
+/// The bot's listener takes the same `[server.limits]`: a silent connection is cut at the
+/// header timeout, connections over the per-IP cap are refused at once, and a normal
+/// request is still answered.
+#[tokio::test]
+async fn the_bot_listener_has_the_same_timeouts_and_caps() {
+    let db = TestDatabase::new(backends()[0]).await;
+    let limits = "[server.limits]\nheader_timeout = \"500ms\"\nmax_connections_per_ip = 5\n";
+    let bot = TestBot::start(frontline_tests::bot::settings(&db.url, None, None, limits)).await;
+    let addr: SocketAddr = bot
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("host:port");
+    let header_timeout = Duration::from_millis(500);
+
+    let mut silent = connect_from([127, 0, 0, 2], addr).await;
+    let since = Instant::now();
+    let (open, _) = closed_after(&mut silent, since, header_timeout + LATE + LATE)
+        .await
+        .expect("the bot closes a silent connection");
+    assert!(
+        open + Duration::from_millis(100) >= header_timeout && open <= header_timeout + LATE,
+        "{open:?}"
+    );
+
+    let mut flood = Vec::new();
+    for _ in 0..10 {
+        let stream = connect_from([127, 0, 0, 3], addr).await;
+        flood.push((stream, Instant::now()));
+    }
+    let closes =
+        futures_util::future::join_all(flood.into_iter().map(|(mut stream, since)| async move {
+            closed_after(&mut stream, since, header_timeout + LATE + LATE).await
+        }))
+        .await;
+    let closes: Vec<Duration> = closes
+        .into_iter()
+        .map(|c| c.expect("closed by the header timeout at the latest").0)
+        .collect();
+    let refused = closes
+        .iter()
+        .filter(|open| **open < header_timeout / 2)
+        .count();
+    assert_eq!(refused, 5, "connections over the per-IP cap of 5");
+    let status = bot
+        .client
+        .get(format!("{}/healthz", bot.url))
+        .send()
+        .await
+        .expect("healthz")
+        .status();
+    assert_eq!(status, 200);
+    bot.stop().await;
 }
