@@ -4,6 +4,7 @@
 //! store-backed test on PostgreSQL too.
 
 mod api;
+mod bot_alert_text;
 mod bot_delivery;
 mod bot_digest;
 mod bot_discord;
@@ -11,6 +12,8 @@ mod bot_relay;
 mod bot_security;
 mod bot_sla;
 mod bot_slack;
+mod bot_startup;
+mod dashboard;
 mod fuzz;
 mod history;
 mod replicas;
