@@ -233,3 +233,106 @@ async fn resolved_conversations_are_found_by_words_status_agent_site_period_and_
         server.stop().await;
     }
 }
+
+/// First-column cells of the overview table (or folded table) marked `marker`.
+fn first_cells(page: &str, marker: &str) -> Vec<String> {
+    let Some((_, rest)) = page.split_once(marker) else {
+        return Vec::new();
+    };
+    let table = rest.split("</table>").next().unwrap_or_default();
+    table
+        .split("<tr><td>")
+        .skip(1)
+        .chain(table.split("<tr>\n    <td>").skip(1))
+        .filter_map(|row| {
+            row.split_once("</td>")
+                .map(|(cell, _)| cell.trim().to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_overview_names_intents_by_title_and_folds_the_rest_of_each_ranking() {
+    let db = TestDatabase::new(backends()[0]).await;
+    let server = TestServer::start(&db.url).await;
+    // Training phrases of ten intents: confident matches, asked 10, 9, … 1 times.
+    let intents = [
+        ("where is my order", "Where is my order?"),
+        ("how much is shipping", "How much is shipping?"),
+        (
+            "how long does delivery take",
+            "How long does delivery take?",
+        ),
+        (
+            "do you ship to the united states",
+            "Do you ship to my country? Customs and duties",
+        ),
+        (
+            "tracking hasn't moved in a week",
+            "My parcel is lost or late",
+        ),
+        ("I put the wrong address", "Change my delivery address"),
+        ("cancel my order", "Cancel or change my order"),
+        (
+            "an item is missing from my order",
+            "Something is missing from my parcel",
+        ),
+        ("I want to return my jacket", "How do I return something?"),
+        (
+            "what payment methods do you accept",
+            "Which payment methods do you accept?",
+        ),
+    ];
+    for (rank, (question, _)) in intents.iter().enumerate() {
+        for _ in 0..(intents.len() - rank) {
+            server.ask(json!({ "text": question }), None).await;
+        }
+    }
+    // Questions the knowledge base cannot answer, unlike each other.
+    for question in [
+        "do you sell kayaks",
+        "can I bring my dog to the hamburg shop",
+        "are you hiring software engineers",
+        "do you sponsor marathon runners",
+        "what is the wifi password in your cafe",
+        "can I rent a tent for one weekend",
+        "who designed your logo",
+        "is there parking near the warehouse",
+    ] {
+        server.ask(json!({ "text": question }), None).await;
+    }
+    let agent = DashboardSession::sign_in(&server, "Mia").await;
+    let page = agent.get("/admin").await;
+    assert_eq!(page.status, 200);
+    let shown = first_cells(&page.body, "data-list=\"intents\"");
+    let folded = first_cells(&page.body, "data-more=\"intents\"");
+    let titles: Vec<String> = intents
+        .iter()
+        .map(|(_, t)| t.replace('\'', "&#x27;"))
+        .collect();
+    assert_eq!(shown.len(), 5, "{shown:?}");
+    assert!(!folded.is_empty(), "more intents folded: {}", page.body);
+    for cell in shown.iter().chain(&folded) {
+        let raw_id = cell
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        assert!(!raw_id, "{cell:?} is a title, not an id");
+    }
+    for title in &titles[..5] {
+        assert!(shown.contains(title), "{title} among {shown:?}");
+    }
+    assert_eq!(shown[0], "Where is my order?");
+    assert!(page
+        .body
+        .contains(&format!("Show {} more intents", folded.len())));
+    assert!(!page.body.contains("<td>order_status</td>"));
+
+    let gaps = first_cells(&page.body, "data-list=\"gaps\"");
+    let more_gaps = first_cells(&page.body, "data-more=\"gaps\"");
+    assert_eq!(gaps.len(), 5, "{}", page.body);
+    assert!(!more_gaps.is_empty(), "{}", page.body);
+    assert!(page
+        .body
+        .contains(&format!("Show {} more gaps", more_gaps.len())));
+    server.stop().await;
+}

@@ -92,6 +92,8 @@ pub async fn overview(
         Ok(period) => period,
         Err(error) => return error.into_response(),
     };
+    // Questions are written in batches: count the ones asked a moment ago.
+    state.recorder.flush().await;
     let stats = match period.load_top(&state, views::TOP_LISTED).await {
         Ok(stats) => stats,
         Err(error) => return error.into_response(),
