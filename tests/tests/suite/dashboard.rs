@@ -152,7 +152,7 @@ async fn resolved_conversations_are_found_by_words_status_agent_site_period_and_
             "?q=boo",
         ] {
             let page = find(query).await;
-            assert_eq!(listed(&page.body), [boots.clone()], "{backend:?} {query}");
+            assert_eq!(listed(&page.body), [boots.as_str()], "{backend:?} {query}");
             assert!(page.body.contains("Lee Park"), "{query}");
             assert!(
                 page.body
@@ -164,7 +164,7 @@ async fn resolved_conversations_are_found_by_words_status_agent_site_period_and_
         let order = find("?q=NW-555").await;
         assert_eq!(
             listed(&order.body),
-            [waiting.conversation_id.clone()],
+            [waiting.conversation_id.as_str()],
             "{backend:?}: {}",
             order.body
         );
@@ -182,18 +182,18 @@ async fn resolved_conversations_are_found_by_words_status_agent_site_period_and_
         // Status, agent, site and period.
         assert_eq!(
             listed(&find("?status=resolved").await.body),
-            [boots.clone()]
+            [boots.as_str()]
         );
         assert_eq!(
             listed(&find("?status=open").await.body),
-            [waiting.conversation_id.clone()]
+            [waiting.conversation_id.as_str()]
         );
-        assert_eq!(listed(&find("?agent=bea").await.body), [boots.clone()]);
+        assert_eq!(listed(&find("?agent=bea").await.body), [boots.as_str()]);
         let escalated = listed(&find("?status=escalated").await.body);
         assert_eq!(escalated.len(), 2, "{backend:?}");
         let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
         let period = format!("?site=demo&from=2020-01-01&to={today}&q=norway");
-        assert_eq!(listed(&find(&period).await.body), [shipping.clone()]);
+        assert_eq!(listed(&find(&period).await.body), [shipping.as_str()]);
         assert!(listed(&find("?from=2020-01-01&to=2020-01-31").await.body).is_empty());
 
         // 27 self-service conversations: 25 on the first page, 2 on the next.
