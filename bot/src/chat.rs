@@ -23,6 +23,15 @@ pub enum Post<'a> {
         escalation: &'a Escalation,
         body: &'a str,
     },
+    /// An agent's reply to the customer typed elsewhere (the dashboard, the admin API or
+    /// another platform), in the alert's thread so colleagues see what the customer was told.
+    AgentMessage {
+        escalation: &'a Escalation,
+        agent: &'a str,
+        body: &'a str,
+        /// Where it was typed: `web`, `slack` or `discord`.
+        origin: &'a str,
+    },
     /// Still unclaimed after the SLA: a nudge with the on-call mention, in the thread.
     Realert {
         escalation: &'a Escalation,
@@ -51,10 +60,21 @@ impl Post<'_> {
         match self {
             Post::Alert { escalation }
             | Post::CustomerMessage { escalation, .. }
+            | Post::AgentMessage { escalation, .. }
             | Post::Realert { escalation, .. }
             | Post::Managers { escalation, .. } => &escalation.id,
             Post::Digest { id, .. } | Post::Chart { id, .. } => id,
         }
+    }
+}
+
+/// "from the dashboard", "in Slack", "in Discord": where a mirrored agent reply was typed
+/// (an [`OutboxKind::AgentMessage`](frontline_shared::store::outbox::OutboxKind) `origin`).
+pub fn typed_in(origin: &str) -> &'static str {
+    match origin {
+        "slack" => "in Slack",
+        "discord" => "in Discord",
+        _ => "from the dashboard",
     }
 }
 
@@ -67,7 +87,7 @@ pub struct Target {
 }
 
 /// Identifies one post across attempts: `(escalation, purpose)`, e.g. `alert`,
-/// `customer-17`, `realert-2`, `managers-2`; or `(digest:<key>, digest | digest-chart)`.
+/// `customer-17`, `agent-18`, `realert-2`, `managers-2`; or `(digest:<key>, digest | digest-chart)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostKey {
     pub escalation_id: String,

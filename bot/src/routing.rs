@@ -47,6 +47,43 @@ impl Routes {
     }
 }
 
+impl Routes {
+    /// The sites (of `sites`) some of whose escalations would find no channel on
+    /// `platform`: with no `default` channel, a site is covered only by a rule that
+    /// matches all of its escalations (no `intent`, `priority` or `tag` condition, and no
+    /// `outside_hours` condition unless both `true` and `false` are covered). Checked at
+    /// start-up, so a missing channel is a refusal to start rather than a lost alert.
+    pub fn uncovered_sites(
+        &self,
+        platform: ChatPlatform,
+        sites: &[String],
+        default: Option<&str>,
+    ) -> Vec<String> {
+        if default.is_some() {
+            return Vec::new();
+        }
+        sites
+            .iter()
+            .filter(|site| {
+                let whole_site: Vec<&RouteRule> = self
+                    .rules
+                    .iter()
+                    .filter(|r| r.platform == platform)
+                    .filter(|r| r.site.as_ref().is_none_or(|s| s == *site))
+                    .filter(|r| r.intent.is_none() && r.priority.is_none() && r.tag.is_none())
+                    .collect();
+                let hours = |wanted: Option<bool>| {
+                    whole_site
+                        .iter()
+                        .any(|r| r.outside_hours.is_none() || r.outside_hours == wanted)
+                };
+                !(hours(Some(true)) && hours(Some(false)))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
 fn matches(rule: &RouteRule, escalation: &Escalation) -> bool {
     rule.site
         .as_ref()
@@ -134,6 +171,54 @@ mod tests {
         ]);
         let picked = routes.channel_for(ChatPlatform::Slack, &escalation(), Some("C_DEFAULT"));
         assert_eq!(picked.as_deref(), Some("C_NIGHT_SHIPPING"));
+    }
+
+    #[test]
+    fn a_site_is_covered_by_a_default_or_by_rules_that_match_all_its_escalations() {
+        let sites = vec!["demo".to_string(), "shop".to_string()];
+        let slack = ChatPlatform::Slack;
+        assert!(Routes::default()
+            .uncovered_sites(slack, &sites, Some("C_DEFAULT"))
+            .is_empty());
+        assert_eq!(
+            Routes::default().uncovered_sites(slack, &sites, None),
+            sites
+        );
+        let partial = Routes::new(vec![
+            RouteRule {
+                site: Some("demo".into()),
+                ..rule("C_DEMO")
+            },
+            RouteRule {
+                site: Some("shop".into()),
+                tag: Some("returns".into()),
+                ..rule("C_SHOP_RETURNS")
+            },
+            RouteRule {
+                site: Some("shop".into()),
+                outside_hours: Some(true),
+                ..rule("C_SHOP_NIGHTS")
+            },
+        ]);
+        assert_eq!(partial.uncovered_sites(slack, &sites, None), ["shop"]);
+        assert_eq!(
+            partial.uncovered_sites(ChatPlatform::Discord, &sites, None),
+            sites,
+            "rules for Slack do not route Discord"
+        );
+        let days_and_nights = Routes::new(vec![
+            RouteRule {
+                outside_hours: Some(true),
+                ..rule("C_NIGHTS")
+            },
+            RouteRule {
+                outside_hours: Some(false),
+                ..rule("C_DAYS")
+            },
+        ]);
+        assert!(days_and_nights
+            .uncovered_sites(slack, &sites, None)
+            .is_empty());
     }
 
     #[test]

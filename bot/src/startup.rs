@@ -4,7 +4,9 @@
 //! `DISCORD_BOT_TOKEN`); its callbacks additionally need `SLACK_SIGNING_SECRET` (or Socket
 //! Mode with `SLACK_APP_TOKEN`) and `DISCORD_PUBLIC_KEY`. With no platform the bot still
 //! serves `/healthz` and `/metrics` but delivers nothing: outbox rows wait for a later
-//! run, and escalations stay claimable from the web queue.
+//! run, and escalations stay claimable from the web queue. An enabled platform must have
+//! a channel for every site (a default channel, or routes covering the site): otherwise
+//! the bot refuses to start, naming the platform and the site, instead of dropping alerts.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -51,6 +53,9 @@ pub enum StartupError {
     DiscordKey(#[from] InvalidPublicKey),
     #[error("invalid configuration at `{key}`: {message}")]
     Config { key: String, message: String },
+    #[error("{platform} is enabled but alerts for site `{site}` have no channel: set [bot.{platform}] default_channel (FRONTLINE_{upper}_DEFAULT_CHANNEL) or add a [[bot.routes]] rule with platform = \"{platform}\" and site = \"{site}\"",
+        upper = platform.to_uppercase())]
+    Unrouted { platform: String, site: String },
 }
 
 /// Knobs tests turn; production uses the defaults.
@@ -170,6 +175,19 @@ impl Application {
             }
         }
 
+        let routes = Routes::new(bot.routes.clone());
+        let site_ids: Vec<String> = settings.sites.iter().map(|s| s.id.clone()).collect();
+        for chat in &chats {
+            let platform = chat.platform();
+            let default = chat.default_channel().filter(|c| !c.trim().is_empty());
+            let unrouted = routes.uncovered_sites(platform, &site_ids, default);
+            if let Some(site) = unrouted.into_iter().next() {
+                return Err(StartupError::Unrouted {
+                    platform: platform.as_str().to_string(),
+                    site,
+                });
+            }
+        }
         let platforms: Vec<ChatPlatform> = chats.iter().map(|c| c.platform()).collect();
         let (worker, watcher) = if chats.is_empty() {
             tracing::warn!("no chat credentials (SLACK_BOT_TOKEN / DISCORD_BOT_TOKEN): not delivering alerts; outbox rows wait for a run with credentials, and escalations stay claimable from the web queue");
@@ -178,7 +196,7 @@ impl Application {
             let effects = Effects {
                 store: store.clone(),
                 chats,
-                routes: Routes::new(bot.routes.clone()),
+                routes,
                 realerts_before_managers: i64::from(bot.sla.realerts_before_managers),
                 metrics: Arc::clone(&metrics),
                 sla: bot.sla.clone(),

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 
 use frontline_shared::config::SiteSettings;
-use frontline_shared::escalation::{Escalation, EscalationStatus, Priority};
+use frontline_shared::escalation::{Escalation, EscalationStatus, Priority, TranscriptLine};
 use serde::Serialize;
 
 /// Site ids → display names (`[[sites]] name`).
@@ -125,11 +125,7 @@ impl AlertView {
         let transcript = context.transcript[skipped..]
             .iter()
             .map(|line| LineView {
-                author: line
-                    .author_name
-                    .clone()
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| line.author.clone()),
+                author: line_author(escalation, line),
                 body: one_line(&line.body, LINE_CHARS),
             })
             .collect();
@@ -169,6 +165,7 @@ impl AlertView {
             matched: context
                 .matched
                 .iter()
+                .filter(|m| m.confidence >= SHOWN_CONFIDENCE)
                 .take(3)
                 .map(|m| MatchView {
                     kind: m.kind.clone(),
@@ -195,6 +192,20 @@ impl AlertView {
             resolved_by: escalation.resolved_by.clone(),
             mention,
         }
+    }
+}
+
+/// Candidates below this would read `0.0%`: noise, not shown.
+const SHOWN_CONFIDENCE: f32 = 0.0005;
+
+/// Who a transcript line is from, one label per person: the customer's name (or e-mail)
+/// on every customer line, the agent's name, or `assistant`.
+fn line_author(escalation: &Escalation, line: &TranscriptLine) -> String {
+    let named = line.author_name.as_deref().filter(|n| !n.is_empty());
+    match line.author.as_str() {
+        "customer" => escalation.customer_label().to_string(),
+        "agent" => named.unwrap_or("agent").to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -222,6 +222,41 @@ impl BotProcess {
         BotProcess { child, url }
     }
 
+    /// Runs the binary as [`spawn`](Self::spawn) does, for a start-up that must fail:
+    /// waits up to `limit` for it to exit and returns its exit status (`None`: still
+    /// running at `limit`, then killed) and everything it printed.
+    pub async fn run_expecting_exit(
+        config: &Path,
+        env: &[(&str, String)],
+        limit: Duration,
+    ) -> (Option<std::process::ExitStatus>, String) {
+        let mut child = tokio::process::Command::new(binary())
+            .arg("--config")
+            .arg(config)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("FRONTLINE_LOG", "info,sqlx=warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("frontline-bot starts");
+        let status = tokio::time::timeout(limit, child.wait())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        if status.is_none() {
+            let _ = child.kill().await;
+        }
+        let output = child.wait_with_output().await.expect("output");
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (status, printed)
+    }
+
     /// `kill -9`: no shutdown, no flushing, leases left behind.
     pub fn kill9(mut self) {
         self.child.kill().expect("SIGKILL");

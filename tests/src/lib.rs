@@ -9,6 +9,7 @@
 //! - [`widget_server`]: the widget server in-process on port 0, with a typed client.
 //! - [`sse`]: a small Server-Sent Events reader.
 //! - [`customer`]: handoffs, follow-ups and live streams, as the widget does them.
+//! - [`dashboard`]: a signed-in `/admin` session (pages and form posts).
 //! - [`bot`]: the bot in-process on port 0, or the real binary as a child process.
 //! - [`rig`]: store + widget server + bot + stand-in, started together for one test.
 //! - [`slack_standin`] (+ [`slack_api`], [`slack_callbacks`]): a loopback Slack Web API
@@ -20,6 +21,7 @@
 
 pub mod bot;
 pub mod customer;
+pub mod dashboard;
 pub mod databases;
 pub mod discord_callbacks;
 pub mod discord_standin;

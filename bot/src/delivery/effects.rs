@@ -5,6 +5,7 @@
 //! | `escalation_created` | post the alert in the routed channel (purpose `alert`) |
 //! | `escalation_updated` | re-render the alert for the new status |
 //! | `customer_message` | post the message in the alert's thread (`customer-{message id}`) |
+//! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), except on the platform it was typed in |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //!
@@ -67,6 +68,7 @@ impl Effects {
                 OutboxKind::CustomerMessage => {
                     self.customer_message(chat, &escalation, event).await?
                 }
+                OutboxKind::AgentMessage => self.agent_message(chat, &escalation, event).await?,
                 OutboxKind::Realert => self.realert(chat, &escalation, event).await?,
                 OutboxKind::Digest => {}
             }
@@ -133,6 +135,42 @@ impl Effects {
             None => format!("customer-outbox-{}", event.id),
         };
         let post = Post::CustomerMessage { escalation, body };
+        self.post_once(
+            chat,
+            &purpose,
+            &thread_of(&alert),
+            &post,
+            event.attempts,
+            event.created_at_ms,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Mirrors an agent's reply into the thread; the thread it was typed in has it already.
+    async fn agent_message(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+        event: &OutboxEvent,
+    ) -> Result<(), DeliveryError> {
+        let origin = event.payload["origin"].as_str().unwrap_or("web");
+        if origin == chat.platform().as_str() {
+            return Ok(());
+        }
+        let Some(alert) = self.alert_of(chat, escalation).await? else {
+            return Ok(());
+        };
+        let purpose = match event.payload["message_id"].as_i64() {
+            Some(id) => format!("agent-{id}"),
+            None => format!("agent-outbox-{}", event.id),
+        };
+        let post = Post::AgentMessage {
+            escalation,
+            agent: event.payload["author_name"].as_str().unwrap_or("an agent"),
+            body: event.payload["body"].as_str().unwrap_or_default(),
+            origin,
+        };
         self.post_once(
             chat,
             &purpose,

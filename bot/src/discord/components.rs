@@ -91,6 +91,19 @@ pub fn customer_message(escalation: &Escalation, body: &str) -> String {
     )
 }
 
+/// An agent's reply typed outside Discord (`origin`: `web`, `slack`), for the thread.
+pub fn agent_message(agent: &str, body: &str, origin: &str) -> String {
+    cut(
+        &format!(
+            "↩️ **{}** replied to the customer {}: {}",
+            escape_discord(agent),
+            crate::chat::typed_in(origin),
+            escape_discord(body)
+        ),
+        CONTENT_CHARS,
+    )
+}
+
 /// The nudge for an escalation still unclaimed after its SLA.
 pub fn realert(escalation: &Escalation, number: i64, now_ms: i64, mention: Option<&str>) -> String {
     let prefix = mention.map(|m| format!("{m} ")).unwrap_or_default();

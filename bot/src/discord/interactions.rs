@@ -21,6 +21,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use frontline_shared::config::ChatPlatform;
+use frontline_shared::store::escalations::ReplyOrigin;
 use frontline_shared::store::Store;
 use serde::Deserialize;
 use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
@@ -187,7 +188,15 @@ impl DiscordEndpoint {
         }
         if !self
             .store
-            .append_agent_message(id, &agent, &body, Some(&key))
+            .append_agent_message(
+                id,
+                &agent,
+                &body,
+                ReplyOrigin::Chat {
+                    platform: ChatPlatform::Discord.as_str(),
+                    event: &key,
+                },
+            )
             .await?
         {
             return Ok(ephemeral("Already sent.".to_string()));

@@ -131,6 +131,14 @@ impl DiscordChat {
             Post::CustomerMessage { escalation, body } => CreateMessage::new()
                 .content(components::customer_message(escalation, body))
                 .allowed_mentions(components::allowed_mentions(None)),
+            Post::AgentMessage {
+                agent,
+                body,
+                origin,
+                ..
+            } => CreateMessage::new()
+                .content(components::agent_message(agent, body, origin))
+                .allowed_mentions(components::allowed_mentions(None)),
             Post::Realert { escalation, number } => {
                 let mention = self.mention();
                 CreateMessage::new()

@@ -87,6 +87,16 @@ pub fn customer_message(escalation: &Escalation, body: &str) -> String {
     )
 }
 
+/// An agent's reply typed outside this thread (`origin`: `web`, `discord`), for the thread.
+pub fn agent_message(agent: &str, body: &str, origin: &str) -> String {
+    format!(
+        ":leftwards_arrow_with_hook: *{}* replied to the customer {}: {}",
+        escape_slack(agent),
+        crate::chat::typed_in(origin),
+        escape_slack(body)
+    )
+}
+
 /// The thread nudge for an escalation still unclaimed after its SLA.
 pub fn realert(escalation: &Escalation, number: i64, now_ms: i64, mention: Option<&str>) -> String {
     let prefix = mention.map(|m| format!("{m} ")).unwrap_or_default();

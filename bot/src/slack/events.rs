@@ -16,6 +16,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use frontline_shared::config::ChatPlatform;
+use frontline_shared::store::escalations::ReplyOrigin;
 use frontline_shared::store::StoreError;
 use slack_morphism::prelude::*;
 
@@ -130,7 +132,15 @@ impl SlackHandlers {
         let key = format!("slack-event:{}", callback.event_id);
         let fresh = self
             .store
-            .append_agent_message(&escalation_id, &agent, &body, Some(&key))
+            .append_agent_message(
+                &escalation_id,
+                &agent,
+                &body,
+                ReplyOrigin::Chat {
+                    platform: ChatPlatform::Slack.as_str(),
+                    event: &key,
+                },
+            )
             .await?;
         if fresh {
             tracing::info!(escalation = %escalation_id, agent, "agent reply relayed to the customer");

@@ -170,6 +170,12 @@ impl SlackChat {
             Post::CustomerMessage { escalation, body } => {
                 (blocks::customer_message(escalation, body), None)
             }
+            Post::AgentMessage {
+                agent,
+                body,
+                origin,
+                ..
+            } => (blocks::agent_message(agent, body, origin), None),
             Post::Realert { escalation, number } => {
                 let mention = self.settings.oncall_mention.as_deref();
                 (blocks::realert(escalation, *number, now, mention), None)

@@ -125,7 +125,11 @@ pub async fn summary(
     })
 }
 
-/// Builds the report for `sites` over `[from_ms, to_ms)`, judging SLAs at `now_ms`.
+/// How many top intents and knowledge gaps a report lists by default.
+pub const TOP: usize = 5;
+
+/// Builds the report for `sites` over `[from_ms, to_ms)`, judging SLAs at `now_ms`, with
+/// the [`TOP`] intents and knowledge gaps.
 pub async fn report(
     store: &Store,
     sites: &[String],
@@ -133,6 +137,20 @@ pub async fn report(
     to_ms: i64,
     sla: &SlaSettings,
     now_ms: i64,
+) -> Result<Report, StoreError> {
+    report_with_top(store, sites, from_ms, to_ms, sla, now_ms, TOP).await
+}
+
+/// [`report`] listing up to `top` intents and knowledge gaps (the dashboard shows five
+/// and folds the rest under "show more").
+pub async fn report_with_top(
+    store: &Store,
+    sites: &[String],
+    from_ms: i64,
+    to_ms: i64,
+    sla: &SlaSettings,
+    now_ms: i64,
+    top: usize,
 ) -> Result<Report, StoreError> {
     let summary = summary(store, sites, from_ms, to_ms, sla, now_ms).await?;
     let mut intents: HashMap<String, i64> = HashMap::new();
@@ -154,7 +172,7 @@ pub async fn report(
         .map(|(intent, count)| IntentCount { intent, count })
         .collect();
     top_intents.sort_by(|a, b| b.count.cmp(&a.count).then(a.intent.cmp(&b.intent)));
-    top_intents.truncate(5);
+    top_intents.truncate(top);
     Ok(Report {
         from_ms,
         to_ms,
@@ -165,7 +183,7 @@ pub async fn report(
         sla_breaches: summary.sla_breaches,
         unclaimed_now,
         top_intents,
-        top_unanswered: clusters::cluster(&unanswered, 0.5, 5),
+        top_unanswered: clusters::cluster(&unanswered, 0.5, top),
     })
 }
 

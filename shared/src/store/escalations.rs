@@ -34,6 +34,26 @@ pub struct NewHandoff {
     pub outside_hours: bool,
 }
 
+/// Where an agent typed a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyOrigin<'a> {
+    /// The dashboard or the admin API: mirrored into every chat thread of the escalation.
+    Web,
+    /// A chat thread on `platform` (`slack`, `discord`); `event` (the chat event id) makes
+    /// a redelivered callback apply once. Mirrored to the other platforms only.
+    Chat { platform: &'a str, event: &'a str },
+}
+
+impl ReplyOrigin<'_> {
+    /// `web`, or the chat platform's name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReplyOrigin::Web => "web",
+            ReplyOrigin::Chat { platform, .. } => platform,
+        }
+    }
+}
+
 /// The result of a conditional transition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
@@ -65,7 +85,15 @@ impl Store {
                 .map(|e| (e, false))
                 .ok_or_else(|| StoreError::Corrupt("open escalation vanished".into()));
         }
-        if let Some(message) = handoff.message.as_deref().filter(|m| !m.trim().is_empty()) {
+        let earlier = transcript_in(&mut tx, &handoff.conversation.id).await?;
+        let last_question = earlier.iter().rev().find(|l| l.author == "customer");
+        // The form's message repeating the last question is not a new line of the talk.
+        let new_message = handoff
+            .message
+            .as_deref()
+            .filter(|m| !m.trim().is_empty())
+            .filter(|m| last_question.is_none_or(|q| q.body.trim() != m.trim()));
+        if let Some(message) = new_message {
             let line = NewMessage {
                 author: Author::Customer,
                 author_name: handoff.name.as_deref(),
@@ -256,20 +284,21 @@ impl Store {
         Ok(Transition::Applied(escalation))
     }
 
-    /// An agent's reply: into the transcript and onto the customer's live stream.
-    /// `dedupe_key` (a chat event id) makes a redelivered callback apply once; returns
-    /// false when it was already applied.
+    /// An agent's reply: into the transcript, onto the customer's live stream and (through
+    /// the outbox) into the escalation's chat threads, attributed to `agent`. A reply typed
+    /// in a chat thread is deduplicated by its event id; returns false when it was already
+    /// applied.
     pub async fn append_agent_message(
         &self,
         escalation_id: &str,
         agent: &str,
         body: &str,
-        dedupe_key: Option<&str>,
+        origin: ReplyOrigin<'_>,
     ) -> Result<bool, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
-        if let Some(key) = dedupe_key {
-            if !super::chat::mark_processed(&mut tx, key, now).await? {
+        if let ReplyOrigin::Chat { event, .. } = origin {
+            if !super::chat::mark_processed(&mut tx, event, now).await? {
                 return Ok(false);
             }
         }
@@ -301,6 +330,18 @@ impl Store {
             &conversation.id,
             EventKind::Message,
             &payload,
+        )
+        .await?;
+        let mirrored = serde_json::json!({
+            "message_id": message_id, "author_name": agent, "body": body, "at_ms": now,
+            "origin": origin.as_str(),
+        });
+        outbox::enqueue(
+            self,
+            &mut tx,
+            escalation_id,
+            OutboxKind::AgentMessage,
+            &mirrored,
         )
         .await?;
         tx.commit().await?;

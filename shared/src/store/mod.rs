@@ -13,6 +13,7 @@
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
 //! - [`events`]: what a conversation's live stream shows, and how to wait for it.
 //! - [`chat`]: chat messages posted for escalations, and callbacks already applied.
+//! - [`search`]: the dashboard's conversation list: filters, full-text search, pages.
 //! - [`stats`]: raw figures for digests and the dashboard.
 //! - [`digests`]: daily digests recorded once per channel and day.
 
@@ -28,6 +29,7 @@ mod listen;
 pub use listen::Listener;
 pub mod outbox;
 mod questions;
+pub mod search;
 pub mod stats;
 
 pub use error::StoreError;

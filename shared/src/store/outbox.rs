@@ -27,6 +27,9 @@ pub enum OutboxKind {
     EscalationUpdated,
     /// A customer wrote after handoff: post it in the escalation's thread.
     CustomerMessage,
+    /// An agent replied to the customer: post it, attributed, in the escalation's thread on
+    /// every platform except the one it was typed in (`origin` in the payload).
+    AgentMessage,
     /// Nobody claimed within the SLA: re-alert (and maybe tell managers).
     Realert,
     /// Post a daily (or on-demand) digest; the payload is a `DigestJob` and the row's
@@ -40,6 +43,7 @@ impl OutboxKind {
             OutboxKind::EscalationCreated => "escalation_created",
             OutboxKind::EscalationUpdated => "escalation_updated",
             OutboxKind::CustomerMessage => "customer_message",
+            OutboxKind::AgentMessage => "agent_message",
             OutboxKind::Realert => "realert",
             OutboxKind::Digest => "digest",
         }
@@ -50,6 +54,7 @@ impl OutboxKind {
             OutboxKind::EscalationCreated,
             OutboxKind::EscalationUpdated,
             OutboxKind::CustomerMessage,
+            OutboxKind::AgentMessage,
             OutboxKind::Realert,
             OutboxKind::Digest,
         ]

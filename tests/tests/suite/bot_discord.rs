@@ -221,3 +221,53 @@ async fn discord_alert_claim_and_reply_modal() {
         rig.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_reply_typed_in_the_admin_api_is_posted_under_the_alert_with_its_author() {
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Discord, "").await;
+        let discord = rig.discord();
+        let handoff = hand_off(
+            &rig.server,
+            json!({"email": "sam@example.com", "name": "Sam", "message": "My parcel never arrived"}),
+        )
+        .await;
+        let alert = discord
+            .wait_for("the alert", WAIT, |s| s.messages.first().cloned())
+            .await;
+        let (status, _) = rig
+            .server
+            .admin_post(
+                &format!("/api/v1/admin/escalations/{}/reply", handoff.escalation_id),
+                json!({"agent": "Carl *ops*", "text": "A new parcel ships today @everyone"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{backend:?}");
+        let mirrored = discord
+            .wait_for("the web reply under the alert", WAIT, |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.message_reference.is_some())
+                    .cloned()
+            })
+            .await;
+        let reference = mirrored.message_reference.clone().expect("a reply");
+        assert_eq!(reference["message_id"], alert.id.as_str(), "{backend:?}");
+        assert!(
+            shown(&mirrored.content)
+                .contains("**Carl *ops*** replied to the customer from the dashboard: A new parcel ships today @everyone"),
+            "{backend:?}: {}",
+            mirrored.content
+        );
+        assert!(!mirrored.mention_everyone);
+        rig.drained().await;
+        let replies = discord.with(|s| {
+            s.messages
+                .iter()
+                .filter(|m| m.message_reference.is_some())
+                .count()
+        });
+        assert_eq!(replies, 1, "{backend:?}: posted once");
+        rig.stop().await;
+    }
+}

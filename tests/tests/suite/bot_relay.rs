@@ -2,11 +2,15 @@
 //! stream once (Slack retries, bot messages and edits are not echoed), and the customer's
 //! follow-ups are posted in the alert's thread. Every test runs on each backend.
 
+use frontline_tests::dashboard::DashboardSession;
 use frontline_tests::databases::backends;
 use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::slack_callbacks::{
     bot_thread_message, edited_thread_message, thread_reply, SignedRequest,
 };
+use frontline_tests::slack_standin::{Failure, SlackState};
+
+use serde_json::json;
 
 use crate::bot_slack::{simple_handoff, ANA, WAIT};
 
@@ -113,6 +117,99 @@ async fn a_customer_follow_up_is_posted_in_the_alert_thread() {
                 .count()
         });
         assert_eq!(in_thread, 1);
+        rig.stop().await;
+    }
+}
+
+/// The thread's posts that mirror an agent's reply typed outside Slack.
+fn mirrored_replies(slack: &SlackState, alert_ts: &str) -> Vec<String> {
+    slack
+        .messages
+        .iter()
+        .filter(|m| m.thread_ts.as_deref() == Some(alert_ts))
+        .filter(|m| m.meta("purpose").is_some_and(|p| p.starts_with("agent-")))
+        .map(|m| m.text.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn replies_typed_in_the_dashboard_or_admin_api_appear_in_the_alert_thread_with_their_author()
+{
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Slack, "").await;
+        rig.slack().add_user(ANA.id, ANA.name);
+        let handoff = simple_handoff(&rig).await;
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+
+        // Claimed and answered in the web queue by Bea…
+        let bea = DashboardSession::sign_in(&rig.server, "Bea Okafor").await;
+        let path = format!("/admin/escalations/{}", handoff.escalation_id);
+        let claimed = bea.post_form(&format!("{path}/claim"), &[]).await;
+        assert_eq!(claimed.status, 303, "{backend:?}: {claimed:?}");
+        let replied = bea
+            .post_form(
+                &format!("{path}/reply"),
+                &[(
+                    "text",
+                    "I have reissued your parcel <!here> & it ships today",
+                )],
+            )
+            .await;
+        assert_eq!(replied.status, 303, "{backend:?}: {replied:?}");
+        rig.slack()
+            .wait_for("the dashboard reply in the thread", WAIT, |s| {
+                (!mirrored_replies(s, &alert.ts).is_empty()).then_some(())
+            })
+            .await;
+        // …and through the admin API by an integration acting as Carl; Slack fails the
+        // first attempt, the retry posts it once.
+        rig.slack().fail_next(1, Failure::ServerError);
+        let (status, _) = rig
+            .server
+            .admin_post(
+                &format!("/api/v1/admin/escalations/{}/reply", handoff.escalation_id),
+                json!({"agent": "Carl", "text": "Tracking: NW-TRACK-1"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{backend:?}");
+
+        let posted = rig
+            .slack()
+            .wait_for("both web replies in the thread", WAIT, |s| {
+                let replies = mirrored_replies(s, &alert.ts);
+                (replies.len() >= 2).then_some(replies)
+            })
+            .await;
+        assert!(
+            posted[0].contains("*Bea Okafor*")
+                && posted[0].contains("from the dashboard")
+                && posted[0]
+                    .contains("I have reissued your parcel &lt;!here&gt; &amp; it ships today"),
+            "{backend:?}: {}",
+            posted[0]
+        );
+        assert!(
+            posted[1].contains("*Carl*") && posted[1].contains("Tracking: NW-TRACK-1"),
+            "{backend:?}: {}",
+            posted[1]
+        );
+
+        // A reply typed in the thread itself is already there: it is not posted again.
+        let reply = thread_reply("Ev0SLACKREPLY", &ANA, &alert, "Anything else I can do?");
+        let sent = SignedRequest::event(&reply)
+            .send(&rig.bot.client, &rig.bot.url)
+            .await;
+        assert_eq!(sent.status(), 200);
+        rig.drained().await;
+        let replies = rig.slack().with(|s| mirrored_replies(s, &alert.ts));
+        assert_eq!(replies.len(), 2, "{backend:?}: {replies:?}");
+        let all_in_thread = rig.slack().with(|s| {
+            s.messages
+                .iter()
+                .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
+                .count()
+        });
+        assert_eq!(all_in_thread, 2, "{backend:?}");
         rig.stop().await;
     }
 }

@@ -6,6 +6,7 @@
 mod admin_security;
 mod api;
 mod bad_input;
+mod bot_alert_text;
 mod bot_delivery;
 mod bot_digest;
 mod bot_discord;
@@ -13,8 +14,10 @@ mod bot_relay;
 mod bot_security;
 mod bot_sla;
 mod bot_slack;
+mod bot_startup;
 mod connections;
 mod conversation_tokens;
+mod dashboard;
 mod fuzz;
 mod history;
 mod knowledge;

@@ -10,11 +10,13 @@
 //! transition as the bot's buttons.
 //!
 //! # Layout
-//! - [`pages`]: the handlers; [`views`]: data shaped for the templates;
+//! - [`pages`]: the handlers; [`conversations`]: the searchable conversation list;
+//!   [`views`]: data shaped for the templates;
 //!   [`chart`]: SVG charts; [`drafts`]: Markdown stubs for knowledge gaps;
 //!   [`session`]: cookies and the signed-in extractor.
 
 pub mod chart;
+pub mod conversations;
 pub mod drafts;
 pub mod pages;
 pub mod session;
@@ -37,6 +39,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/logout", post(pages::logout))
         .route("/admin/queue", get(pages::queue))
         .route("/admin/queue/table", get(pages::queue_table))
+        .route("/admin/conversations", get(conversations::list))
+        .route("/admin/conversations/{id}", get(conversations::show))
         .route("/admin/escalations/{id}", get(pages::escalation))
         .route("/admin/escalations/{id}/reply", post(pages::reply))
         .route("/admin/escalations/{id}/{action}", post(pages::act))
@@ -93,5 +97,7 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("queue", include_str!("templates/queue.hbs"))?;
     templates.add("queue_table", include_str!("templates/queue_table.hbs"))?;
     templates.add("escalation", include_str!("templates/escalation.hbs"))?;
+    templates.add("conversations", include_str!("templates/conversations.hbs"))?;
+    templates.add("conversation", include_str!("templates/conversation.hbs"))?;
     Ok(templates)
 }

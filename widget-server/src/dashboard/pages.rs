@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use frontline_shared::escalation::EscalationStatus;
-use frontline_shared::store::escalations::Transition;
+use frontline_shared::store::escalations::{ReplyOrigin, Transition};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -19,7 +19,7 @@ use crate::input::Text;
 use crate::routes::stats::{Period, StatsQuery};
 use crate::state::AppState;
 
-fn render(state: &AppState, name: &str, data: &serde_json::Value) -> Response {
+pub(super) fn render(state: &AppState, name: &str, data: &serde_json::Value) -> Response {
     match state.dashboard.render(name, data) {
         Ok(html) => Html(html).into_response(),
         Err(error) => ApiError::Internal(error.to_string()).into_response(),
@@ -138,7 +138,9 @@ pub async fn overview(
         Ok(period) => period,
         Err(error) => return error.into_response(),
     };
-    let stats = match period.load(&state).await {
+    // Questions are written in batches: count the ones asked a moment ago.
+    state.recorder.flush().await;
+    let stats = match period.load_top(&state, views::TOP_LISTED).await {
         Ok(stats) => stats,
         Err(error) => return error.into_response(),
     };
@@ -167,7 +169,8 @@ pub async fn overview(
         "resolve": views::percentiles(&stats.report.time_to_resolve),
         "chart": chart::daily_volume(&stats.daily),
         "legend": chart::legend(),
-        "gaps": stats.report.top_unanswered,
+        "intents": views::Folded::new(views::intent_rows(&state, &period.sites, &stats.report.top_intents)),
+        "gaps": views::Folded::new(stats.report.top_unanswered.clone()),
         "draft_site": (stats.sites.len() == 1).then(|| stats.sites[0].clone()),
         "knowledge_problems": views::knowledge_problems(&state.sites),
         "stats": stats,
@@ -323,7 +326,7 @@ pub async fn reply(
     }
     match state
         .store
-        .append_agent_message(&id, &agent.name, text.as_str(), None)
+        .append_agent_message(&id, &agent.name, text.as_str(), ReplyOrigin::Web)
         .await
     {
         Ok(_) => Redirect::to(&format!("/admin/escalations/{id}?result=replied")).into_response(),

@@ -25,6 +25,66 @@ pub fn percentiles(p: &Percentiles) -> String {
     }
 }
 
+/// How many top intents and knowledge gaps the overview loads.
+pub const TOP_LISTED: usize = 25;
+/// How many of them show before "show more".
+pub const SHOWN_FIRST: usize = 5;
+
+/// A ranking cut for the page: the first [`SHOWN_FIRST`] rows, and the rest folded away
+/// under "Show N more".
+#[derive(Debug, Serialize)]
+pub struct Folded<T> {
+    pub first: Vec<T>,
+    pub more: Vec<T>,
+}
+
+impl<T> Folded<T> {
+    pub fn new(mut rows: Vec<T>) -> Folded<T> {
+        let more = rows.split_off(rows.len().min(SHOWN_FIRST));
+        Folded { first: rows, more }
+    }
+}
+
+/// A top intent as people read it: its title (its id when no site knows it any more).
+#[derive(Debug, Serialize)]
+pub struct IntentRow {
+    pub title: String,
+    pub id: String,
+    pub count: i64,
+}
+
+/// Titles for `top` from the intents of `sites`.
+pub fn intent_rows(
+    state: &crate::state::AppState,
+    sites: &[String],
+    top: &[frontline_shared::stats::IntentCount],
+) -> Vec<IntentRow> {
+    let titles: std::collections::HashMap<String, String> = sites
+        .iter()
+        .filter_map(|id| state.sites.get(id))
+        .flat_map(|site| {
+            let loaded = site.matcher.current();
+            loaded
+                .matcher
+                .intents()
+                .intents
+                .iter()
+                .map(|i| (i.name.clone(), i.title.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    top.iter()
+        .map(|t| IntentRow {
+            title: titles
+                .get(&t.intent)
+                .cloned()
+                .unwrap_or_else(|| t.intent.clone()),
+            id: t.intent.clone(),
+            count: t.count,
+        })
+        .collect()
+}
+
 /// A queue row.
 #[derive(Debug, Serialize)]
 pub struct QueueRow {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use frontline_shared::escalation::{Escalation, EscalationStatus};
-use frontline_shared::store::escalations::Transition;
+use frontline_shared::store::escalations::{ReplyOrigin, Transition};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -172,7 +172,7 @@ pub async fn reply(
     }
     state
         .store
-        .append_agent_message(&id, &agent, text.as_str(), None)
+        .append_agent_message(&id, &agent, text.as_str(), ReplyOrigin::Web)
         .await?;
     Ok(StatusCode::CREATED)
 }

@@ -113,11 +113,24 @@ impl Period {
     }
 
     pub async fn load(&self, state: &AppState) -> Result<StatsBody, ApiError> {
+        self.load_top(state, stats::TOP).await
+    }
+
+    /// [`load`](Self::load) with up to `top` intents and knowledge gaps.
+    pub async fn load_top(&self, state: &AppState, top: usize) -> Result<StatsBody, ApiError> {
         let (from_ms, _) = days::bounds(self.first, &self.tz);
         let (_, to_ms) = days::bounds(self.last, &self.tz);
         let now = state.clock.now_ms();
-        let report =
-            stats::report(&state.store, &self.sites, from_ms, to_ms, &state.sla, now).await?;
+        let report = stats::report_with_top(
+            &state.store,
+            &self.sites,
+            from_ms,
+            to_ms,
+            &state.sla,
+            now,
+            top,
+        )
+        .await?;
         let daily =
             days::series(&state.store, &self.sites, &self.tz, self.first, self.last).await?;
         Ok(StatsBody {
