@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use frontline_shared::clock::{system_clock, SharedClock};
-use frontline_shared::config::{ChatPlatform, ConnectionLimits, Settings};
+use frontline_shared::config::{ChatPlatform, ConnectionLimits, IpNet, Settings};
 use frontline_shared::shutdown::{self, Shutdown, ShutdownTrigger};
 use frontline_shared::store::{Store, StoreError};
 use frontline_shared::templates::TemplateError;
@@ -89,6 +89,8 @@ pub struct Application {
     run_workers: bool,
     /// `[server.limits]`'s timeouts and connection caps, for this listener too.
     limits: ConnectionLimits,
+    /// `[server] trusted_proxies`: exempt from the per-IP connection cap.
+    trusted_proxies: Vec<IpNet>,
 }
 
 impl Application {
@@ -230,6 +232,7 @@ impl Application {
             socket_mode,
             run_workers: options.run_workers,
             limits: settings.server.limits.connections(),
+            trusted_proxies: settings.server.trusted_proxies.clone(),
         })
     }
 
@@ -298,6 +301,7 @@ impl Application {
             self.listener,
             http::app(self.state),
             self.limits,
+            &self.trusted_proxies,
             trigger,
             stop,
             shutdown,
@@ -341,6 +345,7 @@ async fn serve(
     listener: TcpListener,
     router: axum::Router,
     limits: ConnectionLimits,
+    trusted_proxies: &[IpNet],
     trigger: ShutdownTrigger,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
     mut shutdown: Shutdown,
@@ -349,12 +354,9 @@ async fn serve(
         stop.await;
         trigger.trigger();
     });
-    let served = frontline_serve::serve(
-        listener,
-        router,
-        limits,
-        async move { shutdown.wait().await },
-    )
+    let served = frontline_serve::serve(listener, router, limits, trusted_proxies, async move {
+        shutdown.wait().await
+    })
     .await;
     stop_task.abort();
     served

@@ -54,6 +54,14 @@ export function openStream(url: (after?: string) => string, after: string | unde
     };
     source.addEventListener("message", handle(on.message));
     source.addEventListener("status", handle(on.status));
+    // A newer stream of this conversation (another tab, a reload) replaced this one: stop
+    // quietly instead of reconnecting, which would replace that one in turn.
+    source.addEventListener("replaced", () => {
+      closed = true;
+      clearTimeout(timer);
+      source?.close();
+      source = null;
+    });
     source.onerror = () => {
       // Take over from the browser's own retry so we control the back-off and the `after` id.
       source?.close();

@@ -208,16 +208,18 @@ impl Application {
         } = self;
         let store = state.store.clone();
         let limits = state.limits.connections();
+        let trusted_proxies = state.trusted_proxies.clone();
         let router = routes::app(state);
         let mut serving_shutdown: Shutdown = trigger.subscribe();
         let stop_task = tokio::spawn(async move {
             stop.await;
             trigger.trigger();
         });
-        let served = frontline_serve::serve(listener, router, limits, async move {
-            serving_shutdown.wait().await
-        })
-        .await;
+        let served =
+            frontline_serve::serve(listener, router, limits, &trusted_proxies, async move {
+                serving_shutdown.wait().await
+            })
+            .await;
         stop_task.abort();
         while workers.join_next().await.is_some() {}
         store.close().await;

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
+use frontline_shared::config::IpNet;
+
 /// Counts open connections; [`Gate::admit`] hands out one [`Admission`] per connection.
 #[derive(Debug, Clone)]
 pub struct Gate {
@@ -12,6 +14,9 @@ pub struct Gate {
     max_total: usize,
     /// `0`: no per-IP cap.
     max_per_ip: usize,
+    /// Trusted proxies (`[server] trusted_proxies`): every client behind one shares its
+    /// address, so the per-IP cap does not apply to them (the total cap still does).
+    proxies: Arc<[IpNet]>,
 }
 
 #[derive(Debug, Default)]
@@ -42,7 +47,14 @@ impl Gate {
             counts: Arc::default(),
             max_total,
             max_per_ip,
+            proxies: Arc::from(Vec::new()),
         }
+    }
+
+    /// The same caps, with no per-IP cap for connections from `proxies`.
+    pub fn exempting(mut self, proxies: &[IpNet]) -> Self {
+        self.proxies = Arc::from(proxies.to_vec());
+        self
     }
 
     /// A place for a connection from `ip`, unless a cap is reached.
@@ -53,7 +65,8 @@ impl Gate {
             return Err(Refusal::Full);
         }
         let from_ip = counts.per_ip.entry(ip).or_insert(0);
-        if self.max_per_ip > 0 && *from_ip >= self.max_per_ip {
+        let capped = self.max_per_ip > 0 && !self.proxies.iter().any(|net| net.contains(ip));
+        if capped && *from_ip >= self.max_per_ip {
             return Err(Refusal::TooManyFromIp);
         }
         *from_ip += 1;
@@ -110,6 +123,20 @@ mod tests {
         drop(a1);
         assert_eq!(gate.open(), 2);
         let _a3 = gate.admit(ip("10.0.0.1")).expect("a place was freed");
+    }
+
+    #[test]
+    fn trusted_proxies_have_no_per_ip_cap_but_count_in_the_total() {
+        let proxy = IpNet::try_from("10.0.0.0/8".to_string()).expect("net");
+        let gate = Gate::new(3, 1).exempting(&[proxy]);
+        let lb: IpAddr = [10, 1, 2, 3].into();
+        let other: IpAddr = [192, 0, 2, 1].into();
+        let _a = gate.admit(lb).expect("first from the proxy");
+        let _b = gate
+            .admit(lb)
+            .expect("a second from the proxy is not capped");
+        let _c = gate.admit(other).expect("first from a client");
+        assert_eq!(gate.admit(lb).err(), Some(Refusal::Full));
     }
 
     #[test]

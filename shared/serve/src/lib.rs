@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::Router;
-use frontline_shared::config::ConnectionLimits;
+use frontline_shared::config::{ConnectionLimits, IpNet};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -49,14 +49,22 @@ use crate::gate::{Admission, Gate};
 /// What a refused connection reads before it is closed.
 const REFUSED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
 
+/// How long, after `stop`, open connections may take to finish before they are cut (a
+/// client that stops reading would otherwise hold the shutdown forever).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves `router` on `listener` within `limits` until `stop` resolves, then drains.
+/// Connections from `trusted_proxies` are exempt from the per-IP cap: every client behind
+/// a load balancer shares its address.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    trusted_proxies: &[IpNet],
     stop: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    let gate = Gate::new(limits.max_connections, limits.max_connections_per_ip);
+    let gate =
+        Gate::new(limits.max_connections, limits.max_connections_per_ip).exempting(trusted_proxies);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // Our own deadlines replace hyper's header timer (see `activity`).
     builder.http1().header_read_timeout(None);
@@ -96,7 +104,17 @@ pub async fn serve(
     }
     drop(listener);
     let _ = stopping.send(true);
-    while connections.join_next().await.is_some() {}
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "connections still open {SHUTDOWN_GRACE:?} after stop; closing them"
+        );
+        connections.abort_all();
+    }
     Ok(())
 }
 

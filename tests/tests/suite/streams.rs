@@ -59,15 +59,22 @@ async fn a_third_stream_of_a_conversation_ends_the_oldest() {
     let mut oldest = oldest.bytes_stream();
     let _second = SseStream::open(&server.client, &url).await;
     let mut newest = SseStream::open(&server.client, &url).await;
+    let mut received = Vec::new();
     let ended = tokio::time::timeout(Duration::from_secs(5), async {
         while let Some(chunk) = oldest.next().await {
-            if chunk.is_err() {
-                break;
+            match chunk {
+                Ok(bytes) => received.extend_from_slice(&bytes),
+                Err(_) => break,
             }
         }
     })
     .await;
     assert!(ended.is_ok(), "the oldest stream was not ended");
+    let received = String::from_utf8_lossy(&received);
+    assert!(
+        received.contains("event: replaced"),
+        "the ended stream tells the widget not to reconnect: {received}"
+    );
     assert!(
         newest.next(Duration::from_secs(5)).await.is_some(),
         "the newest stream replays the conversation"

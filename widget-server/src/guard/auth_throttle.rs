@@ -57,6 +57,7 @@ impl AuthThrottle {
 
     /// Whether `ip` may present a credential now: `RateLimited` while it is locked out.
     pub fn admit(&self, ip: IpAddr) -> Result<(), ApiError> {
+        let ip = throttled_address(ip);
         let mut locked = self.locked();
         match locked.get(&ip) {
             Some(until) => {
@@ -75,6 +76,7 @@ impl AuthThrottle {
     /// Counts a wrong credential from `ip`: `RateLimited` when that spent its last
     /// allowance (the address is then locked out until one is back).
     pub fn failed(&self, ip: IpAddr) -> Result<(), ApiError> {
+        let ip = throttled_address(ip);
         match self.failures.check_key(&ip) {
             Ok(()) => Ok(()),
             Err(not_until) => {
@@ -94,6 +96,19 @@ impl AuthThrottle {
     }
 }
 
+/// The address a failure is counted against: an IPv4 address itself, an IPv6 address's
+/// /64 network (one subscriber usually holds a whole /64, so rotating through it must not
+/// buy fresh guesses).
+fn throttled_address(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(network))
+        }
+        v4 => v4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +119,19 @@ mod tests {
             auth_failure_burst: burst,
             ..RateLimits::default()
         }
+    }
+
+    #[test]
+    fn an_ipv6_guesser_cannot_rotate_through_its_64() {
+        let throttle = AuthThrottle::new(&limits(1, 2));
+        let base: u128 = 0x2001_0db8_0001_0002_0000_0000_0000_0000;
+        let address = |host: u128| IpAddr::V6(std::net::Ipv6Addr::from(base | host));
+        assert!(throttle.failed(address(1)).is_ok());
+        assert!(throttle.failed(address(2)).is_ok());
+        assert!(throttle.failed(address(3)).is_err(), "same /64, spent");
+        assert!(throttle.admit(address(99)).is_err(), "the whole /64 waits");
+        let next_network = IpAddr::V6(std::net::Ipv6Addr::from(base + (1u128 << 64)));
+        assert!(throttle.admit(next_network).is_ok());
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub struct EventsQuery {
 
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/events", tag = "conversation",
     params(("id" = String, Path, description = "conversation id"), EventsQuery),
-    responses((status = 200, description = "text/event-stream of `message` and `status` events"),
+    responses((status = 200, description = "text/event-stream of `message` and `status` events; a final `replaced` event when a newer stream of the conversation ends this one (do not reconnect)"),
               (status = 401, body = ErrorBody),
               (status = 429, description = "too many live streams from this address", body = ErrorBody)))]
 pub async fn stream(
@@ -101,6 +101,9 @@ pub async fn stream(
             tokio::select! {
                 signal = subscription.next() => {
                     if signal == Signal::Replaced {
+                        // Tell the widget not to reconnect: a newer tab or reload has the
+                        // conversation, and reconnecting would end that one in turn.
+                        yield Ok(Event::default().event("replaced").data("{}"));
                         break;
                     }
                 }
