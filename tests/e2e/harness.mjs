@@ -16,7 +16,7 @@ import { chromium } from "playwright-core";
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ARTIFACTS = join(REPO, "tests", "e2e", "artifacts");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
+export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -7,9 +7,9 @@ import { after, before, describe, it } from "node:test";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, newPage, REPO, screenshot, startServer } from "../harness.mjs";
+import { ADMIN_TOKEN, launchBrowser, newPage, REPO, screenshot, startServer } from "../harness.mjs";
 
-const TOKEN = "e2e-admin-token-0123456789abcdef";
+const TOKEN = ADMIN_TOKEN;
 
 async function post(url, path, body) {
   const response = await fetch(url + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });

@@ -8,9 +8,9 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ARTIFACTS, eventually, launchBrowser, newPage, screenshot, startServer, widget } from "../harness.mjs";
+import { ADMIN_TOKEN, ARTIFACTS, eventually, launchBrowser, newPage, screenshot, startServer, widget } from "../harness.mjs";
 
-const TOKEN = "e2e-admin-token";
+const TOKEN = ADMIN_TOKEN;
 
 /** Pins the site's business hours to "closed until `nextOpen`" on the wire (the clock is real). */
 async function closedUntil(page, nextOpen) {
