@@ -49,7 +49,12 @@ impl Rig {
             Platforms::Slack => (Some(SlackStandIn::start().await), None),
             Platforms::Discord => (None, Some(DiscordStandIn::start().await)),
         };
-        let toml = format!("{FAST_DELIVERY}\n{extra_toml}");
+        // A test that sets its own `[bot.delivery]` keeps it (TOML refuses a table twice).
+        let toml = if extra_toml.contains("[bot.delivery]") {
+            extra_toml.to_string()
+        } else {
+            format!("{FAST_DELIVERY}\n{extra_toml}")
+        };
         let bot_settings = settings(&db.url, slack.as_ref(), discord.as_ref(), &toml);
         let bot = TestBot::start_with(bot_settings, options).await;
         let store = frontline_shared::store::Store::connect(&db.url)

@@ -9,7 +9,7 @@ use frontline_bot::BotOptions;
 use frontline_shared::clock::ManualClock;
 use frontline_shared::stats::days;
 use frontline_shared::store::Store;
-use frontline_tests::bot::{settings, TestBot, FAST_DELIVERY};
+use frontline_tests::bot::{settings, TestBot};
 use frontline_tests::databases::backends;
 use frontline_tests::discord_callbacks::{slash_command, DiscordUser};
 use frontline_tests::rig::{Platforms, Rig};
@@ -24,6 +24,11 @@ use crate::history::{expected, generate, seed, Expected};
 const MANAGERS: &str = "C0MANAGERS";
 
 /// A digest at 08:00 New York time, for the demo site.
+/// Fast polling, but a lease long enough that a chart rendered by a debug build on a busy
+/// machine is not cut by the call timeout (half the lease): `FAST_DELIVERY`'s 3 s lease
+/// gave 1.5 s, and a timed-out chart is rescheduled past the manual clock's "now".
+const DIGEST_DELIVERY: &str = "[bot.delivery]\nlease = \"60s\"\npoll = \"20ms\"\n";
+
 const NEW_YORK_DIGEST: &str = r#"
 [[bot.digests]]
 platform = "slack"
@@ -89,8 +94,13 @@ async fn the_daily_digest_fires_at_local_time_across_dst_once_with_true_figures(
             clock: clock.clone(),
             run_workers: false,
         };
-        let rig =
-            Rig::start_with(backend, Platforms::Slack, NEW_YORK_DIGEST, options.clone()).await;
+        let rig = Rig::start_with(
+            backend,
+            Platforms::Slack,
+            &format!("{DIGEST_DELIVERY}\n{NEW_YORK_DIGEST}"),
+            options.clone(),
+        )
+        .await;
         let store = Store::connect_with_clock(&rig.db.url, clock.clone())
             .await
             .expect("store");
@@ -126,7 +136,7 @@ async fn the_daily_digest_fires_at_local_time_across_dst_once_with_true_figures(
             &rig.db.url,
             rig.slack.as_ref(),
             None,
-            &format!("{FAST_DELIVERY}\n{NEW_YORK_DIGEST}"),
+            &format!("{DIGEST_DELIVERY}\n{NEW_YORK_DIGEST}"),
         );
         let replica = TestBot::start_with(replica_settings, options.clone()).await;
         let (a, b) = tokio::join!(scheduler.check_once(), replica.digests().check_once());
