@@ -282,7 +282,7 @@ impl ArticleIndex {
             .iter()
             .take_while(|w| w.text.starts_with(prefix))
             .collect();
-        found.sort_by(|a, b| b.docs.cmp(&a.docs));
+        found.sort_by_key(|w| std::cmp::Reverse(w.docs));
         found.truncate(MAX_EXPANSIONS);
         found
     }
