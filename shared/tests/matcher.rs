@@ -273,3 +273,112 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The ids of the as-you-type suggestions for `typed`, best first, with each snippet as
+/// plain text and the body it came from.
+fn suggestions(
+    kb: &frontline_shared::knowledge::KnowledgeBase,
+    typed: &str,
+) -> Vec<(String, String, String)> {
+    kb.suggest_with_snippets(typed, 5, 160)
+        .expect("search")
+        .into_iter()
+        .map(|hit| {
+            let plain = hit
+                .snippet_html
+                .replace("<b>", "")
+                .replace("</b>", "")
+                .replace("&#39;", "'")
+                .replace("&quot;", "\"")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&");
+            (hit.article.id.clone(), plain, hit.article.text.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn as_you_type_suggestions_read_the_last_word_as_a_prefix_and_forgive_typos() {
+    let kb = frontline_shared::knowledge::KnowledgeBase::load_dir(&demo().join("kb"))
+        .expect("the demo knowledge base loads");
+    let ids = |typed: &str| -> Vec<String> {
+        suggestions(&kb, typed)
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect()
+    };
+    let returns = ["return-policy", "start-a-return"];
+    for typed in ["ret", "retu", "retur", "return"] {
+        let found = ids(typed);
+        assert!(
+            found
+                .iter()
+                .take(3)
+                .any(|id| returns.contains(&id.as_str())),
+            "{typed:?} should suggest the returns article in the top 3: {found:?}"
+        );
+    }
+    assert_eq!(
+        ids("return").len(),
+        5,
+        "a whole word still gives its results"
+    );
+    let shipping = ids("shipp");
+    assert!(
+        shipping
+            .iter()
+            .take(3)
+            .any(|id| id.starts_with("shipping-")),
+        "shipp: {shipping:?}"
+    );
+    let refund = ids("refnd");
+    assert!(
+        refund.iter().take(3).any(|id| id == "refund-timing"),
+        "refnd: {refund:?}"
+    );
+    let track = ids("wher is my ord");
+    assert_eq!(
+        track.first().map(String::as_str),
+        Some("track-your-order"),
+        "wher is my ord: {track:?}"
+    );
+    assert!(ids("zq").is_empty(), "nothing typed that the index knows");
+}
+
+#[test]
+fn as_you_type_snippets_begin_at_a_sentence_start() {
+    let kb = frontline_shared::knowledge::KnowledgeBase::load_dir(&demo().join("kb"))
+        .expect("the demo knowledge base loads");
+    let mut checked = 0;
+    // (A match deep in a sentence longer than a snippet starts with "…" instead: see
+    // the unit tests of knowledge::snippet.)
+    for typed in [
+        "ret",
+        "retu",
+        "retur",
+        "shipp",
+        "refnd",
+        "wher is my ord",
+        "return",
+    ] {
+        for (id, snippet, body) in suggestions(&kb, typed) {
+            let head: String = snippet.chars().take(40).collect();
+            let at = body
+                .find(&head)
+                .unwrap_or_else(|| panic!("{typed:?}/{id}: snippet {snippet:?} not in the body"));
+            let before = body[..at].trim_end();
+            assert!(
+                snippet.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()),
+                "{typed:?}/{id}: {snippet:?}"
+            );
+            assert!(
+                at == 0 || before.ends_with(['.', '!', '?', ':']),
+                "{typed:?}/{id}: snippet starts mid-sentence: …{:?} | {snippet:?}",
+                &before[before.len().saturating_sub(30)..]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} snippets checked");
+}

@@ -141,8 +141,45 @@ impl KnowledgeBase {
         limit: usize,
         snippet_chars: usize,
     ) -> Result<Vec<ArticleHit<'_>>, KnowledgeError> {
-        let terms = self.index.terms(text);
-        let hits = self.hits(&terms, limit)?;
+        let terms: Vec<(String, f32)> = self
+            .index
+            .terms(text)
+            .into_iter()
+            .map(|term| (term, 1.0))
+            .collect();
+        self.weighted_with_snippets(&terms, limit, snippet_chars)
+    }
+
+    /// As-you-type search: like [`search_with_snippets`](Self::search_with_snippets), but
+    /// the last, unfinished word of `text` is a prefix and unknown words may be typos
+    /// ([`ArticleIndex::as_you_type_terms`]).
+    pub fn suggest_with_snippets(
+        &self,
+        text: &str,
+        limit: usize,
+        snippet_chars: usize,
+    ) -> Result<Vec<ArticleHit<'_>>, KnowledgeError> {
+        let terms = self.index.as_you_type_terms(text);
+        self.weighted_with_snippets(&terms, limit, snippet_chars)
+    }
+
+    fn weighted_with_snippets(
+        &self,
+        weighted: &[(String, f32)],
+        limit: usize,
+        snippet_chars: usize,
+    ) -> Result<Vec<ArticleHit<'_>>, KnowledgeError> {
+        let hits: Vec<(usize, &Article, f32)> = self
+            .index
+            .search_weighted(weighted, limit)?
+            .into_iter()
+            .filter_map(|hit| {
+                self.articles
+                    .get(hit.article)
+                    .map(|a| (hit.article, a, hit.score))
+            })
+            .collect();
+        let terms: Vec<String> = weighted.iter().map(|(term, _)| term.clone()).collect();
         let bodies: Vec<(usize, &str)> = hits
             .iter()
             .map(|(position, article, _)| (*position, article.text.as_str()))

@@ -8,6 +8,16 @@
 //! analyzer, so customer text can never be parsed as query syntax. The index is immutable
 //! once built, so the searcher and each segment's position column are opened once, and
 //! bodies are analyzed once for snippets ([`SnippetTerms`]).
+//!
+//! As-you-type text ([`ArticleIndex::as_you_type_terms`]) is expanded against the
+//! vocabulary of the indexed text as written (lower-cased, not stemmed, kept at build
+//! time): the last, unfinished word also stands for the words it begins (`shipp` →
+//! `shipping`, `shipped`), and a word the index does not know stands for the known
+//! words one typo away (two for words of eight letters or more: `refnd` → `refund`).
+//! The expansions are stemmed and searched like typed words, with a lower weight, so
+//! BM25 and the field boosts still rank and exact matches still come first.
+
+use std::collections::HashMap;
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
@@ -39,6 +49,34 @@ pub(crate) fn analyzer() -> TextAnalyzer {
     }
 }
 
+/// Lower-case only: words as typed, for the as-you-type vocabulary.
+fn word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build()
+}
+
+/// Weight of a word the typed prefix begins, relative to a typed word.
+const PREFIX_WEIGHT: f32 = 0.8;
+/// Weight of a known word one or two typos away from an unknown typed word.
+const FUZZY_WEIGHT: f32 = 0.6;
+/// At most this many expansions of one typed word (the most common words first).
+const MAX_EXPANSIONS: usize = 16;
+/// A prefix shorter than this is not expanded (`s` would stand for half the language).
+const MIN_PREFIX_CHARS: usize = 2;
+/// Words shorter than this are never corrected (too many neighbours).
+const MIN_FUZZY_CHARS: usize = 4;
+
+/// One distinct word of the indexed text as written, with its stem (`None` for a stop
+/// word) and the number of articles that contain it.
+#[derive(Debug)]
+struct Word {
+    text: String,
+    stem: Option<String>,
+    docs: u32,
+}
+
 /// Relative weight of each field: a title match beats a body match.
 const BOOSTS: [(&str, f32); 4] = [
     ("title", 3.0),
@@ -63,6 +101,8 @@ pub struct ArticleIndex {
     /// The query analyzer (clones share its stop-word set).
     analyzer: TextAnalyzer,
     snippets: SnippetTerms,
+    /// Every distinct indexed word, sorted by text (for prefix ranges).
+    words: Vec<Word>,
 }
 
 impl std::fmt::Debug for ArticleIndex {
@@ -94,6 +134,9 @@ impl ArticleIndex {
             field("body")?,
         );
 
+        let mut words_analyzer = word_analyzer();
+        let mut docs_per_word: HashMap<String, u32> = HashMap::new();
+        let mut seen: Vec<String> = Vec::new();
         let index = Index::create_in_ram(schema.clone());
         index.tokenizers().register(TOKENIZER, analyzer());
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 64 * 1024 * 1024)?;
@@ -102,6 +145,22 @@ impl ArticleIndex {
             for question in &article.questions {
                 title_text.push_str(" \n ");
                 title_text.push_str(question);
+            }
+            seen.clear();
+            for text in [&title_text, &article.text]
+                .into_iter()
+                .chain(&article.headings)
+                .chain(&article.tags)
+            {
+                let mut stream = words_analyzer.token_stream(text);
+                while let Some(token) = stream.next() {
+                    seen.push(token.text.clone());
+                }
+            }
+            seen.sort_unstable();
+            seen.dedup();
+            for word in seen.drain(..) {
+                *docs_per_word.entry(word).or_default() += 1;
             }
             writer.add_document(doc!(
                 position => i as u64,
@@ -124,12 +183,22 @@ impl ArticleIndex {
             .collect::<tantivy::Result<Vec<_>>>()?;
         let analyzer = analyzer();
         let snippets = SnippetTerms::build(articles.iter().map(|a| a.text.as_str()), &analyzer);
+        let mut words: Vec<Word> = docs_per_word
+            .into_iter()
+            .map(|(text, docs)| Word {
+                stem: stem(&analyzer, &text),
+                text,
+                docs,
+            })
+            .collect();
+        words.sort_unstable_by(|a, b| a.text.cmp(&b.text));
         Ok(ArticleIndex {
             searcher,
             positions,
             fields,
             analyzer,
             snippets,
+            words,
         })
     }
 
@@ -147,17 +216,111 @@ impl ArticleIndex {
         terms
     }
 
-    /// Builds a query matching any of `terms` in any field, with field boosts.
-    fn query(&self, terms: &[String]) -> Option<BooleanQuery> {
+    /// Analyzed terms with weights for text typed so far: the typed words (weight 1),
+    /// the words the last, unfinished word begins, and for a word the index does not
+    /// know, the known words a typo away (see the module docs). Distinct terms, each
+    /// with its highest weight.
+    pub fn as_you_type_terms(&self, text: &str) -> Vec<(String, f32)> {
+        let mut weighted: Vec<(String, f32)> = Vec::new();
+        let mut add = |term: &str, weight: f32| match weighted.iter_mut().find(|(t, _)| t == term) {
+            Some((_, w)) => *w = w.max(weight),
+            None => weighted.push((term.to_string(), weight)),
+        };
+        let mut typed: Vec<(String, bool)> = Vec::new();
+        let mut analyzer = word_analyzer();
+        let mut stream = analyzer.token_stream(text);
+        while let Some(token) = stream.next() {
+            // The last word is unfinished unless something (a space, a "?") follows it.
+            let unfinished = token.offset_to == text.len();
+            typed.push((token.text.clone(), unfinished));
+        }
+        for (word, unfinished) in typed {
+            let known = self.word(&word);
+            if let Some(known) = known {
+                if let Some(stem) = &known.stem {
+                    add(stem, 1.0);
+                }
+            } else if let Some(stem) = stem(&self.analyzer, &word) {
+                add(&stem, 1.0);
+            }
+            if known.is_some_and(|w| w.stem.is_none()) {
+                continue; // a stop word: never a prefix of what was meant
+            }
+            let chars = word.chars().count();
+            let mut completed = false;
+            if unfinished && chars >= MIN_PREFIX_CHARS {
+                for completion in self.completions(&word) {
+                    completed = true;
+                    if let Some(stem) = &completion.stem {
+                        add(stem, PREFIX_WEIGHT);
+                    }
+                }
+            }
+            if known.is_none() && !completed && chars >= MIN_FUZZY_CHARS {
+                let distance = if chars <= 7 { 1 } else { 2 };
+                for near in self.near(&word, distance) {
+                    if let Some(stem) = &near.stem {
+                        add(stem, FUZZY_WEIGHT);
+                    }
+                }
+            }
+        }
+        weighted
+    }
+
+    fn word(&self, text: &str) -> Option<&Word> {
+        self.words
+            .binary_search_by(|w| w.text.as_str().cmp(text))
+            .ok()
+            .map(|i| &self.words[i])
+    }
+
+    /// The most common known words that `prefix` begins (not `prefix` itself).
+    fn completions(&self, prefix: &str) -> Vec<&Word> {
+        let from = self.words.partition_point(|w| w.text.as_str() <= prefix);
+        let mut found: Vec<&Word> = self.words[from..]
+            .iter()
+            .take_while(|w| w.text.starts_with(prefix))
+            .collect();
+        found.sort_by_key(|w| std::cmp::Reverse(w.docs));
+        found.truncate(MAX_EXPANSIONS);
+        found
+    }
+
+    /// The most common known words within `distance` edits (Damerau: a swap of two
+    /// neighbouring letters is one) of `word`.
+    fn near(&self, word: &str, distance: usize) -> Vec<&Word> {
+        let typed: Vec<char> = word.chars().collect();
+        let mut found: Vec<(usize, &Word)> = self
+            .words
+            .iter()
+            .filter(|w| w.text.len().abs_diff(word.len()) <= distance * 4)
+            .filter_map(|w| {
+                let candidate: Vec<char> = w.text.chars().collect();
+                if candidate.len().abs_diff(typed.len()) > distance {
+                    return None;
+                }
+                let d = edit_distance(&typed, &candidate, distance)?;
+                Some((d, w))
+            })
+            .collect();
+        found.sort_by(|(da, a), (db, b)| da.cmp(db).then(b.docs.cmp(&a.docs)));
+        found.truncate(MAX_EXPANSIONS);
+        found.into_iter().map(|(_, w)| w).collect()
+    }
+
+    /// Builds a query matching any of `terms` in any field, with field boosts times
+    /// each term's weight.
+    fn query(&self, terms: &[(String, f32)]) -> Option<BooleanQuery> {
         let clauses: Vec<(Occur, Box<dyn Query>)> = self
             .fields
             .iter()
             .flat_map(|(field, boost)| {
-                terms.iter().map(move |text| {
+                terms.iter().map(move |(text, weight)| {
                     let term = Term::from_field_text(*field, text);
                     let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
                     let boosted: Box<dyn Query> =
-                        Box::new(BoostQuery::new(Box::new(query), *boost));
+                        Box::new(BoostQuery::new(Box::new(query), *boost * *weight));
                     (Occur::Should, boosted)
                 })
             })
@@ -167,6 +330,16 @@ impl ArticleIndex {
 
     /// The `limit` best articles for analyzed `terms`, best first.
     pub fn search(&self, terms: &[String], limit: usize) -> tantivy::Result<Vec<IndexHit>> {
+        let weighted: Vec<(String, f32)> = terms.iter().map(|t| (t.clone(), 1.0)).collect();
+        self.search_weighted(&weighted, limit)
+    }
+
+    /// The `limit` best articles for analyzed `terms` with weights, best first.
+    pub fn search_weighted(
+        &self,
+        terms: &[(String, f32)],
+        limit: usize,
+    ) -> tantivy::Result<Vec<IndexHit>> {
         let Some(query) = self.query(terms) else {
             return Ok(Vec::new());
         };
@@ -199,5 +372,60 @@ impl ArticleIndex {
             .iter()
             .map(|&(position, body)| self.snippets.snippet(position, body, &query, max_chars))
             .collect()
+    }
+}
+
+/// The analyzed (stemmed) form of one word; `None` for a stop word.
+fn stem(analyzer: &TextAnalyzer, word: &str) -> Option<String> {
+    let mut analyzer = analyzer.clone();
+    let mut stream = analyzer.token_stream(word);
+    stream.next().map(|token| token.text.clone())
+}
+
+/// The optimal-string-alignment distance between `a` and `b` when it is at most `max`.
+fn edit_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    let width = b.len() + 1;
+    let mut rows = vec![vec![0usize; width]; a.len() + 1];
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        rows[i][0] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max {
+            return None;
+        }
+    }
+    let d = rows[a.len()][b.len()];
+    (d <= max).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    fn distance(a: &str, b: &str) -> Option<usize> {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        edit_distance(&a, &b, 2)
+    }
+
+    #[test]
+    fn edit_distance_counts_typos_and_gives_up_past_the_limit() {
+        assert_eq!(distance("refnd", "refund"), Some(1));
+        assert_eq!(distance("retrun", "return"), Some(1), "a swap is one typo");
+        assert_eq!(distance("shiping", "shipping"), Some(1));
+        assert_eq!(distance("return", "return"), Some(0));
+        assert_eq!(distance("wallet", "return"), None);
     }
 }

@@ -95,8 +95,19 @@ impl SnippetTerms {
             return String::new();
         };
         let (first, last) = (matches[window.start], matches[window.end - 1]);
-        let span = fragment(body, first.start as usize..last.end as usize, max_chars);
-        highlight(body, span, &matches[window])
+        let span = fragment(
+            body,
+            first.start as usize..last.end as usize,
+            first.end as usize,
+            max_chars,
+        );
+        let html = highlight(body, span.clone(), &matches[window]);
+        if span.start == sentence_start(body, span.start) {
+            html
+        } else {
+            // Mid-sentence (its sentence is longer than a snippet): say so.
+            format!("…{html}")
+        }
     }
 
     /// The run of matches that fits in `max_chars` with the highest weight of distinct
@@ -126,28 +137,60 @@ impl SnippetTerms {
     }
 }
 
-/// A span of at most `max_chars` bytes around `matched` (which fits in it): a few words
-/// of context before it when there is room, cut on word and character boundaries.
-fn fragment(body: &str, matched: Range<usize>, max_chars: usize) -> Range<usize> {
-    let start = matched.start;
-    let room = max_chars.saturating_sub(matched.len());
-    let mut from = start.saturating_sub((room / 3).min(max_chars / 5));
-    while !body.is_char_boundary(from) {
-        from += 1;
+/// Where the sentence holding byte `at` starts: the start of the text, or a capital
+/// letter (or digit) after `.`, `!`, `?` or `:` and a space.
+fn sentence_start(body: &str, at: usize) -> usize {
+    let bytes = body.as_bytes();
+    let mut i = at.min(bytes.len());
+    while i >= 2 {
+        if bytes[i - 1].is_ascii_whitespace()
+            && matches!(bytes[i - 2], b'.' | b'!' | b'?' | b':')
+            && body[i..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        {
+            return i;
+        }
+        i -= 1;
     }
-    if from > 0 {
-        // Start at the next word, not in the middle of one.
-        from = body[from..start]
-            .find(char::is_whitespace)
-            .map_or(start, |i| from + i + 1);
+    0
+}
+
+/// A span of at most `max_chars` bytes around `matched` (which fits in it; its first
+/// match ends at `first_end`), cut on word and character boundaries: from the start of
+/// the sentence that holds the first match when that match still fits (the later ones
+/// as far as they fit), else a few words of context before it.
+fn fragment(body: &str, matched: Range<usize>, first_end: usize, max_chars: usize) -> Range<usize> {
+    let start = matched.start;
+    let sentence = sentence_start(body, start);
+    let mut from = sentence;
+    if first_end - sentence > max_chars {
+        let room = max_chars.saturating_sub(matched.len());
+        from = start.saturating_sub((room / 3).min(max_chars / 5));
+        while !body.is_char_boundary(from) {
+            from += 1;
+        }
+        if from > 0 {
+            // Start at the next word, not in the middle of one.
+            from = body[from..start]
+                .find(char::is_whitespace)
+                .map_or(start, |i| from + i + 1);
+        }
     }
     let mut to = (from + max_chars).min(body.len());
     while !body.is_char_boundary(to) {
         to -= 1;
     }
     if to < body.len() {
-        if let Some(space) = body[matched.end.min(to)..to].rfind(char::is_whitespace) {
-            to = matched.end.min(to) + space;
+        // End after a whole word, keeping every match that fits.
+        let keep = if matched.end <= to {
+            matched.end
+        } else {
+            first_end.min(to)
+        };
+        if let Some(space) = body[keep..to].rfind(char::is_whitespace) {
+            to = keep + space;
         }
     }
     from..to.max(from)
@@ -225,6 +268,30 @@ mod tests {
         );
         let text_len = html.replace("<b>", "").replace("</b>", "").len();
         assert!(text_len <= 90, "{text_len}: {html}");
+    }
+
+    #[test]
+    fn starts_at_the_start_of_the_sentence_that_holds_the_match() {
+        let body = "Returns are free within 30 days. Refunds reach your card in 5 days, \
+                    once the parcel is checked. Exchanges ship at once.";
+        let html = snippet(&[body], 0, &["card"], 120);
+        assert!(html.starts_with("Refunds reach your <b>card</b>"), "{html}");
+        let html = snippet(&[body], 0, &["returns"], 40);
+        assert!(html.starts_with("<b>Returns</b> are free"), "{html}");
+    }
+
+    #[test]
+    fn a_match_deep_in_a_long_sentence_is_marked_as_cut() {
+        let body = format!(
+            "Short one. If a charge is still showing after {} days, send a copy of your \
+             statement with the card number hidden. Thanks.",
+            "many ".repeat(30)
+        );
+        let html = snippet(&[body.as_str()], 0, &["card"], 80);
+        assert!(
+            html.starts_with('…') && html.contains("<b>card</b>"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -337,21 +337,17 @@ impl Matcher {
             .knowledge
             .search_with_snippets(text, limit, 160)
             .unwrap_or_default();
-        hits.into_iter()
-            .map(|hit| Suggestion {
-                kind: CandidateKind::Article,
-                id: hit.article.id.clone(),
-                title: hit.article.title.clone(),
-                snippet_html: hit.snippet_html,
-                url: hit.article.url.clone(),
-                confidence: 0.0,
-            })
-            .collect()
+        article_suggestions(hits)
     }
 
-    /// As-you-type suggestions: articles by title/body, and intents whose title matches.
+    /// As-you-type suggestions: knowledge-base articles for what has been typed so far,
+    /// the last word read as the start of a word and unknown words as possible typos.
     pub fn suggest_as_you_type(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
-        self.related_articles(prefix, limit)
+        let hits = self
+            .knowledge
+            .suggest_with_snippets(prefix, limit, 160)
+            .unwrap_or_default();
+        article_suggestions(hits)
     }
 
     /// The full answer for a known intent or article id (a picked suggestion).
@@ -421,6 +417,19 @@ impl Matcher {
             url: article.and_then(|a| a.url.clone()),
         }
     }
+}
+
+fn article_suggestions(hits: Vec<crate::knowledge::ArticleHit<'_>>) -> Vec<Suggestion> {
+    hits.into_iter()
+        .map(|hit| Suggestion {
+            kind: CandidateKind::Article,
+            id: hit.article.id.clone(),
+            title: hit.article.title.clone(),
+            snippet_html: hit.snippet_html,
+            url: hit.article.url.clone(),
+            confidence: 0.0,
+        })
+        .collect()
 }
 
 fn article_answer(article: &Article) -> Answer {

@@ -518,3 +518,30 @@ async fn operations_endpoints_report_health_metrics_and_the_spec() {
         .to_str()
         .is_ok_and(|c| c.starts_with("application/javascript")));
 }
+
+#[tokio::test]
+async fn suggest_reads_an_unfinished_word_as_a_prefix() {
+    let db = TestDatabase::new(backends()[0]).await;
+    let server = TestServer::start(&db.url).await;
+    let (status, body) = server
+        .get_json("/api/v1/sites/demo/suggest?q=retu", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let suggestions = body["suggestions"].as_array().expect("suggestions");
+    let ids: Vec<&str> = suggestions
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(
+        ids.iter()
+            .take(3)
+            .any(|id| ["return-policy", "start-a-return"].contains(id)),
+        "retu: {ids:?}"
+    );
+    assert!(
+        suggestions[0]["snippet_html"]
+            .as_str()
+            .is_some_and(|s| s.contains("<b>")),
+        "the completed word is highlighted: {body}"
+    );
+}
