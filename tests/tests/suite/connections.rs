@@ -123,6 +123,13 @@ async fn slow_client(
     (open, received)
 }
 
+/// A connection over a cap is answered `503` before it is closed; one held until the
+/// header timeout is closed without it. (Telling them apart by how fast they closed
+/// miscounts when a loaded machine accepts the flood late.)
+fn is_refusal(received: &str) -> bool {
+    received.starts_with("HTTP/1.1 503")
+}
+
 fn open_fds(pid: u32) -> Option<usize> {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .ok()
@@ -234,7 +241,7 @@ async fn slow_and_flooding_clients_are_cut_off_while_a_normal_client_is_served()
     let refused = closes
         .iter()
         .flatten()
-        .filter(|(open, _)| *open < HEADER_TIMEOUT / 2)
+        .filter(|(_, received)| is_refusal(received))
         .count();
     let held = FLOOD - refused;
     eprintln!(
@@ -299,13 +306,13 @@ async fn the_bot_listener_has_the_same_timeouts_and_caps() {
             closed_after(&mut stream, since, header_timeout + LATE + LATE).await
         }))
         .await;
-    let closes: Vec<Duration> = closes
+    let closes: Vec<String> = closes
         .into_iter()
-        .map(|c| c.expect("closed by the header timeout at the latest").0)
+        .map(|c| c.expect("closed by the header timeout at the latest").1)
         .collect();
     let refused = closes
         .iter()
-        .filter(|open| **open < header_timeout / 2)
+        .filter(|received| is_refusal(received))
         .count();
     assert_eq!(refused, 5, "connections over the per-IP cap of 5");
     let status = bot
