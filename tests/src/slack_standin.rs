@@ -372,4 +372,16 @@ fn params(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Value {
 }
 
 impl SlackState {
-    pub(crate
+    pub(crate) fn next_ts(&mut self) -> String {
+        self.next_ts += 1;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        format!("{now}.{:06}", self.next_ts)
+    }
+
+    pub(crate) fn member(&self, id: &str) -> Option<&Member> {
+        self.users.get(id)
+    }
+}

@@ -53,10 +53,7 @@ impl SlackHandlers {
         };
         let user_id = user.id.to_string();
         let handle = user.username.clone().or_else(|| user.name.clone());
-        let agent = self
-            .chat
-            .agent_name_or(&user_id, handle.as_deref())
-            .await;
+        let agent = self.chat.agent_name_or(&user_id, handle.as_deref()).await;
         let channel = event
             .channel
             .as_ref()

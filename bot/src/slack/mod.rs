@@ -155,7 +155,9 @@ impl SlackChat {
     pub async fn agent_name_or(&self, user_id: &str, handle: Option<&str>) -> String {
         let now = self.clock.now_ms();
         if let Some(handle) = handle.filter(|h| !h.is_empty()) {
-            self.names().handles.insert(user_id.to_string(), handle.to_string());
+            self.names()
+                .handles
+                .insert(user_id.to_string(), handle.to_string());
         }
         if let Some(name) = self.names().cached(user_id, now) {
             return name;

@@ -324,7 +324,10 @@ async fn the_customer_sees_the_agents_slack_display_name_looked_up_once() {
         assert_eq!(relayed.data["author_name"], "Ana Lima", "{backend:?}");
 
         let lookups = rig.slack().with(|s| s.calls_to("users.info").len());
-        assert_eq!(lookups, 1, "{backend:?}: two actions by one agent, one users.info");
+        assert_eq!(
+            lookups, 1,
+            "{backend:?}: two actions by one agent, one users.info"
+        );
         rig.stop().await;
     }
 }
