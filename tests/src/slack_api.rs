@@ -147,17 +147,27 @@ fn history(state: &mut SlackState, params: &Value) -> Value {
            "response_metadata": {"next_cursor": next}})
 }
 
+/// `users.info`, shaped as <https://api.slack.com/methods/users.info> documents it: the
+/// handle in `name`, the names people see in `profile.display_name` (may be "") and
+/// `profile.real_name`.
 fn users_info(state: &mut SlackState, params: &Value) -> Value {
     let Some(id) = text(params, "user") else {
         return json!({"ok": false, "error": "user_not_found"});
     };
-    let Some(name) = state.user_name(&id).cloned() else {
+    let Some(member) = state.member(&id).cloned() else {
         return json!({"ok": false, "error": "user_not_found"});
     };
     json!({"ok": true, "user": {
-        "id": id, "team_id": "T0NORTHWIND", "name": name, "deleted": false, "real_name": name,
+        "id": id, "team_id": "T0NORTHWIND", "name": member.name, "deleted": false,
+        "real_name": member.real_name,
         "tz": "Europe/Berlin", "tz_label": "Central European Time", "tz_offset": 3600,
-        "profile": {"display_name": name, "real_name": name, "real_name_normalized": name, "team": "T0NORTHWIND"},
+        "profile": {
+            "display_name": member.display_name,
+            "display_name_normalized": member.display_name,
+            "real_name": member.real_name,
+            "real_name_normalized": member.real_name,
+            "team": "T0NORTHWIND"
+        },
         "is_admin": false, "is_owner": false, "is_bot": false, "is_app_user": false, "updated": 1_700_000_000
     }})
 }

@@ -119,6 +119,14 @@ pub enum Failure {
     ServerError,
 }
 
+/// A workspace member as `users.info` describes them.
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    pub(crate) name: String,
+    pub(crate) display_name: String,
+    pub(crate) real_name: String,
+}
+
 #[derive(Debug, Default)]
 pub struct SlackState {
     pub messages: Vec<Posted>,
@@ -131,7 +139,7 @@ pub struct SlackState {
     pub(crate) base: String,
     failures: VecDeque<Failure>,
     post_delay: Option<Duration>,
-    users: HashMap<String, String>,
+    users: HashMap<String, Member>,
     next_ts: u64,
 }
 
@@ -202,10 +210,23 @@ impl SlackStandIn {
             .post_delay = delay;
     }
 
-    /// A workspace member `users.info` knows.
+    /// A workspace member `users.info` knows, whose display and real name are the handle.
     pub fn add_user(&self, id: &str, name: &str) {
+        self.add_member(id, name, name, name);
+    }
+
+    /// A workspace member with handle `name` and profile `display_name` / `real_name`
+    /// (Slack sends an unset one as "").
+    pub fn add_member(&self, id: &str, name: &str, display_name: &str, real_name: &str) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.users.insert(id.to_string(), name.to_string());
+        state.users.insert(
+            id.to_string(),
+            Member {
+                name: name.to_string(),
+                display_name: display_name.to_string(),
+                real_name: real_name.to_string(),
+            },
+        );
     }
 
     /// Polls until `check` returns `Some`, or panics with `what` after `timeout`.
@@ -360,7 +381,7 @@ impl SlackState {
         format!("{now}.{:06}", self.next_ts)
     }
 
-    pub(crate) fn user_name(&self, id: &str) -> Option<&String> {
+    pub(crate) fn member(&self, id: &str) -> Option<&Member> {
         self.users.get(id)
     }
 }

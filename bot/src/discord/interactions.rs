@@ -300,10 +300,14 @@ struct IncomingMember {
 struct IncomingUser {
     id: String,
     username: Option<String>,
+    /// The display name the user chose (null when unset):
+    /// <https://discord.com/developers/docs/resources/user#user-object>.
+    global_name: Option<String>,
 }
 
 impl Incoming {
-    /// The agent's name: their Discord username, else their id.
+    /// The agent's name: their Discord display name (`global_name`), else their
+    /// username, else their id.
     fn agent(&self) -> String {
         let user = self
             .member
@@ -311,7 +315,12 @@ impl Incoming {
             .and_then(|m| m.user.as_ref())
             .or(self.user.as_ref());
         match user {
-            Some(user) => user.username.clone().unwrap_or_else(|| user.id.clone()),
+            Some(user) => [&user.global_name, &user.username]
+                .into_iter()
+                .flatten()
+                .map(|name| name.trim())
+                .find(|name| !name.is_empty())
+                .map_or_else(|| user.id.clone(), str::to_string),
             None => "unknown".to_string(),
         }
     }

@@ -52,12 +52,8 @@ impl SlackHandlers {
             return Ok(());
         };
         let user_id = user.id.to_string();
-        let agent = user
-            .username
-            .clone()
-            .or_else(|| user.name.clone())
-            .unwrap_or_else(|| user_id.clone());
-        self.chat.remember_name(&user_id, &agent);
+        let handle = user.username.clone().or_else(|| user.name.clone());
+        let agent = self.chat.agent_name_or(&user_id, handle.as_deref()).await;
         let channel = event
             .channel
             .as_ref()

@@ -73,8 +73,54 @@ pub struct SlackChat {
     templates: Templates,
     sites: SiteNames,
     clock: SharedClock,
-    /// User id → handle, from `users.info`.
-    names: Mutex<HashMap<String, String>>,
+    /// User id → display name, from `users.info`.
+    names: Mutex<NameCache>,
+}
+
+/// How long a display name from `users.info` is reused (one hour).
+pub const NAME_TTL_MS: i64 = 60 * 60 * 1000;
+
+/// How long a failed lookup's fallback is reused before `users.info` is asked again.
+pub const FAILED_NAME_TTL_MS: i64 = 60 * 1000;
+
+/// The agent names a bot process has looked up.
+#[derive(Debug, Default)]
+struct NameCache {
+    /// User id → (name, expiry in clock ms).
+    entries: HashMap<String, (String, i64)>,
+    /// User id → Slack handle seen in an interaction payload (the fallback).
+    handles: HashMap<String, String>,
+}
+
+impl NameCache {
+    fn cached(&mut self, user_id: &str, now_ms: i64) -> Option<String> {
+        match self.entries.get(user_id) {
+            Some((name, expires)) if *expires > now_ms => Some(name.clone()),
+            Some(_) => {
+                self.entries.remove(user_id);
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+/// A user's display name per `users.info`: `profile.display_name`, else
+/// `profile.real_name`, else the user's `real_name`, else their handle (`name`).
+/// Slack sends unset names as empty strings.
+fn display_name(user: &SlackUser) -> Option<String> {
+    let profile = user.profile.as_ref();
+    [
+        profile.and_then(|p| p.display_name.as_ref()),
+        profile.and_then(|p| p.real_name.as_ref()),
+        user.real_name.as_ref(),
+        user.name.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|name| name.trim())
+    .find(|name| !name.is_empty())
+    .map(str::to_string)
 }
 
 impl SlackChat {
@@ -91,46 +137,50 @@ impl SlackChat {
             templates,
             sites,
             clock,
-            names: Mutex::new(HashMap::new()),
+            names: Mutex::new(NameCache::default()),
         }
     }
 
-    /// The agent name shown to customers and stored as owner: the user's Slack handle
-    /// (`users.info`, cached), else their id.
+    /// The agent name shown to customers and stored as owner: the user's Slack display
+    /// name (`users.info` profile `display_name`, else `real_name`), else their handle,
+    /// else their id. See [`SlackChat::agent_name_or`].
     pub async fn agent_name(&self, user_id: &str) -> String {
-        if let Some(name) = self.cached_name(user_id) {
+        self.agent_name_or(user_id, None).await
+    }
+
+    /// [`SlackChat::agent_name`], with the handle an interaction payload carries as the
+    /// fallback when `users.info` fails. Answers are cached per user for
+    /// [`NAME_TTL_MS`] (a failure's fallback for [`FAILED_NAME_TTL_MS`]), so a busy
+    /// thread costs one call; a failure is logged at WARN and never fails the caller.
+    pub async fn agent_name_or(&self, user_id: &str, handle: Option<&str>) -> String {
+        let now = self.clock.now_ms();
+        if let Some(handle) = handle.filter(|h| !h.is_empty()) {
+            self.names()
+                .handles
+                .insert(user_id.to_string(), handle.to_string());
+        }
+        if let Some(name) = self.names().cached(user_id, now) {
             return name;
         }
-        match self.web.user(user_id).await {
-            Ok(user) => {
-                let name = user.name.unwrap_or_else(|| user_id.to_string());
-                self.names
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(user_id.to_string(), name.clone());
-                name
-            }
+        let (name, ttl) = match self.web.user(user_id).await {
+            Ok(user) => (display_name(&user), NAME_TTL_MS),
             Err(error) => {
-                tracing::warn!(%error, user = user_id, "users.info failed; using the user id");
-                user_id.to_string()
+                tracing::warn!(%error, user = user_id, "users.info failed; using the Slack handle");
+                (None, FAILED_NAME_TTL_MS)
             }
-        }
+        };
+        let mut names = self.names();
+        let name = name
+            .or_else(|| names.handles.get(user_id).cloned())
+            .unwrap_or_else(|| user_id.to_string());
+        names
+            .entries
+            .insert(user_id.to_string(), (name.clone(), now + ttl));
+        name
     }
 
-    /// Remembers a handle seen in an interaction payload.
-    pub fn remember_name(&self, user_id: &str, name: &str) {
-        self.names
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(user_id.to_string(), name.to_string());
-    }
-
-    fn cached_name(&self, user_id: &str) -> Option<String> {
-        self.names
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(user_id)
-            .cloned()
+    fn names(&self) -> std::sync::MutexGuard<'_, NameCache> {
+        self.names.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// An ephemeral message only `user` sees.
@@ -312,5 +362,46 @@ impl Chat for SlackChat {
             alert.message_ref.clone().into(),
         );
         self.web.update(&request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(json: serde_json::Value) -> SlackUser {
+        serde_json::from_value(json).expect("a users.info user")
+    }
+
+    #[test]
+    fn the_display_name_falls_back_to_the_real_name_then_the_handle() {
+        let shown = |json| display_name(&user(json));
+        assert_eq!(
+            shown(serde_json::json!({"id": "U1", "name": "ana",
+                "profile": {"display_name": "Ana Lima", "real_name": "Ana Lima Souza"}})),
+            Some("Ana Lima".to_string())
+        );
+        assert_eq!(
+            shown(serde_json::json!({"id": "U1", "name": "ana",
+                "profile": {"display_name": "", "real_name": "Ana Lima Souza"}})),
+            Some("Ana Lima Souza".to_string())
+        );
+        assert_eq!(
+            shown(serde_json::json!({"id": "U1", "name": "ana",
+                "profile": {"display_name": " ", "real_name": ""}})),
+            Some("ana".to_string())
+        );
+        assert_eq!(shown(serde_json::json!({"id": "U1"})), None);
+    }
+
+    #[test]
+    fn cached_names_expire() {
+        let mut cache = NameCache::default();
+        cache
+            .entries
+            .insert("U1".into(), ("Ana Lima".into(), 1_000 + NAME_TTL_MS));
+        assert_eq!(cache.cached("U1", 1_000), Some("Ana Lima".to_string()));
+        assert_eq!(cache.cached("U1", 1_000 + NAME_TTL_MS), None);
+        assert!(cache.entries.is_empty());
     }
 }

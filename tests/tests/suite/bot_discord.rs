@@ -271,3 +271,37 @@ async fn a_reply_typed_in_the_admin_api_is_posted_under_the_alert_with_its_autho
         rig.stop().await;
     }
 }
+
+/// Issue 18 item 7: a Discord claim shows the customer the agent's display name
+/// (`user.global_name`), not their username.
+#[tokio::test]
+async fn a_discord_claim_shows_the_agents_global_name() {
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Discord, "").await;
+        let discord = rig.discord();
+        let (client, url) = (&rig.bot.client, rig.bot.url.as_str());
+        let handoff = hand_off(
+            &rig.server,
+            json!({"email": "sam@example.com", "name": "Sam Rivera", "message": "My parcel never arrived"}),
+        )
+        .await;
+        let id = handoff.escalation_id.clone();
+        let mut stream = handoff.stream(&rig.server).await;
+        let alert = discord
+            .wait_for("the alert", WAIT, |s| s.messages.first().cloned())
+            .await;
+
+        let mut press = button_press(&BEN, &alert, &format!("claim:{id}"));
+        press["member"]["user"]["global_name"] = json!("Ben Ode");
+        let (status, answer) = discord.interact(client, url, &press).await;
+        assert_eq!(status, 200, "{answer}");
+        let claimed = stream
+            .until(WAIT, |e| {
+                e.event == "status" && e.data["status"] == "claimed"
+            })
+            .await
+            .expect("claimed");
+        assert_eq!(claimed.data["agent"], "Ben Ode", "{backend:?}");
+        rig.stop().await;
+    }
+}

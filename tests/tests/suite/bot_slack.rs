@@ -8,7 +8,7 @@ use frontline_tests::bot::SLACK_DEFAULT_CHANNEL;
 use frontline_tests::customer::{hand_off, Handoff};
 use frontline_tests::databases::backends;
 use frontline_tests::rig::{Platforms, Rig};
-use frontline_tests::slack_callbacks::{block_action, SignedRequest, SlackUser};
+use frontline_tests::slack_callbacks::{block_action, thread_reply, SignedRequest, SlackUser};
 use frontline_tests::slack_standin::Posted;
 use serde_json::json;
 
@@ -283,6 +283,50 @@ async fn release_and_resolve_update_the_alert_and_the_customer_sees_each_status(
             closed.visible_text().contains("Resolved by @ben"),
             "{}",
             closed.visible_text()
+        );
+        rig.stop().await;
+    }
+}
+
+/// Issue 18 item 7: the customer sees the agent's Slack display name (`users.info`
+/// profile), not the lower-case handle, on the claim and on a relayed reply, and the
+/// name is looked up once per agent however many actions they take.
+#[tokio::test]
+async fn the_customer_sees_the_agents_slack_display_name_looked_up_once() {
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Slack, "").await;
+        rig.slack()
+            .add_member(ANA.id, ANA.name, "Ana Lima", "Ana Lima Souza");
+        let handoff = simple_handoff(&rig).await;
+        let mut stream = handoff.stream(&rig.server).await;
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+
+        click(&rig, &ANA, &alert, "claim").await;
+        let claimed = stream
+            .until(WAIT, |e| {
+                e.event == "status" && e.data["status"] == "claimed"
+            })
+            .await
+            .expect("claimed");
+        assert_eq!(claimed.data["agent"], "Ana Lima", "{backend:?}");
+
+        let reply = thread_reply("Ev0NAME1", &ANA, &alert, "Looking into it now");
+        let response = SignedRequest::event(&reply)
+            .send(&rig.bot.client, &rig.bot.url)
+            .await;
+        assert_eq!(response.status(), 200);
+        let relayed = stream
+            .until(WAIT, |e| {
+                e.event == "message" && e.data["author"] == "agent"
+            })
+            .await
+            .expect("the agent's reply on the customer's stream");
+        assert_eq!(relayed.data["author_name"], "Ana Lima", "{backend:?}");
+
+        let lookups = rig.slack().with(|s| s.calls_to("users.info").len());
+        assert_eq!(
+            lookups, 1,
+            "{backend:?}: two actions by one agent, one users.info"
         );
         rig.stop().await;
     }
