@@ -18,10 +18,12 @@ use crate::error::ChatError;
 pub enum Post<'a> {
     /// The claimable alert for a new escalation, at the top of its channel.
     Alert { escalation: &'a Escalation },
-    /// A customer's follow-up, in the alert's thread.
+    /// A customer's follow-up, in the alert's thread; `reopened` when the message reopened
+    /// a resolved escalation.
     CustomerMessage {
         escalation: &'a Escalation,
         body: &'a str,
+        reopened: bool,
     },
     /// An agent's reply to the customer typed elsewhere (the dashboard, the admin API or
     /// another platform), in the alert's thread so colleagues see what the customer was told.

@@ -138,7 +138,9 @@ export function mount(options: Options): Widget {
     ui.input.value = "";
     hideSuggest();
     show(bubble(t, "customer", text));
-    if (talkingToAgent() && conv) return sendToAgent(conv.id, conv.token, text);
+    // After Resolve the next message goes to the team again: the server reopens the
+    // escalation (status back to queued) instead of the bot answering it.
+    if ((talkingToAgent() || status === "resolved") && conv) return sendToAgent(conv.id, conv.token, text);
     lastQuestion = text;
     await ask(text, true);
   }

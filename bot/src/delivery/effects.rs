@@ -134,7 +134,12 @@ impl Effects {
             Some(id) => format!("customer-{id}"),
             None => format!("customer-outbox-{}", event.id),
         };
-        let post = Post::CustomerMessage { escalation, body };
+        let reopened = event.payload["reopened"].as_bool().unwrap_or(false);
+        let post = Post::CustomerMessage {
+            escalation,
+            body,
+            reopened,
+        };
         self.post_once(
             chat,
             &purpose,

@@ -80,15 +80,18 @@ pub fn allowed_mentions(role: Option<RoleId>) -> CreateAllowedMentions {
 }
 
 /// A customer's follow-up, as a reply to the alert.
-pub fn customer_message(escalation: &Escalation, body: &str) -> String {
-    cut(
-        &format!(
-            "💬 **{}** (customer): {}",
-            discord_value(escalation.customer_label()),
-            escape_discord(body)
-        ),
-        CONTENT_CHARS,
-    )
+pub fn customer_message(escalation: &Escalation, body: &str, reopened: bool) -> String {
+    let line = format!(
+        "💬 **{}** (customer): {}",
+        discord_value(escalation.customer_label()),
+        escape_discord(body)
+    );
+    let text = if reopened {
+        format!("🔄 **Reopened by the customer** — waiting to be claimed again.\n{line}")
+    } else {
+        line
+    };
+    cut(&text, CONTENT_CHARS)
 }
 
 /// An agent's reply typed outside Discord (`origin`: `web`, `slack`), for the thread.

@@ -128,8 +128,12 @@ impl DiscordChat {
                     .components(components::alert_buttons(&view))
                     .allowed_mentions(components::allowed_mentions(role))
             }
-            Post::CustomerMessage { escalation, body } => CreateMessage::new()
-                .content(components::customer_message(escalation, body))
+            Post::CustomerMessage {
+                escalation,
+                body,
+                reopened,
+            } => CreateMessage::new()
+                .content(components::customer_message(escalation, body, *reopened))
                 .allowed_mentions(components::allowed_mentions(None)),
             Post::AgentMessage {
                 agent,

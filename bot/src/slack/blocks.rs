@@ -79,12 +79,17 @@ fn buttons(view: &AlertView, escalation_id: &str) -> Vec<SlackActionBlockElement
 }
 
 /// A customer's follow-up, for the alert's thread.
-pub fn customer_message(escalation: &Escalation, body: &str) -> String {
-    format!(
+pub fn customer_message(escalation: &Escalation, body: &str, reopened: bool) -> String {
+    let line = format!(
         ":speech_balloon: *{}* (customer): {}",
         slack_value(escalation.customer_label()),
         escape_slack(body)
-    )
+    );
+    if reopened {
+        format!(":arrows_counterclockwise: *Reopened by the customer* — waiting to be claimed again.\n{line}")
+    } else {
+        line
+    }
 }
 
 /// An agent's reply typed outside this thread (`origin`: `web`, `discord`), for the thread.

@@ -217,9 +217,11 @@ impl SlackChat {
                 let (text, blocks) = blocks::alert(&self.templates, &self.alert_view(escalation))?;
                 (text, Some(blocks))
             }
-            Post::CustomerMessage { escalation, body } => {
-                (blocks::customer_message(escalation, body), None)
-            }
+            Post::CustomerMessage {
+                escalation,
+                body,
+                reopened,
+            } => (blocks::customer_message(escalation, body, *reopened), None),
             Post::AgentMessage {
                 agent,
                 body,

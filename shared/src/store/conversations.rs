@@ -159,7 +159,21 @@ impl Store {
             &payload,
         )
         .await?;
-        let open = super::escalations::open_escalation_id(&mut tx, &conversation.id).await?;
+        let mut open = super::escalations::open_escalation_id(&mut tx, &conversation.id).await?;
+        let mut payload = payload;
+        if open.is_none() {
+            // A message after Resolve reopens the newest escalation (once: the update is
+            // conditional); when another message reopened it first, this one is a follow-up.
+            match super::escalations::reopen_resolved(self, &mut tx, &conversation.id).await? {
+                Some(reopened) => {
+                    payload["reopened"] = serde_json::Value::Bool(true);
+                    open = Some(reopened);
+                }
+                None => {
+                    open = super::escalations::open_escalation_id(&mut tx, &conversation.id).await?
+                }
+            }
+        }
         if let Some(escalation_id) = &open {
             let kind = super::outbox::OutboxKind::CustomerMessage;
             super::outbox::enqueue(self, &mut tx, escalation_id, kind, &payload).await?;

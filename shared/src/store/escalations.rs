@@ -406,6 +406,55 @@ fn status_payload(escalation: &Escalation) -> serde_json::Value {
     })
 }
 
+/// Reopens the conversation's newest escalation if it is resolved: back to `queued`,
+/// unclaimed, with its alert refreshed (outbox) and a `status` event for the customer, all in
+/// the caller's transaction. The update is conditional on `status = 'resolved'`, so of two
+/// concurrent messages exactly one reopens. Returns the escalation id when this call did.
+pub(crate) async fn reopen_resolved(
+    store: &Store,
+    tx: &mut Tx,
+    conversation_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id FROM escalations WHERE conversation_id = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(conversation_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let id: String = row.try_get("id")?;
+    let now = store.now_ms();
+    let changed = sqlx::query(
+        "UPDATE escalations SET status = 'queued', claimed_by = NULL, claimed_at = NULL, \
+         resolved_by = NULL, resolved_at = NULL, released_at = $1, last_alert_at = $1 \
+         WHERE id = $2 AND status = 'resolved'",
+    )
+    .bind(now)
+    .bind(&id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(None);
+    }
+    let escalation = fetch(tx, &id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("reopened escalation vanished".into()))?;
+    let payload = serde_json::json!({ "escalation_id": id, "status": escalation.status.as_str() });
+    outbox::enqueue(store, tx, &id, OutboxKind::EscalationUpdated, &payload).await?;
+    events::insert(
+        store,
+        tx,
+        conversation_id,
+        EventKind::Status,
+        &status_payload(&escalation),
+    )
+    .await?;
+    Ok(Some(id))
+}
+
 pub(crate) async fn open_escalation_id(
     tx: &mut Tx,
     conversation_id: &str,

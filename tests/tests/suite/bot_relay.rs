@@ -12,7 +12,7 @@ use frontline_tests::slack_standin::{Failure, SlackState};
 
 use serde_json::json;
 
-use crate::bot_slack::{simple_handoff, ANA, WAIT};
+use crate::bot_slack::{alert_with_buttons, click, simple_handoff, ANA, WAIT};
 
 #[tokio::test]
 async fn a_thread_reply_reaches_the_customer_once_and_bots_are_not_echoed() {
@@ -210,6 +210,124 @@ async fn replies_typed_in_the_dashboard_or_admin_api_appear_in_the_alert_thread_
                 .count()
         });
         assert_eq!(all_in_thread, 2, "{backend:?}");
+        rig.stop().await;
+    }
+}
+
+/// Issue 18 item 8: a customer's message after Resolve reopens the escalation. It goes back
+/// to queued (the widget's stream says so), the thread is told once with the message, and the
+/// alert offers Claim again; a second message is an ordinary follow-up.
+#[tokio::test]
+async fn a_message_after_resolve_reopens_the_escalation_once() {
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Slack, "").await;
+        let handoff = simple_handoff(&rig).await;
+        let mut stream = handoff.stream(&rig.server).await;
+        let status = |wanted: &'static str| {
+            move |e: &frontline_tests::sse::SseEvent| {
+                e.event == "status" && e.data["status"] == wanted
+            }
+        };
+        stream.until(WAIT, status("queued")).await.expect("queued");
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+        click(&rig, &ANA, &alert, "claim").await;
+        let claimed = alert_with_buttons(&rig, &alert, &["release", "resolve"]).await;
+        click(&rig, &ANA, &claimed, "resolve").await;
+        stream
+            .until(WAIT, status("resolved"))
+            .await
+            .expect("resolved");
+        alert_with_buttons(&rig, &alert, &[]).await;
+
+        // `write` asserts 201 and `relayed: true`: the message went to the escalation.
+        handoff
+            .write(&rig.server, "It arrived today but the box is broken")
+            .await;
+        let reopened = stream
+            .until(WAIT, status("queued"))
+            .await
+            .expect("the widget is told it waits for a person again");
+        assert_eq!(
+            reopened.data["escalation_id"],
+            handoff.escalation_id.as_str(),
+            "{backend:?}"
+        );
+        assert!(reopened.data["agent"].is_null(), "{}", reopened.data);
+        let thread = |text: &'static str| {
+            let ts = alert.ts.clone();
+            move |s: &SlackState| {
+                s.messages
+                    .iter()
+                    .find(|m| m.thread_ts.as_deref() == Some(ts.as_str()) && m.text.contains(text))
+                    .cloned()
+            }
+        };
+        let told = rig
+            .slack()
+            .wait_for(
+                "the reopened post in the thread",
+                WAIT,
+                thread("Reopened by the customer"),
+            )
+            .await;
+        assert!(
+            told.text.contains("It arrived today but the box is broken"),
+            "{}",
+            told.text
+        );
+        let back = alert_with_buttons(&rig, &alert, &["claim"]).await;
+        assert!(
+            !back.visible_text().contains("Resolved by"),
+            "{}",
+            back.visible_text()
+        );
+        let (code, conversation) = rig
+            .server
+            .get_json(
+                &format!("/api/v1/conversations/{}", handoff.conversation_id),
+                Some(&handoff.token),
+            )
+            .await;
+        assert_eq!(code, 200);
+        assert_eq!(
+            conversation["escalation"]["status"], "queued",
+            "{conversation}"
+        );
+        let last = conversation["transcript"]
+            .as_array()
+            .and_then(|t| t.last())
+            .cloned()
+            .expect("transcript");
+        assert_eq!(last["author"], "customer", "{last}");
+        assert_eq!(last["body"], "It arrived today but the box is broken");
+
+        // The second message is a plain follow-up: no second "reopened".
+        handoff.write(&rig.server, "Hello? Anyone there?").await;
+        rig.slack()
+            .wait_for(
+                "the second message in the thread",
+                WAIT,
+                thread("Anyone there?"),
+            )
+            .await;
+        rig.drained().await;
+        let reopened_posts = rig.slack().with(|s| {
+            s.messages
+                .iter()
+                .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
+                .filter(|m| m.text.contains("Reopened by the customer"))
+                .count()
+        });
+        assert_eq!(reopened_posts, 1, "{backend:?}");
+        let escalation = rig
+            .server
+            .get_json(
+                &format!("/api/v1/conversations/{}", handoff.conversation_id),
+                Some(&handoff.token),
+            )
+            .await
+            .1;
+        assert_eq!(escalation["escalation"]["status"], "queued");
         rig.stop().await;
     }
 }

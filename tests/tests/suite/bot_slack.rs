@@ -31,7 +31,7 @@ pub(crate) async fn simple_handoff(rig: &Rig) -> Handoff {
 }
 
 /// Clicks `action` on the current version of `alert` as `user`; the bot must answer 200.
-async fn click(rig: &Rig, user: &SlackUser, alert: &Posted, action: &str) {
+pub(crate) async fn click(rig: &Rig, user: &SlackUser, alert: &Posted, action: &str) {
     let current = rig.slack().with(|s| {
         s.messages
             .iter()
@@ -46,7 +46,7 @@ async fn click(rig: &Rig, user: &SlackUser, alert: &Posted, action: &str) {
 }
 
 /// Waits until the alert shows exactly `buttons`.
-async fn alert_with_buttons(rig: &Rig, alert: &Posted, buttons: &[&str]) -> Posted {
+pub(crate) async fn alert_with_buttons(rig: &Rig, alert: &Posted, buttons: &[&str]) -> Posted {
     rig.slack()
         .wait_for(&format!("the alert with buttons {buttons:?}"), WAIT, |s| {
             s.messages

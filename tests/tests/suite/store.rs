@@ -3,6 +3,7 @@
 use frontline_shared::escalation::{EscalationStatus, Priority};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::escalations::{NewHandoff, Transition};
+use frontline_shared::store::outbox::OutboxKind;
 use frontline_shared::store::Store;
 use frontline_tests::databases::{backends, TestDatabase};
 use std::time::Duration;
@@ -198,5 +199,72 @@ async fn outbox_keeps_order_per_escalation() {
         assert_eq!(next.len(), 1);
         assert_eq!(next[0].payload["body"], "any news?");
         assert_eq!(next[0].escalation_id, escalation.id);
+    }
+}
+
+/// Two customer messages racing after Resolve reopen the escalation once: one status change,
+/// one "reopened" thread post, and both messages relayed.
+#[tokio::test]
+async fn concurrent_messages_after_resolve_reopen_once() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        let (escalation, _) = store.create_handoff(handoff("c9")).await.expect("handoff");
+        store.claim(&escalation.id, "ana").await.expect("claim");
+        store.resolve(&escalation.id, "ana").await.expect("resolve");
+        let sends = (0..4).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append_customer_message(&conversation("c9"), &format!("still broken {i}"))
+                    .await
+            })
+        });
+        for send in sends {
+            let relayed = send.await.expect("join").expect("message");
+            assert_eq!(
+                relayed.as_deref(),
+                Some(escalation.id.as_str()),
+                "{backend:?}"
+            );
+        }
+        let stored = store
+            .escalation(&escalation.id)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(stored.status, EscalationStatus::Queued, "{backend:?}");
+        assert_eq!(stored.claimed_by, None);
+        assert_eq!(stored.resolved_by, None);
+        let mut rows = Vec::new();
+        for _ in 0..20 {
+            let leased = store
+                .lease_outbox("w", 10, Duration::from_secs(30))
+                .await
+                .expect("lease");
+            if leased.is_empty() {
+                break;
+            }
+            for row in leased {
+                store.complete_outbox(row.id).await.expect("complete");
+                rows.push(row);
+            }
+        }
+        let followups: Vec<_> = rows
+            .iter()
+            .filter(|r| r.kind == OutboxKind::CustomerMessage)
+            .collect();
+        assert_eq!(followups.len(), 4, "{backend:?}: {rows:?}");
+        let reopened = followups
+            .iter()
+            .filter(|r| r.payload["reopened"] == true)
+            .count();
+        assert_eq!(reopened, 1, "{backend:?}: {followups:?}");
+        // Alert refreshes: claimed, resolved and reopened (once).
+        let updates = rows
+            .iter()
+            .filter(|r| r.kind == OutboxKind::EscalationUpdated)
+            .count();
+        assert_eq!(updates, 3, "{backend:?}: {rows:?}");
     }
 }
