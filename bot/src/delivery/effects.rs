@@ -130,26 +130,14 @@ impl Effects {
             return Ok(());
         };
         let body = event.payload["body"].as_str().unwrap_or_default();
-        let purpose = match event.payload["message_id"].as_i64() {
-            Some(id) => format!("customer-{id}"),
-            None => format!("customer-outbox-{}", event.id),
-        };
         let reopened = event.payload["reopened"].as_bool().unwrap_or(false);
         let post = Post::CustomerMessage {
             escalation,
             body,
             reopened,
         };
-        self.post_once(
-            chat,
-            &purpose,
-            &thread_of(&alert),
-            &post,
-            event.attempts,
-            event.created_at_ms,
-        )
-        .await?;
-        Ok(())
+        self.post_message_in_thread(chat, &alert, "customer", &post, event)
+            .await
     }
 
     /// Mirrors an agent's reply into the thread; the thread it was typed in has it already.
@@ -166,21 +154,34 @@ impl Effects {
         let Some(alert) = self.alert_of(chat, escalation).await? else {
             return Ok(());
         };
-        let purpose = match event.payload["message_id"].as_i64() {
-            Some(id) => format!("agent-{id}"),
-            None => format!("agent-outbox-{}", event.id),
-        };
         let post = Post::AgentMessage {
             escalation,
             agent: event.payload["author_name"].as_str().unwrap_or("an agent"),
             body: event.payload["body"].as_str().unwrap_or_default(),
             origin,
         };
+        self.post_message_in_thread(chat, &alert, "agent", &post, event)
+            .await
+    }
+
+    /// Posts one conversation message (`{who}-{message id}`) in the alert's thread, once.
+    async fn post_message_in_thread(
+        &self,
+        chat: &Arc<dyn Chat>,
+        alert: &ChatMessageRef,
+        who: &str,
+        post: &Post<'_>,
+        event: &OutboxEvent,
+    ) -> Result<(), DeliveryError> {
+        let purpose = match event.payload["message_id"].as_i64() {
+            Some(id) => format!("{who}-{id}"),
+            None => format!("{who}-outbox-{}", event.id),
+        };
         self.post_once(
             chat,
             &purpose,
-            &thread_of(&alert),
-            &post,
+            &thread_of(alert),
+            post,
             event.attempts,
             event.created_at_ms,
         )
