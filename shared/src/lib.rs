@@ -4,15 +4,12 @@
 //! decided, and who owns the escalation. It has no HTTP, Slack or Discord code: the
 //! widget server and the bot are thin adapters over it.
 //!
+//! Matching (classifier, knowledge base, intents) lives beside it in `frontline-matcher`
+//! (`shared/matcher/`), which only the widget server links: the bot never loads tantivy.
+//!
 //! # Layout
 //! - [`config`]: the TOML settings with `FRONTLINE_*` overrides; secrets from the environment.
-//! - [`text`]: text normalization shared by the classifier and the rules.
-//! - [`classifier`]: the intent classifier trained from example utterances at load time,
-//!   with calibrated confidence and thresholds tuned on validation data. The
-//!   `frontline-eval` binary scores it on JSONL data sets (e.g. CLINC150).
-//! - [`knowledge`]: the knowledge base (Markdown articles indexed in tantivy).
-//! - [`intents`]: the intents file (examples, answer templates, routing facts).
-//! - [`matcher`]: a site's intents and articles turned into answer / suggest / handoff.
+//! - [`text`]: text normalization shared by the matcher's classifier and the rules.
 //! - [`templates`]: handlebars with per-destination escaping (HTML, Slack, Discord).
 //! - [`escalation`]: the escalation model (status, priority, handoff context).
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
@@ -20,15 +17,11 @@
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
 //!   small domain types and process plumbing.
 
-pub mod classifier;
 pub mod clock;
 pub mod config;
 pub mod conversation_token;
 pub mod email;
 pub mod escalation;
-pub mod intents;
-pub mod knowledge;
-pub mod matcher;
 pub mod shutdown;
 pub mod site_id;
 pub mod stats;

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontline_shared::classifier::Thresholds;
+use frontline_matcher::classifier::Thresholds;
+use frontline_matcher::live::{LiveMatcher, MatcherSource};
+use frontline_matcher::MatcherError;
 use frontline_shared::config::{MatcherSettings, SiteSettings};
-use frontline_shared::matcher::live::{LiveMatcher, MatcherSource};
-use frontline_shared::matcher::MatcherError;
 use frontline_shared::shutdown::Shutdown;
 
 /// One storefront: its settings and its matcher.

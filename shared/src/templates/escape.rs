@@ -20,6 +20,22 @@ pub fn escape_slack(text: &str) -> String {
     out
 }
 
+/// HTML text escaping: the five characters that can end text or an attribute value.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// `text` with every run of whitespace or control characters (newlines, carriage
 /// returns, U+2028/U+2029 separators, tabs, NEL, …) replaced by one space, so it cannot
 /// break the line it is inserted in. Nothing else changes (no trimming).

@@ -7,7 +7,7 @@
 
 mod escape;
 
-pub use escape::{discord_value, escape_discord, escape_slack, one_line, slack_value};
+pub use escape::{discord_value, escape_discord, escape_html, escape_slack, one_line, slack_value};
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -118,6 +118,21 @@ impl Templates {
     }
 }
 
+/// The Markdown extensions articles and answers may use.
+pub fn markdown_options() -> pulldown_cmark::Options {
+    pulldown_cmark::Options::ENABLE_TABLES | pulldown_cmark::Options::ENABLE_STRIKETHROUGH
+}
+
+/// Sanitizes HTML for insertion in a page: no scripts, handlers or foreign URLs schemes;
+/// links open safely in a new tab.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .set_tag_attribute_value("a", "target", "_blank")
+        .clean(html)
+        .to_string()
+}
+
 /// Renders Markdown to HTML that is safe to insert in a page, fast enough for every
 /// answer: raw HTML in the Markdown is shown as text (escaped), and links or images
 /// with a scheme other than `http`, `https` or `mailto` point nowhere. Text is escaped
@@ -126,33 +141,32 @@ impl Templates {
 pub fn markdown_to_safe_html(markdown: &str) -> String {
     use pulldown_cmark::{CowStr, Event, Tag};
     let parser =
-        pulldown_cmark::Parser::new_ext(markdown, crate::knowledge::article::markdown_options())
-            .map(|event| match event {
-                Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) if !safe_url(&dest_url) => Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: CowStr::Borrowed("#"),
-                    title,
-                    id,
-                }),
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) if !safe_url(&dest_url) => Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: CowStr::Borrowed(""),
-                    title,
-                    id,
-                }),
-                other => other,
-            });
+        pulldown_cmark::Parser::new_ext(markdown, markdown_options()).map(|event| match event {
+            Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !safe_url(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::Borrowed("#"),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !safe_url(&dest_url) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::Borrowed(""),
+                title,
+                id,
+            }),
+            other => other,
+        });
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, parser);
     html
@@ -163,7 +177,7 @@ pub fn markdown_to_safe_html(markdown: &str) -> String {
 /// Every surface that shows an assistant reply as HTML (the widget's restored history,
 /// the admin conversation view) uses this one function, so they render alike.
 pub fn transcript_html(markdown: &str) -> String {
-    crate::knowledge::article::sanitize_html(&markdown_to_safe_html(markdown))
+    sanitize_html(&markdown_to_safe_html(markdown))
 }
 
 /// `http(s)`, `mailto` and scheme-less (relative) URLs.

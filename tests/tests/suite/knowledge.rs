@@ -1,7 +1,7 @@
 //! A site's knowledge folder with broken or hostile files: the site starts, keeps serving
 //! the other articles through hot reloads, and `/admin` names the broken file and line.
 
-use frontline_shared::knowledge::Article;
+use frontline_matcher::knowledge::Article;
 use frontline_tests::databases::{backends, TestDatabase};
 use frontline_tests::widget_server::{ServerOptions, TestServer, ADMIN_TOKEN};
 use frontline_widget_server::{demo_dir, DEMO_CONFIG};

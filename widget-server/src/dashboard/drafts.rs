@@ -3,7 +3,7 @@
 //! the body and removes the `draft` line; the knowledge base then reloads by itself.
 //! The file's text comes from [`draft_source`], which keeps customer text as text.
 
-use frontline_shared::knowledge::draft::draft_source;
+use frontline_matcher::knowledge::draft::draft_source;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -75,14 +75,14 @@ mod tests {
         assert!(path.ends_with("drafts/do-you-ship-to-iceland.md"));
         let text = std::fs::read_to_string(&path).expect("read");
         let article =
-            frontline_shared::knowledge::Article::parse(&path, &text).expect("valid article");
+            frontline_matcher::knowledge::Article::parse(&path, &text).expect("valid article");
         assert!(article.draft);
         assert_eq!(article.questions.len(), 2);
         let second = create(dir.path(), "Do you ship to Iceland?", &[]).expect("draft");
         assert!(second.ends_with("drafts/do-you-ship-to-iceland-2.md"));
         let text = std::fs::read_to_string(&second).expect("read");
         let article =
-            frontline_shared::knowledge::Article::parse(&second, &text).expect("valid article");
+            frontline_matcher::knowledge::Article::parse(&second, &text).expect("valid article");
         assert_eq!(article.id, "do-you-ship-to-iceland-2");
     }
 
@@ -93,7 +93,7 @@ mod tests {
         let path = create(dir.path(), question, &[]).expect("draft");
         let text = std::fs::read_to_string(&path).expect("read");
         let article =
-            frontline_shared::knowledge::Article::parse(&path, &text).expect("valid article");
+            frontline_matcher::knowledge::Article::parse(&path, &text).expect("valid article");
         assert_eq!(article.title, question);
         assert!(article.draft);
         assert!(!article.html.contains("<img"), "{}", article.html);

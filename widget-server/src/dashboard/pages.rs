@@ -237,7 +237,7 @@ pub async fn escalation(
             let at = jiff::Timestamp::from_millisecond(l.at_ms).map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string());
             // An assistant answer is Markdown: shown as the same sanitized HTML the widget shows.
             let (title, html) = if l.author == "assistant" {
-                let (title, markdown) = frontline_shared::matcher::split_transcript_text(&l.body);
+                let (title, markdown) = frontline_matcher::split_transcript_text(&l.body);
                 (title, Some(frontline_shared::templates::transcript_html(markdown)))
             } else {
                 (None, None)

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use frontline_shared::matcher::{AnswerContext, Decision, DecisionKind};
+use frontline_matcher::{AnswerContext, Decision, DecisionKind};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::new_id;
 use serde::{Deserialize, Serialize};

@@ -3,8 +3,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use frontline_matcher::split_transcript_text;
 use frontline_shared::escalation::TranscriptLine;
-use frontline_shared::matcher::split_transcript_text;
 use frontline_shared::store::conversations::{Author, Conversation};
 use frontline_shared::templates::transcript_html;
 use serde::{Deserialize, Serialize};

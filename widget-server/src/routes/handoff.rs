@@ -6,7 +6,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use frontline_shared::matcher::{AnswerContext, Decision};
+use frontline_matcher::{AnswerContext, Decision};
 use frontline_shared::store::conversations::Conversation;
 use frontline_shared::store::escalations::NewHandoff;
 use frontline_shared::store::new_id;

@@ -2,8 +2,8 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
+use frontline_matcher::{Answer, AnswerContext, CandidateKind, Suggestion};
 use frontline_shared::config::BusinessHours;
-use frontline_shared::matcher::{Answer, AnswerContext, CandidateKind, Suggestion};
 use serde::Serialize;
 use utoipa::ToSchema;
 

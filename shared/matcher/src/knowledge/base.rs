@@ -1,5 +1,6 @@
 //! A loaded knowledge base: every article of a folder plus their index.
 
+use frontline_shared::templates::escape_html;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -254,22 +255,6 @@ fn id_line(source: &str) -> Option<usize> {
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
         })
         .map(|i| i + 1)
-}
-
-/// Minimal HTML text escaping for excerpts.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

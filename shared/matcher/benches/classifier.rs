@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use frontline_shared::classifier::{Classifier, Example, TrainOptions};
+use frontline_matcher::classifier::{Classifier, Example, TrainOptions};
 
 fn load(path: &Path) -> Vec<Example> {
     let content = std::fs::read_to_string(path).expect("data file readable");
@@ -24,7 +24,7 @@ fn load(path: &Path) -> Vec<Example> {
 fn rank(c: &mut Criterion) {
     let dir = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/clinc150"
+        "/../../../shared/data/clinc150"
     ));
     if !dir.join("train.jsonl").exists() {
         eprintln!("SKIP: CLINC150 data not found at {}", dir.display());

@@ -3,7 +3,7 @@
 //! # Method
 //!
 //! 1. [`features`]: sparse TF-IDF over word 1-2-grams and in-word character 2-5-grams of
-//!    the [normalized](crate::text::normalize) text (sublinear tf, each block L2-normalized;
+//!    the [normalized](frontline_shared::text::normalize) text (sublinear tf, each block L2-normalized;
 //!    n-grams never seen in training shorten the vector, so gibberish scores low).
 //! 2. [`svm`]: one linear SVM per label (squared hinge, `C = 2`, bias), trained by dual
 //!    coordinate descent, stored feature-major so a query reads one contiguous row of
@@ -61,7 +61,7 @@
 //! # Example
 //!
 //! ```
-//! use frontline_shared::classifier::{decide, Classifier, Example, Thresholds, TrainOptions, Verdict};
+//! use frontline_matcher::classifier::{decide, Classifier, Example, Thresholds, TrainOptions, Verdict};
 //!
 //! let examples: Vec<Example> = [
 //!     ("where is my order", "order_status"),
@@ -82,7 +82,7 @@
 //!     Verdict::Suggest(labels) => println!("did you mean one of {labels:?}?"),
 //!     Verdict::Handoff => println!("handing over to a human"),
 //! }
-//! # Ok::<(), frontline_shared::classifier::ClassifierError>(())
+//! # Ok::<(), frontline_matcher::classifier::ClassifierError>(())
 //! ```
 
 mod calibration;

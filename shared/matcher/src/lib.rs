@@ -1,3 +1,5 @@
+//! # frontline-matcher
+//!
 //! The matcher: one site's intents and knowledge base turned into decisions.
 //!
 //! At load time every intent becomes a class of the [`Classifier`] (its examples, plus the
@@ -13,12 +15,20 @@
 //!    with suggestions and handoffs.
 //!
 //! # Layout
+//! - [`classifier`]: the intent classifier trained from example utterances at load time,
+//!   with calibrated confidence and thresholds tuned on validation data. The
+//!   `frontline-eval` binary scores it on JSONL data sets (e.g. CLINC150).
+//! - [`knowledge`]: the knowledge base (Markdown articles indexed in tantivy).
+//! - [`intents`]: the intents file (examples, answer templates, routing facts).
 //! - [`decision`]: the decision types.
 //! - [`human_request`]: the "talk to a person" rules.
 //! - [`live`]: a matcher that reloads atomically when its files change.
 
+pub mod classifier;
 pub mod decision;
 pub mod human_request;
+pub mod intents;
+pub mod knowledge;
 pub mod live;
 mod training;
 
@@ -30,11 +40,11 @@ pub use training::{IgnoredLink, MAX_ARTICLE_CLASSES};
 
 use std::collections::HashMap;
 
-use crate::classifier::{self, Classifier, Thresholds, Verdict};
-use crate::escalation::{MatchedCandidate, Priority};
+use crate::classifier::{Classifier, Thresholds, Verdict};
 use crate::intents::{Intent, IntentSet};
 use crate::knowledge::{Article, KnowledgeBase, KnowledgeError};
-use crate::templates::{markdown_to_safe_html, Markup, Templates};
+use frontline_shared::escalation::{MatchedCandidate, Priority};
+use frontline_shared::templates::{markdown_to_safe_html, Markup, Templates};
 
 /// Why a matcher could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +56,7 @@ pub enum MatcherError {
     #[error("intent {intent:?} links article {article:?}, which does not exist")]
     UnknownArticle { intent: String, article: String },
     #[error("intent answer template: {0}")]
-    Template(#[from] crate::templates::TemplateError),
+    Template(#[from] frontline_shared::templates::TemplateError),
     #[error("cannot train the classifier: {0}")]
     Classifier(#[from] classifier::ClassifierError),
 }
@@ -305,7 +315,9 @@ impl Matcher {
                     .iter()
                     .find(|r| r.id == article.id)
                     .map(|r| r.snippet_html.clone())
-                    .unwrap_or_else(|| crate::knowledge::base::escape_html(&article.excerpt(140)));
+                    .unwrap_or_else(|| {
+                        frontline_shared::templates::escape_html(&article.excerpt(140))
+                    });
                 (snippet, article.url.clone())
             }
             CandidateKind::Intent => {
@@ -314,7 +326,8 @@ impl Matcher {
                     .articles
                     .first()
                     .and_then(|id| self.knowledge.article(id));
-                let snippet = article.map(|a| crate::knowledge::base::escape_html(&a.excerpt(140)));
+                let snippet =
+                    article.map(|a| frontline_shared::templates::escape_html(&a.excerpt(140)));
                 (
                     snippet.unwrap_or_default(),
                     article.and_then(|a| a.url.clone()),

@@ -79,7 +79,7 @@ impl Classifier {
                 usable.push(false);
                 labels.len() - 1
             });
-            if !crate::text::tokens(&example.text).is_empty() {
+            if !frontline_shared::text::tokens(&example.text).is_empty() {
                 usable[id] = true;
                 rows.push((&example.text, id));
             }

@@ -1,6 +1,6 @@
 //! Sparse TF-IDF features: word 1-2-grams, word skip-pairs and character n-grams.
 //!
-//! A text is [`normalize`](crate::text::normalize)d and turned into three blocks of
+//! A text is [`normalize`](frontline_shared::text::normalize)d and turned into three blocks of
 //! n-grams, each hashed to a 64-bit key:
 //!
 //! - **words**: unigrams and bigrams (`check`, `check balance`);
@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::text;
+use frontline_shared::text;
 
 /// Feature extraction settings; [`Default`] holds the tuned values.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

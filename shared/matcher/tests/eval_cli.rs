@@ -18,7 +18,7 @@ const MIN_OOS_RECALL: f64 = 0.65;
 fn data_dir() -> Option<PathBuf> {
     let dir = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/clinc150"
+        "/../../../shared/data/clinc150"
     ));
     if dir.join("train.jsonl").exists() {
         Some(dir.to_path_buf())

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::escalation::Priority;
+use frontline_shared::escalation::Priority;
 
 /// Why an intents file could not be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::escalation::{MatchedCandidate, Priority};
+use frontline_shared::escalation::{MatchedCandidate, Priority};
 
 /// The three outcomes of a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

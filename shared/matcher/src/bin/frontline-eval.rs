@@ -35,7 +35,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use frontline_shared::classifier::{
+use frontline_matcher::classifier::{
     decide, tune_thresholds, Classifier, Example, Thresholds, TrainOptions, Verdict, OUT_OF_SCOPE,
 };
 use serde::Deserialize;

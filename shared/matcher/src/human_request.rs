@@ -6,7 +6,7 @@
 //! "connect me to an agent"), a bare person noun ("agent", "human please"), or one of the
 //! configured extra phrases.
 
-use crate::text::normalize;
+use frontline_shared::text::normalize;
 
 const VERBS: &[&str] = &[
     "talk", "speak", "chat", "connect", "transfer", "reach", "contact", "call", "get", "want",

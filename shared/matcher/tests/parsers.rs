@@ -3,10 +3,10 @@
 //!
 //! Case counts follow `PROPTEST_CASES` (default 256 per property here).
 
+use frontline_matcher::intents::IntentSet;
+use frontline_matcher::knowledge::Article;
 use frontline_shared::config::Settings;
 use frontline_shared::email::Email;
-use frontline_shared::intents::IntentSet;
-use frontline_shared::knowledge::Article;
 use proptest::prelude::*;
 use std::path::Path;
 

@@ -7,18 +7,18 @@
 //! Needs `../shared/data/clinc150/` beside the repository.
 
 use criterion::Criterion;
-use frontline_shared::classifier::Thresholds;
+use frontline_matcher::classifier::Thresholds;
+use frontline_matcher::intents::{Intent, IntentSet};
+use frontline_matcher::knowledge::{Article, KnowledgeBase};
+use frontline_matcher::{AnswerContext, HumanRequest, Matcher};
 use frontline_shared::escalation::Priority;
-use frontline_shared::intents::{Intent, IntentSet};
-use frontline_shared::knowledge::{Article, KnowledgeBase};
-use frontline_shared::matcher::{AnswerContext, HumanRequest, Matcher};
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/clinc150")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/clinc150")
 }
 
 fn read_jsonl(name: &str) -> Vec<(String, String)> {
@@ -99,8 +99,8 @@ fn articles(vocabulary: &[String], count: usize) -> Vec<Article> {
 /// The same measurement on the bundled demo storefront (26 intents, 45 articles), with a
 /// customer context so answer templates render.
 fn demo_storefront() {
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../widget-server/demo");
-    let source = frontline_shared::matcher::live::MatcherSource {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../widget-server/demo");
+    let source = frontline_matcher::live::MatcherSource {
         knowledge_dir: demo.join("kb"),
         intents_file: demo.join("intents.toml"),
         thresholds: Thresholds::default(),

@@ -1,6 +1,7 @@
 //! One article file: TOML front matter between `+++` lines, then Markdown.
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use frontline_shared::templates::{markdown_options, sanitize_html};
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -178,21 +179,6 @@ fn render(markdown: &str) -> Rendered {
         text: text.split_whitespace().collect::<Vec<_>>().join(" "),
         html: sanitize_html(&html),
     }
-}
-
-/// The Markdown extensions articles and answers may use.
-pub fn markdown_options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH
-}
-
-/// Sanitizes HTML for insertion in a page: no scripts, handlers or foreign URLs schemes;
-/// links open safely in a new tab.
-pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .set_tag_attribute_value("a", "target", "_blank")
-        .clean(html)
-        .to_string()
 }
 
 #[cfg(test)]

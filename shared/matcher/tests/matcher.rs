@@ -1,15 +1,15 @@
 //! Decisions on the demo storefront's real knowledge base and intents, and reloading under
 //! concurrent queries.
 
-use frontline_shared::classifier::Thresholds;
-use frontline_shared::matcher::live::{LiveMatcher, MatcherSource};
-use frontline_shared::matcher::{AnswerContext, DecisionKind, HandoffReason, Matcher};
+use frontline_matcher::classifier::Thresholds;
+use frontline_matcher::live::{LiveMatcher, MatcherSource};
+use frontline_matcher::{AnswerContext, DecisionKind, HandoffReason, Matcher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 fn demo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../widget-server/demo")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../widget-server/demo")
 }
 
 fn source(dir: &Path) -> MatcherSource {
@@ -135,7 +135,7 @@ fn answers_render_the_customer_context_safely() {
     };
     for intent in &matcher.intents().intents {
         if let Some(answer) = matcher.answer_for(
-            frontline_shared::matcher::CandidateKind::Intent,
+            frontline_matcher::CandidateKind::Intent,
             &intent.name,
             &hostile,
         ) {
@@ -277,7 +277,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// The ids of the as-you-type suggestions for `typed`, best first, with each snippet as
 /// plain text and the body it came from.
 fn suggestions(
-    kb: &frontline_shared::knowledge::KnowledgeBase,
+    kb: &frontline_matcher::knowledge::KnowledgeBase,
     typed: &str,
 ) -> Vec<(String, String, String)> {
     kb.suggest_with_snippets(typed, 5, 160)
@@ -300,7 +300,7 @@ fn suggestions(
 
 #[test]
 fn as_you_type_suggestions_read_the_last_word_as_a_prefix_and_forgive_typos() {
-    let kb = frontline_shared::knowledge::KnowledgeBase::load_dir(&demo().join("kb"))
+    let kb = frontline_matcher::knowledge::KnowledgeBase::load_dir(&demo().join("kb"))
         .expect("the demo knowledge base loads");
     let ids = |typed: &str| -> Vec<String> {
         suggestions(&kb, typed)
@@ -348,7 +348,7 @@ fn as_you_type_suggestions_read_the_last_word_as_a_prefix_and_forgive_typos() {
 
 #[test]
 fn as_you_type_snippets_begin_at_a_sentence_start() {
-    let kb = frontline_shared::knowledge::KnowledgeBase::load_dir(&demo().join("kb"))
+    let kb = frontline_matcher::knowledge::KnowledgeBase::load_dir(&demo().join("kb"))
         .expect("the demo knowledge base loads");
     let mut checked = 0;
     // (A match deep in a sentence longer than a snippet starts with "…" instead: see

@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::base::escape_html;
+use frontline_shared::templates::escape_html;
 
 /// One analyzed word of a body: its term and where it is in the text.
 #[derive(Debug, Clone, Copy)]
