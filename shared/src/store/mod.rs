@@ -25,6 +25,7 @@ mod error;
 pub mod escalations;
 pub mod events;
 mod listen;
+mod migrations;
 
 pub use listen::Listener;
 pub mod outbox;
@@ -157,11 +158,7 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
-        };
-        migrator
+        migrations::migrator(self.backend)
             .run(&self.writer)
             .await
             .map_err(StoreError::Migrate)

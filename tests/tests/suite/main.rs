@@ -21,6 +21,7 @@ mod dashboard;
 mod fuzz;
 mod history;
 mod knowledge;
+mod migrations;
 mod replicas;
 mod stats;
 mod store;
