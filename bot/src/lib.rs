@@ -20,7 +20,7 @@
 //! - [`digest`]: daily digests (scheduler, figures, chart) and on-demand requests.
 //! - [`routing`]: `[[bot.routes]]` → channel.
 //! - [`view`] and [`templates`]: what an alert says, rendered from overridable templates.
-//! - [`actions`]: claim / release / resolve / reply, the same for every platform.
+//! - [`actions`]: alert buttons → the core's agent actions, and what the clicking agent sees.
 //! - [`slack`], [`discord`]: Web API clients, message rendering and the callback endpoints.
 //! - [`replay`]: signed-callback timestamp window and replay memory.
 //! - [`http`]: the bot's listener (`/slack/*`, `/discord/interactions`, `/healthz`, `/metrics`).
@@ -29,7 +29,7 @@
 //! # Adding a chat platform
 //! Implement [`chat::Chat`] (post, find an earlier post, refresh an alert), build it in
 //! [`startup`] when its credentials are present, and mount its callback endpoint in
-//! [`http::app`]; agent actions go through [`actions::apply`] so the store decides.
+//! [`http::app`]; agent actions go through [`actions::click`] (the core's `agent_action::apply`) so the store decides.
 
 pub mod actions;
 pub mod chat;

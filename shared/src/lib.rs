@@ -12,16 +12,21 @@
 //! - [`text`]: text normalization shared by the matcher's classifier and the rules.
 //! - [`templates`]: handlebars with per-destination escaping (HTML, Slack, Discord).
 //! - [`escalation`]: the escalation model (status, priority, handoff context).
+//! - [`handoff`]: the handoff use case (a customer asks for a person).
+//! - [`agent_action`]: what agents do to an escalation (claim, release, resolve, reply),
+//!   one [`agent_action::apply`] and one set of refusal texts for every chat and web door.
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
 //! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
 //!   small domain types and process plumbing.
 
+pub mod agent_action;
 pub mod clock;
 pub mod config;
 pub mod conversation_token;
 pub mod email;
 pub mod escalation;
+pub mod handoff;
 pub mod shutdown;
 pub mod site_id;
 pub mod stats;

@@ -20,15 +20,15 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use frontline_shared::agent_action::{self, ChatEvent, Outcome, Reply};
 use frontline_shared::config::ChatPlatform;
-use frontline_shared::store::escalations::ReplyOrigin;
 use frontline_shared::store::Store;
 use serde::Deserialize;
 use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
 use serenity::interactions_endpoint::Verifier;
 
 use super::components::{self, ButtonId, REPLY_INPUT};
-use crate::actions::{self, ActionOutcome, AgentAction};
+use crate::actions::{self, AgentAction};
 use crate::digest::{DigestScheduler, ACKNOWLEDGED, USAGE};
 use crate::error::CallbackError;
 use crate::http::AppState;
@@ -126,22 +126,19 @@ impl DiscordEndpoint {
         id: &str,
         agent: &str,
     ) -> Result<CreateInteractionResponse, CallbackError> {
-        let message = match actions::apply(&self.store, action, id, agent).await? {
-            ActionOutcome::Applied(_) => {
-                if action == AgentAction::Claim {
-                    self.metrics.claim("discord", "won");
-                }
-                return Ok(CreateInteractionResponse::Acknowledge);
-            }
-            ActionOutcome::Refused { message } => {
-                if action == AgentAction::Claim {
-                    self.metrics.claim("discord", "refused");
-                }
-                message
-            }
-            ActionOutcome::NotFound => "This escalation no longer exists.".to_string(),
-        };
-        Ok(ephemeral(components::refusal(&message)))
+        let refusal = actions::click(
+            &self.store,
+            &self.metrics,
+            ChatPlatform::Discord,
+            action,
+            id,
+            agent,
+        )
+        .await?;
+        Ok(match refusal {
+            None => CreateInteractionResponse::Acknowledge,
+            Some(message) => ephemeral(components::refusal(&message)),
+        })
     }
 
     /// `/frontline digest`: today's digest so far, in the channel the command came from.
@@ -180,28 +177,20 @@ impl DiscordEndpoint {
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| CallbackError::BadRequest("the reply is empty".into()))?;
         let agent = interaction.agent();
-        let key = format!("discord-interaction:{}", interaction.id);
-        if self.store.escalation(id).await?.is_none() {
-            return Ok(ephemeral(components::refusal(
-                "This escalation no longer exists.",
-            )));
+        let action = AgentAction::Reply(Reply {
+            text: body.clone(),
+            chat_event: Some(ChatEvent {
+                platform: ChatPlatform::Discord,
+                id: format!("discord-interaction:{}", interaction.id),
+            }),
+        });
+        match agent_action::apply(&self.store, &action, id, &agent).await? {
+            Outcome::Applied(_) => {}
+            Outcome::AlreadyApplied(_) => return Ok(ephemeral("Already sent.".to_string())),
+            Outcome::Refused(refusal) => {
+                return Ok(ephemeral(components::refusal(&refusal.chat_sentence())))
+            }
         }
-        if !self
-            .store
-            .append_agent_message(
-                id,
-                &agent,
-                &body,
-                ReplyOrigin::Chat {
-                    platform: ChatPlatform::Discord.as_str(),
-                    event: &key,
-                },
-            )
-            .await?
-        {
-            return Ok(ephemeral("Already sent.".to_string()));
-        }
-        tracing::info!(escalation = %id, agent, "agent reply relayed to the customer");
         Ok(CreateInteractionResponse::Message(
             CreateInteractionResponseMessage::new()
                 .content(components::relayed_reply(&agent, &body))

@@ -10,10 +10,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use frontline_shared::config::ChatPlatform;
 use slack_morphism::prelude::*;
 
 use super::{blocks, SlackHandlers};
-use crate::actions::{self, ActionOutcome, AgentAction};
+use crate::actions::{self, AgentAction};
 use crate::error::CallbackError;
 use crate::http::AppState;
 
@@ -71,40 +72,22 @@ impl SlackHandlers {
             ) else {
                 continue;
             };
-            let outcome = actions::apply(&self.store, kind, escalation_id, &agent).await?;
-            self.show(kind, outcome, channel.as_deref(), &user_id).await;
+            let refusal = actions::click(
+                &self.store,
+                &self.metrics,
+                ChatPlatform::Slack,
+                kind,
+                escalation_id,
+                &agent,
+            )
+            .await?;
+            if let (Some(message), Some(channel)) = (refusal, channel.as_deref()) {
+                let text = blocks::refusal(&message);
+                if let Err(error) = self.chat.tell_privately(channel, &user_id, text).await {
+                    tracing::warn!(%error, "cannot post the ephemeral refusal");
+                }
+            }
         }
         Ok(())
-    }
-
-    async fn show(
-        &self,
-        kind: AgentAction,
-        outcome: ActionOutcome,
-        channel: Option<&str>,
-        user_id: &str,
-    ) {
-        let message = match outcome {
-            ActionOutcome::Applied(_) => {
-                if kind == AgentAction::Claim {
-                    self.metrics.claim("slack", "won");
-                }
-                return;
-            }
-            ActionOutcome::Refused { message } => {
-                if kind == AgentAction::Claim {
-                    self.metrics.claim("slack", "refused");
-                }
-                message
-            }
-            ActionOutcome::NotFound => "This escalation no longer exists.".to_string(),
-        };
-        let Some(channel) = channel else {
-            return;
-        };
-        let text = blocks::refusal(&message);
-        if let Err(error) = self.chat.tell_privately(channel, user_id, text).await {
-            tracing::warn!(%error, "cannot post the ephemeral refusal");
-        }
     }
 }

@@ -4,6 +4,7 @@
 //! store-backed test on PostgreSQL too.
 
 mod admin_security;
+mod agent_actions;
 mod api;
 mod bad_input;
 mod bot_alert_text;
@@ -19,6 +20,7 @@ mod connections;
 mod conversation_tokens;
 mod dashboard;
 mod fuzz;
+mod handoff;
 mod history;
 mod knowledge;
 mod migrations;

@@ -4,8 +4,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply};
 use frontline_shared::escalation::EscalationStatus;
-use frontline_shared::store::escalations::{ReplyOrigin, Transition};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::guard::admin;
 use crate::guard::client_ip::ClientIp;
 use crate::input::Text;
+use crate::routes::admin::refused;
 use crate::routes::stats::{Period, StatsQuery};
 use crate::state::AppState;
 
@@ -209,9 +210,12 @@ pub async fn queue_table(State(state): State<AppState>, agent: Agent) -> Respons
     }
 }
 
+/// What the last form post did: `done` names the action that took effect, `refused` the
+/// one that did not (its refusal is explained from the escalation as it is now).
 #[derive(Debug, Default, Deserialize)]
 pub struct ResultQuery {
-    result: Option<String>,
+    done: Option<String>,
+    refused: Option<String>,
 }
 
 pub async fn escalation(
@@ -222,9 +226,7 @@ pub async fn escalation(
 ) -> Response {
     let escalation = match state.store.escalation(&id).await {
         Ok(Some(e)) => e,
-        Ok(None) => {
-            return ApiError::not_found("unknown_escalation", "no such escalation").into_response()
-        }
+        Ok(None) => return refused(Refusal::NotFound).into_response(),
         Err(error) => return ApiError::from(error).into_response(),
     };
     let transcript = match state.store.transcript(&escalation.conversation_id).await {
@@ -246,28 +248,12 @@ pub async fn escalation(
         })
         .collect();
     let row = QueueRow::new(&escalation, &agent.name, state.clock.now_ms());
-    let (notice, error) = match query.result.as_deref() {
-        Some("claimed") => (Some("You own this escalation now.".to_string()), None),
-        Some("released") => (Some("Released back to the queue.".to_string()), None),
-        Some("resolved") => (
-            Some("Resolved. The customer's widget shows it.".to_string()),
-            None,
-        ),
-        Some("replied") => (Some("Reply sent.".to_string()), None),
-        Some("refused") => (
-            None,
-            Some(match &escalation.claimed_by {
-                Some(owner) if escalation.status == EscalationStatus::Claimed => {
-                    format!("Already claimed by {owner}.")
-                }
-                _ => format!(
-                    "Not possible: the escalation is {}.",
-                    escalation.status.as_str()
-                ),
-            }),
-        ),
-        _ => (None, None),
-    };
+    let notice = query.done.as_deref().and_then(views::done_notice);
+    let error = query
+        .refused
+        .as_deref()
+        .and_then(AgentAction::parse)
+        .map(|action| Refusal::of(&action, &escalation, &agent.name).sentence());
     render(
         &state,
         "escalation",
@@ -275,31 +261,17 @@ pub async fn escalation(
     )
 }
 
-/// Claim, release or resolve from a form button.
+/// Claim, release or resolve from a form button; the path's last segment names the action.
 pub async fn act(
     State(state): State<AppState>,
     agent: Agent,
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
-    let transition = match action.as_str() {
-        "claim" => state.store.claim(&id, &agent.name).await,
-        "release" => state.store.release(&id, &agent.name).await,
-        "resolve" => state.store.resolve(&id, &agent.name).await,
-        _ => return ApiError::not_found("unknown_action", "no such action").into_response(),
+    let Some(action) = AgentAction::parse(&action) else {
+        let message = format!("`action` must be claim, release or resolve, not {action:?}");
+        return ApiError::not_found("unknown_action", message).into_response();
     };
-    let result = match transition {
-        Ok(Transition::Applied(_)) => match action.as_str() {
-            "claim" => "claimed",
-            "release" => "released",
-            _ => "resolved",
-        },
-        Ok(Transition::Refused(_)) => "refused",
-        Ok(Transition::NotFound) => {
-            return ApiError::not_found("unknown_escalation", "no such escalation").into_response()
-        }
-        Err(error) => return ApiError::from(error).into_response(),
-    };
-    Redirect::to(&format!("/admin/escalations/{id}?result={result}")).into_response()
+    apply_and_show(&state, &agent, &id, action).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -317,21 +289,31 @@ pub async fn reply(
         Ok(text) => text,
         Err(error) => return error.into_response(),
     };
-    match state.store.escalation(&id).await {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            return ApiError::not_found("unknown_escalation", "no such escalation").into_response()
+    let reply = AgentAction::Reply(Reply {
+        text: text.into_string(),
+        chat_event: None,
+    });
+    apply_and_show(&state, &agent, &id, reply).await
+}
+
+/// Applies `action` through the core, then shows the escalation with what came of it
+/// (post, redirect, get: reloading the page does not act twice).
+async fn apply_and_show(
+    state: &AppState,
+    agent: &Agent,
+    id: &str,
+    action: AgentAction,
+) -> Response {
+    let result = match agent_action::apply(&state.store, &action, id, &agent.name).await {
+        Ok(Outcome::Applied(_) | Outcome::AlreadyApplied(_)) => "done",
+        Ok(Outcome::Refused(Refusal::NotFound)) => {
+            return refused(Refusal::NotFound).into_response()
         }
+        Ok(Outcome::Refused(_)) => "refused",
         Err(error) => return ApiError::from(error).into_response(),
-    }
-    match state
-        .store
-        .append_agent_message(&id, &agent.name, text.as_str(), ReplyOrigin::Web)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/admin/escalations/{id}?result=replied")).into_response(),
-        Err(error) => ApiError::from(error).into_response(),
-    }
+    };
+    let to = format!("/admin/escalations/{id}?{result}={}", action.as_str());
+    Redirect::to(&to).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -25,6 +25,18 @@ pub fn percentiles(p: &Percentiles) -> String {
     }
 }
 
+/// The escalation page's notice after an action took effect, by the action's name
+/// ([`AgentAction::as_str`](frontline_shared::agent_action::AgentAction::as_str)).
+pub fn done_notice(action: &str) -> Option<&'static str> {
+    match action {
+        "claim" => Some("You own this escalation now."),
+        "release" => Some("Released back to the queue."),
+        "resolve" => Some("Resolved. The customer's widget shows it."),
+        "reply" => Some("Reply sent."),
+        _ => None,
+    }
+}
+
 /// How many top intents and knowledge gaps the overview loads.
 pub const TOP_LISTED: usize = 25;
 /// How many of them show before "show more".

@@ -1,13 +1,14 @@
 //! `/api/v1/admin/…`: the agent queue over HTTP (the web fallback for teams without chat),
 //! behind the admin token (a bearer token, or the dashboard's session cookie from this
-//! server's own pages). Claims use the same single-winner store transition as the bot.
+//! server's own pages). Claim, release, resolve and reply go through the core's
+//! [`agent_action::apply`], as the bot's buttons and the dashboard do, with its refusal texts.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply};
 use frontline_shared::escalation::{Escalation, EscalationStatus};
-use frontline_shared::store::escalations::{ReplyOrigin, Transition};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -93,24 +94,32 @@ pub async fn show(
         .escalation(&id)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found("unknown_escalation", "no such escalation"))
+        .ok_or_else(|| refused(Refusal::NotFound))
 }
 
-/// Maps a store transition to the answer: 200 for the winner, 409 saying who holds it.
-fn transition_response(transition: Transition) -> Result<Json<Escalation>, ApiError> {
-    match transition {
-        Transition::Applied(escalation) => Ok(Json(escalation)),
-        Transition::Refused(escalation) => Err(ApiError::Conflict {
+/// Applies `action` by `agent` through the core: the escalation as it is now, or the
+/// core's refusal text (see [`refused`]).
+async fn act(
+    state: &AppState,
+    id: &str,
+    agent: &str,
+    action: AgentAction,
+) -> Result<Escalation, ApiError> {
+    match agent_action::apply(&state.store, &action, id, agent).await? {
+        Outcome::Applied(escalation) | Outcome::AlreadyApplied(escalation) => Ok(*escalation),
+        Outcome::Refused(refusal) => Err(refused(refusal)),
+    }
+}
+
+/// A refused action over HTTP: `404 unknown_escalation`, or `409 transition_refused`
+/// with the refusal's text (e.g. `already claimed by Ana`).
+pub(crate) fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::NotFound => ApiError::not_found("unknown_escalation", refusal.to_string()),
+        _ => ApiError::Conflict {
             code: "transition_refused",
-            message: match (&escalation.status, &escalation.claimed_by) {
-                (EscalationStatus::Claimed, Some(agent)) => format!("already claimed by {agent}"),
-                (status, _) => format!("the escalation is {}", status.as_str()),
-            },
-        }),
-        Transition::NotFound => Err(ApiError::not_found(
-            "unknown_escalation",
-            "no such escalation",
-        )),
+            message: refusal.to_string(),
+        },
     }
 }
 
@@ -124,7 +133,7 @@ pub async fn claim(
     ApiJson(request): ApiJson<AgentRequest>,
 ) -> Result<Json<Escalation>, ApiError> {
     let agent = agent_name(&request.agent)?;
-    transition_response(state.store.claim(&id, &agent).await?)
+    act(&state, &id, &agent, AgentAction::Claim).await.map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/release", tag = "admin",
@@ -137,7 +146,9 @@ pub async fn release(
     ApiJson(request): ApiJson<AgentRequest>,
 ) -> Result<Json<Escalation>, ApiError> {
     let agent = agent_name(&request.agent)?;
-    transition_response(state.store.release(&id, &agent).await?)
+    act(&state, &id, &agent, AgentAction::Release)
+        .await
+        .map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/resolve", tag = "admin",
@@ -150,7 +161,9 @@ pub async fn resolve(
     ApiJson(request): ApiJson<AgentRequest>,
 ) -> Result<Json<Escalation>, ApiError> {
     let agent = agent_name(&request.agent)?;
-    transition_response(state.store.resolve(&id, &agent).await?)
+    act(&state, &id, &agent, AgentAction::Resolve)
+        .await
+        .map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/reply", tag = "admin",
@@ -164,15 +177,10 @@ pub async fn reply(
 ) -> Result<StatusCode, ApiError> {
     let agent = agent_name(&request.agent)?;
     let text = Text::parse("text", &request.text, &state.limits)?;
-    if state.store.escalation(&id).await?.is_none() {
-        return Err(ApiError::not_found(
-            "unknown_escalation",
-            "no such escalation",
-        ));
-    }
-    state
-        .store
-        .append_agent_message(&id, &agent, text.as_str(), ReplyOrigin::Web)
-        .await?;
+    let reply = AgentAction::Reply(Reply {
+        text: text.into_string(),
+        chat_event: None,
+    });
+    act(&state, &id, &agent, reply).await?;
     Ok(StatusCode::CREATED)
 }

@@ -1,14 +1,15 @@
 //! `POST /api/v1/sites/{site}/handoff`: a person takes over, with the full context.
 //!
-//! The escalation, its context and the bot's outbox row are committed in one transaction
-//! before we answer `201`; a store outage answers `503` and nothing is claimed as sent.
+//! The request is validated here and handed to the core's
+//! [`hand_off`](frontline_shared::handoff::hand_off) use case, which commits the
+//! escalation, its context and the bot's outbox row in one transaction before we answer
+//! `201`; a store outage answers `503` and nothing is claimed as sent.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use frontline_matcher::{AnswerContext, Decision};
-use frontline_shared::store::conversations::Conversation;
-use frontline_shared::store::escalations::NewHandoff;
+use frontline_matcher::AnswerContext;
+use frontline_shared::handoff::{hand_off, Handoff, HandoffPorts, Triage};
 use frontline_shared::store::new_id;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -19,6 +20,8 @@ use crate::error::{ApiError, ApiJson, ErrorBody};
 use crate::guard::token::BearerToken;
 use crate::input::{self, Text};
 use crate::metrics::Metrics;
+use crate::recorder::Recorder;
+use crate::sites::Site;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -74,75 +77,73 @@ pub async fn handoff(
         }
         None => new_id("conv"),
     };
-    // Questions are written in batches: make sure this conversation's are in.
-    state.recorder.flush().await;
-    let question = state
-        .store
-        .last_customer_message(&conversation_id)
-        .await?
-        .or_else(|| message.as_ref().map(|m| m.as_str().to_string()));
-    let context = AnswerContext {
-        customer: customer.clone(),
-        site: site_id.clone(),
-        page_url: page_url.clone(),
-    };
-    let decision: Option<Decision> = question
-        .as_deref()
-        .map(|q| site.matcher.current().matcher.decide(q, &context));
-    let now = state.clock.now();
-    let hours = business_hours_body(&site.settings.business_hours, now);
-    let mut tags = decision
-        .as_ref()
-        .map(|d| d.tags.clone())
-        .unwrap_or_default();
-    tags.retain(|t| {
-        site.settings.routing_tags.is_empty() || site.settings.routing_tags.contains(t)
-    });
-    let handoff = NewHandoff {
-        conversation: Conversation {
-            id: conversation_id.clone(),
-            site_id: site_id.clone(),
-            page_url: page_url.clone(),
-            locale: None,
-            customer: customer.clone(),
-            created_at_ms: now.as_millisecond(),
-        },
-        email: email.to_string(),
+    let handoff = Handoff {
+        conversation_id: conversation_id.clone(),
+        email,
         name,
         message: message.map(Text::into_string),
         customer,
         page_url,
-        priority: decision.as_ref().map(|d| d.priority).unwrap_or_default(),
-        tags,
-        intent: decision.as_ref().and_then(|d| d.intent.clone()),
-        matched: decision.map(|d| d.matched).unwrap_or_default(),
-        question,
-        outside_hours: !hours.open_now,
     };
-    let (escalation, created) = state.store.create_handoff(handoff).await?;
-    if created {
+    let ports = SitePorts {
+        recorder: &state.recorder,
+        site: &site,
+    };
+    let now = state.clock.now();
+    let handed = hand_off(&state.store, &site.settings, &ports, handoff, now).await?;
+    let status = if handed.created {
         state
             .metrics
             .handoffs
             .get_or_create(&Metrics::site(&site_id))
             .inc();
-        tracing::info!(escalation = %escalation.id, site = %site_id, priority = escalation.priority.as_str(), "handoff stored");
-    }
-    let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
+    let hours = business_hours_body(&site.settings.business_hours, now);
     Ok((
         status,
         Json(HandoffResponse {
-            escalation_id: escalation.id,
-            status: escalation.status.as_str().to_string(),
+            escalation_id: handed.escalation.id,
+            status: handed.escalation.status.as_str().to_string(),
             conversation_token: state.tokens.issue(&site_id, &conversation_id),
             conversation_id,
-            outside_hours: escalation.outside_hours,
+            outside_hours: handed.escalation.outside_hours,
             next_open: hours.next_open,
             next_open_text: hours.next_open_text,
         }),
     ))
+}
+
+/// This server's side of a handoff: its question recorder and the site's live matcher.
+struct SitePorts<'a> {
+    recorder: &'a Recorder,
+    site: &'a Site,
+}
+
+impl HandoffPorts for SitePorts<'_> {
+    async fn flush_questions(&self) {
+        self.recorder.flush().await;
+    }
+
+    fn triage(&self, question: &str, handoff: &Handoff) -> Triage {
+        let context = AnswerContext {
+            customer: handoff.customer.clone(),
+            site: self.site.settings.id.clone(),
+            page_url: handoff.page_url.clone(),
+        };
+        let decision = self
+            .site
+            .matcher
+            .current()
+            .matcher
+            .decide(question, &context);
+        Triage {
+            priority: decision.priority,
+            tags: decision.tags,
+            intent: decision.intent,
+            matched: decision.matched,
+        }
+    }
 }
