@@ -25,3 +25,4 @@ mod replicas;
 mod stats;
 mod store;
 mod streams;
+mod supervision;
