@@ -11,8 +11,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use frontline_shared::clock::{system_clock, SharedClock};
 use frontline_serve::supervisor::{self, RunError, Workers};
+use frontline_shared::clock::{system_clock, SharedClock};
 use frontline_shared::config::{ChatPlatform, ConnectionLimits, IpNet, Settings};
 use frontline_shared::shutdown;
 use frontline_shared::store::{Store, StoreError};

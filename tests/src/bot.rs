@@ -239,11 +239,12 @@ impl BotProcess {
     ) -> Option<String> {
         let mut printed = self.printed.clone();
         let first = |lines: &[String]| lines.iter().find(|line| wanted(line)).cloned();
-        match tokio::time::timeout(within, printed.wait_for(|lines| first(lines).is_some())).await
-        {
-            Ok(Ok(lines)) => first(&lines),
-            _ => first(&self.printed.borrow()),
-        }
+        let seen = tokio::time::timeout(within, printed.wait_for(|lines| first(lines).is_some()))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|lines| first(&lines));
+        seen.or_else(|| first(&self.printed.borrow()))
     }
 
     /// SIGTERM, then its exit status (see [`crate::processes::terminate`]).

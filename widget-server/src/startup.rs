@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use frontline_serve::supervisor::{self, RunError, Workers};
 use frontline_shared::config::{Secret, Settings};
 use frontline_shared::conversation_token::TokenSigner;
-use frontline_serve::supervisor::{self, RunError, Workers};
 use frontline_shared::shutdown::{self, Shutdown, ShutdownTrigger};
 use frontline_shared::store::{Store, StoreError};
 use tokio::net::TcpListener;
@@ -124,8 +124,8 @@ impl Application {
         workers.spawn(
             "event listener",
             hub::run(
-            Arc::clone(&hub),
-            store.clone(),
+                Arc::clone(&hub),
+                store.clone(),
                 Duration::from_millis(100),
                 shutdown.clone(),
             ),

@@ -120,7 +120,9 @@ impl Workers {
     ) where
         E: Into<WorkerError>,
     {
-        let task = self.tasks.spawn(async move { worker.await.map_err(Into::into) });
+        let task = self
+            .tasks
+            .spawn(async move { worker.await.map_err(Into::into) });
         self.names.insert(task.id(), name);
     }
 
@@ -230,9 +232,17 @@ mod tests {
         let (stop, stopped) = oneshot::channel::<()>();
         let limits = Limits::default().connections();
         let ran = tokio::spawn(async move {
-            run(listener, router, limits, &[], workers, trigger, async move {
-                let _ = stopped.await;
-            })
+            run(
+                listener,
+                router,
+                limits,
+                &[],
+                workers,
+                trigger,
+                async move {
+                    let _ = stopped.await;
+                },
+            )
             .await
         });
         Running {
@@ -304,7 +314,11 @@ mod tests {
         let status = get_status(running.addr).await.expect("serving");
         assert!(status.contains("200"), "{status}");
         running.stop.send(()).expect("running");
-        running.ran.await.expect("run returns").expect("a clean stop");
+        running
+            .ran
+            .await
+            .expect("run returns")
+            .expect("a clean stop");
         assert!(running.steady_stopped.load(Ordering::SeqCst));
         assert!(get_status(running.addr).await.is_err());
     }

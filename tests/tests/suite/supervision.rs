@@ -82,7 +82,10 @@ async fn sigterm_stops_both_binaries_gracefully_with_status_zero() {
         server_status.is_some_and(|s| s.success()),
         "widget server: {server_status:?}"
     );
-    assert!(bot_status.is_some_and(|s| s.success()), "bot: {bot_status:?}");
+    assert!(
+        bot_status.is_some_and(|s| s.success()),
+        "bot: {bot_status:?}"
+    );
 }
 
 /// `GET url` with `x-request-id: sent` (if any); the id the response carries.
@@ -107,7 +110,11 @@ async fn both_binaries_echo_a_sane_request_id_and_replace_or_generate_the_rest()
     let server = TestServer::start(&db.url).await;
     let slack = SlackStandIn::start().await;
     let bot = TestBot::start(bot::settings(&db.url, Some(&slack), None, "")).await;
-    for url in [server.at("/healthz"), server.at("/api/v1/sites/demo/config"), format!("{}/healthz", bot.url)] {
+    for url in [
+        server.at("/healthz"),
+        server.at("/api/v1/sites/demo/config"),
+        format!("{}/healthz", bot.url),
+    ] {
         let client = &server.client;
         assert_eq!(
             echoed_id(client, &url, Some("lb-7f3a.2:1_x")).await,
@@ -121,7 +128,10 @@ async fn both_binaries_echo_a_sane_request_id_and_replace_or_generate_the_rest()
         let long = "a".repeat(65);
         for unsound in ["two words", "<script>", long.as_str()] {
             let replaced = echoed_id(client, &url, Some(unsound)).await;
-            assert!(looks_generated(&replaced), "{url}: {unsound:?} → {replaced}");
+            assert!(
+                looks_generated(&replaced),
+                "{url}: {unsound:?} → {replaced}"
+            );
         }
     }
     bot.stop().await;
@@ -135,11 +145,8 @@ async fn a_delivery_logs_under_the_escalation_id_of_its_handoff() {
     let slack = SlackStandIn::start().await;
     let dir = tempfile::tempdir().expect("config dir");
     let config = dir.path().join("frontline.toml");
-    std::fs::write(
-        &config,
-        format!("{DEMO_CONFIG}\n{}", bot::FAST_DELIVERY),
-    )
-    .expect("write config");
+    std::fs::write(&config, format!("{DEMO_CONFIG}\n{}", bot::FAST_DELIVERY))
+        .expect("write config");
     let env = [
         ("FRONTLINE_DATABASE_URL", db.url.clone()),
         ("FRONTLINE_BOT_LISTEN", "127.0.0.1:0".to_string()),

@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 pub struct DraftError(#[from] std::io::Error);
 
 /// Writes a stub for `question` (and its other phrasings) and returns its path.
-pub fn create(knowledge_dir: &Path, question: &str, also: &[String]) -> Result<PathBuf, DraftError> {
+pub fn create(
+    knowledge_dir: &Path,
+    question: &str,
+    also: &[String],
+) -> Result<PathBuf, DraftError> {
     let slug = slug(question);
     let dir = knowledge_dir.join("drafts");
     std::fs::create_dir_all(&dir)?;
