@@ -10,6 +10,8 @@ use axum::Json;
 use frontline_shared::store::StoreError;
 use frontline_shared::templates::TemplateError;
 
+use crate::digest::chart::ChartError;
+
 /// Why a call to Slack or Discord failed, as far as retrying is concerned.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
@@ -49,7 +51,23 @@ pub enum DeliveryError {
     TimedOut(Duration),
     /// A digest row whose job cannot be built (bad time zone or day, chart failure).
     #[error("cannot build the digest: {0}")]
-    Digest(String),
+    Digest(#[from] DigestError),
+}
+
+/// Why a digest row's job cannot be built; each keeps the error it comes from.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error("{0}")]
+    Payload(#[source] serde_json::Error),
+    #[error("time zone {zone}: {source}")]
+    TimeZone { zone: String, source: jiff::Error },
+    #[error("day {day}: {source}")]
+    Day { day: String, source: jiff::Error },
+    #[error("{0}")]
+    Chart(#[source] ChartError),
+    /// The chart's blocking task panicked or was cancelled.
+    #[error("{0}")]
+    ChartTask(#[source] tokio::task::JoinError),
 }
 
 impl DeliveryError {
@@ -78,8 +96,9 @@ pub enum CallbackError {
     BadRequest(String),
     #[error("the store is unavailable; retry")]
     Unavailable,
+    /// Logged with its cause; the response says only "internal error".
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl CallbackError {
@@ -105,7 +124,7 @@ impl IntoResponse for CallbackError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         match &self {
-            CallbackError::Internal(detail) => tracing::error!(%detail, "callback failed"),
+            CallbackError::Internal(cause) => tracing::error!(detail = %cause, "callback failed"),
             error if error.is_unauthorized() => {
                 tracing::warn!(code, "callback refused");
             }
@@ -122,7 +141,7 @@ impl From<StoreError> for CallbackError {
             tracing::warn!(%error, "store unavailable");
             CallbackError::Unavailable
         } else {
-            CallbackError::Internal(error.to_string())
+            CallbackError::Internal(error.into())
         }
     }
 }

@@ -11,13 +11,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use frontline_serve::supervisor::{self, RunError, Workers};
 use frontline_shared::clock::{system_clock, SharedClock};
 use frontline_shared::config::{ChatPlatform, ConnectionLimits, IpNet, Settings};
-use frontline_shared::shutdown::{self, Shutdown, ShutdownTrigger};
+use frontline_shared::shutdown;
 use frontline_shared::store::{Store, StoreError};
 use frontline_shared::templates::TemplateError;
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
 
 use crate::chat::Chat;
 use crate::delivery::{DeliveryWorker, Effects};
@@ -266,54 +266,46 @@ impl Application {
         self.digests.clone()
     }
 
-    /// Serves until `stop` resolves, then drains connections and stops the workers.
+    /// Serves until `stop` resolves or a worker ends (an error naming it), then drains
+    /// connections, stops the workers and closes the store.
     pub async fn run_until_stopped(
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> Result<(), std::io::Error> {
+    ) -> Result<(), RunError> {
         let (trigger, shutdown) = shutdown::channel();
         let store = self.state.store.clone();
-        let mut workers = JoinSet::new();
+        let mut workers = Workers::new();
         if self.run_workers {
             if let Some(worker) = self.worker {
-                workers.spawn(worker.run(shutdown.clone()));
+                workers.spawn("outbox", worker.run(shutdown.clone()));
             }
             if let Some(watcher) = self.watcher {
-                workers.spawn(watcher.run(shutdown.clone()));
-                workers.spawn(self.digests.run(shutdown.clone()));
+                workers.spawn("sla watcher", watcher.run(shutdown.clone()));
+                workers.spawn("digest scheduler", self.digests.run(shutdown.clone()));
             }
         }
-        workers.spawn(replay::forget_old_callbacks(
-            store.clone(),
-            shutdown.clone(),
-        ));
+        workers.spawn(
+            "callback pruner",
+            replay::forget_old_callbacks(store.clone(), shutdown.clone()),
+        );
         if let Some((handlers, api_url, app_token)) = self.socket_mode {
-            let stop_socket = shutdown.clone();
-            workers.spawn(async move {
-                if let Err(error) =
-                    socket_mode::run(handlers, api_url, app_token, stop_socket).await
-                {
-                    tracing::error!(%error, "Slack Socket Mode stopped");
-                }
-            });
+            workers.spawn_fallible(
+                "slack socket mode",
+                socket_mode::run(handlers, api_url, app_token, shutdown.clone()),
+            );
         }
-        let served = serve(
+        let ran = supervisor::run(
             self.listener,
             http::app(self.state),
             self.limits,
             &self.trusted_proxies,
+            workers,
             trigger,
             stop,
-            shutdown,
         )
         .await;
-        while let Some(joined) = workers.join_next().await {
-            if let Err(error) = joined {
-                tracing::error!(%error, "a worker panicked");
-            }
-        }
         store.close().await;
-        served
+        ran
     }
 }
 
@@ -339,25 +331,4 @@ fn digest_plans(settings: &Settings) -> DigestPlans {
         .cloned()
         .collect();
     DigestPlans::new(&usable)
-}
-
-async fn serve(
-    listener: TcpListener,
-    router: axum::Router,
-    limits: ConnectionLimits,
-    trusted_proxies: &[IpNet],
-    trigger: ShutdownTrigger,
-    stop: impl std::future::Future<Output = ()> + Send + 'static,
-    mut shutdown: Shutdown,
-) -> Result<(), std::io::Error> {
-    let stop_task = tokio::spawn(async move {
-        stop.await;
-        trigger.trigger();
-    });
-    let served = frontline_serve::serve(listener, router, limits, trusted_proxies, async move {
-        shutdown.wait().await
-    })
-    .await;
-    stop_task.abort();
-    served
 }

@@ -158,8 +158,11 @@ impl Drop for TestBot {
 /// The real `frontline-bot` binary as a child process.
 #[derive(Debug)]
 pub struct BotProcess {
-    child: std::process::Child,
+    /// `None` once it was handed to [`terminate`](crate::processes::terminate).
+    child: Option<std::process::Child>,
     pub url: String,
+    /// Every line it printed on stdout (its log, unless redirected), so far.
+    printed: tokio::sync::watch::Receiver<Vec<String>>,
 }
 
 /// `target/<profile>/frontline-bot`, next to this test binary's `deps/` folder.
@@ -197,6 +200,7 @@ impl BotProcess {
             .expect("frontline-bot starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let (found, address) = tokio::sync::oneshot::channel::<String>();
+        let (lines, printed) = tokio::sync::watch::channel(Vec::new());
         // A plain thread drains stdout for the child's whole life (a full pipe would block it).
         std::thread::spawn(move || {
             let echo = std::env::var("TEST_LOG").is_ok();
@@ -210,6 +214,7 @@ impl BotProcess {
                         let _ = found.send(url.trim().to_string());
                     }
                 }
+                lines.send_modify(|lines| lines.push(line));
             }
         });
         let url = match tokio::time::timeout(Duration::from_secs(30), address).await {
@@ -219,7 +224,33 @@ impl BotProcess {
                 panic!("frontline-bot did not print its address within 30 s");
             }
         };
-        BotProcess { child, url }
+        BotProcess {
+            child: Some(child),
+            url,
+            printed,
+        }
+    }
+
+    /// The first line printed on stdout (now, or within `within`) that `wanted` accepts.
+    pub async fn wait_for_line(
+        &self,
+        within: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        let mut printed = self.printed.clone();
+        let first = |lines: &[String]| lines.iter().find(|line| wanted(line)).cloned();
+        let seen = tokio::time::timeout(within, printed.wait_for(|lines| first(lines).is_some()))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|lines| first(&lines));
+        seen.or_else(|| first(&self.printed.borrow()))
+    }
+
+    /// SIGTERM, then its exit status (see [`crate::processes::terminate`]).
+    pub async fn terminate(mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let child = self.child.take().expect("a running process");
+        crate::processes::terminate(child, within).await
     }
 
     /// Runs the binary as [`spawn`](Self::spawn) does, for a start-up that must fail:
@@ -259,14 +290,18 @@ impl BotProcess {
 
     /// `kill -9`: no shutdown, no flushing, leases left behind.
     pub fn kill9(mut self) {
-        self.child.kill().expect("SIGKILL");
-        let _ = self.child.wait();
+        if let Some(child) = self.child.as_mut() {
+            child.kill().expect("SIGKILL");
+            let _ = child.wait();
+        }
     }
 }
 
 impl Drop for BotProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

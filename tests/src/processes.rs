@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 /// `target/<profile>/<name>`, next to the running test binary's `deps/` folder.
@@ -21,10 +21,33 @@ pub fn sibling_binary(name: &str) -> PathBuf {
     path
 }
 
+/// Sends SIGTERM to `child` (as systemd or Kubernetes stop a service) and waits up to
+/// `within` for it to exit; `None` if it did not (it is then killed).
+pub async fn terminate(mut child: std::process::Child, within: Duration) -> Option<ExitStatus> {
+    let pid = child.id().to_string();
+    let signal = |name: &str| {
+        std::process::Command::new("kill")
+            .args([name, pid.as_str()])
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    assert!(signal("-TERM"), "kill -TERM {pid}");
+    let mut waited = tokio::task::spawn_blocking(move || child.wait());
+    match tokio::time::timeout(within, &mut waited).await {
+        Ok(joined) => joined.ok().and_then(Result::ok),
+        Err(_) => {
+            signal("-KILL");
+            let _ = waited.await;
+            None
+        }
+    }
+}
+
 /// A running `frontline-widget-server` process.
 #[derive(Debug)]
 pub struct ServerProcess {
-    child: std::process::Child,
+    /// `None` once it was handed to [`terminate`].
+    child: Option<std::process::Child>,
     pub url: String,
 }
 
@@ -60,24 +83,39 @@ impl ServerProcess {
                 panic!("frontline-widget-server did not print its address within 60 s");
             }
         };
-        ServerProcess { child, url }
+        ServerProcess {
+            child: Some(child),
+            url,
+        }
+    }
+
+    fn child(&mut self) -> &mut std::process::Child {
+        self.child.as_mut().expect("a running process")
     }
 
     /// The process id (to count its open file descriptors, say).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().map_or(0, std::process::Child::id)
     }
 
     /// `kill -9`: no graceful shutdown.
     pub fn kill9(mut self) {
-        self.child.kill().expect("SIGKILL");
-        let _ = self.child.wait();
+        self.child().kill().expect("SIGKILL");
+        let _ = self.child().wait();
+    }
+
+    /// SIGTERM, then its exit status (see [`terminate`]).
+    pub async fn terminate(mut self, within: Duration) -> Option<ExitStatus> {
+        let child = self.child.take().expect("a running process");
+        terminate(child, within).await
     }
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

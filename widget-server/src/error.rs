@@ -34,8 +34,9 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable; please retry")]
     Unavailable,
+    /// Logged with its cause; the response says only "internal error".
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -66,6 +67,11 @@ impl ApiError {
         }
     }
 
+    /// A failure the client cannot help: `500`, with `cause` logged and kept as the source.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+
     pub fn unknown_site(site: &str) -> Self {
         Self::not_found("unknown_site", format!("no site {site:?} is configured"))
     }
@@ -92,8 +98,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if let ApiError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(detail = %cause, "internal error");
         }
         let body = ErrorBody {
             error: ErrorDetail {
@@ -122,7 +128,7 @@ impl From<StoreError> for ApiError {
             tracing::warn!(%error, "store unavailable");
             ApiError::Unavailable
         } else {
-            ApiError::Internal(error.to_string())
+            ApiError::internal(error)
         }
     }
 }

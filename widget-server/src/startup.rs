@@ -4,12 +4,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use frontline_serve::supervisor::{self, RunError, Workers};
 use frontline_shared::config::{Secret, Settings};
 use frontline_shared::conversation_token::TokenSigner;
 use frontline_shared::shutdown::{self, Shutdown, ShutdownTrigger};
 use frontline_shared::store::{Store, StoreError};
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
 
 use crate::guard::admin::MIN_TOKEN_CHARS;
 use crate::guard::auth_throttle::AuthThrottle;
@@ -50,7 +50,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     trigger: ShutdownTrigger,
-    workers: JoinSet<()>,
+    workers: Workers,
     generated_admin_token: bool,
 }
 
@@ -117,33 +117,36 @@ impl Application {
             None => (Secret::new(hex::encode(rand::random::<[u8; 24]>())), true),
         };
         let (trigger, shutdown) = shutdown::channel();
-        let mut workers = JoinSet::new();
+        let mut workers = Workers::new();
         let (recorder, recorder_task) = Recorder::start(store.clone(), shutdown.clone());
-        workers.spawn(async move {
-            let _ = recorder_task.await;
-        });
+        workers.spawn_fallible("recorder", recorder_task);
         let hub = Arc::new(EventHub::default());
-        workers.spawn(hub::run(
-            Arc::clone(&hub),
-            store.clone(),
-            Duration::from_millis(100),
-            shutdown.clone(),
-        ));
-        workers.spawn(sites::watch_for_changes(
-            Arc::clone(&sites),
-            Duration::from_secs(2),
-            shutdown.clone(),
-        ));
+        workers.spawn(
+            "event listener",
+            hub::run(
+                Arc::clone(&hub),
+                store.clone(),
+                Duration::from_millis(100),
+                shutdown.clone(),
+            ),
+        );
+        workers.spawn(
+            "reloader",
+            sites::watch_for_changes(Arc::clone(&sites), Duration::from_secs(2), shutdown.clone()),
+        );
         let rate_limits = Arc::new(RateLimiters::new(
             &settings.server.rate_limits,
             sites.iter().map(|site| site.settings.id.as_str()),
         ));
         let auth_throttle = Arc::new(AuthThrottle::new(&settings.server.rate_limits));
-        workers.spawn(forget_idle_clients(
-            Arc::clone(&rate_limits),
-            Arc::clone(&auth_throttle),
-            shutdown.clone(),
-        ));
+        workers.spawn(
+            "client pruner",
+            forget_idle_clients(
+                Arc::clone(&rate_limits),
+                Arc::clone(&auth_throttle),
+                shutdown.clone(),
+            ),
+        );
         let origins = Arc::new(Origins::new(&public_url, &sites));
         let state = AppState::new(AppContext {
             store,
@@ -194,36 +197,35 @@ impl Application {
             .then(|| self.state.admin_token.expose())
     }
 
-    /// Serves until `stop` resolves, then drains connections and stops the workers.
+    /// Serves until `stop` resolves or a worker ends (an error naming it), then drains
+    /// connections, stops the workers and closes the store.
     pub async fn run_until_stopped(
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> Result<(), std::io::Error> {
+    ) -> Result<(), RunError> {
         let Application {
             listener,
             state,
             trigger,
-            mut workers,
+            workers,
             ..
         } = self;
         let store = state.store.clone();
         let limits = state.limits.connections();
         let trusted_proxies = state.trusted_proxies.clone();
         let router = routes::app(state);
-        let mut serving_shutdown: Shutdown = trigger.subscribe();
-        let stop_task = tokio::spawn(async move {
-            stop.await;
-            trigger.trigger();
-        });
-        let served =
-            frontline_serve::serve(listener, router, limits, &trusted_proxies, async move {
-                serving_shutdown.wait().await
-            })
-            .await;
-        stop_task.abort();
-        while workers.join_next().await.is_some() {}
+        let ran = supervisor::run(
+            listener,
+            router,
+            limits,
+            &trusted_proxies,
+            workers,
+            trigger,
+            stop,
+        )
+        .await;
         store.close().await;
-        served
+        ran
     }
 }
 

@@ -26,7 +26,7 @@ use frontline_shared::store::Store;
 
 use crate::chat::{Chat, Post, PostKey, Target};
 use crate::digest::{chart, DigestView};
-use crate::error::DeliveryError;
+use crate::error::{DeliveryError, DigestError};
 use crate::metrics::Metrics;
 use crate::routing::Routes;
 use crate::view::SiteNames;
@@ -238,8 +238,8 @@ impl Effects {
     }
 
     async fn digest(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let job: DigestJob = serde_json::from_value(event.payload.clone())
-            .map_err(|e| DeliveryError::Digest(e.to_string()))?;
+        let job: DigestJob =
+            serde_json::from_value(event.payload.clone()).map_err(DigestError::Payload)?;
         let Some(chat) = self
             .chats
             .iter()
@@ -276,8 +276,12 @@ impl Effects {
                 .await?;
         }
         if !has_chart {
-            let png =
-                chart::render(&data.series).map_err(|e| DeliveryError::Digest(e.to_string()))?;
+            // Drawing and encoding take milliseconds of CPU: off the async threads.
+            let series = data.series.clone();
+            let png = tokio::task::spawn_blocking(move || chart::render(&series))
+                .await
+                .map_err(DigestError::ChartTask)?
+                .map_err(DigestError::Chart)?;
             let title = format!(
                 "Conversations, deflections and handoffs: 14 days to {}",
                 job.day
@@ -298,12 +302,15 @@ impl Effects {
         &self,
         job: &DigestJob,
     ) -> Result<stats::digest::DigestData, DeliveryError> {
-        let tz = jiff::tz::TimeZone::get(&job.time_zone)
-            .map_err(|e| DeliveryError::Digest(format!("time zone {}: {e}", job.time_zone)))?;
-        let day: jiff::civil::Date = job
-            .day
-            .parse()
-            .map_err(|e| DeliveryError::Digest(format!("day {}: {e}", job.day)))?;
+        let tz =
+            jiff::tz::TimeZone::get(&job.time_zone).map_err(|source| DigestError::TimeZone {
+                zone: job.time_zone.clone(),
+                source,
+            })?;
+        let day: jiff::civil::Date = job.day.parse().map_err(|source| DigestError::Day {
+            day: job.day.clone(),
+            source,
+        })?;
         let sites = if job.sites.is_empty() {
             self.sites.ids()
         } else {

@@ -113,7 +113,10 @@ impl DeliveryWorker {
             .await
     }
 
-    /// Delivers one leased row and completes or reschedules it.
+    /// Delivers one leased row and completes or reschedules it. Its log lines carry the
+    /// escalation id, as the widget server's `handoff stored` line does.
+    #[tracing::instrument(name = "delivery", skip_all,
+        fields(outbox = event.id, escalation = %event.escalation_id, kind = event.kind.as_str()))]
     async fn deliver(&self, event: OutboxEvent) -> Delivered {
         let inner = &self.inner;
         let kind = event.kind.as_str();
@@ -128,6 +131,7 @@ impl DeliveryWorker {
                     tracing::warn!(%error, outbox = event.id, "cannot mark a delivered row");
                 }
                 inner.effects.metrics.delivered(kind, "ok");
+                tracing::info!("delivered");
                 Delivered::Done
             }
             Err(error) => {

@@ -20,7 +20,7 @@ pub enum ChartError {
     #[error("cannot load the chart font")]
     Font,
     #[error("cannot draw the chart: {0}")]
-    Draw(String),
+    Draw(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("cannot encode the chart: {0}")]
     Encode(#[from] png::EncodingError),
 }
@@ -36,8 +36,8 @@ fn font_ready() -> Result<(), ChartError> {
     }
 }
 
-fn drawing<E: std::fmt::Display>(error: E) -> ChartError {
-    ChartError::Draw(error.to_string())
+fn drawing<E: std::error::Error + Send + Sync + 'static>(error: E) -> ChartError {
+    ChartError::Draw(Box::new(error))
 }
 
 type Line = (&'static str, RGBColor, fn(&DayPoint) -> i64);

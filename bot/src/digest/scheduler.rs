@@ -81,9 +81,11 @@ impl DigestScheduler {
             .min(MAX_NAP)
     }
 
-    /// Checks at start and whenever a digest comes due, until `shutdown`.
+    /// Checks at start and whenever a digest comes due, until `shutdown` (a worker runs
+    /// until then even with no digest configured: ending earlier means it failed).
     pub async fn run(self, mut shutdown: Shutdown) {
         if self.plans.is_empty() {
+            shutdown.wait().await;
             return;
         }
         loop {

@@ -3,8 +3,9 @@
 //!
 //! Slack then delivers interactions and events over a WebSocket the bot opens, so the
 //! HTTP endpoints (and signing secret) are not needed; both paths call the same
-//! [`SlackHandlers`]. Deduplication by `event_id` works the same. This path is compiled
-//! and wired but not exercised by the test suite (the stand-in speaks HTTP only).
+//! [`SlackHandlers`]. Deduplication by `event_id` works the same. The test suite exercises
+//! only a token Slack refuses (the stand-in speaks HTTP, not WebSocket): the bot then
+//! stops with Slack's reason.
 
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ pub enum SocketModeError {
     Connect(#[from] SlackClientError),
 }
 
-/// Listens until `shutdown`.
+/// Listens until `shutdown`; an error if Slack refuses the connection.
 pub async fn run(
     handlers: SlackHandlers,
     api_url: String,
@@ -32,6 +33,14 @@ pub async fn run(
     mut shutdown: Shutdown,
 ) -> Result<(), SocketModeError> {
     let client = Arc::new(SlackClient::new(client::connector(&api_url)?));
+    let token = SlackApiToken::new(SlackApiTokenValue::new(app_token));
+    // slack-morphism retries a refused connection in the background for ever; a token
+    // Slack refuses (revoked, missing `connections:write`) ends this worker instead, with
+    // Slack's reason, so the bot stops and says why.
+    client
+        .open_session(&token)
+        .apps_connections_open(&SlackApiAppsConnectionOpenRequest::new())
+        .await?;
     let callbacks = SlackSocketModeListenerCallbacks::new()
         .with_interaction_events(on_interaction)
         .with_push_events(on_push);
@@ -42,7 +51,6 @@ pub async fn run(
         environment,
         callbacks,
     );
-    let token = SlackApiToken::new(SlackApiTokenValue::new(app_token));
     listener.listen_for(&token).await?;
     listener.start().await;
     tracing::info!("Slack Socket Mode connected");

@@ -9,7 +9,12 @@
 //! - on stop, the listener closes, every connection finishes its requests and closes
 //!   (graceful shutdown), then [`serve`] returns;
 //! - handlers see the peer as `ConnectInfo<SocketAddr>`, as with
-//!   `into_make_service_with_connect_info`.
+//!   `into_make_service_with_connect_info`;
+//! - every request gets an `x-request-id` (echoed in the response) and a `request` span
+//!   carrying it ([`request_trace`]).
+//!
+//! [`supervisor::run`] serves the router and the binary's background workers together: a
+//! worker that ends stops the process with an error naming it.
 //!
 //! This crate is the HTTP edge shared by `widget-server` and `bot`; `shared` stays free of
 //! HTTP crates.
@@ -19,11 +24,15 @@
 //! - [`activity`]: a connection's phases (headers, in flight, idle) and their deadlines;
 //! - [`body`]: the request body's deadline, and the response body that keeps a request in
 //!   flight (so an event stream is never idle);
+//! - [`request_trace`]: request ids and the span per request;
+//! - [`supervisor`]: the server and the named workers, run and stopped together;
 //! - [`serve`]: the accept loop and one task per connection.
 
 pub mod activity;
 pub mod body;
 pub mod gate;
+pub mod request_trace;
+pub mod supervisor;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -63,6 +72,7 @@ pub async fn serve(
     trusted_proxies: &[IpNet],
     stop: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
+    let router = request_trace::traced(router);
     let gate =
         Gate::new(limits.max_connections, limits.max_connections_per_ip).exempting(trusted_proxies);
     let mut builder = auto::Builder::new(TokioExecutor::new());

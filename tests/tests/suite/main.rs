@@ -28,3 +28,4 @@ mod replicas;
 mod stats;
 mod store;
 mod streams;
+mod supervision;

@@ -7,8 +7,17 @@ use frontline_matcher::knowledge::draft::draft_source;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// A draft that could not be written (the folder or the file), with the I/O error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write draft: {0}")]
+pub struct DraftError(#[from] std::io::Error);
+
 /// Writes a stub for `question` (and its other phrasings) and returns its path.
-pub fn create(knowledge_dir: &Path, question: &str, also: &[String]) -> std::io::Result<PathBuf> {
+pub fn create(
+    knowledge_dir: &Path,
+    question: &str,
+    also: &[String],
+) -> Result<PathBuf, DraftError> {
     let slug = slug(question);
     let dir = knowledge_dir.join("drafts");
     std::fs::create_dir_all(&dir)?;
@@ -31,7 +40,7 @@ pub fn create(knowledge_dir: &Path, question: &str, also: &[String]) -> std::io:
                 n += 1;
                 continue;
             }
-            Err(error) => return Err(error),
+            Err(error) => return Err(error.into()),
         };
         file.write_all(source.as_bytes())?;
         return Ok(path);

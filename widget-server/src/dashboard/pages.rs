@@ -23,7 +23,7 @@ use crate::state::AppState;
 pub(super) fn render(state: &AppState, name: &str, data: &serde_json::Value) -> Response {
     match state.dashboard.render(name, data) {
         Ok(html) => Html(html).into_response(),
-        Err(error) => ApiError::Internal(error.to_string()).into_response(),
+        Err(error) => ApiError::internal(error).into_response(),
     }
 }
 
@@ -347,9 +347,7 @@ pub async fn draft(
             tracing::info!(path = %path.display(), "draft article created");
             Redirect::to(&format!("/admin?site={}&notice=draft", site.settings.id)).into_response()
         }
-        Ok(Err(error)) => {
-            ApiError::Internal(format!("cannot write draft: {error}")).into_response()
-        }
-        Err(error) => ApiError::Internal(error.to_string()).into_response(),
+        Ok(Err(error)) => ApiError::internal(error).into_response(),
+        Err(error) => ApiError::internal(error).into_response(),
     }
 }

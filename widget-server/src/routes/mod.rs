@@ -13,6 +13,9 @@
 //! | `GET /api/v1/admin/stats` | [`stats`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/widget.js`, `/favicon.svg`, `/` | [`ops`], [`assets`] |
+//!
+//! Request ids and the span per request are added by the listener
+//! (`frontline_serve::request_trace`), for the bot's routes too.
 
 pub mod admin;
 pub mod ask;
@@ -30,7 +33,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::guard;
@@ -73,7 +75,6 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
         .layer(state.origins.cors_layer())
         .layer(metrics::TrackLayer::new(Arc::clone(&state.metrics)))
-        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
