@@ -21,6 +21,7 @@ mod dashboard;
 mod fuzz;
 mod history;
 mod knowledge;
+mod openapi;
 mod replicas;
 mod stats;
 mod store;
