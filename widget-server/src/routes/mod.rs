@@ -51,7 +51,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(move || ops::openapi(Arc::clone(&document))))
+        .route(
+            "/openapi.json",
+            get(move || ops::openapi(Arc::clone(&document))),
+        )
         .route("/widget.js", get(assets::widget_js))
         .route("/favicon.svg", get(assets::favicon))
         .route("/", get(assets::storefront))
