@@ -25,7 +25,7 @@ def served_document(binary):
             "PATH": os.environ.get("PATH", ""),
             "FRONTLINE_LISTEN": "127.0.0.1:0",
             "FRONTLINE_DATABASE_URL": f"sqlite://{scratch}/openapi.db?mode=rwc",
-            "FRONTLINE_LOG": "warn",
+            "FRONTLINE_LOG": "error",
         }
         server = subprocess.Popen(
             [binary], env=env, stdout=subprocess.PIPE, text=True
