@@ -23,6 +23,9 @@ step "Rust tests"
 cargo build --workspace --bins
 cargo test --workspace
 
+step "OpenAPI document passes openapi-spec-validator"
+bash tests/openapi/validate.sh
+
 if [ -f tests/e2e/run.sh ]; then
   step "browser tests"
   bash tests/e2e/run.sh

@@ -66,6 +66,11 @@ impl TestServer {
         let app = Application::build(settings)
             .await
             .expect("widget server starts");
+        Self::serve(app)
+    }
+
+    /// Serves an application built by the caller (to inspect it before it serves).
+    pub fn serve(app: Application) -> TestServer {
         let url = app.public_url().to_string();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

@@ -1,32 +1,20 @@
-//! The OpenAPI document served at `/openapi.json`, generated from the handlers.
+//! The OpenAPI document served at `/openapi.json`.
+//!
+//! Its paths come from the router, not from a list kept here: [`crate::routes`] registers
+//! every `/api/…` handler with `utoipa_axum::routes!`, which adds the route and the
+//! handler's `#[utoipa::path]` documentation in one step, with the methods taken from
+//! that documentation. A route cannot be served without being documented there, and a
+//! test (`tests/tests/suite/openapi.rs`) compares the router's routes with the document.
+//! This module holds only what belongs to the whole API: title, description, tags and
+//! security schemes.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Frontline widget server API", version = "1",
          description = "Self-service answers, handoffs to a person, live conversation streams and the agent queue. Errors are `{\"error\": {\"code\", \"message\"}}`."),
-    paths(
-        routes::ask::ask,
-        routes::suggest::suggest,
-        routes::site::config,
-        routes::site::answer,
-        routes::feedback::feedback,
-        routes::handoff::handoff,
-        routes::conversation::show,
-        routes::conversation::post_message,
-        routes::events::stream,
-        routes::admin::list,
-        routes::admin::show,
-        routes::admin::claim,
-        routes::admin::release,
-        routes::admin::resolve,
-        routes::admin::reply,
-        routes::stats::stats,
-    ),
     modifiers(&Security),
     tags((name = "self-service"), (name = "handoff"), (name = "conversation"), (name = "admin"))
 )]
@@ -45,6 +33,7 @@ impl Modify for Security {
 }
 
 impl ApiDoc {
+    /// The document without paths; the router adds one per route it serves.
     pub fn document() -> utoipa::openapi::OpenApi {
         <ApiDoc as OpenApi>::openapi()
     }

@@ -191,6 +191,11 @@ impl Application {
         &self.state.public_url
     }
 
+    /// The router this application serves (tests read its routes).
+    pub fn router(&self) -> axum::Router {
+        routes::app(self.state.clone())
+    }
+
     /// The admin token, when none was configured and one was generated for this run.
     pub fn generated_admin_token(&self) -> Option<&str> {
         self.generated_admin_token

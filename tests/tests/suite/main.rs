@@ -24,6 +24,7 @@ mod handoff;
 mod history;
 mod knowledge;
 mod migrations;
+mod openapi;
 mod replicas;
 mod stats;
 mod store;

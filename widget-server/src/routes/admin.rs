@@ -5,12 +5,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply};
 use frontline_shared::escalation::{Escalation, EscalationStatus};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::guard::admin::Admin;
@@ -21,19 +22,21 @@ use crate::state::AppState;
 /// The admin API's routes. A browser page on another origin is refused (403) before
 /// any handler runs, as on the dashboard: otherwise the session cookie would let a
 /// foreign page act with the signed-in agent's rights.
-pub fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/escalations", get(list))
-        .route("/api/v1/admin/escalations/{id}", get(show))
-        .route("/api/v1/admin/escalations/{id}/claim", post(claim))
-        .route("/api/v1/admin/escalations/{id}/release", post(release))
-        .route("/api/v1/admin/escalations/{id}/resolve", post(resolve))
-        .route("/api/v1/admin/escalations/{id}/reply", post(reply))
-        .route("/api/v1/admin/stats", get(super::stats::stats))
+/// Each route is registered with its documentation (`routes!`, see [`super::app`]).
+pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list))
+        .routes(routes!(show))
+        .routes(routes!(claim))
+        .routes(routes!(release))
+        .routes(routes!(resolve))
+        .routes(routes!(reply))
+        .routes(routes!(super::stats::stats))
         .layer(GuardLayer::new(state, origins::verify))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `queued`, `claimed`, `resolved` or `open` (queued + claimed, the default).
     pub status: Option<String>,
@@ -81,7 +84,7 @@ pub async fn list(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/escalations/{id}", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/admin/escalations/{id}", tag = "admin", operation_id = "show_escalation",
     params(("id" = String, Path, description = "escalation id")), security(("admin_token" = [])),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
 pub async fn show(

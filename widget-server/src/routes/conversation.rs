@@ -93,7 +93,7 @@ async fn load(state: &AppState, token: &BearerToken, id: &str) -> Result<Convers
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversation",
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversation", operation_id = "show_conversation",
     params(("id" = String, Path, description = "conversation id")),
     security(("conversation_token" = [])),
     responses((status = 200, body = ConversationBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]

@@ -34,6 +34,7 @@ const SAFETY_POLL: Duration = Duration::from_secs(5);
 const STREAMS_RETRY_AFTER_SECS: u64 = 10;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// The conversation token (EventSource cannot send headers).
     pub token: Option<String>,

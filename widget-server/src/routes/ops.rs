@@ -1,15 +1,17 @@
 //! Health, readiness, metrics and the OpenAPI document.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::json;
+use utoipa::openapi::OpenApi;
 
 use crate::error::ApiError;
 use crate::guard::admin;
 use crate::guard::client_ip::ClientIp;
-use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
 /// Liveness: the process answers.
@@ -61,6 +63,7 @@ pub async fn metrics(
     ))
 }
 
-pub async fn openapi() -> impl IntoResponse {
-    Json(ApiDoc::document())
+/// The OpenAPI document, built once with the router from the routes it serves.
+pub async fn openapi(document: Arc<OpenApi>) -> Json<OpenApi> {
+    Json(OpenApi::clone(&document))
 }

@@ -17,6 +17,7 @@ use crate::state::AppState;
 const MAX_DAYS: i64 = 400;
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// One site id; all configured sites when omitted.
     pub site: Option<String>,

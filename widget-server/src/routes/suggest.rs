@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiQuery, ErrorBody};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestQuery {
     /// What the customer has typed so far.
     #[serde(default)]
