@@ -12,6 +12,8 @@
 //! - [`text`]: text normalization shared by the matcher's classifier and the rules.
 //! - [`templates`]: handlebars with per-destination escaping (HTML, Slack, Discord).
 //! - [`escalation`]: the escalation model (status, priority, handoff context).
+//! - [`contracts`]: what one process writes for another (outbox work, conversation events):
+//!   serde enums tagged by `kind`, versioned; unreadable rows are parked.
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
 //! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
@@ -19,6 +21,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod contracts;
 pub mod conversation_token;
 pub mod email;
 pub mod escalation;

@@ -193,7 +193,7 @@ impl DiscordEndpoint {
                 &agent,
                 &body,
                 ReplyOrigin::Chat {
-                    platform: ChatPlatform::Discord.as_str(),
+                    platform: ChatPlatform::Discord,
                     event: &key,
                 },
             )
