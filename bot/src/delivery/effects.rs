@@ -335,7 +335,11 @@ impl Effects {
     ) -> Result<Option<ChatMessageRef>, DeliveryError> {
         Ok(self
             .store
-            .chat_message(&Subject::Escalation(escalation.id.clone()), chat.platform(), ALERT)
+            .chat_message(
+                &Subject::Escalation(escalation.id.clone()),
+                chat.platform(),
+                ALERT,
+            )
             .await?)
     }
 

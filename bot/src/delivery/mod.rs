@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontline_shared::config::DeliverySettings;
-use frontline_shared::shutdown::Shutdown;
 use frontline_shared::contracts::Contract;
+use frontline_shared::shutdown::Shutdown;
 use frontline_shared::store::outbox::{OutboxRow, OUTBOX_CHANNEL};
 use frontline_shared::store::{Backend, Listener, Store, StoreError};
 use tokio::task::JoinSet;

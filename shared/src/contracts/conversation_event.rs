@@ -84,12 +84,18 @@ mod tests {
                 at_ms: 9,
             })
         );
-        assert_eq!(event.data(), serde_json::from_str::<serde_json::Value>(stored).expect("json"));
+        assert_eq!(
+            event.data(),
+            serde_json::from_str::<serde_json::Value>(stored).expect("json")
+        );
         let queued = r#"{"escalation_id":"esc_1","status":"queued","agent":null,"at_ms":3}"#;
         let event = decode::<ConversationEvent>("status", queued).expect("queued");
         assert_eq!(event.data()["agent"], serde_json::Value::Null, "still sent");
         let line = r#"{"message_id":4,"author":"customer","body":"hi","at_ms":2}"#;
         let event = decode::<ConversationEvent>("message", line).expect("message");
-        assert_eq!(event.data(), serde_json::from_str::<serde_json::Value>(line).expect("json"));
+        assert_eq!(
+            event.data(),
+            serde_json::from_str::<serde_json::Value>(line).expect("json")
+        );
     }
 }

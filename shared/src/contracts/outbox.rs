@@ -126,7 +126,8 @@ mod tests {
 
     #[test]
     fn rows_of_the_previous_release_read_without_a_version() {
-        let customer = r#"{"message_id":7,"author":"customer","body":"any news?","at_ms":12,"reopened":true}"#;
+        let customer =
+            r#"{"message_id":7,"author":"customer","body":"any news?","at_ms":12,"reopened":true}"#;
         assert_eq!(
             decode::<OutboxMessage>("customer_message", customer).expect("customer"),
             OutboxMessage::CustomerMessage(CustomerMessage {
@@ -164,18 +165,33 @@ mod tests {
         assert_eq!(fields["author_name"], "ana");
         assert_eq!(fields["origin"], "slack");
         assert!(fields.get("kind").is_none(), "the kind has its own column");
-        assert_eq!(decode::<OutboxMessage>(kind, &payload).expect("decode"), message);
+        assert_eq!(
+            decode::<OutboxMessage>(kind, &payload).expect("decode"),
+            message
+        );
     }
 
     #[test]
     fn unknown_kinds_versions_and_payloads_are_unreadable_not_panics() {
         let unknown = decode::<OutboxMessage>("email_reply", r#"{"v":1}"#);
-        assert!(matches!(unknown, Err(Unreadable::Payload { .. })), "{unknown:?}");
+        assert!(
+            matches!(unknown, Err(Unreadable::Payload { .. })),
+            "{unknown:?}"
+        );
         let newer = decode::<OutboxMessage>("realert", r#"{"v":2,"realert":1}"#);
-        assert!(matches!(newer, Err(Unreadable::Version { .. })), "{newer:?}");
+        assert!(
+            matches!(newer, Err(Unreadable::Version { .. })),
+            "{newer:?}"
+        );
         let broken = decode::<OutboxMessage>("realert", "not json");
-        assert!(matches!(broken, Err(Unreadable::NotJson { .. })), "{broken:?}");
+        assert!(
+            matches!(broken, Err(Unreadable::NotJson { .. })),
+            "{broken:?}"
+        );
         let missing = decode::<OutboxMessage>("customer_message", r#"{"body":"x"}"#);
-        assert!(matches!(missing, Err(Unreadable::Payload { .. })), "{missing:?}");
+        assert!(
+            matches!(missing, Err(Unreadable::Payload { .. })),
+            "{missing:?}"
+        );
     }
 }

@@ -14,11 +14,11 @@ use super::conversations::{
 };
 use super::events;
 use super::outbox;
+use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
 use crate::config::ChatPlatform;
 use crate::contracts::conversation_event::{ConversationEvent, MessageEvent, StatusEvent};
 use crate::contracts::outbox::{AgentMessage, Origin, OutboxMessage};
 use crate::contracts::Subject;
-use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
 use crate::escalation::{Escalation, EscalationStatus, HandoffContext, MatchedCandidate, Priority};
 
 /// A handoff request, validated by the caller.

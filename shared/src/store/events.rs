@@ -11,8 +11,8 @@
 use sqlx::Row;
 
 use super::{Backend, Store, StoreError, Tx};
-use crate::contracts::conversation_event::ConversationEvent;
 use crate::contracts;
+use crate::contracts::conversation_event::ConversationEvent;
 
 /// The PostgreSQL channel notified for every conversation event.
 pub const EVENTS_CHANNEL: &str = "frontline_events";
@@ -100,13 +100,19 @@ impl Store {
     }
 
     async fn park_event(&self, id: i64, reason: &str) -> Result<(), StoreError> {
-        tracing::warn!(event = id, reason, "conversation event this release cannot read; parked");
-        sqlx::query("UPDATE conversation_events SET parked_at = $1, parked_reason = $2 WHERE id = $3")
-            .bind(self.now_ms())
-            .bind(reason)
-            .bind(id)
-            .execute(self.writer())
-            .await?;
+        tracing::warn!(
+            event = id,
+            reason,
+            "conversation event this release cannot read; parked"
+        );
+        sqlx::query(
+            "UPDATE conversation_events SET parked_at = $1, parked_reason = $2 WHERE id = $3",
+        )
+        .bind(self.now_ms())
+        .bind(reason)
+        .bind(id)
+        .execute(self.writer())
+        .await?;
         Ok(())
     }
 
@@ -120,7 +126,11 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let reason: Option<String> = row.try_get("parked_reason")?;
-                Ok((row.try_get("id")?, row.try_get("kind")?, reason.unwrap_or_default()))
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("kind")?,
+                    reason.unwrap_or_default(),
+                ))
             })
             .collect()
     }

@@ -44,8 +44,8 @@ pub(crate) async fn enqueue(
     subject: &Subject,
     message: &OutboxMessage,
 ) -> Result<(), StoreError> {
-    let (kind, payload) =
-        contracts::encode(message).map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
+    let (kind, payload) = contracts::encode(message)
+        .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
     let key = subject.key();
     sqlx::query(
         "INSERT INTO outbox (escalation_id, kind, payload, created_at, available_at) VALUES ($1, $2, $3, $4, $4)",
@@ -161,7 +161,11 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let reason: Option<String> = row.try_get("parked_reason")?;
-                Ok((row.try_get("id")?, row.try_get("kind")?, reason.unwrap_or_default()))
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("kind")?,
+                    reason.unwrap_or_default(),
+                ))
             })
             .collect()
     }
@@ -204,7 +208,11 @@ fn decode(row: &AnyRow) -> Result<Result<OutboxRow, (i64, String)>, StoreError> 
 }
 
 async fn park(tx: &mut Tx, id: i64, reason: &str, now_ms: i64) -> Result<(), StoreError> {
-    tracing::warn!(outbox = id, reason, "outbox row this release cannot read; parked");
+    tracing::warn!(
+        outbox = id,
+        reason,
+        "outbox row this release cannot read; parked"
+    );
     sqlx::query(
         "UPDATE outbox SET parked_at = $1, parked_reason = $2, leased_until = NULL, leased_by = NULL WHERE id = $3",
     )

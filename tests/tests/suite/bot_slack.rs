@@ -139,10 +139,10 @@ async fn a_handoff_is_alerted_in_the_routed_channel_with_escaped_context() {
         let recorded = rig
             .store
             .chat_message(
-                    &Subject::Escalation(handoff.escalation_id.clone()),
-                    ChatPlatform::Slack,
-                    "alert",
-                )
+                &Subject::Escalation(handoff.escalation_id.clone()),
+                ChatPlatform::Slack,
+                "alert",
+            )
             .await
             .expect("read")
             .expect("the post is recorded");

@@ -32,7 +32,8 @@ const T0: i64 = 1_795_165_200_000;
 /// A private copy of the fixture (the store migrates and writes it).
 fn fixture_copy() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/store-previous-release.sqlite");
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/store-previous-release.sqlite");
     let path = dir.path().join("store.sqlite");
     std::fs::copy(&source, &path).expect("copy the fixture");
     let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -110,7 +111,9 @@ fn line(message_id: i64, author_name: Option<&str>, body: &str, step: i64) -> Co
 #[tokio::test]
 async fn every_row_of_the_previous_release_reads_into_the_new_types() {
     let (_dir, url) = fixture_copy();
-    let store = Store::connect(&url).await.expect("the previous release's store opens");
+    let store = Store::connect(&url)
+        .await
+        .expect("the previous release's store opens");
     // Read the delivered rows too: the previous release's whole history, through the
     // worker's own read path.
     let pool = sqlx::AnyPool::connect(&url).await.expect("raw pool");
@@ -131,14 +134,30 @@ async fn every_row_of_the_previous_release_reads_into_the_new_types() {
         (2, esc(A), customer(2, "It was order 1042", 1, false)),
         (3, esc(A), OutboxMessage::Realert { number: 1 }),
         (4, esc(A), updated(Claimed)),
-        (5, esc(A), agent(3, "ana", "Your refund is on its way", 4, Origin::Slack)),
-        (6, esc(A), agent(4, "Ben", "We emailed you the label", 5, Origin::Web)),
-        (7, esc(A), agent(5, "dee", "Sorry for the wait", 6, Origin::Discord)),
+        (
+            5,
+            esc(A),
+            agent(3, "ana", "Your refund is on its way", 4, Origin::Slack),
+        ),
+        (
+            6,
+            esc(A),
+            agent(4, "Ben", "We emailed you the label", 5, Origin::Web),
+        ),
+        (
+            7,
+            esc(A),
+            agent(5, "dee", "Sorry for the wait", 6, Origin::Discord),
+        ),
         (8, esc(A), updated(Queued)),
         (9, esc(A), updated(Claimed)),
         (10, esc(A), updated(Resolved)),
         (11, esc(A), updated(Queued)),
-        (12, esc(A), customer(6, "Actually it arrived damaged", 10, true)),
+        (
+            12,
+            esc(A),
+            customer(6, "Actually it arrived damaged", 10, true),
+        ),
         (
             13,
             Subject::Digest(scheduled.into()),
@@ -154,9 +173,17 @@ async fn every_row_of_the_previous_release_reads_into_the_new_types() {
             }),
         ),
         (14, esc(B), OutboxMessage::EscalationCreated),
-        (15, esc(B), customer(8, "Order 2044, paid by card", 13, false)),
+        (
+            15,
+            esc(B),
+            customer(8, "Order 2044, paid by card", 13, false),
+        ),
         (16, esc(B), OutboxMessage::Realert { number: 1 }),
-        (17, esc(B), agent(9, "Ben", "Looking into it now", 15, Origin::Web)),
+        (
+            17,
+            esc(B),
+            agent(9, "Ben", "Looking into it now", 15, Origin::Web),
+        ),
         (
             18,
             Subject::Digest(on_demand.into()),
@@ -215,9 +242,16 @@ async fn every_row_of_the_previous_release_reads_into_the_new_types() {
         .await
         .expect("read")
         .expect("A's alert");
-    assert_eq!((alert.channel.as_str(), alert.message_ref.as_str()), ("C0SUPPORT", "1795165200.000100"));
+    assert_eq!(
+        (alert.channel.as_str(), alert.message_ref.as_str()),
+        ("C0SUPPORT", "1795165200.000100")
+    );
     let digest = store
-        .chat_message(&Subject::Digest(scheduled.into()), ChatPlatform::Slack, "digest-chart")
+        .chat_message(
+            &Subject::Digest(scheduled.into()),
+            ChatPlatform::Slack,
+            "digest-chart",
+        )
         .await
         .expect("read")
         .expect("the digest's chart");
@@ -241,7 +275,11 @@ async fn the_previous_releases_pending_rows_are_delivered_by_this_bot() {
     let wait = Duration::from_secs(20);
     let alert = slack.alert_for(B).await;
     assert_eq!(alert.channel, "C0SUPPORT");
-    assert!(alert.visible_text().contains("bo@example.com"), "{}", alert.visible_text());
+    assert!(
+        alert.visible_text().contains("bo@example.com"),
+        "{}",
+        alert.visible_text()
+    );
     let in_thread = |purpose: &'static str| {
         let alert_ts = alert.ts.clone();
         move |s: &frontline_tests::slack_standin::SlackState| {
@@ -251,11 +289,17 @@ async fn the_previous_releases_pending_rows_are_delivered_by_this_bot() {
                 .map(|m| m.visible_text())
         }
     };
-    let customer = slack.wait_for("the customer's message", wait, in_thread("customer-8")).await;
+    let customer = slack
+        .wait_for("the customer's message", wait, in_thread("customer-8"))
+        .await;
     assert!(customer.contains("Order 2044, paid by card"), "{customer}");
-    let reply = slack.wait_for("the dashboard reply", wait, in_thread("agent-9")).await;
+    let reply = slack
+        .wait_for("the dashboard reply", wait, in_thread("agent-9"))
+        .await;
     assert!(reply.contains("Looking into it now"), "{reply}");
-    slack.wait_for("the re-alert", wait, in_thread("realert-1")).await;
+    slack
+        .wait_for("the re-alert", wait, in_thread("realert-1"))
+        .await;
     let digest = slack
         .wait_for("the on-demand digest", wait, |s| {
             s.posts_for("digest:on-demand:slack:C0LEADS:fixture1", "digest")
@@ -289,11 +333,24 @@ async fn unknown_kinds_and_versions_are_parked_and_do_not_block_later_rows() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
         let store = Store::connect(&db.url).await.expect("connect");
-        let (escalation, _) = store.create_handoff(handoff("c-park")).await.expect("handoff");
+        let (escalation, _) = store
+            .create_handoff(handoff("c-park"))
+            .await
+            .expect("handoff");
         assert_eq!(lease_all(&store).await.len(), 1, "the alert row");
         let id = escalation.id.as_str();
-        insert_raw(&db.url, OUTBOX_ROW, &[id, "email_reply", r#"{"v":1,"to":"ana@example.com"}"#]).await;
-        insert_raw(&db.url, OUTBOX_ROW, &[id, "realert", r#"{"v":2,"realert":{"number":1}}"#]).await;
+        insert_raw(
+            &db.url,
+            OUTBOX_ROW,
+            &[id, "email_reply", r#"{"v":1,"to":"ana@example.com"}"#],
+        )
+        .await;
+        insert_raw(
+            &db.url,
+            OUTBOX_ROW,
+            &[id, "realert", r#"{"v":2,"realert":{"number":1}}"#],
+        )
+        .await;
         insert_raw(&db.url, OUTBOX_ROW, &[id, "customer_message", "not json"]).await;
         store
             .append_customer_message(&conversation("c-park"), "any news?")
@@ -308,16 +365,28 @@ async fn unknown_kinds_and_versions_are_parked_and_do_not_block_later_rows() {
         );
         let parked = store.parked_outbox().await.expect("parked");
         let kinds: Vec<&str> = parked.iter().map(|(_, kind, _)| kind.as_str()).collect();
-        assert_eq!(kinds, ["email_reply", "realert", "customer_message"], "{backend:?}");
+        assert_eq!(
+            kinds,
+            ["email_reply", "realert", "customer_message"],
+            "{backend:?}"
+        );
         assert!(parked[0].2.contains("email_reply"), "{parked:?}");
         assert!(parked[1].2.contains("version 2"), "{parked:?}");
-        assert_eq!(store.pending_outbox().await.expect("pending"), 0, "{backend:?}");
+        assert_eq!(
+            store.pending_outbox().await.expect("pending"),
+            0,
+            "{backend:?}"
+        );
 
         // A release starting gives parked rows another try; still unreadable, they park again.
         assert_eq!(store.unpark_outbox().await.expect("unpark"), 3);
         assert_eq!(store.pending_outbox().await.expect("pending"), 3);
         assert!(lease_all(&store).await.is_empty());
-        assert_eq!(store.parked_outbox().await.expect("parked").len(), 3, "{backend:?}");
+        assert_eq!(
+            store.parked_outbox().await.expect("parked").len(),
+            3,
+            "{backend:?}"
+        );
 
         // Conversation events: the unreadable ones are parked and left out of the stream.
         insert_raw(&db.url, EVENT_ROW, &["c-park", "typing", r#"{"v":1}"#]).await;
@@ -326,7 +395,10 @@ async fn unknown_kinds_and_versions_are_parked_and_do_not_block_later_rows() {
             .append_customer_message(&conversation("c-park"), "hello?")
             .await
             .expect("message");
-        let events = store.conversation_events("c-park", 0).await.expect("events");
+        let events = store
+            .conversation_events("c-park", 0)
+            .await
+            .expect("events");
         let kinds: Vec<&str> = events
             .iter()
             .map(|e| match &e.event {

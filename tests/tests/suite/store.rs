@@ -1,10 +1,10 @@
 //! The store on each backend: handoff atomicity, single-winner claims, ordered outbox.
 
+use frontline_shared::contracts::outbox::OutboxMessage;
+use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::{EscalationStatus, Priority};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::escalations::{NewHandoff, Transition};
-use frontline_shared::contracts::outbox::OutboxMessage;
-use frontline_shared::contracts::Subject;
 use frontline_shared::store::Store;
 use frontline_tests::databases::{backends, TestDatabase};
 use std::time::Duration;
@@ -121,7 +121,10 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
             .await
             .expect("lease");
         assert_eq!(leased.len(), 1, "{backend:?}");
-        assert_eq!(leased[0].subject, Subject::Escalation(escalation.id.clone()));
+        assert_eq!(
+            leased[0].subject,
+            Subject::Escalation(escalation.id.clone())
+        );
         // Leased rows are invisible to a second worker.
         assert!(store
             .lease_outbox("w2", 10, Duration::from_secs(30))
@@ -262,10 +265,7 @@ async fn concurrent_messages_after_resolve_reopen_once() {
             })
             .collect();
         assert_eq!(followups.len(), 4, "{backend:?}: {rows:?}");
-        let reopened = followups
-            .iter()
-            .filter(|m| m.reopened)
-            .count();
+        let reopened = followups.iter().filter(|m| m.reopened).count();
         assert_eq!(reopened, 1, "{backend:?}: {followups:?}");
         // Alert refreshes: claimed, resolved and reopened (once).
         let updates = rows

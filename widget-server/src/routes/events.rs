@@ -13,12 +13,12 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use frontline_shared::contracts::Contract;
 use futures_util::Stream;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::time::Duration;
-use frontline_shared::contracts::Contract;
 use utoipa::IntoParams;
 
 use crate::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
