@@ -7,6 +7,8 @@
 
 use async_trait::async_trait;
 use frontline_shared::config::ChatPlatform;
+use frontline_shared::contracts::outbox::Origin;
+use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::Escalation;
 use frontline_shared::store::chat::ChatMessageRef;
 
@@ -31,8 +33,8 @@ pub enum Post<'a> {
         escalation: &'a Escalation,
         agent: &'a str,
         body: &'a str,
-        /// Where it was typed: `web`, `slack` or `discord`.
-        origin: &'a str,
+        /// Where it was typed.
+        origin: Origin,
     },
     /// Still unclaimed after the SLA: a nudge with the on-call mention, in the thread.
     Realert {
@@ -45,33 +47,36 @@ pub enum Post<'a> {
         number: i64,
         alert: Option<&'a ChatMessageRef>,
     },
-    /// A daily (or on-demand) digest; `id` is `digest:<job key>`.
-    Digest { id: &'a str, view: &'a DigestView },
+    /// A daily (or on-demand) digest; `subject` is the digest.
+    Digest {
+        subject: &'a Subject,
+        view: &'a DigestView,
+    },
     /// The digest's chart, posted right after it.
     Chart {
-        id: &'a str,
+        subject: &'a Subject,
         png: &'a [u8],
         title: &'a str,
     },
 }
 
 impl Post<'_> {
-    /// What the post is about: the escalation id, or `digest:<key>`. Records of posts
-    /// (and [`PostKey`]s) are kept under it.
-    pub fn subject_id(&self) -> &str {
+    /// What the post is about: an escalation or a digest. Records of posts (and
+    /// [`PostKey`]s) are kept under it.
+    pub fn subject(&self) -> Subject {
         match self {
             Post::Alert { escalation }
             | Post::CustomerMessage { escalation, .. }
             | Post::AgentMessage { escalation, .. }
             | Post::Realert { escalation, .. }
-            | Post::Managers { escalation, .. } => &escalation.id,
-            Post::Digest { id, .. } | Post::Chart { id, .. } => id,
+            | Post::Managers { escalation, .. } => Subject::Escalation(escalation.id.clone()),
+            Post::Digest { subject, .. } | Post::Chart { subject, .. } => (*subject).clone(),
         }
     }
 }
 
 /// "from the dashboard", "in Slack", "in Discord": where a mirrored agent reply was typed
-/// (an [`OutboxKind::AgentMessage`](frontline_shared::store::outbox::OutboxKind) `origin`).
+/// (an [`Origin`] as text).
 pub fn typed_in(origin: &str) -> &'static str {
     match origin {
         "slack" => "in Slack",
@@ -89,17 +94,18 @@ pub struct Target {
 }
 
 /// Identifies one post across attempts: `(escalation, purpose)`, e.g. `alert`,
-/// `customer-17`, `agent-18`, `realert-2`, `managers-2`; or `(digest:<key>, digest | digest-chart)`.
+/// `customer-17`, `agent-18`, `realert-2`, `managers-2`; or `(digest, digest | digest-chart)`.
+/// On the wire (Slack metadata, Discord nonce) the subject is its stored key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostKey {
-    pub escalation_id: String,
+    pub subject: Subject,
     pub purpose: String,
 }
 
 impl PostKey {
-    pub fn new(escalation_id: &str, purpose: impl Into<String>) -> Self {
+    pub fn new(subject: Subject, purpose: impl Into<String>) -> Self {
         PostKey {
-            escalation_id: escalation_id.to_string(),
+            subject,
             purpose: purpose.into(),
         }
     }

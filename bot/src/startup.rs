@@ -108,6 +108,11 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let store =
             Store::connect_with_clock(&settings.database_url, options.clock.clone()).await?;
+        // Rows an earlier (or another) release could not read get another try with this one.
+        let unparked = store.unpark_outbox().await?;
+        if unparked > 0 {
+            tracing::info!(rows = unparked, "parked outbox rows given another try");
+        }
         let metrics = Arc::new(Metrics::default());
         let replay = ReplayGuard::new(store.clone());
         let sites = SiteNames::new(&settings.sites);

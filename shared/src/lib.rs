@@ -15,6 +15,8 @@
 //! - [`handoff`]: the handoff use case (a customer asks for a person).
 //! - [`agent_action`]: what agents do to an escalation (claim, release, resolve, reply),
 //!   one [`agent_action::apply`] and one set of refusal texts for every chat and web door.
+//! - [`contracts`]: what one process writes for another (outbox work, conversation events):
+//!   serde enums tagged by `kind`, versioned; unreadable rows are parked.
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
 //! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
@@ -23,6 +25,7 @@
 pub mod agent_action;
 pub mod clock;
 pub mod config;
+pub mod contracts;
 pub mod conversation_token;
 pub mod email;
 pub mod escalation;

@@ -3,7 +3,10 @@
 use std::fmt;
 
 /// A validated site id: 1–64 characters of `a-z`, `0-9`, `-` and `_`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct SiteId(String);
 
 impl SiteId {
@@ -24,6 +27,20 @@ impl SiteId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for SiteId {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<SiteId, String> {
+        SiteId::parse(&raw)
+    }
+}
+
+impl From<SiteId> for String {
+    fn from(site: SiteId) -> String {
+        site.0
     }
 }
 

@@ -17,11 +17,13 @@
 use std::sync::Arc;
 
 use frontline_shared::config::SlaSettings;
+use frontline_shared::contracts::outbox::{AgentMessage, CustomerMessage, OutboxMessage};
+use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
 use frontline_shared::stats;
 use frontline_shared::store::chat::ChatMessageRef;
 use frontline_shared::store::digests::DigestJob;
-use frontline_shared::store::outbox::{OutboxEvent, OutboxKind};
+use frontline_shared::store::outbox::OutboxRow;
 use frontline_shared::store::Store;
 
 use crate::chat::{Chat, Post, PostKey, Target};
@@ -52,25 +54,35 @@ pub struct Effects {
 }
 
 impl Effects {
-    /// Applies `event` on every platform; an error means "retry the whole row later".
-    pub async fn apply(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        if event.kind == OutboxKind::Digest {
-            return self.digest(event).await;
-        }
-        let Some(escalation) = self.store.escalation(&event.escalation_id).await? else {
-            tracing::warn!(escalation = %event.escalation_id, "outbox row for an unknown escalation; skipped");
+    /// Applies `row` on every platform; an error means "retry the whole row later".
+    pub async fn apply(&self, row: &OutboxRow) -> Result<(), DeliveryError> {
+        let escalation_id = match (&row.subject, &row.message) {
+            (Subject::Digest(_), OutboxMessage::Digest(job)) => {
+                return self.digest(row, job).await;
+            }
+            (Subject::Escalation(id), _) => id,
+            // The store parks rows whose subject does not fit their kind.
+            (Subject::Digest(_), _) => return Ok(()),
+        };
+        let Some(escalation) = self.store.escalation(escalation_id).await? else {
+            tracing::warn!(escalation = %escalation_id, "outbox row for an unknown escalation; skipped");
             return Ok(());
         };
         for chat in &self.chats {
-            match event.kind {
-                OutboxKind::EscalationCreated => self.alert(chat, &escalation, event).await?,
-                OutboxKind::EscalationUpdated => self.refresh(chat, &escalation).await?,
-                OutboxKind::CustomerMessage => {
-                    self.customer_message(chat, &escalation, event).await?
+            match &row.message {
+                OutboxMessage::EscalationCreated => self.alert(chat, &escalation, row).await?,
+                OutboxMessage::EscalationUpdated { .. } => self.refresh(chat, &escalation).await?,
+                OutboxMessage::CustomerMessage(message) => {
+                    self.customer_message(chat, &escalation, message, row)
+                        .await?
                 }
-                OutboxKind::AgentMessage => self.agent_message(chat, &escalation, event).await?,
-                OutboxKind::Realert => self.realert(chat, &escalation, event).await?,
-                OutboxKind::Digest => {}
+                OutboxMessage::AgentMessage(message) => {
+                    self.agent_message(chat, &escalation, message, row).await?
+                }
+                OutboxMessage::Realert { number } => {
+                    self.realert(chat, &escalation, *number, row).await?
+                }
+                OutboxMessage::Digest(_) => {}
             }
         }
         Ok(())
@@ -80,7 +92,7 @@ impl Effects {
         &self,
         chat: &Arc<dyn Chat>,
         escalation: &Escalation,
-        event: &OutboxEvent,
+        row: &OutboxRow,
     ) -> Result<(), DeliveryError> {
         let platform = chat.platform();
         let Some(channel) = self
@@ -98,7 +110,7 @@ impl Effects {
         let post = Post::Alert { escalation };
         let since = escalation.created_at_ms;
         let fresh = self
-            .post_once(chat, ALERT, &target, &post, event.attempts, since)
+            .post_once(chat, ALERT, &target, &post, row.attempts, since)
             .await?
             .1;
         if fresh {
@@ -124,19 +136,19 @@ impl Effects {
         &self,
         chat: &Arc<dyn Chat>,
         escalation: &Escalation,
-        event: &OutboxEvent,
+        message: &CustomerMessage,
+        row: &OutboxRow,
     ) -> Result<(), DeliveryError> {
         let Some(alert) = self.alert_of(chat, escalation).await? else {
             return Ok(());
         };
-        let body = event.payload["body"].as_str().unwrap_or_default();
-        let reopened = event.payload["reopened"].as_bool().unwrap_or(false);
         let post = Post::CustomerMessage {
             escalation,
-            body,
-            reopened,
+            body: &message.body,
+            reopened: message.reopened,
         };
-        self.post_message_in_thread(chat, &alert, "customer", &post, event)
+        let purpose = format!("customer-{}", message.message_id);
+        self.post_in_thread(chat, &alert, &purpose, &post, row)
             .await
     }
 
@@ -145,10 +157,10 @@ impl Effects {
         &self,
         chat: &Arc<dyn Chat>,
         escalation: &Escalation,
-        event: &OutboxEvent,
+        message: &AgentMessage,
+        row: &OutboxRow,
     ) -> Result<(), DeliveryError> {
-        let origin = event.payload["origin"].as_str().unwrap_or("web");
-        if origin == chat.platform().as_str() {
+        if message.origin.platform() == Some(chat.platform()) {
             return Ok(());
         }
         let Some(alert) = self.alert_of(chat, escalation).await? else {
@@ -156,34 +168,32 @@ impl Effects {
         };
         let post = Post::AgentMessage {
             escalation,
-            agent: event.payload["author_name"].as_str().unwrap_or("an agent"),
-            body: event.payload["body"].as_str().unwrap_or_default(),
-            origin,
+            agent: &message.agent,
+            body: &message.body,
+            origin: message.origin,
         };
-        self.post_message_in_thread(chat, &alert, "agent", &post, event)
+        let purpose = format!("agent-{}", message.message_id);
+        self.post_in_thread(chat, &alert, &purpose, &post, row)
             .await
     }
 
-    /// Posts one conversation message (`{who}-{message id}`) in the alert's thread, once.
-    async fn post_message_in_thread(
+    /// Posts one conversation message (purpose `{who}-{message id}`) in the alert's
+    /// thread, once.
+    async fn post_in_thread(
         &self,
         chat: &Arc<dyn Chat>,
         alert: &ChatMessageRef,
-        who: &str,
+        purpose: &str,
         post: &Post<'_>,
-        event: &OutboxEvent,
+        row: &OutboxRow,
     ) -> Result<(), DeliveryError> {
-        let purpose = match event.payload["message_id"].as_i64() {
-            Some(id) => format!("{who}-{id}"),
-            None => format!("{who}-outbox-{}", event.id),
-        };
         self.post_once(
             chat,
-            &purpose,
+            purpose,
             &thread_of(alert),
             post,
-            event.attempts,
-            event.created_at_ms,
+            row.attempts,
+            row.created_at_ms,
         )
         .await?;
         Ok(())
@@ -193,16 +203,14 @@ impl Effects {
         &self,
         chat: &Arc<dyn Chat>,
         escalation: &Escalation,
-        event: &OutboxEvent,
+        number: i64,
+        row: &OutboxRow,
     ) -> Result<(), DeliveryError> {
         if escalation.status != EscalationStatus::Queued {
             return Ok(()); // claimed or resolved since: nothing to nudge about
         }
-        let number = event.payload["realert"]
-            .as_i64()
-            .unwrap_or(escalation.realerts);
         let alert = self.alert_of(chat, escalation).await?;
-        let since = event.created_at_ms;
+        let since = row.created_at_ms;
         if number > self.realerts_before_managers {
             if let Some(managers) = chat.managers_channel() {
                 let target = Target {
@@ -215,7 +223,7 @@ impl Effects {
                     alert: alert.as_ref(),
                 };
                 let purpose = format!("managers-{number}");
-                self.post_once(chat, &purpose, &target, &post, event.attempts, since)
+                self.post_once(chat, &purpose, &target, &post, row.attempts, since)
                     .await?;
                 return Ok(());
             }
@@ -230,49 +238,46 @@ impl Effects {
             &purpose,
             &thread_of(&alert),
             &post,
-            event.attempts,
+            row.attempts,
             since,
         )
         .await?;
         Ok(())
     }
 
-    async fn digest(&self, event: &OutboxEvent) -> Result<(), DeliveryError> {
-        let job: DigestJob =
-            serde_json::from_value(event.payload.clone()).map_err(DigestError::Payload)?;
-        let Some(chat) = self
-            .chats
-            .iter()
-            .find(|c| c.platform().as_str() == job.platform)
-        else {
-            tracing::warn!(key = %job.key, platform = %job.platform,
+    async fn digest(&self, row: &OutboxRow, job: &DigestJob) -> Result<(), DeliveryError> {
+        let Some(chat) = self.chats.iter().find(|c| c.platform() == job.platform) else {
+            tracing::warn!(key = %job.key, platform = job.platform.as_str(),
                 "digest for a platform without credentials; not posted");
             return Ok(());
         };
-        let id = event.escalation_id.as_str();
+        let subject = &row.subject;
         let target = Target {
             channel: job.channel.clone(),
             thread: None,
         };
-        let since = event.created_at_ms;
+        let since = row.created_at_ms;
         let has_text = self
             .store
-            .chat_message(id, &job.platform, DIGEST)
+            .chat_message(subject, job.platform, DIGEST)
             .await?
             .is_some();
         let has_chart = self
             .store
-            .chat_message(id, &job.platform, DIGEST_CHART)
+            .chat_message(subject, job.platform, DIGEST_CHART)
             .await?
             .is_some();
         if has_text && has_chart {
             return Ok(());
         }
-        let data = self.digest_data(&job).await?;
+        let data = self.digest_data(job).await?;
         if !has_text {
-            let view = DigestView::new(&data, &job, &self.sites);
-            let post = Post::Digest { id, view: &view };
-            self.post_once(chat, DIGEST, &target, &post, event.attempts, since)
+            let view = DigestView::new(&data, job, &self.sites);
+            let post = Post::Digest {
+                subject,
+                view: &view,
+            };
+            self.post_once(chat, DIGEST, &target, &post, row.attempts, since)
                 .await?;
         }
         if !has_chart {
@@ -287,11 +292,11 @@ impl Effects {
                 job.day
             );
             let post = Post::Chart {
-                id,
+                subject,
                 png: &png,
                 title: &title,
             };
-            self.post_once(chat, DIGEST_CHART, &target, &post, event.attempts, since)
+            self.post_once(chat, DIGEST_CHART, &target, &post, row.attempts, since)
                 .await?;
         }
         Ok(())
@@ -314,7 +319,7 @@ impl Effects {
         let sites = if job.sites.is_empty() {
             self.sites.ids()
         } else {
-            job.sites.clone()
+            job.sites.iter().map(|s| s.as_str().to_string()).collect()
         };
         let now = self.store.now_ms();
         let data = stats::digest::digest(
@@ -337,7 +342,11 @@ impl Effects {
     ) -> Result<Option<ChatMessageRef>, DeliveryError> {
         Ok(self
             .store
-            .chat_message(&escalation.id, chat.platform().as_str(), ALERT)
+            .chat_message(
+                &Subject::Escalation(escalation.id.clone()),
+                chat.platform(),
+                ALERT,
+            )
             .await?)
     }
 
@@ -352,12 +361,12 @@ impl Effects {
         attempts: i64,
         since_ms: i64,
     ) -> Result<(ChatMessageRef, bool), DeliveryError> {
-        let subject = post.subject_id();
-        let platform = chat.platform().as_str();
-        if let Some(existing) = self.store.chat_message(subject, platform, purpose).await? {
+        let subject = post.subject();
+        let platform = chat.platform();
+        if let Some(existing) = self.store.chat_message(&subject, platform, purpose).await? {
             return Ok((existing, false));
         }
-        let key = PostKey::new(subject, purpose);
+        let key = PostKey::new(subject.clone(), purpose);
         let earlier = if attempts > 1 {
             chat.find_earlier(target, &key, since_ms).await?
         } else {
@@ -365,15 +374,15 @@ impl Effects {
         };
         let (message_ref, fresh) = match earlier {
             Some(found) => {
-                tracing::info!(subject, platform, purpose, message = %found,
+                tracing::info!(%subject, platform = platform.as_str(), purpose, message = %found,
                     "found the post of an interrupted attempt; not posting again");
                 (found, false)
             }
             None => (chat.post(target, &key, post).await?, true),
         };
         let record = ChatMessageRef {
-            escalation_id: subject.to_string(),
-            platform: platform.to_string(),
+            subject,
+            platform,
             purpose: purpose.to_string(),
             channel: target.channel.clone(),
             thread_ref: Some(target.thread.clone().unwrap_or_else(|| message_ref.clone())),

@@ -19,8 +19,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontline_shared::config::DeliverySettings;
+use frontline_shared::contracts::Contract;
 use frontline_shared::shutdown::Shutdown;
-use frontline_shared::store::outbox::{OutboxEvent, OUTBOX_CHANNEL};
+use frontline_shared::store::outbox::{OutboxRow, OUTBOX_CHANNEL};
 use frontline_shared::store::{Backend, Listener, Store, StoreError};
 use tokio::task::JoinSet;
 
@@ -106,7 +107,7 @@ impl DeliveryWorker {
         })
     }
 
-    async fn lease(&self, max: usize) -> Result<Vec<OutboxEvent>, StoreError> {
+    async fn lease(&self, max: usize) -> Result<Vec<OutboxRow>, StoreError> {
         let max = i64::try_from(max).unwrap_or(1);
         self.store()
             .lease_outbox(&self.inner.id, max, self.inner.lease)
@@ -116,10 +117,10 @@ impl DeliveryWorker {
     /// Delivers one leased row and completes or reschedules it. Its log lines carry the
     /// escalation id, as the widget server's `handoff stored` line does.
     #[tracing::instrument(name = "delivery", skip_all,
-        fields(outbox = event.id, escalation = %event.escalation_id, kind = event.kind.as_str()))]
-    async fn deliver(&self, event: OutboxEvent) -> Delivered {
+        fields(outbox = event.id, escalation = %event.subject, kind = event.message.kind()))]
+    async fn deliver(&self, event: OutboxRow) -> Delivered {
         let inner = &self.inner;
-        let kind = event.kind.as_str();
+        let kind = event.message.kind();
         let result = tokio::time::timeout(inner.call_timeout, inner.effects.apply(&event))
             .await
             .unwrap_or(Err(DeliveryError::TimedOut(inner.call_timeout)));
@@ -137,7 +138,7 @@ impl DeliveryWorker {
             Err(error) => {
                 let wait = retry::with_jitter(retry::delay(&error, event.attempts));
                 let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 4);
-                tracing::warn!(%error, outbox = event.id, escalation = %event.escalation_id, kind,
+                tracing::warn!(%error, outbox = event.id, subject = %event.subject, kind,
                     attempts = event.attempts, retry_in_ms = wait_ms, "delivery failed; will retry");
                 let at = store.now_ms() + wait_ms;
                 if let Err(store_error) = store.retry_outbox(event.id, at, &error.to_string()).await

@@ -4,9 +4,10 @@
 //!   so replicas do not return in lockstep.
 //! - Unavailable (5xx, timeouts, connection errors, store outages): exponential back-off
 //!   from 500 ms, doubling per attempt, capped at 5 minutes.
-//! - Refused by the platform (bad channel, missing scope), or a row kind this version
-//!   does not deliver: from 30 s, capped at 15 minutes — an operator can fix the
-//!   configuration (or upgrade) and nothing is lost meanwhile.
+//! - Refused by the platform (bad channel, missing scope): from 30 s, capped at 15
+//!   minutes — an operator can fix the configuration and nothing is lost meanwhile.
+//!   (A row kind or version this release cannot read never gets here: the store parks it
+//!   when leasing, and a bot start unparks it.)
 //!
 //! A row is never dropped: the outbox keeps it (and its escalation's later rows wait
 //! behind it, which keeps their order).

@@ -78,7 +78,7 @@ impl DigestPlans {
         let tz = TimeZone::get(&time_zone).unwrap_or(TimeZone::UTC);
         DigestJob {
             key: format!("on-demand:{}:{channel}:{request_id}", platform.as_str()),
-            platform: platform.as_str().to_string(),
+            platform,
             channel: channel.to_string(),
             day: now.to_zoned_datetime(tz).date().to_string(),
             time_zone,
@@ -97,8 +97,8 @@ impl Plan {
         let settings = &self.settings;
         let day = day.to_string();
         Some(DigestJob {
-            key: DigestJob::scheduled_key(settings.platform.as_str(), &settings.channel, &day),
-            platform: settings.platform.as_str().to_string(),
+            key: DigestJob::scheduled_key(settings.platform, &settings.channel, &day),
+            platform: settings.platform,
             channel: settings.channel.clone(),
             day,
             time_zone: settings.time_zone.clone(),

@@ -72,9 +72,9 @@ fn message_id(text: &str) -> Result<MessageId, ChatError> {
         .ok_or_else(|| ChatError::Rejected(format!("{text:?} is not a Discord message id")))
 }
 
-/// The nonce for `key`: `fl` + 23 hex digits of SHA-256(`escalation:purpose`).
+/// The nonce for `key`: `fl` + 23 hex digits of SHA-256(`subject key:purpose`).
 pub fn nonce(key: &PostKey) -> String {
-    let digest = Sha256::digest(format!("{}:{}", key.escalation_id, key.purpose));
+    let digest = Sha256::digest(format!("{}:{}", key.subject.key(), key.purpose));
     let hex = hex::encode(digest);
     format!("fl{}", &hex[..23])
 }
@@ -141,7 +141,7 @@ impl DiscordChat {
                 origin,
                 ..
             } => CreateMessage::new()
-                .content(components::agent_message(agent, body, origin))
+                .content(components::agent_message(agent, body, origin.as_str()))
                 .allowed_mentions(components::allowed_mentions(None)),
             Post::Realert { escalation, number } => {
                 let mention = self.mention();
@@ -286,12 +286,14 @@ pub fn check_ids(settings: &Settings) -> Result<(), (String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frontline_shared::contracts::Subject;
 
     #[test]
     fn nonces_fit_discords_limit_and_differ_by_purpose() {
-        let alert = nonce(&PostKey::new("esc_0123456789abcdef01234567", "alert"));
-        let again = nonce(&PostKey::new("esc_0123456789abcdef01234567", "alert"));
-        let other = nonce(&PostKey::new("esc_0123456789abcdef01234567", "realert-1"));
+        let esc = Subject::Escalation("esc_0123456789abcdef01234567".into());
+        let alert = nonce(&PostKey::new(esc.clone(), "alert"));
+        let again = nonce(&PostKey::new(esc.clone(), "alert"));
+        let other = nonce(&PostKey::new(esc.clone(), "realert-1"));
         assert_eq!(alert.len(), 25);
         assert_eq!(alert, again);
         assert_ne!(alert, other);

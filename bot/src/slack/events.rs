@@ -107,7 +107,7 @@ impl SlackHandlers {
         loop {
             let found = self
                 .store
-                .escalation_for_thread("slack", &reply.channel, &reply.thread_ts)
+                .escalation_for_thread(ChatPlatform::Slack, &reply.channel, &reply.thread_ts)
                 .await?;
             if found.is_some() || !fresh || Instant::now() >= deadline {
                 return Ok(found);

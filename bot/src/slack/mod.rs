@@ -227,7 +227,7 @@ impl SlackChat {
                 body,
                 origin,
                 ..
-            } => (blocks::agent_message(agent, body, origin), None),
+            } => (blocks::agent_message(agent, body, origin.as_str()), None),
             Post::Realert { escalation, number } => {
                 let mention = self.settings.oncall_mention.as_deref();
                 (blocks::realert(escalation, *number, now, mention), None)
@@ -256,7 +256,7 @@ impl SlackChat {
 
 fn metadata(key: &PostKey) -> SlackMessageMetadata {
     let payload = HashMap::from([
-        ("escalation_id".to_string(), key.escalation_id.clone()),
+        ("escalation_id".to_string(), key.subject.key()),
         ("purpose".to_string(), key.purpose.clone()),
     ]);
     SlackMessageMetadata::new(EVENT_TYPE.to_string()).with_event_payload(payload)
@@ -269,7 +269,7 @@ fn is_ours(message: &SlackHistoryMessage, key: &PostKey) -> bool {
     let payload = metadata.event_payload.as_ref();
     let field = |name: &str| payload.and_then(|p| p.get(name)).map(String::as_str);
     metadata.event_type == EVENT_TYPE
-        && field("escalation_id") == Some(key.escalation_id.as_str())
+        && field("escalation_id") == Some(key.subject.key().as_str())
         && field("purpose").is_none_or(|p| p == key.purpose)
 }
 
@@ -353,7 +353,7 @@ impl Chat for SlackChat {
         escalation: &Escalation,
     ) -> Result<(), ChatError> {
         let (text, blocks) = blocks::alert(&self.templates, &self.alert_view(escalation))?;
-        let key = PostKey::new(&escalation.id, alert.purpose.clone());
+        let key = PostKey::new(alert.subject.clone(), alert.purpose.clone());
         let content = SlackMessageContent::new()
             .with_text(text)
             .with_blocks(blocks)

@@ -383,7 +383,7 @@ pub struct DigestSettings {
     pub time_zone: String,
     /// Sites summarised; empty means all.
     #[serde(default)]
-    pub sites: Vec<String>,
+    pub sites: Vec<crate::site_id::SiteId>,
 }
 
 fn default_database_url() -> String {

@@ -3,17 +3,18 @@
 //! Recording a posted alert's `ts` / message id is what makes delivery idempotent: a
 //! retry finds the earlier post and updates it instead of posting again.
 
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{Store, StoreError, Tx};
+use crate::config::ChatPlatform;
+use crate::contracts::Subject;
 
-/// A message the bot posted for an escalation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A message the bot posted for an escalation or a digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatMessageRef {
-    pub escalation_id: String,
-    /// `slack` or `discord`.
-    pub platform: String,
+    /// What it was posted for (stored in the `escalation_id` column).
+    pub subject: Subject,
+    pub platform: ChatPlatform,
     /// `alert` (the claimable message) or e.g. `managers` (the managers' heads-up).
     pub purpose: String,
     pub channel: String,
@@ -24,14 +25,14 @@ pub struct ChatMessageRef {
 }
 
 impl Store {
-    /// Records a posted message; the first record for `(escalation, platform, purpose)` wins.
+    /// Records a posted message; the first record for `(subject, platform, purpose)` wins.
     pub async fn record_chat_message(&self, message: &ChatMessageRef) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO chat_messages (escalation_id, platform, purpose, channel, message_ref, thread_ref, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (escalation_id, platform, purpose) DO NOTHING",
         )
-        .bind(&message.escalation_id)
-        .bind(&message.platform)
+        .bind(message.subject.key())
+        .bind(message.platform.as_str())
         .bind(&message.purpose)
         .bind(&message.channel)
         .bind(&message.message_ref)
@@ -42,25 +43,26 @@ impl Store {
         Ok(())
     }
 
+    /// The message posted for `subject` on `platform` for `purpose`, if recorded.
     pub async fn chat_message(
         &self,
-        escalation_id: &str,
-        platform: &str,
+        subject: &Subject,
+        platform: ChatPlatform,
         purpose: &str,
     ) -> Result<Option<ChatMessageRef>, StoreError> {
         let row = sqlx::query(
             "SELECT escalation_id, platform, purpose, channel, message_ref, thread_ref FROM chat_messages \
              WHERE escalation_id = $1 AND platform = $2 AND purpose = $3",
         )
-        .bind(escalation_id)
-        .bind(platform)
+        .bind(subject.key())
+        .bind(platform.as_str())
         .bind(purpose)
         .fetch_optional(self.pool())
         .await?;
         row.map(|row| {
             Ok(ChatMessageRef {
-                escalation_id: row.try_get("escalation_id")?,
-                platform: row.try_get("platform")?,
+                subject: subject.clone(),
+                platform,
                 purpose: row.try_get("purpose")?,
                 channel: row.try_get("channel")?,
                 message_ref: row.try_get("message_ref")?,
@@ -73,7 +75,7 @@ impl Store {
     /// The escalation whose alert thread is `thread_ref` in `channel`.
     pub async fn escalation_for_thread(
         &self,
-        platform: &str,
+        platform: ChatPlatform,
         channel: &str,
         thread_ref: &str,
     ) -> Result<Option<String>, StoreError> {
@@ -81,7 +83,7 @@ impl Store {
             "SELECT escalation_id FROM chat_messages WHERE platform = $1 AND channel = $2 AND thread_ref = $3 \
              AND purpose = 'alert'",
         )
-        .bind(platform)
+        .bind(platform.as_str())
         .bind(channel)
         .bind(thread_ref)
         .fetch_optional(self.pool())

@@ -6,6 +6,9 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{events, json_column, Store, StoreError, Tx};
+use crate::contracts::conversation_event::{ConversationEvent, MessageEvent};
+use crate::contracts::outbox::{CustomerMessage, OutboxMessage};
+use crate::contracts::Subject;
 use crate::escalation::TranscriptLine;
 
 /// Who wrote a transcript line.
@@ -148,26 +151,24 @@ impl Store {
             at_ms: now,
         };
         let message_id = insert_message(&mut tx, conversation, message).await?;
-        let payload = serde_json::json!({
-            "message_id": message_id, "author": "customer", "body": body, "at_ms": now,
-        });
-        events::insert(
-            self,
-            &mut tx,
-            &conversation.id,
-            events::EventKind::Message,
-            &payload,
-        )
-        .await?;
+        let line = MessageEvent {
+            message_id,
+            author: Author::Customer,
+            author_name: None,
+            body: body.to_string(),
+            at_ms: now,
+        };
+        let event = ConversationEvent::Message(line);
+        events::insert(self, &mut tx, &conversation.id, &event).await?;
         let mut open = super::escalations::open_escalation_id(&mut tx, &conversation.id).await?;
-        let mut payload = payload;
+        let mut reopened = false;
         if open.is_none() {
             // A message after Resolve reopens the newest escalation (once: the update is
             // conditional); when another message reopened it first, this one is a follow-up.
             match super::escalations::reopen_resolved(self, &mut tx, &conversation.id).await? {
-                Some(reopened) => {
-                    payload["reopened"] = serde_json::Value::Bool(true);
-                    open = Some(reopened);
+                Some(id) => {
+                    reopened = true;
+                    open = Some(id);
                 }
                 None => {
                     open = super::escalations::open_escalation_id(&mut tx, &conversation.id).await?
@@ -175,8 +176,14 @@ impl Store {
             }
         }
         if let Some(escalation_id) = &open {
-            let kind = super::outbox::OutboxKind::CustomerMessage;
-            super::outbox::enqueue(self, &mut tx, escalation_id, kind, &payload).await?;
+            let message = OutboxMessage::CustomerMessage(CustomerMessage {
+                message_id,
+                body: body.to_string(),
+                at_ms: now,
+                reopened,
+            });
+            let subject = Subject::Escalation(escalation_id.clone());
+            super::outbox::enqueue(self, &mut tx, &subject, &message).await?;
         }
         tx.commit().await?;
         Ok(open)

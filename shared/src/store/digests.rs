@@ -5,21 +5,25 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::outbox::{self, OutboxKind};
+use super::outbox;
 use super::{Store, StoreError};
+use crate::config::ChatPlatform;
+use crate::contracts::outbox::OutboxMessage;
+use crate::contracts::Subject;
+use crate::site_id::SiteId;
 
-/// One digest to post.
+/// One digest to post: the payload of an [`OutboxMessage::Digest`] row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DigestJob {
     /// `platform:channel:YYYY-MM-DD` for scheduled digests; unique per request on demand.
     pub key: String,
-    pub platform: String,
+    pub platform: ChatPlatform,
     pub channel: String,
     /// The reported local day, `YYYY-MM-DD`.
     pub day: String,
     pub time_zone: String,
     /// Sites summarised (empty: all).
-    pub sites: Vec<String>,
+    pub sites: Vec<SiteId>,
     /// Posted after its scheduled time because the bot was down.
     pub late: bool,
     /// Asked for with a command: today so far, not a finished day.
@@ -28,8 +32,13 @@ pub struct DigestJob {
 
 impl DigestJob {
     /// The key of the scheduled digest of `day` for a channel.
-    pub fn scheduled_key(platform: &str, channel: &str, day: &str) -> String {
-        format!("{platform}:{channel}:{day}")
+    pub fn scheduled_key(platform: ChatPlatform, channel: &str, day: &str) -> String {
+        format!("{}:{channel}:{day}", platform.as_str())
+    }
+
+    /// What its outbox row and chat posts are about.
+    pub fn subject(&self) -> Subject {
+        Subject::Digest(self.key.clone())
     }
 }
 
@@ -42,7 +51,7 @@ impl Store {
              ON CONFLICT (key) DO NOTHING",
         )
         .bind(&job.key)
-        .bind(&job.platform)
+        .bind(job.platform.as_str())
         .bind(&job.channel)
         .bind(&job.day)
         .bind(i64::from(job.late))
@@ -51,16 +60,8 @@ impl Store {
         .await?
         .rows_affected();
         if inserted == 1 {
-            let payload =
-                serde_json::to_value(job).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            outbox::enqueue(
-                self,
-                &mut tx,
-                &format!("digest:{}", job.key),
-                OutboxKind::Digest,
-                &payload,
-            )
-            .await?;
+            let message = OutboxMessage::Digest(job.clone());
+            outbox::enqueue(self, &mut tx, &job.subject(), &message).await?;
         }
         tx.commit().await?;
         Ok(inserted == 1)

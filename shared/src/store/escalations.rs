@@ -12,9 +12,13 @@ use super::conversations::{
     ensure_conversation, insert_message, transcript_lines, Author, Conversation, NewMessage,
     RECENT_TRANSCRIPT_SQL,
 };
-use super::events::{self, EventKind};
-use super::outbox::{self, OutboxKind};
+use super::events;
+use super::outbox;
 use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
+use crate::config::ChatPlatform;
+use crate::contracts::conversation_event::{ConversationEvent, MessageEvent, StatusEvent};
+use crate::contracts::outbox::{AgentMessage, Origin, OutboxMessage};
+use crate::contracts::Subject;
 use crate::escalation::{Escalation, EscalationStatus, HandoffContext, MatchedCandidate, Priority};
 
 /// A handoff request, validated by the caller.
@@ -39,17 +43,20 @@ pub struct NewHandoff {
 pub enum ReplyOrigin<'a> {
     /// The dashboard or the admin API: mirrored into every chat thread of the escalation.
     Web,
-    /// A chat thread on `platform` (`slack`, `discord`); `event` (the chat event id) makes
-    /// a redelivered callback apply once. Mirrored to the other platforms only.
-    Chat { platform: &'a str, event: &'a str },
+    /// A chat thread on `platform`; `event` (the chat event id) makes a redelivered
+    /// callback apply once. Mirrored to the other platforms only.
+    Chat {
+        platform: ChatPlatform,
+        event: &'a str,
+    },
 }
 
 impl ReplyOrigin<'_> {
-    /// `web`, or the chat platform's name.
-    pub fn as_str(&self) -> &str {
+    /// Where it was typed, as the outbox row says.
+    pub fn origin(&self) -> Origin {
         match self {
-            ReplyOrigin::Web => "web",
-            ReplyOrigin::Chat { platform, .. } => platform,
+            ReplyOrigin::Web => Origin::Web,
+            ReplyOrigin::Chat { platform, .. } => Origin::from_platform(*platform),
         }
     }
 }
@@ -137,24 +144,10 @@ impl Store {
             .bind(&escalation.conversation_id)
             .execute(&mut *tx)
             .await?;
-        let payload = serde_json::json!({ "escalation_id": escalation.id });
-        outbox::enqueue(
-            self,
-            &mut tx,
-            &escalation.id,
-            OutboxKind::EscalationCreated,
-            &payload,
-        )
-        .await?;
-        let status = status_payload(&escalation);
-        events::insert(
-            self,
-            &mut tx,
-            &escalation.conversation_id,
-            EventKind::Status,
-            &status,
-        )
-        .await?;
+        let subject = Subject::Escalation(escalation.id.clone());
+        outbox::enqueue(self, &mut tx, &subject, &OutboxMessage::EscalationCreated).await?;
+        let status = status_event(&escalation);
+        events::insert(self, &mut tx, &escalation.conversation_id, &status).await?;
         tx.commit().await?;
         Ok((escalation, true))
     }
@@ -268,18 +261,13 @@ impl Store {
             tx.commit().await?;
             return Ok(Transition::Refused(escalation));
         }
-        let payload =
-            serde_json::json!({ "escalation_id": id, "status": escalation.status.as_str() });
-        outbox::enqueue(self, &mut tx, id, OutboxKind::EscalationUpdated, &payload).await?;
-        let status = status_payload(&escalation);
-        events::insert(
-            self,
-            &mut tx,
-            &escalation.conversation_id,
-            EventKind::Status,
-            &status,
-        )
-        .await?;
+        let updated = OutboxMessage::EscalationUpdated {
+            status: escalation.status,
+        };
+        let subject = Subject::Escalation(id.to_string());
+        outbox::enqueue(self, &mut tx, &subject, &updated).await?;
+        let status = status_event(&escalation);
+        events::insert(self, &mut tx, &escalation.conversation_id, &status).await?;
         tx.commit().await?;
         Ok(Transition::Applied(escalation))
     }
@@ -321,29 +309,23 @@ impl Store {
             at_ms: now,
         };
         let message_id = insert_message(&mut tx, &conversation, line).await?;
-        let payload = serde_json::json!({
-            "message_id": message_id, "author": "agent", "author_name": agent, "body": body, "at_ms": now,
+        let line = ConversationEvent::Message(MessageEvent {
+            message_id,
+            author: Author::Agent,
+            author_name: Some(agent.to_string()),
+            body: body.to_string(),
+            at_ms: now,
         });
-        events::insert(
-            self,
-            &mut tx,
-            &conversation.id,
-            EventKind::Message,
-            &payload,
-        )
-        .await?;
-        let mirrored = serde_json::json!({
-            "message_id": message_id, "author_name": agent, "body": body, "at_ms": now,
-            "origin": origin.as_str(),
+        events::insert(self, &mut tx, &conversation.id, &line).await?;
+        let mirrored = OutboxMessage::AgentMessage(AgentMessage {
+            message_id,
+            agent: agent.to_string(),
+            body: body.to_string(),
+            at_ms: now,
+            origin: origin.origin(),
         });
-        outbox::enqueue(
-            self,
-            &mut tx,
-            escalation_id,
-            OutboxKind::AgentMessage,
-            &mirrored,
-        )
-        .await?;
+        let subject = Subject::Escalation(escalation_id.to_string());
+        outbox::enqueue(self, &mut tx, &subject, &mirrored).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -388,8 +370,11 @@ impl Store {
         .await?
         .rows_affected();
         if changed == 1 {
-            let payload = serde_json::json!({ "escalation_id": id, "realert": seen_realerts + 1 });
-            outbox::enqueue(self, &mut tx, id, OutboxKind::Realert, &payload).await?;
+            let realert = OutboxMessage::Realert {
+                number: seen_realerts + 1,
+            };
+            let subject = Subject::Escalation(id.to_string());
+            outbox::enqueue(self, &mut tx, &subject, &realert).await?;
         }
         tx.commit().await?;
         Ok(changed == 1)
@@ -397,12 +382,16 @@ impl Store {
 }
 
 /// The customer-visible status of an escalation.
-fn status_payload(escalation: &Escalation) -> serde_json::Value {
-    serde_json::json!({
-        "escalation_id": escalation.id,
-        "status": escalation.status.as_str(),
-        "agent": escalation.claimed_by,
-        "at_ms": escalation.resolved_at_ms.or(escalation.claimed_at_ms).or(escalation.released_at_ms).unwrap_or(escalation.created_at_ms),
+fn status_event(escalation: &Escalation) -> ConversationEvent {
+    ConversationEvent::Status(StatusEvent {
+        escalation_id: escalation.id.clone(),
+        status: escalation.status,
+        agent: escalation.claimed_by.clone(),
+        at_ms: escalation
+            .resolved_at_ms
+            .or(escalation.claimed_at_ms)
+            .or(escalation.released_at_ms)
+            .unwrap_or(escalation.created_at_ms),
     })
 }
 
@@ -442,16 +431,11 @@ pub(crate) async fn reopen_resolved(
     let escalation = fetch(tx, &id)
         .await?
         .ok_or_else(|| StoreError::Corrupt("reopened escalation vanished".into()))?;
-    let payload = serde_json::json!({ "escalation_id": id, "status": escalation.status.as_str() });
-    outbox::enqueue(store, tx, &id, OutboxKind::EscalationUpdated, &payload).await?;
-    events::insert(
-        store,
-        tx,
-        conversation_id,
-        EventKind::Status,
-        &status_payload(&escalation),
-    )
-    .await?;
+    let updated = OutboxMessage::EscalationUpdated {
+        status: escalation.status,
+    };
+    outbox::enqueue(store, tx, &Subject::Escalation(id.clone()), &updated).await?;
+    events::insert(store, tx, conversation_id, &status_event(&escalation)).await?;
     Ok(Some(id))
 }
 

@@ -4,41 +4,25 @@
 //! replica can serve any conversation. On PostgreSQL each insert also sends
 //! `NOTIFY frontline_events, '<conversation id>'` at commit; on SQLite readers poll
 //! [`Store::events_since`], which is one indexed range read.
+//!
+//! Rows are [`ConversationEvent`]s (see [`crate::contracts`]). One this release cannot read
+//! is logged and parked (`parked_at`, `parked_reason`): kept, and left out of streams.
 
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::{json_column, Backend, Store, StoreError, Tx};
+use super::{Backend, Store, StoreError, Tx};
+use crate::contracts;
+use crate::contracts::conversation_event::ConversationEvent;
 
 /// The PostgreSQL channel notified for every conversation event.
 pub const EVENTS_CHANNEL: &str = "frontline_events";
 
-/// What happened in a conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EventKind {
-    /// A transcript line: `{author, author_name?, body, at_ms}`.
-    Message,
-    /// An escalation status change: `{status, agent?, escalation_id, at_ms}`.
-    Status,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Message => "message",
-            EventKind::Status => "status",
-        }
-    }
-}
-
 /// One stored event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConversationEvent {
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
     pub id: i64,
     pub conversation_id: String,
-    pub kind: String,
-    pub payload: serde_json::Value,
+    pub event: ConversationEvent,
     pub at_ms: i64,
 }
 
@@ -46,16 +30,17 @@ pub(crate) async fn insert(
     store: &Store,
     tx: &mut Tx,
     conversation_id: &str,
-    kind: EventKind,
-    payload: &serde_json::Value,
+    event: &ConversationEvent,
 ) -> Result<i64, StoreError> {
+    let (kind, payload) =
+        contracts::encode(event).map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
     let row = sqlx::query(
         "INSERT INTO conversation_events (conversation_id, kind, payload, created_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(conversation_id)
-    .bind(kind.as_str())
-    .bind(payload.to_string())
+    .bind(kind)
+    .bind(payload)
     .bind(store.now_ms())
     .fetch_one(&mut **tx)
     .await?;
@@ -82,28 +67,70 @@ pub(crate) async fn notify(
 
 impl Store {
     /// A conversation's events with id greater than `after_id`, oldest first (at most 500).
+    /// Events this release cannot read are parked (and logged) instead of returned.
     pub async fn conversation_events(
         &self,
         conversation_id: &str,
         after_id: i64,
-    ) -> Result<Vec<ConversationEvent>, StoreError> {
+    ) -> Result<Vec<StoredEvent>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, conversation_id, kind, payload, created_at FROM conversation_events \
-             WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT 500",
+             WHERE conversation_id = $1 AND id > $2 AND parked_at IS NULL ORDER BY id LIMIT 500",
         )
         .bind(conversation_id)
         .bind(after_id)
         .fetch_all(self.pool())
         .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let kind: String = row.try_get("kind")?;
+            let payload: String = row.try_get("payload")?;
+            match contracts::decode::<ConversationEvent>(&kind, &payload) {
+                Ok(event) => events.push(StoredEvent {
+                    id,
+                    conversation_id: row.try_get("conversation_id")?,
+                    event,
+                    at_ms: row.try_get("created_at")?,
+                }),
+                Err(unreadable) => self.park_event(id, &unreadable.to_string()).await?,
+            }
+        }
+        Ok(events)
+    }
+
+    async fn park_event(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        tracing::warn!(
+            event = id,
+            reason,
+            "conversation event this release cannot read; parked"
+        );
+        sqlx::query(
+            "UPDATE conversation_events SET parked_at = $1, parked_reason = $2 WHERE id = $3",
+        )
+        .bind(self.now_ms())
+        .bind(reason)
+        .bind(id)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Parked events, as `(id, kind, reason)`, oldest first.
+    pub async fn parked_events(&self) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, parked_reason FROM conversation_events WHERE parked_at IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
         rows.iter()
             .map(|row| {
-                Ok(ConversationEvent {
-                    id: row.try_get("id")?,
-                    conversation_id: row.try_get("conversation_id")?,
-                    kind: row.try_get("kind")?,
-                    payload: json_column(row, "payload")?,
-                    at_ms: row.try_get("created_at")?,
-                })
+                let reason: Option<String> = row.try_get("parked_reason")?;
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("kind")?,
+                    reason.unwrap_or_default(),
+                ))
             })
             .collect()
     }

@@ -1,75 +1,37 @@
 //! The outbox: durable work for the bot, written in the same transaction as the change it
-//! announces, delivered at least once and in order per escalation.
+//! announces, delivered at least once and in order per subject.
 //!
 //! A worker *leases* rows (`leased_until` in the future) so replicas never deliver one row
 //! at the same time; a crashed worker's lease simply expires. Only the oldest undelivered
-//! row of each escalation can be leased, which keeps per-escalation order. On PostgreSQL
-//! the candidate rows are locked with `FOR UPDATE SKIP LOCKED` and every enqueue sends
-//! `NOTIFY frontline_outbox`.
+//! row of each subject (escalation or digest) can be leased, which keeps per-escalation
+//! order. On PostgreSQL the candidate rows are locked with `FOR UPDATE SKIP LOCKED` and
+//! every enqueue sends `NOTIFY frontline_outbox`.
+//!
+//! Rows are [`OutboxMessage`]s (see [`crate::contracts`]). A leased row this release cannot
+//! read (an unknown kind or version, a malformed payload) is logged and *parked* in the same
+//! transaction: kept with `parked_at` and the reason, never leased again until
+//! [`Store::unpark_outbox`] (a newer release starting) gives it another try, and no longer
+//! holding back its subject's later rows.
 
-use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::time::Duration;
 
 use super::events::notify;
-use super::{json_column, Backend, Store, StoreError, Tx};
+use super::{Backend, Store, StoreError, Tx};
+use crate::contracts::outbox::OutboxMessage;
+use crate::contracts::{self, Subject};
 
 /// The PostgreSQL channel notified when work is enqueued.
 pub const OUTBOX_CHANNEL: &str = "frontline_outbox";
 
-/// What the bot must do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxKind {
-    /// Post the alert for a new escalation.
-    EscalationCreated,
-    /// Claimed, released or resolved: refresh the posted alert.
-    EscalationUpdated,
-    /// A customer wrote after handoff: post it in the escalation's thread.
-    CustomerMessage,
-    /// An agent replied to the customer: post it, attributed, in the escalation's thread on
-    /// every platform except the one it was typed in (`origin` in the payload).
-    AgentMessage,
-    /// Nobody claimed within the SLA: re-alert (and maybe tell managers).
-    Realert,
-    /// Post a daily (or on-demand) digest; the payload is a `DigestJob` and the row's
-    /// escalation id is `digest:<key>`.
-    Digest,
-}
-
-impl OutboxKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxKind::EscalationCreated => "escalation_created",
-            OutboxKind::EscalationUpdated => "escalation_updated",
-            OutboxKind::CustomerMessage => "customer_message",
-            OutboxKind::AgentMessage => "agent_message",
-            OutboxKind::Realert => "realert",
-            OutboxKind::Digest => "digest",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<OutboxKind> {
-        [
-            OutboxKind::EscalationCreated,
-            OutboxKind::EscalationUpdated,
-            OutboxKind::CustomerMessage,
-            OutboxKind::AgentMessage,
-            OutboxKind::Realert,
-            OutboxKind::Digest,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
-    }
-}
-
 /// One leased unit of work.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OutboxEvent {
+pub struct OutboxRow {
     pub id: i64,
-    pub escalation_id: String,
-    pub kind: OutboxKind,
-    pub payload: serde_json::Value,
+    /// What the work is about: an escalation, or a digest.
+    pub subject: Subject,
+    pub message: OutboxMessage,
     /// Deliveries tried so far, this one included.
     pub attempts: i64,
     pub created_at_ms: i64,
@@ -79,46 +41,51 @@ pub struct OutboxEvent {
 pub(crate) async fn enqueue(
     store: &Store,
     tx: &mut Tx,
-    escalation_id: &str,
-    kind: OutboxKind,
-    payload: &serde_json::Value,
+    subject: &Subject,
+    message: &OutboxMessage,
 ) -> Result<(), StoreError> {
+    let (kind, payload) = contracts::encode(message)
+        .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
+    let key = subject.key();
     sqlx::query(
         "INSERT INTO outbox (escalation_id, kind, payload, created_at, available_at) VALUES ($1, $2, $3, $4, $4)",
     )
-    .bind(escalation_id)
-    .bind(kind.as_str())
-    .bind(payload.to_string())
+    .bind(&key)
+    .bind(kind)
+    .bind(payload)
     .bind(store.now_ms())
     .execute(&mut **tx)
     .await?;
-    notify(store.backend(), tx, OUTBOX_CHANNEL, escalation_id).await
+    notify(store.backend(), tx, OUTBOX_CHANNEL, &key).await
 }
 
 const LEASE_SQLITE: &str = "UPDATE outbox SET leased_until = $1, leased_by = $2, attempts = attempts + 1 \
-    WHERE id IN (SELECT o.id FROM outbox o WHERE o.delivered_at IS NULL AND o.available_at <= $3 \
+    WHERE id IN (SELECT o.id FROM outbox o WHERE o.delivered_at IS NULL AND o.parked_at IS NULL AND o.available_at <= $3 \
         AND (o.leased_until IS NULL OR o.leased_until < $3) \
-        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.escalation_id = o.escalation_id AND p.id < o.id AND p.delivered_at IS NULL) \
+        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.escalation_id = o.escalation_id AND p.id < o.id \
+            AND p.delivered_at IS NULL AND p.parked_at IS NULL) \
         ORDER BY o.id LIMIT $4) \
     AND delivered_at IS NULL AND (leased_until IS NULL OR leased_until < $3) \
     RETURNING id, escalation_id, kind, payload, attempts, created_at";
 
 const LEASE_POSTGRES: &str = "UPDATE outbox SET leased_until = $1, leased_by = $2, attempts = attempts + 1 \
-    WHERE id IN (SELECT o.id FROM outbox o WHERE o.delivered_at IS NULL AND o.available_at <= $3 \
+    WHERE id IN (SELECT o.id FROM outbox o WHERE o.delivered_at IS NULL AND o.parked_at IS NULL AND o.available_at <= $3 \
         AND (o.leased_until IS NULL OR o.leased_until < $3) \
-        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.escalation_id = o.escalation_id AND p.id < o.id AND p.delivered_at IS NULL) \
+        AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.escalation_id = o.escalation_id AND p.id < o.id \
+            AND p.delivered_at IS NULL AND p.parked_at IS NULL) \
         ORDER BY o.id LIMIT $4 FOR UPDATE SKIP LOCKED) \
     AND delivered_at IS NULL AND (leased_until IS NULL OR leased_until < $3) \
     RETURNING id, escalation_id, kind, payload, attempts, created_at";
 
 impl Store {
-    /// Leases up to `max` deliverable rows for `worker` for `lease`.
+    /// Leases up to `max` deliverable rows for `worker` for `lease`. Rows this release
+    /// cannot read are parked (and logged) instead of returned.
     pub async fn lease_outbox(
         &self,
         worker: &str,
         max: i64,
         lease: Duration,
-    ) -> Result<Vec<OutboxEvent>, StoreError> {
+    ) -> Result<Vec<OutboxRow>, StoreError> {
         let now = self.now_ms();
         let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
         let sql = match self.backend() {
@@ -133,24 +100,16 @@ impl Store {
             .bind(max)
             .fetch_all(&mut *tx)
             .await?;
+        let mut leased = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match decode(row)? {
+                Ok(outbox_row) => leased.push(outbox_row),
+                Err((id, reason)) => park(&mut tx, id, &reason, now).await?,
+            }
+        }
         tx.commit().await?;
-        let mut events = rows
-            .iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                Ok(OutboxEvent {
-                    id: row.try_get("id")?,
-                    escalation_id: row.try_get("escalation_id")?,
-                    kind: OutboxKind::parse(&kind)
-                        .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
-                    payload: json_column(row, "payload")?,
-                    attempts: row.try_get("attempts")?,
-                    created_at_ms: row.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        events.sort_by_key(|e| e.id);
-        Ok(events)
+        leased.sort_by_key(|e| e.id);
+        Ok(leased)
     }
 
     /// Marks a row delivered.
@@ -182,11 +141,85 @@ impl Store {
         Ok(())
     }
 
-    /// Rows not yet delivered (for metrics and tests).
+    /// Rows waiting for delivery, parked ones not counted (for metrics and tests).
     pub async fn pending_outbox(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL")
-            .fetch_one(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL AND parked_at IS NULL",
+        )
+        .fetch_one(self.pool())
+        .await?;
         Ok(row.try_get("n")?)
     }
+
+    /// Parked rows, as `(id, kind, reason)`, oldest first.
+    pub async fn parked_outbox(&self) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, parked_reason FROM outbox WHERE parked_at IS NOT NULL AND delivered_at IS NULL ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let reason: Option<String> = row.try_get("parked_reason")?;
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("kind")?,
+                    reason.unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// Gives every parked row another try (a release that may read them has started).
+    /// Returns how many.
+    pub async fn unpark_outbox(&self) -> Result<u64, StoreError> {
+        let unparked = sqlx::query(
+            "UPDATE outbox SET parked_at = NULL, parked_reason = NULL \
+             WHERE parked_at IS NOT NULL AND delivered_at IS NULL",
+        )
+        .execute(self.writer())
+        .await?
+        .rows_affected();
+        Ok(unparked)
+    }
+}
+
+/// A leased row as an [`OutboxRow`], or its id and why this release cannot read it.
+fn decode(row: &AnyRow) -> Result<Result<OutboxRow, (i64, String)>, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let kind: String = row.try_get("kind")?;
+    let payload: String = row.try_get("payload")?;
+    let subject = Subject::from_key(&row.try_get::<String, _>("escalation_id")?);
+    let message = match contracts::decode::<OutboxMessage>(&kind, &payload) {
+        Ok(message) => message,
+        Err(unreadable) => return Ok(Err((id, unreadable.to_string()))),
+    };
+    let digest_row = matches!(message, OutboxMessage::Digest(_));
+    if digest_row != matches!(subject, Subject::Digest(_)) {
+        return Ok(Err((id, format!("`{kind}` row about {subject}"))));
+    }
+    Ok(Ok(OutboxRow {
+        id,
+        subject,
+        message,
+        attempts: row.try_get("attempts")?,
+        created_at_ms: row.try_get("created_at")?,
+    }))
+}
+
+async fn park(tx: &mut Tx, id: i64, reason: &str, now_ms: i64) -> Result<(), StoreError> {
+    tracing::warn!(
+        outbox = id,
+        reason,
+        "outbox row this release cannot read; parked"
+    );
+    sqlx::query(
+        "UPDATE outbox SET parked_at = $1, parked_reason = $2, leased_until = NULL, leased_by = NULL WHERE id = $3",
+    )
+    .bind(now_ms)
+    .bind(reason)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

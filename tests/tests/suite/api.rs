@@ -122,7 +122,7 @@ async fn a_handoff_is_stored_with_its_context_and_survives_a_restart() {
         assert_eq!(
             outbox
                 .iter()
-                .filter(|e| e.escalation_id == escalation_id)
+                .filter(|e| e.subject.escalation_id() == Some(escalation_id.as_str()))
                 .count(),
             1
         );

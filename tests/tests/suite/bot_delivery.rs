@@ -2,6 +2,8 @@
 //! with back-off, and a bot killed with `kill -9` mid-delivery never shows a second
 //! alert after it restarts.
 
+use frontline_shared::config::ChatPlatform;
+use frontline_shared::contracts::Subject;
 use std::time::{Duration, Instant};
 
 use frontline_bot::delivery::Outcome;
@@ -227,7 +229,11 @@ async fn a_bot_killed_mid_delivery_never_shows_a_second_alert_after_restart() {
         first.kill9();
         for handoff in &in_flight {
             let recorded = store
-                .chat_message(&handoff.escalation_id, "slack", "alert")
+                .chat_message(
+                    &Subject::Escalation(handoff.escalation_id.clone()),
+                    ChatPlatform::Slack,
+                    "alert",
+                )
                 .await
                 .expect("read");
             assert!(
@@ -262,7 +268,11 @@ async fn a_bot_killed_mid_delivery_never_shows_a_second_alert_after_restart() {
                 handoff.escalation_id
             );
             let recorded = store
-                .chat_message(&handoff.escalation_id, "slack", "alert")
+                .chat_message(
+                    &Subject::Escalation(handoff.escalation_id.clone()),
+                    ChatPlatform::Slack,
+                    "alert",
+                )
                 .await
                 .expect("read")
                 .expect("recorded after restart");

@@ -1,6 +1,8 @@
 //! The bot against the Slack stand-in, with the widget server on the same store: alerts,
 //! claims, release and resolve. Every test runs on each backend.
 
+use frontline_shared::config::ChatPlatform;
+use frontline_shared::contracts::Subject;
 use std::time::Duration;
 
 use frontline_shared::escalation::EscalationStatus;
@@ -136,7 +138,11 @@ async fn a_handoff_is_alerted_in_the_routed_channel_with_escaped_context() {
         }
         let recorded = rig
             .store
-            .chat_message(&handoff.escalation_id, "slack", "alert")
+            .chat_message(
+                &Subject::Escalation(handoff.escalation_id.clone()),
+                ChatPlatform::Slack,
+                "alert",
+            )
             .await
             .expect("read")
             .expect("the post is recorded");

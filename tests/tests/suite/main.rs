@@ -17,6 +17,7 @@ mod bot_sla;
 mod bot_slack;
 mod bot_startup;
 mod connections;
+mod contracts;
 mod conversation_tokens;
 mod dashboard;
 mod fuzz;

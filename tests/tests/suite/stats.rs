@@ -2,7 +2,7 @@
 //! independently from the generated events (not from the store).
 
 use frontline_shared::clock::ManualClock;
-use frontline_shared::config::SlaSettings;
+use frontline_shared::config::{ChatPlatform, SlaSettings};
 use frontline_shared::stats::{days, digest};
 use frontline_shared::store::digests::DigestJob;
 use frontline_shared::store::Store;
@@ -149,8 +149,8 @@ async fn a_digest_key_is_scheduled_once() {
         let db = TestDatabase::new(backend).await;
         let store = Store::connect(&db.url).await.expect("store");
         let job = DigestJob {
-            key: DigestJob::scheduled_key("slack", "C1", "2026-11-25"),
-            platform: "slack".into(),
+            key: DigestJob::scheduled_key(ChatPlatform::Slack, "C1", "2026-11-25"),
+            platform: ChatPlatform::Slack,
             channel: "C1".into(),
             day: "2026-11-25".into(),
             time_zone: "UTC".into(),

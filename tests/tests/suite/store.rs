@@ -1,14 +1,15 @@
 //! The store on each backend: handoff atomicity, single-winner claims, ordered outbox.
 
+use frontline_shared::contracts::outbox::OutboxMessage;
+use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::{EscalationStatus, Priority};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::escalations::{NewHandoff, Transition};
-use frontline_shared::store::outbox::OutboxKind;
 use frontline_shared::store::Store;
 use frontline_tests::databases::{backends, TestDatabase};
 use std::time::Duration;
 
-fn conversation(id: &str) -> Conversation {
+pub(crate) fn conversation(id: &str) -> Conversation {
     Conversation {
         id: id.into(),
         site_id: "demo".into(),
@@ -19,7 +20,7 @@ fn conversation(id: &str) -> Conversation {
     }
 }
 
-fn handoff(conversation_id: &str) -> NewHandoff {
+pub(crate) fn handoff(conversation_id: &str) -> NewHandoff {
     NewHandoff {
         conversation: conversation(conversation_id),
         email: "ana@example.com".into(),
@@ -120,7 +121,10 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
             .await
             .expect("lease");
         assert_eq!(leased.len(), 1, "{backend:?}");
-        assert_eq!(leased[0].escalation_id, escalation.id);
+        assert_eq!(
+            leased[0].subject,
+            Subject::Escalation(escalation.id.clone())
+        );
         // Leased rows are invisible to a second worker.
         assert!(store
             .lease_outbox("w2", 10, Duration::from_secs(30))
@@ -197,8 +201,11 @@ async fn outbox_keeps_order_per_escalation() {
             .await
             .expect("lease");
         assert_eq!(next.len(), 1);
-        assert_eq!(next[0].payload["body"], "any news?");
-        assert_eq!(next[0].escalation_id, escalation.id);
+        let OutboxMessage::CustomerMessage(message) = &next[0].message else {
+            panic!("a customer message: {next:?}");
+        };
+        assert_eq!(message.body, "any news?");
+        assert_eq!(next[0].subject, Subject::Escalation(escalation.id.clone()));
     }
 }
 
@@ -252,18 +259,18 @@ async fn concurrent_messages_after_resolve_reopen_once() {
         }
         let followups: Vec<_> = rows
             .iter()
-            .filter(|r| r.kind == OutboxKind::CustomerMessage)
+            .filter_map(|r| match &r.message {
+                OutboxMessage::CustomerMessage(message) => Some(message),
+                _ => None,
+            })
             .collect();
         assert_eq!(followups.len(), 4, "{backend:?}: {rows:?}");
-        let reopened = followups
-            .iter()
-            .filter(|r| r.payload["reopened"] == true)
-            .count();
+        let reopened = followups.iter().filter(|m| m.reopened).count();
         assert_eq!(reopened, 1, "{backend:?}: {followups:?}");
         // Alert refreshes: claimed, resolved and reopened (once).
         let updates = rows
             .iter()
-            .filter(|r| r.kind == OutboxKind::EscalationUpdated)
+            .filter(|r| matches!(r.message, OutboxMessage::EscalationUpdated { .. }))
             .count();
         assert_eq!(updates, 3, "{backend:?}: {rows:?}");
     }

@@ -13,6 +13,7 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use frontline_shared::contracts::Contract;
 use futures_util::Stream;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -82,12 +83,12 @@ pub async fn stream(
         loop {
             match state.store.conversation_events(&id, floor).await {
                 Ok(events) => {
-                    for event in events {
-                        if sent.insert(event.id, event.at_ms).is_some() {
+                    for stored in events {
+                        if sent.insert(stored.id, stored.at_ms).is_some() {
                             continue;
                         }
-                        let data = event.payload.to_string();
-                        yield Ok(Event::default().id(event.id.to_string()).event(event.kind.clone()).data(data));
+                        let data = stored.event.data().to_string();
+                        yield Ok(Event::default().id(stored.id.to_string()).event(stored.event.kind()).data(data));
                     }
                     // Ids older than the look-back window can no longer be overtaken.
                     let settled = state.clock.now_ms() - LOOK_BACK_MS;

@@ -1,0 +1,197 @@
+//! The outbox stream: what the bot must do, written by the store in the transaction of the
+//! change it announces and read by the bot's delivery worker.
+//!
+//! | `kind` | subject | fields |
+//! |---|---|---|
+//! | `escalation_created` | escalation | – |
+//! | `escalation_updated` | escalation | `status` |
+//! | `customer_message` | escalation | `message_id`, `body`, `at_ms`, `reopened` |
+//! | `agent_message` | escalation | `message_id`, `author_name`, `body`, `at_ms`, `origin` |
+//! | `realert` | escalation | `realert` (its number) |
+//! | `digest` | digest | the [`DigestJob`] |
+//!
+//! Rows of the previous release also carry `escalation_id` (and `author` in customer
+//! messages); the row's subject says the same, so they are ignored.
+
+use serde::{Deserialize, Serialize};
+
+use super::Contract;
+use crate::config::ChatPlatform;
+use crate::escalation::EscalationStatus;
+use crate::store::digests::DigestJob;
+
+/// One unit of the bot's work, tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutboxMessage {
+    /// Post the alert for a new escalation.
+    EscalationCreated,
+    /// Claimed, released, resolved or reopened: refresh the posted alert.
+    EscalationUpdated { status: EscalationStatus },
+    /// A customer wrote after handoff: post it in the escalation's thread.
+    CustomerMessage(CustomerMessage),
+    /// An agent replied to the customer: post it, attributed, in the escalation's thread on
+    /// every platform except the one it was typed in.
+    AgentMessage(AgentMessage),
+    /// Nobody claimed within the SLA: re-alert (and maybe tell managers).
+    Realert {
+        /// 1 for the first re-alert of the escalation.
+        #[serde(rename = "realert")]
+        number: i64,
+    },
+    /// Post a daily (or on-demand) digest.
+    Digest(DigestJob),
+}
+
+impl Contract for OutboxMessage {
+    fn kind(&self) -> &'static str {
+        match self {
+            OutboxMessage::EscalationCreated => "escalation_created",
+            OutboxMessage::EscalationUpdated { .. } => "escalation_updated",
+            OutboxMessage::CustomerMessage(_) => "customer_message",
+            OutboxMessage::AgentMessage(_) => "agent_message",
+            OutboxMessage::Realert { .. } => "realert",
+            OutboxMessage::Digest(_) => "digest",
+        }
+    }
+}
+
+/// A customer's message after handoff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerMessage {
+    /// The transcript line's id: the thread post is recorded under `customer-{message_id}`.
+    pub message_id: i64,
+    pub body: String,
+    pub at_ms: i64,
+    /// The message reopened a resolved escalation.
+    #[serde(default)]
+    pub reopened: bool,
+}
+
+/// An agent's reply, to be mirrored into the chat threads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentMessage {
+    /// The transcript line's id: the thread post is recorded under `agent-{message_id}`.
+    pub message_id: i64,
+    /// The agent's display name.
+    #[serde(rename = "author_name")]
+    pub agent: String,
+    pub body: String,
+    pub at_ms: i64,
+    /// Where it was typed.
+    pub origin: Origin,
+}
+
+/// Where an agent typed a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// The dashboard or the admin API.
+    Web,
+    Slack,
+    Discord,
+}
+
+impl Origin {
+    /// The chat platform it was typed in, if any.
+    pub fn platform(self) -> Option<ChatPlatform> {
+        match self {
+            Origin::Web => None,
+            Origin::Slack => Some(ChatPlatform::Slack),
+            Origin::Discord => Some(ChatPlatform::Discord),
+        }
+    }
+
+    pub fn from_platform(platform: ChatPlatform) -> Origin {
+        match platform {
+            ChatPlatform::Slack => Origin::Slack,
+            ChatPlatform::Discord => Origin::Discord,
+        }
+    }
+
+    /// `web`, `slack` or `discord`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Web => "web",
+            Origin::Slack => "slack",
+            Origin::Discord => "discord",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contracts::{decode, encode, Unreadable};
+
+    #[test]
+    fn rows_of_the_previous_release_read_without_a_version() {
+        let customer =
+            r#"{"message_id":7,"author":"customer","body":"any news?","at_ms":12,"reopened":true}"#;
+        assert_eq!(
+            decode::<OutboxMessage>("customer_message", customer).expect("customer"),
+            OutboxMessage::CustomerMessage(CustomerMessage {
+                message_id: 7,
+                body: "any news?".into(),
+                at_ms: 12,
+                reopened: true,
+            })
+        );
+        let realert = r#"{"escalation_id":"esc_1","realert":2}"#;
+        assert_eq!(
+            decode::<OutboxMessage>("realert", realert).expect("realert"),
+            OutboxMessage::Realert { number: 2 }
+        );
+        let created = r#"{"escalation_id":"esc_1"}"#;
+        assert_eq!(
+            decode::<OutboxMessage>("escalation_created", created).expect("created"),
+            OutboxMessage::EscalationCreated
+        );
+    }
+
+    #[test]
+    fn written_rows_carry_their_version_and_read_back() {
+        let message = OutboxMessage::AgentMessage(AgentMessage {
+            message_id: 3,
+            agent: "ana".into(),
+            body: "on its way".into(),
+            at_ms: 5,
+            origin: Origin::Slack,
+        });
+        let (kind, payload) = encode(&message).expect("encode");
+        assert_eq!(kind, "agent_message");
+        let fields: serde_json::Value = serde_json::from_str(&payload).expect("json");
+        assert_eq!(fields["v"], 1);
+        assert_eq!(fields["author_name"], "ana");
+        assert_eq!(fields["origin"], "slack");
+        assert!(fields.get("kind").is_none(), "the kind has its own column");
+        assert_eq!(
+            decode::<OutboxMessage>(kind, &payload).expect("decode"),
+            message
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_versions_and_payloads_are_unreadable_not_panics() {
+        let unknown = decode::<OutboxMessage>("email_reply", r#"{"v":1}"#);
+        assert!(
+            matches!(unknown, Err(Unreadable::Payload { .. })),
+            "{unknown:?}"
+        );
+        let newer = decode::<OutboxMessage>("realert", r#"{"v":2,"realert":1}"#);
+        assert!(
+            matches!(newer, Err(Unreadable::Version { .. })),
+            "{newer:?}"
+        );
+        let broken = decode::<OutboxMessage>("realert", "not json");
+        assert!(
+            matches!(broken, Err(Unreadable::NotJson { .. })),
+            "{broken:?}"
+        );
+        let missing = decode::<OutboxMessage>("customer_message", r#"{"body":"x"}"#);
+        assert!(
+            matches!(missing, Err(Unreadable::Payload { .. })),
+            "{missing:?}"
+        );
+    }
+}
