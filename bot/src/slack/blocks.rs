@@ -106,12 +106,18 @@ pub fn agent_message(agent: &str, body: &str, origin: &str) -> String {
 
 /// The thread nudge for an escalation still unclaimed after its SLA (`realert.slack.hbs`).
 pub fn realert(templates: &Templates, view: &RealertView) -> Result<String, ChatError> {
-    Ok(templates.render(REALERT_SLACK, view)?.trim_end().to_string())
+    Ok(templates
+        .render(REALERT_SLACK, view)?
+        .trim_end()
+        .to_string())
 }
 
 /// The managers' heads-up, pointing at the alert's channel (`managers.slack.hbs`).
 pub fn managers(templates: &Templates, view: &ManagersView) -> Result<String, ChatError> {
-    Ok(templates.render(MANAGERS_SLACK, view)?.trim_end().to_string())
+    Ok(templates
+        .render(MANAGERS_SLACK, view)?
+        .trim_end()
+        .to_string())
 }
 
 /// The private answer to a refused click.

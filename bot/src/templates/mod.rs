@@ -239,7 +239,13 @@ mod tests {
     fn slack_realert_and_managers_keep_their_wording_and_escaping() {
         let templates = slack(None).expect("templates");
         let escalation = hostile();
-        let view = RealertView::new(&escalation, "Northwind", 2, 65_000, Some("<!subteam^S1>".into()));
+        let view = RealertView::new(
+            &escalation,
+            "Northwind",
+            2,
+            65_000,
+            Some("<!subteam^S1>".into()),
+        );
         assert_eq!(
             blocks::realert(&templates, &view).expect("renders"),
             "<!subteam^S1> :alarm_clock: Still unclaimed after 1m 05s (re-alert 2): *high* priority escalation from *Eve &lt;!here&gt; @everyone *bold**. Please claim it."

@@ -63,10 +63,7 @@ impl Templates {
             }
             Markup::Discord => {
                 registry.register_escape_fn(discord_value);
-                registry.register_helper(
-                    "markdown",
-                    Box::new(MarkdownHelper(ChatMedium::Discord)),
-                );
+                registry.register_helper("markdown", Box::new(MarkdownHelper(ChatMedium::Discord)));
             }
         }
         registry.register_helper("percent", Box::new(escape::percent));

@@ -52,7 +52,10 @@ async fn the_slack_alert_shows_the_answer_as_mrkdwn_and_customer_text_literally(
         let handoff = hand_off_after_the_return_answer(&rig).await;
         let alert = rig.slack().alert_for(&handoff.escalation_id).await;
         let text = alert.visible_text();
-        assert!(text.contains("*30 days of delivery*"), "{backend:?}: {text}");
+        assert!(
+            text.contains("*30 days of delivery*"),
+            "{backend:?}: {text}"
+        );
         assert!(
             text.contains("<https://northwind.example/returns|returns portal>"),
             "{backend:?}: {text}"
@@ -66,7 +69,10 @@ async fn the_slack_alert_shows_the_answer_as_mrkdwn_and_customer_text_literally(
             text.contains("*urgent* &lt;!channel&gt; @here see [my photo](https://evil.example/x)"),
             "{backend:?}: {text}"
         );
-        assert!(text.contains("Eve *boss* &lt;!here&gt; @everyone"), "{text}");
+        assert!(
+            text.contains("Eve *boss* &lt;!here&gt; @everyone"),
+            "{text}"
+        );
         assert!(
             !text.contains("<!channel>")
                 && !text.contains("<!here>")
@@ -87,12 +93,18 @@ async fn the_discord_alert_shows_the_answer_as_discord_markdown_and_customer_tex
             .wait_for("the alert", std::time::Duration::from_secs(10), |s| {
                 s.messages
                     .iter()
-                    .find(|m| m.buttons().contains(&format!("claim:{}", handoff.escalation_id)))
+                    .find(|m| {
+                        m.buttons()
+                            .contains(&format!("claim:{}", handoff.escalation_id))
+                    })
                     .cloned()
             })
             .await;
         let text = &alert.content;
-        assert!(text.contains("**30 days of delivery**"), "{backend:?}: {text}");
+        assert!(
+            text.contains("**30 days of delivery**"),
+            "{backend:?}: {text}"
+        );
         assert!(
             text.contains("returns portal (<https://northwind.example/returns>)"),
             "{backend:?}: {text}"
@@ -137,6 +149,12 @@ async fn deliver_all(rig: &Rig) {
     panic!("the outbox never drained");
 }
 
+/// Brings the bot's manual clock to the wall clock the widget server stamped the handoff
+/// (and its outbox row) with.
+fn catch_up(clock: &ManualClock) {
+    clock.set_ms(jiff::Timestamp::now().as_millisecond());
+}
+
 /// Moves the bot's clock past the SLA, records the re-alert and delivers it.
 async fn overdue(rig: &Rig, clock: &ManualClock) {
     clock.advance_ms(61_000);
@@ -165,6 +183,7 @@ async fn slack_realert_and_managers_messages_come_from_overridable_templates() {
         let rig = Rig::start_with(backend, Platforms::Slack, &toml, options).await;
         let handoff = hand_off_after_the_return_answer(&rig).await;
         let id = handoff.escalation_id.as_str();
+        catch_up(&clock);
         deliver_all(&rig).await;
         let alert = rig.slack().alert_for(id).await;
 
@@ -175,9 +194,9 @@ async fn slack_realert_and_managers_messages_come_from_overridable_templates() {
             .expect("the re-alert");
         assert_eq!(nudge.thread_ts.as_deref(), Some(alert.ts.as_str()));
         assert!(
-            nudge
-                .text
-                .starts_with("<!subteam^S0ONCALL> Nudge 1 for Eve *boss* &lt;!here&gt; @everyone: "),
+            nudge.text.starts_with(
+                "<!subteam^S0ONCALL> Nudge 1 for Eve *boss* &lt;!here&gt; @everyone: "
+            ),
             "{backend:?}: the override's text: {}",
             nudge.text
         );
@@ -196,8 +215,12 @@ async fn slack_realert_and_managers_messages_come_from_overridable_templates() {
             managers.text
         );
         assert!(
-            managers.text.contains(" unclaimed (1 re-alert). Question: How do I return my boots?")
-                && managers.text.ends_with(&format!(" The alert is in <#{}>.", alert.channel)),
+            managers
+                .text
+                .contains(" unclaimed (1 re-alert). Question: How do I return my boots?")
+                && managers
+                    .text
+                    .ends_with(&format!(" The alert is in <#{}>.", alert.channel)),
             "{backend:?}: {}",
             managers.text
         );
@@ -223,16 +246,20 @@ async fn discord_realert_and_managers_messages_come_from_overridable_templates()
         };
         let toml = sla_with_templates(
             dir.path(),
-            &format!("[bot.discord]\nmanagers_channel = \"{MANAGERS}\"\noncall_role = \"{ONCALL_ROLE}\""),
+            &format!(
+                "[bot.discord]\nmanagers_channel = \"{MANAGERS}\"\noncall_role = \"{ONCALL_ROLE}\""
+            ),
         );
         let rig = Rig::start_with(backend, Platforms::Discord, &toml, options).await;
         let handoff = hand_off_after_the_return_answer(&rig).await;
-        let id = handoff.escalation_id.clone();
+        catch_up(&clock);
         deliver_all(&rig).await;
+        let claim = format!("claim:{}", handoff.escalation_id);
         let alert = rig
             .discord()
             .with(|s| s.messages.first().cloned())
             .expect("the alert");
+        assert!(alert.buttons().contains(&claim), "{:?}", alert.buttons());
 
         // Not overridden: the re-alert keeps the built-in wording, as a reply to the alert.
         overdue(&rig, &clock).await;
@@ -241,7 +268,10 @@ async fn discord_realert_and_managers_messages_come_from_overridable_templates()
             .with(|s| s.messages.get(1).cloned())
             .expect("the re-alert");
         assert_eq!(
-            nudge.message_reference.as_ref().map(|r| r["message_id"].clone()),
+            nudge
+                .message_reference
+                .as_ref()
+                .map(|r| r["message_id"].clone()),
             Some(json!(alert.id)),
             "{backend:?}"
         );
@@ -264,16 +294,16 @@ async fn discord_realert_and_managers_messages_come_from_overridable_templates()
             .expect("the managers' heads-up");
         assert_eq!(managers.channel_id, MANAGERS);
         assert!(
-            managers.content.starts_with(
-                "Managers: Eve \\*boss\\* \\<!here\\> @\u{200b}everyone waited "
-            ) && managers
+            managers
                 .content
-                .ends_with(&format!(" after 1 nudge(s); see <#{}>.", alert.channel_id)),
+                .starts_with("Managers: Eve \\*boss\\* \\<!here\\> @\u{200b}everyone waited ")
+                && managers
+                    .content
+                    .ends_with(&format!(" after 1 nudge(s); see <#{}>.", alert.channel_id)),
             "{backend:?}: the override's text: {}",
             managers.content
         );
         assert!(!managers.mention_everyone && managers.mention_roles.is_empty());
-        let _ = id;
         rig.stop().await;
     }
 }
