@@ -19,7 +19,8 @@
 //! - [`sla`]: the re-alert watcher.
 //! - [`digest`]: daily digests (scheduler, figures, chart) and on-demand requests.
 //! - [`routing`]: `[[bot.routes]]` → channel.
-//! - [`view`] and [`templates`]: what an alert says, rendered from overridable templates.
+//! - [`view`], [`sla_view`] and [`templates`]: what an alert, a re-alert and the managers'
+//!   heads-up say, rendered from overridable templates.
 //! - [`actions`]: alert buttons → the core's agent actions, and what the clicking agent sees.
 //! - [`slack`], [`discord`]: Web API clients, message rendering and the callback endpoints.
 //! - [`replay`]: signed-callback timestamp window and replay memory.
@@ -42,6 +43,7 @@ pub mod metrics;
 pub mod replay;
 pub mod routing;
 pub mod sla;
+pub mod sla_view;
 pub mod slack;
 pub mod startup;
 pub mod templates;

@@ -7,7 +7,8 @@
 //!
 //! Template data (`alert.slack.hbs`, `alert.discord.hbs`):
 //! `id`, `customer.{name,email}`, `site.{id,name}`, `page_url`, `question`,
-//! `transcript[].{author,body}` (last lines, shortened), `transcript_omitted`,
+//! `transcript[].{author,body,answer}` (last lines; `body` on one line, shortened;
+//! `answer`: an assistant line's Markdown as written, for `{{markdown answer}}`), `transcript_omitted`,
 //! `matched[].{title,kind,id,confidence}` (`{{percent confidence}}`), `priority`,
 //! `urgent` (high or urgent), `tags`, `intent`, `fields[].{key,value}`, `waiting`,
 //! `outside_hours`, `status` (`queued`/`claimed`/`resolved`) with `queued`, `claimed`,
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 
 use frontline_shared::config::SiteSettings;
 use frontline_shared::escalation::{Escalation, EscalationStatus, Priority, TranscriptLine};
+use frontline_shared::store::conversations::Author;
 use serde::Serialize;
 
 /// Site ids → display names (`[[sites]] name`).
@@ -94,7 +96,11 @@ pub struct SiteView {
 #[derive(Debug, Clone, Serialize)]
 pub struct LineView {
     pub author: String,
+    /// The line as plain text: one line, shortened (escaped like any value).
     pub body: String,
+    /// An assistant line's Markdown as stored (our text, not the customer's), which the
+    /// templates convert for their platform with `{{markdown answer}}`; `None` otherwise.
+    pub answer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,6 +133,7 @@ impl AlertView {
             .map(|line| LineView {
                 author: line_author(escalation, line),
                 body: one_line(&line.body, LINE_CHARS),
+                answer: (line.author == Author::Assistant.as_str()).then(|| line.body.clone()),
             })
             .collect();
         let fields = context

@@ -1,4 +1,5 @@
-//! Discord messages: content from the alert template, buttons as message components.
+//! Discord messages: content from the alert, re-alert and managers' templates
+//! (`crate::templates`), buttons as message components.
 //!
 //! Button `custom_id`s follow the grammar `{action}:{escalation id}` with action one of
 //! `claim`, `release`, `resolve`, `reply` (see [`ButtonId::parse`]). Customer text is
@@ -15,8 +16,9 @@ use serenity::builder::{
 
 use crate::actions::AgentAction;
 use crate::error::ChatError;
-use crate::templates::ALERT_DISCORD;
-use crate::view::{humanize_ms, one_line, AlertView};
+use crate::sla_view::{ManagersView, RealertView};
+use crate::templates::{ALERT_DISCORD, MANAGERS_DISCORD, REALERT_DISCORD};
+use crate::view::AlertView;
 
 /// Discord's limit for a message's content.
 const CONTENT_CHARS: usize = 2_000;
@@ -107,46 +109,21 @@ pub fn agent_message(agent: &str, body: &str, origin: &str) -> String {
     )
 }
 
-/// The nudge for an escalation still unclaimed after its SLA.
-pub fn realert(escalation: &Escalation, number: i64, now_ms: i64, mention: Option<&str>) -> String {
-    let prefix = mention.map(|m| format!("{m} ")).unwrap_or_default();
-    format!(
-        "{prefix}⏰ Still unclaimed after {} (re-alert {number}): **{}** priority escalation from **{}**. Please claim it.",
-        humanize_ms(now_ms - escalation.created_at_ms),
-        escalation.priority.as_str(),
-        discord_value(escalation.customer_label()),
-    )
+/// The nudge for an escalation still unclaimed after its SLA (`realert.discord.hbs`).
+pub fn realert(templates: &Templates, view: &RealertView) -> Result<String, ChatError> {
+    let text = templates.render(REALERT_DISCORD, view)?;
+    Ok(cut(text.trim_end(), CONTENT_CHARS))
 }
 
-/// The managers' heads-up; `alert_channel` points at the alert.
-pub fn managers(
-    escalation: &Escalation,
-    site_name: &str,
-    number: i64,
-    now_ms: i64,
-    alert_channel: Option<&str>,
-) -> String {
-    let question = escalation
-        .context
-        .question
-        .as_deref()
-        .map(|q| format!(" Question: {}", escape_discord(&one_line(q, 300))))
-        .unwrap_or_default();
-    let location = alert_channel
-        .filter(|c| c.chars().all(|ch| ch.is_ascii_digit()))
-        .map(|c| format!(" The alert is in <#{c}>."))
-        .unwrap_or_default();
-    cut(
-        &format!(
-            "🚨 **{}** priority escalation from **{}** on {} has waited {} unclaimed ({} re-alerts).{question}{location}",
-            escalation.priority.as_str(),
-            discord_value(escalation.customer_label()),
-            discord_value(site_name),
-            humanize_ms(now_ms - escalation.created_at_ms),
-            number - 1,
-        ),
-        CONTENT_CHARS,
-    )
+/// The managers' heads-up (`managers.discord.hbs`). Its `alert_channel` is kept only when
+/// it is a channel id (digits), so `<#{{alert_channel}}>` is always a channel link.
+pub fn managers(templates: &Templates, view: &ManagersView) -> Result<String, ChatError> {
+    let mut view = view.clone();
+    view.alert_channel = view
+        .alert_channel
+        .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit()));
+    let text = templates.render(MANAGERS_DISCORD, &view)?;
+    Ok(cut(text.trim_end(), CONTENT_CHARS))
 }
 
 /// What the channel sees after an agent answered through the reply modal.

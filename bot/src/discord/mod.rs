@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::chat::{Chat, Post, PostKey, Target};
 use crate::error::ChatError;
+use crate::sla_view::{ManagersView, RealertView};
 use crate::templates::DIGEST_DISCORD;
 use crate::view::{shorten, AlertView, SiteNames};
 pub use client::DiscordRest;
@@ -144,14 +145,10 @@ impl DiscordChat {
                 .content(components::agent_message(agent, body, origin.as_str()))
                 .allowed_mentions(components::allowed_mentions(None)),
             Post::Realert { escalation, number } => {
-                let mention = self.mention();
+                let site = self.sites.name(&escalation.site_id);
+                let view = RealertView::new(escalation, site, *number, now, self.mention());
                 CreateMessage::new()
-                    .content(components::realert(
-                        escalation,
-                        *number,
-                        now,
-                        mention.as_deref(),
-                    ))
+                    .content(components::realert(&self.templates, &view)?)
                     .allowed_mentions(components::allowed_mentions(self.oncall_role))
             }
             Post::Managers {
@@ -161,10 +158,9 @@ impl DiscordChat {
             } => {
                 let site = self.sites.name(&escalation.site_id);
                 let channel = alert.map(|a| a.channel.as_str());
+                let view = ManagersView::new(escalation, site, *number, now, channel);
                 CreateMessage::new()
-                    .content(components::managers(
-                        escalation, site, *number, now, channel,
-                    ))
+                    .content(components::managers(&self.templates, &view)?)
                     .allowed_mentions(components::allowed_mentions(None))
             }
             Post::Digest { view, .. } => {

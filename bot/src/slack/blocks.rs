@@ -1,4 +1,5 @@
-//! Slack messages: Block Kit for alerts, short mrkdwn lines for everything else.
+//! Slack messages: Block Kit for alerts, short mrkdwn lines for everything else; the
+//! alert, re-alert and managers' texts come from their templates (`crate::templates`).
 //!
 //! Alerts are a `section` with the rendered template and an `actions` block whose
 //! buttons follow the status: **Claim** while queued, **Release** and **Resolve** once
@@ -14,8 +15,9 @@ use slack_morphism::prelude::*;
 
 use crate::actions::AgentAction;
 use crate::error::ChatError;
-use crate::templates::ALERT_SLACK;
-use crate::view::{humanize_ms, one_line, AlertView};
+use crate::sla_view::{ManagersView, RealertView};
+use crate::templates::{ALERT_SLACK, MANAGERS_SLACK, REALERT_SLACK};
+use crate::view::AlertView;
 
 /// Slack's limit for a section's text.
 const SECTION_CHARS: usize = 3_000;
@@ -102,42 +104,20 @@ pub fn agent_message(agent: &str, body: &str, origin: &str) -> String {
     )
 }
 
-/// The thread nudge for an escalation still unclaimed after its SLA.
-pub fn realert(escalation: &Escalation, number: i64, now_ms: i64, mention: Option<&str>) -> String {
-    let prefix = mention.map(|m| format!("{m} ")).unwrap_or_default();
-    format!(
-        "{prefix}:alarm_clock: Still unclaimed after {} (re-alert {number}): *{}* priority escalation from *{}*. Please claim it.",
-        humanize_ms(now_ms - escalation.created_at_ms),
-        escalation.priority.as_str(),
-        slack_value(escalation.customer_label()),
-    )
+/// The thread nudge for an escalation still unclaimed after its SLA (`realert.slack.hbs`).
+pub fn realert(templates: &Templates, view: &RealertView) -> Result<String, ChatError> {
+    Ok(templates
+        .render(REALERT_SLACK, view)?
+        .trim_end()
+        .to_string())
 }
 
-/// The managers' heads-up; `alert_channel` points at the alert.
-pub fn managers(
-    escalation: &Escalation,
-    site_name: &str,
-    number: i64,
-    now_ms: i64,
-    alert_channel: Option<&str>,
-) -> String {
-    let question = escalation
-        .context
-        .question
-        .as_deref()
-        .map(|q| format!(" Question: {}", escape_slack(&one_line(q, 300))))
-        .unwrap_or_default();
-    let location = alert_channel
-        .map(|c| format!(" The alert is in <#{}>.", escape_slack(c)))
-        .unwrap_or_default();
-    format!(
-        ":rotating_light: *{}* priority escalation from *{}* on {} has waited {} unclaimed ({} re-alerts).{question}{location}",
-        escalation.priority.as_str(),
-        slack_value(escalation.customer_label()),
-        slack_value(site_name),
-        humanize_ms(now_ms - escalation.created_at_ms),
-        number - 1,
-    )
+/// The managers' heads-up, pointing at the alert's channel (`managers.slack.hbs`).
+pub fn managers(templates: &Templates, view: &ManagersView) -> Result<String, ChatError> {
+    Ok(templates
+        .render(MANAGERS_SLACK, view)?
+        .trim_end()
+        .to_string())
 }
 
 /// The private answer to a refused click.

@@ -44,6 +44,7 @@ use slack_morphism::prelude::*;
 use crate::chat::{Chat, Post, PostKey, Target};
 use crate::error::ChatError;
 use crate::metrics::Metrics;
+use crate::sla_view::{ManagersView, RealertView};
 use crate::view::{AlertView, SiteNames};
 pub use client::SlackWeb;
 pub use signature::SlackVerifier;
@@ -229,8 +230,10 @@ impl SlackChat {
                 ..
             } => (blocks::agent_message(agent, body, origin.as_str()), None),
             Post::Realert { escalation, number } => {
-                let mention = self.settings.oncall_mention.as_deref();
-                (blocks::realert(escalation, *number, now, mention), None)
+                let site = self.sites.name(&escalation.site_id);
+                let mention = self.settings.oncall_mention.clone();
+                let view = RealertView::new(escalation, site, *number, now, mention);
+                (blocks::realert(&self.templates, &view)?, None)
             }
             Post::Managers {
                 escalation,
@@ -239,10 +242,8 @@ impl SlackChat {
             } => {
                 let site = self.sites.name(&escalation.site_id);
                 let channel = alert.map(|a| a.channel.as_str());
-                (
-                    blocks::managers(escalation, site, *number, now, channel),
-                    None,
-                )
+                let view = ManagersView::new(escalation, site, *number, now, channel);
+                (blocks::managers(&self.templates, &view)?, None)
             }
             Post::Digest { view, .. } => (
                 self.templates

@@ -9,15 +9,18 @@ use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContex
 /// Slack mrkdwn: the three control characters Slack documents.
 pub fn escape_slack(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
+    text.chars().for_each(|c| push_slack(&mut out, c));
     out
+}
+
+/// Appends `c` escaped for Slack mrkdwn ([`escape_slack`]).
+pub(super) fn push_slack(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        _ => out.push(c),
+    }
 }
 
 /// HTML text escaping: the five characters that can end text or an attribute value.
@@ -69,17 +72,20 @@ pub fn discord_value(text: &str) -> String {
 /// Discord Markdown: backslash-escape formatting characters and break `@` mentions.
 pub fn escape_discord(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')' | '<' | '-' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '@' => out.push_str("@\u{200b}"),
-            _ => out.push(c),
-        }
-    }
+    text.chars().for_each(|c| push_discord(&mut out, c));
     out
+}
+
+/// Appends `c` escaped for Discord Markdown ([`escape_discord`]).
+pub(super) fn push_discord(out: &mut String, c: char) {
+    match c {
+        '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')' | '<' | '-' => {
+            out.push('\\');
+            out.push(c);
+        }
+        '@' => out.push_str("@\u{200b}"),
+        _ => out.push(c),
+    }
 }
 
 /// `{{percent 0.4567}}` → `45.7%`.

@@ -2,13 +2,19 @@
 //!
 //! Text from a customer or an article is data, never markup: every registry here escapes
 //! `{{value}}` for its destination ([`Markup`]); the chat registries also fold it to one
-//! line, so a value can never add a line of its own to a message. Built-in templates can be overridden by
-//! files `<name>.hbs` in a folder (`[bot] templates_dir`).
+//! line, so a value can never add a line of its own to a message. Our own Markdown (an
+//! assistant's answer) is written with the chat registries' `{{markdown answer}}` helper,
+//! which converts it for Slack or Discord ([`markdown_to_chat`]); HTML pages use
+//! [`transcript_html`]. Built-in templates can be overridden by files `<name>.hbs` in a
+//! folder (`[bot] templates_dir`).
 
+mod chat_markdown;
 mod escape;
 
+pub use chat_markdown::{markdown_to_chat, ChatMedium, CHAT_LINE_CHARS};
 pub use escape::{discord_value, escape_discord, escape_html, escape_slack, one_line, slack_value};
 
+use chat_markdown::MarkdownHelper;
 use handlebars::Handlebars;
 use serde::Serialize;
 use std::path::Path;
@@ -51,8 +57,14 @@ impl Templates {
         let mut registry = Handlebars::new();
         match markup {
             Markup::Html => {}
-            Markup::Slack => registry.register_escape_fn(slack_value),
-            Markup::Discord => registry.register_escape_fn(discord_value),
+            Markup::Slack => {
+                registry.register_escape_fn(slack_value);
+                registry.register_helper("markdown", Box::new(MarkdownHelper(ChatMedium::Slack)));
+            }
+            Markup::Discord => {
+                registry.register_escape_fn(discord_value);
+                registry.register_helper("markdown", Box::new(MarkdownHelper(ChatMedium::Discord)));
+            }
         }
         registry.register_helper("percent", Box::new(escape::percent));
         Templates { registry }

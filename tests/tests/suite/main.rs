@@ -8,6 +8,7 @@ mod agent_actions;
 mod api;
 mod bad_input;
 mod bot_alert_text;
+mod bot_chat_texts;
 mod bot_delivery;
 mod bot_digest;
 mod bot_discord;
