@@ -15,6 +15,7 @@ mod bot_security;
 mod bot_sla;
 mod bot_slack;
 mod bot_startup;
+mod clarify;
 mod connections;
 mod conversation_tokens;
 mod dashboard;
