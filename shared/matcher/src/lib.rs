@@ -232,7 +232,10 @@ impl Matcher {
             }
             CandidateKind::Article => {
                 let a = self.knowledge.articles().iter().position(|a| a.id == id)?;
-                (self.knowledge.articles()[a].title.clone(), Target::Article(a))
+                (
+                    self.knowledge.articles()[a].title.clone(),
+                    Target::Article(a),
+                )
             }
         };
         let mut decision = Decision {

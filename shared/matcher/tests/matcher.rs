@@ -158,17 +158,32 @@ fn vague_questions_get_a_clarifying_choice_instead_of_a_guess_or_a_form() {
     // "help" has no topic: the site's top intents, one per routing tag in file order.
     assert_eq!(
         option_ids(&matcher.decide("help", &context())),
-        ["order_status", "shipping_cost", "start_return", "payment_methods"]
+        [
+            "order_status",
+            "shipping_cost",
+            "start_return",
+            "payment_methods"
+        ]
     );
     // "it doesn't work": the one plausible reading first, then the top intents.
     assert_eq!(
         option_ids(&matcher.decide("it doesn't work", &context())),
-        ["discount_code_problem", "order_status", "shipping_cost", "start_return"]
+        [
+            "discount_code_problem",
+            "order_status",
+            "shipping_cost",
+            "start_return"
+        ]
     );
     // "my order": the order intents.
     assert_eq!(
         option_ids(&matcher.decide("my order", &context())),
-        ["cancel_order", "order_status", "missing_item", "damaged_item"]
+        [
+            "cancel_order",
+            "order_status",
+            "missing_item",
+            "damaged_item"
+        ]
     );
 }
 
@@ -219,11 +234,11 @@ fn a_picked_option_is_answered_as_if_asked() {
         .decide_choice(CandidateKind::Intent, "order_status", &context())
         .expect("a known intent");
     assert_eq!(decision.kind, DecisionKind::Answer);
+    assert_eq!(decision.top_label().as_deref(), Some("intent:order_status"));
     let answer = decision.answer.expect("an answer");
     assert_eq!(answer.title, "Where is my order?");
     assert!(answer.text.contains("tracking link"), "{}", answer.text);
     assert!(answer.text.contains("Sam"), "rendered with the customer");
-    assert_eq!(decision.top_label().as_deref(), Some("intent:order_status"));
     let article = matcher
         .decide_choice(CandidateKind::Article, "shipping-times", &context())
         .expect("a known article");

@@ -54,11 +54,24 @@ async fn a_vague_question_gets_a_choice_and_the_picked_option_is_answered_as_if_
             .as_str()
             .is_some_and(|t| t.contains("tracking link")));
 
-        // The transcript reads as the conversation did: help, the pick, its answer.
-        let (status, conversation) = server
-            .get_json(&format!("/api/v1/conversations/{id}"), Some(token))
-            .await;
-        assert_eq!(status, 200, "{conversation}");
+        // The transcript reads as the conversation did: help, the pick, its answer. (The
+        // recorder commits questions within about 10 ms; a stored conversation is read
+        // without waiting for it, so give the pick a moment to land.)
+        let mut conversation = serde_json::Value::Null;
+        for _ in 0..100 {
+            let (status, body) = server
+                .get_json(&format!("/api/v1/conversations/{id}"), Some(token))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            conversation = body;
+            if conversation["transcript"]
+                .as_array()
+                .is_some_and(|t| t.len() >= 3)
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         let lines: Vec<(&str, &str)> = conversation["transcript"]
             .as_array()
             .expect("transcript")

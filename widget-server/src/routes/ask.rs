@@ -121,7 +121,9 @@ pub async fn ask(
             };
             matcher
                 .decide_choice(kind, &choice.id, &context)
-                .ok_or_else(|| invalid_choice(format!("choice: no {} {:?}", kind.as_str(), choice.id)))?
+                .ok_or_else(|| {
+                    invalid_choice(format!("choice: no {} {:?}", kind.as_str(), choice.id))
+                })?
         }
         None => matcher.decide(text.as_str(), &context),
     };
