@@ -21,6 +21,13 @@ export interface Suggestion {
   confidence: number;
 }
 
+/** An option of a clarifying choice: an intent or article, shown by its title. */
+export interface ClarifyOption {
+  kind: string;
+  id: string;
+  title: string;
+}
+
 export interface SiteConfig {
   site: string;
   name: string;
@@ -32,9 +39,11 @@ export interface SiteConfig {
 export interface AskReply {
   conversation_id: string;
   conversation_token: string;
-  decision: "answer" | "suggest" | "handoff";
+  decision: "answer" | "suggest" | "clarify" | "handoff";
   answer?: Answer;
   suggestions: Suggestion[];
+  /** For "clarify": what the question may be about; send the picked one back as `choice`. */
+  options?: ClarifyOption[];
   handoff_reason?: string;
 }
 

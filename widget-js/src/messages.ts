@@ -1,8 +1,8 @@
 // What goes into the conversation log: chat bubbles (plain text only), answer cards
-// (sanitized article HTML + feedback row; restored from history without it), and
-// "did you mean" choices.
+// (sanitized article HTML + feedback row; restored from history without it), "did you
+// mean" choices, and the clarifying choice for vague questions.
 
-import type { Answer, Author, Suggestion } from "./api";
+import type { Answer, Author, ClarifyOption, Suggestion } from "./api";
 import { h } from "./dom";
 import type { Strings } from "./i18n";
 import { safeUrl, sanitize, SNIPPET_TAGS } from "./sanitize";
@@ -70,5 +70,27 @@ export function choicesCard(t: Strings, suggestions: Suggestion[], onPick: (s: S
     { class: "card", role: "group", "aria-label": t.pick },
     h("h3", {}, t.pick),
     h("div", { class: "choices" }, ...suggestions.map((s) => choice(s, onPick))),
+  );
+}
+
+/** The clarifying choice for a vague question: one button per option, then "Talk to a person". */
+export function clarifyCard(
+  t: Strings,
+  options: ClarifyOption[],
+  onPick: (option: ClarifyOption) => void,
+  onHuman: () => void,
+): HTMLElement {
+  const button = (label: string, onclick: () => void) =>
+    h("button", { class: "choice", type: "button", onclick }, h("strong", {}, label));
+  return h(
+    "div",
+    { class: "card", role: "group", "aria-label": t.clarify, "data-clarify": "" },
+    h("h3", {}, t.clarify),
+    h(
+      "div",
+      { class: "choices" },
+      ...options.map((o) => button(o.title, () => onPick(o))),
+      button(t.human, onHuman),
+    ),
   );
 }

@@ -1,14 +1,15 @@
-// The controller: wires the panel to the API. Asks questions, shows answers and choices,
-// runs the handoff, then follows the escalation live over SSE. Restores a saved conversation
+// The controller: wires the panel to the API. Asks questions, shows answers and choices
+// (a vague question gets a clarifying choice; a picked option is asked as if typed), runs
+// the handoff, then follows the escalation live over SSE. Restores a saved conversation
 // (per site, from localStorage) on start, de-duplicating anything the stream replays.
 // The away banner shows only while nobody is on it and the handoff form (which says it
 // itself) is closed; the "back on …" note goes once an agent claims.
 
-import { ApiError, createApi, type Message, type SiteConfig, type Status, type Suggestion } from "./api";
+import { ApiError, createApi, type ClarifyOption, type Message, type SiteConfig, type Status, type Suggestion } from "./api";
 import type { Options } from "./config";
 import { handoffForm, type HandoffFields, type HandoffForm } from "./handoff";
 import { dateLocale, fill, formatWhen, pickLocale, strings } from "./i18n";
-import { answerCard, bubble, choicesCard, restoredCard, systemLine } from "./messages";
+import { answerCard, bubble, choicesCard, clarifyCard, restoredCard, systemLine } from "./messages";
 import { createPanel } from "./panel";
 import { openStream, type Stream } from "./sse";
 import * as storage from "./storage";
@@ -136,13 +137,18 @@ export function mount(options: Options): Widget {
     const text = ui.input.value.trim();
     if (!text) return;
     ui.input.value = "";
+    await say(text);
+  }
+
+  /** The customer's words (typed, or a picked option with its `choice`) to the assistant or the team. */
+  async function say(text: string, choice?: ClarifyOption) {
     hideSuggest();
     show(bubble(t, "customer", text));
     // After Resolve the next message goes to the team again: the server reopens the
     // escalation (status back to queued) instead of the bot answering it.
     if ((talkingToAgent() || status === "resolved") && conv) return sendToAgent(conv.id, conv.token, text);
     lastQuestion = text;
-    await ask(text, true);
+    await ask(text, true, choice && { kind: choice.kind, id: choice.id });
   }
 
   async function sendToAgent(id: string, token: string, text: string) {
@@ -155,11 +161,11 @@ export function mount(options: Options): Widget {
     }
   }
 
-  async function ask(text: string, retry: boolean): Promise<void> {
+  async function ask(text: string, retry: boolean, choice?: { kind: string; id: string }): Promise<void> {
     const thinking = show(systemLine(t.thinking));
     try {
       const reply = await api.ask(
-        { conversation_id: conv?.id, text, page_url: location.href, locale, customer: customerFields() },
+        { conversation_id: conv?.id, text, page_url: location.href, locale, customer: customerFields(), choice },
         conv?.token,
       );
       thinking.remove();
@@ -168,6 +174,8 @@ export function mount(options: Options): Widget {
         show(answerCard(t, reply.answer, feedback));
       } else if (reply.decision === "suggest" && reply.suggestions.length) {
         show(choicesCard(t, reply.suggestions, pick));
+      } else if (reply.decision === "clarify" && reply.options && reply.options.length) {
+        show(clarifyCard(t, reply.options, (option) => say(option.title, option), () => showHandoff(text)));
       } else {
         if (reply.answer) show(answerCard(t, reply.answer)); // an always-handoff intent's own words
         else show(bubble(t, "assistant", handoffLine(reply.handoff_reason)));
@@ -177,7 +185,7 @@ export function mount(options: Options): Widget {
       thinking.remove();
       if (retry && conv && error instanceof ApiError && [401, 403, 404].indexOf(error.status) >= 0) {
         forget(); // the saved conversation is gone or its token no longer valid: start afresh
-        return ask(text, false);
+        return ask(text, false, choice);
       }
       show(systemLine(t.error));
     }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `frontline_http_requests_total` | route, method (`other` for non-standard ones), status | requests answered |
 //! | `frontline_http_request_duration_seconds` | route | latency histogram |
-//! | `frontline_decisions_total` | site, decision | answer / suggest / handoff |
+//! | `frontline_decisions_total` | site, decision | answer / suggest / clarify / handoff |
 //! | `frontline_deflections_total` | site | questions answered by self-service |
 //! | `frontline_feedback_total` | site, helpful | "did this help?" clicks |
 //! | `frontline_handoffs_total` | site | escalations created |

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use frontline_shared::escalation::{MatchedCandidate, Priority};
 
-/// The three outcomes of a question.
+/// The outcomes of a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DecisionKind {
@@ -12,6 +12,9 @@ pub enum DecisionKind {
     Answer,
     /// Several close candidates: the customer picks.
     Suggest,
+    /// Too vague to answer ("help", "my order"): ask what it is about, offering
+    /// [`Decision::options`] (see [`crate::clarify`]).
+    Clarify,
     /// A person should take it.
     Handoff,
 }
@@ -21,6 +24,7 @@ impl DecisionKind {
         match self {
             DecisionKind::Answer => "answer",
             DecisionKind::Suggest => "suggest",
+            DecisionKind::Clarify => "clarify",
             DecisionKind::Handoff => "handoff",
         }
     }
@@ -101,6 +105,15 @@ pub struct Suggestion {
     pub confidence: f32,
 }
 
+/// One option of a clarifying choice: an intent or article, offered by its title. Picking
+/// it is asking it ([`crate::Matcher::decide_choice`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClarifyOption {
+    pub kind: CandidateKind,
+    pub id: String,
+    pub title: String,
+}
+
 /// The full outcome: the decision, what to show, and what to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
@@ -109,6 +122,8 @@ pub struct Decision {
     pub confidence: f32,
     pub answer: Option<Answer>,
     pub suggestions: Vec<Suggestion>,
+    /// What a [`DecisionKind::Clarify`] offers, best first; empty otherwise.
+    pub options: Vec<ClarifyOption>,
     pub handoff_reason: Option<HandoffReason>,
     /// Ranked candidates (for the escalation's context and analytics).
     pub matched: Vec<MatchedCandidate>,

@@ -8,10 +8,12 @@
 //! beyond which articles are found by retrieval only), and the intents file's
 //! out-of-scope examples become the reject class. A question then goes through:
 //! 1. [`HumanRequest`]: an explicit request for a person hands off at once;
-//! 2. the classifier: ranked candidates with calibrated confidence, and a verdict from the
-//!    thresholds ([`Thresholds`]): answer, suggest or hand off;
-//! 3. intent rules: an intent with `handoff = true` always hands off;
-//! 4. the knowledge base (tantivy): related articles with highlighted snippets, offered
+//! 2. the classifier: ranked candidates with calibrated confidence;
+//! 3. [`clarify`]: a vague question ("help", "my order") gets a clarifying choice of
+//!    intents instead of a guess or a form, unless an always-handoff intent matched;
+//! 4. the thresholds ([`Thresholds`]): answer, suggest or hand off;
+//! 5. intent rules: an intent with `handoff = true` always hands off;
+//! 6. the knowledge base (tantivy): related articles with highlighted snippets, offered
 //!    with suggestions and handoffs.
 //!
 //! # Layout
@@ -22,8 +24,10 @@
 //! - [`intents`]: the intents file (examples, answer templates, routing facts).
 //! - [`decision`]: the decision types.
 //! - [`human_request`]: the "talk to a person" rules.
+//! - [`clarify`]: spotting vague input and the site's top intents to offer for it.
 //! - [`live`]: a matcher that reloads atomically when its files change.
 
+pub mod clarify;
 pub mod classifier;
 pub mod decision;
 pub mod human_request;
@@ -33,7 +37,8 @@ pub mod live;
 mod training;
 
 pub use decision::{
-    split_transcript_text, Answer, CandidateKind, Decision, DecisionKind, HandoffReason, Suggestion,
+    split_transcript_text, Answer, CandidateKind, ClarifyOption, Decision, DecisionKind,
+    HandoffReason, Suggestion,
 };
 pub use human_request::HumanRequest;
 pub use training::{IgnoredLink, MAX_ARTICLE_CLASSES};
@@ -92,6 +97,9 @@ pub struct Matcher {
     static_answers: HashMap<String, Answer>,
     /// Intent links to articles that did not load (only while some file is broken).
     ignored_links: Vec<IgnoredLink>,
+    /// What a clarifying choice offers when no candidate is relevant (indexes into the
+    /// intents), from [`clarify::top_intents`].
+    top_intents: Vec<usize>,
 }
 
 impl Matcher {
@@ -108,6 +116,7 @@ impl Matcher {
             .iter()
             .map(|label| plan.target_of(label, &knowledge, &intents))
             .collect();
+        let top_intents = clarify::top_intents(&intents.intents);
         let mut answers = Templates::new(Markup::Html);
         for intent in &intents.intents {
             if let Some(template) = &intent.answer {
@@ -124,6 +133,7 @@ impl Matcher {
             answers,
             static_answers: HashMap::new(),
             ignored_links: plan.ignored_links,
+            top_intents,
         };
         matcher.static_answers = matcher
             .intents
@@ -163,6 +173,7 @@ impl Matcher {
             confidence,
             answer: None,
             suggestions: Vec::new(),
+            options: Vec::new(),
             handoff_reason: None,
             matched,
             intent: None,
@@ -173,6 +184,17 @@ impl Matcher {
             decision.handoff_reason = Some(HandoffReason::AskedForHuman);
             self.adopt_intent(&mut decision, ranked.first().map(|r| r.label));
             return decision;
+        }
+        let content_words = clarify::content_words(question);
+        if clarify::is_vague(content_words, &ranked, self.classifier.labels())
+            && !self.always_handoff_matched(&ranked)
+        {
+            let options = self.clarify_options(&ranked, content_words);
+            if options.len() >= 2 {
+                decision.kind = DecisionKind::Clarify;
+                decision.options = options;
+                return decision;
+            }
         }
         match classifier::decide(&ranked, self.classifier.labels(), &self.thresholds) {
             Verdict::Answer(label) => self.answer_with(&mut decision, label, context),
@@ -192,6 +214,138 @@ impl Matcher {
             }
         }
         decision
+    }
+
+    /// The decision for an option the customer picked from a clarifying choice: as if they
+    /// had asked that intent or article and it had matched for sure (confidence 1), so an
+    /// always-handoff intent still hands off. `None` for an unknown intent or article.
+    pub fn decide_choice(
+        &self,
+        kind: CandidateKind,
+        id: &str,
+        context: &AnswerContext,
+    ) -> Option<Decision> {
+        let (title, target) = match kind {
+            CandidateKind::Intent => {
+                let i = self.intents.intents.iter().position(|i| i.name == id)?;
+                (self.intents.intents[i].title.clone(), Target::Intent(i))
+            }
+            CandidateKind::Article => {
+                let a = self.knowledge.articles().iter().position(|a| a.id == id)?;
+                (
+                    self.knowledge.articles()[a].title.clone(),
+                    Target::Article(a),
+                )
+            }
+        };
+        let mut decision = Decision {
+            kind: DecisionKind::Handoff,
+            confidence: 1.0,
+            answer: None,
+            suggestions: Vec::new(),
+            options: Vec::new(),
+            handoff_reason: None,
+            matched: vec![MatchedCandidate {
+                kind: kind.as_str().into(),
+                id: id.to_string(),
+                title,
+                confidence: 1.0,
+            }],
+            intent: None,
+            priority: Priority::Normal,
+            tags: Vec::new(),
+        };
+        match target {
+            Target::Intent(i) => {
+                let intent = &self.intents.intents[i];
+                decision.intent = Some(intent.name.clone());
+                decision.priority = intent.priority;
+                decision.tags = intent.tags.clone();
+                if intent.handoff {
+                    decision.handoff_reason = Some(HandoffReason::AlwaysHandoff);
+                    decision.answer = self.handoff_message(intent, context);
+                } else {
+                    decision.kind = DecisionKind::Answer;
+                    decision.answer = Some(self.intent_answer(intent, context));
+                }
+            }
+            Target::Article(a) => {
+                decision.kind = DecisionKind::Answer;
+                decision.answer = Some(article_answer(&self.knowledge.articles()[a]));
+            }
+            Target::OutOfScope => {}
+        }
+        Some(decision)
+    }
+
+    /// Whether an always-handoff intent matched well enough to suggest: a person should
+    /// see it, vague or not ("this is unacceptable").
+    fn always_handoff_matched(&self, ranked: &[classifier::Ranked]) -> bool {
+        ranked.first().is_some_and(|top| {
+            top.confidence >= self.thresholds.suggest
+                && matches!(self.targets.get(top.label),
+                    Some(Target::Intent(i)) if self.intents.intents[*i].handoff)
+        })
+    }
+
+    /// A clarifying choice (see [`clarify`]): the relevant candidates, then the best
+    /// candidate's topic, then the site's top intents.
+    fn clarify_options(
+        &self,
+        ranked: &[classifier::Ranked],
+        content_words: usize,
+    ) -> Vec<ClarifyOption> {
+        let floor = if content_words == 0 {
+            clarify::GUESS
+        } else {
+            clarify::RELEVANT
+        };
+        let relevant: Vec<Target> = ranked
+            .iter()
+            .filter(|r| r.confidence >= floor)
+            .filter_map(|r| self.targets.get(r.label).cloned())
+            .collect();
+        let best_intent = relevant.iter().find_map(|t| match t {
+            Target::Intent(i) => Some(&self.intents.intents[*i]),
+            _ => None,
+        });
+        let topic = best_intent
+            .filter(|_| content_words > 0)
+            .and_then(|intent| intent.tags.first());
+        let same_topic = self
+            .intents
+            .intents
+            .iter()
+            .enumerate()
+            .filter(|(_, intent)| topic.is_some() && intent.tags.first() == topic)
+            .map(|(i, _)| Target::Intent(i));
+        let top = self.top_intents.iter().map(|i| Target::Intent(*i));
+        let mut options: Vec<ClarifyOption> = Vec::new();
+        for target in relevant.iter().cloned().chain(same_topic).chain(top) {
+            let option = match target {
+                Target::Intent(i) if !self.intents.intents[i].handoff => {
+                    let intent = &self.intents.intents[i];
+                    ClarifyOption {
+                        kind: CandidateKind::Intent,
+                        id: intent.name.clone(),
+                        title: intent.title.clone(),
+                    }
+                }
+                Target::Article(a) => {
+                    let article = &self.knowledge.articles()[a];
+                    ClarifyOption {
+                        kind: CandidateKind::Article,
+                        id: article.id.clone(),
+                        title: article.title.clone(),
+                    }
+                }
+                _ => continue,
+            };
+            if options.len() < clarify::MAX_OPTIONS && !options.contains(&option) {
+                options.push(option);
+            }
+        }
+        options
     }
 
     fn answer_with(&self, decision: &mut Decision, label: usize, context: &AnswerContext) {

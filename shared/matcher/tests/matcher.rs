@@ -3,7 +3,7 @@
 
 use frontline_matcher::classifier::Thresholds;
 use frontline_matcher::live::{LiveMatcher, MatcherSource};
-use frontline_matcher::{AnswerContext, DecisionKind, HandoffReason, Matcher};
+use frontline_matcher::{AnswerContext, CandidateKind, DecisionKind, HandoffReason, Matcher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -120,6 +120,139 @@ fn gibberish_and_off_topic_questions_hand_off() {
             decision.handoff_reason
         );
     }
+}
+
+fn option_ids(decision: &frontline_matcher::Decision) -> Vec<&str> {
+    decision.options.iter().map(|o| o.id.as_str()).collect()
+}
+
+#[test]
+fn vague_questions_get_a_clarifying_choice_instead_of_a_guess_or_a_form() {
+    let matcher = demo_matcher();
+    // Issue 18: "it doesn't work" was answered with the discount code, "my order" with
+    // cancelling it (0.46–0.55), and "help" went straight to the form.
+    for text in [
+        "help",
+        "it doesn't work",
+        "my order",
+        "problem",
+        "I have a question",
+        "something is wrong",
+        "I need help with my order",
+    ] {
+        let decision = matcher.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
+        assert!(decision.answer.is_none(), "{text}: no guessed answer");
+        assert!(
+            (2..=4).contains(&decision.options.len()),
+            "{text}: {:?}",
+            decision.options
+        );
+        for option in &decision.options {
+            if let Some(intent) = matcher.intents().intent(&option.id) {
+                assert!(!intent.handoff, "{text}: offers {}", option.id);
+                assert_eq!(option.title, intent.title, "{text}");
+            }
+        }
+    }
+    // "help" has no topic: the site's top intents, one per routing tag in file order.
+    assert_eq!(
+        option_ids(&matcher.decide("help", &context())),
+        [
+            "order_status",
+            "shipping_cost",
+            "start_return",
+            "payment_methods"
+        ]
+    );
+    // "it doesn't work": the one plausible reading first, then the top intents.
+    assert_eq!(
+        option_ids(&matcher.decide("it doesn't work", &context())),
+        [
+            "discount_code_problem",
+            "order_status",
+            "shipping_cost",
+            "start_return"
+        ]
+    );
+    // "my order": the order intents.
+    assert_eq!(
+        option_ids(&matcher.decide("my order", &context())),
+        [
+            "cancel_order",
+            "order_status",
+            "missing_item",
+            "damaged_item"
+        ]
+    );
+}
+
+#[test]
+fn specific_and_off_topic_questions_are_not_clarified() {
+    let matcher = demo_matcher();
+    for (text, intent) in [
+        ("where is my order", "order_status"),
+        ("cancel my order", "cancel_order"),
+        ("my discount code doesn't work", "discount_code_problem"),
+        ("where is my refund", "refund_status"),
+        ("I can't log in", "reset_password"),
+        ("refund", "refund_status"),
+        ("klarna", "payment_methods"),
+    ] {
+        let decision = matcher.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Answer, "{text}: {decision:?}");
+        assert_eq!(decision.intent.as_deref(), Some(intent), "{text}");
+        assert!(decision.options.is_empty(), "{text}");
+    }
+    // A person asked for, an angry customer, gibberish and off-topic: handed off as before.
+    for (text, reason) in [
+        ("talk to a human", HandoffReason::AskedForHuman),
+        ("this is unacceptable", HandoffReason::AlwaysHandoff),
+        ("lol", HandoffReason::OutOfScope),
+        ("What is the capital of France?", HandoffReason::OutOfScope),
+    ] {
+        let decision = matcher.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Handoff, "{text}: {decision:?}");
+        assert_eq!(decision.handoff_reason, Some(reason), "{text}");
+    }
+    // No example question of the demo's intents is clarified.
+    let clarified: Vec<&str> = matcher
+        .intents()
+        .intents
+        .iter()
+        .flat_map(|i| &i.examples)
+        .filter(|e| matcher.decide(e, &context()).kind == DecisionKind::Clarify)
+        .map(String::as_str)
+        .collect();
+    assert!(clarified.is_empty(), "{clarified:?}");
+}
+
+#[test]
+fn a_picked_option_is_answered_as_if_asked() {
+    let matcher = demo_matcher();
+    let decision = matcher
+        .decide_choice(CandidateKind::Intent, "order_status", &context())
+        .expect("a known intent");
+    assert_eq!(decision.kind, DecisionKind::Answer);
+    assert_eq!(decision.top_label().as_deref(), Some("intent:order_status"));
+    let answer = decision.answer.expect("an answer");
+    assert_eq!(answer.title, "Where is my order?");
+    assert!(answer.text.contains("tracking link"), "{}", answer.text);
+    assert!(answer.text.contains("Sam"), "rendered with the customer");
+    let article = matcher
+        .decide_choice(CandidateKind::Article, "shipping-times", &context())
+        .expect("a known article");
+    assert_eq!(
+        article.answer.and_then(|a| a.url).as_deref(),
+        Some("https://northwind.example/help/shipping-times")
+    );
+    let legal = matcher
+        .decide_choice(CandidateKind::Intent, "legal_request", &context())
+        .expect("a known intent");
+    assert_eq!(legal.handoff_reason, Some(HandoffReason::AlwaysHandoff));
+    assert!(matcher
+        .decide_choice(CandidateKind::Intent, "no_such_intent", &context())
+        .is_none());
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod bot_security;
 mod bot_sla;
 mod bot_slack;
 mod bot_startup;
+mod clarify;
 mod connections;
 mod contracts;
 mod conversation_tokens;

@@ -1,8 +1,10 @@
-//! `POST /api/v1/sites/{site}/ask`: answer, suggest or hand off, and record it.
+//! `POST /api/v1/sites/{site}/ask`: answer, suggest, clarify or hand off, and record it.
+//! A vague question gets `clarify` with `options`; the widget sends the option the customer
+//! picks back as `choice`, and it is answered as if asked.
 
 use axum::extract::{Path, State};
 use axum::Json;
-use frontline_matcher::{AnswerContext, Decision, DecisionKind};
+use frontline_matcher::{AnswerContext, CandidateKind, ClarifyOption, Decision, DecisionKind};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::new_id;
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,37 @@ pub struct AskRequest {
     /// Details the merchant knows about the customer (flat: strings, numbers, booleans).
     #[schema(value_type = Option<Object>)]
     pub customer: Option<Map<String, Value>>,
+    /// The option the customer picked from a `clarify` reply's `options`: answered as if
+    /// they had asked that intent or article (`text` is its title, as shown).
+    pub choice: Option<ChoiceRequest>,
+}
+
+/// A picked option: its `kind` and `id` from `options`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChoiceRequest {
+    /// `intent` or `article`.
+    pub kind: String,
+    pub id: String,
+}
+
+/// One option of a clarifying choice, shown by its title.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClarifyOptionBody {
+    /// `intent` or `article`.
+    pub kind: String,
+    /// Intent name or article id; send it back as `choice` when the customer picks it.
+    pub id: String,
+    pub title: String,
+}
+
+impl From<ClarifyOption> for ClarifyOptionBody {
+    fn from(option: ClarifyOption) -> Self {
+        ClarifyOptionBody {
+            kind: option.kind.as_str().to_string(),
+            id: option.id,
+            title: option.title,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -34,10 +67,14 @@ pub struct AskResponse {
     pub conversation_id: String,
     /// Send as `Authorization: Bearer` on later calls for this conversation.
     pub conversation_token: String,
-    /// `answer`, `suggest` or `handoff`.
+    /// `answer`, `suggest`, `clarify` or `handoff`. `clarify`: the question was too vague
+    /// ("help", "my order"); ask what it is about with `options` (and offer a person).
     pub decision: String,
     pub answer: Option<AnswerBody>,
     pub suggestions: Vec<SuggestionBody>,
+    /// For `clarify`: the intents or articles to choose from, best first (2–4); empty
+    /// otherwise.
+    pub options: Vec<ClarifyOptionBody>,
     /// Calibrated confidence of the best candidate, 0–1.
     pub confidence: f32,
     /// Why, when `decision` is `handoff`: `asked_for_human`, `always_handoff`,
@@ -73,11 +110,23 @@ pub async fn ask(
         site: site_id.clone(),
         page_url: page_url.clone(),
     };
-    let decision = site
-        .matcher
-        .current()
-        .matcher
-        .decide(text.as_str(), &context);
+    let loaded = site.matcher.current();
+    let matcher = &loaded.matcher;
+    let decision = match request.choice {
+        Some(choice) => {
+            let kind = match choice.kind.as_str() {
+                "intent" => CandidateKind::Intent,
+                "article" => CandidateKind::Article,
+                _ => return Err(invalid_choice("choice.kind must be `intent` or `article`")),
+            };
+            matcher
+                .decide_choice(kind, &choice.id, &context)
+                .ok_or_else(|| {
+                    invalid_choice(format!("choice: no {} {:?}", kind.as_str(), choice.id))
+                })?
+        }
+        None => matcher.decide(text.as_str(), &context),
+    };
     count(&state.metrics, &site_id, &decision);
     let handoff_reason = decision
         .handoff_reason
@@ -112,9 +161,21 @@ pub async fn ask(
             .into_iter()
             .map(SuggestionBody::from)
             .collect(),
+        options: decision
+            .options
+            .into_iter()
+            .map(ClarifyOptionBody::from)
+            .collect(),
         confidence: decision.confidence,
         handoff_reason,
     }))
+}
+
+fn invalid_choice(message: impl Into<String>) -> ApiError {
+    ApiError::Unprocessable {
+        code: "invalid_choice",
+        message: message.into(),
+    }
 }
 
 fn count(metrics: &Metrics, site: &str, decision: &Decision) {

@@ -12,12 +12,18 @@
 //! be handed off. Thresholds come from `--val` only (without it, the built-in defaults);
 //! the test files are never used for tuning.
 //!
-//! Prints one JSON object on stdout:
-//! - `in_scope_accuracy`: in-scope test queries not handed off whose top label is right,
-//!   over all in-scope test queries;
-//! - `oos_recall`: out-of-scope test queries handed off, over all out-of-scope ones;
+//! Each query is decided as the matcher does: a [vague](frontline_matcher::clarify) one
+//! gets a clarifying choice, any other one the thresholds' verdict. Prints one JSON object
+//! on stdout:
+//! - `in_scope_accuracy`: in-scope test queries neither handed off nor clarified whose top
+//!   label is right, over all in-scope test queries (a clarified query counts as wrong
+//!   here, even though its right label is usually among the options);
+//! - `oos_recall`: out-of-scope test queries handed off, over all out-of-scope ones (a
+//!   clarified one is not handed off);
 //! - `oos_precision`: handed-off queries that are out of scope, over all handed off;
 //! - `handoff_rate`: handed-off queries over all test queries;
+//! - `clarify_rate`: clarified queries over all test queries (`counts` splits them into
+//!   in scope and out of scope);
 //! - `queries_per_second`: single-threaded `rank` + `decide` throughput on the test set;
 //! - `train_seconds`: wall time of training (features, SVMs and calibration);
 //! - `thresholds`: the thresholds used;
@@ -35,6 +41,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Parser;
+use frontline_matcher::clarify;
 use frontline_matcher::classifier::{
     decide, tune_thresholds, Classifier, Example, Thresholds, TrainOptions, Verdict, OUT_OF_SCOPE,
 };
@@ -107,7 +114,12 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
     for example in &test {
         let query = Instant::now();
         let ranked = classifier.rank(&example.text, thresholds.max_suggestions);
-        let verdict = decide(&ranked, labels, &thresholds);
+        let content_words = clarify::content_words(&example.text);
+        let verdict = if clarify::is_vague(content_words, &ranked, labels) {
+            None
+        } else {
+            Some(decide(&ranked, labels, &thresholds))
+        };
         latencies.push(query.elapsed().as_secs_f64() * 1e6);
         outcomes.push((ranked.first().copied(), verdict));
     }
@@ -115,19 +127,23 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
 
     let (mut in_scope, mut in_scope_right, mut oos, mut oos_handed_off, mut handed_off) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut in_scope_clarified, mut oos_clarified) = (0usize, 0usize);
     let mut calibration_points = Vec::with_capacity(test.len());
     for (example, (top, verdict)) in test.iter().zip(&outcomes) {
         let gold_oos = example.label == OUT_OF_SCOPE;
-        let handoff = *verdict == Verdict::Handoff;
+        let handoff = *verdict == Some(Verdict::Handoff);
+        let clarified = verdict.is_none();
         let top_label = top.and_then(|t| labels.get(t.label));
         let top_right = top_label.is_some_and(|l| *l == example.label);
         handed_off += usize::from(handoff);
         if gold_oos {
             oos += 1;
             oos_handed_off += usize::from(handoff);
+            oos_clarified += usize::from(clarified);
         } else {
             in_scope += 1;
-            in_scope_right += usize::from(!handoff && top_right);
+            in_scope_right += usize::from(!handoff && !clarified && top_right);
+            in_scope_clarified += usize::from(clarified);
         }
         if let Some(t) = top {
             calibration_points.push((f64::from(t.confidence), top_right));
@@ -140,6 +156,7 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         "oos_recall": ratio(oos_handed_off, oos),
         "oos_precision": ratio(oos_handed_off, handed_off),
         "handoff_rate": ratio(handed_off, test.len()),
+        "clarify_rate": ratio(in_scope_clarified + oos_clarified, test.len()),
         "queries_per_second": queries_per_second.round(),
         "train_seconds": (train_seconds * 1000.0).round() / 1000.0,
         "thresholds": thresholds,
@@ -157,6 +174,8 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
             "val": val.len(),
             "test_in_scope": in_scope,
             "test_oos": oos,
+            "test_in_scope_clarified": in_scope_clarified,
+            "test_oos_clarified": oos_clarified,
             "labels": labels.len(),
         },
     }))

@@ -1,0 +1,318 @@
+//! Vague input: when a question says too little to answer, ask what it is about.
+//!
+//! "help", "it doesn't work", "problem" or "my order" still put some class first, at
+//! times above the answer threshold ("my order" → *Cancel or change my order* at 0.5).
+//! Answering that is a confident wrong answer, and handing off at once puts a form where
+//! one question would do. A question is **vague** when it has at most one *content word*
+//! (a word not in [`GENERIC_WORDS`]: function words, greetings and the words everybody
+//! uses to ask for help) and the classifier is not sure of it:
+//!
+//! | content words | vague unless                                                        |
+//! |---------------|---------------------------------------------------------------------|
+//! | none          | an in-scope class reaches [`CONFIDENT`]                             |
+//! | one           | an in-scope class reaches [`CONFIDENT`], or out of scope ranks first at [`OUT_OF_SCOPE_SURE`] or above ("lol") |
+//! | two or more   | always: the thresholds decide (answer, suggest or hand off)         |
+//!
+//! So gibberish and off-topic questions ("what's the capital of France") are still handed
+//! off, and a one-word question the classifier is sure of ("refund" → *Where is my
+//! refund?*) is still answered. The matcher turns a vague question into a clarifying
+//! choice ([`DecisionKind::Clarify`](crate::DecisionKind::Clarify)) of at most
+//! [`MAX_OPTIONS`] intents or articles, never an always-handoff intent (the widget's
+//! "Talk to a person" is there for those):
+//! 1. the classifier's candidates at [`RELEVANT`] or above ("my order" → *Cancel or change
+//!    my order*, *Where is my order?*); without a content word only those at [`GUESS`] or
+//!    above ("it doesn't work" → *My discount code doesn't work*), as generic words alone
+//!    match little else that means anything;
+//! 2. with a content word, the other intents of the best candidate's first routing tag
+//!    (the same topic: orders);
+//! 3. the site's [`top_intents`].
+
+use frontline_shared::text::normalize;
+
+use crate::classifier::{Ranked, OUT_OF_SCOPE};
+use crate::intents::Intent;
+
+/// A top confidence at or above this answers even a question of one content word.
+/// Above the answer threshold (0.46) because a short question's confidence comes from
+/// one word: "my order" reached 0.5 for cancelling an order.
+pub const CONFIDENT: f32 = 0.75;
+
+/// With one content word, candidates at or above this confidence are offered first.
+pub const RELEVANT: f32 = 0.05;
+
+/// With no content word, candidates at or above this confidence are offered first.
+pub const GUESS: f32 = 0.3;
+
+/// Out of scope ranked first at or above this is handed off even with one content word.
+pub const OUT_OF_SCOPE_SURE: f32 = 0.5;
+
+/// The most options in one clarifying choice (the widget adds "Talk to a person").
+pub const MAX_OPTIONS: usize = 4;
+
+/// Words that carry no topic, after [`normalize`] (apostrophes dropped: `doesnt`).
+pub const GENERIC_WORDS: &[&str] = &[
+    // function words
+    "a",
+    "an",
+    "the",
+    "i",
+    "im",
+    "ive",
+    "id",
+    "ill",
+    "me",
+    "my",
+    "mine",
+    "myself",
+    "we",
+    "our",
+    "us",
+    "you",
+    "your",
+    "youre",
+    "it",
+    "its",
+    "itself",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "am",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "have",
+    "has",
+    "had",
+    "can",
+    "could",
+    "would",
+    "will",
+    "should",
+    "may",
+    "might",
+    "must",
+    "to",
+    "of",
+    "in",
+    "on",
+    "at",
+    "for",
+    "with",
+    "about",
+    "from",
+    "by",
+    "as",
+    "and",
+    "or",
+    "but",
+    "so",
+    "if",
+    "then",
+    "just",
+    "also",
+    "too",
+    "very",
+    "really",
+    "some",
+    "any",
+    "anything",
+    "something",
+    "everything",
+    "nothing",
+    "thing",
+    "things",
+    "one",
+    "what",
+    "whats",
+    "how",
+    "why",
+    "where",
+    "wheres",
+    "when",
+    "who",
+    "which",
+    "still",
+    "again",
+    "now",
+    "anymore",
+    "all",
+    // negations
+    "not",
+    "no",
+    "dont",
+    "doesnt",
+    "didnt",
+    "isnt",
+    "arent",
+    "wasnt",
+    "cant",
+    "cannot",
+    "couldnt",
+    "wont",
+    "wouldnt",
+    "havent",
+    "hasnt",
+    // greetings and fillers
+    "hi",
+    "hello",
+    "hey",
+    "hallo",
+    "hiya",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "ok",
+    "okay",
+    "um",
+    "uh",
+    "hmm",
+    "please",
+    "pls",
+    "plz",
+    "sorry",
+    "excuse",
+    // asking for help in general
+    "help",
+    "helps",
+    "helping",
+    "need",
+    "needs",
+    "want",
+    "wants",
+    "question",
+    "questions",
+    "query",
+    "problem",
+    "problems",
+    "issue",
+    "issues",
+    "trouble",
+    "wrong",
+    "work",
+    "works",
+    "working",
+    "worked",
+    "broken",
+    "error",
+    "fix",
+    "happen",
+    "happened",
+    "happening",
+    "going",
+    "get",
+    "got",
+    "getting",
+    "know",
+    "tell",
+    "ask",
+    "support",
+    "assistance",
+];
+
+/// How many words of `question` name a topic (not in [`GENERIC_WORDS`]).
+pub fn content_words(question: &str) -> usize {
+    normalize(question)
+        .split(' ')
+        .filter(|w| !w.is_empty() && !GENERIC_WORDS.contains(w))
+        .count()
+}
+
+/// Whether a question of `content_words` (see [`content_words`]) is too vague to answer
+/// or hand off without asking what it is about; `ranked` is the classifier's ranking (best
+/// first) and `labels` its labels.
+pub fn is_vague(content_words: usize, ranked: &[Ranked], labels: &[String]) -> bool {
+    let is_oos = |r: &Ranked| labels.get(r.label).is_none_or(|l| l == OUT_OF_SCOPE);
+    let sure_in_scope = ranked
+        .iter()
+        .any(|r| !is_oos(r) && r.confidence >= CONFIDENT);
+    let sure_out_of_scope = ranked
+        .first()
+        .is_some_and(|top| is_oos(top) && top.confidence >= OUT_OF_SCOPE_SURE);
+    match content_words {
+        0 => !sure_in_scope,
+        1 => !sure_in_scope && !sure_out_of_scope,
+        _ => false,
+    }
+}
+
+/// The site's top intents for a clarifying choice, as indexes into `intents`: the first
+/// intent of each routing tag (its first tag) in file order, so "help" is offered one
+/// question per topic (orders, shipping, returns, payments, …), then further intents in
+/// file order if there are fewer topics than [`MAX_OPTIONS`]. Always-handoff intents are
+/// left out. A merchant chooses them by ordering the intents file.
+pub fn top_intents(intents: &[Intent]) -> Vec<usize> {
+    let offerable: Vec<usize> = (0..intents.len())
+        .filter(|i| !intents[*i].handoff)
+        .collect();
+    let mut topics: Vec<Option<&str>> = Vec::new();
+    let mut top: Vec<usize> = Vec::new();
+    for &i in &offerable {
+        let topic = intents[i].tags.first().map(String::as_str);
+        if topic.is_some() && !topics.contains(&topic) {
+            topics.push(topic);
+            top.push(i);
+        }
+    }
+    for &i in &offerable {
+        if !top.contains(&i) {
+            top.push(i);
+        }
+    }
+    top.truncate(MAX_OPTIONS);
+    top
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranked(items: &[(usize, f32)]) -> Vec<Ranked> {
+        items
+            .iter()
+            .map(|&(label, confidence)| Ranked { label, confidence })
+            .collect()
+    }
+
+    fn labels() -> Vec<String> {
+        ["intent:order_status", OUT_OF_SCOPE, "intent:cancel_order"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    #[test]
+    fn content_words_leave_out_generic_ones() {
+        assert_eq!(content_words("help"), 0);
+        assert_eq!(content_words("It doesn't work!"), 0);
+        assert_eq!(content_words("Hello? I have a problem"), 0);
+        assert_eq!(content_words("my order"), 1);
+        assert_eq!(content_words("cancel my order"), 2);
+    }
+
+    #[test]
+    fn vague_means_few_content_words_and_no_sure_class() {
+        let labels = labels();
+        // No content word: vague unless an in-scope class is sure, out of scope or not.
+        assert!(is_vague(0, &ranked(&[(0, 0.3), (2, 0.2)]), &labels));
+        assert!(is_vague(0, &ranked(&[(1, 0.9), (0, 0.05)]), &labels));
+        assert!(!is_vague(0, &ranked(&[(0, 0.8)]), &labels));
+        // One content word: vague unless an in-scope class or out of scope is sure.
+        assert!(is_vague(1, &ranked(&[(2, 0.5), (0, 0.3)]), &labels));
+        assert!(is_vague(1, &ranked(&[(1, 0.3), (2, 0.2)]), &labels));
+        assert!(!is_vague(1, &ranked(&[(0, 0.9)]), &labels));
+        assert!(!is_vague(1, &ranked(&[(1, 0.6), (0, 0.2)]), &labels));
+        // Two or more: never.
+        assert!(!is_vague(2, &ranked(&[(2, 0.3)]), &labels));
+    }
+}
