@@ -28,6 +28,8 @@ bash tests/openapi/validate.sh
 
 if [ -f tests/e2e/run.sh ]; then
   step "browser tests"
+  # The journey spec runs the release binaries (as shipped); the other specs the debug ones.
+  cargo build --release -p frontline-widget-server -p frontline-bot
   bash tests/e2e/run.sh
 fi
 

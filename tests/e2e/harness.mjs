@@ -4,6 +4,7 @@
 //
 // FRONTLINE_E2E_SERVER overrides the server command (default: target/debug/frontline-widget-server),
 // e.g. FRONTLINE_E2E_SERVER="node widget-js/dev/mock-server.mjs" to run against the dev mock.
+// The bot and the Slack stand-in for the journey spec are started by slack.mjs.
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync, createWriteStream, existsSync } from "node:fs";
@@ -29,22 +30,25 @@ function freePort() {
   });
 }
 
-function serverCommand() {
+function serverCommand(profile) {
   const custom = process.env.FRONTLINE_E2E_SERVER;
   if (custom) return custom.split(/\s+/).filter(Boolean);
-  const binary = join(REPO, "target", "debug", "frontline-widget-server");
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`cargo build --workspace\` first`);
+  const binary = join(REPO, "target", profile, "frontline-widget-server");
+  const build = profile === "release" ? "cargo build --release -p frontline-widget-server" : "cargo build --workspace";
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`${build}\` first`);
   return [binary];
 }
 
 /**
  * Starts the server on a free port with a fresh temp database. `args` are extra command-line
- * arguments (e.g. `["--config", path]`). Returns { url, admin, stop, dir }.
+ * arguments (e.g. `["--config", path]`); `profile` picks target/debug (default) or
+ * target/release. Returns { url, admin, stop, dir, databaseUrl } (the bot can share the database).
  */
-export async function startServer(name, args = []) {
+export async function startServer(name, args = [], { profile = "debug" } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "frontline-e2e-"));
+  const databaseUrl = `sqlite://${dir}/f.db?mode=rwc`;
   const port = await freePort();
-  const [command, ...baseArgs] = serverCommand();
+  const [command, ...baseArgs] = serverCommand(profile);
   mkdirSync(ARTIFACTS, { recursive: true });
   const log = createWriteStream(join(ARTIFACTS, `${name}.server.log`));
   const child = spawn(command, [...baseArgs, ...args], {
@@ -52,7 +56,7 @@ export async function startServer(name, args = []) {
     env: {
       ...process.env,
       FRONTLINE_LISTEN: `127.0.0.1:${port}`,
-      FRONTLINE_DATABASE_URL: `sqlite://${dir}/f.db?mode=rwc`,
+      FRONTLINE_DATABASE_URL: databaseUrl,
       FRONTLINE_ADMIN_TOKEN: ADMIN_TOKEN,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -85,7 +89,7 @@ export async function startServer(name, args = []) {
     }
     rmSync(dir, { recursive: true, force: true });
   }
-  return { url, admin: adminClient(url), stop, dir };
+  return { url, admin: adminClient(url), stop, dir, databaseUrl };
 }
 
 /** The admin API, as an agent's tooling would call it. */

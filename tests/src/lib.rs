@@ -16,6 +16,8 @@
 //!   and Slack-signed callbacks.
 //! - [`discord_standin`] (+ [`discord_callbacks`]): a loopback Discord REST API and
 //!   Ed25519-signed interactions.
+//! - [`slack_view`]: the Slack stand-in's JSON view for tests in another process (the
+//!   `slack-standin` binary, used by the browser journey).
 //! - [`standin`]: serving a stand-in on a random port.
 //! - [`processes`]: the real widget-server binary as a child process.
 
@@ -30,6 +32,7 @@ pub mod rig;
 pub mod slack_api;
 pub mod slack_callbacks;
 pub mod slack_standin;
+pub mod slack_view;
 pub mod sse;
 pub mod standin;
 pub mod widget_server;

@@ -6,6 +6,7 @@
 //! `{"ok": false, "error"}` for API errors), keeps every posted message (visible as
 //! soon as the request arrives, even when the reply is delayed) and records every call.
 //! [`SlackStandIn::fail_next`] makes the next calls answer 429 with `Retry-After` or 500.
+//! Tests in another process read it through [`crate::slack_view`] (`/standin/…`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -176,6 +177,7 @@ impl SlackStandIn {
         let router = Router::new()
             .route("/api/{method}", any(call))
             .route("/upload/{file}", axum::routing::post(upload))
+            .merge(crate::slack_view::routes())
             .with_state(Arc::clone(&state));
         let (base, server) = crate::standin::serve(router).await;
         state.lock().unwrap_or_else(|p| p.into_inner()).base = base.clone();
@@ -218,15 +220,10 @@ impl SlackStandIn {
     /// A workspace member with handle `name` and profile `display_name` / `real_name`
     /// (Slack sends an unset one as "").
     pub fn add_member(&self, id: &str, name: &str, display_name: &str, real_name: &str) {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.users.insert(
-            id.to_string(),
-            Member {
-                name: name.to_string(),
-                display_name: display_name.to_string(),
-                real_name: real_name.to_string(),
-            },
-        );
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .add_member(id, name, display_name, real_name);
     }
 
     /// Polls until `check` returns `Some`, or panics with `what` after `timeout`.
@@ -379,6 +376,18 @@ impl SlackState {
             .unwrap_or_default()
             .as_secs();
         format!("{now}.{:06}", self.next_ts)
+    }
+
+    /// A workspace member `users.info` then describes (replacing one with the same id).
+    pub(crate) fn add_member(&mut self, id: &str, name: &str, display_name: &str, real_name: &str) {
+        self.users.insert(
+            id.to_string(),
+            Member {
+                name: name.to_string(),
+                display_name: display_name.to_string(),
+                real_name: real_name.to_string(),
+            },
+        );
     }
 
     pub(crate) fn member(&self, id: &str) -> Option<&Member> {
