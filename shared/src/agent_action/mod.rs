@@ -125,7 +125,7 @@ async fn send_reply(
     };
     let origin = match &reply.chat_event {
         Some(event) => ReplyOrigin::Chat {
-            platform: event.platform.as_str(),
+            platform: event.platform,
             event: &event.id,
         },
         None => ReplyOrigin::Web,
@@ -136,7 +136,7 @@ async fn send_reply(
     if !fresh {
         return Ok(Outcome::AlreadyApplied(Box::new(escalation)));
     }
-    tracing::info!(escalation = %escalation_id, agent, origin = origin.as_str(), "agent reply relayed to the customer");
+    tracing::info!(escalation = %escalation_id, agent, origin = origin.origin().as_str(), "agent reply relayed to the customer");
     Ok(Outcome::Applied(Box::new(escalation)))
 }
 
