@@ -118,21 +118,8 @@ impl Store {
 
     /// Parked events, as `(id, kind, reason)`, oldest first.
     pub async fn parked_events(&self) -> Result<Vec<(i64, String, String)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, kind, parked_reason FROM conversation_events WHERE parked_at IS NOT NULL ORDER BY id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let reason: Option<String> = row.try_get("parked_reason")?;
-                Ok((
-                    row.try_get("id")?,
-                    row.try_get("kind")?,
-                    reason.unwrap_or_default(),
-                ))
-            })
-            .collect()
+        self.parked_rows("conversation_events WHERE parked_at IS NOT NULL ORDER BY id")
+            .await
     }
 
     /// The newest event id overall (0 when there is none): where a poller starts.

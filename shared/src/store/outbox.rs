@@ -153,11 +153,21 @@ impl Store {
 
     /// Parked rows, as `(id, kind, reason)`, oldest first.
     pub async fn parked_outbox(&self) -> Result<Vec<(i64, String, String)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, kind, parked_reason FROM outbox WHERE parked_at IS NOT NULL AND delivered_at IS NULL ORDER BY id",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        self.parked_rows("outbox WHERE parked_at IS NOT NULL AND delivered_at IS NULL ORDER BY id")
+            .await
+    }
+
+    /// `(id, kind, reason)` of the parked rows `table_and_filter` selects
+    /// (`FROM {table_and_filter}`), for the outbox and the conversation events alike.
+    pub(super) async fn parked_rows(
+        &self,
+        table_and_filter: &'static str,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        // Safe: `table_and_filter` is a constant of this module's callers, never input.
+        let sql = format!("SELECT id, kind, parked_reason FROM {table_and_filter}");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|row| {
                 let reason: Option<String> = row.try_get("parked_reason")?;
