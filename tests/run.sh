@@ -19,18 +19,19 @@ if [ -f widget-js/package.json ]; then
   npm run --prefix widget-js --silent check-bundle
 fi
 
-step "Rust tests"
-cargo build --workspace --bins
-cargo test --workspace
+# One build profile for everything: the release binaries are what the journey spec must run
+# (as shipped), so the suite runs on them too instead of compiling every dependency a second
+# time for a debug build. Test code itself (frontline-tests) is compiled at opt-level 0.
+step "Rust tests (release profile)"
+cargo build --release --workspace --bins
+cargo test --release --workspace
 
 step "OpenAPI document passes openapi-spec-validator"
-bash tests/openapi/validate.sh
+FRONTLINE_E2E_PROFILE=release bash tests/openapi/validate.sh
 
 if [ -f tests/e2e/run.sh ]; then
   step "browser tests"
-  # The journey spec runs the release binaries (as shipped); the other specs the debug ones.
-  cargo build --release -p frontline-widget-server -p frontline-bot
-  bash tests/e2e/run.sh
+  FRONTLINE_E2E_PROFILE=release bash tests/e2e/run.sh
 fi
 
 step "all tests passed"

@@ -2,7 +2,9 @@
 // SQLite file, admin token), drives Debian's Chromium through playwright-core, and offers
 // small helpers for the widget and the server's admin API.
 //
-// FRONTLINE_E2E_SERVER overrides the server command (default: target/debug/frontline-widget-server),
+// FRONTLINE_E2E_PROFILE picks the cargo profile whose binaries the specs start (default
+// `debug`; `tests/run.sh` sets `release`, the one build it makes). FRONTLINE_E2E_SERVER
+// overrides the server command (default: target/<profile>/frontline-widget-server),
 // e.g. FRONTLINE_E2E_SERVER="node widget-js/dev/mock-server.mjs" to run against the dev mock.
 // The bot and the Slack stand-in for the journey spec are started by slack.mjs.
 
@@ -17,6 +19,8 @@ import { chromium } from "playwright-core";
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ARTIFACTS = join(REPO, "tests", "e2e", "artifacts");
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+/** The cargo profile (target/<PROFILE>/…) whose binaries the specs start. */
+export const PROFILE = process.env.FRONTLINE_E2E_PROFILE || "debug";
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
 function freePort() {
@@ -34,17 +38,17 @@ function serverCommand(profile) {
   const custom = process.env.FRONTLINE_E2E_SERVER;
   if (custom) return custom.split(/\s+/).filter(Boolean);
   const binary = join(REPO, "target", profile, "frontline-widget-server");
-  const build = profile === "release" ? "cargo build --release -p frontline-widget-server" : "cargo build --workspace";
+  const build = profile === "release" ? "cargo build --release --workspace --bins" : "cargo build --workspace --bins";
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`${build}\` first`);
   return [binary];
 }
 
 /**
  * Starts the server on a free port with a fresh temp database. `args` are extra command-line
- * arguments (e.g. `["--config", path]`); `profile` picks target/debug (default) or
- * target/release. Returns { url, admin, stop, dir, databaseUrl } (the bot can share the database).
+ * arguments (e.g. `["--config", path]`); `profile` picks target/<profile> (default
+ * PROFILE). Returns { url, admin, stop, dir, databaseUrl } (the bot can share the database).
  */
-export async function startServer(name, args = [], { profile = "debug" } = {}) {
+export async function startServer(name, args = [], { profile = PROFILE } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "frontline-e2e-"));
   const databaseUrl = `sqlite://${dir}/f.db?mode=rwc`;
   const port = await freePort();

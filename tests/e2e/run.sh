@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
 # Runs the widget's browser tests against the real server binary.
-#   cargo build --workspace --bins
-#   cargo build --release -p frontline-widget-server -p frontline-bot
-#   bash tests/e2e/run.sh
-# Each test file starts its own target/debug/frontline-widget-server (free port, temp SQLite
-# file, admin token); the journey spec starts target/release/frontline-widget-server and
-# target/release/frontline-bot with the Slack stand-in (target/debug/slack-standin).
+#   cargo build --workspace --bins && bash tests/e2e/run.sh          # debug binaries
+#   cargo build --release --workspace --bins && FRONTLINE_E2E_PROFILE=release bash tests/e2e/run.sh
+# (tests/run.sh, and so CI, does the second: it builds the release profile only.)
+# Each test file starts its own target/<profile>/frontline-widget-server (free port, temp
+# SQLite file, admin token); the journey spec always starts target/release/frontline-widget-server
+# and target/release/frontline-bot (the binaries as shipped) with the Slack stand-in.
 # Screenshots and server logs land in tests/e2e/artifacts/.
 # Set FRONTLINE_E2E_SERVER to run against another command, e.g. the dev mock:
 #   FRONTLINE_E2E_SERVER="node widget-js/dev/mock-server.mjs" bash tests/e2e/run.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+profile=${FRONTLINE_E2E_PROFILE:-debug}
+case "$profile" in
+  debug) build="cargo build --workspace --bins" ;;
+  *) build="cargo build --profile $profile --workspace --bins" ;;
+esac
 
 if [ -z "${FRONTLINE_E2E_SERVER:-}" ]; then
-  for binary in debug/frontline-widget-server debug/slack-standin; do
+  for binary in "$profile/frontline-widget-server" "$profile/slack-standin"; do
     if [ ! -x "$repo/target/$binary" ]; then
-      echo "error: $repo/target/$binary is missing; build it first with: cargo build --workspace --bins" >&2
+      echo "error: $repo/target/$binary is missing; build it first with: $build" >&2
       exit 2
     fi
   done
   for binary in release/frontline-widget-server release/frontline-bot; do
     if [ ! -x "$repo/target/$binary" ]; then
-      echo "error: $repo/target/$binary is missing (the journey spec runs the release binaries); build it first with: cargo build --release -p frontline-widget-server -p frontline-bot" >&2
+      echo "error: $repo/target/$binary is missing (the journey spec runs the release binaries); build it first with: cargo build --release --workspace --bins" >&2
       exit 2
     fi
   done

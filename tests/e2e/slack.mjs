@@ -15,7 +15,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { ARTIFACTS, eventually, REPO } from "./harness.mjs";
+import { ARTIFACTS, eventually, PROFILE, REPO } from "./harness.mjs";
 
 /**
  * Starts `command` with `env`, logs to artifacts/NAME.log, and resolves with its first stdout
@@ -61,13 +61,13 @@ export function binary(profile, name) {
 }
 
 /**
- * Starts the Slack stand-in (the debug build: it is test code, not the product). Returns
+ * Starts the Slack stand-in (test code, not the product) from the PROFILE build. Returns
  * { apiUrl, botToken, signingSecret, messages(), addMember(member), waitFor(what, pick), stop }.
  */
 export async function startSlackStandIn(name) {
   const { value: ready, stop } = await startProcess(
     `${name}.slack`,
-    binary("debug", "slack-standin"),
+    binary(PROFILE, "slack-standin"),
     { PATH: process.env.PATH },
     (line) => (line.startsWith("{") ? JSON.parse(line) : undefined),
   );

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Validates the OpenAPI document that the real widget server serves at /openapi.json
 # with openapi-spec-validator (schema, path parameters, unique operation ids).
-# Needs target/debug/frontline-widget-server (`cargo build --workspace --bins`) and
-# Python 3 with venv; installs the pinned validator into target/openapi-validator.
+# Needs target/<profile>/frontline-widget-server (profile from FRONTLINE_E2E_PROFILE, default
+# debug: `cargo build --workspace --bins`) and Python 3 with venv; installs the pinned
+# validator into target/openapi-validator.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -14,4 +15,4 @@ if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
   cp "$requirements" "$venv/requirements.txt"
 fi
-exec "$venv/bin/python" tests/openapi/validate.py target/debug/frontline-widget-server
+exec "$venv/bin/python" tests/openapi/validate.py "target/${FRONTLINE_E2E_PROFILE:-debug}/frontline-widget-server"
