@@ -20,6 +20,7 @@
 
 use frontline_shared::config::{ChatPlatform, RouteRule};
 use frontline_shared::escalation::Escalation;
+use frontline_shared::site_id::SiteId;
 
 /// The configured rules, in order.
 #[derive(Debug, Clone, Default)]
@@ -56,9 +57,9 @@ impl Routes {
     pub fn uncovered_sites(
         &self,
         platform: ChatPlatform,
-        sites: &[String],
+        sites: &[SiteId],
         default: Option<&str>,
-    ) -> Vec<String> {
+    ) -> Vec<SiteId> {
         if default.is_some() {
             return Vec::new();
         }
@@ -69,7 +70,7 @@ impl Routes {
                     .rules
                     .iter()
                     .filter(|r| r.platform == platform)
-                    .filter(|r| r.site.as_ref().is_none_or(|s| s == *site))
+                    .filter(|r| r.site.as_ref().is_none_or(|s| *site == s.as_str()))
                     .filter(|r| r.intent.is_none() && r.priority.is_none() && r.tag.is_none())
                     .collect();
                 let hours = |wanted: Option<bool>| {
@@ -87,7 +88,7 @@ impl Routes {
 fn matches(rule: &RouteRule, escalation: &Escalation) -> bool {
     rule.site
         .as_ref()
-        .is_none_or(|site| *site == escalation.site_id)
+        .is_none_or(|site| escalation.site_id == site.as_str())
         && rule
             .intent
             .as_ref()
@@ -109,11 +110,15 @@ mod tests {
     use super::*;
     use frontline_shared::escalation::{EscalationStatus, HandoffContext, Priority};
 
+    fn site(id: &str) -> SiteId {
+        SiteId::parse(id).expect("a valid site id")
+    }
+
     fn escalation() -> Escalation {
         Escalation {
             id: "esc_1".into(),
             conversation_id: "conv_1".into(),
-            site_id: "demo".into(),
+            site_id: site("demo"),
             status: EscalationStatus::Queued,
             priority: Priority::High,
             tags: vec!["shipping".into(), "orders".into()],
@@ -175,7 +180,7 @@ mod tests {
 
     #[test]
     fn a_site_is_covered_by_a_default_or_by_rules_that_match_all_its_escalations() {
-        let sites = vec!["demo".to_string(), "shop".to_string()];
+        let sites = vec![site("demo"), site("shop")];
         let slack = ChatPlatform::Slack;
         assert!(Routes::default()
             .uncovered_sites(slack, &sites, Some("C_DEFAULT"))
@@ -200,7 +205,7 @@ mod tests {
                 ..rule("C_SHOP_NIGHTS")
             },
         ]);
-        assert_eq!(partial.uncovered_sites(slack, &sites, None), ["shop"]);
+        assert_eq!(partial.uncovered_sites(slack, &sites, None), [site("shop")]);
         assert_eq!(
             partial.uncovered_sites(ChatPlatform::Discord, &sites, None),
             sites,

@@ -103,7 +103,7 @@ fn customer(escalation: &Escalation) -> CustomerView {
 
 fn site(escalation: &Escalation, name: &str) -> SiteView {
     SiteView {
-        id: escalation.site_id.clone(),
+        id: escalation.site_id.to_string(),
         name: name.to_string(),
     }
 }

@@ -15,6 +15,7 @@ use frontline_serve::supervisor::{self, RunError, Workers};
 use frontline_shared::clock::{system_clock, SharedClock};
 use frontline_shared::config::{ChatPlatform, ConnectionLimits, IpNet, Settings};
 use frontline_shared::shutdown;
+use frontline_shared::site_id::SiteId;
 use frontline_shared::store::{Store, StoreError};
 use frontline_shared::templates::TemplateError;
 use tokio::net::TcpListener;
@@ -55,7 +56,7 @@ pub enum StartupError {
     Config { key: String, message: String },
     #[error("{platform} is enabled but alerts for site `{site}` have no channel: set [bot.{platform}] default_channel (FRONTLINE_{upper}_DEFAULT_CHANNEL) or add a [[bot.routes]] rule with platform = \"{platform}\" and site = \"{site}\"",
         upper = platform.to_uppercase())]
-    Unrouted { platform: String, site: String },
+    Unrouted { platform: String, site: SiteId },
 }
 
 /// Knobs tests turn; production uses the defaults.
@@ -183,7 +184,7 @@ impl Application {
         }
 
         let routes = Routes::new(bot.routes.clone());
-        let site_ids: Vec<String> = settings.sites.iter().map(|s| s.id.clone()).collect();
+        let site_ids: Vec<SiteId> = settings.sites.iter().map(|s| s.id.clone()).collect();
         for chat in &chats {
             let platform = chat.platform();
             let default = chat.default_channel().filter(|c| !c.trim().is_empty());

@@ -18,12 +18,13 @@ use std::collections::HashMap;
 
 use frontline_shared::config::SiteSettings;
 use frontline_shared::escalation::{Escalation, EscalationStatus, Priority, TranscriptLine};
+use frontline_shared::site_id::SiteId;
 use frontline_shared::store::conversations::Author;
 use serde::Serialize;
 
 /// Site ids → display names (`[[sites]] name`).
 #[derive(Debug, Clone, Default)]
-pub struct SiteNames(HashMap<String, String>);
+pub struct SiteNames(HashMap<SiteId, String>);
 
 impl SiteNames {
     pub fn new(sites: &[SiteSettings]) -> Self {
@@ -36,15 +37,15 @@ impl SiteNames {
     }
 
     /// Every configured site id, sorted.
-    pub fn ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.0.keys().cloned().collect();
+    pub fn ids(&self) -> Vec<SiteId> {
+        let mut ids: Vec<SiteId> = self.0.keys().cloned().collect();
         ids.sort();
         ids
     }
 
     /// The configured name, or the id itself for a site this bot does not know.
-    pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
-        self.0.get(id).map(String::as_str).unwrap_or(id)
+    pub fn name<'a>(&'a self, id: &'a SiteId) -> &'a str {
+        self.0.get(id).map(String::as_str).unwrap_or(id.as_str())
     }
 }
 
@@ -158,7 +159,7 @@ impl AlertView {
                 email: one_line(&escalation.email, LINE_CHARS),
             },
             site: SiteView {
-                id: escalation.site_id.clone(),
+                id: escalation.site_id.to_string(),
                 name: site_name.to_string(),
             },
             page_url: context.page_url.clone(),

@@ -3,6 +3,7 @@
 //! Lifecycle: `queued` → `claimed` (one owner, decided by a conditional update in the
 //! store) → `resolved`; `released` puts a claimed escalation back to `queued`.
 
+use crate::site_id::SiteId;
 use serde::{Deserialize, Serialize};
 
 /// How urgently a person must pick the escalation up.
@@ -134,7 +135,7 @@ pub struct HandoffContext {
 pub struct Escalation {
     pub id: String,
     pub conversation_id: String,
-    pub site_id: String,
+    pub site_id: SiteId,
     pub status: EscalationStatus,
     pub priority: Priority,
     pub tags: Vec<String>,

@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
         let created = start + rng.random_range(0..SPAN_DAYS * DAY);
         let conversation = Conversation {
             id: format!("conv_{i:08}"),
-            site_id: "demo".into(),
+            site_id: frontline_tests::demo_site(),
             page_url: None,
             locale: None,
             customer: serde_json::Map::new(),
@@ -144,7 +144,8 @@ async fn main() -> anyhow::Result<()> {
         size as f64 / 1e6
     );
 
-    let sites = vec!["demo".to_string()];
+    let sites = vec![frontline_tests::demo_site()];
+    let demo = frontline_tests::demo_site();
     let sla = SlaSettings::default();
     let last_day = first_day.checked_add(jiff::Span::new().days(SPAN_DAYS - 1))?;
     let now = days::bounds(last_day, &tz).1;
@@ -176,27 +177,27 @@ async fn main() -> anyhow::Result<()> {
         let (_, to) = days::bounds(last_day, &tz);
         let mut parts = Vec::new();
         let t = Instant::now();
-        store.period_counts("demo", from, to).await?;
+        store.period_counts(&demo, from, to).await?;
         parts.push(("period_counts", t.elapsed()));
         let t = Instant::now();
-        store.escalation_timings("demo", from, to).await?;
+        store.escalation_timings(&demo, from, to).await?;
         parts.push(("escalation_timings", t.elapsed()));
         let t = Instant::now();
-        store.top_intents("demo", from, to, 0.5, 50).await?;
+        store.top_intents(&demo, from, to, 0.5, 50).await?;
         parts.push(("top_intents", t.elapsed()));
         let t = Instant::now();
         let questions = store
-            .unanswered_questions("demo", from, to, 0.5, 5_000)
+            .unanswered_questions(&demo, from, to, 0.5, 5_000)
             .await?;
         parts.push(("unanswered_questions", t.elapsed()));
         let t = Instant::now();
         frontline_shared::stats::clusters::cluster(&questions, 0.5, 5);
         parts.push(("clustering", t.elapsed()));
         let t = Instant::now();
-        store.unclaimed_now("demo").await?;
+        store.unclaimed_now(&demo).await?;
         parts.push(("unclaimed_now", t.elapsed()));
         let t = Instant::now();
-        store.bucket_counts("demo", from, to).await?;
+        store.bucket_counts(&demo, from, to).await?;
         parts.push(("bucket_counts", t.elapsed()));
         for (name, took) in parts {
             println!(

@@ -36,3 +36,8 @@ pub mod slack_view;
 pub mod sse;
 pub mod standin;
 pub mod widget_server;
+
+/// The demo configuration's site id, as the store API takes it.
+pub fn demo_site() -> frontline_shared::site_id::SiteId {
+    frontline_shared::site_id::SiteId::parse("demo").expect("`demo` is a valid site id")
+}

@@ -50,15 +50,15 @@ impl Sites {
                 human_phrases: matcher.human_phrases.clone(),
             };
             let live = LiveMatcher::load(source).map_err(|cause| SiteLoadError {
-                site: settings.id.clone(),
+                site: settings.id.to_string(),
                 cause,
             })?;
-            log_problems(&settings.id, &live);
+            log_problems(settings.id.as_str(), &live);
             let site = Site {
                 settings: settings.clone(),
                 matcher: live,
             };
-            by_id.insert(settings.id.clone(), Arc::new(site));
+            by_id.insert(settings.id.to_string(), Arc::new(site));
         }
         Ok(Sites { by_id })
     }
@@ -118,8 +118,8 @@ pub async fn watch_for_changes(sites: Arc<Sites>, every: Duration, mut shutdown:
             match tokio::task::spawn_blocking(move || site.matcher.reload_if_changed()).await {
                 Ok(Ok(true)) => {
                     tracing::info!(site = %id, "knowledge base reloaded");
-                    if let Some(site) = sites.get(&id) {
-                        log_problems(&id, &site.matcher);
+                    if let Some(site) = sites.get(id.as_str()) {
+                        log_problems(id.as_str(), &site.matcher);
                     }
                 }
                 Ok(Ok(false)) => {}

@@ -319,7 +319,7 @@ impl Effects {
         let sites = if job.sites.is_empty() {
             self.sites.ids()
         } else {
-            job.sites.iter().map(|s| s.as_str().to_string()).collect()
+            job.sites.clone()
         };
         let now = self.store.now_ms();
         let data = stats::digest::digest(

@@ -96,7 +96,7 @@ mod tests {
         Escalation {
             id: "esc_1".into(),
             conversation_id: "conv_1".into(),
-            site_id: "demo".into(),
+            site_id: frontline_shared::site_id::SiteId::parse("demo").expect("a valid site id"),
             status: EscalationStatus::Queued,
             priority: Priority::High,
             tags: vec!["orders".into()],

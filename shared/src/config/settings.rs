@@ -184,7 +184,8 @@ pub struct MatcherSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteSettings {
-    pub id: String,
+    /// Checked when the file is read: 1–64 characters of `a-z`, `0-9`, `-` and `_`.
+    pub id: crate::site_id::SiteId,
     #[serde(default)]
     pub name: String,
     /// Storefront origins allowed by CORS, e.g. `https://shop.example.com`.
@@ -470,8 +471,6 @@ impl Settings {
         let mut seen = std::collections::HashSet::new();
         for (i, site) in self.sites.iter_mut().enumerate() {
             let key = format!("sites[{i}]");
-            crate::site_id::SiteId::parse(&site.id)
-                .map_err(|e| ConfigError::invalid(format!("{key}.id"), e))?;
             if !seen.insert(site.id.clone()) {
                 return Err(ConfigError::invalid(
                     format!("{key}.id"),
@@ -486,7 +485,7 @@ impl Settings {
                 site.business_hours = BusinessHours::parse(raw, &format!("{key}.business_hours"))?;
             }
             if site.name.is_empty() {
-                site.name = site.id.clone();
+                site.name = site.id.to_string();
             }
         }
         for (i, digest) in self.bot.digests.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! Local calendar days as store periods, DST-correct: a day runs from local midnight to
 //! the next local midnight, so it lasts 23 or 25 hours on the days clocks change.
 
+use crate::site_id::SiteId;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
@@ -56,7 +57,7 @@ pub struct DayPoint {
 /// One point per local day from `first` to `last` inclusive, for `sites`.
 pub async fn series(
     store: &crate::store::Store,
-    sites: &[String],
+    sites: &[SiteId],
     tz: &TimeZone,
     first: Date,
     last: Date,

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::days::{self, DayPoint};
 use super::{report, summary, Report, Summary};
 use crate::config::SlaSettings;
+use crate::site_id::SiteId;
 use crate::store::{Store, StoreError};
 
 /// The figures compared day over day.
@@ -81,7 +82,7 @@ pub struct DigestData {
     /// The reported local day, `YYYY-MM-DD`.
     pub day: String,
     pub time_zone: String,
-    pub sites: Vec<String>,
+    pub sites: Vec<SiteId>,
     pub report: Report,
     pub today: Figures,
     pub previous_day: Figures,
@@ -93,7 +94,7 @@ pub struct DigestData {
 /// Builds the digest of `day` (a local date in `tz`), judging SLAs at `now_ms`.
 pub async fn digest(
     store: &Store,
-    sites: &[String],
+    sites: &[SiteId],
     tz: &TimeZone,
     time_zone_name: &str,
     day: Date,

@@ -27,6 +27,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use crate::config::SlaSettings;
+use crate::site_id::SiteId;
 use crate::store::stats::{EscalationTiming, PeriodCounts};
 use crate::store::{Store, StoreError};
 
@@ -95,7 +96,7 @@ pub struct Summary {
 /// Counts, timings and SLA breaches for `sites` over `[from_ms, to_ms)`.
 pub async fn summary(
     store: &Store,
-    sites: &[String],
+    sites: &[SiteId],
     from_ms: i64,
     to_ms: i64,
     sla: &SlaSettings,
@@ -132,7 +133,7 @@ pub const TOP: usize = 5;
 /// the [`TOP`] intents and knowledge gaps.
 pub async fn report(
     store: &Store,
-    sites: &[String],
+    sites: &[SiteId],
     from_ms: i64,
     to_ms: i64,
     sla: &SlaSettings,
@@ -145,7 +146,7 @@ pub async fn report(
 /// and folds the rest under "show more").
 pub async fn report_with_top(
     store: &Store,
-    sites: &[String],
+    sites: &[SiteId],
     from_ms: i64,
     to_ms: i64,
     sla: &SlaSettings,

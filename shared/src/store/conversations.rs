@@ -10,6 +10,7 @@ use crate::contracts::conversation_event::{ConversationEvent, MessageEvent};
 use crate::contracts::outbox::{CustomerMessage, OutboxMessage};
 use crate::contracts::Subject;
 use crate::escalation::TranscriptLine;
+use crate::site_id::SiteId;
 
 /// Who wrote a transcript line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +38,7 @@ impl Author {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     pub id: String,
-    pub site_id: String,
+    pub site_id: SiteId,
     pub page_url: Option<String>,
     pub locale: Option<String>,
     pub customer: serde_json::Map<String, serde_json::Value>,

@@ -20,6 +20,7 @@ use crate::contracts::conversation_event::{ConversationEvent, MessageEvent, Stat
 use crate::contracts::outbox::{AgentMessage, Origin, OutboxMessage};
 use crate::contracts::Subject;
 use crate::escalation::{Escalation, EscalationStatus, HandoffContext, MatchedCandidate, Priority};
+use crate::site_id::SiteId;
 
 /// A handoff request, validated by the caller.
 #[derive(Debug, Clone)]
@@ -180,7 +181,7 @@ impl Store {
     pub async fn escalations_with_status(
         &self,
         statuses: &[EscalationStatus],
-        site: Option<&str>,
+        site: Option<&SiteId>,
         limit: i64,
     ) -> Result<Vec<Escalation>, StoreError> {
         let wanted: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
@@ -193,7 +194,7 @@ impl Store {
             .bind(pick(0))
             .bind(pick(1))
             .bind(pick(2))
-            .bind(site.unwrap_or(""))
+            .bind(site.map_or("", SiteId::as_str))
             .bind(limit)
             .fetch_all(self.pool())
             .await?;

@@ -31,6 +31,7 @@ pub use listen::Listener;
 pub mod outbox;
 mod questions;
 pub mod search;
+mod site_column;
 pub mod stats;
 
 pub use error::StoreError;

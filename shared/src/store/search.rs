@@ -15,6 +15,7 @@ use sqlx::Row;
 
 use super::{json_column, opt_i64, Backend, Store, StoreError};
 use crate::escalation::EscalationStatus;
+use crate::site_id::SiteId;
 
 /// Longest search, in words (more add nothing but cost).
 const MAX_WORDS: usize = 8;
@@ -87,7 +88,7 @@ impl StatusFilter {
 #[derive(Debug, Clone, Default)]
 pub struct ConversationFilter {
     pub status: StatusFilter,
-    pub site: Option<String>,
+    pub site: Option<SiteId>,
     /// Started at or after (Unix ms).
     pub from_ms: Option<i64>,
     /// Started before (Unix ms).
@@ -104,7 +105,7 @@ pub struct ConversationFilter {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConversationSummary {
     pub id: String,
-    pub site_id: String,
+    pub site_id: SiteId,
     pub created_at_ms: i64,
     /// The newest message's time (the start when there is none).
     pub last_at_ms: i64,
@@ -213,8 +214,8 @@ impl Store {
         if let Some(status) = filter.status.condition() {
             conditions.push(status, Vec::new());
         }
-        if let Some(site) = given(&filter.site) {
-            conditions.push("c.site_id = {}", vec![Bind::Text(site)]);
+        if let Some(site) = &filter.site {
+            conditions.push("c.site_id = {}", vec![Bind::Text(site.to_string())]);
         }
         if let Some(from) = filter.from_ms {
             conditions.push("c.created_at >= {}", vec![Bind::Int(from)]);

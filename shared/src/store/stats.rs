@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::{opt_i64, Store, StoreError};
 use crate::escalation::Priority;
+use crate::site_id::SiteId;
 
 /// Counts for one site and period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -47,7 +48,7 @@ pub struct EscalationTiming {
 impl Store {
     pub async fn period_counts(
         &self,
-        site: &str,
+        site: &SiteId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<PeriodCounts, StoreError> {
@@ -103,7 +104,7 @@ impl Store {
     async fn count(
         &self,
         sql: &'static str,
-        site: &str,
+        site: &SiteId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<i64, StoreError> {
@@ -119,7 +120,7 @@ impl Store {
     /// Timings of the escalations created in the period.
     pub async fn escalation_timings(
         &self,
-        site: &str,
+        site: &SiteId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<EscalationTiming>, StoreError> {
@@ -148,7 +149,7 @@ impl Store {
     /// How often each intent was the confident best match, most asked first.
     pub async fn top_intents(
         &self,
-        site: &str,
+        site: &SiteId,
         from_ms: i64,
         to_ms: i64,
         min_confidence: f64,
@@ -180,7 +181,7 @@ impl Store {
     /// of scope, or only offered suggestions below `max_confidence`.
     pub async fn unanswered_questions(
         &self,
-        site: &str,
+        site: &SiteId,
         from_ms: i64,
         to_ms: i64,
         max_confidence: f64,
@@ -204,7 +205,7 @@ impl Store {
     }
 
     /// Escalations of `site` waiting for an owner right now.
-    pub async fn unclaimed_now(&self, site: &str) -> Result<i64, StoreError> {
+    pub async fn unclaimed_now(&self, site: &SiteId) -> Result<i64, StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM escalations WHERE site_id = $1 AND status = 'queued'",
         )
@@ -233,7 +234,7 @@ impl Store {
     /// Per-bucket volume for a site over `[from_ms, to_ms)`, ascending (empty buckets omitted).
     pub async fn bucket_counts(
         &self,
-        site: &str,
+        site: &SiteId,
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<BucketCounts>, StoreError> {

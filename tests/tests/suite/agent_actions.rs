@@ -19,7 +19,7 @@ async fn queued_escalation(db: &TestDatabase) -> (Store, String) {
     let handoff = NewHandoff {
         conversation: Conversation {
             id: "conv_1".into(),
-            site_id: "demo".into(),
+            site_id: frontline_tests::demo_site(),
             page_url: None,
             locale: None,
             customer: serde_json::Map::new(),

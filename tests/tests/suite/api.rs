@@ -545,3 +545,44 @@ async fn suggest_reads_an_unfinished_word_as_a_prefix() {
         "the completed word is highlighted: {body}"
     );
 }
+
+/// The admin list takes `site` as a site id: a valid one filters (an unknown one matches
+/// nothing), and one that no site could have is a 400 naming the field.
+#[tokio::test]
+async fn the_admin_list_filters_by_site_and_refuses_a_malformed_site_id() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let server = TestServer::start(&db.url).await;
+        let handoff = frontline_tests::customer::hand_off(
+            &server,
+            json!({"email": "ana@example.com", "message": "Where is my parcel?"}),
+        )
+        .await;
+        let admin = Some(frontline_tests::widget_server::ADMIN_TOKEN);
+
+        let (status, body) = server
+            .get_json("/api/v1/admin/escalations?site=demo", admin)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body.as_array().map(Vec::len), Some(1), "{body}");
+        assert_eq!(body[0]["id"], handoff.escalation_id.as_str(), "{body}");
+        assert_eq!(body[0]["site_id"], "demo", "{body}");
+
+        let (status, body) = server
+            .get_json("/api/v1/admin/escalations?site=another-shop", admin)
+            .await;
+        assert_eq!((status, body.clone()), (200, json!([])), "{body}");
+
+        let (status, body) = server
+            .get_json("/api/v1/admin/escalations?site=Not%20A%20Site", admin)
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_site", "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`site`")),
+            "{body}"
+        );
+    }
+}

@@ -17,7 +17,7 @@ use serde_json::json;
 fn conversation(id: &str) -> Conversation {
     Conversation {
         id: id.into(),
-        site_id: "demo".into(),
+        site_id: frontline_tests::demo_site(),
         page_url: Some("https://shop.example/cart".into()),
         locale: Some("en".into()),
         customer: serde_json::Map::new(),

@@ -73,7 +73,7 @@ async fn the_alert_lists_real_candidates_and_labels_the_customer_one_way() {
         // A handoff whose matcher candidates include ones at 0.0%.
         let conversation = Conversation {
             id: "conv-zero-candidates".into(),
-            site_id: "demo".into(),
+            site_id: frontline_tests::demo_site(),
             page_url: None,
             locale: None,
             customer: serde_json::Map::new(),

@@ -42,7 +42,7 @@ impl HandoffPorts for FixedPorts {
 
 fn site(hours: BusinessHours) -> SiteSettings {
     SiteSettings {
-        id: "demo".into(),
+        id: frontline_tests::demo_site(),
         name: "Demo".into(),
         origins: vec![],
         knowledge_dir: "kb".into(),
@@ -73,7 +73,7 @@ async fn a_handoff_triages_the_last_question_asked_and_keeps_the_sites_routing_t
         let asked = QuestionRecord {
             conversation: Conversation {
                 id: "conv_1".into(),
-                site_id: "demo".into(),
+                site_id: frontline_tests::demo_site(),
                 page_url: None,
                 locale: None,
                 customer: serde_json::Map::new(),

@@ -133,7 +133,7 @@ pub async fn seed(store: &Store, clock: &ManualClock, history: &[Generated]) {
     for g in history {
         let conversation = Conversation {
             id: g.id.clone(),
-            site_id: "demo".into(),
+            site_id: frontline_tests::demo_site(),
             page_url: None,
             locale: None,
             customer: serde_json::Map::new(),

@@ -27,7 +27,7 @@ async fn digest_figures_match_an_independent_count() {
             .expect("store");
         seed(&store, &clock, &history).await;
         clock.set_ms(now);
-        let sites = vec!["demo".to_string()];
+        let sites = vec![frontline_tests::demo_site()];
         for day in [date(2026, 11, 1), date(2026, 11, 3)] {
             let data = digest::digest(
                 &store,
@@ -109,7 +109,7 @@ async fn unanswered_questions_cluster_by_phrasing_group() {
     let (from, to) = days::bounds(date(2026, 11, 20), &utc);
     let report = frontline_shared::stats::report(
         &store,
-        &["demo".to_string()],
+        &[frontline_tests::demo_site()],
         from,
         to,
         &SlaSettings::default(),

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub(crate) fn conversation(id: &str) -> Conversation {
     Conversation {
         id: id.into(),
-        site_id: "demo".into(),
+        site_id: frontline_tests::demo_site(),
         page_url: Some("https://shop.example/cart".into()),
         locale: Some("en".into()),
         customer: serde_json::Map::new(),

@@ -76,13 +76,14 @@ impl ListQuery {
                 format!("unknown `status` {:?}", self.status),
             )
         })?;
-        let site = self.site.trim();
-        let tz = if site.is_empty() {
-            TimeZone::UTC
-        } else {
-            let site = state.site(site)?;
-            TimeZone::get(&site.settings.business_hours.time_zone_name).unwrap_or(TimeZone::UTC)
+        let site = match self.site.trim() {
+            "" => None,
+            site => Some(state.site(site)?),
         };
+        let tz = site
+            .as_ref()
+            .and_then(|site| TimeZone::get(&site.settings.business_hours.time_zone_name).ok())
+            .unwrap_or(TimeZone::UTC);
         let day = |raw: &str, field: &str| -> Result<Option<Date>, ApiError> {
             let raw = raw.trim();
             if raw.is_empty() {
@@ -117,7 +118,7 @@ impl ListQuery {
         };
         let filter = ConversationFilter {
             status,
-            site: Some(site.to_string()),
+            site: site.map(|site| site.settings.id.clone()),
             from_ms,
             to_ms,
             agent: Some(self.agent.clone()),
@@ -179,7 +180,7 @@ impl Row {
             agent: c.agent,
             escalation_id: c.escalation_id,
             id: c.id,
-            site_id: c.site_id,
+            site_id: c.site_id.into(),
         }
     }
 }

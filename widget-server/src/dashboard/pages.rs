@@ -150,9 +150,9 @@ pub async fn overview(
         .sites
         .iter()
         .map(|s| SiteOption {
-            id: s.settings.id.clone(),
+            id: s.settings.id.to_string(),
             name: s.settings.name.clone(),
-            selected: s.settings.id == selected,
+            selected: s.settings.id == *selected,
         })
         .collect();
     sites.sort_by(|a, b| a.name.cmp(&b.name));

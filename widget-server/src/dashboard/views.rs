@@ -68,12 +68,12 @@ pub struct IntentRow {
 /// Titles for `top` from the intents of `sites`.
 pub fn intent_rows(
     state: &crate::state::AppState,
-    sites: &[String],
+    sites: &[frontline_shared::site_id::SiteId],
     top: &[frontline_shared::stats::IntentCount],
 ) -> Vec<IntentRow> {
     let titles: std::collections::HashMap<String, String> = sites
         .iter()
-        .filter_map(|id| state.sites.get(id))
+        .filter_map(|id| state.sites.get(id.as_str()))
         .flat_map(|site| {
             let loaded = site.matcher.current();
             loaded
@@ -129,7 +129,7 @@ impl QueueRow {
             .unwrap_or_else(|| "(no question)".into());
         QueueRow {
             id: e.id.clone(),
-            site_id: e.site_id.clone(),
+            site_id: e.site_id.to_string(),
             priority: e.priority.as_str(),
             customer: e.customer_label().to_string(),
             email: e.email.clone(),
@@ -173,7 +173,7 @@ pub fn knowledge_problems(sites: &Sites) -> Vec<KnowledgeProblem> {
                 .strip_prefix(&settings.knowledge_dir)
                 .unwrap_or(&problem.path);
             problems.push(KnowledgeProblem {
-                site: settings.id.clone(),
+                site: settings.id.to_string(),
                 file: file.display().to_string(),
                 line: problem.line,
                 message: problem.message.clone(),
@@ -181,7 +181,7 @@ pub fn knowledge_problems(sites: &Sites) -> Vec<KnowledgeProblem> {
         }
         for link in loaded.matcher.ignored_links() {
             problems.push(KnowledgeProblem {
-                site: settings.id.clone(),
+                site: settings.id.to_string(),
                 file: settings.intents_file.display().to_string(),
                 line: None,
                 message: format!(
@@ -192,7 +192,7 @@ pub fn knowledge_problems(sites: &Sites) -> Vec<KnowledgeProblem> {
         }
         if let Some(error) = site.matcher.reload_error() {
             problems.push(KnowledgeProblem {
-                site: settings.id.clone(),
+                site: settings.id.to_string(),
                 file: String::new(),
                 line: None,
                 message: format!("reload failed, still serving the previous version: {error}"),

@@ -38,7 +38,7 @@ impl Origins {
             .iter()
             .map(|s| {
                 (
-                    s.settings.id.clone(),
+                    s.settings.id.to_string(),
                     s.settings.origins.iter().cloned().collect(),
                 )
             })

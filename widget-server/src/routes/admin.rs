@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply};
 use frontline_shared::escalation::{Escalation, EscalationStatus};
+use frontline_shared::site_id::SiteId;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -64,12 +65,19 @@ fn agent_name(raw: &str) -> Result<String, ApiError> {
 
 #[utoipa::path(get, path = "/api/v1/admin/escalations", tag = "admin", params(ListQuery),
     security(("admin_token" = [])),
-    responses((status = 200, description = "escalations, oldest first", body = [Object]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "escalations, oldest first", body = [Object]), (status = 400, description = "`status` or `site` is not valid", body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     _: Admin,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<Escalation>>, ApiError> {
+    let site = match query.site.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(
+            SiteId::parse(raw)
+                .map_err(|e| ApiError::bad_request("invalid_site", format!("`site`: {e}")))?,
+        ),
+    };
     let statuses = match query.status.as_deref().unwrap_or("open") {
         "open" => vec![EscalationStatus::Queued, EscalationStatus::Claimed],
         other => vec![EscalationStatus::parse(other).ok_or_else(|| {
@@ -79,7 +87,7 @@ pub async fn list(
     Ok(Json(
         state
             .store
-            .escalations_with_status(&statuses, query.site.as_deref(), 500)
+            .escalations_with_status(&statuses, site.as_ref(), 500)
             .await?,
     ))
 }

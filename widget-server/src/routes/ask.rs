@@ -136,7 +136,7 @@ pub async fn ask(
     let record = QuestionRecord {
         conversation: Conversation {
             id: conversation_id.clone(),
-            site_id: site_id.clone(),
+            site_id: site.settings.id.clone(),
             page_url,
             locale,
             customer,

@@ -45,7 +45,7 @@ pub async fn storefront(State(state): State<AppState>) -> impl IntoResponse {
         .sites
         .get("demo")
         .or_else(|| state.sites.iter().next())
-        .map(|s| s.settings.id.clone())
+        .map(|s| s.settings.id.to_string())
         .unwrap_or_else(|| "demo".into());
     Html(STOREFRONT.replace("data-site=\"demo\"", &format!("data-site=\"{site}\"")))
 }

@@ -88,7 +88,7 @@ async fn load(state: &AppState, token: &BearerToken, id: &str) -> Result<Convers
     let conversation = stored
         .ok_or_else(|| ApiError::not_found("unknown_conversation", "no such conversation"))?;
     match site {
-        TokenSite::Site(site) if site != conversation.site_id => Err(ApiError::Unauthorized),
+        TokenSite::Site(site) if conversation.site_id != site => Err(ApiError::Unauthorized),
         _ => Ok(conversation),
     }
 }
@@ -107,7 +107,7 @@ pub async fn show(
     let escalation = state.store.latest_escalation_for(&id).await?;
     Ok(Json(ConversationBody {
         conversation_id: conversation.id,
-        site_id: conversation.site_id,
+        site_id: conversation.site_id.into(),
         transcript: transcript
             .into_iter()
             .map(TranscriptLineBody::from)

@@ -27,13 +27,13 @@ pub async fn feedback(
     token: BearerToken,
     ApiJson(request): ApiJson<FeedbackRequest>,
 ) -> Result<StatusCode, ApiError> {
-    state.site(&site_id)?;
+    let site = state.site(&site_id)?;
     token
         .authorize_on_site(&state, &site_id, &request.conversation_id)
         .await?;
     let conversation = Conversation {
         id: request.conversation_id,
-        site_id: site_id.clone(),
+        site_id: site.settings.id.clone(),
         page_url: None,
         locale: None,
         customer: serde_json::Map::new(),

@@ -130,7 +130,7 @@ impl HandoffPorts for SitePorts<'_> {
     fn triage(&self, question: &str, handoff: &Handoff) -> Triage {
         let context = AnswerContext {
             customer: handoff.customer.clone(),
-            site: self.site.settings.id.clone(),
+            site: self.site.settings.id.to_string(),
             page_url: handoff.page_url.clone(),
         };
         let decision = self

@@ -103,7 +103,7 @@ pub async fn config(
     let site = state.site(&site_id)?;
     let settings = &site.settings;
     Ok(Json(SiteConfig {
-        site: settings.id.clone(),
+        site: settings.id.to_string(),
         name: settings.name.clone(),
         locale: settings.locale.clone(),
         business_hours: business_hours_body(&settings.business_hours, state.clock.now()),

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::Json;
+use frontline_shared::site_id::SiteId;
 use frontline_shared::stats::days::{self, DayPoint};
 use frontline_shared::stats::{self, Report};
 use jiff::civil::Date;
@@ -47,7 +48,7 @@ pub struct StatsBody {
 /// A validated period request.
 #[derive(Debug, Clone)]
 pub struct Period {
-    pub sites: Vec<String>,
+    pub sites: Vec<SiteId>,
     pub tz: TimeZone,
     pub time_zone: String,
     pub first: Date,
@@ -56,7 +57,7 @@ pub struct Period {
 
 impl Period {
     pub fn parse(state: &AppState, query: &StatsQuery) -> Result<Period, ApiError> {
-        let sites: Vec<String> = match &query.site {
+        let sites: Vec<SiteId> = match &query.site {
             Some(site) if !site.is_empty() => vec![state.site(site)?.settings.id.clone()],
             _ => state.sites.iter().map(|s| s.settings.id.clone()).collect(),
         };
@@ -69,7 +70,7 @@ impl Period {
                     .then(|| {
                         state
                             .sites
-                            .get(&sites[0])
+                            .get(sites[0].as_str())
                             .map(|s| s.settings.business_hours.time_zone_name.clone())
                     })
                     .flatten()
@@ -135,7 +136,7 @@ impl Period {
         let daily =
             days::series(&state.store, &self.sites, &self.tz, self.first, self.last).await?;
         Ok(StatsBody {
-            sites: self.sites.clone(),
+            sites: self.sites.iter().map(SiteId::to_string).collect(),
             from: self.first.to_string(),
             to: self.last.to_string(),
             time_zone: self.time_zone.clone(),
