@@ -608,6 +608,13 @@ mod tests {
         let bad_origin = SITE.replace("http://localhost:8080", "localhost");
         let err = parse(&bad_origin, &[]).expect_err("invalid");
         assert!(err.to_string().contains("sites[0].origins[0]"), "{err}");
+        let bad_site = SITE.replace("\"demo\"", "\"Demo Shop\"");
+        let err = parse(&bad_site, &[]).expect_err("invalid site id");
+        assert!(
+            err.to_string().contains("\"Demo Shop\" is not a site id"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("sites[0].id"), "{err}");
         let err = parse("[server]\nlistne = \"x\"", &[]).expect_err("unknown key");
         assert!(err.to_string().contains("listne"), "{err}");
     }
