@@ -2,7 +2,7 @@
 
 use frontline_shared::templates::{markdown_options, sanitize_html};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 use super::KnowledgeError;
@@ -29,22 +29,36 @@ pub struct Article {
     pub path: PathBuf,
 }
 
-#[derive(Debug, Deserialize)]
+/// The TOML front matter of an article file, as read by [`Article::parse`] and written by
+/// [`FrontMatter::to_source`] (importers and tools that write articles use this one type,
+/// so what they write is what the loader reads).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct FrontMatter {
-    id: String,
-    title: String,
-    url: Option<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    intents: Vec<String>,
+pub struct FrontMatter {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intents: Vec<String>,
     #[serde(default = "english")]
-    locale: String,
-    #[serde(default)]
-    questions: Vec<String>,
-    #[serde(default)]
-    draft: bool,
+    pub locale: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
+}
+
+impl FrontMatter {
+    /// The whole file text: this front matter serialized by `toml` (so any text stays
+    /// inside TOML strings) between `+++` lines, then the Markdown `body`.
+    pub fn to_source(&self, body: &str) -> Result<String, toml::ser::Error> {
+        let front = toml::to_string(self)?;
+        let body = body.trim_end();
+        Ok(format!("+++\n{front}+++\n{body}\n"))
+    }
 }
 
 fn english() -> String {
