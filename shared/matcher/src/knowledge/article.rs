@@ -219,6 +219,30 @@ mod tests {
     }
 
     #[test]
+    fn written_front_matter_reads_back() {
+        let front = FrontMatter {
+            id: "zendesk-1-de".into(),
+            title: "Wie \"schnell\"?\n+++".into(),
+            url: Some("https://s.example/hc/de/articles/1".into()),
+            tags: vec!["Versand".into()],
+            intents: Vec::new(),
+            locale: "de".into(),
+            questions: Vec::new(),
+            draft: false,
+        };
+        let source = front.to_source("# Versand\n\nZwei Tage.\n\n").expect("toml");
+        assert!(!source.contains("intents") && !source.contains("draft"), "{source}");
+        let article = Article::parse(Path::new("kb/z.md"), &source).expect("valid");
+        assert_eq!(
+            (article.id.as_str(), article.title.as_str(), article.locale.as_str()),
+            ("zendesk-1-de", front.title.as_str(), "de")
+        );
+        assert_eq!(article.url, front.url);
+        assert_eq!(article.tags, front.tags);
+        assert_eq!(article.text, "Versand Zwei Tage.");
+    }
+
+    #[test]
     fn bad_front_matter_names_file_and_line() {
         let bad = "+++\nid = \"x\"\ntitle = \"X\"\ntags = [unquoted]\n+++\nbody";
         let err = Article::parse(Path::new("kb/bad.md"), bad).expect_err("invalid");
