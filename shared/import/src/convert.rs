@@ -141,9 +141,9 @@ mod tests {
             <p><img src=\"https://cdn.example/a.png\" alt=\"box\"></p><script>alert(1)</script>";
         let md = converter.markdown(html);
         assert!(md.contains("## Steps"), "{md}");
-        assert!(md.contains("1. One"), "{md}");
+        assert!(md.contains("1.  One"), "{md}");
         assert!(md.contains("| Zone | Days |"), "{md}");
-        assert!(md.contains("| EU | 3 |"), "{md}");
+        assert!(md.contains("| EU   | 3    |"), "{md}");
         assert!(md.contains("[returns](zendesk-42-en-us.md)"), "{md}");
         assert!(md.contains("[Rückgabe](zendesk-42-de.md)"), "{md}");
         assert!(md.contains("[other](https://other.example/)"), "{md}");
