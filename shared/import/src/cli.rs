@@ -179,7 +179,12 @@ pub async fn run(cli: Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<Repor
                     sources::freshdesk::from_export(&read_export(path)?, locale, portal.as_deref())
                 }
                 None => {
-                    let base = base_url(api, domain.as_deref(), "--domain", sources::freshdesk::portal_url)?;
+                    let base = base_url(
+                        api,
+                        domain.as_deref(),
+                        "--domain",
+                        sources::freshdesk::portal_url,
+                    )?;
                     let auth = Auth::Basic {
                         user: secret("FRESHDESK_API_KEY")?,
                         password: "X".into(),

@@ -29,7 +29,8 @@ impl LinkMap {
     /// Registers an imported article.
     pub fn add(&mut self, source_id: &str, locale: &str, url: Option<&str>, id: &str) {
         if let Some(url) = url {
-            self.by_url.insert(normalized(url).to_string(), id.to_string());
+            self.by_url
+                .insert(normalized(url).to_string(), id.to_string());
         }
         let entries = self.by_source_id.entry(source_id.to_string()).or_default();
         entries.push((locale.to_string(), id.to_string()));
@@ -61,9 +62,11 @@ impl LinkMap {
         let next = segments.get(at + 1)?;
         let source_id = next.split('-').next().filter(|s| !s.is_empty())?;
         let entries = self.by_source_id.get(source_id)?;
-        let in_path = entries
-            .iter()
-            .find(|(locale, _)| segments[..at].iter().any(|s| s.eq_ignore_ascii_case(locale)));
+        let in_path = entries.iter().find(|(locale, _)| {
+            segments[..at]
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(locale))
+        });
         in_path.or(entries.first()).map(|(_, id)| id.clone())
     }
 }
@@ -88,32 +91,35 @@ impl Converter {
     pub fn new(links: Arc<LinkMap>) -> Converter {
         let inner = HtmlToMarkdown::builder()
             .skip_tags(vec!["script", "style", "iframe", "object", "embed", "form"])
-            .add_handler(vec!["a"], move |handlers: &dyn Handlers, element: Element| {
-                let href = element
-                    .attrs
-                    .iter()
-                    .find(|a| &*a.name.local == "href")
-                    .and_then(|a| links.rewrite(&a.value));
-                match href {
-                    None => handlers.fallback(element),
-                    Some(new) => {
-                        let attrs: Vec<_> = element
-                            .attrs
-                            .iter()
-                            .map(|a| {
-                                let mut a = a.clone();
-                                if &*a.name.local == "href" {
-                                    a.value = new.as_str().into();
-                                }
-                                a
-                            })
-                            .collect();
-                        let mut element = element;
-                        element.attrs = &attrs;
-                        handlers.fallback(element)
+            .add_handler(
+                vec!["a"],
+                move |handlers: &dyn Handlers, element: Element| {
+                    let href = element
+                        .attrs
+                        .iter()
+                        .find(|a| &*a.name.local == "href")
+                        .and_then(|a| links.rewrite(&a.value));
+                    match href {
+                        None => handlers.fallback(element),
+                        Some(new) => {
+                            let attrs: Vec<_> = element
+                                .attrs
+                                .iter()
+                                .map(|a| {
+                                    let mut a = a.clone();
+                                    if &*a.name.local == "href" {
+                                        a.value = new.as_str().into();
+                                    }
+                                    a
+                                })
+                                .collect();
+                            let mut element = element;
+                            element.attrs = &attrs;
+                            handlers.fallback(element)
+                        }
                     }
-                }
-            })
+                },
+            )
             .build();
         Converter { inner }
     }
@@ -131,7 +137,12 @@ mod tests {
     #[test]
     fn keeps_structure_and_rewrites_links_between_articles() {
         let mut links = LinkMap::new("");
-        links.add("42", "en-us", Some("https://s.zendesk.com/hc/en-us/articles/42-Returns"), "zendesk-42-en-us");
+        links.add(
+            "42",
+            "en-us",
+            Some("https://s.zendesk.com/hc/en-us/articles/42-Returns"),
+            "zendesk-42-en-us",
+        );
         links.add("42", "de", None, "zendesk-42-de");
         let converter = Converter::new(Arc::new(links));
         let html = "<h2>Steps</h2><ol><li>One</li><li>Two</li></ol>\

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub enum ImportError {
     #[error("{0}")]
     Usage(String),
-    #[error("GET {url}: {cause}")]
+    #[error("GET {url}: {}", chain(cause))]
     Network { url: String, cause: reqwest::Error },
     #[error("GET {url}: HTTP {status}: {body}")]
     Status {
@@ -42,4 +42,17 @@ impl ImportError {
             message: message.to_string(),
         }
     }
+}
+
+/// An error and its causes, `: `-separated (reqwest's own message omits the cause, e.g.
+/// "connection refused").
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -85,7 +85,9 @@ pub fn write(
     std::fs::create_dir_all(&dir).map_err(|e| ImportError::io(&dir, e))?;
     let manifest_path = dir.join(MANIFEST);
     let mut manifest: Manifest = match std::fs::read_to_string(&manifest_path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| ImportError::file(&manifest_path, e))?,
+        Ok(text) => {
+            serde_json::from_str(&text).map_err(|e| ImportError::file(&manifest_path, e))?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
         Err(e) => return Err(ImportError::io(&manifest_path, e)),
     };
@@ -111,7 +113,12 @@ pub fn write(
             report.skipped.push((id, reason));
             continue;
         }
-        links.add(&article.source_id, &article.locale, article.url.as_deref(), &id);
+        links.add(
+            &article.source_id,
+            &article.locale,
+            article.url.as_deref(),
+            &id,
+        );
         chosen.push((id, article));
     }
     let converter = Converter::new(Arc::new(links));
@@ -224,8 +231,9 @@ pub fn write(
         });
     }
 
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| ImportError::file(&manifest_path, e))?;
-    write_atomically(&manifest_path, &text)?;
+    let text = serde_json::to_string_pretty(&manifest)
+        .map_err(|e| ImportError::file(&manifest_path, e))?;
+    write_atomically(&manifest_path, &(text + "\n"))?;
     Ok(report)
 }
 
@@ -247,7 +255,10 @@ mod tests {
 
     #[test]
     fn ids_are_stable_slugs() {
-        assert_eq!(article_id("zendesk", "360001", "en-US"), "zendesk-360001-en-us");
+        assert_eq!(
+            article_id("zendesk", "360001", "en-US"),
+            "zendesk-360001-en-us"
+        );
         assert_eq!(slug("Where is my order?"), "where-is-my-order");
         assert_eq!(slug("Wo ist meine Bestellung?"), "wo-ist-meine-bestellung");
     }

@@ -8,7 +8,10 @@ use std::time::Duration;
 #[derive(Clone)]
 pub enum Auth {
     /// HTTP Basic (Zendesk `email/token:TOKEN`, Help Scout and Freshdesk `KEY:X`).
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
     Bearer(String),
 }
 
@@ -175,16 +178,15 @@ mod tests {
             next_from_link_header(header).as_deref(),
             Some("https://a.example/x?page=3")
         );
-        assert_eq!(next_from_link_header("<https://a.example/x>; rel=\"prev\""), None);
+        assert_eq!(
+            next_from_link_header("<https://a.example/x>; rel=\"prev\""),
+            None
+        );
     }
 
     #[test]
     fn links_outside_the_base_are_refused() {
-        let api = Api::new(
-            "http://127.0.0.1:9/",
-            Auth::Bearer("t".into()),
-        )
-        .expect("client");
+        let api = Api::new("http://127.0.0.1:9/", Auth::Bearer("t".into())).expect("client");
         assert_eq!(api.url("/a").expect("path"), "http://127.0.0.1:9/a");
         assert!(api.url("http://127.0.0.1:9/b?page=2").is_ok());
         assert!(api.url("http://127.0.0.1:99/b").is_err());

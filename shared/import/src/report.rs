@@ -26,7 +26,9 @@ impl fmt::Display for SkipReason {
             SkipReason::Draft => "draft or unpublished (--include-drafts imports it)",
             SkipReason::Internal => "internal or restricted (--include-drafts imports it)",
             SkipReason::LocallyEdited => "edited since the last import (--force overwrites it)",
-            SkipReason::NotImported => "a file with this id was not written by an import (--force replaces it)",
+            SkipReason::NotImported => {
+                "a file with this id was not written by an import (--force replaces it)"
+            }
             SkipReason::Empty => "empty body",
             SkipReason::Duplicate => "listed twice by the source",
         })

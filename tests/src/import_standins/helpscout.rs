@@ -91,10 +91,15 @@ type Data = Arc<Mutex<Docs>>;
 fn paged(key: &str, items: &[Value], query: &BTreeMap<String, String>) -> Json<Value> {
     let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
     let (slice, _) = page_of(items, page);
-    Json(json!({ key: {"page": page, "pages": items.len().div_ceil(2).max(1), "count": items.len(), "items": slice} }))
+    Json(
+        json!({ key: {"page": page, "pages": items.len().div_ceil(2).max(1), "count": items.len(), "items": slice} }),
+    )
 }
 
-async fn collections(State(data): State<Data>, Query(query): Query<BTreeMap<String, String>>) -> Json<Value> {
+async fn collections(
+    State(data): State<Data>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Json<Value> {
     let items = data.lock().expect("data").collections.clone();
     paged("collections", &items, &query)
 }

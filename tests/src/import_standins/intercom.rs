@@ -34,7 +34,13 @@ fn content(title: &str, body: &str, state: &str, url: &str) -> Value {
     })
 }
 
-fn article(id: &str, title: &str, body: &str, state: &str, translations: &[(&str, Value)]) -> Value {
+fn article(
+    id: &str,
+    title: &str,
+    body: &str,
+    state: &str,
+    translations: &[(&str, Value)],
+) -> Value {
     let url = format!("https://help.shop.example/en/articles/{id}-article");
     let mut translated = serde_json::Map::new();
     translated.insert("type".into(), json!("article_translated_content"));
@@ -90,7 +96,9 @@ pub fn sample() -> (Vec<Value>, Vec<Value>) {
         article("3", "Draft: loyalty points", "<p>Soon</p>", "draft", &[]),
         malformed,
     ];
-    let collections = vec![json!({"id": "145", "type": "collection", "name": "Payments", "default_locale": "en"})];
+    let collections = vec![
+        json!({"id": "145", "type": "collection", "name": "Payments", "default_locale": "en"}),
+    ];
     (articles, collections)
 }
 
@@ -113,12 +121,18 @@ fn list(items: &[Value], query: &BTreeMap<String, String>) -> Json<Value> {
     }))
 }
 
-async fn articles(State(data): State<Data>, Query(query): Query<BTreeMap<String, String>>) -> Json<Value> {
+async fn articles(
+    State(data): State<Data>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Json<Value> {
     let items = data.lock().expect("data").articles.clone();
     list(&items, &query)
 }
 
-async fn collections(State(data): State<Data>, Query(query): Query<BTreeMap<String, String>>) -> Json<Value> {
+async fn collections(
+    State(data): State<Data>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Json<Value> {
     let items = data.lock().expect("data").collections.clone();
     list(&items, &query)
 }

@@ -61,7 +61,10 @@ impl Guard {
     /// (panics unless there was exactly one `429`, followed by a `200`).
     pub fn wait_after_429(&self) -> Duration {
         let log = self.log();
-        let limited: Vec<&Seen> = log.iter().filter(|s| s.target == self.limited_once).collect();
+        let limited: Vec<&Seen> = log
+            .iter()
+            .filter(|s| s.target == self.limited_once)
+            .collect();
         match limited.as_slice() {
             [first, second] if first.status == 429 && second.status == 200 => {
                 second.at.duration_since(first.at)
@@ -124,7 +127,10 @@ pub struct Standin<D> {
 
 /// Serves `router` (its state already applied) behind `guard`.
 pub async fn start<D>(router: Router, guard: Arc<Guard>, data: Arc<Mutex<D>>) -> Standin<D> {
-    let router = router.layer(axum::middleware::from_fn_with_state(guard.clone(), self::guard));
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        guard.clone(),
+        self::guard,
+    ));
     let (url, server) = serve(router).await;
     Standin {
         url,

@@ -60,20 +60,40 @@ impl HelpCenter {
             <p><img src=\"https://cdn.shop.example/label.png\" alt=\"return label\"></p>";
         let mut draft = article(103, "en-us", "Unfinished: exchanges", "<p>Coming soon</p>");
         draft["draft"] = json!(true);
-        let mut internal = article(104, "en-us", "Agent macro: refund override", "<p>Internal only</p>");
+        let mut internal = article(
+            104,
+            "en-us",
+            "Agent macro: refund override",
+            "<p>Internal only</p>",
+        );
         internal["user_segment_id"] = json!(7);
         let mut malformed = article(105, "en-us", "x", "<p>x</p>");
         malformed["title"] = json!(42);
         let en = vec![
             article(101, "en-us", "How do I return an item?", returns_en),
-            article(102, "en-us", "When will I get my refund?", "<p>Refunds reach your card within <em>5 business days</em>.</p>"),
+            article(
+                102,
+                "en-us",
+                "When will I get my refund?",
+                "<p>Refunds reach your card within <em>5 business days</em>.</p>",
+            ),
             draft,
             internal,
             malformed,
         ];
         let de = vec![
-            article(101, "de", "Wie schicke ich etwas zurück?", "<p>Siehe <a href=\"/hc/de/articles/102\">Erstattung</a>.</p>"),
-            article(102, "de", "Wann bekomme ich mein Geld zurück?", "<p>Innerhalb von 5 Werktagen.</p>"),
+            article(
+                101,
+                "de",
+                "Wie schicke ich etwas zurück?",
+                "<p>Siehe <a href=\"/hc/de/articles/102\">Erstattung</a>.</p>",
+            ),
+            article(
+                102,
+                "de",
+                "Wann bekomme ich mein Geld zurück?",
+                "<p>Innerhalb von 5 Werktagen.</p>",
+            ),
         ];
         HelpCenter {
             articles: BTreeMap::from([("en-us".to_string(), en), ("de".to_string(), de)]),
@@ -101,7 +121,13 @@ fn categories() -> Value {
 type Data = Arc<Mutex<HelpCenter>>;
 
 async fn locales(State(data): State<Data>) -> Json<Value> {
-    let locales: Vec<String> = data.lock().expect("data").articles.keys().cloned().collect();
+    let locales: Vec<String> = data
+        .lock()
+        .expect("data")
+        .articles
+        .keys()
+        .cloned()
+        .collect();
     Json(json!({"locales": locales, "default_locale": "en-us"}))
 }
 
@@ -114,10 +140,16 @@ async fn list(
     let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
     match list.trim_end_matches(".json") {
         "sections" => Json(json!({"sections": sections(), "next_page": null})).into_response(),
-        "categories" => Json(json!({"categories": categories(), "next_page": null})).into_response(),
+        "categories" => {
+            Json(json!({"categories": categories(), "next_page": null})).into_response()
+        }
         "articles" => {
             let Some(all) = data.lock().expect("data").articles.get(&locale).cloned() else {
-                return (StatusCode::NOT_FOUND, Json(json!({"error": "InvalidLocale"}))).into_response();
+                return (
+                    StatusCode::NOT_FOUND,
+                    Json(json!({"error": "InvalidLocale"})),
+                )
+                    .into_response();
             };
             let (items, more) = page_of(&all, page);
             let next = more.then(|| {

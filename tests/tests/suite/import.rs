@@ -68,21 +68,37 @@ async fn csv_rows_become_articles_whose_questions_hold_the_question() {
     let report = import(&["csv", file_arg, "--knowledge-dir", kb_arg], &[]).await;
     assert_eq!(
         sorted(&report.new),
-        ["csv-do-you-rent-out-canoes-en", "csv-verleihen-sie-kanus-de"]
+        [
+            "csv-do-you-rent-out-canoes-en",
+            "csv-verleihen-sie-kanus-de"
+        ]
     );
     assert_eq!(report.malformed.len(), 1, "{report}");
     assert_eq!(report.malformed[0].source_id, "row 4");
-    assert!(report.unreferenced.is_empty(), "every row has its question: {report}");
+    assert!(
+        report.unreferenced.is_empty(),
+        "every row has its question: {report}"
+    );
 
     let canoes = article(&kb, "csv", "csv-do-you-rent-out-canoes-en");
     assert_eq!(canoes.title, "Do you rent out canoes?");
     assert_eq!(canoes.questions, ["Do you rent out canoes?"]);
     assert_eq!(canoes.tags, ["rental", "boats"]);
     assert_eq!(canoes.locale, "en");
-    assert_eq!(canoes.url.as_deref(), Some("https://shop.example/help/canoes"));
-    assert!(canoes.html.contains("<strong>rented</strong>"), "{}", canoes.html);
+    assert_eq!(
+        canoes.url.as_deref(),
+        Some("https://shop.example/help/canoes")
+    );
+    assert!(
+        canoes.html.contains("<strong>rented</strong>"),
+        "{}",
+        canoes.html
+    );
     assert!(!canoes.draft);
-    assert_eq!(article(&kb, "csv", "csv-verleihen-sie-kanus-de").locale, "de");
+    assert_eq!(
+        article(&kb, "csv", "csv-verleihen-sie-kanus-de").locale,
+        "de"
+    );
 
     let again = import(&["csv", file_arg, "--knowledge-dir", kb_arg], &[]).await;
     assert_eq!(again.unchanged.len(), 2, "{again}");
@@ -160,12 +176,19 @@ async fn zendesk_import_pages_waits_out_a_429_and_repeats_in_place() {
     }
     let german = article(&kb, "zendesk", "zendesk-101-de");
     assert_eq!(german.locale, "de");
-    assert!(german.html.contains("href=\"zendesk-102-de.md\""), "{}", german.html);
+    assert!(
+        german.html.contains("href=\"zendesk-102-de.md\""),
+        "{}",
+        german.html
+    );
 
     // Unchanged run: nothing rewritten.
     let second = import(&zendesk_args(&standin.url, kb_arg, &[]), &ZENDESK_ENV).await;
     assert_eq!(second.unchanged.len(), 4, "{second}");
-    assert!(second.new.is_empty() && second.updated.is_empty(), "{second}");
+    assert!(
+        second.new.is_empty() && second.updated.is_empty(),
+        "{second}"
+    );
 
     // The source changes one article; an editor changed another one locally.
     {
@@ -175,19 +198,29 @@ async fn zendesk_import_pages_waits_out_a_429_and_repeats_in_place() {
         en[1]["body"] = json!("<p>Refunds take up to 10 days.</p>");
     }
     let edited_path = kb.join("zendesk/zendesk-102-en-us.md");
-    let edited = std::fs::read_to_string(&edited_path).expect("read") + "\nCall us for faster refunds.\n";
+    let edited =
+        std::fs::read_to_string(&edited_path).expect("read") + "\nCall us for faster refunds.\n";
     std::fs::write(&edited_path, &edited).expect("edit");
     let third = import(&zendesk_args(&standin.url, kb_arg, &[]), &ZENDESK_ENV).await;
     assert_eq!(third.updated, ["zendesk-101-en-us"], "{third}");
-    assert_eq!(skipped(&third, SkipReason::LocallyEdited), ["zendesk-102-en-us"]);
+    assert_eq!(
+        skipped(&third, SkipReason::LocallyEdited),
+        ["zendesk-102-en-us"]
+    );
     assert_eq!(std::fs::read_to_string(&edited_path).expect("read"), edited);
     assert_eq!(
         article(&kb, "zendesk", "zendesk-101-en-us").title,
         "How do I send an item back?"
     );
-    let forced = import(&zendesk_args(&standin.url, kb_arg, &["--force"]), &ZENDESK_ENV).await;
+    let forced = import(
+        &zendesk_args(&standin.url, kb_arg, &["--force"]),
+        &ZENDESK_ENV,
+    )
+    .await;
     assert_eq!(forced.updated, ["zendesk-102-en-us"], "{forced}");
-    assert!(article(&kb, "zendesk", "zendesk-102-en-us").text.contains("up to 10 days"));
+    assert!(article(&kb, "zendesk", "zendesk-102-en-us")
+        .text
+        .contains("up to 10 days"));
 
     // Article 102 is deleted at the source: reported, then removed with --prune.
     {
@@ -197,12 +230,30 @@ async fn zendesk_import_pages_waits_out_a_429_and_repeats_in_place() {
         }
     }
     let reported = import(&zendesk_args(&standin.url, kb_arg, &[]), &ZENDESK_ENV).await;
-    let gone: Vec<(&str, bool)> = reported.gone.iter().map(|g| (g.id.as_str(), g.removed)).collect();
-    assert_eq!(gone, [("zendesk-102-de", false), ("zendesk-102-en-us", false)]);
+    let gone: Vec<(&str, bool)> = reported
+        .gone
+        .iter()
+        .map(|g| (g.id.as_str(), g.removed))
+        .collect();
+    assert_eq!(
+        gone,
+        [("zendesk-102-de", false), ("zendesk-102-en-us", false)]
+    );
     assert!(edited_path.exists());
-    let pruned = import(&zendesk_args(&standin.url, kb_arg, &["--prune"]), &ZENDESK_ENV).await;
-    let gone: Vec<(&str, bool)> = pruned.gone.iter().map(|g| (g.id.as_str(), g.removed)).collect();
-    assert_eq!(gone, [("zendesk-102-de", true), ("zendesk-102-en-us", true)]);
+    let pruned = import(
+        &zendesk_args(&standin.url, kb_arg, &["--prune"]),
+        &ZENDESK_ENV,
+    )
+    .await;
+    let gone: Vec<(&str, bool)> = pruned
+        .gone
+        .iter()
+        .map(|g| (g.id.as_str(), g.removed))
+        .collect();
+    assert_eq!(
+        gone,
+        [("zendesk-102-de", true), ("zendesk-102-en-us", true)]
+    );
     assert!(!edited_path.exists());
     assert!(!kb.join("zendesk/zendesk-102-de.md").exists());
     // The malformed article 105 was never imported and is not reported gone; the
@@ -216,6 +267,12 @@ async fn zendesk_drafts_with_the_flag_and_a_saved_export_without_the_api() {
     let export = dir.path().join("zendesk.json");
     std::fs::write(&export, HelpCenter::sample().export().to_string()).expect("export");
     let kb = dir.path().join("kb");
+    let intents = dir.path().join("intents.toml");
+    std::fs::write(
+        &intents,
+        "[[intents]]\nname = \"start_return\"\nexamples = [\"how do I send it back\"]\narticles = [\"zendesk-101-en-us\"]\n",
+    )
+    .expect("intents");
     let report = import(
         &[
             "zendesk",
@@ -224,6 +281,8 @@ async fn zendesk_drafts_with_the_flag_and_a_saved_export_without_the_api() {
             "--knowledge-dir",
             kb.to_str().expect("utf-8"),
             "--include-drafts",
+            "--intents",
+            intents.to_str().expect("utf-8"),
         ],
         &[],
     )
@@ -241,6 +300,11 @@ async fn zendesk_drafts_with_the_flag_and_a_saved_export_without_the_api() {
         "{report}"
     );
     assert_eq!(report.malformed[0].source_id, "105");
+    // Only the article the intent links is pointed to.
+    assert_eq!(report.unreferenced.len(), 5, "{report}");
+    assert!(!report
+        .unreferenced
+        .contains(&"zendesk-101-en-us".to_string()));
     assert!(article(&kb, "zendesk", "zendesk-101-en-us")
         .html
         .contains("href=\"zendesk-102-en-us.md\""));
@@ -252,9 +316,14 @@ async fn an_import_into_a_running_site_is_answered_after_the_hot_reload() {
         let db = TestDatabase::new(backend).await;
         let (dir, options) = crate::knowledge::demo_copy();
         let server = TestServer::start_with(&db.url, &options).await;
-        let (status, before) = server.ask(json!({"text": "Do you rent out canoes?"}), None).await;
+        let (status, before) = server
+            .ask(json!({"text": "Do you rent out canoes?"}), None)
+            .await;
         assert_eq!(status, 200, "{before}");
-        assert!(!before.to_string().contains("csv-do-you-rent-out-canoes-en"), "{before}");
+        assert!(
+            !before.to_string().contains("csv-do-you-rent-out-canoes-en"),
+            "{before}"
+        );
 
         let file = dir.path().join("faq.csv");
         std::fs::write(&file, CSV).expect("csv");
@@ -274,12 +343,17 @@ async fn an_import_into_a_running_site_is_answered_after_the_hot_reload() {
         // The site reloads its folder every 2 s; wait (bounded) for the imported article.
         let deadline = Instant::now() + Duration::from_secs(15);
         let answer = loop {
-            let (status, body) = server.ask(json!({"text": "Do you rent out canoes?"}), None).await;
+            let (status, body) = server
+                .ask(json!({"text": "Do you rent out canoes?"}), None)
+                .await;
             assert_eq!(status, 200, "{body}");
             if body.to_string().contains("csv-do-you-rent-out-canoes-en") {
                 break body;
             }
-            assert!(Instant::now() < deadline, "{backend:?}: never answered from the import: {body}");
+            assert!(
+                Instant::now() < deadline,
+                "{backend:?}: never answered from the import: {body}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
         assert!(answer.to_string().contains("25 EUR a day"), "{answer}");

@@ -18,7 +18,11 @@ async fn intercom_articles_in_each_locale_with_their_collection() {
     let kb = dir.path().join("kb");
     let [flag, kb_arg] = kb_args(&kb);
     let env = [("INTERCOM_TOKEN", intercom::TOKEN)];
-    let report = import(&["intercom", "--api-url", &standin.url, &flag, &kb_arg], &env).await;
+    let report = import(
+        &["intercom", "--api-url", &standin.url, &flag, &kb_arg],
+        &env,
+    )
+    .await;
     assert_eq!(
         sorted(&report.new),
         ["intercom-1-en", "intercom-1-fr", "intercom-2-en"],
@@ -34,9 +38,17 @@ async fn intercom_articles_in_each_locale_with_their_collection() {
     assert_eq!(french.title, "Comment fonctionnent les cartes cadeaux ?");
     assert_eq!(french.tags, ["Payments"]);
     let english = article(&kb, "intercom", "intercom-1-en");
-    assert!(english.html.contains("<li>In store</li>"), "{}", english.html);
+    assert!(
+        english.html.contains("<li>In store</li>"),
+        "{}",
+        english.html
+    );
     let pay = article(&kb, "intercom", "intercom-2-en");
-    assert!(pay.html.contains("href=\"intercom-1-en.md\""), "{}", pay.html);
+    assert!(
+        pay.html.contains("href=\"intercom-1-en.md\""),
+        "{}",
+        pay.html
+    );
 
     // The same articles from a saved export, and a second run changes nothing.
     let (articles, collections) = intercom::sample();
@@ -44,7 +56,13 @@ async fn intercom_articles_in_each_locale_with_their_collection() {
     let json = serde_json::json!({"data": articles, "collections": collections});
     std::fs::write(&export, json.to_string()).expect("export");
     let again = import(
-        &["intercom", "--from-file", export.to_str().expect("utf-8"), &flag, &kb_arg],
+        &[
+            "intercom",
+            "--from-file",
+            export.to_str().expect("utf-8"),
+            &flag,
+            &kb_arg,
+        ],
         &[],
     )
     .await;
@@ -59,7 +77,11 @@ async fn helpscout_docs_articles_with_categories_and_private_collections() {
     let kb = dir.path().join("kb");
     let [flag, kb_arg] = kb_args(&kb);
     let env = [("HELPSCOUT_API_KEY", helpscout::API_KEY)];
-    let report = import(&["helpscout", "--api-url", &standin.url, &flag, &kb_arg], &env).await;
+    let report = import(
+        &["helpscout", "--api-url", &standin.url, &flag, &kb_arg],
+        &env,
+    )
+    .await;
     assert_eq!(
         sorted(&report.new),
         ["helpscout-a1-en", "helpscout-a2-en", "helpscout-a6-en"],
@@ -73,7 +95,11 @@ async fn helpscout_docs_articles_with_categories_and_private_collections() {
 
     let parcel = article(&kb, "helpscout", "helpscout-a2-en");
     assert_eq!(parcel.tags, ["Shipping", "Delivery"]);
-    assert!(parcel.html.contains("href=\"helpscout-a1-en.md\""), "{}", parcel.html);
+    assert!(
+        parcel.html.contains("href=\"helpscout-a1-en.md\""),
+        "{}",
+        parcel.html
+    );
     let lockers = article(&kb, "helpscout", "helpscout-a6-en");
     assert_eq!(lockers.headings, ["Parcel lockers", "Lockers"]);
 
@@ -82,7 +108,15 @@ async fn helpscout_docs_articles_with_categories_and_private_collections() {
     let other_kb = dir.path().join("kb2");
     let [flag2, kb2] = kb_args(&other_kb);
     let from_file = import(
-        &["helpscout", "--from-file", export.to_str().expect("utf-8"), "--locale", "de", &flag2, &kb2],
+        &[
+            "helpscout",
+            "--from-file",
+            export.to_str().expect("utf-8"),
+            "--locale",
+            "de",
+            &flag2,
+            &kb2,
+        ],
         &[],
     )
     .await;
@@ -102,17 +136,32 @@ async fn freshdesk_solution_articles_follow_link_headers() {
     let [flag, kb_arg] = kb_args(&kb);
     let env = [("FRESHDESK_API_KEY", freshdesk::API_KEY)];
     let report = import(
-        &["freshdesk", "--domain", "shop", "--api-url", &standin.url, &flag, &kb_arg],
+        &[
+            "freshdesk",
+            "--domain",
+            "shop",
+            "--api-url",
+            &standin.url,
+            &flag,
+            &kb_arg,
+        ],
         &env,
     )
     .await;
     assert_eq!(
         sorted(&report.new),
-        ["freshdesk-1001-en", "freshdesk-1002-en", "freshdesk-1006-en"],
+        [
+            "freshdesk-1001-en",
+            "freshdesk-1002-en",
+            "freshdesk-1006-en"
+        ],
         "{report}"
     );
     assert_eq!(skipped(&report, SkipReason::Draft), ["freshdesk-1003-en"]);
-    assert_eq!(skipped(&report, SkipReason::Internal), ["freshdesk-1005-en"]);
+    assert_eq!(
+        skipped(&report, SkipReason::Internal),
+        ["freshdesk-1005-en"]
+    );
     assert_eq!(report.malformed.len(), 1, "{report}");
     assert_eq!(report.malformed[0].source_id, "1004");
     assert!(standin.guard.wait_after_429() >= Duration::from_secs(1));
@@ -123,16 +172,33 @@ async fn freshdesk_solution_articles_follow_link_headers() {
         claim.url.as_deref(),
         Some("https://shop.freshdesk.com/support/solutions/articles/1002")
     );
-    assert!(claim.html.contains("href=\"freshdesk-1001-en.md\""), "{}", claim.html);
+    assert!(
+        claim.html.contains("href=\"freshdesk-1001-en.md\""),
+        "{}",
+        claim.html
+    );
 
     // A saved export with --include-drafts also brings the draft and the internal one.
     let export = dir.path().join("freshdesk.json");
     std::fs::write(&export, freshdesk::Solutions::sample().export().to_string()).expect("export");
     let again = import(
-        &["freshdesk", "--domain", "shop", "--from-file", export.to_str().expect("utf-8"), "--include-drafts", &flag, &kb_arg],
+        &[
+            "freshdesk",
+            "--domain",
+            "shop",
+            "--from-file",
+            export.to_str().expect("utf-8"),
+            "--include-drafts",
+            &flag,
+            &kb_arg,
+        ],
         &[],
     )
     .await;
-    assert_eq!(sorted(&again.new), ["freshdesk-1003-en", "freshdesk-1005-en"], "{again}");
+    assert_eq!(
+        sorted(&again.new),
+        ["freshdesk-1003-en", "freshdesk-1005-en"],
+        "{again}"
+    );
     assert_eq!(again.unchanged.len(), 3, "{again}");
 }

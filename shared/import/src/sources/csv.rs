@@ -15,7 +15,10 @@ pub fn read(path: &Path, default_locale: &str) -> Result<Fetched, ImportError> {
         .trim(::csv::Trim::All)
         .from_path(path)
         .map_err(|e| ImportError::file(path, e))?;
-    let headers = reader.headers().map_err(|e| ImportError::file(path, e))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::file(path, e))?
+        .clone();
     let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (Some(question_at), Some(answer_at)) = (column("question"), column("answer")) else {
         return Err(ImportError::file(

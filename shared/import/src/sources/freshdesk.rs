@@ -50,13 +50,28 @@ struct Place<'a> {
 
 fn place<'a>(category: &'a serde_json::Value, folder: &'a serde_json::Value) -> Place<'a> {
     Place {
-        category: category.get("name").and_then(|n| n.as_str()).unwrap_or_default(),
-        folder: folder.get("name").and_then(|n| n.as_str()).unwrap_or_default(),
-        public: folder.get("visibility").and_then(|v| v.as_u64()).unwrap_or(1) == 1,
+        category: category
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or_default(),
+        folder: folder
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or_default(),
+        public: folder
+            .get("visibility")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(1)
+            == 1,
     }
 }
 
-fn read_article(item: &serde_json::Value, place: &Place<'_>, locale: &str, portal: Option<&str>) -> Result<Vec<SourceArticle>, String> {
+fn read_article(
+    item: &serde_json::Value,
+    place: &Place<'_>,
+    locale: &str,
+    portal: Option<&str>,
+) -> Result<Vec<SourceArticle>, String> {
     let article: Article = typed(item)?;
     if article.title.trim().is_empty() {
         return Err("the title is empty".into());
@@ -108,12 +123,27 @@ fn id(value: &serde_json::Value) -> Option<u64> {
 pub async fn fetch(api: &Api, locale: &str, portal: &str) -> Result<Fetched, ImportError> {
     let mut fetched = Fetched::default();
     for category in all(api, "/api/v2/solutions/categories").await? {
-        let Some(category_id) = id(&category) else { continue };
-        for folder in all(api, &format!("/api/v2/solutions/categories/{category_id}/folders")).await? {
-            let Some(folder_id) = id(&folder) else { continue };
-            let articles = all(api, &format!("/api/v2/solutions/folders/{folder_id}/articles?per_page=100")).await?;
+        let Some(category_id) = id(&category) else {
+            continue;
+        };
+        for folder in all(
+            api,
+            &format!("/api/v2/solutions/categories/{category_id}/folders"),
+        )
+        .await?
+        {
+            let Some(folder_id) = id(&folder) else {
+                continue;
+            };
+            let articles = all(
+                api,
+                &format!("/api/v2/solutions/folders/{folder_id}/articles?per_page=100"),
+            )
+            .await?;
             let place = place(&category, &folder);
-            fetched.read_items(&articles, |item| read_article(item, &place, locale, Some(portal)));
+            fetched.read_items(&articles, |item| {
+                read_article(item, &place, locale, Some(portal))
+            });
         }
     }
     Ok(fetched)
@@ -124,7 +154,9 @@ pub fn from_export(json: &serde_json::Value, locale: &str, portal: Option<&str>)
     for category in items(json, "categories") {
         for folder in items(category, "folders") {
             let place = place(category, folder);
-            fetched.read_items(items(folder, "articles"), |item| read_article(item, &place, locale, portal));
+            fetched.read_items(items(folder, "articles"), |item| {
+                read_article(item, &place, locale, portal)
+            });
         }
     }
     fetched

@@ -47,7 +47,10 @@ struct Places {
 impl Places {
     fn add_collections(&mut self, collections: &[serde_json::Value]) {
         for c in collections {
-            let (Some(id), Some(name)) = (c.get("id").and_then(id_text), c.get("name").and_then(|n| n.as_str())) else {
+            let (Some(id), Some(name)) = (
+                c.get("id").and_then(id_text),
+                c.get("name").and_then(|n| n.as_str()),
+            ) else {
                 continue;
             };
             if c.get("visibility").and_then(|v| v.as_str()) == Some("private") {
@@ -59,22 +62,39 @@ impl Places {
 
     fn add_categories(&mut self, categories: &[serde_json::Value]) {
         for c in categories {
-            if let (Some(id), Some(name)) = (c.get("id").and_then(id_text), c.get("name").and_then(|n| n.as_str())) {
+            if let (Some(id), Some(name)) = (
+                c.get("id").and_then(id_text),
+                c.get("name").and_then(|n| n.as_str()),
+            ) {
                 self.categories.insert(id, name.to_string());
             }
         }
     }
 }
 
-fn read_article(item: &serde_json::Value, places: &Places, locale: &str) -> Result<Vec<SourceArticle>, String> {
+fn read_article(
+    item: &serde_json::Value,
+    places: &Places,
+    locale: &str,
+) -> Result<Vec<SourceArticle>, String> {
     let source_id = item.get("id").and_then(id_text).ok_or("no `id`")?;
     let article: Article = typed(item)?;
     if article.name.trim().is_empty() {
         return Err("the name is empty".into());
     }
     let collection = article.collection_id.as_deref().unwrap_or_default();
-    let mut tags: Vec<String> = places.collections.get(collection).cloned().into_iter().collect();
-    tags.extend(article.categories.iter().filter_map(|c| places.categories.get(c).cloned()));
+    let mut tags: Vec<String> = places
+        .collections
+        .get(collection)
+        .cloned()
+        .into_iter()
+        .collect();
+    tags.extend(
+        article
+            .categories
+            .iter()
+            .filter_map(|c| places.categories.get(c).cloned()),
+    );
     let visibility = if article.status != "published" {
         Visibility::Draft
     } else if places.private.contains(collection) {
@@ -100,15 +120,25 @@ async fn all(api: &Api, path: &str, key: &str) -> Result<Vec<serde_json::Value>,
     let mut out = Vec::new();
     let mut page_number = 1;
     loop {
-        let page = api.get(&format!("{path}{separator}page={page_number}")).await?;
-        let Some(list) = page.json.pointer(&format!("/{key}/items")).and_then(|v| v.as_array()) else {
+        let page = api
+            .get(&format!("{path}{separator}page={page_number}"))
+            .await?;
+        let Some(list) = page
+            .json
+            .pointer(&format!("/{key}/items"))
+            .and_then(|v| v.as_array())
+        else {
             return Err(ImportError::Shape {
                 url: page.url,
                 message: format!("no `{key}.items` list"),
             });
         };
         out.extend(list.iter().cloned());
-        let pages = page.json.pointer(&format!("/{key}/pages")).and_then(|v| v.as_u64()).unwrap_or(1);
+        let pages = page
+            .json
+            .pointer(&format!("/{key}/pages"))
+            .and_then(|v| v.as_u64())
+            .unwrap_or(1);
         if page_number >= pages || list.is_empty() {
             return Ok(out);
         }
@@ -122,9 +152,25 @@ pub async fn fetch(api: &Api, locale: &str) -> Result<Fetched, ImportError> {
     places.add_collections(&collections);
     let mut fetched = Fetched::default();
     let mut details = Vec::new();
-    for collection in collections.iter().filter_map(|c| c.get("id").and_then(id_text)) {
-        places.add_categories(&all(api, &format!("/v1/collections/{collection}/categories"), "categories").await?);
-        for reference in all(api, &format!("/v1/collections/{collection}/articles?status=all"), "articles").await? {
+    for collection in collections
+        .iter()
+        .filter_map(|c| c.get("id").and_then(id_text))
+    {
+        places.add_categories(
+            &all(
+                api,
+                &format!("/v1/collections/{collection}/categories"),
+                "categories",
+            )
+            .await?,
+        );
+        for reference in all(
+            api,
+            &format!("/v1/collections/{collection}/articles?status=all"),
+            "articles",
+        )
+        .await?
+        {
             let Some(id) = reference.get("id").and_then(id_text) else {
                 fetched.malformed.push(Malformed {
                     source_id: item_id(&reference),
@@ -157,6 +203,8 @@ pub fn from_export(json: &serde_json::Value, locale: &str) -> Fetched {
     places.add_collections(items(json, "collections"));
     places.add_categories(items(json, "categories"));
     let mut fetched = Fetched::default();
-    fetched.read_items(items(json, "articles"), |item| read_article(item, &places, locale));
+    fetched.read_items(items(json, "articles"), |item| {
+        read_article(item, &places, locale)
+    });
     fetched
 }

@@ -73,7 +73,8 @@ impl Places {
     }
 
     fn tags(&self, section_id: Option<u64>) -> Vec<String> {
-        let Some((section, category)) = section_id.and_then(|id| self.sections.get(&id.to_string()))
+        let Some((section, category)) =
+            section_id.and_then(|id| self.sections.get(&id.to_string()))
         else {
             return Vec::new();
         };
@@ -161,13 +162,27 @@ pub async fn fetch(api: &Api) -> Result<Fetched, ImportError> {
     if codes.is_empty() {
         codes.push(default.clone());
     }
-    let sections = all(api, &format!("/api/v2/help_center/{default}/sections?per_page=100"), "sections").await?;
-    let categories =
-        all(api, &format!("/api/v2/help_center/{default}/categories?per_page=100"), "categories").await?;
+    let sections = all(
+        api,
+        &format!("/api/v2/help_center/{default}/sections?per_page=100"),
+        "sections",
+    )
+    .await?;
+    let categories = all(
+        api,
+        &format!("/api/v2/help_center/{default}/categories?per_page=100"),
+        "categories",
+    )
+    .await?;
     let places = Places::read(&sections, &categories);
     let mut fetched = Fetched::default();
     for locale in codes {
-        let articles = all(api, &format!("/api/v2/help_center/{locale}/articles?per_page=100"), "articles").await?;
+        let articles = all(
+            api,
+            &format!("/api/v2/help_center/{locale}/articles?per_page=100"),
+            "articles",
+        )
+        .await?;
         fetched.read_items(&articles, |item| read_article(item, &places));
     }
     Ok(fetched)

@@ -230,11 +230,20 @@ mod tests {
             questions: Vec::new(),
             draft: false,
         };
-        let source = front.to_source("# Versand\n\nZwei Tage.\n\n").expect("toml");
-        assert!(!source.contains("intents") && !source.contains("draft"), "{source}");
+        let source = front
+            .to_source("# Versand\n\nZwei Tage.\n\n")
+            .expect("toml");
+        assert!(
+            !source.contains("intents") && !source.contains("draft"),
+            "{source}"
+        );
         let article = Article::parse(Path::new("kb/z.md"), &source).expect("valid");
         assert_eq!(
-            (article.id.as_str(), article.title.as_str(), article.locale.as_str()),
+            (
+                article.id.as_str(),
+                article.title.as_str(),
+                article.locale.as_str()
+            ),
             ("zendesk-1-de", front.title.as_str(), "de")
         );
         assert_eq!(article.url, front.url);
