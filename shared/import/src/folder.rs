@@ -253,6 +253,56 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), ImportError> {
 mod tests {
     use super::*;
 
+    use crate::fetched::SourceArticle;
+
+    fn markdown(source_id: &str, body: &str) -> SourceArticle {
+        SourceArticle {
+            source_id: source_id.into(),
+            locale: "en".into(),
+            title: format!("Article {source_id}"),
+            body: Body::Markdown(body.into()),
+            url: None,
+            tags: Vec::new(),
+            questions: vec!["a question".into()],
+            visibility: Visibility::Published,
+        }
+    }
+
+    #[test]
+    fn long_empty_and_hand_written_articles_are_reported() {
+        let dir = tempfile::tempdir().expect("dir");
+        let options = WriteOptions {
+            knowledge_dir: dir.path().to_path_buf(),
+            ..WriteOptions::default()
+        };
+        std::fs::create_dir_all(dir.path().join("csv")).expect("mkdir");
+        let hand_written = "+++\nid = \"csv-3-en\"\ntitle = \"Mine\"\n+++\nKeep me.\n";
+        std::fs::write(dir.path().join("csv/csv-3-en.md"), hand_written).expect("write");
+        let fetched = Fetched {
+            articles: vec![
+                markdown("1", &"word ".repeat(5_000)),
+                markdown("2", "  \n "),
+                markdown("3", "Imported text."),
+            ],
+            malformed: Vec::new(),
+        };
+        let report = write("csv", fetched, &options).expect("write");
+        assert_eq!(report.new, ["csv-1-en"]);
+        assert_eq!(report.too_long, ["csv-1-en"]);
+        assert_eq!(
+            report.skipped,
+            [
+                ("csv-2-en".to_string(), SkipReason::Empty),
+                ("csv-3-en".to_string(), SkipReason::NotImported)
+            ]
+        );
+        let kept = std::fs::read_to_string(dir.path().join("csv/csv-3-en.md")).expect("read");
+        assert_eq!(kept, hand_written);
+        let text = report.to_string();
+        assert!(text.contains("too long: 1\n    csv-1-en"), "{text}");
+        assert!(text.contains("1 empty body"), "{text}");
+    }
+
     #[test]
     fn ids_are_stable_slugs() {
         assert_eq!(
