@@ -360,3 +360,47 @@ async fn an_import_into_a_running_site_is_answered_after_the_hot_reload() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_binary_prints_the_report_and_fails_clearly_without_a_token() {
+    let binary = frontline_tests::processes::sibling_binary("frontline-import");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("faq.csv");
+    std::fs::write(&file, CSV).expect("csv");
+    let kb = dir.path().join("kb");
+    let output = tokio::process::Command::new(&binary)
+        .arg("csv")
+        .arg(&file)
+        .arg("--knowledge-dir")
+        .arg(&kb)
+        .output()
+        .await
+        .expect("run frontline-import");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("new: 2"), "{stdout}");
+    assert!(stdout.contains("source id row 4"), "{stdout}");
+    assert!(kb.join("csv/csv-do-you-rent-out-canoes-en.md").exists());
+
+    let output = tokio::process::Command::new(&binary)
+        .args([
+            "zendesk",
+            "--subdomain",
+            "shop",
+            "--email",
+            "a@shop.example",
+        ])
+        .arg("--knowledge-dir")
+        .arg(&kb)
+        .env_remove("ZENDESK_API_TOKEN")
+        .output()
+        .await
+        .expect("run frontline-import");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(stderr.contains("ZENDESK_API_TOKEN"), "{stderr}");
+    assert!(
+        !kb.join("zendesk").exists(),
+        "nothing is written when the import cannot run"
+    );
+}
