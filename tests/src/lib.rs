@@ -19,6 +19,8 @@
 //! - [`slack_view`]: the Slack stand-in's JSON view for tests in another process (the
 //!   `slack-standin` binary, used by the browser journey).
 //! - [`standin`]: serving a stand-in on a random port.
+//! - [`import_standins`]: loopback Zendesk, Intercom, Help Scout and Freshdesk APIs for
+//!   `frontline-import`.
 //! - [`processes`]: the real widget-server binary as a child process.
 
 pub mod bot;
@@ -27,6 +29,7 @@ pub mod dashboard;
 pub mod databases;
 pub mod discord_callbacks;
 pub mod discord_standin;
+pub mod import_standins;
 pub mod processes;
 pub mod rig;
 pub mod slack_api;

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A copy of the demo site (config, `kb/`, intents) in a fresh folder.
-fn demo_copy() -> (tempfile::TempDir, ServerOptions) {
+pub(crate) fn demo_copy() -> (tempfile::TempDir, ServerOptions) {
     let dir = tempfile::tempdir().expect("dir");
     copy_dir(&demo_dir().join("kb"), &dir.path().join("kb"));
     std::fs::copy(

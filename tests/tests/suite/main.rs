@@ -25,6 +25,8 @@ mod dashboard;
 mod fuzz;
 mod handoff;
 mod history;
+mod import;
+mod import_providers;
 mod knowledge;
 mod migrations;
 mod openapi;

@@ -2,7 +2,7 @@
 
 use frontline_shared::templates::{markdown_options, sanitize_html};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 use super::KnowledgeError;
@@ -29,22 +29,36 @@ pub struct Article {
     pub path: PathBuf,
 }
 
-#[derive(Debug, Deserialize)]
+/// The TOML front matter of an article file, as read by [`Article::parse`] and written by
+/// [`FrontMatter::to_source`] (importers and tools that write articles use this one type,
+/// so what they write is what the loader reads).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct FrontMatter {
-    id: String,
-    title: String,
-    url: Option<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    intents: Vec<String>,
+pub struct FrontMatter {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intents: Vec<String>,
     #[serde(default = "english")]
-    locale: String,
-    #[serde(default)]
-    questions: Vec<String>,
-    #[serde(default)]
-    draft: bool,
+    pub locale: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
+}
+
+impl FrontMatter {
+    /// The whole file text: this front matter serialized by `toml` (so any text stays
+    /// inside TOML strings) between `+++` lines, then the Markdown `body`.
+    pub fn to_source(&self, body: &str) -> Result<String, toml::ser::Error> {
+        let front = toml::to_string(self)?;
+        let body = body.trim_end();
+        Ok(format!("+++\n{front}+++\n{body}\n"))
+    }
 }
 
 fn english() -> String {
@@ -202,6 +216,39 @@ mod tests {
         assert!(article.html.contains("<strong>anything</strong>"));
         assert!(!article.html.contains("onerror"), "{}", article.html);
         assert_eq!(article.locale, "en");
+    }
+
+    #[test]
+    fn written_front_matter_reads_back() {
+        let front = FrontMatter {
+            id: "zendesk-1-de".into(),
+            title: "Wie \"schnell\"?\n+++".into(),
+            url: Some("https://s.example/hc/de/articles/1".into()),
+            tags: vec!["Versand".into()],
+            intents: Vec::new(),
+            locale: "de".into(),
+            questions: Vec::new(),
+            draft: false,
+        };
+        let source = front
+            .to_source("# Versand\n\nZwei Tage.\n\n")
+            .expect("toml");
+        assert!(
+            !source.contains("intents") && !source.contains("draft"),
+            "{source}"
+        );
+        let article = Article::parse(Path::new("kb/z.md"), &source).expect("valid");
+        assert_eq!(
+            (
+                article.id.as_str(),
+                article.title.as_str(),
+                article.locale.as_str()
+            ),
+            ("zendesk-1-de", front.title.as_str(), "de")
+        );
+        assert_eq!(article.url, front.url);
+        assert_eq!(article.tags, front.tags);
+        assert_eq!(article.text, "Versand Zwei Tage.");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! "Draft article" action on a knowledge gap).
 //!
 //! Customer text goes into a draft twice, and neither place may give it structure:
-//! - the front matter is a struct serialized by `toml`, never built from strings, so
+//! - the front matter is a [`FrontMatter`] serialized by `toml`, never built from strings, so
 //!   quotes, backslashes, newlines and `+++` lines stay inside TOML strings (multi-line
 //!   ones when the text has newlines). [`Article::parse`](super::Article::parse) ends the
 //!   header only at a `+++` line where the text before it parses as TOML, so a `+++` line
@@ -10,19 +10,10 @@
 //! - the Markdown heading is the question folded to one line with every ASCII punctuation
 //!   character backslash-escaped, so it cannot start a list, link, HTML tag or new block.
 
-use serde::Serialize;
+use super::FrontMatter;
 
 /// The title of a draft whose question is blank (an article's title must not be empty).
 pub const UNTITLED: &str = "Untitled question";
-
-#[derive(Serialize)]
-struct DraftFrontMatter<'a> {
-    id: &'a str,
-    title: &'a str,
-    tags: Vec<String>,
-    questions: Vec<&'a str>,
-    draft: bool,
-}
 
 /// The file text of a draft article `id` for `question` (its title and first phrasing)
 /// and its other phrasings `also`.
@@ -32,21 +23,25 @@ pub fn draft_source(id: &str, question: &str, also: &[String]) -> Result<String,
     } else {
         question
     };
-    let front = toml::to_string(&DraftFrontMatter {
-        id,
-        title,
-        tags: Vec::new(),
-        questions: std::iter::once(question)
-            .chain(also.iter().map(String::as_str))
-            .collect(),
-        draft: true,
-    })?;
     let heading = match markdown_heading_text(title) {
         text if text.is_empty() => UNTITLED.to_string(),
         text => text,
     };
-    Ok(format!(
-        "+++\n{front}+++\n# {heading}\n\nTODO: answer this question customers keep asking, then remove the `draft` line.\n"
+    FrontMatter {
+        id: id.to_string(),
+        title: title.to_string(),
+        url: None,
+        tags: Vec::new(),
+        intents: Vec::new(),
+        locale: "en".to_string(),
+        questions: std::iter::once(question)
+            .chain(also.iter().map(String::as_str))
+            .map(str::to_string)
+            .collect(),
+        draft: true,
+    }
+    .to_source(&format!(
+        "# {heading}\n\nTODO: answer this question customers keep asking, then remove the `draft` line."
     ))
 }
 

@@ -33,7 +33,7 @@ pub mod draft;
 pub mod index;
 pub mod snippet;
 
-pub use article::Article;
+pub use article::{Article, FrontMatter};
 pub use base::{ArticleHit, KnowledgeBase};
 
 use std::path::{Path, PathBuf};
