@@ -28,6 +28,7 @@ mod history;
 mod knowledge;
 mod migrations;
 mod openapi;
+mod planning;
 mod replicas;
 mod stats;
 mod store;
