@@ -275,20 +275,16 @@ async fn inputs(
         HandleTime::Auto => {
             let cap_ms = settings.handle_time_cap.as_millis() as i64;
             let from = now_ms - HANDLE_TIME_DAYS * 86_400_000;
-            let handled: Vec<i64> = store
-                .escalation_timings(site, from, now_ms)
-                .await?
-                .iter()
-                .filter_map(|t| match (t.claimed_at_ms, t.resolved_at_ms) {
-                    (Some(c), Some(r)) if r >= c => Some((r - c).min(cap_ms)),
-                    _ => None,
-                })
-                .collect();
-            if handled.is_empty() {
+            let (count, total_ms) = store.handle_times(site, from, now_ms, cap_ms).await?;
+            if count == 0 {
                 (DEFAULT_HANDLE_SECONDS, "default", 0)
             } else {
-                let mean_ms = handled.iter().sum::<i64>() as f64 / handled.len() as f64;
-                ((mean_ms / 1000.0).max(1.0), "measured", handled.len())
+                let mean_ms = total_ms as f64 / count as f64;
+                (
+                    (mean_ms / 1000.0).max(1.0),
+                    "measured",
+                    usize::try_from(count).unwrap_or(0),
+                )
             }
         }
     };

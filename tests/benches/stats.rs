@@ -230,6 +230,30 @@ async fn main() -> anyhow::Result<()> {
             plan.channels.first().map(|c| c.history_days).unwrap_or(0)
         );
     }
+    // Where the forecast spends its time: the hourly counts of 16 weeks, the handle time.
+    {
+        use frontline_shared::store::forecasts::Channel;
+        let from = now - 112 * DAY;
+        for channel in Channel::ALL {
+            let t = Instant::now();
+            let buckets = store.arrival_buckets("demo", channel, from, now).await?;
+            println!(
+                "| forecast part: {} counts per 15 min, 16 weeks | {:.0} | {} buckets |",
+                channel.as_str(),
+                t.elapsed().as_secs_f64() * 1000.0,
+                buckets.len()
+            );
+        }
+        let t = Instant::now();
+        let timings = store
+            .escalation_timings("demo", now - 28 * DAY, now)
+            .await?;
+        println!(
+            "| forecast part: handle time (28 days of escalations) | {:.0} | {} |",
+            t.elapsed().as_secs_f64() * 1000.0,
+            timings.len()
+        );
+    }
     let timer = Instant::now();
     let lines = frontline_shared::planning::digest_lines(&store, &planning, &site, now).await?;
     println!(

@@ -137,6 +137,31 @@ impl Store {
             .collect()
     }
 
+    /// Handoffs of `site` created in `[from_ms, to_ms)` that were claimed and resolved:
+    /// how many, and the sum of their claim-to-resolve times, each capped at `cap_ms`.
+    /// Summed by the database, so a month of handoffs is one row, not thousands.
+    pub async fn handle_times(
+        &self,
+        site: &str,
+        from_ms: i64,
+        to_ms: i64,
+        cap_ms: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN resolved_at - claimed_at > $4 THEN $4 \
+                    ELSE resolved_at - claimed_at END), 0) AS BIGINT) AS total \
+             FROM escalations WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 \
+               AND claimed_at IS NOT NULL AND resolved_at IS NOT NULL AND resolved_at >= claimed_at",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(cap_ms)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("total")?))
+    }
+
     /// The first arrival of `channel` for `site`, Unix ms.
     pub async fn first_arrival(
         &self,

@@ -151,6 +151,15 @@ async fn plan_forecasts_staffs_and_measures_stored_forecasts_against_actual() {
         assert!((plan.inputs.handle_time_seconds - 360.0).abs() < 1e-9);
         assert_eq!(plan.inputs.handle_time_samples, 90);
         assert_eq!(plan.inputs.shrinkage, 0.3);
+        // Capped at 5 minutes, every 6-minute handoff counts as 5.
+        let capped = PlanningSettings {
+            handle_time_cap: jiff::SignedDuration::from_mins(5),
+            ..settings.clone()
+        };
+        let capped = planning::plan(&store, &capped, &site, 1, now)
+            .await
+            .expect("plan");
+        assert!((capped.inputs.handle_time_seconds - 300.0).abs() < 1e-9);
 
         let conversations = plan.channel(Channel::Conversations).expect("channel");
         assert_eq!(conversations.history_days, 21);
