@@ -180,3 +180,28 @@ fn zero_days_is_refused() {
     );
     assert_fails_with(&o, "--days must be at least 1");
 }
+
+#[test]
+fn other_columns_and_a_byte_order_mark_are_fine() {
+    let mut csv = String::from("\u{feff}\"id\",arrived_at,queue\n");
+    for day in 1..=3 {
+        csv.push_str(&format!(
+            "{day},2026-02-{day:02}T10:15:00+01:00,\"sales, eu\"\n"
+        ));
+    }
+    let o = run(
+        &csv,
+        &[
+            "--until",
+            "2026-02-04",
+            "--days",
+            "1",
+            "--tz",
+            "Europe/Berlin",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let ten = json["hours"][10]["expected"].as_f64().expect("expected");
+    assert!((ten - 1.0).abs() < 1e-9, "{ten}");
+}

@@ -178,7 +178,7 @@ fn read_arrivals(path: &Path) -> anyhow::Result<Vec<Timestamp>> {
         .clone();
     let column = headers
         .iter()
-        .position(|h| h.trim() == "arrived_at")
+        .position(|h| h.trim_start_matches('\u{feff}').trim() == "arrived_at")
         .ok_or_else(|| {
             anyhow!(
                 "{}: line 1: missing header `arrived_at` (found `{}`)",
