@@ -209,6 +209,8 @@ impl Application {
                 metrics: Arc::clone(&metrics),
                 sla: bot.sla.clone(),
                 sites: sites.clone(),
+                planning: settings.planning.clone(),
+                site_settings: Arc::new(settings.sites.clone()),
             };
             (
                 Some(DeliveryWorker::new(effects, &bot.delivery)),

@@ -44,8 +44,8 @@ impl SiteNames {
     }
 
     /// The configured name, or the id itself for a site this bot does not know.
-    pub fn name<'a>(&'a self, id: &'a SiteId) -> &'a str {
-        self.0.get(id).map(String::as_str).unwrap_or(id.as_str())
+    pub fn name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.0.get(id).map(String::as_str).unwrap_or(id)
     }
 }
 

@@ -18,6 +18,8 @@
 //! - [`contracts`]: what one process writes for another (outbox work, conversation events):
 //!   serde enums tagged by `kind`, versioned; unreadable rows are parked.
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
+//! - [`planning`]: forecasts, Erlang C staffing and forecast accuracy for a site (the
+//!   maths is in `frontline-planning`, `shared/planning/`).
 //! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
 //!   small domain types and process plumbing.
@@ -30,6 +32,7 @@ pub mod conversation_token;
 pub mod email;
 pub mod escalation;
 pub mod handoff;
+pub mod planning;
 pub mod shutdown;
 pub mod site_id;
 pub mod stats;

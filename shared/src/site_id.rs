@@ -44,6 +44,23 @@ impl From<SiteId> for String {
     }
 }
 
+/// Read access as text (a `&SiteId` goes where a `&str` is taken); building one always
+/// goes through [`SiteId::parse`].
+impl std::ops::Deref for SiteId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Maps keyed by `SiteId` can be looked up with a `&str` (same hash and equality).
+impl std::borrow::Borrow<str> for SiteId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for SiteId {
     fn as_ref(&self) -> &str {
         &self.0

@@ -4,7 +4,8 @@
 //! Generates a history over 90 days through the store API (conversations with 1–3
 //! questions, ~10 % handed off, most claimed and resolved), then times the report for a
 //! day, a week, a month and the whole range, and a full digest (a day compared with the
-//! day before and the 7-day average, plus 14 days of volume). Prints the database size.
+//! day before and the 7-day average, plus 14 days of volume), and planning (a 7-day
+//! forecast with staffing, and the digest's planning lines). Prints the database size.
 
 use frontline_shared::clock::ManualClock;
 use frontline_shared::config::SlaSettings;
@@ -213,5 +214,68 @@ async fn main() -> anyhow::Result<()> {
         timer.elapsed().as_secs_f64() * 1000.0,
         d.report.counts.conversations
     );
+    // Planning: a 7-day forecast of both channels fitted on the last 16 weeks (hourly
+    // counts grouped in SQL), Erlang C staffing, accuracy of stored forecasts; and the
+    // digest's planning lines (a 2-day plan).
+    let site = planning_site()?;
+    let planning = frontline_shared::config::PlanningSettings::default();
+    for (name, run) in [
+        ("forecast, 7 days (both channels)", 7),
+        ("forecast again (forecasts already stored)", 7),
+    ] {
+        let timer = Instant::now();
+        let plan = frontline_shared::planning::plan(&store, &planning, &site, run, now).await?;
+        println!(
+            "| {name} | {:.0} | {} history days |",
+            timer.elapsed().as_secs_f64() * 1000.0,
+            plan.channels.first().map(|c| c.history_days).unwrap_or(0)
+        );
+    }
+    // Where the forecast spends its time: the hourly counts of 16 weeks, the handle time.
+    {
+        use frontline_shared::store::forecasts::Channel;
+        let from = now - 112 * DAY;
+        for channel in Channel::ALL {
+            let t = Instant::now();
+            let buckets = store.arrival_buckets(&demo, channel, from, now).await?;
+            println!(
+                "| forecast part: {} counts per 15 min, 16 weeks | {:.0} | {} buckets |",
+                channel.as_str(),
+                t.elapsed().as_secs_f64() * 1000.0,
+                buckets.len()
+            );
+        }
+        let t = Instant::now();
+        let timings = store.escalation_timings(&demo, now - 28 * DAY, now).await?;
+        println!(
+            "| forecast part: handle time (28 days of escalations) | {:.0} | {} |",
+            t.elapsed().as_secs_f64() * 1000.0,
+            timings.len()
+        );
+    }
+    let timer = Instant::now();
+    let lines = frontline_shared::planning::digest_lines(&store, &planning, &site, now).await?;
+    println!(
+        "| digest planning lines | {:.0} | {} |",
+        timer.elapsed().as_secs_f64() * 1000.0,
+        lines.tomorrow
+    );
     Ok(())
+}
+
+/// The bench's site, in Europe/Berlin like the generated history.
+fn planning_site() -> anyhow::Result<frontline_shared::config::SiteSettings> {
+    let text = "[[sites]]\nid = \"demo\"\nknowledge_dir = \"kb\"\nintents_file = \"intents.toml\"\n\
+                [sites.business_hours]\ntime_zone = \"Europe/Berlin\"\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n";
+    let settings = frontline_shared::config::Settings::parse(
+        text,
+        std::path::Path::new("."),
+        std::path::Path::new("bench.toml"),
+        &|_| None,
+    )?;
+    settings
+        .sites
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no site"))
 }

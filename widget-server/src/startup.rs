@@ -156,6 +156,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             tokens: TokenSigner::new(token_key.as_bytes()),
             sla: settings.bot.sla.clone(),
+            planning: settings.planning.clone(),
             limits: settings.server.limits.clone(),
             rate_limits,
             origins,

@@ -52,6 +52,8 @@ pub struct AppContext {
     pub tokens: TokenSigner,
     /// Claim deadlines per priority (for SLA breach figures).
     pub sla: SlaSettings,
+    /// `[planning]`: forecast and staffing inputs.
+    pub planning: frontline_shared::config::PlanningSettings,
     /// Size limits on what customers send.
     pub limits: Limits,
     /// Per-IP and per-site token buckets.

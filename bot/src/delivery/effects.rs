@@ -20,6 +20,7 @@ use frontline_shared::config::SlaSettings;
 use frontline_shared::contracts::outbox::{AgentMessage, CustomerMessage, OutboxMessage};
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
+use frontline_shared::site_id::SiteId;
 use frontline_shared::stats;
 use frontline_shared::store::chat::ChatMessageRef;
 use frontline_shared::store::digests::DigestJob;
@@ -51,6 +52,10 @@ pub struct Effects {
     pub sla: SlaSettings,
     /// For digests: the sites "all sites" means, and their display names.
     pub sites: SiteNames,
+    /// For digests' planning lines: `[planning]` and the sites' settings (time zone,
+    /// business hours).
+    pub planning: frontline_shared::config::PlanningSettings,
+    pub site_settings: Arc<Vec<frontline_shared::config::SiteSettings>>,
 }
 
 impl Effects {
@@ -271,8 +276,9 @@ impl Effects {
             return Ok(());
         }
         let data = self.digest_data(job).await?;
+        let planning = self.planning_lines(&data.sites).await?;
         if !has_text {
-            let view = DigestView::new(&data, job, &self.sites);
+            let view = DigestView::new(&data, job, &self.sites, planning.clone());
             let post = Post::Digest {
                 subject,
                 view: &view,
@@ -283,7 +289,8 @@ impl Effects {
         if !has_chart {
             // Drawing and encoding take milliseconds of CPU: off the async threads.
             let series = data.series.clone();
-            let png = tokio::task::spawn_blocking(move || chart::render(&series))
+            let forecast = chart::forecast_series(&series, &planning);
+            let png = tokio::task::spawn_blocking(move || chart::render(&series, &forecast))
                 .await
                 .map_err(DigestError::ChartTask)?
                 .map_err(DigestError::Chart)?;
@@ -300,6 +307,30 @@ impl Effects {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Planning lines for each of the digest's sites this bot has settings for (the
+    /// forecasts made on the way are stored, so accuracy is measured against them).
+    async fn planning_lines(
+        &self,
+        sites: &[SiteId],
+    ) -> Result<Vec<frontline_shared::planning::DigestLines>, DeliveryError> {
+        let now = self.store.now_ms();
+        let mut lines = Vec::new();
+        for id in sites {
+            if let Some(site) = self.site_settings.iter().find(|s| &s.id == id) {
+                lines.push(
+                    frontline_shared::planning::digest_lines(
+                        &self.store,
+                        &self.planning,
+                        site,
+                        now,
+                    )
+                    .await?,
+                );
+            }
+        }
+        Ok(lines)
     }
 
     /// The digest's figures, from the store as it is now.

@@ -1,5 +1,7 @@
 //! The digest's chart: the last 14 days of conversations, deflections and handoffs as a
-//! PNG, drawn with plotters into memory and encoded with `png`.
+//! PNG, drawn with plotters into memory and encoded with `png`; with the conversations
+//! that were forecast for those days (stored forecasts, see `frontline_shared::planning`)
+//! as a fourth line where there were any.
 //!
 //! The font (DejaVu Sans, `bot/assets/`, free licence alongside) is compiled in, so the
 //! chart looks the same on a machine without system fonts.
@@ -48,12 +50,36 @@ const LINES: [Line; 3] = [
     ("Handoffs", RGBColor(220, 38, 38), |p| p.handoffs),
 ];
 
-/// The chart of `series` (oldest day first) as PNG bytes.
-pub fn render(series: &[DayPoint]) -> Result<Vec<u8>, ChartError> {
+/// Colour of the forecast line.
+pub const FORECAST_COLOR: RGBColor = RGBColor(147, 51, 234);
+
+/// The conversations forecast for each day of `series` (summed over the digest's sites),
+/// `None` where no forecast was stored.
+pub fn forecast_series(
+    series: &[DayPoint],
+    planning: &[frontline_shared::planning::DigestLines],
+) -> Vec<Option<f64>> {
+    series
+        .iter()
+        .map(|p| {
+            let found: Vec<f64> = planning
+                .iter()
+                .flat_map(|l| l.forecast_series.iter())
+                .filter(|d| d.day == p.day)
+                .map(|d| d.forecast)
+                .collect();
+            (!found.is_empty()).then(|| found.iter().sum())
+        })
+        .collect()
+}
+
+/// The chart of `series` (oldest day first) and the conversations forecast for each of
+/// its days (`None`: no forecast) as PNG bytes.
+pub fn render(series: &[DayPoint], forecast: &[Option<f64>]) -> Result<Vec<u8>, ChartError> {
     font_ready()?;
     let (width, height) = SIZE;
     let mut pixels = vec![0u8; width as usize * height as usize * 3];
-    draw(series, &mut pixels)?;
+    draw(series, forecast, &mut pixels)?;
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgb);
@@ -64,7 +90,11 @@ pub fn render(series: &[DayPoint]) -> Result<Vec<u8>, ChartError> {
     Ok(out)
 }
 
-fn draw(series: &[DayPoint], pixels: &mut [u8]) -> Result<(), ChartError> {
+fn draw(
+    series: &[DayPoint],
+    forecast: &[Option<f64>],
+    pixels: &mut [u8],
+) -> Result<(), ChartError> {
     let root = BitMapBackend::with_buffer(pixels, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(drawing)?;
     let days = i32::try_from(series.len()).unwrap_or(i32::MAX).max(2);
@@ -73,6 +103,13 @@ fn draw(series: &[DayPoint], pixels: &mut [u8]) -> Result<(), ChartError> {
         .map(|p| p.conversations.max(p.deflected).max(p.handoffs))
         .max()
         .unwrap_or(0)
+        .max(
+            forecast
+                .iter()
+                .flatten()
+                .fold(0.0_f64, |a, b| a.max(*b))
+                .ceil() as i64,
+        )
         .max(4);
     let mut chart = ChartBuilder::on(&root)
         .caption("Last 14 days", ("sans-serif", 22))
@@ -109,6 +146,20 @@ fn draw(series: &[DayPoint], pixels: &mut [u8]) -> Result<(), ChartError> {
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(3))
             });
     }
+    let predicted: Vec<(i32, i64)> = forecast
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.map(|f| (i32::try_from(i).unwrap_or(0), f.round() as i64)))
+        .collect();
+    if !predicted.is_empty() {
+        chart
+            .draw_series(LineSeries::new(predicted, FORECAST_COLOR.stroke_width(2)))
+            .map_err(drawing)?
+            .label("Conversations forecast")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], FORECAST_COLOR.stroke_width(2))
+            });
+    }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
@@ -137,7 +188,9 @@ mod tests {
     #[test]
     fn renders_a_png_of_the_documented_size() {
         let series: Vec<DayPoint> = (0..14).map(day).collect();
-        let png = render(&series).expect("renders");
+        let forecast: Vec<Option<f64>> =
+            (0..14).map(|n| (n > 3).then_some(9.0 * n as f64)).collect();
+        let png = render(&series, &forecast).expect("renders");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let width = u32::from_be_bytes(png[16..20].try_into().expect("width"));
         let height = u32::from_be_bytes(png[20..24].try_into().expect("height"));
@@ -147,7 +200,8 @@ mod tests {
         let mut reader = decoder.read_info().expect("decodes");
         let mut pixels = vec![0; reader.output_buffer_size()];
         reader.next_frame(&mut pixels).expect("frame");
-        for (_, color, _) in LINES {
+        let colors = LINES.iter().map(|l| l.1).chain([FORECAST_COLOR]);
+        for color in colors {
             let RGBColor(r, g, b) = color;
             assert!(
                 pixels.chunks(3).any(|p| p == [r, g, b]),
@@ -158,7 +212,7 @@ mod tests {
 
     #[test]
     fn an_empty_history_still_renders() {
-        let png = render(&[]).expect("renders");
+        let png = render(&[], &[]).expect("renders");
         assert_eq!(&png[..4], b"\x89PNG");
     }
 }

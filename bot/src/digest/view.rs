@@ -5,9 +5,12 @@
 //! `on_demand`, `figures[].{label, value, vs_previous, vs_week}` (pre-formatted),
 //! `unclaimed_now`, `top_intents[].{intent, count}`, `top_unanswered[].{example, count}`,
 //! and the raw numbers as `today`, `previous_day`, `week_average` (see
-//! `frontline_shared::stats::digest::Figures`). Text from customers (the unanswered
+//! `frontline_shared::stats::digest::Figures`), and `planning[]` per site (`site`,
+//! `tomorrow`, `yesterday`, `rota_warning`, `confidence_note`; see
+//! `frontline_shared::planning::DigestLines`). Text from customers (the unanswered
 //! examples) is escaped by the registry like any other value.
 
+use frontline_shared::planning::DigestLines;
 use frontline_shared::stats::digest::{DigestData, Figures};
 use frontline_shared::store::digests::DigestJob;
 use serde::Serialize;
@@ -33,6 +36,8 @@ pub struct DigestView {
     pub today: Figures,
     pub previous_day: Figures,
     pub week_average: Figures,
+    /// Forecast lines per site: tomorrow, yesterday against its forecast, rota warnings.
+    pub planning: Vec<DigestLines>,
 }
 
 /// One figure with its two comparisons, ready to print.
@@ -82,7 +87,12 @@ const ROWS: &[(&str, Kind, Getter)] = &[
 ];
 
 impl DigestView {
-    pub fn new(data: &DigestData, job: &DigestJob, sites: &SiteNames) -> DigestView {
+    pub fn new(
+        data: &DigestData,
+        job: &DigestJob,
+        sites: &SiteNames,
+        planning: Vec<DigestLines>,
+    ) -> DigestView {
         let figures = ROWS
             .iter()
             .map(|(label, kind, get)| FigureLine {
@@ -124,6 +134,13 @@ impl DigestView {
             today: data.today,
             previous_day: data.previous_day,
             week_average: data.week_average,
+            planning: planning
+                .into_iter()
+                .map(|mut p| {
+                    p.site = sites.name(&p.site).to_string();
+                    p
+                })
+                .collect(),
         }
     }
 }

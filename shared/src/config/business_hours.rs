@@ -19,6 +19,11 @@ pub enum Weekday {
 }
 
 impl Weekday {
+    /// Whether this is `day`.
+    pub fn is(self, day: civil::Weekday) -> bool {
+        self.matches(day)
+    }
+
     fn matches(self, day: civil::Weekday) -> bool {
         let ours = match day {
             civil::Weekday::Monday => Weekday::Mon,
@@ -119,7 +124,7 @@ impl BusinessHours {
         self.is_open_day(local.weekday()) && local.time() >= self.open && local.time() < self.close
     }
 
-    fn is_open_day(&self, day: civil::Weekday) -> bool {
+    pub fn is_open_day(&self, day: civil::Weekday) -> bool {
         self.days.iter().any(|d| d.matches(day))
     }
 

@@ -10,12 +10,14 @@
 
 mod business_hours;
 mod env;
+mod planning;
 mod proxies;
 mod secrets;
 mod settings;
 
 pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
+pub use planning::{HandleTime, PlanningSettings, RotaEntry};
 pub use proxies::{canonical as canonical_ip, IpNet};
 pub use secrets::{Secret, Secrets};
 pub use settings::{

@@ -25,6 +25,9 @@ pub struct Settings {
     pub matcher: MatcherSettings,
     #[serde(default)]
     pub sites: Vec<SiteSettings>,
+    /// `[planning]`: forecast and staffing inputs.
+    #[serde(default)]
+    pub planning: super::PlanningSettings,
     /// Read from the environment by [`Settings::load`], never from the file.
     #[serde(skip)]
     pub secrets: Secrets,
@@ -494,6 +497,7 @@ impl Settings {
             crate::config::business_hours::parse_hhmm(&digest.time)
                 .map_err(|e| ConfigError::invalid(format!("bot.digests[{i}].time"), e))?;
         }
+        self.planning.validate()?;
         let limits = &self.server.limits;
         for (key, timeout) in [
             ("header_timeout", limits.header_timeout),

@@ -16,6 +16,7 @@
 //! - [`search`]: the dashboard's conversation list: filters, full-text search, pages.
 //! - [`stats`]: raw figures for digests and the dashboard.
 //! - [`digests`]: daily digests recorded once per channel and day.
+//! - [`forecasts`]: forecasts as made (one per site, channel and day), hourly arrivals.
 
 pub mod admin_sessions;
 pub mod chat;
@@ -24,6 +25,7 @@ pub mod digests;
 mod error;
 pub mod escalations;
 pub mod events;
+pub mod forecasts;
 mod listen;
 mod migrations;
 

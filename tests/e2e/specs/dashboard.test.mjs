@@ -105,6 +105,24 @@ describe("dashboard: figures, queue, claim, reply", () => {
     assert.ok(existsSync(drafts) && readdirSync(drafts).some((f) => f.startsWith("do-you-sell-surfboards")), "the stub is in kb/drafts/");
   });
 
+  it("shows the Planning page: a 7-day by 24-hour heat map, the inputs, forecast against actual", async () => {
+    await page.getByRole("link", { name: "Planning" }).click();
+    await page.getByRole("heading", { name: "Planning", exact: true }).waitFor();
+    const rows = page.locator("[data-heatmap] tbody tr");
+    assert.equal(await rows.count(), 7, "seven days");
+    // 24 hour columns plus the day and the total (23 or 25 hours on a DST day still
+    // show 24 clock-hour columns).
+    assert.equal(await page.locator("[data-heatmap] thead th").count(), 26);
+    // History began today: the forecast says how little it rests on.
+    assert.match(await page.locator("[data-confidence]").innerText(), /low confidence: \d+ days of history/);
+    assert.match(await page.locator('[data-input="service_level"]').innerText(), /^80%$/);
+    assert.match(await page.locator('[data-input="shrinkage"]').innerText(), /^30%$/);
+    assert.equal(await page.locator("[data-accuracy] tbody tr").count(), 8, "4 weeks × 2 channels");
+    const background = await page.locator("[data-heatmap] td.heat-0").first().evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(background, "rgb(255, 255, 255)", "heat classes come from the stylesheet");
+    await screenshot(page, "dashboard-04-planning");
+  });
+
   it("keeps to its Content-Security-Policy: styled, scripted, nothing refused", async () => {
     await page.goto(server.url + "/admin/queue");
     const background = await page.locator("header").evaluate((el) => getComputedStyle(el).backgroundColor);

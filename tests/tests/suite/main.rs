@@ -30,6 +30,7 @@ mod import_providers;
 mod knowledge;
 mod migrations;
 mod openapi;
+mod planning;
 mod replicas;
 mod stats;
 mod store;

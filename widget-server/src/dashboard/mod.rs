@@ -19,6 +19,7 @@ pub mod chart;
 pub mod conversations;
 pub mod drafts;
 pub mod pages;
+pub mod planning;
 pub mod session;
 pub mod views;
 
@@ -38,6 +39,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/login", get(pages::login_form).post(pages::login))
         .route("/admin/logout", post(pages::logout))
         .route("/admin/queue", get(pages::queue))
+        .route("/admin/planning", get(planning::page))
         .route("/admin/queue/table", get(pages::queue_table))
         .route("/admin/conversations", get(conversations::list))
         .route("/admin/conversations/{id}", get(conversations::show))
@@ -99,5 +101,6 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("escalation", include_str!("templates/escalation.hbs"))?;
     templates.add("conversations", include_str!("templates/conversations.hbs"))?;
     templates.add("conversation", include_str!("templates/conversation.hbs"))?;
+    templates.add("planning", include_str!("templates/planning.hbs"))?;
     Ok(templates)
 }

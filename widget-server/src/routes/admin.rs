@@ -33,6 +33,7 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(resolve))
         .routes(routes!(reply))
         .routes(routes!(super::stats::stats))
+        .routes(routes!(super::planning::forecast))
         .layer(GuardLayer::new(state, origins::verify))
 }
 

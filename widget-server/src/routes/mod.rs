@@ -11,6 +11,7 @@
 //! | `GET /api/v1/conversations/{id}/events` (SSE) | [`events`] |
 //! | `/api/v1/admin/escalations…` | [`admin`] |
 //! | `GET /api/v1/admin/stats` | [`stats`] |
+//! | `GET /api/v1/admin/forecast` | [`planning`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/widget.js`, `/favicon.svg`, `/` | [`ops`], [`assets`] |
 //!
@@ -25,6 +26,7 @@ pub mod events;
 pub mod feedback;
 pub mod handoff;
 pub mod ops;
+pub mod planning;
 pub mod site;
 pub mod stats;
 pub mod suggest;

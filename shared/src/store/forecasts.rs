@@ -1,0 +1,182 @@
+//! Stored forecasts (one per site, channel and local day, first one wins) and the hourly
+//! arrival counts a forecast is fitted on.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::site_id::SiteId;
+
+/// What is counted and forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Widget conversations started.
+    Conversations,
+    /// Escalations created (handoffs to a person): the work agents are staffed for.
+    Handoffs,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Conversations, Channel::Handoffs];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Conversations => "conversations",
+            Channel::Handoffs => "handoffs",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Channel::Conversations => "conversations",
+            Channel::Handoffs => "escalations",
+        }
+    }
+}
+
+/// One stored day's forecast.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredForecast {
+    pub site_id: SiteId,
+    pub channel: Channel,
+    /// Local day, `YYYY-MM-DD`.
+    pub day: String,
+    pub time_zone: String,
+    pub model: String,
+    /// `(hour start in Unix ms, expected contacts)` per local hour.
+    pub hours: Vec<(i64, f64)>,
+    pub total: f64,
+    pub made_at_ms: i64,
+}
+
+/// Width of the count buckets: 15 minutes, so local hours line up in every time zone
+/// (offsets such as +05:30 and +05:45 included).
+pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+
+impl Store {
+    /// Stores `forecast` unless that site, channel and day already has one; `true` if stored.
+    pub async fn save_forecast(&self, forecast: &StoredForecast) -> Result<bool, StoreError> {
+        let hours = serde_json::to_string(&forecast.hours).unwrap_or_else(|_| "[]".into());
+        let done = sqlx::query(
+            "INSERT INTO forecasts (site_id, channel, day, time_zone, model, hours, total, made_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (site_id, channel, day) DO NOTHING",
+        )
+        .bind(&forecast.site_id)
+        .bind(forecast.channel.as_str())
+        .bind(&forecast.day)
+        .bind(&forecast.time_zone)
+        .bind(&forecast.model)
+        .bind(hours)
+        .bind(forecast.total)
+        .bind(forecast.made_at_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stored forecasts of `site` and `channel` for local days `first..=last` (`YYYY-MM-DD`).
+    pub async fn stored_forecasts(
+        &self,
+        site: &SiteId,
+        channel: Channel,
+        first: &str,
+        last: &str,
+    ) -> Result<Vec<StoredForecast>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT day, time_zone, model, hours, total, made_at FROM forecasts \
+             WHERE site_id = $1 AND channel = $2 AND day >= $3 AND day <= $4 ORDER BY day",
+        )
+        .bind(site)
+        .bind(channel.as_str())
+        .bind(first)
+        .bind(last)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let hours: String = row.try_get("hours")?;
+                Ok(StoredForecast {
+                    site_id: site.clone(),
+                    channel,
+                    day: row.try_get("day")?,
+                    time_zone: row.try_get("time_zone")?,
+                    model: row.try_get("model")?,
+                    hours: serde_json::from_str(&hours).unwrap_or_default(),
+                    total: row.try_get("total")?,
+                    made_at_ms: row.try_get("made_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Arrivals of `channel` for `site` in `[from_ms, to_ms)`, counted per
+    /// [`BUCKET_MS`] bucket: `(bucket start ms, count)`, oldest first.
+    pub async fn arrival_buckets(
+        &self,
+        site: &SiteId,
+        channel: Channel,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let sql = format!(
+            "SELECT created_at / {BUCKET_MS} AS bucket, COUNT(*) AS n FROM {} \
+             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 \
+             GROUP BY created_at / {BUCKET_MS} ORDER BY bucket",
+            channel.table()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(site)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let bucket: i64 = row.try_get("bucket")?;
+                Ok((bucket * BUCKET_MS, row.try_get("n")?))
+            })
+            .collect()
+    }
+
+    /// Handoffs of `site` created in `[from_ms, to_ms)` that were claimed and resolved:
+    /// how many, and the sum of their claim-to-resolve times, each capped at `cap_ms`.
+    /// Summed by the database, so a month of handoffs is one row, not thousands.
+    pub async fn handle_times(
+        &self,
+        site: &SiteId,
+        from_ms: i64,
+        to_ms: i64,
+        cap_ms: i64,
+    ) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN resolved_at - claimed_at > $4 THEN $4 \
+                    ELSE resolved_at - claimed_at END), 0) AS BIGINT) AS total \
+             FROM escalations WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 \
+               AND claimed_at IS NOT NULL AND resolved_at IS NOT NULL AND resolved_at >= claimed_at",
+        )
+        .bind(site)
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(cap_ms)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("total")?))
+    }
+
+    /// The first arrival of `channel` for `site`, Unix ms.
+    pub async fn first_arrival(
+        &self,
+        site: &SiteId,
+        channel: Channel,
+    ) -> Result<Option<i64>, StoreError> {
+        let sql = format!(
+            "SELECT MIN(created_at) AS first FROM {} WHERE site_id = $1",
+            channel.table()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(site)
+            .fetch_one(self.pool())
+            .await?;
+        super::opt_i64(&row, "first")
+    }
+}
