@@ -47,6 +47,12 @@ pub enum Post<'a> {
         number: i64,
         alert: Option<&'a ChatMessageRef>,
     },
+    /// A mail to the customer was refused for good ("email bounced"), in the thread.
+    MailBounced {
+        escalation: &'a Escalation,
+        /// The mail server's answer.
+        error: &'a str,
+    },
     /// A daily (or on-demand) digest; `subject` is the digest.
     Digest {
         subject: &'a Subject,
@@ -69,7 +75,8 @@ impl Post<'_> {
             | Post::CustomerMessage { escalation, .. }
             | Post::AgentMessage { escalation, .. }
             | Post::Realert { escalation, .. }
-            | Post::Managers { escalation, .. } => Subject::Escalation(escalation.id.clone()),
+            | Post::Managers { escalation, .. }
+            | Post::MailBounced { escalation, .. } => Subject::Escalation(escalation.id.clone()),
             Post::Digest { subject, .. } | Post::Chart { subject, .. } => (*subject).clone(),
         }
     }

@@ -20,6 +20,7 @@
 //!   `slack-standin` binary, used by the browser journey).
 //! - [`standin`]: serving a stand-in on a random port.
 //! - [`processes`]: the real widget-server binary as a child process.
+//! - [`smtp`]: a real SMTP server (aiosmtpd) on loopback, and the mails it received.
 
 pub mod bot;
 pub mod customer;
@@ -33,6 +34,7 @@ pub mod slack_api;
 pub mod slack_callbacks;
 pub mod slack_standin;
 pub mod slack_view;
+pub mod smtp;
 pub mod sse;
 pub mod standin;
 pub mod widget_server;

@@ -174,6 +174,12 @@ impl DiscordChat {
                 .content(format!("📈 {}", escape_discord(title)))
                 .add_file(CreateAttachment::bytes(Vec::new(), CHART_FILE))
                 .allowed_mentions(components::allowed_mentions(None)),
+            Post::MailBounced { error, .. } => CreateMessage::new()
+                .content(format!(
+                    "⚠️ Email bounced: the customer's mail server refused our mail ({}).",
+                    escape_discord(&frontline_shared::templates::one_line(error))
+                ))
+                .allowed_mentions(components::allowed_mentions(None)),
         };
         Ok(match &target.thread {
             Some(parent) => {

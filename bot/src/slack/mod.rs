@@ -251,6 +251,15 @@ impl SlackChat {
                 None,
             ),
             Post::Chart { title, .. } => (title.to_string(), None),
+            Post::MailBounced { error, .. } => (
+                format!(
+                    ":warning: Email bounced: the customer's mail server refused our mail ({}).",
+                    frontline_shared::templates::escape_slack(
+                        &frontline_shared::templates::one_line(error)
+                    )
+                ),
+                None,
+            ),
         })
     }
 }

@@ -22,6 +22,7 @@ mod connections;
 mod contracts;
 mod conversation_tokens;
 mod dashboard;
+mod email;
 mod fuzz;
 mod handoff;
 mod history;

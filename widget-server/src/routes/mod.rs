@@ -11,6 +11,7 @@
 //! | `GET /api/v1/conversations/{id}/events` (SSE) | [`events`] |
 //! | `/api/v1/admin/escalations…` | [`admin`] |
 //! | `GET /api/v1/admin/stats` | [`stats`] |
+//! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/widget.js`, `/favicon.svg`, `/` | [`ops`], [`assets`] |
 //!
@@ -24,6 +25,7 @@ pub mod conversation;
 pub mod events;
 pub mod feedback;
 pub mod handoff;
+pub mod inbound;
 pub mod ops;
 pub mod site;
 pub mod stats;
@@ -83,8 +85,14 @@ fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(conversation::post_message))
         .routes(routes!(events::stream))
         .layer(guard::GuardLayer::new(state.clone(), guard::public_api));
+    // Mail servers, not browsers: their own bearer token and body limit, no CORS.
+    let max_mail = state.inbound_mail.as_ref().map_or(0, |i| i.max_bytes);
+    let inbound_api = OpenApiRouter::default()
+        .routes(routes!(inbound::receive))
+        .layer(DefaultBodyLimit::max(max_mail.max(state.limits.body_bytes)));
     OpenApiRouter::with_openapi(ApiDoc::document())
         .merge(public_api)
+        .merge(inbound_api)
         .merge(admin::routes(state))
 }
 
