@@ -87,8 +87,9 @@ fn is_attribution(lines: &[&str], i: usize) -> bool {
     ["wrote:", "schrieb", "a écrit"]
         .iter()
         .any(|verb| match lower.find(verb) {
-            // The verb ends the attribution: a colon follows within a few characters.
-            Some(at) => lower[at..].chars().take(40).any(|c| c == ':'),
+            // The attribution ends in a colon soon after the verb (after the sender's
+            // name and address in German).
+            Some(at) => lower[at..].chars().take(120).any(|c| c == ':'),
             None => false,
         })
 }
