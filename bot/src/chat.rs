@@ -47,6 +47,12 @@ pub enum Post<'a> {
         number: i64,
         alert: Option<&'a ChatMessageRef>,
     },
+    /// The customer's satisfaction rating, in the thread.
+    Csat {
+        escalation: &'a Escalation,
+        rating: i64,
+        comment: Option<&'a str>,
+    },
     /// A mail to the customer was refused for good ("email bounced"), in the thread.
     MailBounced {
         escalation: &'a Escalation,
@@ -76,7 +82,8 @@ impl Post<'_> {
             | Post::AgentMessage { escalation, .. }
             | Post::Realert { escalation, .. }
             | Post::Managers { escalation, .. }
-            | Post::MailBounced { escalation, .. } => Subject::Escalation(escalation.id.clone()),
+            | Post::MailBounced { escalation, .. }
+            | Post::Csat { escalation, .. } => Subject::Escalation(escalation.id.clone()),
             Post::Digest { subject, .. } | Post::Chart { subject, .. } => (*subject).clone(),
         }
     }
@@ -153,4 +160,10 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
         alert: &ChatMessageRef,
         escalation: &Escalation,
     ) -> Result<(), ChatError>;
+}
+
+/// "★★☆☆☆ 2/5": a rating as stars.
+pub fn stars(rating: i64) -> String {
+    let full = usize::try_from(rating.clamp(0, 5)).unwrap_or(0);
+    format!("{}{} {rating}/5", "★".repeat(full), "☆".repeat(5 - full))
 }

@@ -8,6 +8,7 @@
 //! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), except on the platform it was typed in |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
+//! | `csat` | post the customer's rating in the alert's thread (`csat-{at})`) |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
@@ -18,7 +19,9 @@
 use std::sync::Arc;
 
 use frontline_shared::config::SlaSettings;
-use frontline_shared::contracts::outbox::{AgentMessage, CustomerMessage, EmailJob, OutboxMessage};
+use frontline_shared::contracts::outbox::{
+    AgentMessage, Csat, CustomerMessage, EmailJob, OutboxMessage,
+};
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
 use frontline_shared::stats;
@@ -94,10 +97,32 @@ impl Effects {
                 OutboxMessage::Realert { number } => {
                     self.realert(chat, &escalation, *number, row).await?
                 }
+                OutboxMessage::Csat(csat) => self.csat(chat, &escalation, csat, row).await?,
                 OutboxMessage::Digest(_) | OutboxMessage::Email(_) => {}
             }
         }
         Ok(())
+    }
+
+    /// Posts the customer's rating in the alert's thread (`csat-{at_ms}`).
+    async fn csat(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+        csat: &Csat,
+        row: &OutboxRow,
+    ) -> Result<(), DeliveryError> {
+        let Some(alert) = self.alert_of(chat, escalation).await? else {
+            return Ok(());
+        };
+        let post = Post::Csat {
+            escalation,
+            rating: csat.rating,
+            comment: csat.comment.as_deref(),
+        };
+        let purpose = format!("csat-{}", csat.at_ms);
+        self.post_in_thread(chat, &alert, &purpose, &post, row)
+            .await
     }
 
     /// Sends a mail row's mail (once, see [`Mailer::send`]).

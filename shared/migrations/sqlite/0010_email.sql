@@ -33,3 +33,15 @@ CREATE TABLE inbound_emails (
     conversation_id TEXT NOT NULL,
     created_at      BIGINT NOT NULL
 );
+
+-- Satisfaction after a resolution (CSAT): one rating per escalation, 1 to 5, with an
+-- optional comment; a later rating of the same escalation replaces it.
+CREATE TABLE csat_ratings (
+    escalation_id   TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    site_id         TEXT NOT NULL,
+    rating          BIGINT NOT NULL,
+    comment         TEXT,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+);

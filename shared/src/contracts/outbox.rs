@@ -9,6 +9,7 @@
 //! | `agent_message` | escalation | `message_id`, `author_name`, `body`, `at_ms`, `origin` |
 //! | `realert` | escalation | `realert` (its number) |
 //! | `digest` | digest | the [`DigestJob`] |
+//! | `csat` | escalation | `rating`, `comment`, `at_ms` |
 //! | `email` | mail | the [`EmailJob`]: `mail` (`receipt`, `agent_reply`, `resolved`), `message_id`, `reply_message_id` |
 //!
 //! Rows of the previous release also carry `escalation_id` (and `author` in customer
@@ -42,6 +43,8 @@ pub enum OutboxMessage {
     },
     /// Post a daily (or on-demand) digest.
     Digest(DigestJob),
+    /// The customer rated the resolved escalation: post it in the thread.
+    Csat(Csat),
     /// Mail the escalation's customer (subject [`Subject::Mail`](super::Subject::Mail)).
     Email(EmailJob),
 }
@@ -56,8 +59,19 @@ impl Contract for OutboxMessage {
             OutboxMessage::Realert { .. } => "realert",
             OutboxMessage::Digest(_) => "digest",
             OutboxMessage::Email(_) => "email",
+            OutboxMessage::Csat(_) => "csat",
         }
     }
+}
+
+/// A customer's satisfaction rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Csat {
+    /// 1 (bad) to 5 (great).
+    pub rating: i64,
+    pub comment: Option<String>,
+    /// When it was given: the thread post is recorded under `csat-{at_ms}`.
+    pub at_ms: i64,
 }
 
 /// A mail to an escalation's customer.

@@ -16,11 +16,13 @@
 //! - [`search`]: the dashboard's conversation list: filters, full-text search, pages.
 //! - [`stats`]: raw figures for digests and the dashboard.
 //! - [`digests`]: daily digests recorded once per channel and day.
+//! - [`csat`]: satisfaction ratings after a resolution.
 //! - [`emails`]: conversations' mail threads (reply tokens) and mails recorded by Message-ID.
 
 pub mod admin_sessions;
 pub mod chat;
 pub mod conversations;
+pub mod csat;
 pub mod digests;
 pub mod emails;
 mod error;

@@ -21,6 +21,7 @@ mod clarify;
 mod connections;
 mod contracts;
 mod conversation_tokens;
+mod csat;
 mod dashboard;
 mod email;
 mod fuzz;

@@ -9,6 +9,7 @@
 //! | `POST /api/v1/sites/{site}/handoff` | [`handoff`] |
 //! | `GET /api/v1/conversations/{id}`, `POST …/messages` | [`conversation`] |
 //! | `GET /api/v1/conversations/{id}/events` (SSE) | [`events`] |
+//! | `POST /api/v1/conversations/{id}/csat` | [`csat`] |
 //! | `/api/v1/admin/escalations…` | [`admin`] |
 //! | `GET /api/v1/admin/stats` | [`stats`] |
 //! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
@@ -22,6 +23,7 @@ pub mod admin;
 pub mod ask;
 pub mod assets;
 pub mod conversation;
+pub mod csat;
 pub mod events;
 pub mod feedback;
 pub mod handoff;
@@ -83,6 +85,7 @@ fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(handoff::handoff))
         .routes(routes!(conversation::show))
         .routes(routes!(conversation::post_message))
+        .routes(routes!(csat::rate))
         .routes(routes!(events::stream))
         .layer(guard::GuardLayer::new(state.clone(), guard::public_api));
     // Mail servers, not browsers: their own bearer token and body limit, no CORS.

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::Json;
+use frontline_shared::stats::csat::{self, CsatFigures};
 use frontline_shared::stats::days::{self, DayPoint};
 use frontline_shared::stats::{self, Report};
 use jiff::civil::Date;
@@ -42,6 +43,11 @@ pub struct StatsBody {
     pub report: Report,
     #[schema(value_type = Vec<Object>)]
     pub daily: Vec<DayPoint>,
+    /// Satisfaction over the escalations resolved in the period: `resolved`, `ratings`,
+    /// `csat_percent` (4–5 of all ratings), `average`, `response_rate_percent`, the
+    /// `lowest` rated comments, and the same per agent (`by_agent`) and site (`by_site`).
+    #[schema(value_type = Object)]
+    pub csat: CsatFigures,
 }
 
 /// A validated period request.
@@ -134,6 +140,7 @@ impl Period {
         .await?;
         let daily =
             days::series(&state.store, &self.sites, &self.tz, self.first, self.last).await?;
+        let csat = csat::figures(&state.store, &self.sites, from_ms, to_ms).await?;
         Ok(StatsBody {
             sites: self.sites.clone(),
             from: self.first.to_string(),
@@ -141,6 +148,7 @@ impl Period {
             time_zone: self.time_zone.clone(),
             report,
             daily,
+            csat,
         })
     }
 }
