@@ -276,7 +276,14 @@ impl Mailer {
         let site = self.sites.iter().find(|s| s.id == escalation.site_id);
         let now = jiff::Timestamp::from_millisecond(store.now_ms())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        let view = MailView::new(escalation, site, &transcript, &self.public_url, now);
+        let view = MailView::new(
+            escalation,
+            site,
+            &transcript,
+            &self.public_url,
+            &thread.reply_token,
+            now,
+        );
         let locale = site.map(|s| s.locale.as_str()).unwrap_or("en");
         let rendered = self.templates.render(job.mail, locale, &view)?;
         let mut builder = Message::builder()

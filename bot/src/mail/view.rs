@@ -31,6 +31,15 @@ pub struct MailView {
     pub page_url: Option<String>,
     /// The support server's public URL.
     pub public_url: String,
+    /// The five one-click rating links (1 to 5) of the resolved mail.
+    pub rating_links: Vec<RatingLink>,
+}
+
+/// A one-click rating link: it opens a page that asks to confirm (GET changes nothing).
+#[derive(Debug, Clone, Serialize)]
+pub struct RatingLink {
+    pub rating: u8,
+    pub url: String,
 }
 
 /// One line of the conversation.
@@ -51,8 +60,15 @@ impl MailView {
         site: Option<&SiteSettings>,
         transcript: &[TranscriptLine],
         public_url: &str,
+        reply_token: &str,
         now: jiff::Timestamp,
     ) -> MailView {
+        let rating_links = (1..=5)
+            .map(|rating| RatingLink {
+                rating,
+                url: format!("{public_url}/csat/{reply_token}?rating={rating}"),
+            })
+            .collect();
         let skip = transcript.len().saturating_sub(TRANSCRIPT_LINES);
         let lines = transcript
             .iter()
@@ -100,6 +116,7 @@ impl MailView {
                 .clone()
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             public_url: public_url.to_string(),
+            rating_links,
         }
     }
 }

@@ -125,6 +125,66 @@ async fn receipt_and_resolved_mails_thread_and_carry_the_reply_token() {
         assert_eq!(reply_token(second), token, "one conversation, one token");
         assert!(second.text().contains("Ana marked"), "{}", second.text());
 
+        // The resolved mail's rating links: opening one stores nothing (mail scanners
+        // follow links); the page's form does.
+        let text = second.text();
+        let paths: Vec<&str> = text
+            .split_whitespace()
+            .filter_map(|word| word.find("/csat/").map(|at| &word[at..]))
+            .collect();
+        let expected: Vec<String> = (1..=5)
+            .map(|n| format!("/csat/{token}?rating={n}"))
+            .collect();
+        for path in &expected {
+            assert!(paths.contains(&path.as_str()), "{path} in {paths:?}");
+        }
+        let page = rig
+            .server
+            .client
+            .get(rig.server.at(&expected[1]))
+            .send()
+            .await
+            .expect("rating page");
+        assert_eq!(page.status().as_u16(), 200);
+        let html = page.text().await.expect("page");
+        assert!(
+            html.contains("2 out of 5") && html.contains("<form method=\"post\""),
+            "{html}"
+        );
+        let ratings = |rig: &Rig| {
+            let store = rig.store.clone();
+            async move {
+                store
+                    .resolved_ratings("demo", 0, i64::MAX)
+                    .await
+                    .expect("ratings")
+                    .into_iter()
+                    .filter_map(|r| r.rating)
+                    .collect::<Vec<i64>>()
+            }
+        };
+        assert!(ratings(&rig).await.is_empty(), "a GET rates nothing");
+        let confirmed = rig
+            .server
+            .client
+            .post(rig.server.at(&format!("/csat/{token}")))
+            .form(&[("rating", "2"), ("comment", "Slow, but solved")])
+            .send()
+            .await
+            .expect("confirm");
+        assert_eq!(confirmed.status().as_u16(), 200);
+        assert_eq!(ratings(&rig).await, vec![2]);
+        let forged = rig
+            .server
+            .client
+            .post(rig.server.at(&format!("/csat/{}", "0".repeat(32))))
+            .form(&[("rating", "5")])
+            .send()
+            .await
+            .expect("forged");
+        assert_eq!(forged.status().as_u16(), 404);
+        assert_eq!(ratings(&rig).await, vec![2], "a forged link rates nothing");
+
         rig.drained().await;
         assert_eq!(smtp.mails().len(), 2, "nothing else was mailed");
         rig.stop().await;

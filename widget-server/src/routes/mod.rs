@@ -14,6 +14,7 @@
 //! | `GET /api/v1/admin/stats` | [`stats`] |
 //! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
+//! | `GET`/`POST /csat/{token}` (the resolved mail's rating links) | [`csat_page`] |
 //! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/widget.js`, `/favicon.svg`, `/` | [`ops`], [`assets`] |
 //!
 //! Request ids and the span per request are added by the listener
@@ -24,6 +25,7 @@ pub mod ask;
 pub mod assets;
 pub mod conversation;
 pub mod csat;
+pub mod csat_page;
 pub mod events;
 pub mod feedback;
 pub mod handoff;
@@ -60,6 +62,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/openapi.json",
             get(move || ops::openapi(Arc::clone(&document))),
+        )
+        .route(
+            "/csat/{token}",
+            get(csat_page::show).post(csat_page::record),
         )
         .route("/widget.js", get(assets::widget_js))
         .route("/favicon.svg", get(assets::favicon))
