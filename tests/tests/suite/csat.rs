@@ -7,6 +7,7 @@ use std::time::Duration;
 use frontline_tests::customer::{hand_off, Handoff};
 use frontline_tests::databases::backends;
 use frontline_tests::rig::{Platforms, Rig};
+use frontline_tests::slack_callbacks::SignedRequest;
 use frontline_tests::widget_server::ADMIN_TOKEN;
 use serde_json::{json, Value};
 
@@ -128,6 +129,32 @@ async fn ratings_are_kept_per_escalation_posted_in_the_thread_and_counted_in_sta
                 {"agent": "Ana", "resolved": 2, "ratings": 2, "csat_percent": 100.0, "average": 4.5},
                 {"agent": "Bo", "resolved": 1, "ratings": 0, "csat_percent": null, "average": null},
             ])
+        );
+
+        // The managers' digest has the same figures (today so far, on demand).
+        let asked = SignedRequest::command("/frontline", "digest", "C0LEADS");
+        assert_eq!(
+            asked
+                .send(&reqwest::Client::new(), &rig.bot.url)
+                .await
+                .status(),
+            200
+        );
+        let digest = rig
+            .slack()
+            .wait_for("the on-demand digest", Duration::from_secs(10), |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.channel == "C0LEADS" && m.meta("purpose") == Some("digest"))
+                    .cloned()
+            })
+            .await;
+        assert!(
+            digest
+                .text
+                .contains("Satisfaction (CSAT):* 100 % satisfied · 4.5 average · 2 of 3 rated"),
+            "{}",
+            digest.text
         );
         rig.stop().await;
     }
