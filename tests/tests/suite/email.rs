@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use frontline_bot::delivery::Outcome;
 use frontline_bot::BotOptions;
 use frontline_tests::customer::{hand_off, Handoff};
+use frontline_tests::dashboard::DashboardSession;
 use frontline_tests::databases::backends;
 use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::smtp::{free_port, Mail, SmtpServer};
@@ -331,6 +332,12 @@ async fn a_mail_refused_for_good_is_recorded_and_noted_in_the_chat_thread() {
             mails[0].error.as_deref().is_some_and(|e| e.contains("500")),
             "{mails:?}"
         );
+        let dashboard = DashboardSession::sign_in(&rig.server, "Ana").await;
+        let page = dashboard
+            .get(&format!("/admin/conversations/{}", handoff.conversation_id))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("email bounced"), "{}", page.body);
         assert!(smtp.mails().is_empty());
         rig.stop().await;
         smtp.stop().await;
