@@ -47,6 +47,18 @@ pub enum Post<'a> {
         number: i64,
         alert: Option<&'a ChatMessageRef>,
     },
+    /// The customer's satisfaction rating, in the thread.
+    Csat {
+        escalation: &'a Escalation,
+        rating: i64,
+        comment: Option<&'a str>,
+    },
+    /// A mail to the customer was refused for good ("email bounced"), in the thread.
+    MailBounced {
+        escalation: &'a Escalation,
+        /// The mail server's answer.
+        error: &'a str,
+    },
     /// A daily (or on-demand) digest; `subject` is the digest.
     Digest {
         subject: &'a Subject,
@@ -69,7 +81,9 @@ impl Post<'_> {
             | Post::CustomerMessage { escalation, .. }
             | Post::AgentMessage { escalation, .. }
             | Post::Realert { escalation, .. }
-            | Post::Managers { escalation, .. } => Subject::Escalation(escalation.id.clone()),
+            | Post::Managers { escalation, .. }
+            | Post::MailBounced { escalation, .. }
+            | Post::Csat { escalation, .. } => Subject::Escalation(escalation.id.clone()),
             Post::Digest { subject, .. } | Post::Chart { subject, .. } => (*subject).clone(),
         }
     }
@@ -146,4 +160,10 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
         alert: &ChatMessageRef,
         escalation: &Escalation,
     ) -> Result<(), ChatError>;
+}
+
+/// "★★☆☆☆ 2/5": a rating as stars.
+pub fn stars(rating: i64) -> String {
+    let full = usize::try_from(rating.clamp(0, 5)).unwrap_or(0);
+    format!("{}{} {rating}/5", "★".repeat(full), "☆".repeat(5 - full))
 }

@@ -52,6 +52,16 @@ pub enum DeliveryError {
     /// A digest row whose job cannot be built (bad time zone or day, chart failure).
     #[error("cannot build the digest: {0}")]
     Digest(#[from] DigestError),
+    /// A mail the SMTP server did not take this time (or that could not be built).
+    #[error("mail: {0}")]
+    Mail(#[from] crate::mail::MailError),
+    /// A row for a channel this bot has no configuration for (a chat row without chat
+    /// credentials, a mail row without `[email]`): it waits for a run that has it.
+    #[error("not configured: {0}")]
+    NotConfigured(&'static str),
+    /// Not due yet (an agent's reply to a customer who may still see it live).
+    #[error("not due for {0:?}")]
+    NotYet(Duration),
 }
 
 /// Why a digest row's job cannot be built; each keeps the error it comes from.
@@ -77,6 +87,9 @@ impl DeliveryError {
             DeliveryError::Store(_) => "store",
             DeliveryError::TimedOut(_) => "timeout",
             DeliveryError::Digest(_) => "digest",
+            DeliveryError::Mail(_) => "mail",
+            DeliveryError::NotConfigured(_) => "not_configured",
+            DeliveryError::NotYet(_) => "not_yet",
         }
     }
 }

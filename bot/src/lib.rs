@@ -18,6 +18,7 @@
 //! - [`delivery`]: the outbox worker (`try_deliver_once`), its effects and retry policy.
 //! - [`sla`]: the re-alert watcher.
 //! - [`digest`]: daily digests (scheduler, figures, chart) and on-demand requests.
+//! - [`mail`]: mail to customers (receipt, resolved) over SMTP, sent by the delivery worker.
 //! - [`routing`]: `[[bot.routes]]` → channel.
 //! - [`view`], [`sla_view`] and [`templates`]: what an alert, a re-alert and the managers'
 //!   heads-up say, rendered from overridable templates.
@@ -39,6 +40,7 @@ pub mod digest;
 pub mod discord;
 pub mod error;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod replay;
 pub mod routing;

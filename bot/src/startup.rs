@@ -26,6 +26,7 @@ use crate::digest::{DigestPlans, DigestScheduler};
 use crate::discord::interactions::InvalidPublicKey;
 use crate::discord::{self, DiscordChat, DiscordEndpoint, DiscordRest};
 use crate::http::{self, AppState, SlackEndpoint};
+use crate::mail::{MailSetupError, Mailer};
 use crate::metrics::Metrics;
 use crate::replay::{self, ReplayGuard};
 use crate::routing::Routes;
@@ -46,6 +47,8 @@ pub enum StartupError {
     },
     #[error(transparent)]
     Template(#[from] TemplateError),
+    #[error(transparent)]
+    Mail(#[from] MailSetupError),
     #[error("cannot set up the Slack client: {0}")]
     Slack(std::io::Error),
     #[error("cannot set up the Discord client: {0}")]
@@ -197,7 +200,17 @@ impl Application {
             }
         }
         let platforms: Vec<ChatPlatform> = chats.iter().map(|c| c.platform()).collect();
-        let (worker, watcher) = if chats.is_empty() {
+        let mailer = match &settings.email {
+            Some(email) => Some(Arc::new(Mailer::new(
+                email,
+                secrets.smtp_password.as_ref(),
+                templates_dir,
+                &settings.sites,
+                settings.server.public_url(),
+            )?)),
+            None => None,
+        };
+        let (worker, watcher) = if chats.is_empty() && mailer.is_none() {
             tracing::warn!("no chat credentials (SLACK_BOT_TOKEN / DISCORD_BOT_TOKEN): not delivering alerts; outbox rows wait for a run with credentials, and escalations stay claimable from the web queue");
             (None, None)
         } else {
@@ -211,11 +224,12 @@ impl Application {
                 sites: sites.clone(),
                 planning: settings.planning.clone(),
                 site_settings: Arc::new(settings.sites.clone()),
+                mailer,
             };
-            (
-                Some(DeliveryWorker::new(effects, &bot.delivery)),
-                Some(SlaWatcher::new(store.clone(), bot.sla.clone())),
-            )
+            // Without chat credentials there is nobody to re-alert; mail is still sent.
+            let watcher = (!effects.chats.is_empty())
+                .then(|| SlaWatcher::new(store.clone(), bot.sla.clone()));
+            (Some(DeliveryWorker::new(effects, &bot.delivery)), watcher)
         };
         let listener = TcpListener::bind(bot.listen)
             .await

@@ -66,13 +66,15 @@ pub struct HandedOff {
     pub created: bool,
 }
 
-/// Hands `handoff` on `site` to a person at `now`.
+/// Hands `handoff` on `site` to a person at `now`; with `mail_enabled` (`[email]` is
+/// configured) the customer gets a receipt mail and later mails in one thread.
 pub async fn hand_off(
     store: &Store,
     site: &SiteSettings,
     ports: &impl HandoffPorts,
     handoff: Handoff,
     now: jiff::Timestamp,
+    mail_enabled: bool,
 ) -> Result<HandedOff, StoreError> {
     ports.flush_questions().await;
     let question = store
@@ -108,6 +110,7 @@ pub async fn hand_off(
         matched: triage.matched,
         question,
         outside_hours: !site.business_hours.is_open(now),
+        mail: mail_enabled,
     };
     let (escalation, created) = store.create_handoff(new).await?;
     if created {

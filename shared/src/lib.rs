@@ -13,6 +13,7 @@
 //! - [`templates`]: handlebars with per-destination escaping (HTML, Slack, Discord).
 //! - [`escalation`]: the escalation model (status, priority, handoff context).
 //! - [`handoff`]: the handoff use case (a customer asks for a person).
+//! - [`inbound_mail`]: a customer's reply by mail (parse, map by reply token, strip quotes, store).
 //! - [`agent_action`]: what agents do to an escalation (claim, release, resolve, reply),
 //!   one [`agent_action::apply`] and one set of refusal texts for every chat and web door.
 //! - [`contracts`]: what one process writes for another (outbox work, conversation events):
@@ -32,6 +33,7 @@ pub mod conversation_token;
 pub mod email;
 pub mod escalation;
 pub mod handoff;
+pub mod inbound_mail;
 pub mod planning;
 pub mod shutdown;
 pub mod site_id;

@@ -120,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
                 matched: vec![],
                 question: None,
                 outside_hours: false,
+                mail: false,
             })
             .await?;
         clock.set_ms(at + rng.random_range(60_000..3_600_000));

@@ -22,6 +22,7 @@
 //! - [`import_standins`]: loopback Zendesk, Intercom, Help Scout and Freshdesk APIs for
 //!   `frontline-import`.
 //! - [`processes`]: the real widget-server binary as a child process.
+//! - [`smtp`]: a real SMTP server (aiosmtpd) on loopback, and the mails it received.
 
 pub mod bot;
 pub mod customer;
@@ -36,6 +37,7 @@ pub mod slack_api;
 pub mod slack_callbacks;
 pub mod slack_standin;
 pub mod slack_view;
+pub mod smtp;
 pub mod sse;
 pub mod standin;
 pub mod widget_server;

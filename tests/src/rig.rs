@@ -43,8 +43,24 @@ impl Rig {
         extra_toml: &str,
         options: BotOptions,
     ) -> Rig {
+        Self::start_shared(backend, platforms, "", extra_toml, options).await
+    }
+
+    /// Like [`Rig::start_with`], with `shared_toml` (e.g. `[email]`) configuring both the
+    /// widget server and the bot, as one configuration file does in production.
+    pub async fn start_shared(
+        backend: crate::databases::TestBackend,
+        platforms: Platforms,
+        shared_toml: &str,
+        extra_toml: &str,
+        options: BotOptions,
+    ) -> Rig {
         let db = crate::databases::TestDatabase::new(backend).await;
-        let server = crate::widget_server::TestServer::start(&db.url).await;
+        let mut server_options = crate::widget_server::ServerOptions::default();
+        server_options.extra_toml = format!("{}\n{shared_toml}", server_options.extra_toml);
+        let server = crate::widget_server::TestServer::start_with(&db.url, &server_options).await;
+        let extra_toml = format!("{shared_toml}\n{extra_toml}");
+        let extra_toml = extra_toml.as_str();
         let (slack, discord) = match platforms {
             Platforms::Slack => (Some(SlackStandIn::start().await), None),
             Platforms::Discord => (None, Some(DiscordStandIn::start().await)),

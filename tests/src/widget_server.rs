@@ -6,6 +6,8 @@ use std::path::Path;
 
 /// Admin token every test server uses.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+/// `FRONTLINE_INBOUND_TOKEN` of every test server (used when `[email]` is configured).
+pub const INBOUND_TOKEN: &str = "test-inbound-token-fedcba9876543210";
 
 /// A running widget server and a client for it.
 #[derive(Debug)]
@@ -50,6 +52,7 @@ pub fn settings(database_url: &str, options: &ServerOptions) -> Settings {
     let mut settings =
         Settings::parse(&text, &base, Path::new("test.toml"), &lookup).expect("test configuration");
     settings.secrets.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    settings.secrets.inbound_token = Some(Secret::new(INBOUND_TOKEN));
     settings
 }
 

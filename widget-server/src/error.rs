@@ -28,6 +28,12 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("expected a JSON body with content-type application/json")]
     UnsupportedMediaType,
+    /// A route that takes another media type than JSON: the message names it.
+    #[error("{0}")]
+    WrongMediaType(&'static str),
+    /// A server-to-server credential (not a conversation token) is missing or wrong.
+    #[error("{message}")]
+    BadCredentials { code: &'static str, message: String },
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
     #[error("too many requests; retry in {retry_after_secs} s")]
@@ -88,6 +94,10 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            ApiError::WrongMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::BadCredentials { code, .. } => (StatusCode::UNAUTHORIZED, code),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

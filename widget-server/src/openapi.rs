@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Frontline widget server API", version = "1",
          description = "Self-service answers, handoffs to a person, live conversation streams and the agent queue. Errors are `{\"error\": {\"code\", \"message\"}}`."),
     modifiers(&Security),
-    tags((name = "self-service"), (name = "handoff"), (name = "conversation"), (name = "admin"))
+    tags((name = "self-service"), (name = "handoff"), (name = "conversation"), (name = "admin"), (name = "email"))
 )]
 pub struct ApiDoc;
 
@@ -29,6 +29,7 @@ impl Modify for Security {
             || SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build());
         components.add_security_scheme("conversation_token", bearer());
         components.add_security_scheme("admin_token", bearer());
+        components.add_security_scheme("inbound_token", bearer());
     }
 }
 

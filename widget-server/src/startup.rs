@@ -167,6 +167,15 @@ impl Application {
             public_url,
             clock: frontline_shared::clock::system_clock(),
             dashboard: Arc::new(crate::dashboard::templates()?),
+            mail_enabled: settings.email.is_some(),
+            inbound_mail: match (&settings.email, &settings.secrets.inbound_token) {
+                (Some(email), Some(token)) => Some(crate::state::InboundMailSettings {
+                    reply_domain: email.reply_domain.clone(),
+                    token: token.clone(),
+                    max_bytes: email.inbound_max_bytes,
+                }),
+                _ => None,
+            },
             shutdown,
         });
         Ok(Application {

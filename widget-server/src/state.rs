@@ -37,6 +37,17 @@ impl Deref for AppState {
     }
 }
 
+/// What the inbound mail route needs.
+#[derive(Debug, Clone)]
+pub struct InboundMailSettings {
+    /// Replies are addressed to `reply+<token>@{reply_domain}`.
+    pub reply_domain: String,
+    /// The bearer token mail servers present.
+    pub token: Secret,
+    /// Largest raw mail accepted, in bytes.
+    pub max_bytes: usize,
+}
+
 #[derive(Debug)]
 pub struct AppContext {
     /// Durable state: conversations, escalations, outbox, events.
@@ -73,6 +84,10 @@ pub struct AppContext {
     pub clock: SharedClock,
     /// The dashboard's compiled templates.
     pub dashboard: Arc<frontline_shared::templates::Templates>,
+    /// `[email]` is configured: handoffs open a mail thread and mail a receipt.
+    pub mail_enabled: bool,
+    /// `POST /api/v1/inbound/email`: on with `[email]` and `FRONTLINE_INBOUND_TOKEN`.
+    pub inbound_mail: Option<InboundMailSettings>,
     /// Ends live streams so graceful shutdown can finish.
     pub shutdown: frontline_shared::shutdown::Shutdown,
 }

@@ -8,6 +8,8 @@
 //! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), except on the platform it was typed in |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
+//! | `csat` | post the customer's rating in the alert's thread (`csat-{at})`) |
+//! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
 //! look for the post an interrupted attempt made, else post; then record it at once.
@@ -17,7 +19,9 @@
 use std::sync::Arc;
 
 use frontline_shared::config::SlaSettings;
-use frontline_shared::contracts::outbox::{AgentMessage, CustomerMessage, OutboxMessage};
+use frontline_shared::contracts::outbox::{
+    AgentMessage, Csat, CustomerMessage, EmailJob, OutboxMessage,
+};
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
 use frontline_shared::site_id::SiteId;
@@ -30,6 +34,7 @@ use frontline_shared::store::Store;
 use crate::chat::{Chat, Post, PostKey, Target};
 use crate::digest::{chart, DigestView};
 use crate::error::{DeliveryError, DigestError};
+use crate::mail::{Mailer, Sent};
 use crate::metrics::Metrics;
 use crate::routing::Routes;
 use crate::view::SiteNames;
@@ -56,6 +61,8 @@ pub struct Effects {
     /// business hours).
     pub planning: frontline_shared::config::PlanningSettings,
     pub site_settings: Arc<Vec<frontline_shared::config::SiteSettings>>,
+    /// Sends mail rows; `None` without `[email]` (mail rows then wait).
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl Effects {
@@ -65,10 +72,18 @@ impl Effects {
             (Subject::Digest(_), OutboxMessage::Digest(job)) => {
                 return self.digest(row, job).await;
             }
+            (Subject::Mail(id), OutboxMessage::Email(job)) => {
+                return self.mail(row, id, job).await;
+            }
             (Subject::Escalation(id), _) => id,
             // The store parks rows whose subject does not fit their kind.
-            (Subject::Digest(_), _) => return Ok(()),
+            (Subject::Digest(_) | Subject::Mail(_), _) => return Ok(()),
         };
+        if self.chats.is_empty() {
+            return Err(DeliveryError::NotConfigured(
+                "no chat platform has credentials",
+            ));
+        }
         let Some(escalation) = self.store.escalation(escalation_id).await? else {
             tracing::warn!(escalation = %escalation_id, "outbox row for an unknown escalation; skipped");
             return Ok(());
@@ -87,7 +102,69 @@ impl Effects {
                 OutboxMessage::Realert { number } => {
                     self.realert(chat, &escalation, *number, row).await?
                 }
-                OutboxMessage::Digest(_) => {}
+                OutboxMessage::Csat(csat) => self.csat(chat, &escalation, csat, row).await?,
+                OutboxMessage::Digest(_) | OutboxMessage::Email(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Posts the customer's rating in the alert's thread (`csat-{at_ms}`).
+    async fn csat(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+        csat: &Csat,
+        row: &OutboxRow,
+    ) -> Result<(), DeliveryError> {
+        let Some(alert) = self.alert_of(chat, escalation).await? else {
+            return Ok(());
+        };
+        let post = Post::Csat {
+            escalation,
+            rating: csat.rating,
+            comment: csat.comment.as_deref(),
+        };
+        let purpose = format!("csat-{}", csat.at_ms);
+        self.post_in_thread(chat, &alert, &purpose, &post, row)
+            .await
+    }
+
+    /// Sends a mail row's mail (once, see [`Mailer::send`]).
+    async fn mail(
+        &self,
+        row: &OutboxRow,
+        escalation_id: &str,
+        job: &EmailJob,
+    ) -> Result<(), DeliveryError> {
+        let Some(mailer) = &self.mailer else {
+            return Err(DeliveryError::NotConfigured("[email] is not configured"));
+        };
+        let Some(escalation) = self.store.escalation(escalation_id).await? else {
+            tracing::warn!(escalation = %escalation_id, "mail for an unknown escalation; skipped");
+            return Ok(());
+        };
+        let sent = mailer
+            .send(&self.store, &escalation, job, row.created_at_ms)
+            .await?;
+        if let Sent::NotYet { at_ms } = sent {
+            let wait = (at_ms - self.store.now_ms()).max(0).unsigned_abs();
+            return Err(DeliveryError::NotYet(std::time::Duration::from_millis(
+                wait,
+            )));
+        }
+        if let Sent::Bounced { error } = &sent {
+            for chat in &self.chats {
+                let Some(alert) = self.alert_of(chat, &escalation).await? else {
+                    continue;
+                };
+                let post = Post::MailBounced {
+                    escalation: &escalation,
+                    error,
+                };
+                let purpose = format!("bounce-{}", job.message_id);
+                self.post_in_thread(chat, &alert, &purpose, &post, row)
+                    .await?;
             }
         }
         Ok(())

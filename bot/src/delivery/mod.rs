@@ -138,8 +138,12 @@ impl DeliveryWorker {
             Err(error) => {
                 let wait = retry::with_jitter(retry::delay(&error, event.attempts));
                 let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 4);
-                tracing::warn!(%error, outbox = event.id, subject = %event.subject, kind,
-                    attempts = event.attempts, retry_in_ms = wait_ms, "delivery failed; will retry");
+                if matches!(error, DeliveryError::NotYet(_)) {
+                    tracing::info!(outbox = event.id, retry_in_ms = wait_ms, "not due yet");
+                } else {
+                    tracing::warn!(%error, outbox = event.id, subject = %event.subject, kind,
+                        attempts = event.attempts, retry_in_ms = wait_ms, "delivery failed; will retry");
+                }
                 let at = store.now_ms() + wait_ms;
                 if let Err(store_error) = store.retry_outbox(event.id, at, &error.to_string()).await
                 {

@@ -4,6 +4,7 @@
 //!   so replicas do not return in lockstep.
 //! - Unavailable (5xx, timeouts, connection errors, store outages): exponential back-off
 //!   from 500 ms, doubling per attempt, capped at 5 minutes.
+//! - A mail server that is down or answers 4xx: the same back-off as an outage.
 //! - Refused by the platform (bad channel, missing scope): from 30 s, capped at 15
 //!   minutes — an operator can fix the configuration and nothing is lost meanwhile.
 //!   (A row kind or version this release cannot read never gets here: the store parks it
@@ -15,6 +16,7 @@
 use std::time::Duration;
 
 use crate::error::{ChatError, DeliveryError};
+use crate::mail::MailError;
 
 const QUICK_BASE: Duration = Duration::from_millis(500);
 const QUICK_CAP: Duration = Duration::from_secs(5 * 60);
@@ -28,12 +30,20 @@ pub fn delay(error: &DeliveryError, attempts: i64) -> Duration {
     match error {
         DeliveryError::Chat(ChatError::RateLimited {
             retry_after: Some(wait),
-        }) => *wait,
+        })
+        | DeliveryError::NotYet(wait) => *wait,
         DeliveryError::Chat(ChatError::RateLimited { retry_after: None }) => {
             backoff(attempts, QUICK_BASE, QUICK_CAP).max(RATE_LIMIT_FLOOR)
         }
         DeliveryError::Chat(ChatError::Rejected(_) | ChatError::Template(_))
-        | DeliveryError::Digest(_) => backoff(attempts, SLOW_BASE, SLOW_CAP),
+        | DeliveryError::Digest(_)
+        | DeliveryError::NotConfigured(_)
+        | DeliveryError::Mail(MailError::Template(_) | MailError::Build(_)) => {
+            backoff(attempts, SLOW_BASE, SLOW_CAP)
+        }
+        DeliveryError::Mail(MailError::Unavailable(_) | MailError::Store(_)) => {
+            backoff(attempts, QUICK_BASE, QUICK_CAP)
+        }
         DeliveryError::Chat(ChatError::Unavailable(_))
         | DeliveryError::Store(_)
         | DeliveryError::TimedOut(_) => backoff(attempts, QUICK_BASE, QUICK_CAP),

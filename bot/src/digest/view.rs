@@ -11,6 +11,7 @@
 //! examples) is escaped by the registry like any other value.
 
 use frontline_shared::planning::DigestLines;
+use frontline_shared::stats::csat::CsatFigures;
 use frontline_shared::stats::digest::{DigestData, Figures};
 use frontline_shared::store::digests::DigestJob;
 use serde::Serialize;
@@ -38,6 +39,22 @@ pub struct DigestView {
     pub week_average: Figures,
     /// Forecast lines per site: tomorrow, yesterday against its forecast, rota warnings.
     pub planning: Vec<DigestLines>,
+    /// "100 % satisfied · 4.5 average · 2 of 3 rated", when anything was resolved.
+    pub csat: Option<String>,
+}
+
+/// The digest's satisfaction line, when anything was resolved that day.
+pub fn csat_line(csat: &CsatFigures) -> Option<String> {
+    if csat.resolved == 0 {
+        return None;
+    }
+    let rated = format!("{} of {} rated", csat.ratings, csat.resolved);
+    Some(match (csat.csat_percent, csat.average) {
+        (Some(percent), Some(average)) => {
+            format!("{percent:.0} % satisfied · {average:.1} average · {rated}")
+        }
+        _ => format!("no ratings yet ({rated})"),
+    })
 }
 
 /// One figure with its two comparisons, ready to print.
@@ -131,6 +148,7 @@ impl DigestView {
                     count: i64::try_from(c.count).unwrap_or(i64::MAX),
                 })
                 .collect(),
+            csat: csat_line(&data.csat),
             today: data.today,
             previous_day: data.previous_day,
             week_average: data.week_average,

@@ -18,6 +18,7 @@ pub const OVERRIDES: &[(&str, &str)] = &[
         "FRONTLINE_DISCORD_DEFAULT_CHANNEL",
         "bot.discord.default_channel",
     ),
+    ("FRONTLINE_SMTP_URL", "email.smtp_url"),
 ];
 
 /// Writes every override present in `lookup` into `table`, creating sections as needed.

@@ -22,8 +22,8 @@ pub use proxies::{canonical as canonical_ip, IpNet};
 pub use secrets::{Secret, Secrets};
 pub use settings::{
     BotSettings, ChatPlatform, ConnectionLimits, DeliverySettings, DigestSettings, DiscordSettings,
-    Limits, MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings, SiteSettings,
-    SlaSettings, SlackSettings,
+    EmailSettings, Limits, MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings,
+    SiteSettings, SlaSettings, SlackSettings,
 };
 
 use std::path::PathBuf;

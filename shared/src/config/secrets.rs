@@ -45,6 +45,10 @@ pub struct Secrets {
     pub token_secret: Option<Secret>,
     /// `FRONTLINE_METRICS_TOKEN`: when set, `/metrics` asks for it as a bearer token.
     pub metrics_token: Option<Secret>,
+    /// `FRONTLINE_SMTP_PASSWORD`: the password of `[email] smtp_url`'s user.
+    pub smtp_password: Option<Secret>,
+    /// `FRONTLINE_INBOUND_TOKEN`: the bearer token `POST /api/v1/inbound/email` asks for.
+    pub inbound_token: Option<Secret>,
 }
 
 impl Secrets {
@@ -65,6 +69,8 @@ impl Secrets {
             admin_token: get("FRONTLINE_ADMIN_TOKEN"),
             token_secret: get("FRONTLINE_TOKEN_SECRET"),
             metrics_token: get("FRONTLINE_METRICS_TOKEN"),
+            smtp_password: get("FRONTLINE_SMTP_PASSWORD"),
+            inbound_token: get("FRONTLINE_INBOUND_TOKEN"),
         }
     }
 }

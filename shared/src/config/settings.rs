@@ -28,6 +28,9 @@ pub struct Settings {
     /// `[planning]`: forecast and staffing inputs.
     #[serde(default)]
     pub planning: super::PlanningSettings,
+    /// `[email]`: absent, Frontline sends and takes no mail and the widget promises none.
+    #[serde(default)]
+    pub email: Option<EmailSettings>,
     /// Read from the environment by [`Settings::load`], never from the file.
     #[serde(skip)]
     pub secrets: Secrets,
@@ -169,6 +172,42 @@ impl Default for RateLimits {
             auth_failure_burst: 10,
         }
     }
+}
+
+/// `[email]`: mail to customers through an SMTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// `smtp://host:port` (plain, e.g. a local relay), `smtp://user@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user@host:465`. The password comes only from
+    /// `FRONTLINE_SMTP_PASSWORD`. Override: `FRONTLINE_SMTP_URL`.
+    pub smtp_url: String,
+    /// The sender, e.g. `Acme Support <support@acme.example>`.
+    pub from: String,
+    /// Replies go to `reply+<token>@{reply_domain}`, whose mail must reach
+    /// `POST /api/v1/inbound/email`; Message-IDs are made in this domain too.
+    pub reply_domain: String,
+    /// An agent's reply is mailed when the customer has had no live stream open for this
+    /// long (default 2 minutes).
+    #[serde(default = "two_minutes")]
+    pub away_after: SignedDuration,
+    /// An SMTP conversation taking longer is abandoned and retried.
+    #[serde(default = "twenty_seconds")]
+    pub timeout: SignedDuration,
+    /// Largest raw mail `POST /api/v1/inbound/email` accepts, in bytes (default 1 MiB).
+    #[serde(default = "one_mebibyte")]
+    pub inbound_max_bytes: usize,
+}
+
+fn one_mebibyte() -> usize {
+    1024 * 1024
+}
+
+fn two_minutes() -> SignedDuration {
+    SignedDuration::from_mins(2)
+}
+fn twenty_seconds() -> SignedDuration {
+    SignedDuration::from_secs(20)
 }
 
 /// `[matcher]`: decision thresholds; unset values keep the defaults tuned on validation data.
@@ -523,6 +562,9 @@ impl Settings {
                 ));
             }
         }
+        if let Some(email) = &self.email {
+            email.validate()?;
+        }
         let delivery = &self.bot.delivery;
         if delivery.lease < SignedDuration::from_secs(1) {
             return Err(ConfigError::invalid(
@@ -548,6 +590,50 @@ impl Settings {
     /// The site with this id, if configured.
     pub fn site(&self, id: &str) -> Option<&SiteSettings> {
         self.sites.iter().find(|s| s.id == id)
+    }
+}
+
+impl EmailSettings {
+    /// The user part of `smtp_url` (`smtps://user@host`), if any.
+    pub fn smtp_user(&self) -> Option<&str> {
+        let rest = self.smtp_url.split_once("://")?.1;
+        let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+        authority.rsplit_once('@').map(|(user, _)| user)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let scheme_ok = ["smtp://", "smtps://"]
+            .iter()
+            .any(|s| self.smtp_url.starts_with(s));
+        if !scheme_ok {
+            return Err(ConfigError::invalid(
+                "email.smtp_url",
+                "expected smtp://host:port or smtps://user@host:465",
+            ));
+        }
+        if self.smtp_user().is_some_and(|user| user.contains(':')) {
+            return Err(ConfigError::invalid(
+                "email.smtp_url",
+                "must not contain a password: set FRONTLINE_SMTP_PASSWORD",
+            ));
+        }
+        if !self.from.contains('@') {
+            return Err(ConfigError::invalid(
+                "email.from",
+                "expected an address, e.g. \"Support <support@example.com>\"",
+            ));
+        }
+        let domain = &self.reply_domain;
+        if domain.is_empty() || domain.contains(['@', ' ', '/', '<', '>']) {
+            return Err(ConfigError::invalid(
+                "email.reply_domain",
+                "expected a domain, e.g. reply.example.com",
+            ));
+        }
+        if self.timeout < SignedDuration::from_millis(1) {
+            return Err(ConfigError::invalid("email.timeout", "must be positive"));
+        }
+        Ok(())
     }
 }
 
@@ -665,6 +751,28 @@ mod tests {
             err.to_string().contains("server.limits.max_connections"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn email_is_optional_and_its_url_comes_from_the_environment() {
+        assert!(parse("", &[]).expect("valid").email.is_none());
+        let text = "[email]\nsmtp_url = \"smtp://127.0.0.1:25\"\nfrom = \"Support <s@example.com>\"\nreply_domain = \"reply.example.com\"\n";
+        let settings = parse(
+            text,
+            &[("FRONTLINE_SMTP_URL", "smtps://me@mail.example.com:465")],
+        )
+        .expect("valid");
+        let email = settings.email.expect("configured");
+        assert_eq!(email.smtp_url, "smtps://me@mail.example.com:465");
+        assert_eq!(email.away_after, SignedDuration::from_mins(2));
+        let err = parse(
+            &text.replace("smtp://127.0.0.1:25", "smtp://me:pw@host"),
+            &[],
+        )
+        .expect_err("password in the file");
+        assert!(err.to_string().contains("email.smtp_url"), "{err}");
+        let err = parse(&text.replace("reply.example.com", "a@b"), &[]).expect_err("domain");
+        assert!(err.to_string().contains("email.reply_domain"), "{err}");
     }
 
     #[test]

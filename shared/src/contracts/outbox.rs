@@ -9,6 +9,8 @@
 //! | `agent_message` | escalation | `message_id`, `author_name`, `body`, `at_ms`, `origin` |
 //! | `realert` | escalation | `realert` (its number) |
 //! | `digest` | digest | the [`DigestJob`] |
+//! | `csat` | escalation | `rating`, `comment`, `at_ms` |
+//! | `email` | mail | the [`EmailJob`]: `mail` (`receipt`, `agent_reply`, `resolved`), `message_id`, `reply_message_id` |
 //!
 //! Rows of the previous release also carry `escalation_id` (and `author` in customer
 //! messages); the row's subject says the same, so they are ignored.
@@ -41,6 +43,10 @@ pub enum OutboxMessage {
     },
     /// Post a daily (or on-demand) digest.
     Digest(DigestJob),
+    /// The customer rated the resolved escalation: post it in the thread.
+    Csat(Csat),
+    /// Mail the escalation's customer (subject [`Subject::Mail`](super::Subject::Mail)).
+    Email(EmailJob),
 }
 
 impl Contract for OutboxMessage {
@@ -52,6 +58,64 @@ impl Contract for OutboxMessage {
             OutboxMessage::AgentMessage(_) => "agent_message",
             OutboxMessage::Realert { .. } => "realert",
             OutboxMessage::Digest(_) => "digest",
+            OutboxMessage::Email(_) => "email",
+            OutboxMessage::Csat(_) => "csat",
+        }
+    }
+}
+
+/// A customer's satisfaction rating.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Csat {
+    /// 1 (bad) to 5 (great).
+    pub rating: i64,
+    pub comment: Option<String>,
+    /// When it was given: the thread post is recorded under `csat-{at_ms}`.
+    pub at_ms: i64,
+}
+
+/// A mail to an escalation's customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailJob {
+    pub mail: MailKind,
+    /// The local part of the mail's `Message-ID` (`<{message_id}@{reply_domain}>`): random,
+    /// fixed when the row is written, so every retry sends the same mail and the sent-mail
+    /// record (keyed by it) tells a retry it was already sent.
+    pub message_id: String,
+    /// For `agent_reply`: the transcript line of the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_message_id: Option<i64>,
+}
+
+/// Which mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// "We have your question": sent at handoff.
+    Receipt,
+    /// An agent's reply, for a customer who is not watching.
+    AgentReply,
+    /// The escalation was resolved (with the satisfaction question).
+    Resolved,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Receipt => "receipt",
+            MailKind::AgentReply => "agent_reply",
+            MailKind::Resolved => "resolved",
+        }
+    }
+}
+
+impl EmailJob {
+    /// A job with a fresh random Message-ID.
+    pub fn new(mail: MailKind, reply_message_id: Option<i64>) -> Self {
+        EmailJob {
+            mail,
+            message_id: hex::encode(rand::random::<[u8; 16]>()),
+            reply_message_id,
         }
     }
 }

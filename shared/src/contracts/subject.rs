@@ -2,11 +2,13 @@
 //!
 //! Stored as one text key (the `escalation_id` column of `outbox` and `chat_messages`,
 //! named before digests went through the outbox): an escalation's id as it is, a digest's
-//! key prefixed with `digest:`.
+//! key prefixed with `digest:`, an escalation's mails its id prefixed with `mail:` (so a
+//! mail server that is down never holds back the chat posts, and mails keep their order).
 
 use std::fmt;
 
 const DIGEST_PREFIX: &str = "digest:";
+const MAIL_PREFIX: &str = "mail:";
 
 /// An escalation, or a digest (by its job key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -15,13 +17,18 @@ pub enum Subject {
     Escalation(String),
     /// A digest, by its job key (`slack:C0MANAGERS:2026-11-19`, `on-demand:…`).
     Digest(String),
+    /// The mails to an escalation's customer, by the escalation's id.
+    Mail(String),
 }
 
 impl Subject {
     /// Reads a stored key.
     pub fn from_key(key: &str) -> Subject {
-        match key.strip_prefix(DIGEST_PREFIX) {
-            Some(digest) => Subject::Digest(digest.to_string()),
+        if let Some(digest) = key.strip_prefix(DIGEST_PREFIX) {
+            return Subject::Digest(digest.to_string());
+        }
+        match key.strip_prefix(MAIL_PREFIX) {
+            Some(escalation) => Subject::Mail(escalation.to_string()),
             None => Subject::Escalation(key.to_string()),
         }
     }
@@ -31,6 +38,7 @@ impl Subject {
         match self {
             Subject::Escalation(id) => id.clone(),
             Subject::Digest(key) => format!("{DIGEST_PREFIX}{key}"),
+            Subject::Mail(id) => format!("{MAIL_PREFIX}{id}"),
         }
     }
 
@@ -38,7 +46,7 @@ impl Subject {
     pub fn escalation_id(&self) -> Option<&str> {
         match self {
             Subject::Escalation(id) => Some(id),
-            Subject::Digest(_) => None,
+            Subject::Digest(_) | Subject::Mail(_) => None,
         }
     }
 }
@@ -63,5 +71,8 @@ mod tests {
         assert_eq!(escalation.key(), "esc_0123");
         assert_eq!(escalation.escalation_id(), Some("esc_0123"));
         assert_eq!(digest.escalation_id(), None);
+        let mail = Subject::Mail("esc_0123".into());
+        assert_eq!(mail.key(), "mail:esc_0123");
+        assert_eq!(Subject::from_key("mail:esc_0123"), mail);
     }
 }

@@ -89,6 +89,8 @@ pub struct DigestData {
     pub week_average: Figures,
     /// The 14 days ending with `day`, oldest first.
     pub series: Vec<DayPoint>,
+    /// Satisfaction over the escalations resolved on `day`.
+    pub csat: super::csat::CsatFigures,
 }
 
 /// Builds the digest of `day` (a local date in `tz`), judging SLAs at `now_ms`.
@@ -114,6 +116,7 @@ pub async fn digest(
     }
     let first = day.checked_sub(jiff::Span::new().days(13)).unwrap_or(day);
     let series = days::series(store, sites, tz, first, day).await?;
+    let csat = super::csat::figures(store, sites, from, to).await?;
     Ok(DigestData {
         day: day.to_string(),
         time_zone: time_zone_name.to_string(),
@@ -123,5 +126,6 @@ pub async fn digest(
         week_average: Figures::average(&previous),
         report: main,
         series,
+        csat,
     })
 }

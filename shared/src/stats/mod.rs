@@ -19,6 +19,7 @@
 //! - [`schedule`]: when a daily digest is due, DST-correct.
 
 pub mod clusters;
+pub mod csat;
 pub mod days;
 pub mod digest;
 pub mod schedule;

@@ -141,54 +141,63 @@ impl Store {
         conversation: &Conversation,
         body: &str,
     ) -> Result<Option<String>, StoreError> {
-        let now = self.now_ms();
         let mut tx = self.begin_write().await?;
-        ensure_conversation(&mut tx, conversation).await?;
-        let message = NewMessage {
-            author: Author::Customer,
-            author_name: None,
-            body,
-            decision: None,
-            at_ms: now,
-        };
-        let message_id = insert_message(&mut tx, conversation, message).await?;
-        let line = MessageEvent {
-            message_id,
-            author: Author::Customer,
-            author_name: None,
-            body: body.to_string(),
-            at_ms: now,
-        };
-        let event = ConversationEvent::Message(line);
-        events::insert(self, &mut tx, &conversation.id, &event).await?;
-        let mut open = super::escalations::open_escalation_id(&mut tx, &conversation.id).await?;
-        let mut reopened = false;
-        if open.is_none() {
-            // A message after Resolve reopens the newest escalation (once: the update is
-            // conditional); when another message reopened it first, this one is a follow-up.
-            match super::escalations::reopen_resolved(self, &mut tx, &conversation.id).await? {
-                Some(id) => {
-                    reopened = true;
-                    open = Some(id);
-                }
-                None => {
-                    open = super::escalations::open_escalation_id(&mut tx, &conversation.id).await?
-                }
-            }
-        }
-        if let Some(escalation_id) = &open {
-            let message = OutboxMessage::CustomerMessage(CustomerMessage {
-                message_id,
-                body: body.to_string(),
-                at_ms: now,
-                reopened,
-            });
-            let subject = Subject::Escalation(escalation_id.clone());
-            super::outbox::enqueue(self, &mut tx, &subject, &message).await?;
-        }
+        let open = append_customer_message_in(self, &mut tx, conversation, body).await?;
         tx.commit().await?;
         Ok(open)
     }
+}
+
+/// [`Store::append_customer_message`] in the caller's transaction.
+pub(crate) async fn append_customer_message_in(
+    store: &Store,
+    tx: &mut Tx,
+    conversation: &Conversation,
+    body: &str,
+) -> Result<Option<String>, StoreError> {
+    let now = store.now_ms();
+    ensure_conversation(tx, conversation).await?;
+    let message = NewMessage {
+        author: Author::Customer,
+        author_name: None,
+        body,
+        decision: None,
+        at_ms: now,
+    };
+    let message_id = insert_message(tx, conversation, message).await?;
+    let line = MessageEvent {
+        message_id,
+        author: Author::Customer,
+        author_name: None,
+        body: body.to_string(),
+        at_ms: now,
+    };
+    let event = ConversationEvent::Message(line);
+    events::insert(store, tx, &conversation.id, &event).await?;
+    let mut open = super::escalations::open_escalation_id(tx, &conversation.id).await?;
+    let mut reopened = false;
+    if open.is_none() {
+        // A message after Resolve reopens the newest escalation (once: the update is
+        // conditional); when another message reopened it first, this one is a follow-up.
+        match super::escalations::reopen_resolved(store, tx, &conversation.id).await? {
+            Some(id) => {
+                reopened = true;
+                open = Some(id);
+            }
+            None => open = super::escalations::open_escalation_id(tx, &conversation.id).await?,
+        }
+    }
+    if let Some(escalation_id) = &open {
+        let message = OutboxMessage::CustomerMessage(CustomerMessage {
+            message_id,
+            body: body.to_string(),
+            at_ms: now,
+            reopened,
+        });
+        let subject = Subject::Escalation(escalation_id.clone());
+        super::outbox::enqueue(store, tx, &subject, &message).await?;
+    }
+    Ok(open)
 }
 
 /// Inserts the conversation unless it exists (another replica or batch may have).

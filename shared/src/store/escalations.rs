@@ -12,12 +12,13 @@ use super::conversations::{
     ensure_conversation, insert_message, transcript_lines, Author, Conversation, NewMessage,
     RECENT_TRANSCRIPT_SQL,
 };
+use super::emails;
 use super::events;
 use super::outbox;
 use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
 use crate::config::ChatPlatform;
 use crate::contracts::conversation_event::{ConversationEvent, MessageEvent, StatusEvent};
-use crate::contracts::outbox::{AgentMessage, Origin, OutboxMessage};
+use crate::contracts::outbox::{AgentMessage, MailKind, Origin, OutboxMessage};
 use crate::contracts::Subject;
 use crate::escalation::{Escalation, EscalationStatus, HandoffContext, MatchedCandidate, Priority};
 use crate::site_id::SiteId;
@@ -37,6 +38,8 @@ pub struct NewHandoff {
     pub matched: Vec<MatchedCandidate>,
     pub question: Option<String>,
     pub outside_hours: bool,
+    /// `[email]` is configured: open the conversation's mail thread and mail a receipt.
+    pub mail: bool,
 }
 
 /// Where an agent typed a reply.
@@ -147,6 +150,19 @@ impl Store {
             .await?;
         let subject = Subject::Escalation(escalation.id.clone());
         outbox::enqueue(self, &mut tx, &subject, &OutboxMessage::EscalationCreated).await?;
+        if handoff.mail {
+            let conversation = &escalation.conversation_id;
+            emails::open_thread(self, &mut tx, conversation, &escalation.email).await?;
+            emails::enqueue_mail(
+                self,
+                &mut tx,
+                conversation,
+                &escalation.id,
+                MailKind::Receipt,
+                None,
+            )
+            .await?;
+        }
         let status = status_event(&escalation);
         events::insert(self, &mut tx, &escalation.conversation_id, &status).await?;
         tx.commit().await?;
@@ -267,6 +283,11 @@ impl Store {
         };
         let subject = Subject::Escalation(id.to_string());
         outbox::enqueue(self, &mut tx, &subject, &updated).await?;
+        if escalation.status == EscalationStatus::Resolved {
+            let conversation = &escalation.conversation_id;
+            let mail = MailKind::Resolved;
+            emails::enqueue_mail(self, &mut tx, conversation, id, mail, None).await?;
+        }
         let status = status_event(&escalation);
         events::insert(self, &mut tx, &escalation.conversation_id, &status).await?;
         tx.commit().await?;
@@ -327,6 +348,17 @@ impl Store {
         });
         let subject = Subject::Escalation(escalation_id.to_string());
         outbox::enqueue(self, &mut tx, &subject, &mirrored).await?;
+        let mail = MailKind::AgentReply;
+        let conversation = &conversation.id;
+        emails::enqueue_mail(
+            self,
+            &mut tx,
+            conversation,
+            escalation_id,
+            mail,
+            Some(message_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

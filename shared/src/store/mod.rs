@@ -17,11 +17,15 @@
 //! - [`stats`]: raw figures for digests and the dashboard.
 //! - [`digests`]: daily digests recorded once per channel and day.
 //! - [`forecasts`]: forecasts as made (one per site, channel and day), hourly arrivals.
+//! - [`csat`]: satisfaction ratings after a resolution.
+//! - [`emails`]: conversations' mail threads (reply tokens) and mails recorded by Message-ID.
 
 pub mod admin_sessions;
 pub mod chat;
 pub mod conversations;
+pub mod csat;
 pub mod digests;
+pub mod emails;
 mod error;
 pub mod escalations;
 pub mod events;

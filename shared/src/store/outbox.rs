@@ -204,8 +204,13 @@ fn decode(row: &AnyRow) -> Result<Result<OutboxRow, (i64, String)>, StoreError> 
         Ok(message) => message,
         Err(unreadable) => return Ok(Err((id, unreadable.to_string()))),
     };
-    let digest_row = matches!(message, OutboxMessage::Digest(_));
-    if digest_row != matches!(subject, Subject::Digest(_)) {
+    let fits = match (&message, &subject) {
+        (OutboxMessage::Digest(_), Subject::Digest(_)) => true,
+        (OutboxMessage::Email(_), Subject::Mail(_)) => true,
+        (OutboxMessage::Digest(_) | OutboxMessage::Email(_), _) => false,
+        (_, subject) => matches!(subject, Subject::Escalation(_)),
+    };
+    if !fits {
         return Ok(Err((id, format!("`{kind}` row about {subject}"))));
     }
     Ok(Ok(OutboxRow {

@@ -30,6 +30,8 @@ pub enum Markup {
     /// Discord Markdown: values folded to one line, formatting characters and mentions
     /// neutralized.
     Discord,
+    /// Plain text (a mail's text part): values as they are, nothing to interpret them.
+    Text,
 }
 
 /// Why a template could not be registered or rendered.
@@ -57,6 +59,7 @@ impl Templates {
         let mut registry = Handlebars::new();
         match markup {
             Markup::Html => {}
+            Markup::Text => registry.register_escape_fn(handlebars::no_escape),
             Markup::Slack => {
                 registry.register_escape_fn(slack_value);
                 registry.register_helper("markdown", Box::new(MarkdownHelper(ChatMedium::Slack)));
@@ -104,6 +107,11 @@ impl Templates {
             }
         }
         Ok(())
+    }
+
+    /// Whether a template of this name is registered.
+    pub fn has(&self, name: &str) -> bool {
+        self.registry.has_template(name)
     }
 
     pub fn render<T: Serialize>(&self, name: &str, data: &T) -> Result<String, TemplateError> {

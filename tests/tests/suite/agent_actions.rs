@@ -36,6 +36,7 @@ async fn queued_escalation(db: &TestDatabase) -> (Store, String) {
         matched: vec![],
         question: Some("My parcel never arrived".into()),
         outside_hours: false,
+        mail: false,
     };
     let (escalation, created) = store.create_handoff(handoff).await.expect("handoff");
     assert!(created);

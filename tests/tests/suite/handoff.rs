@@ -99,6 +99,7 @@ async fn a_handoff_triages_the_last_question_asked_and_keeps_the_sites_routing_t
             &ports,
             request("please help"),
             now,
+            false,
         )
         .await
         .expect("hand off");
@@ -140,6 +141,7 @@ async fn a_handoff_triages_the_last_question_asked_and_keeps_the_sites_routing_t
             &ports,
             request("please help"),
             now,
+            false,
         )
         .await
         .expect("hand off again");
@@ -165,7 +167,7 @@ async fn a_handoff_without_any_question_is_normal_priority_and_notes_closed_hour
         let mut handoff = request("");
         handoff.message = None;
         let now = jiff::Timestamp::from_second(1_780_000_000).expect("time");
-        let handed = hand_off(&store, &site(closed), &ports, handoff, now)
+        let handed = hand_off(&store, &site(closed), &ports, handoff, now, false)
             .await
             .expect("hand off");
         assert!(

@@ -171,6 +171,7 @@ pub async fn seed(store: &Store, clock: &ManualClock, history: &[Generated]) {
                 matched: vec![],
                 question: None,
                 outside_hours: false,
+                mail: false,
             };
             let (escalation, _) = store.create_handoff(handoff).await.expect("handoff");
             if let Some(at) = g.claimed {

@@ -78,6 +78,7 @@ async fn handoff(store: &Store, clock: &ManualClock, conversation: Conversation,
             matched: vec![],
             question: None,
             outside_hours: false,
+            mail: false,
         })
         .await
         .expect("handoff");

@@ -34,6 +34,7 @@ pub(crate) fn handoff(conversation_id: &str) -> NewHandoff {
         matched: vec![],
         question: Some("where is my order".into()),
         outside_hours: false,
+        mail: false,
     }
 }
 

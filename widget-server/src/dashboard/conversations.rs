@@ -252,9 +252,10 @@ pub async fn show(
         }
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let (transcript, escalation) = match tokio::try_join!(
+    let (transcript, escalation, mails) = match tokio::try_join!(
         state.store.transcript(&id),
-        state.store.latest_escalation_for(&id)
+        state.store.latest_escalation_for(&id),
+        state.store.mails_of(&id)
     ) {
         Ok(found) => found,
         Err(error) => return ApiError::from(error).into_response(),
@@ -275,6 +276,11 @@ pub async fn show(
         },
         "escalation": escalation.map(|e| json!({ "id": e.id, "status": e.status.as_str(), "customer": e.customer_label(), "agent": e.resolved_by.or(e.claimed_by) })),
         "transcript": lines,
+        // Mails to the customer: `bounced` ones with the mail server's answer.
+        "mails": mails
+            .iter()
+            .map(|m| json!({ "kind": m.kind.replace('_', " "), "status": m.status, "bounced": m.status == "bounced", "error": m.error, "at": time(m.created_at_ms) }))
+            .collect::<Vec<_>>(),
     });
     render(&state, "conversation", &data)
 }

@@ -78,7 +78,11 @@ pub struct MessageResponse {
 
 /// Reads a conversation the token opens; questions still being batched are flushed first.
 /// A site-bound token must also name the conversation's own site.
-async fn load(state: &AppState, token: &BearerToken, id: &str) -> Result<Conversation, ApiError> {
+pub(crate) async fn load(
+    state: &AppState,
+    token: &BearerToken,
+    id: &str,
+) -> Result<Conversation, ApiError> {
     let site = token.authorize(state, id)?;
     let mut stored = state.store.conversation(id).await?;
     if stored.is_none() {

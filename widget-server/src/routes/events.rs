@@ -31,6 +31,9 @@ use crate::state::AppState;
 const LOOK_BACK_MS: i64 = 5_000;
 /// Re-read even without a wake-up this often.
 const SAFETY_POLL: Duration = Duration::from_secs(5);
+/// With `[email]`, an open stream notes that the customer is watching this often (an
+/// agent's reply is mailed only to a customer who is not).
+const WATCH_MARK_MS: i64 = 30_000;
 /// `Retry-After` when a client holds too many streams.
 const STREAMS_RETRY_AFTER_SECS: u64 = 10;
 
@@ -80,9 +83,19 @@ pub async fn stream(
         let mut shutdown = state.shutdown.clone();
         let mut floor = after;
         let mut sent: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut marked_at: Option<i64> = None;
         loop {
+            let read_at = state.clock.now_ms();
             match state.store.conversation_events(&id, floor).await {
                 Ok(events) => {
+                    let fresh = events.iter().any(|e| !sent.contains_key(&e.id));
+                    let due = marked_at.is_none_or(|at| read_at - at >= WATCH_MARK_MS);
+                    if state.mail_enabled && (fresh || due) {
+                        if let Err(error) = state.store.mark_watched(&id, read_at).await {
+                            tracing::warn!(%error, "cannot note the watching customer");
+                        }
+                        marked_at = Some(read_at);
+                    }
                     for stored in events {
                         if sent.insert(stored.id, stored.at_ms).is_some() {
                             continue;

@@ -90,7 +90,15 @@ pub async fn handoff(
         site: &site,
     };
     let now = state.clock.now();
-    let handed = hand_off(&state.store, &site.settings, &ports, handoff, now).await?;
+    let handed = hand_off(
+        &state.store,
+        &site.settings,
+        &ports,
+        handoff,
+        now,
+        state.mail_enabled,
+    )
+    .await?;
     let status = if handed.created {
         state
             .metrics

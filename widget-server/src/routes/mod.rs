@@ -9,10 +9,13 @@
 //! | `POST /api/v1/sites/{site}/handoff` | [`handoff`] |
 //! | `GET /api/v1/conversations/{id}`, `POST …/messages` | [`conversation`] |
 //! | `GET /api/v1/conversations/{id}/events` (SSE) | [`events`] |
+//! | `POST /api/v1/conversations/{id}/csat` | [`csat`] |
 //! | `/api/v1/admin/escalations…` | [`admin`] |
 //! | `GET /api/v1/admin/stats` | [`stats`] |
 //! | `GET /api/v1/admin/forecast` | [`planning`] |
+//! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
+//! | `GET`/`POST /csat/{token}` (the resolved mail's rating links) | [`csat_page`] |
 //! | `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/widget.js`, `/favicon.svg`, `/` | [`ops`], [`assets`] |
 //!
 //! Request ids and the span per request are added by the listener
@@ -22,9 +25,12 @@ pub mod admin;
 pub mod ask;
 pub mod assets;
 pub mod conversation;
+pub mod csat;
+pub mod csat_page;
 pub mod events;
 pub mod feedback;
 pub mod handoff;
+pub mod inbound;
 pub mod ops;
 pub mod planning;
 pub mod site;
@@ -59,6 +65,10 @@ pub fn app(state: AppState) -> Router {
             "/openapi.json",
             get(move || ops::openapi(Arc::clone(&document))),
         )
+        .route(
+            "/csat/{token}",
+            get(csat_page::show).post(csat_page::record),
+        )
         .route("/widget.js", get(assets::widget_js))
         .route("/favicon.svg", get(assets::favicon))
         .route("/", get(assets::storefront))
@@ -83,10 +93,17 @@ fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(handoff::handoff))
         .routes(routes!(conversation::show))
         .routes(routes!(conversation::post_message))
+        .routes(routes!(csat::rate))
         .routes(routes!(events::stream))
         .layer(guard::GuardLayer::new(state.clone(), guard::public_api));
+    // Mail servers, not browsers: their own bearer token and body limit, no CORS.
+    let max_mail = state.inbound_mail.as_ref().map_or(0, |i| i.max_bytes);
+    let inbound_api = OpenApiRouter::default()
+        .routes(routes!(inbound::receive))
+        .layer(DefaultBodyLimit::max(max_mail.max(state.limits.body_bytes)));
     OpenApiRouter::with_openapi(ApiDoc::document())
         .merge(public_api)
+        .merge(inbound_api)
         .merge(admin::routes(state))
 }
 

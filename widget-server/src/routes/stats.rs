@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 use frontline_shared::site_id::SiteId;
+use frontline_shared::stats::csat::{self, CsatFigures};
 use frontline_shared::stats::days::{self, DayPoint};
 use frontline_shared::stats::{self, Report};
 use jiff::civil::Date;
@@ -43,6 +44,11 @@ pub struct StatsBody {
     pub report: Report,
     #[schema(value_type = Vec<Object>)]
     pub daily: Vec<DayPoint>,
+    /// Satisfaction over the escalations resolved in the period: `resolved`, `ratings`,
+    /// `csat_percent` (4–5 of all ratings), `average`, `response_rate_percent`, the
+    /// `lowest` rated comments, and the same per agent (`by_agent`) and site (`by_site`).
+    #[schema(value_type = Object)]
+    pub csat: CsatFigures,
 }
 
 /// A validated period request.
@@ -135,6 +141,7 @@ impl Period {
         .await?;
         let daily =
             days::series(&state.store, &self.sites, &self.tz, self.first, self.last).await?;
+        let csat = csat::figures(&state.store, &self.sites, from_ms, to_ms).await?;
         Ok(StatsBody {
             sites: self.sites.iter().map(SiteId::to_string).collect(),
             from: self.first.to_string(),
@@ -142,6 +149,7 @@ impl Period {
             time_zone: self.time_zone.clone(),
             report,
             daily,
+            csat,
         })
     }
 }

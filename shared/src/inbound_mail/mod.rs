@@ -1,0 +1,181 @@
+//! A customer's reply by mail: parse the raw RFC 822 message, find its conversation by
+//! the reply token in the address it was sent to, keep the customer's own text, and store
+//! it like a widget follow-up (relayed to the chat thread, reopening a resolved
+//! escalation), once per Message-ID.
+//!
+//! Every door (today `POST /api/v1/inbound/email`) parses with [`InboundMail::parse`] and
+//! calls [`receive`]; it only maps [`InboundError`] to its own answers.
+//!
+//! # Layout
+//! - [`quotes`]: quoted history and signature stripping.
+
+pub mod quotes;
+
+use sha2::{Digest, Sha256};
+
+use crate::store::emails::MailReplyStored;
+use crate::store::{Store, StoreError};
+
+/// The parts of a mail a reply needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundMail {
+    /// The `Message-ID` (without `<>`), or `sha256:<hex>` of the raw mail when it has none.
+    pub message_id: String,
+    /// The sender's address, lowercased.
+    pub from: String,
+    /// Every recipient address (`To`, `Cc`, `Delivered-To`, `X-Original-To`), lowercased.
+    pub recipients: Vec<String>,
+    pub subject: Option<String>,
+    /// The text part (an HTML-only mail converted to text), before quote stripping.
+    pub text: String,
+}
+
+/// Why a mail was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum InboundError {
+    #[error("the body is not an RFC 822 message: {0}")]
+    Malformed(&'static str),
+    #[error("no recipient is a reply address (reply+<token>@{0})")]
+    NoToken(String),
+    #[error("the reply address names no conversation")]
+    UnknownToken,
+    #[error("the sender is not the conversation's customer")]
+    SenderMismatch,
+    #[error("the reply has no text of its own once quotes and signature are removed")]
+    Empty,
+    #[error("the reply is longer than {0} characters")]
+    TooLong(usize),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What [`receive`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Stored and (with an open or reopened escalation) relayed.
+    Stored { relayed: bool },
+    /// The same Message-ID was stored before.
+    Duplicate,
+}
+
+impl InboundMail {
+    /// Parses one raw message with `mail-parser`.
+    pub fn parse(raw: &[u8]) -> Result<InboundMail, InboundError> {
+        let message = mail_parser::MessageParser::default()
+            .parse(raw)
+            .ok_or(InboundError::Malformed("no headers"))?;
+        let from = message
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_lowercase)
+            .filter(|a| a.contains('@'))
+            .ok_or(InboundError::Malformed("no From address"))?;
+        let mut recipients: Vec<String> = [message.to(), message.cc()]
+            .into_iter()
+            .flatten()
+            .flat_map(|a| a.iter())
+            .filter_map(|a| a.address())
+            .map(str::to_lowercase)
+            .collect();
+        for header in ["Delivered-To", "X-Original-To"] {
+            if let Some(raw) = message.header_raw(header) {
+                recipients.push(raw.trim().trim_matches(['<', '>']).to_lowercase());
+            }
+        }
+        let message_id = match message.message_id() {
+            Some(id) if !id.trim().is_empty() => id.trim().to_string(),
+            _ => format!("sha256:{}", hex::encode(Sha256::digest(raw))),
+        };
+        let text = message
+            .body_text(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default();
+        Ok(InboundMail {
+            message_id,
+            from,
+            recipients,
+            subject: message.subject().map(str::to_string),
+            text,
+        })
+    }
+
+    /// The token of the first recipient `reply+<token>@{reply_domain}`.
+    pub fn reply_token(&self, reply_domain: &str) -> Option<&str> {
+        let suffix = format!("@{}", reply_domain.to_lowercase());
+        self.recipients.iter().find_map(|address| {
+            address
+                .strip_suffix(&suffix)?
+                .strip_prefix("reply+")
+                .filter(|token| !token.is_empty())
+        })
+    }
+}
+
+/// Stores `mail` as its conversation's customer message; `max_chars` bounds the text kept.
+pub async fn receive(
+    store: &Store,
+    mail: &InboundMail,
+    reply_domain: &str,
+    max_chars: usize,
+) -> Result<Received, InboundError> {
+    let token = mail
+        .reply_token(reply_domain)
+        .ok_or_else(|| InboundError::NoToken(reply_domain.to_string()))?;
+    let thread = store
+        .mail_thread_by_token(token)
+        .await?
+        .ok_or(InboundError::UnknownToken)?;
+    if !thread.email.eq_ignore_ascii_case(&mail.from) {
+        return Err(InboundError::SenderMismatch);
+    }
+    let text = quotes::strip(&mail.text);
+    if text.trim().is_empty() {
+        return Err(InboundError::Empty);
+    }
+    if text.chars().count() > max_chars {
+        return Err(InboundError::TooLong(max_chars));
+    }
+    let conversation = store
+        .conversation(&thread.conversation_id)
+        .await?
+        .ok_or(InboundError::UnknownToken)?;
+    let stored = store
+        .append_customer_mail(&conversation, &text, &mail.message_id)
+        .await?;
+    tracing::info!(conversation = %conversation.id, duplicate = stored == MailReplyStored::Duplicate, "mail reply received");
+    Ok(match stored {
+        MailReplyStored::Stored { escalation_id } => Received::Stored {
+            relayed: escalation_id.is_some(),
+        },
+        MailReplyStored::Duplicate => Received::Duplicate,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_reply_token_sender_and_message_id() {
+        let raw = b"From: Dana <Dana@Customer.test>\r\nTo: \"Northwind\" <reply+00ff@Reply.Shop.test>\r\nSubject: Re: hello\r\nMessage-ID: <abc@mail.customer.test>\r\n\r\nThanks!\r\n";
+        let mail = InboundMail::parse(raw).expect("parses");
+        assert_eq!(mail.from, "dana@customer.test");
+        assert_eq!(mail.message_id, "abc@mail.customer.test");
+        assert_eq!(mail.reply_token("reply.shop.test"), Some("00ff"));
+        assert_eq!(mail.reply_token("other.test"), None);
+        assert_eq!(mail.text.trim(), "Thanks!");
+    }
+
+    #[test]
+    fn a_mail_without_sender_is_malformed() {
+        assert!(matches!(
+            InboundMail::parse(b"this is not a mail"),
+            Err(InboundError::Malformed(_))
+        ));
+        assert!(matches!(
+            InboundMail::parse(b""),
+            Err(InboundError::Malformed(_))
+        ));
+    }
+}
