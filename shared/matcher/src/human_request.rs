@@ -182,7 +182,11 @@ mod tests {
         ] {
             assert!(detector.matches(text), "{text}");
         }
-        for text in ["Wo ist meine Bestellung?", "¿Cuánto cuesta el envío?", "Je voudrais retourner un article"] {
+        for text in [
+            "Wo ist meine Bestellung?",
+            "¿Cuánto cuesta el envío?",
+            "Je voudrais retourner un article",
+        ] {
             assert!(!detector.matches(text), "{text}");
         }
     }

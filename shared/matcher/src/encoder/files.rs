@@ -36,8 +36,8 @@ pub(super) struct ModelFiles {
 impl ModelFiles {
     pub fn read(dir: &Path) -> Result<ModelFiles, EncoderError> {
         let config_path = dir.join("config.json");
-        let config: Config = serde_json::from_slice(&read(&config_path)?)
-            .map_err(|e| corrupt(&config_path, e))?;
+        let config: Config =
+            serde_json::from_slice(&read(&config_path)?).map_err(|e| corrupt(&config_path, e))?;
         let tokenizer_path = dir.join("tokenizer.json");
         let tokenizer = Tokenizer::from_bytes(read(&tokenizer_path)?)
             .map_err(|e| corrupt(&tokenizer_path, e))?;
@@ -72,7 +72,10 @@ impl ModelFiles {
             }
             let cols = row_bytes / BLOCK_BYTES * QK;
             let mut values = vec![0f32; rows * cols];
-            for (row, out) in raw.chunks_exact(row_bytes).zip(values.chunks_exact_mut(cols)) {
+            for (row, out) in raw
+                .chunks_exact(row_bytes)
+                .zip(values.chunks_exact_mut(cols))
+            {
                 dequantize_q4_0(row, out);
             }
             let tensor = Tensor::from_vec(values, (rows, cols), &Device::Cpu)
@@ -82,12 +85,18 @@ impl ModelFiles {
         let (words, vocab, row_bytes) =
             words.ok_or_else(|| corrupt(&weights_path, format!("no tensor {WORDS}{Q4_SUFFIX}")))?;
         if row_bytes != h / QK * BLOCK_BYTES {
-            return Err(corrupt(&weights_path, format!("{WORDS}: rows are not {h} wide")));
+            return Err(corrupt(
+                &weights_path,
+                format!("{WORDS}: rows are not {h} wide"),
+            ));
         }
         if tokenizer.get_vocab_size(true) > vocab {
             return Err(corrupt(
                 &tokenizer_path,
-                format!("{} tokens, the model has {vocab}", tokenizer.get_vocab_size(true)),
+                format!(
+                    "{} tokens, the model has {vocab}",
+                    tokenizer.get_vocab_size(true)
+                ),
             ));
         }
         let take = |name: &str| {

