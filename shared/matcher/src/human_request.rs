@@ -79,9 +79,16 @@ pub const BUILT_IN_PHRASES: &[&str] = &[
 ];
 
 /// Detects requests for a person.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HumanRequest {
+    /// The built-in phrases and the configured ones, normalized.
     extra_phrases: Vec<String>,
+}
+
+impl Default for HumanRequest {
+    fn default() -> Self {
+        HumanRequest::new(&[])
+    }
 }
 
 impl HumanRequest {
