@@ -261,3 +261,53 @@ impl SemanticHead {
         scores
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoder::DEFAULT_MODEL;
+
+    fn examples() -> Vec<Example> {
+        [
+            ("where is my order", "order_status"),
+            ("has my package shipped yet", "order_status"),
+            ("track my parcel", "order_status"),
+            ("when will my delivery arrive", "order_status"),
+            ("i want to return these shoes", "returns"),
+            ("how do i send an item back", "returns"),
+            ("can i get a refund for my purchase", "returns"),
+            ("what is your return policy", "returns"),
+            ("do you sell gift cards", "gift_cards"),
+            ("can i buy a voucher for a friend", "gift_cards"),
+            ("how do gift certificates work", "gift_cards"),
+            ("what is the capital of peru", "oos"),
+            ("tell me a joke", "oos"),
+            ("who won the football game", "oos"),
+        ]
+        .iter()
+        .map(|(text, label)| Example::new(*text, *label))
+        .collect()
+    }
+
+    /// English training, questions in German, Spanish and French (our own translations).
+    #[test]
+    fn questions_in_other_languages_reach_the_right_intent() {
+        let examples = examples();
+        let classifier = Classifier::train(&examples, &Default::default()).expect("train");
+        let encoder = Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("model"));
+        let ranker = Ranker::hybrid(classifier, encoder, &examples, None, &Default::default())
+            .expect("hybrid");
+        assert_eq!(ranker.encoder_name(), DEFAULT_MODEL);
+        for (question, intent) in [
+            ("Wo ist meine Bestellung?", "order_status"),
+            ("Ich möchte die Schuhe zurückschicken", "returns"),
+            ("¿Venden tarjetas regalo?", "gift_cards"),
+            ("Quand mon colis va-t-il arriver ?", "order_status"),
+        ] {
+            let top = ranker.rank(question, 1)[0];
+            assert_eq!(ranker.labels()[top.label], intent, "{question}");
+        }
+        let lexical = Ranker::lexical(ranker.classifier().clone());
+        assert_eq!(lexical.encoder_name(), "none");
+    }
+}
