@@ -11,9 +11,10 @@
 //! `{"text": "...", "intent": "..."}`, optionally with `"lang": "de"`; intent `oos` marks an out-of-scope message that must
 //! be handed off.
 //!
-//! By default the ranking is the product's: the lexical classifier and the sentence
-//! encoder's head, averaged ([`frontline_matcher::hybrid`]). `--encoder none` measures
-//! the lexical path alone; `--hybrid` overrides the head's options as JSON;
+//! By default the ranking is the product's default (`[matcher] encoder` unset, today
+//! `none`: the lexical classifier alone). `--encoder multilingual-e5-small` adds the
+//! sentence encoder's head, probabilities averaged ([`frontline_matcher::hybrid`]), and
+//! `--encoder none` measures the lexical path alone; `--hybrid` overrides the head's options as JSON;
 //! `--embedding-cache DIR` keeps the training embeddings on disk between runs. Thresholds come from `--val` only (without it, the built-in defaults);
 //! the test files are never used for tuning.
 //!
@@ -56,7 +57,7 @@ use frontline_matcher::classifier::{
     decide, tune_thresholds_with, Classifier, Example, Thresholds, TrainOptions, Verdict,
     OUT_OF_SCOPE,
 };
-use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_MODEL, NO_ENCODER};
+use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_SETTING, NO_ENCODER};
 use frontline_matcher::hybrid::{HybridOptions, Ranker};
 use serde::Deserialize;
 
@@ -81,7 +82,7 @@ struct Args {
     options: String,
     /// The sentence encoder beside the lexical classifier, or `none` for the lexical
     /// path alone.
-    #[arg(long, default_value = DEFAULT_MODEL)]
+    #[arg(long, default_value = DEFAULT_SETTING)]
     encoder: String,
     /// Overrides of the semantic head's options as JSON, e.g. `{"semantic_weight": 0.4}`.
     #[arg(long, default_value = "{}")]
