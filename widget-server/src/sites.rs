@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontline_matcher::classifier::Thresholds;
+use frontline_matcher::encoder::{Encoder, EncoderError, DEFAULT_SETTING, NO_ENCODER};
 use frontline_matcher::live::{LiveMatcher, MatcherSource};
 use frontline_matcher::MatcherError;
 use frontline_shared::config::{MatcherSettings, SiteSettings};
@@ -32,9 +33,17 @@ pub struct SiteLoadError {
 }
 
 impl Sites {
-    /// Loads every site's matcher (blocking; call from `spawn_blocking` or start-up).
-    pub fn load(sites: &[SiteSettings], matcher: &MatcherSettings) -> Result<Sites, SiteLoadError> {
-        let mut thresholds = Thresholds::default();
+    /// Loads every site's matcher (blocking; call from `spawn_blocking` or start-up), with
+    /// `encoder` (see [`load_encoder`]) beside each site's lexical classifier.
+    pub fn load(
+        sites: &[SiteSettings],
+        matcher: &MatcherSettings,
+        encoder: Option<Arc<Encoder>>,
+    ) -> Result<Sites, SiteLoadError> {
+        let mut thresholds = match encoder {
+            Some(_) => frontline_matcher::hybrid::default_thresholds(),
+            None => Thresholds::default(),
+        };
         if let Some(answer) = matcher.answer_threshold {
             thresholds.answer = answer;
         }
@@ -48,6 +57,8 @@ impl Sites {
                 intents_file: settings.intents_file.clone(),
                 thresholds,
                 human_phrases: matcher.human_phrases.clone(),
+                encoder: encoder.clone(),
+                embedding_cache: matcher.embedding_cache.clone(),
             };
             let live = LiveMatcher::load(source).map_err(|cause| SiteLoadError {
                 site: settings.id.to_string(),
@@ -78,6 +89,18 @@ impl Sites {
             .flat_map(|s| s.settings.origins.iter().cloned())
             .collect()
     }
+}
+
+/// The sentence encoder `[matcher] encoder` names (blocking: reads the model files), or
+/// `None` for `"none"`. One encoder serves every site.
+pub fn load_encoder(matcher: &MatcherSettings) -> Result<Option<Arc<Encoder>>, EncoderError> {
+    let name = matcher.encoder.as_deref().unwrap_or(DEFAULT_SETTING);
+    if name == NO_ENCODER {
+        return Ok(None);
+    }
+    let encoder = Encoder::builtin(name)?;
+    tracing::info!(encoder = name, "sentence encoder loaded");
+    Ok(Some(Arc::new(encoder)))
 }
 
 /// Logs the files a site's knowledge base skipped (once per load: a reload happens only

@@ -29,6 +29,8 @@ pub enum StartupError {
     Store { url: String, cause: StoreError },
     #[error(transparent)]
     Site(#[from] SiteLoadError),
+    #[error("[matcher] encoder: {0}")]
+    Encoder(#[from] frontline_matcher::encoder::EncoderError),
     #[error("cannot listen on {addr}: {cause}")]
     Bind {
         addr: SocketAddr,
@@ -91,10 +93,12 @@ impl Application {
                 })?,
         };
         let (site_settings, matcher_settings) = (settings.sites.clone(), settings.matcher.clone());
-        let sites =
-            tokio::task::spawn_blocking(move || Sites::load(&site_settings, &matcher_settings))
-                .await
-                .map_err(|_| StartupError::Interrupted)??;
+        let sites = tokio::task::spawn_blocking(move || {
+            let encoder = sites::load_encoder(&matcher_settings)?;
+            Ok::<_, StartupError>(Sites::load(&site_settings, &matcher_settings, encoder)?)
+        })
+        .await
+        .map_err(|_| StartupError::Interrupted)??;
         let sites = Arc::new(sites);
         let listener = TcpListener::bind(settings.server.listen)
             .await

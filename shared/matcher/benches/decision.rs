@@ -105,6 +105,8 @@ fn demo_storefront() {
         intents_file: demo.join("intents.toml"),
         thresholds: Thresholds::default(),
         human_phrases: vec![],
+        encoder: None,
+        embedding_cache: None,
     };
     let matcher = source.build().expect("demo");
     let context = AnswerContext {

@@ -3,8 +3,9 @@
 //! Rules over normalized tokens rather than the classifier: a customer who asks for a
 //! person must get one even when their words also look like an FAQ. A request is a
 //! reaching verb followed within four words by a person noun ("speak with someone",
-//! "connect me to an agent"), a bare person noun ("agent", "human please"), or one of the
-//! configured extra phrases.
+//! "connect me to an agent"), a bare person noun ("agent", "human please"), one of the
+//! built-in phrases of the common storefront languages ([`BUILT_IN_PHRASES`]: de, fr, es,
+//! it, nl, pt), or one of the configured extra phrases.
 
 use frontline_shared::text::normalize;
 
@@ -35,19 +36,70 @@ const FILLERS: &[&str] = &[
     "please", "pls", "now", "a", "an", "real", "live", "the", "actual", "to", "with",
 ];
 
+/// "Talk to a person" in German, French, Spanish, Italian, Dutch and Portuguese, matched
+/// like configured phrases (normalized, on word boundaries).
+pub const BUILT_IN_PHRASES: &[&str] = &[
+    // de
+    "mit einem menschen",
+    "mit einer person sprechen",
+    "mit einer echten person",
+    "mit einem mitarbeiter",
+    "mit einer mitarbeiterin",
+    "mit jemandem sprechen",
+    "einen menschen sprechen",
+    "einen mitarbeiter sprechen",
+    // fr
+    "parler à un humain",
+    "parler à une personne",
+    "parler à quelqu'un",
+    "parler à un conseiller",
+    "parler à un agent",
+    "une vraie personne",
+    // es
+    "hablar con una persona",
+    "hablar con un humano",
+    "hablar con alguien",
+    "hablar con un agente",
+    "hablar con un asesor",
+    // it
+    "parlare con una persona",
+    "parlare con un operatore",
+    "parlare con un umano",
+    "parlare con qualcuno",
+    // nl
+    "met een mens",
+    "met een medewerker",
+    "met iemand spreken",
+    "met iemand praten",
+    // pt
+    "falar com uma pessoa",
+    "falar com um humano",
+    "falar com um atendente",
+    "falar com alguém",
+];
+
 /// Detects requests for a person.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HumanRequest {
+    /// The built-in phrases and the configured ones, normalized.
     extra_phrases: Vec<String>,
+}
+
+impl Default for HumanRequest {
+    fn default() -> Self {
+        HumanRequest::new(&[])
+    }
 }
 
 impl HumanRequest {
     /// `extra_phrases` are matched as normalized substrings (e.g. other languages).
     pub fn new(extra_phrases: &[String]) -> Self {
         HumanRequest {
-            extra_phrases: extra_phrases
+            extra_phrases: BUILT_IN_PHRASES
                 .iter()
-                .map(|p| normalize(p))
+                .copied()
+                .chain(extra_phrases.iter().map(String::as_str))
+                .map(normalize)
                 .filter(|p| !p.is_empty())
                 .collect(),
         }
@@ -117,6 +169,30 @@ mod tests {
             "do you have this jacket in a size for someone tall",
             "what does your support team cover for warranty",
             "can I get a refund",
+        ] {
+            assert!(!detector.matches(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn requests_in_other_languages_are_built_in() {
+        let detector = HumanRequest::default();
+        for text in [
+            "Ich möchte mit einem Menschen sprechen",
+            "Kann ich bitte mit einem Mitarbeiter reden?",
+            "Je voudrais parler à quelqu'un",
+            "Puis-je parler à un conseiller ?",
+            "Quiero hablar con una persona",
+            "Vorrei parlare con un operatore",
+            "Ik wil met een medewerker praten",
+            "Quero falar com um atendente",
+        ] {
+            assert!(detector.matches(text), "{text}");
+        }
+        for text in [
+            "Wo ist meine Bestellung?",
+            "¿Cuánto cuesta el envío?",
+            "Je voudrais retourner un article",
         ] {
             assert!(!detector.matches(text), "{text}");
         }

@@ -8,7 +8,8 @@
 //! beyond which articles are found by retrieval only), and the intents file's
 //! out-of-scope examples become the reject class. A question then goes through:
 //! 1. [`HumanRequest`]: an explicit request for a person hands off at once;
-//! 2. the classifier: ranked candidates with calibrated confidence;
+//! 2. the classifier: ranked candidates with calibrated confidence; with a sentence
+//!    [`encoder`], the [`hybrid`] ranking (lexical and semantic probabilities averaged);
 //! 3. [`clarify`]: a vague question ("help", "my order") gets a clarifying choice of
 //!    intents instead of a guess or a form, unless an always-handoff intent matched;
 //! 4. the thresholds ([`Thresholds`]): answer, suggest or hand off;
@@ -20,6 +21,8 @@
 //! - [`classifier`]: the intent classifier trained from example utterances at load time,
 //!   with calibrated confidence and thresholds tuned on validation data. The
 //!   `frontline-eval` binary scores it on JSONL data sets (e.g. CLINC150).
+//! - [`encoder`]: the multilingual sentence encoder (BERT in-process on the CPU).
+//! - [`hybrid`]: the lexical classifier beside a linear head on sentence embeddings.
 //! - [`knowledge`]: the knowledge base (Markdown articles indexed in tantivy).
 //! - [`intents`]: the intents file (examples, answer templates, routing facts).
 //! - [`decision`]: the decision types.
@@ -30,7 +33,9 @@
 pub mod clarify;
 pub mod classifier;
 pub mod decision;
+pub mod encoder;
 pub mod human_request;
+pub mod hybrid;
 pub mod intents;
 pub mod knowledge;
 pub mod live;
@@ -44,8 +49,11 @@ pub use human_request::HumanRequest;
 pub use training::{IgnoredLink, MAX_ARTICLE_CLASSES};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::classifier::{Classifier, Thresholds, Verdict};
+use crate::encoder::{DiskCache, Encoder, EncoderError};
+use crate::hybrid::{HybridOptions, Ranker};
 use crate::intents::{Intent, IntentSet};
 use crate::knowledge::{Article, KnowledgeBase, KnowledgeError};
 use frontline_shared::escalation::{MatchedCandidate, Priority};
@@ -64,6 +72,8 @@ pub enum MatcherError {
     Template(#[from] frontline_shared::templates::TemplateError),
     #[error("cannot train the classifier: {0}")]
     Classifier(#[from] classifier::ClassifierError),
+    #[error(transparent)]
+    Encoder(#[from] EncoderError),
 }
 
 /// What the answer templates may use.
@@ -87,7 +97,8 @@ enum Target {
 pub struct Matcher {
     knowledge: KnowledgeBase,
     intents: IntentSet,
-    classifier: Classifier,
+    /// The lexical classifier, with the sentence encoder's head when one is configured.
+    classifier: Ranker,
     targets: Vec<Target>,
     thresholds: Thresholds,
     human: HumanRequest,
@@ -103,14 +114,38 @@ pub struct Matcher {
 }
 
 impl Matcher {
+    /// A matcher on the lexical classifier alone.
     pub fn build(
         knowledge: KnowledgeBase,
         intents: IntentSet,
         thresholds: Thresholds,
         human: HumanRequest,
     ) -> Result<Matcher, MatcherError> {
+        Matcher::build_with_encoder(knowledge, intents, thresholds, human, None, None)
+    }
+
+    /// A matcher whose ranking adds `encoder`'s semantic head (see [`hybrid`]); the
+    /// training examples' embeddings come from (and go to) `disk` when given.
+    pub fn build_with_encoder(
+        knowledge: KnowledgeBase,
+        intents: IntentSet,
+        thresholds: Thresholds,
+        human: HumanRequest,
+        encoder: Option<&Arc<Encoder>>,
+        disk: Option<&mut DiskCache>,
+    ) -> Result<Matcher, MatcherError> {
         let plan = training::plan(&knowledge, &intents)?;
-        let classifier = Classifier::train(&plan.examples, &classifier::TrainOptions::default())?;
+        let lexical = Classifier::train(&plan.examples, &classifier::TrainOptions::default())?;
+        let classifier = match encoder {
+            None => Ranker::lexical(lexical),
+            Some(encoder) => Ranker::hybrid(
+                lexical,
+                encoder.clone(),
+                &plan.examples,
+                disk,
+                &HybridOptions::default(),
+            )?,
+        };
         let targets = classifier
             .labels()
             .iter()

@@ -12,6 +12,7 @@ use std::time::SystemTime;
 
 use super::{HumanRequest, Matcher, MatcherError};
 use crate::classifier::Thresholds;
+use crate::encoder::{DiskCache, Encoder};
 use crate::intents::IntentSet;
 use crate::knowledge::KnowledgeBase;
 
@@ -22,6 +23,10 @@ pub struct MatcherSource {
     pub intents_file: PathBuf,
     pub thresholds: Thresholds,
     pub human_phrases: Vec<String>,
+    /// The sentence encoder beside the lexical classifier (`None`: lexical only).
+    pub encoder: Option<Arc<Encoder>>,
+    /// Folder of the on-disk embedding cache (`None`: embed at every load).
+    pub embedding_cache: Option<PathBuf>,
 }
 
 impl MatcherSource {
@@ -29,11 +34,17 @@ impl MatcherSource {
     pub fn build(&self) -> Result<Matcher, MatcherError> {
         let knowledge = KnowledgeBase::load_dir(&self.knowledge_dir)?;
         let intents = IntentSet::load(&self.intents_file)?;
-        Matcher::build(
+        let mut disk = match (&self.encoder, &self.embedding_cache) {
+            (Some(encoder), Some(dir)) => Some(DiskCache::open(dir, encoder.name(), encoder.dim())),
+            _ => None,
+        };
+        Matcher::build_with_encoder(
             knowledge,
             intents,
             self.thresholds,
             HumanRequest::new(&self.human_phrases),
+            self.encoder.as_ref(),
+            disk.as_mut(),
         )
     }
 

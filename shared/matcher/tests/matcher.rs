@@ -18,6 +18,8 @@ fn source(dir: &Path) -> MatcherSource {
         intents_file: dir.join("intents.toml"),
         thresholds: Thresholds::default(),
         human_phrases: vec![],
+        encoder: None,
+        embedding_cache: None,
     }
 }
 

@@ -8,6 +8,7 @@ pub const OVERRIDES: &[(&str, &str)] = &[
     ("FRONTLINE_LISTEN", "server.listen"),
     ("FRONTLINE_PUBLIC_URL", "server.public_url"),
     ("FRONTLINE_BOT_LISTEN", "bot.listen"),
+    ("FRONTLINE_ENCODER", "matcher.encoder"),
     ("FRONTLINE_SLACK_API_URL", "bot.slack.api_url"),
     (
         "FRONTLINE_SLACK_DEFAULT_CHANNEL",

@@ -220,6 +220,13 @@ pub struct MatcherSettings {
     pub suggest_threshold: Option<f32>,
     /// Extra phrases that mean "let me talk to a person" (normalized before matching).
     pub human_phrases: Vec<String>,
+    /// The sentence encoder beside the lexical classifier: `"none"` (lexical only, the
+    /// smallest footprint) or a shipped model, `"multilingual-e5-small"`. Unset: the
+    /// matcher's default (`frontline_matcher::encoder::DEFAULT_SETTING`).
+    pub encoder: Option<String>,
+    /// Folder where sentence embeddings of intent examples are kept between starts and
+    /// reloads (keyed by content hash and model). Unset: embedded at every load.
+    pub embedding_cache: Option<PathBuf>,
 }
 
 /// `[[sites]]`: one storefront served by this installation.
@@ -499,6 +506,9 @@ impl Settings {
         }
         if let Some(dir) = &self.bot.templates_dir {
             self.bot.templates_dir = Some(base.join(dir));
+        }
+        if let Some(dir) = &self.matcher.embedding_cache {
+            self.matcher.embedding_cache = Some(base.join(dir));
         }
     }
 

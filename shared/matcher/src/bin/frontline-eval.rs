@@ -8,8 +8,14 @@
 //!
 //! Every file flag may be repeated and also takes comma-separated lists. `--options`
 //! overrides training options with JSON (e.g. `--options '{"c": 1.0}'`), for experiments. Each line of a file is
-//! `{"text": "...", "intent": "..."}`; intent `oos` marks an out-of-scope message that must
-//! be handed off. Thresholds come from `--val` only (without it, the built-in defaults);
+//! `{"text": "...", "intent": "..."}`, optionally with `"lang": "de"`; intent `oos` marks an out-of-scope message that must
+//! be handed off.
+//!
+//! By default the ranking is the product's default (`[matcher] encoder` unset, today
+//! `none`: the lexical classifier alone). `--encoder multilingual-e5-small` adds the
+//! sentence encoder's head, probabilities averaged ([`frontline_matcher::hybrid`]), and
+//! `--encoder none` measures the lexical path alone; `--hybrid` overrides the head's options as JSON;
+//! `--embedding-cache DIR` keeps the training embeddings on disk between runs. Thresholds come from `--val` only (without it, the built-in defaults);
 //! the test files are never used for tuning.
 //!
 //! Each query is decided as the matcher does: a [vague](frontline_matcher::clarify) one
@@ -27,6 +33,11 @@
 //! - `queries_per_second`: single-threaded `rank` + `decide` throughput on the test set;
 //! - `train_seconds`: wall time of training (features, SVMs and calibration);
 //! - `thresholds`: the thresholds used;
+//! - `encoder`: the sentence encoder used, or `"none"`; `encoder_seconds`: embedding the
+//!   training examples and training its head (part of `train_seconds`);
+//! - `per_language` (when test lines carry `lang`): per language, the in-scope count, the
+//!   accuracy as in `in_scope_accuracy`, and `top1`, the share whose top label is right
+//!   whatever the decision;
 //! - and, for reports: `expected_calibration_error` (15 bins, top-1 confidence against
 //!   top-1 correctness, out-of-scope counted right when `oos` ranks first),
 //!   `reliability` (per confidence decile: count, mean confidence, accuracy),
@@ -43,8 +54,11 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use frontline_matcher::clarify;
 use frontline_matcher::classifier::{
-    decide, tune_thresholds, Classifier, Example, Thresholds, TrainOptions, Verdict, OUT_OF_SCOPE,
+    decide, tune_thresholds_with, Classifier, Example, Thresholds, TrainOptions, Verdict,
+    OUT_OF_SCOPE,
 };
+use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_SETTING, NO_ENCODER};
+use frontline_matcher::hybrid::{HybridOptions, Ranker};
 use serde::Deserialize;
 
 #[derive(Debug, Parser)]
@@ -66,12 +80,24 @@ struct Args {
     /// {"char_max": 4}}`; omitted fields keep their defaults.
     #[arg(long, default_value = "{}")]
     options: String,
+    /// The sentence encoder beside the lexical classifier, or `none` for the lexical
+    /// path alone.
+    #[arg(long, default_value = DEFAULT_SETTING)]
+    encoder: String,
+    /// Overrides of the semantic head's options as JSON, e.g. `{"semantic_weight": 0.4}`.
+    #[arg(long, default_value = "{}")]
+    hybrid: String,
+    /// Folder for the on-disk embedding cache (none: embed everything each run).
+    #[arg(long)]
+    embedding_cache: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Line {
     text: String,
     intent: String,
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -89,9 +115,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
-    let train = load_all(&args.train)?;
-    let val = load_all(&args.val)?;
-    let test = load_all(&args.test)?;
+    let train = examples(load_all(&args.train)?);
+    let val = examples(load_all(&args.val)?);
+    let test_lines = load_all(&args.test)?;
+    let languages: Vec<Option<String>> = test_lines.iter().map(|l| l.lang.clone()).collect();
+    let test = examples(test_lines);
     if test.is_empty() {
         bail!("the test files hold no examples");
     }
@@ -100,20 +128,39 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         serde_json::from_str(&args.options).context("invalid --options JSON")?;
     let started = Instant::now();
     let classifier = Classifier::train(&train, &options).context("training failed")?;
+    let encoder_started = Instant::now();
+    let (ranker, encoder) = if args.encoder == NO_ENCODER {
+        (Ranker::lexical(classifier), None)
+    } else {
+        let hybrid: HybridOptions =
+            serde_json::from_str(&args.hybrid).context("invalid --hybrid JSON")?;
+        let encoder = std::sync::Arc::new(Encoder::builtin(&args.encoder)?);
+        let mut disk = args
+            .embedding_cache
+            .as_ref()
+            .map(|dir| DiskCache::open(dir, encoder.name(), encoder.dim()));
+        let ranker = Ranker::hybrid(classifier, encoder.clone(), &train, disk.as_mut(), &hybrid)?;
+        (ranker, Some(encoder))
+    };
+    let encoder_seconds = encoder_started.elapsed().as_secs_f64();
     let train_seconds = started.elapsed().as_secs_f64();
+    let labels = ranker.labels();
     let thresholds = if val.is_empty() {
         Thresholds::default()
     } else {
-        tune_thresholds(&classifier, &val)
+        tune_thresholds_with(|text| ranker.rank(text, 1).first().copied(), labels, &val)
     };
+    if let Some(encoder) = &encoder {
+        // Timed questions must not be answered from the validation run's cache.
+        encoder.clear_cache();
+    }
 
-    let labels = classifier.labels();
     let mut latencies = Vec::with_capacity(test.len());
     let mut outcomes = Vec::with_capacity(test.len());
     let started = Instant::now();
     for example in &test {
         let query = Instant::now();
-        let ranked = classifier.rank(&example.text, thresholds.max_suggestions);
+        let ranked = ranker.rank(&example.text, thresholds.max_suggestions);
         let content_words = clarify::content_words(&example.text);
         let verdict = if clarify::is_vague(content_words, &ranked, labels) {
             None
@@ -129,7 +176,10 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         (0usize, 0usize, 0usize, 0usize, 0usize);
     let (mut in_scope_clarified, mut oos_clarified) = (0usize, 0usize);
     let mut calibration_points = Vec::with_capacity(test.len());
-    for (example, (top, verdict)) in test.iter().zip(&outcomes) {
+    // language → (in scope, right as in in_scope_accuracy, top label right)
+    let mut per_language: std::collections::BTreeMap<&str, (usize, usize, usize)> =
+        std::collections::BTreeMap::new();
+    for ((example, (top, verdict)), lang) in test.iter().zip(&outcomes).zip(&languages) {
         let gold_oos = example.label == OUT_OF_SCOPE;
         let handoff = *verdict == Some(Verdict::Handoff);
         let clarified = verdict.is_none();
@@ -144,14 +194,31 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
             in_scope += 1;
             in_scope_right += usize::from(!handoff && !clarified && top_right);
             in_scope_clarified += usize::from(clarified);
+            if let Some(lang) = lang {
+                let entry = per_language.entry(lang.as_str()).or_default();
+                entry.0 += 1;
+                entry.1 += usize::from(!handoff && !clarified && top_right);
+                entry.2 += usize::from(top_right);
+            }
         }
         if let Some(t) = top {
             calibration_points.push((f64::from(t.confidence), top_right));
         }
     }
     latencies.sort_unstable_by(f64::total_cmp);
-    let (temperature, oos_bias) = classifier.calibration();
-    Ok(serde_json::json!({
+    let (temperature, oos_bias) = ranker.classifier().calibration();
+    let per_language: serde_json::Map<String, serde_json::Value> = per_language
+        .into_iter()
+        .map(|(lang, (count, right, top1))| {
+            let value = serde_json::json!({
+                "in_scope": count,
+                "accuracy": ratio(right, count),
+                "top1": ratio(top1, count),
+            });
+            (lang.to_owned(), value)
+        })
+        .collect();
+    let mut report = serde_json::json!({
         "in_scope_accuracy": ratio(in_scope_right, in_scope),
         "oos_recall": ratio(oos_handed_off, oos),
         "oos_precision": ratio(oos_handed_off, handed_off),
@@ -166,7 +233,9 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
             "p50": percentile(&latencies, 0.50),
             "p99": percentile(&latencies, 0.99),
         },
-        "model_bytes": classifier.heap_bytes(),
+        "model_bytes": ranker.heap_bytes(),
+        "encoder": ranker.encoder_name(),
+        "encoder_seconds": (encoder_seconds * 1000.0).round() / 1000.0,
         "options": options,
         "calibration": { "temperature": temperature, "oos_bias": oos_bias },
         "counts": {
@@ -178,11 +247,22 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
             "test_oos_clarified": oos_clarified,
             "labels": labels.len(),
         },
-    }))
+    });
+    if !per_language.is_empty() {
+        report["per_language"] = per_language.into();
+    }
+    Ok(report)
+}
+
+fn examples(lines: Vec<Line>) -> Vec<Example> {
+    lines
+        .into_iter()
+        .map(|l| Example::new(l.text, l.intent.trim()))
+        .collect()
 }
 
 /// Loads and concatenates JSONL files.
-fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Example>> {
+fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Line>> {
     let mut examples = Vec::new();
     for path in paths {
         examples.extend(load(path)?);
@@ -190,7 +270,7 @@ fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Example>> {
     Ok(examples)
 }
 
-fn load(path: &Path) -> anyhow::Result<Vec<Example>> {
+fn load(path: &Path) -> anyhow::Result<Vec<Line>> {
     let content =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut examples = Vec::new();
@@ -200,7 +280,7 @@ fn load(path: &Path) -> anyhow::Result<Vec<Example>> {
         }
         let parsed: Line = serde_json::from_str(line)
             .with_context(|| format!("{}:{}: invalid line", path.display(), number + 1))?;
-        examples.push(Example::new(parsed.text, parsed.intent.trim()));
+        examples.push(parsed);
     }
     Ok(examples)
 }

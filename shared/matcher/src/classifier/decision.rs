@@ -89,13 +89,26 @@ pub fn decide(ranked: &[Ranked], labels: &[String], thresholds: &Thresholds) -> 
 /// that must be handed off). Without out-of-scope examples `suggest` keeps its default;
 /// with too few in-scope examples `answer` does.
 pub fn tune_thresholds(classifier: &Classifier, validation: &[Example]) -> Thresholds {
+    tune_thresholds_with(
+        |text| classifier.rank(text, 1).first().copied(),
+        classifier.labels(),
+        validation,
+    )
+}
+
+/// [`tune_thresholds`] for any ranking: `top` gives a text's best label (e.g. the
+/// [hybrid](crate::hybrid) ranking with the sentence encoder).
+pub fn tune_thresholds_with(
+    top: impl Fn(&str) -> Option<Ranked>,
+    labels: &[String],
+    validation: &[Example],
+) -> Thresholds {
     let defaults = Thresholds::default();
-    let labels = classifier.labels();
     // (top confidence, top is oos, top is right, gold is oos)
     let outcomes: Vec<(f32, bool, bool, bool)> = validation
         .iter()
         .filter_map(|example| {
-            let top = *classifier.rank(&example.text, 1).first()?;
+            let top = top(&example.text)?;
             let top_label = labels.get(top.label)?;
             Some((
                 top.confidence,

@@ -92,10 +92,11 @@ mod model;
 mod svm;
 
 pub use decision::{
-    decide, tune_thresholds, Thresholds, Verdict, TARGET_ANSWER_PRECISION, TARGET_OOS_RECALL,
+    decide, tune_thresholds, tune_thresholds_with, Thresholds, Verdict, TARGET_ANSWER_PRECISION,
+    TARGET_OOS_RECALL,
 };
 pub use features::FeatureOptions;
-pub use model::{Classifier, TrainOptions, MAX_QUERY_CHARS};
+pub use model::{top_k, Classifier, TrainOptions, MAX_QUERY_CHARS};
 
 /// The label of the reject class: predicting it means handing off to a human.
 pub const OUT_OF_SCOPE: &str = "oos";

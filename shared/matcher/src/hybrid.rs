@@ -1,0 +1,313 @@
+//! The ranking the matcher decides on: the lexical [`Classifier`] alone, or beside a
+//! linear head on [sentence embeddings](crate::encoder) with the two probability
+//! distributions averaged.
+//!
+//! # Method
+//!
+//! At load time every training example is embedded (batched; cached on disk when a cache
+//! is given) and a multinomial logistic regression (the *semantic head*: one weight vector
+//! per label, L2-penalized, AdamW on the full batch) learns the same labels as the lexical
+//! classifier, the out-of-scope class included. A question's probabilities are
+//! `(1 − w) · lexical + w · semantic` with `w` = [`HybridOptions::semantic_weight`]; the
+//! decision thresholds are then tuned on that mixture like on the lexical model alone.
+//!
+//! The encoder understands paraphrases and other languages, which n-grams cannot; the
+//! lexical model is sharp on wording it has seen. Both are calibrated-ish probabilities,
+//! so their average stays a probability.
+
+use std::sync::Arc;
+
+use candle_core::{DType, Device, Tensor, Var};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+
+use crate::classifier::{top_k, Classifier, Example, Ranked, Thresholds};
+use crate::encoder::{DiskCache, Encoder, EncoderError};
+
+/// How the semantic head is trained and mixed in. [`Default`] holds the values chosen on
+/// CLINC150 validation (see the README's quality table).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct HybridOptions {
+    /// Share of the semantic head in the averaged probabilities.
+    pub semantic_weight: f32,
+    /// L2 penalty on the head's weights.
+    pub l2: f32,
+    /// Full-batch optimizer steps.
+    pub steps: usize,
+    pub learning_rate: f64,
+    /// Temperature the head's logits are divided by at query time.
+    pub temperature: f32,
+    /// When the lexical model's top probability is at least this, the encoder is not run
+    /// and the lexical probabilities stand (1 or more: always run it). Saves the
+    /// encoder's time on the questions the lexical side is sure of.
+    pub skip_above: f32,
+}
+
+impl Default for HybridOptions {
+    fn default() -> Self {
+        HybridOptions {
+            semantic_weight: 0.5,
+            l2: 1e-4,
+            steps: 150,
+            learning_rate: 0.05,
+            temperature: 1.0,
+            skip_above: 1.1,
+        }
+    }
+}
+
+/// The decision thresholds for the hybrid ranking when `[matcher]` sets none: what
+/// [`tune_thresholds`](crate::classifier::tune_thresholds) picks on CLINC150 validation
+/// with the default [`HybridOptions`] (0.133 and 0.132), rounded up: there they hand off
+/// 65 % of out-of-scope questions. Averaging with the semantic head flattens the
+/// probabilities, hence the low values.
+pub fn default_thresholds() -> Thresholds {
+    Thresholds {
+        answer: 0.14,
+        suggest: 0.14,
+        max_suggestions: 3,
+    }
+}
+
+/// Lexical classifier, optionally with the encoder and its head.
+#[derive(Debug)]
+pub struct Ranker {
+    classifier: Classifier,
+    semantic: Option<Semantic>,
+}
+
+#[derive(Debug)]
+struct Semantic {
+    encoder: Arc<Encoder>,
+    head: SemanticHead,
+    weight: f32,
+    skip_above: f32,
+}
+
+impl Ranker {
+    /// The lexical classifier alone (`[matcher] encoder = "none"`).
+    pub fn lexical(classifier: Classifier) -> Ranker {
+        Ranker {
+            classifier,
+            semantic: None,
+        }
+    }
+
+    /// The lexical classifier beside a semantic head trained on `examples` (the ones the
+    /// classifier was trained on).
+    pub fn hybrid(
+        classifier: Classifier,
+        encoder: Arc<Encoder>,
+        examples: &[Example],
+        disk: Option<&mut DiskCache>,
+        options: &HybridOptions,
+    ) -> Result<Ranker, EncoderError> {
+        let labels = classifier.labels();
+        let mut texts = Vec::with_capacity(examples.len());
+        let mut targets = Vec::with_capacity(examples.len());
+        for example in examples {
+            if let Some(label) = labels.iter().position(|l| l == example.label.trim()) {
+                texts.push(example.text.as_str());
+                targets.push(label as u32);
+            }
+        }
+        let embeddings = encoder.embed_many(&texts, disk)?;
+        let head = SemanticHead::train(&embeddings, &targets, labels.len(), options)?;
+        Ok(Ranker {
+            classifier,
+            semantic: Some(Semantic {
+                encoder,
+                head,
+                weight: options.semantic_weight,
+                skip_above: options.skip_above,
+            }),
+        })
+    }
+
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    pub fn labels(&self) -> &[String] {
+        self.classifier.labels()
+    }
+
+    /// The encoder's name, or `"none"`.
+    pub fn encoder_name(&self) -> &str {
+        self.semantic
+            .as_ref()
+            .map_or(crate::encoder::NO_ENCODER, |s| s.encoder.name())
+    }
+
+    /// The probability of every label for `text`. Should the encoder fail, the lexical
+    /// probabilities alone (logged).
+    pub fn probabilities(&self, text: &str) -> Vec<f32> {
+        let mut probabilities = self.classifier.probabilities(text);
+        let Some(semantic) = &self.semantic else {
+            return probabilities;
+        };
+        let lexical_top = probabilities.iter().copied().fold(0.0, f32::max);
+        if lexical_top >= semantic.skip_above {
+            return probabilities;
+        }
+        match semantic.encoder.embed(text) {
+            Ok(embedding) => {
+                let head = semantic.head.probabilities(&embedding);
+                for (p, s) in probabilities.iter_mut().zip(head) {
+                    *p = (1.0 - semantic.weight) * *p + semantic.weight * s;
+                }
+            }
+            Err(error) => tracing::warn!(%error, "sentence encoder failed; lexical ranking only"),
+        }
+        probabilities
+    }
+
+    /// The `k` most probable labels for `text`, best first.
+    pub fn rank(&self, text: &str, k: usize) -> Vec<Ranked> {
+        top_k(self.probabilities(text), k)
+    }
+
+    /// Approximate heap memory of the model (the encoder counted once per ranker).
+    pub fn heap_bytes(&self) -> usize {
+        self.classifier.heap_bytes()
+            + self.semantic.as_ref().map_or(0, |s| {
+                s.encoder.heap_bytes() + 4 * s.head.weights.len() + 4 * s.head.mean.len()
+            })
+    }
+}
+
+/// Multinomial logistic regression on centred embeddings.
+#[derive(Debug, Clone)]
+struct SemanticHead {
+    /// `dim × classes`, row-major (one row per embedding dimension).
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    /// The training embeddings' mean, subtracted before scoring.
+    mean: Vec<f32>,
+    classes: usize,
+    temperature: f32,
+}
+
+/// Embeddings are scaled by this after centring, so the weights have a usable range.
+const SCALE: f32 = 10.0;
+
+impl SemanticHead {
+    fn train(
+        embeddings: &[Vec<f32>],
+        targets: &[u32],
+        classes: usize,
+        options: &HybridOptions,
+    ) -> Result<SemanticHead, EncoderError> {
+        let dim = embeddings.first().map_or(0, Vec::len);
+        let n = embeddings.len();
+        let mut mean = vec![0f32; dim];
+        for e in embeddings {
+            for (m, v) in mean.iter_mut().zip(e) {
+                *m += v / n.max(1) as f32;
+            }
+        }
+        let mut x = Vec::with_capacity(n * dim);
+        for e in embeddings {
+            x.extend(e.iter().zip(&mean).map(|(v, m)| (v - m) * SCALE));
+        }
+        let device = Device::Cpu;
+        let x = Tensor::from_vec(x, (n, dim), &device)?;
+        let y = Tensor::from_vec(targets.to_vec(), n, &device)?;
+        let w = Var::zeros((dim, classes), DType::F32, &device)?;
+        let b = Var::zeros(classes, DType::F32, &device)?;
+        let params = ParamsAdamW {
+            lr: options.learning_rate,
+            weight_decay: 0.0,
+            ..ParamsAdamW::default()
+        };
+        let mut optimizer = AdamW::new(vec![w.clone(), b.clone()], params)?;
+        for _ in 0..options.steps {
+            let logits = x.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())?;
+            let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
+            let penalty = (w.as_tensor().sqr()?.sum_all()? * f64::from(options.l2))?;
+            optimizer.backward_step(&(loss + penalty)?)?;
+        }
+        Ok(SemanticHead {
+            weights: w.as_tensor().flatten_all()?.to_vec1()?,
+            bias: b.as_tensor().to_vec1()?,
+            mean,
+            classes,
+            temperature: options.temperature.max(1e-3),
+        })
+    }
+
+    /// Softmax over the classes' scores for one embedding.
+    fn probabilities(&self, embedding: &[f32]) -> Vec<f32> {
+        let mut scores = self.bias.clone();
+        for ((v, m), row) in embedding
+            .iter()
+            .zip(&self.mean)
+            .zip(self.weights.chunks_exact(self.classes))
+        {
+            let x = (v - m) * SCALE;
+            for (s, w) in scores.iter_mut().zip(row) {
+                *s += x * w;
+            }
+        }
+        let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for s in &mut scores {
+            *s = ((*s - max) / self.temperature).exp();
+            sum += *s;
+        }
+        for s in &mut scores {
+            *s /= sum;
+        }
+        scores
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoder::DEFAULT_MODEL;
+
+    fn examples() -> Vec<Example> {
+        [
+            ("where is my order", "order_status"),
+            ("has my package shipped yet", "order_status"),
+            ("track my parcel", "order_status"),
+            ("when will my delivery arrive", "order_status"),
+            ("i want to return these shoes", "returns"),
+            ("how do i send an item back", "returns"),
+            ("can i get a refund for my purchase", "returns"),
+            ("what is your return policy", "returns"),
+            ("do you sell gift cards", "gift_cards"),
+            ("can i buy a voucher for a friend", "gift_cards"),
+            ("how do gift certificates work", "gift_cards"),
+            ("what is the capital of peru", "oos"),
+            ("tell me a joke", "oos"),
+            ("who won the football game", "oos"),
+        ]
+        .iter()
+        .map(|(text, label)| Example::new(*text, *label))
+        .collect()
+    }
+
+    /// English training, questions in German, Spanish and French (our own translations).
+    #[test]
+    fn questions_in_other_languages_reach_the_right_intent() {
+        let examples = examples();
+        let classifier = Classifier::train(&examples, &Default::default()).expect("train");
+        let encoder = Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("model"));
+        let ranker = Ranker::hybrid(classifier, encoder, &examples, None, &Default::default())
+            .expect("hybrid");
+        assert_eq!(ranker.encoder_name(), DEFAULT_MODEL);
+        for (question, intent) in [
+            ("Wo ist meine Bestellung?", "order_status"),
+            ("Ich möchte die Schuhe zurückschicken", "returns"),
+            ("¿Venden tarjetas regalo?", "gift_cards"),
+            ("Quand mon colis va-t-il arriver ?", "order_status"),
+        ] {
+            let top = ranker.rank(question, 1)[0];
+            assert_eq!(ranker.labels()[top.label], intent, "{question}");
+        }
+        let lexical = Ranker::lexical(ranker.classifier().clone());
+        assert_eq!(lexical.encoder_name(), "none");
+    }
+}
