@@ -162,8 +162,51 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
     ) -> Result<(), ChatError>;
 }
 
+/// "Customer rating: ★★★★☆ 4/5 — “comment”", the comment on one line and escaped for
+/// the platform by `escape`.
+pub fn rating_text(rating: i64, comment: Option<&str>, escape: fn(&str) -> String) -> String {
+    let mut text = format!("Customer rating: {}", stars(rating));
+    if let Some(comment) = comment {
+        text.push_str(&format!(
+            " — “{}”",
+            escape(&frontline_shared::templates::one_line(comment))
+        ));
+    }
+    text
+}
+
+/// "<warning> Email bounced: …", the server's answer on one line and escaped by `escape`.
+pub fn bounce_text(warning: &str, error: &str, escape: fn(&str) -> String) -> String {
+    format!(
+        "{warning} Email bounced: the customer's mail server refused our mail ({}).",
+        escape(&frontline_shared::templates::one_line(error))
+    )
+}
+
 /// "★★☆☆☆ 2/5": a rating as stars.
 pub fn stars(rating: i64) -> String {
     let full = usize::try_from(rating.clamp(0, 5)).unwrap_or(0);
     format!("{}{} {rating}/5", "★".repeat(full), "☆".repeat(5 - full))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bounce_text, rating_text};
+    use frontline_shared::templates::{escape_discord, escape_slack};
+
+    #[test]
+    fn rating_and_bounce_texts_are_one_line_and_escaped_per_platform() {
+        assert_eq!(
+            rating_text(4, Some("fast\n<!channel> *thanks*"), escape_slack),
+            "Customer rating: ★★★★☆ 4/5 — “fast &lt;!channel&gt; *thanks*”",
+        );
+        assert_eq!(
+            rating_text(2, None, escape_discord),
+            "Customer rating: ★★☆☆☆ 2/5"
+        );
+        assert_eq!(
+            bounce_text(":warning:", "550 no\nsuch user", escape_slack),
+            ":warning: Email bounced: the customer's mail server refused our mail (550 no such user)."
+        );
+    }
 }

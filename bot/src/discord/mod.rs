@@ -176,23 +176,15 @@ impl DiscordChat {
                 .allowed_mentions(components::allowed_mentions(None)),
             Post::Csat {
                 rating, comment, ..
-            } => {
-                let mut text = format!("Customer rating: {}", crate::chat::stars(*rating));
-                if let Some(comment) = comment {
-                    text.push_str(&format!(
-                        " — “{}”",
-                        escape_discord(&frontline_shared::templates::one_line(comment))
-                    ));
-                }
-                CreateMessage::new()
-                    .content(text)
-                    .allowed_mentions(components::allowed_mentions(None))
-            }
-            Post::MailBounced { error, .. } => CreateMessage::new()
-                .content(format!(
-                    "⚠️ Email bounced: the customer's mail server refused our mail ({}).",
-                    escape_discord(&frontline_shared::templates::one_line(error))
+            } => CreateMessage::new()
+                .content(crate::chat::rating_text(
+                    *rating,
+                    comment.as_deref(),
+                    escape_discord,
                 ))
+                .allowed_mentions(components::allowed_mentions(None)),
+            Post::MailBounced { error, .. } => CreateMessage::new()
+                .content(crate::chat::bounce_text("⚠️", error, escape_discord))
                 .allowed_mentions(components::allowed_mentions(None)),
         };
         Ok(match &target.thread {

@@ -253,24 +253,19 @@ impl SlackChat {
             Post::Chart { title, .. } => (title.to_string(), None),
             Post::Csat {
                 rating, comment, ..
-            } => {
-                let mut text = format!("Customer rating: {}", crate::chat::stars(*rating));
-                if let Some(comment) = comment {
-                    text.push_str(&format!(
-                        " — “{}”",
-                        frontline_shared::templates::escape_slack(
-                            &frontline_shared::templates::one_line(comment)
-                        )
-                    ));
-                }
-                (text, None)
-            }
+            } => (
+                crate::chat::rating_text(
+                    *rating,
+                    comment.as_deref(),
+                    frontline_shared::templates::escape_slack,
+                ),
+                None,
+            ),
             Post::MailBounced { error, .. } => (
-                format!(
-                    ":warning: Email bounced: the customer's mail server refused our mail ({}).",
-                    frontline_shared::templates::escape_slack(
-                        &frontline_shared::templates::one_line(error)
-                    )
+                crate::chat::bounce_text(
+                    ":warning:",
+                    error,
+                    frontline_shared::templates::escape_slack,
                 ),
                 None,
             ),
