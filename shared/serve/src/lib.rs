@@ -129,8 +129,18 @@ pub async fn serve(
 }
 
 /// Answers 503 if the socket takes it at once (never waits on the client), then closes.
+/// What the client already sent is read and dropped first: closing a socket with unread
+/// bytes makes the kernel send a reset, which can discard the 503 before the client
+/// reads it.
 fn refuse(stream: TcpStream) {
     let _ = stream.try_write(REFUSED);
+    let mut unread = [0u8; 4096];
+    for _ in 0..4 {
+        match stream.try_read(&mut unread) {
+            Ok(n) if n > 0 => continue,
+            _ => break,
+        }
+    }
 }
 
 /// Connection errors (the peer gave up) are routine; others (out of file descriptors)

@@ -89,8 +89,15 @@ async fn closed_after(
     loop {
         match tokio::time::timeout_at(since + limit, stream.read(&mut buf)).await {
             Err(_) => return None,
-            Ok(Ok(0)) | Ok(Err(_)) => {
+            Ok(Ok(0)) => {
                 return Some((since.elapsed(), String::from_utf8_lossy(&received).into()))
+            }
+            Ok(Err(error)) => {
+                let mut received = String::from_utf8_lossy(&received).into_owned();
+                if error.kind() == std::io::ErrorKind::ConnectionReset {
+                    received.push_str(RESET);
+                }
+                return Some((since.elapsed(), received));
             }
             Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
         }
@@ -126,9 +133,14 @@ async fn slow_client(
 /// A connection over a cap is answered `503` before it is closed; one held until the
 /// header timeout is closed without it. (Telling them apart by how fast they closed
 /// miscounts when a loaded machine accepts the flood late.)
+/// A reset also counts: the server closed the socket at once with the client's bytes
+/// unread (a connection it held was read, so it ends with a plain close).
 fn is_refusal(received: &str) -> bool {
-    received.starts_with("HTTP/1.1 503")
+    received.starts_with("HTTP/1.1 503") || received == RESET
 }
+
+/// What [`closed_after`] appends when the connection ended in a reset.
+const RESET: &str = "<reset>";
 
 fn open_fds(pid: u32) -> Option<usize> {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
