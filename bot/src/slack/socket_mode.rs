@@ -175,16 +175,13 @@ async fn enqueue(state: &SlackClientEventsUserState, work: Work) -> UserCallback
     Ok(())
 }
 
-async fn on_hello(
-    hello: SlackSocketModeHelloEvent,
+/// Slack's `hello` (generic: slack-morphism does not export the event's type by name).
+async fn on_hello<Hello: std::fmt::Debug>(
+    hello: Hello,
     _client: Arc<SlackClient<Connector>>,
     _state: SlackClientEventsUserState,
 ) {
-    tracing::info!(
-        connections = hello.num_connections,
-        host = %hello.debug_info.host,
-        "Slack Socket Mode connected"
-    );
+    tracing::info!(?hello, "Slack Socket Mode connected");
 }
 
 async fn on_interaction(
