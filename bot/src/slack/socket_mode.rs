@@ -60,18 +60,20 @@ pub enum SocketModeError {
 /// An acknowledged envelope's work.
 #[derive(Debug)]
 enum Work {
-    Interaction(SlackInteractionEvent),
-    Event(SlackPushEventCallback),
+    Interaction(Box<SlackInteractionEvent>),
+    Event(Box<SlackPushEventCallback>),
 }
 
 impl Work {
     /// The replay-memory key of the payload (Slack keeps it across re-deliveries).
     fn key(&self) -> Option<String> {
         match self {
-            Work::Interaction(SlackInteractionEvent::BlockActions(event)) => {
-                Some(format!("slack-socket:interaction:{}", event.trigger_id))
-            }
-            Work::Interaction(_) => None,
+            Work::Interaction(event) => match event.as_ref() {
+                SlackInteractionEvent::BlockActions(actions) => {
+                    Some(format!("slack-socket:interaction:{}", actions.trigger_id))
+                }
+                _ => None,
+            },
             Work::Event(callback) => Some(format!("slack-socket:event:{}", callback.event_id)),
         }
     }
@@ -152,8 +154,8 @@ async fn apply(handlers: &SlackHandlers, work: Work) {
         }
     }
     let applied = match work {
-        Work::Interaction(event) => handlers.interaction(event).await,
-        Work::Event(callback) => handlers.event(callback).await,
+        Work::Interaction(event) => handlers.interaction(*event).await,
+        Work::Event(callback) => handlers.event(*callback).await,
     };
     if let Err(error) = applied {
         tracing::warn!(%error, "a Socket Mode envelope failed after its acknowledgement");
@@ -189,7 +191,7 @@ async fn on_interaction(
     _client: Arc<SlackClient<Connector>>,
     state: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
-    enqueue(&state, Work::Interaction(event)).await
+    enqueue(&state, Work::Interaction(Box::new(event))).await
 }
 
 async fn on_push(
@@ -197,7 +199,7 @@ async fn on_push(
     _client: Arc<SlackClient<Connector>>,
     state: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
-    enqueue(&state, Work::Event(event)).await
+    enqueue(&state, Work::Event(Box::new(event))).await
 }
 
 /// A slash command's answer goes back in its acknowledgement (an ephemeral message).
@@ -209,10 +211,10 @@ async fn on_command(
     let receiver = receiver(&state).await.ok_or("no Socket Mode receiver")?;
     let text = commands::answer(
         &receiver.digests,
-        &event.command.to_string(),
+        event.command.as_ref(),
         event.text.as_deref().unwrap_or_default(),
-        &event.channel_id.to_string(),
-        &event.trigger_id.to_string(),
+        event.channel_id.as_ref(),
+        event.trigger_id.as_ref(),
     )
     .await?;
     Ok(
