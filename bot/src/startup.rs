@@ -296,6 +296,7 @@ impl Application {
     ) -> Result<(), RunError> {
         let (trigger, shutdown) = shutdown::channel();
         let store = self.state.store.clone();
+        let digests = self.digests.clone();
         let mut workers = Workers::new();
         if self.run_workers {
             if let Some(worker) = self.worker {
@@ -313,7 +314,7 @@ impl Application {
         if let Some((handlers, api_url, app_token)) = self.socket_mode {
             workers.spawn_fallible(
                 "slack socket mode",
-                socket_mode::run(handlers, api_url, app_token, shutdown.clone()),
+                socket_mode::run(handlers, digests, api_url, app_token, shutdown.clone()),
             );
         }
         let ran = supervisor::run(

@@ -16,6 +16,8 @@
 //!   and Slack-signed callbacks.
 //! - [`discord_standin`] (+ [`discord_callbacks`]): a loopback Discord REST API and
 //!   Ed25519-signed interactions.
+//! - [`slack_socket_mode`]: a loopback Slack Socket Mode WebSocket (envelopes, acks,
+//!   `disconnect`, re-delivery) behind the stand-in's `apps.connections.open`.
 //! - [`slack_view`]: the Slack stand-in's JSON view for tests in another process (the
 //!   `slack-standin` binary, used by the browser journey).
 //! - [`standin`]: serving a stand-in on a random port.
@@ -35,6 +37,7 @@ pub mod processes;
 pub mod rig;
 pub mod slack_api;
 pub mod slack_callbacks;
+pub mod slack_socket_mode;
 pub mod slack_standin;
 pub mod slack_view;
 pub mod smtp;

@@ -15,6 +15,7 @@ pub(crate) fn answer(state: &mut SlackState, method: &str, params: &Value) -> Va
         "users.info" => users_info(state, params),
         "files.getUploadURLExternal" => upload_url(state, params),
         "files.completeUploadExternal" => complete_upload(state, params),
+        "apps.connections.open" => connections_open(state),
         _ => json!({"ok": false, "error": "unknown_method"}),
     }
 }
@@ -222,4 +223,14 @@ fn complete_upload(state: &mut SlackState, params: &Value) -> Value {
         });
     }
     json!({"ok": true, "files": shared})
+}
+
+/// `apps.connections.open` (<https://api.slack.com/methods/apps.connections.open>): a
+/// WebSocket URL with a fresh ticket.
+fn connections_open(state: &mut SlackState) -> Value {
+    let Some(url) = state.socket_mode_url.clone() else {
+        return json!({"ok": false, "error": "socket_mode_not_enabled"});
+    };
+    state.socket_mode_tickets += 1;
+    json!({"ok": true, "url": format!("{url}?ticket=standin-{}", state.socket_mode_tickets)})
 }

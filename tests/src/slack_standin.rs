@@ -21,6 +21,8 @@ use serde_json::{json, Value};
 
 /// The bot token the stand-in accepts.
 pub const BOT_TOKEN: &str = "xoxb-frontline-test";
+/// The app-level token `apps.connections.open` accepts (Socket Mode).
+pub use crate::slack_socket_mode::APP_TOKEN;
 /// The signing secret callbacks are signed with.
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 /// Our bot's ids as Slack would report them.
@@ -142,6 +144,9 @@ pub struct SlackState {
     post_delay: Option<Duration>,
     users: HashMap<String, Member>,
     next_ts: u64,
+    /// What `apps.connections.open` answers (see [`crate::slack_socket_mode`]).
+    pub(crate) socket_mode_url: Option<String>,
+    pub(crate) socket_mode_tickets: u64,
 }
 
 impl SlackState {
@@ -202,6 +207,14 @@ impl SlackStandIn {
     pub fn fail_next(&self, n: usize, failure: Failure) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.failures.extend(std::iter::repeat_n(failure, n));
+    }
+
+    /// The Socket Mode URL `apps.connections.open` hands out (`None`: `socket_mode_not_enabled`).
+    pub fn set_socket_mode_url(&self, url: Option<String>) {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .socket_mode_url = url;
     }
 
     /// `chat.postMessage` keeps the message at once but answers only after `delay`.
@@ -270,10 +283,16 @@ async fn call(
     body: axum::body::Bytes,
 ) -> Response {
     let params = params(&headers, query.as_deref(), &body);
+    // `apps.connections.open` takes the app-level token, every other method the bot token.
+    let token = if method == "apps.connections.open" {
+        APP_TOKEN
+    } else {
+        BOT_TOKEN
+    };
     let authorized = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {BOT_TOKEN}"));
+        .is_some_and(|v| v == format!("Bearer {token}"));
     let (failure, delay) = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         (s.failures.pop_front(), s.post_delay)

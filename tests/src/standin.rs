@@ -8,6 +8,13 @@ pub struct ServerGuard {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+impl ServerGuard {
+    /// A guard that sends on `stop` when dropped.
+    pub fn new(stop: tokio::sync::oneshot::Sender<()>) -> ServerGuard {
+        ServerGuard { stop: Some(stop) }
+    }
+}
+
 impl Drop for ServerGuard {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

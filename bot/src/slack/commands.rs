@@ -14,7 +14,7 @@ use frontline_shared::config::ChatPlatform;
 use frontline_shared::templates::escape_slack;
 use serde::Deserialize;
 
-use crate::digest::{ACKNOWLEDGED, USAGE};
+use crate::digest::{DigestScheduler, ACKNOWLEDGED, USAGE};
 use crate::error::CallbackError;
 use crate::http::AppState;
 
@@ -38,20 +38,35 @@ pub async fn endpoint(
         .await?;
     let command: Command = serde_urlencoded::from_bytes(&body)
         .map_err(|e| CallbackError::BadRequest(format!("unreadable command: {e}")))?;
-    let text = if command.text.trim().eq_ignore_ascii_case("digest") {
-        state
-            .digests
-            .request_now(
-                ChatPlatform::Slack,
-                &command.channel_id,
-                &command.trigger_id,
-            )
-            .await?;
-        ACKNOWLEDGED.to_string()
-    } else {
-        let typed = format!("{} {}", command.command, command.text.trim());
-        format!("{USAGE} (got `{}`)", escape_slack(typed.trim()))
-    };
+    let text = answer(
+        &state.digests,
+        &command.command,
+        &command.text,
+        &command.channel_id,
+        &command.trigger_id,
+    )
+    .await?;
     let answer = serde_json::json!({ "response_type": "ephemeral", "text": text });
     Ok(Json(answer).into_response())
+}
+
+/// What the bot answers, privately, to `{command} {text}` typed in `channel_id` (over HTTP
+/// or Socket Mode): `digest` asks for today's digest in that channel, once per
+/// `trigger_id`; anything else gets the usage line.
+pub async fn answer(
+    digests: &DigestScheduler,
+    command: &str,
+    text: &str,
+    channel_id: &str,
+    trigger_id: &str,
+) -> Result<String, CallbackError> {
+    if text.trim().eq_ignore_ascii_case("digest") {
+        digests
+            .request_now(ChatPlatform::Slack, channel_id, trigger_id)
+            .await?;
+        Ok(ACKNOWLEDGED.to_string())
+    } else {
+        let typed = format!("{command} {}", text.trim());
+        Ok(format!("{USAGE} (got `{}`)", escape_slack(typed.trim())))
+    }
 }

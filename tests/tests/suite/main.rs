@@ -34,6 +34,7 @@ mod migrations;
 mod openapi;
 mod planning;
 mod replicas;
+mod socket_mode;
 mod stats;
 mod store;
 mod streams;

@@ -1,0 +1,313 @@
+//! Slack over Socket Mode only (issue 25): the bot has no signing secret, so its HTTP
+//! endpoints refuse every callback, and the stand-in never calls them; claims, thread
+//! replies and `/frontline digest` arrive as envelopes over the WebSocket that
+//! `apps.connections.open` hands out. Every test runs on each backend.
+
+use std::time::Duration;
+
+use frontline_shared::config::Secret;
+use frontline_tests::bot::{self, TestBot, FAST_DELIVERY};
+use frontline_tests::customer::{hand_off, Handoff};
+use frontline_tests::databases::{backends, TestBackend, TestDatabase};
+use frontline_tests::rig::Rig;
+use frontline_tests::slack_callbacks::{block_action, thread_reply, SignedRequest, SlackUser};
+use frontline_tests::slack_socket_mode::{
+    slash_command, EnvelopeKind, SocketModeStandIn, APP_TOKEN,
+};
+use frontline_tests::slack_standin::{Posted, SlackStandIn};
+use frontline_tests::sse::SseEvent;
+use frontline_tests::widget_server::{ServerOptions, TestServer};
+use serde_json::{json, Value};
+
+const ANA: SlackUser = SlackUser {
+    id: "U0ANA",
+    name: "ana",
+};
+const WAIT: Duration = Duration::from_secs(10);
+/// Slack's acknowledgement window (<https://api.slack.com/apis/socket-mode>).
+const ACK_WINDOW: Duration = Duration::from_secs(3);
+
+/// A store, the widget server, the Slack stand-in with its Socket Mode server, and the
+/// bot with `[bot.slack] socket_mode = true`, `SLACK_APP_TOKEN` and no signing secret.
+async fn socket_mode_rig(backend: TestBackend) -> (Rig, SocketModeStandIn) {
+    let db = TestDatabase::new(backend).await;
+    let server = TestServer::start_with(&db.url, &ServerOptions::default()).await;
+    let slack = SlackStandIn::start().await;
+    let socket = SocketModeStandIn::start(&slack).await;
+    let toml = format!("{FAST_DELIVERY}\n[bot.slack]\nsocket_mode = true\n");
+    let mut settings = bot::settings(&db.url, Some(&slack), None, &toml);
+    settings.secrets.slack_signing_secret = None;
+    settings.secrets.slack_app_token = Some(Secret::new(APP_TOKEN));
+    let bot = TestBot::start(settings).await;
+    let store = frontline_shared::store::Store::connect(&db.url)
+        .await
+        .expect("test store handle");
+    socket.wait_for_connections(1).await;
+    let rig = Rig {
+        bot,
+        server,
+        slack: Some(slack),
+        discord: None,
+        store,
+        db,
+    };
+    (rig, socket)
+}
+
+async fn handoff(rig: &Rig) -> Handoff {
+    hand_off(
+        &rig.server,
+        json!({"email": "sam@example.com", "name": "Sam Rivera", "message": "My parcel never arrived"}),
+    )
+    .await
+}
+
+/// Sends an envelope and waits for its first acknowledgement, which must come within
+/// Slack's window; returns the envelope id and the acknowledgement's payload.
+async fn deliver(
+    socket: &SocketModeStandIn,
+    kind: EnvelopeKind,
+    payload: Value,
+) -> (String, Option<Value>) {
+    let id = socket.send(kind, payload).await;
+    let ack = socket.wait_for_ack(&id, 1).await;
+    assert!(
+        ack.after < ACK_WINDOW,
+        "{kind:?} acknowledged after {:?}",
+        ack.after
+    );
+    (id, ack.payload)
+}
+
+fn status(wanted: &'static str) -> impl Fn(&SseEvent) -> bool {
+    move |e: &SseEvent| e.event == "status" && e.data["status"] == wanted
+}
+
+fn agent_message(e: &SseEvent) -> bool {
+    e.event == "message" && e.data["author"] == "agent"
+}
+
+/// The customer's transcript lines written by an agent.
+async fn agent_lines(rig: &Rig, handoff: &Handoff) -> Vec<Value> {
+    let (code, conversation) = rig
+        .server
+        .get_json(
+            &format!("/api/v1/conversations/{}", handoff.conversation_id),
+            Some(&handoff.token),
+        )
+        .await;
+    assert_eq!(code, 200);
+    conversation["transcript"]
+        .as_array()
+        .expect("transcript")
+        .iter()
+        .filter(|l| l["author"] == "agent")
+        .cloned()
+        .collect()
+}
+
+async fn alert_with_buttons(rig: &Rig, alert: &Posted, buttons: &[&str]) -> Posted {
+    rig.slack()
+        .wait_for(&format!("the alert with buttons {buttons:?}"), WAIT, |s| {
+            s.messages
+                .iter()
+                .find(|m| m.ts == alert.ts && m.buttons() == buttons)
+                .cloned()
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_claim_a_thread_reply_and_the_digest_command_work_over_socket_mode_only() {
+    for backend in backends() {
+        let (rig, socket) = socket_mode_rig(backend).await;
+        rig.slack().add_user(ANA.id, ANA.name);
+        let handoff = handoff(&rig).await;
+        let mut stream = handoff.stream(&rig.server).await;
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+
+        // The HTTP door is shut: a correctly signed click changes nothing.
+        let refused = SignedRequest::interaction(&block_action(&ANA, &alert, "claim"))
+            .send(&rig.bot.client, &rig.bot.url)
+            .await;
+        assert!(
+            refused.status().is_client_error() || refused.status().is_server_error(),
+            "{backend:?}: {}",
+            refused.status()
+        );
+
+        deliver(
+            &socket,
+            EnvelopeKind::Interactive,
+            block_action(&ANA, &alert, "claim"),
+        )
+        .await;
+        let claimed = stream
+            .until(WAIT, status("claimed"))
+            .await
+            .expect("claimed");
+        assert_eq!(claimed.data["agent"], "ana", "{backend:?}");
+        alert_with_buttons(&rig, &alert, &["release", "resolve"]).await;
+
+        let reply = thread_reply(
+            "Ev0SOCKET1",
+            &ANA,
+            &alert,
+            "Your parcel left the depot &amp; arrives Monday",
+        );
+        deliver(&socket, EnvelopeKind::EventsApi, reply).await;
+        let relayed = stream
+            .until(WAIT, agent_message)
+            .await
+            .expect("the agent's reply");
+        assert_eq!(
+            relayed.data["body"], "Your parcel left the depot & arrives Monday",
+            "{backend:?}"
+        );
+
+        let (_, answer) = deliver(
+            &socket,
+            EnvelopeKind::SlashCommands,
+            slash_command("/frontline", "digest", "C0LEADS"),
+        )
+        .await;
+        let answer = answer.expect("the command's answer rides on its acknowledgement");
+        assert_eq!(answer["response_type"], "ephemeral", "{answer}");
+        assert_eq!(
+            answer["text"], "Posting today's digest so far in this channel…",
+            "{answer}"
+        );
+        let digest = rig
+            .slack()
+            .wait_for("the on-demand digest", WAIT, |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.channel == "C0LEADS" && m.meta("purpose") == Some("digest"))
+                    .cloned()
+            })
+            .await;
+        assert!(digest.text.contains("Today so far"), "{}", digest.text);
+
+        let (_, help) = deliver(
+            &socket,
+            EnvelopeKind::SlashCommands,
+            slash_command("/frontline", "<!channel> help", "C0LEADS"),
+        )
+        .await;
+        let help = help.expect("an answer");
+        let text = help["text"].as_str().unwrap_or_default();
+        assert!(
+            text.starts_with("Usage") && !text.contains("<!channel>"),
+            "{help}"
+        );
+        rig.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_envelope_redelivered_after_a_reconnect_acts_once() {
+    for backend in backends() {
+        let (rig, socket) = socket_mode_rig(backend).await;
+        rig.slack().add_user(ANA.id, ANA.name);
+        let handoff = handoff(&rig).await;
+        let mut stream = handoff.stream(&rig.server).await;
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+
+        let (claim, _) = deliver(
+            &socket,
+            EnvelopeKind::Interactive,
+            block_action(&ANA, &alert, "claim"),
+        )
+        .await;
+        stream
+            .until(WAIT, status("claimed"))
+            .await
+            .expect("claimed");
+        let reply = thread_reply("Ev0SOCKET2", &ANA, &alert, "On its way");
+        let (event, _) = deliver(&socket, EnvelopeKind::EventsApi, reply).await;
+        stream.until(WAIT, agent_message).await.expect("relayed");
+
+        // The socket drops without a close frame; the bot reconnects, and Slack delivers
+        // both envelopes again there.
+        socket.drop_connection().await;
+        socket.wait_for_connections(2).await;
+        socket.redeliver(&claim).await;
+        socket.redeliver(&event).await;
+        for id in [&claim, &event] {
+            let again = socket.wait_for_ack(id, 2).await;
+            assert_eq!(
+                again.connection, 2,
+                "{backend:?}: re-delivered on the new connection"
+            );
+            assert!(again.after < ACK_WINDOW);
+        }
+        // A marker sent after them: once it is relayed, the worker has passed both.
+        let marker = thread_reply("Ev0SOCKET3", &ANA, &alert, "Tracking number follows");
+        deliver(&socket, EnvelopeKind::EventsApi, marker).await;
+        let next = stream.until(WAIT, agent_message).await.expect("the marker");
+        assert_eq!(
+            next.data["body"], "Tracking number follows",
+            "{backend:?}: no second copy before it"
+        );
+
+        let bodies: Vec<Value> = agent_lines(&rig, &handoff)
+            .await
+            .iter()
+            .map(|l| l["body"].clone())
+            .collect();
+        assert_eq!(
+            bodies,
+            vec![json!("On its way"), json!("Tracking number follows")],
+            "{backend:?}"
+        );
+        let ephemerals = rig.slack().with(|s| s.ephemerals.clone());
+        assert!(
+            ephemerals.is_empty(),
+            "{backend:?}: the repeated claim told nobody anything: {ephemerals:?}"
+        );
+        rig.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_disconnect_is_followed_by_a_reconnect_that_carries_on() {
+    for backend in backends() {
+        let (rig, socket) = socket_mode_rig(backend).await;
+        let opened = |rig: &Rig| {
+            rig.slack()
+                .with(|s| s.calls_to("apps.connections.open").len())
+        };
+        let before = opened(&rig);
+
+        socket.disconnect("refresh_requested").await;
+        socket.wait_for_connections(2).await;
+        assert_eq!(
+            opened(&rig),
+            before + 1,
+            "{backend:?}: one more apps.connections.open"
+        );
+
+        // Work goes on over the new connection.
+        let handoff = handoff(&rig).await;
+        let mut stream = handoff.stream(&rig.server).await;
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+        let id = socket
+            .send(
+                EnvelopeKind::Interactive,
+                block_action(&ANA, &alert, "claim"),
+            )
+            .await;
+        let ack = socket.wait_for_ack(&id, 1).await;
+        assert_eq!(ack.connection, 2, "{backend:?}");
+        stream
+            .until(WAIT, status("claimed"))
+            .await
+            .expect("claimed");
+        assert_eq!(
+            socket.connections_opened(),
+            2,
+            "{backend:?}: no extra connections"
+        );
+        rig.stop().await;
+    }
+}
