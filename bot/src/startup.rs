@@ -23,6 +23,7 @@ use tokio::net::TcpListener;
 use crate::chat::Chat;
 use crate::delivery::{DeliveryWorker, Effects};
 use crate::digest::{DigestPlans, DigestScheduler};
+use crate::discord::gateway::DiscordGateway;
 use crate::discord::interactions::InvalidPublicKey;
 use crate::discord::{self, DiscordChat, DiscordEndpoint, DiscordRest};
 use crate::http::{self, AppState, SlackEndpoint};
@@ -90,6 +91,8 @@ pub struct Application {
     watcher: Option<SlaWatcher>,
     digests: DigestScheduler,
     socket_mode: Option<(SlackHandlers, String, String)>,
+    /// `[bot.discord] gateway = true`: the gateway connection's worker.
+    discord_gateway: Option<DiscordGateway>,
     run_workers: bool,
     /// `[server.limits]`'s timeouts and connection caps, for this listener too.
     limits: ConnectionLimits,
@@ -127,6 +130,7 @@ impl Application {
         let digests = DigestScheduler::new(store.clone(), digest_plans(&settings));
         let mut chats: Vec<Arc<dyn Chat>> = Vec::new();
         let (mut slack, mut socket_mode, mut discord_endpoint) = (None, None, None);
+        let mut discord_gateway = None;
 
         if let Some(token) = &secrets.slack_bot_token {
             let web =
@@ -177,6 +181,13 @@ impl Application {
                 sites.clone(),
                 options.clock.clone(),
             )));
+            if bot.discord.gateway {
+                discord_gateway = Some(DiscordGateway {
+                    api_url: bot.discord.api_url.clone(),
+                    bot_token: token.expose().to_string(),
+                    store: store.clone(),
+                });
+            }
             match &secrets.discord_public_key {
                 Some(key) => {
                     let endpoint = DiscordEndpoint::new(key.expose(), replay.clone(), store.clone(), Arc::clone(&metrics), digests.clone())?;
@@ -252,6 +263,7 @@ impl Application {
             watcher,
             digests,
             socket_mode,
+            discord_gateway,
             run_workers: options.run_workers,
             limits: settings.server.limits.connections(),
             trusted_proxies: settings.server.trusted_proxies.clone(),
@@ -315,6 +327,12 @@ impl Application {
             workers.spawn_fallible(
                 "slack socket mode",
                 socket_mode::run(handlers, digests, api_url, app_token, shutdown.clone()),
+            );
+        }
+        if let Some(gateway) = self.discord_gateway {
+            workers.spawn_fallible(
+                "discord gateway",
+                discord::gateway::run(gateway, shutdown.clone()),
             );
         }
         let ran = supervisor::run(

@@ -82,6 +82,8 @@ pub struct DiscordStandIn {
     pub base: String,
     pub(crate) key: Arc<SigningKey>,
     state: Arc<Mutex<DiscordState>>,
+    /// The gateway (WebSocket) side, for bots with `[bot.discord] gateway = true`.
+    pub gateway: crate::discord_gateway::GatewayStandIn,
     _server: Arc<crate::standin::ServerGuard>,
 }
 
@@ -97,9 +99,13 @@ impl DiscordStandIn {
             .route("/api/v10/channels/{channel}/messages", post(create))
             .route("/api/v10/channels/{channel}/messages/{id}", patch(edit))
             .with_state(Arc::clone(&state));
+        let gateway = crate::discord_gateway::GatewayStandIn::default();
+        let router = router.merge(gateway.router());
         let (base, server) = crate::standin::serve(router).await;
+        gateway.set_base(&base);
         DiscordStandIn {
             base,
+            gateway,
             key: Arc::new(SigningKey::from_bytes(&rand::random::<[u8; 32]>())),
             state,
             _server: Arc::new(server),

@@ -31,6 +31,7 @@ pub mod customer;
 pub mod dashboard;
 pub mod databases;
 pub mod discord_callbacks;
+pub mod discord_gateway;
 pub mod discord_standin;
 pub mod import_standins;
 pub mod processes;

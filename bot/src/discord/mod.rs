@@ -15,9 +15,12 @@
 //! - [`client`]: the REST client (serenity routes and models, our own `Retry-After` handling).
 //! - [`components`]: message rendering and button ids.
 //! - [`interactions`]: the signed endpoint (PING, buttons, the reply modal).
+//! - [`gateway`]: with `gateway = true`, agents' messages in an alert's thread (or
+//!   replies to it) reach the customer.
 
 pub mod client;
 pub mod components;
+pub mod gateway;
 pub mod interactions;
 
 use async_trait::async_trait;

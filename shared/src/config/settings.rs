@@ -336,6 +336,9 @@ pub struct DiscordSettings {
     pub managers_channel: Option<String>,
     /// Role id mentioned on high-priority alerts.
     pub oncall_role: Option<String>,
+    /// Connect to the gateway so agents' messages in an alert's thread reach the
+    /// customer (needs the privileged message-content intent).
+    pub gateway: bool,
 }
 
 impl Default for DiscordSettings {
@@ -345,6 +348,7 @@ impl Default for DiscordSettings {
             default_channel: None,
             managers_channel: None,
             oncall_role: None,
+            gateway: false,
         }
     }
 }

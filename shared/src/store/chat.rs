@@ -91,6 +91,24 @@ impl Store {
         Ok(row.map(|r| r.try_get("escalation_id")).transpose()?)
     }
 
+    /// The escalation whose alert's replies live at `thread_ref`, in whichever channel
+    /// (a Discord thread's id is all a message in it carries).
+    pub async fn escalation_for_thread_ref(
+        &self,
+        platform: ChatPlatform,
+        thread_ref: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT escalation_id FROM chat_messages WHERE platform = $1 AND thread_ref = $2 \
+             AND purpose = 'alert'",
+        )
+        .bind(platform.as_str())
+        .bind(thread_ref)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.try_get("escalation_id")).transpose()?)
+    }
+
     /// Remembers a callback key; false when it was already there (a retry).
     pub async fn mark_callback_processed(&self, key: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;

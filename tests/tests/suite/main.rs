@@ -12,6 +12,7 @@ mod bot_chat_texts;
 mod bot_delivery;
 mod bot_digest;
 mod bot_discord;
+mod bot_discord_gateway;
 mod bot_relay;
 mod bot_security;
 mod bot_sla;

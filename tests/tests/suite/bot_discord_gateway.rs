@@ -1,0 +1,142 @@
+//! `[bot.discord] gateway = true` against the stand-in's gateway: an agent's message in
+//! the alert's thread, or a reply to the alert, reaches the customer's open widget live;
+//! bots' messages and other channels are ignored; a dropped connection and a Reconnect
+//! request are resumed without losing or repeating a message.
+
+use std::time::Duration;
+
+use frontline_tests::bot::DISCORD_DEFAULT_CHANNEL;
+use frontline_tests::customer::hand_off;
+use frontline_tests::databases::backends;
+use frontline_tests::discord_standin::BOT_USER_ID;
+use frontline_tests::rig::{Platforms, Rig};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(15);
+const ANA: (&str, &str) = ("1100000000000000301", "ana");
+/// Discord's intent bits (https://discord.com/developers/docs/events/gateway#gateway-intents).
+const GUILD_MESSAGES: u64 = 1 << 9;
+const MESSAGE_CONTENT: u64 = 1 << 15;
+
+#[tokio::test]
+async fn thread_messages_reach_the_customer_live_and_survive_a_dropped_connection() {
+    for backend in backends() {
+        let rig = Rig::start(
+            backend,
+            Platforms::Discord,
+            "[bot.discord]\ngateway = true\n",
+        )
+        .await;
+        let discord = rig.discord();
+        let gateway = &discord.gateway;
+        gateway
+            .wait_for("the bot to identify", WAIT, |log| log.identifies.len() == 1)
+            .await;
+        let intents = gateway.log().identifies[0]["intents"]
+            .as_u64()
+            .expect("intents in Identify");
+        assert_eq!(
+            intents & (GUILD_MESSAGES | MESSAGE_CONTENT),
+            GUILD_MESSAGES | MESSAGE_CONTENT,
+            "{backend:?}: intents {intents:#b}"
+        );
+
+        let handoff = hand_off(
+            &rig.server,
+            json!({"email": "eve@example.com", "name": "Eve", "message": "Where is order 100234?"}),
+        )
+        .await;
+        let alert = discord
+            .wait_for("the alert", WAIT, |s| s.messages.first().cloned())
+            .await;
+        let mut stream = handoff.stream(&rig.server).await;
+
+        // In the thread started from the alert (its id is the alert's id).
+        gateway.message_create(&alert.id, ANA, "Your parcel left today.", None, false);
+        // This bot's own post in the thread, and someone talking in another channel.
+        gateway.message_create(
+            &alert.id,
+            (BOT_USER_ID, "Frontline"),
+            "Eve wrote: thanks",
+            None,
+            true,
+        );
+        gateway.message_create("1100000000000000999", ANA, "lunch?", None, false);
+        // A reply to the alert in the alert's channel.
+        gateway.message_create(
+            DISCORD_DEFAULT_CHANNEL,
+            ANA,
+            "It should arrive on Tuesday.",
+            Some(&alert.id),
+            false,
+        );
+        for expected in ["Your parcel left today.", "It should arrive on Tuesday."] {
+            let relayed = stream
+                .until(WAIT, |e| {
+                    e.event == "message"
+                        && e.data["author"] == "agent"
+                        && e.data["body"] == expected
+                })
+                .await
+                .unwrap_or_else(|| panic!("{backend:?}: {expected:?} on the customer's stream"));
+            assert_eq!(relayed.data["author_name"], "ana");
+        }
+
+        // The connection drops; a message written meanwhile is replayed on resume.
+        gateway.drop_connection();
+        gateway.message_create(&alert.id, ANA, "Sent while the bot was away.", None, false);
+        gateway
+            .wait_for("the bot to resume", WAIT, |log| log.resumes.len() == 1)
+            .await;
+        // Discord asks for a reconnect; the next message arrives on the resumed session.
+        gateway.ask_reconnect();
+        gateway
+            .wait_for("the second resume", WAIT, |log| log.resumes.len() == 2)
+            .await;
+        gateway.message_create(&alert.id, ANA, "And after the reconnect.", None, false);
+        for expected in ["Sent while the bot was away.", "And after the reconnect."] {
+            stream
+                .until(WAIT, |e| {
+                    e.event == "message"
+                        && e.data["author"] == "agent"
+                        && e.data["body"] == expected
+                })
+                .await
+                .unwrap_or_else(|| panic!("{backend:?}: {expected:?} on the customer's stream"));
+        }
+
+        let log = gateway.log();
+        assert_eq!(
+            log.identifies.len(),
+            1,
+            "{backend:?}: resumed, not re-identified"
+        );
+        assert_eq!(
+            log.resumes[0]["session_id"], "standin-session-1",
+            "{backend:?}"
+        );
+        let transcript = rig
+            .store
+            .transcript(&handoff.conversation_id)
+            .await
+            .expect("transcript");
+        let agent_lines: Vec<&str> = transcript
+            .iter()
+            .filter(|line| line.author == "agent")
+            .map(|line| line.body.as_str())
+            .collect();
+        let mut sorted = agent_lines.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            [
+                "And after the reconnect.",
+                "It should arrive on Tuesday.",
+                "Sent while the bot was away.",
+                "Your parcel left today.",
+            ],
+            "{backend:?}: each agent message once, nothing from bots or other channels"
+        );
+        rig.stop().await;
+    }
+}
