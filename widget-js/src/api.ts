@@ -128,6 +128,8 @@ export function createApi(base: string, site: string) {
     conversation: (id: string, token: string) => call<Conversation>(convUrl(id), {}, token),
     send: (id: string, token: string, text: string) =>
       call<unknown>(convUrl(id) + "/messages", { method: "POST" }, token, { text }),
+    rate: (id: string, token: string, rating: number, comment: string) =>
+      call<unknown>(convUrl(id) + "/csat", { method: "POST" }, token, { rating, comment: comment || undefined }),
     eventsUrl: (id: string, token: string, after?: string) =>
       convUrl(id) + "/events?token=" + encodeURIComponent(token) + (after ? "&after=" + encodeURIComponent(after) : ""),
   };

@@ -45,6 +45,13 @@ const en = {
   agent: "Agent",
   unread: "Help, new message",
   thinking: "Looking for an answer…",
+  csatQuestion: "How did we do?",
+  csatRate: "{n} of 5",
+  csatLow: "1 = bad",
+  csatHigh: "5 = great",
+  csatComment: "Anything to add? (optional)",
+  csatSend: "Send rating",
+  csatThanks: "Thanks for your rating!",
 };
 
 export type Strings = typeof en;
@@ -93,6 +100,13 @@ const de: Strings = {
   agent: "Mitarbeiter",
   unread: "Hilfe, neue Nachricht",
   thinking: "Suche eine Antwort…",
+  csatQuestion: "Wie waren wir?",
+  csatRate: "{n} von 5",
+  csatLow: "1 = schlecht",
+  csatHigh: "5 = sehr gut",
+  csatComment: "Möchten Sie etwas ergänzen? (optional)",
+  csatSend: "Bewertung senden",
+  csatThanks: "Danke für Ihre Bewertung!",
 };
 
 const BUNDLES: Record<string, Strings> = { en, de };
