@@ -34,6 +34,8 @@ export interface SiteConfig {
   locale: string;
   /** `next_open` is an RFC 9557 timestamp; `next_open_text` the server's English fallback. */
   business_hours: { open_now: boolean; next_open?: string | null; next_open_text?: string | null; time_zone?: string };
+  /** `[email]` is configured: ask for an address and offer "email me"; false: ask for none. */
+  email_enabled?: boolean;
 }
 
 export interface AskReply {

@@ -57,6 +57,7 @@ form.handoff{display:flex;flex-direction:column;gap:8px;padding:12px 16px;border
 form.handoff h3{margin:0;font-size:16px}form.handoff p{margin:0;font-size:14px}
 label{display:flex;flex-direction:column;gap:3px;font-size:13px;font-weight:600}
 label input,label textarea{font-weight:400;font-size:15px}
+label.check{flex-direction:row;align-items:center;gap:8px;font-weight:400}label.check input{flex:none;width:18px;height:18px}
 [aria-invalid=true]{border-color:#c62828;box-shadow:0 0 0 1px #c62828}
 .error{color:#b3261e;font-size:13px;font-weight:600}
 .actions{display:flex;gap:8px;justify-content:flex-end}

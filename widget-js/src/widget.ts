@@ -250,7 +250,8 @@ export function mount(options: Options): Widget {
 
   function showHandoff(message: string) {
     if (!form) {
-      form = handoffForm(t, { message, away: awayText() }, submitHandoff, hideHandoff);
+      const mail = config ? config.email_enabled === true : undefined;
+      form = handoffForm(t, { message, away: awayText(), mail }, submitHandoff, hideHandoff);
       ui.handoffSlot.replaceChildren(form.element);
     }
     updateNote();
@@ -278,7 +279,8 @@ export function mount(options: Options): Widget {
       const reply = await api.handoff(
         {
           conversation_id: conv?.id,
-          email: fields.email,
+          email: fields.email || undefined,
+          email_me: fields.emailMe || undefined,
           name: fields.name || undefined,
           message: fields.message || undefined,
           customer: customerFields(),
