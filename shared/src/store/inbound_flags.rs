@@ -65,8 +65,7 @@ impl Store {
             Some(row) => {
                 let escalation_id: String = row.try_get("id")?;
                 let subject = Subject::Escalation(escalation_id.clone());
-                outbox::enqueue(self, &mut tx, &subject, &OutboxMessage::MailFlagged(flag))
-                    .await?;
+                outbox::enqueue(self, &mut tx, &subject, &OutboxMessage::MailFlagged(flag)).await?;
                 Flagged::Posted { escalation_id }
             }
             None => Flagged::NoEscalation,

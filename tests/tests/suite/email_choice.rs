@@ -23,10 +23,7 @@ fn email_toml(port: u16) -> String {
 async fn without_email_the_config_says_so_and_a_handoff_needs_no_address() {
     for backend in backends() {
         let rig = Rig::start(backend, Platforms::Slack, "").await;
-        let (status, config) = rig
-            .server
-            .get_json("/api/v1/sites/demo/config", None)
-            .await;
+        let (status, config) = rig.server.get_json("/api/v1/sites/demo/config", None).await;
         assert_eq!(status, 200);
         assert_eq!(config["email_enabled"], false, "{config}");
 
@@ -56,7 +53,10 @@ async fn without_email_the_config_says_so_and_a_handoff_needs_no_address() {
                 None,
             )
             .await;
-        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_email")));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_email"))
+        );
         rig.stop().await;
     }
 }
@@ -73,10 +73,7 @@ async fn with_email_an_address_is_required_and_email_me_mails_replies_at_once() 
             BotOptions::default(),
         )
         .await;
-        let (_, config) = rig
-            .server
-            .get_json("/api/v1/sites/demo/config", None)
-            .await;
+        let (_, config) = rig.server.get_json("/api/v1/sites/demo/config", None).await;
         assert_eq!(config["email_enabled"], true, "{config}");
         let (status, body) = rig
             .server
@@ -86,7 +83,11 @@ async fn with_email_an_address_is_required_and_email_me_mails_replies_at_once() 
                 None,
             )
             .await;
-        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_email")), "{body}");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_email")),
+            "{body}"
+        );
 
         // Kai chose "email me" and keeps the widget open: the reply is mailed anyway,
         // long before `away_after` (2 minutes) could pass.
@@ -111,7 +112,11 @@ async fn with_email_an_address_is_required_and_email_me_mails_replies_at_once() 
             .await
             .expect("the reply on the live stream");
         let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
-        assert!(mails[1].text().contains(reply), "{backend:?}: {}", mails[1].text());
+        assert!(
+            mails[1].text().contains(reply),
+            "{backend:?}: {}",
+            mails[1].text()
+        );
         assert_eq!(mails[1].header("X-RcptTo"), Some("kai@customer.test"));
         drop(stream);
         rig.stop().await;

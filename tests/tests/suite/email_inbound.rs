@@ -62,11 +62,18 @@ async fn a_mail_to_the_support_address_opens_an_escalation_from_its_sender_once(
     for backend in backends() {
         let smtp = SmtpServer::start().await;
         let rig = rig_with_mail(backend, &smtp).await;
-        let mail = new_mail("robin@customer.test", "Northwind <support@shop.test>", "n1@mail.customer.test");
+        let mail = new_mail(
+            "robin@customer.test",
+            "Northwind <support@shop.test>",
+            "n1@mail.customer.test",
+        );
 
         let (status, body) = post_mail(&rig, &mail).await;
         assert_eq!(status, 201, "{backend:?}: {body}");
-        assert_eq!(body, json!({"stored": true, "relayed": true, "opened": true}));
+        assert_eq!(
+            body,
+            json!({"stored": true, "relayed": true, "opened": true})
+        );
 
         // The alert names the sender and asks the subject; the signature is gone.
         let alert = rig
@@ -79,7 +86,10 @@ async fn a_mail_to_the_support_address_opens_an_escalation_from_its_sender_once(
             })
             .await;
         let text = alert.visible_text();
-        assert!(text.contains("Robin Fox") && text.contains("robin@customer.test"), "{text}");
+        assert!(
+            text.contains("Robin Fox") && text.contains("robin@customer.test"),
+            "{text}"
+        );
         assert!(!text.contains("Sent from my phone"), "{text}");
 
         // The sender gets the receipt, with a reply address for the rest.
@@ -120,7 +130,11 @@ async fn a_stale_token_opens_a_flagged_escalation_and_a_stranger_is_flagged_in_t
             &new_mail("robin@customer.test", &stale, "n2@mail.customer.test"),
         )
         .await;
-        assert_eq!((status, body["opened"].as_bool()), (201, Some(true)), "{body}");
+        assert_eq!(
+            (status, body["opened"].as_bool()),
+            (201, Some(true)),
+            "{body}"
+        );
         let alert = rig
             .slack()
             .wait_for("the alert", Duration::from_secs(10), |s| {
@@ -139,7 +153,11 @@ async fn a_stale_token_opens_a_flagged_escalation_and_a_stranger_is_flagged_in_t
                     .cloned()
             })
             .await;
-        assert_eq!(flag.thread_ts.as_deref(), Some(alert.ts.as_str()), "{backend:?}");
+        assert_eq!(
+            flag.thread_ts.as_deref(),
+            Some(alert.ts.as_str()),
+            "{backend:?}"
+        );
         assert!(flag.text.contains("robin@customer.test"), "{}", flag.text);
 
         // Dana's conversation gets a mail from someone else: not added, flagged.

@@ -16,10 +16,10 @@ use frontline_shared::inbound_mail::{self, InboundError, InboundMail, Received};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::handoff::SitePorts;
 use crate::error::{ApiError, ErrorBody};
 use crate::guard::admin::{bearer, check_token};
 use crate::guard::client_ip::ClientIp;
-use super::handoff::SitePorts;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -120,7 +120,11 @@ pub async fn receive(
 }
 
 /// Opens a new escalation from `mail` on the first configured site.
-async fn open(state: &AppState, mail: &InboundMail, why: Unmapped) -> Result<Received, InboundError> {
+async fn open(
+    state: &AppState,
+    mail: &InboundMail,
+    why: Unmapped,
+) -> Result<Received, InboundError> {
     let Some(site) = state.sites.iter().next() else {
         return Err(InboundError::UnknownToken);
     };
