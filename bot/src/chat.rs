@@ -196,7 +196,12 @@ pub fn flag_text(warning: &str, flag: &MailFlag, escape: fn(&str) -> String) -> 
     let subject = flag
         .subject
         .as_deref()
-        .map(|s| format!(" (subject “{}”)", escape(&frontline_shared::templates::one_line(s))))
+        .map(|s| {
+            format!(
+                " (subject “{}”)",
+                escape(&frontline_shared::templates::one_line(s))
+            )
+        })
         .unwrap_or_default();
     match flag.reason {
         MailFlagReason::SenderMismatch => format!(
