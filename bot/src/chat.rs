@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use frontline_shared::config::ChatPlatform;
-use frontline_shared::contracts::outbox::Origin;
+use frontline_shared::contracts::outbox::{MailFlag, MailFlagReason, Origin};
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::Escalation;
 use frontline_shared::store::chat::ChatMessageRef;
@@ -59,6 +59,11 @@ pub enum Post<'a> {
         /// The mail server's answer.
         error: &'a str,
     },
+    /// An inbound mail that was not added as the customer's, in the thread.
+    MailFlagged {
+        escalation: &'a Escalation,
+        flag: &'a MailFlag,
+    },
     /// A daily (or on-demand) digest; `subject` is the digest.
     Digest {
         subject: &'a Subject,
@@ -83,6 +88,7 @@ impl Post<'_> {
             | Post::Realert { escalation, .. }
             | Post::Managers { escalation, .. }
             | Post::MailBounced { escalation, .. }
+            | Post::MailFlagged { escalation, .. }
             | Post::Csat { escalation, .. } => Subject::Escalation(escalation.id.clone()),
             Post::Digest { subject, .. } | Post::Chart { subject, .. } => (*subject).clone(),
         }
@@ -181,6 +187,30 @@ pub fn bounce_text(warning: &str, error: &str, escape: fn(&str) -> String) -> St
         "{warning} Email bounced: the customer's mail server refused our mail ({}).",
         escape(&frontline_shared::templates::one_line(error))
     )
+}
+
+/// "<warning> Mail flagged: …": why an inbound mail was held back or where a new
+/// escalation came from, sender and subject on one line, escaped by `escape`.
+pub fn flag_text(warning: &str, flag: &MailFlag, escape: fn(&str) -> String) -> String {
+    let sender = escape(&frontline_shared::templates::one_line(&flag.sender));
+    let subject = flag
+        .subject
+        .as_deref()
+        .map(|s| {
+            format!(
+                " (subject “{}”)",
+                escape(&frontline_shared::templates::one_line(s))
+            )
+        })
+        .unwrap_or_default();
+    match flag.reason {
+        MailFlagReason::SenderMismatch => format!(
+            "{warning} Mail flagged: {sender} wrote to this conversation's reply address{subject}, but is not its customer. The mail was not added to the conversation."
+        ),
+        MailFlagReason::UnknownToken => format!(
+            "{warning} Mail flagged: {sender} wrote to a reply address that names no conversation{subject}. It was opened as this new escalation."
+        ),
+    }
 }
 
 /// "★★☆☆☆ 2/5": a rating as stars.

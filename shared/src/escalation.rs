@@ -157,12 +157,13 @@ pub struct Escalation {
 }
 
 impl Escalation {
-    /// Display name of the customer: their name, else their e-mail.
+    /// Display name of the customer: their name, else their e-mail, else "a customer"
+    /// (without `[email]` the widget asks for neither).
     pub fn customer_label(&self) -> &str {
-        self.name
-            .as_deref()
-            .filter(|n| !n.is_empty())
-            .unwrap_or(&self.email)
+        [self.name.as_deref().unwrap_or(""), self.email.as_str()]
+            .into_iter()
+            .find(|label| !label.is_empty())
+            .unwrap_or("a customer")
     }
 }
 

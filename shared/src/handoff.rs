@@ -26,10 +26,18 @@ use crate::store::{Store, StoreError};
 pub struct Handoff {
     /// The conversation handed over: one the caller authorized, or a fresh id.
     pub conversation_id: String,
-    pub email: Email,
+    /// The customer's address; `None` only when `[email]` is not configured (the widget
+    /// then does not ask for one).
+    pub email: Option<Email>,
+    /// The customer chose "email me": with `[email]`, agent replies are mailed at once
+    /// instead of after `away_after` without a live stream.
+    pub email_me: bool,
     pub name: Option<String>,
     /// What the customer wrote in the handoff form.
     pub message: Option<String>,
+    /// The question to hand over when the conversation has none of its own (a new
+    /// conversation opened by mail: its subject); else `message` is.
+    pub question: Option<String>,
     /// Fields the storefront passed about the customer (plan, order number, …).
     pub customer: serde_json::Map<String, serde_json::Value>,
     pub page_url: Option<String>,
@@ -80,6 +88,7 @@ pub async fn hand_off(
     let question = store
         .last_customer_message(&handoff.conversation_id)
         .await?
+        .or_else(|| handoff.question.clone())
         .or_else(|| handoff.message.clone());
     let triage = question
         .as_deref()
@@ -99,7 +108,11 @@ pub async fn hand_off(
             customer: handoff.customer.clone(),
             created_at_ms: now.as_millisecond(),
         },
-        email: handoff.email.to_string(),
+        email: handoff
+            .email
+            .as_ref()
+            .map(Email::to_string)
+            .unwrap_or_default(),
         name: handoff.name,
         message: handoff.message,
         customer: handoff.customer,
@@ -110,7 +123,8 @@ pub async fn hand_off(
         matched: triage.matched,
         question,
         outside_hours: !site.business_hours.is_open(now),
-        mail: mail_enabled,
+        mail: mail_enabled && handoff.email.is_some(),
+        email_me: handoff.email_me,
     };
     let (escalation, created) = store.create_handoff(new).await?;
     if created {

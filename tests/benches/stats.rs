@@ -121,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
                 question: None,
                 outside_hours: false,
                 mail: false,
+                email_me: false,
             })
             .await?;
         clock.set_ms(at + rng.random_range(60_000..3_600_000));

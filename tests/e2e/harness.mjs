@@ -9,7 +9,7 @@
 // The bot and the Slack stand-in for the journey spec are started by slack.mjs.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, createWriteStream, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, createWriteStream, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -46,10 +46,13 @@ function serverCommand(profile) {
 /**
  * Starts the server on a free port with a fresh temp database. `args` are extra command-line
  * arguments (e.g. `["--config", path]`); `profile` picks target/<profile> (default
- * PROFILE). Returns { url, admin, stop, dir, databaseUrl } (the bot can share the database).
+ * PROFILE); `mail: true` runs the demo configuration with an `[email]` section (the widget
+ * then asks for an e-mail address; without it, it asks for none). Returns
+ * { url, admin, stop, dir, databaseUrl } (the bot can share the database).
  */
-export async function startServer(name, args = [], { profile = PROFILE } = {}) {
+export async function startServer(name, args = [], { profile = PROFILE, mail = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "frontline-e2e-"));
+  if (mail) args = ["--config", demoWithMail(dir), ...args];
   const databaseUrl = `sqlite://${dir}/f.db?mode=rwc`;
   const port = await freePort();
   const [command, ...baseArgs] = serverCommand(profile);
@@ -94,6 +97,21 @@ export async function startServer(name, args = [], { profile = PROFILE } = {}) {
     rmSync(dir, { recursive: true, force: true });
   }
   return { url, admin: adminClient(url), stop, dir, databaseUrl };
+}
+
+/**
+ * The demo configuration (widget-server/demo/frontline.toml) written to `dir` with its
+ * relative paths made absolute and an `[email]` section whose SMTP server is never reached
+ * (the widget server does not send mail; only the bot does).
+ */
+function demoWithMail(dir) {
+  const demo = join(REPO, "widget-server", "demo");
+  const toml = readFileSync(join(demo, "frontline.toml"), "utf8")
+    .replace(/^knowledge_dir = "(.*)"$/m, (_, path) => `knowledge_dir = ${JSON.stringify(join(demo, path))}`)
+    .replace(/^intents_file = "(.*)"$/m, (_, path) => `intents_file = ${JSON.stringify(join(demo, path))}`);
+  const path = join(dir, "frontline.toml");
+  writeFileSync(path, toml + '\n[email]\nsmtp_url = "smtp://127.0.0.1:9"\nfrom = "Support <support@example.com>"\nreply_domain = "reply.example.com"\n');
+  return path;
 }
 
 /** The admin API, as an agent's tooling would call it. */

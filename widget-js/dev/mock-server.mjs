@@ -104,7 +104,7 @@ const routes = [
   ["GET", /^\/$/, (req, res) => { res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }); res.end(DEMO); }],
   ["GET", /^\/widget\.js$/, (req, res) => { res.writeHead(200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache" }); res.end(readFileSync(WIDGET)); }],
   ["GET", /^\/api\/v1\/sites\/([^/]+)\/config$/, (req, res, [site]) =>
-    send(res, 200, { site, name: "Northwind Outfitters", locale: "en", business_hours: { open_now: true, next_open: null, next_open_text: null, time_zone: "Europe/Berlin" } })],
+    send(res, 200, { site, name: "Northwind Outfitters", locale: "en", business_hours: { open_now: true, next_open: null, next_open_text: null, time_zone: "Europe/Berlin" }, email_enabled: true })],
   ["POST", /^\/api\/v1\/sites\/[^/]+\/ask$/, async (req, res) => {
     const body = await json(req);
     if (!body || typeof body.text !== "string" || !body.text.trim()) return fail(res, 400, "invalid_request", "text is required");

@@ -34,6 +34,8 @@ export interface SiteConfig {
   locale: string;
   /** `next_open` is an RFC 9557 timestamp; `next_open_text` the server's English fallback. */
   business_hours: { open_now: boolean; next_open?: string | null; next_open_text?: string | null; time_zone?: string };
+  /** `[email]` is configured: ask for an address and offer "email me"; false: ask for none. */
+  email_enabled?: boolean;
 }
 
 export interface AskReply {
@@ -128,6 +130,8 @@ export function createApi(base: string, site: string) {
     conversation: (id: string, token: string) => call<Conversation>(convUrl(id), {}, token),
     send: (id: string, token: string, text: string) =>
       call<unknown>(convUrl(id) + "/messages", { method: "POST" }, token, { text }),
+    rate: (id: string, token: string, rating: number, comment: string) =>
+      call<unknown>(convUrl(id) + "/csat", { method: "POST" }, token, { rating, comment: comment || undefined }),
     eventsUrl: (id: string, token: string, after?: string) =>
       convUrl(id) + "/events?token=" + encodeURIComponent(token) + (after ? "&after=" + encodeURIComponent(after) : ""),
   };

@@ -1,11 +1,17 @@
 // The "talk to a person" form: e-mail (required, validated), name and message.
 // Validation errors are announced and tied to the field with aria-describedby.
+// What it says about e-mail follows the server (`email_enabled` in the site config):
+// with mail, it promises replies by e-mail and offers "email me"; without, it asks for no
+// address and promises none; not known (config not loaded), it asks but promises nothing.
 
 import { h } from "./dom";
 import type { Strings } from "./i18n";
 
 export interface HandoffFields {
+  /** Empty when the form asked for none. */
   email: string;
+  /** "E-mail me each reply right away". */
+  emailMe: boolean;
   name: string;
   message: string;
 }
@@ -25,13 +31,15 @@ export interface HandoffForm {
 
 export function handoffForm(
   t: Strings,
-  prefill: { message: string; away?: string },
+  prefill: { message: string; away?: string; mail?: boolean },
   onSubmit: (fields: HandoffFields) => void,
   onCancel: () => void,
 ): HandoffForm {
   const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true, "aria-required": "true", "aria-describedby": "fl-email-error" });
   const name = h("input", { type: "text", name: "name", autocomplete: "name" });
   const message = h("textarea", { name: "message", rows: "3" });
+  const askEmail = prefill.mail !== false;
+  const emailMe = h("input", { type: "checkbox", name: "email_me" });
   message.value = prefill.message;
   const error = h("div", { class: "error", id: "fl-email-error", role: "alert" });
   const submit = h("button", { class: "primary", type: "submit" }, t.submit);
@@ -39,10 +47,11 @@ export function handoffForm(
     "form",
     { class: "handoff", novalidate: true, "aria-labelledby": "fl-handoff-title" },
     h("h3", { id: "fl-handoff-title" }, t.handoffTitle),
-    h("p", {}, t.handoffIntro),
+    h("p", {}, prefill.mail ? t.handoffIntro : t.handoffIntroChat),
     prefill.away ? h("p", { class: "away" }, prefill.away) : null,
-    h("label", {}, t.email, email),
-    error,
+    askEmail ? h("label", {}, t.email, email) : null,
+    askEmail ? error : null,
+    prefill.mail ? h("label", { class: "check" }, emailMe, t.emailMe) : null,
     h("label", {}, t.name, name),
     h("label", {}, t.message, message),
     h("div", { class: "actions" }, h("button", { class: "secondary", type: "button", onclick: onCancel }, t.cancel), submit),
@@ -62,8 +71,13 @@ export function handoffForm(
   });
   element.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (!isEmail(email.value)) return rejectEmail();
-    onSubmit({ email: email.value.trim(), name: name.value.trim(), message: message.value.trim() });
+    if (askEmail && !isEmail(email.value)) return rejectEmail();
+    onSubmit({
+      email: askEmail ? email.value.trim() : "",
+      emailMe: !!prefill.mail && emailMe.checked,
+      name: name.value.trim(),
+      message: message.value.trim(),
+    });
   });
   element.addEventListener("keydown", (event) => {
     // Enter in the textarea makes a new line; Ctrl/Cmd+Enter sends.

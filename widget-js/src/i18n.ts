@@ -25,6 +25,8 @@ const en = {
   gettingPerson: "I'm getting a person from our team to help you with this.",
   handoffTitle: "Talk to a person",
   handoffIntro: "Leave your e-mail and our team will get back to you here and by e-mail.",
+  handoffIntroChat: "Our team will answer you here in this chat.",
+  emailMe: "E-mail me each reply right away instead of waiting here",
   email: "E-mail (required)",
   name: "Name",
   message: "Message",
@@ -45,6 +47,13 @@ const en = {
   agent: "Agent",
   unread: "Help, new message",
   thinking: "Looking for an answer…",
+  csatQuestion: "How did we do?",
+  csatRate: "{n} of 5",
+  csatLow: "1 = bad",
+  csatHigh: "5 = great",
+  csatComment: "Anything to add? (optional)",
+  csatSend: "Send rating",
+  csatThanks: "Thanks for your rating!",
 };
 
 export type Strings = typeof en;
@@ -73,6 +82,8 @@ const de: Strings = {
   gettingPerson: "Ich hole jemanden aus unserem Team, der Ihnen dabei hilft.",
   handoffTitle: "Mit einem Menschen sprechen",
   handoffIntro: "Hinterlassen Sie Ihre E-Mail-Adresse, unser Team meldet sich hier und per E-Mail.",
+  handoffIntroChat: "Unser Team antwortet Ihnen hier im Chat.",
+  emailMe: "Jede Antwort sofort per E-Mail senden, statt hier zu warten",
   email: "E-Mail (Pflichtfeld)",
   name: "Name",
   message: "Nachricht",
@@ -93,6 +104,13 @@ const de: Strings = {
   agent: "Mitarbeiter",
   unread: "Hilfe, neue Nachricht",
   thinking: "Suche eine Antwort…",
+  csatQuestion: "Wie waren wir?",
+  csatRate: "{n} von 5",
+  csatLow: "1 = schlecht",
+  csatHigh: "5 = sehr gut",
+  csatComment: "Möchten Sie etwas ergänzen? (optional)",
+  csatSend: "Bewertung senden",
+  csatThanks: "Danke für Ihre Bewertung!",
 };
 
 const BUNDLES: Record<string, Strings> = { en, de };

@@ -6,6 +6,8 @@ export interface Saved {
   token: string;
   /** Last SSE event id seen, so a reload resumes the stream after it. */
   after?: string;
+  /** Set once the customer rated the current resolution; cleared when it reopens. */
+  rated?: boolean;
 }
 
 const key = (site: string) => "frontline:" + site;

@@ -39,6 +39,9 @@ h2{flex:1;margin:0;font-size:17px;font-weight:700}
 a{color:var(--accent)}a:not([href]){color:inherit}
 .row{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin-top:10px;font-size:14px}
 .chip{border:1px solid var(--accent);background:#fff;color:var(--accent);border-radius:999px;padding:5px 14px;cursor:pointer;font-weight:600}
+.chip[aria-pressed=true]{background:var(--accent);color:var(--accent-text)}
+form.csat{display:flex;flex-direction:column;gap:8px}.csat .row{margin-top:0}.scale{justify-content:space-between;font-size:12px;color:#4a5566}
+.thanks{margin:0}
 .choices{display:flex;flex-direction:column;gap:6px;margin-top:6px}
 .choice{display:block;width:100%;text-align:left;border:1px solid #dbe0e7;background:#fff;border-radius:10px;padding:8px 10px;cursor:pointer}
 .choice strong{display:block}.choice span{display:block;font-size:13px;color:#4a5566}
@@ -54,6 +57,7 @@ form.handoff{display:flex;flex-direction:column;gap:8px;padding:12px 16px;border
 form.handoff h3{margin:0;font-size:16px}form.handoff p{margin:0;font-size:14px}
 label{display:flex;flex-direction:column;gap:3px;font-size:13px;font-weight:600}
 label input,label textarea{font-weight:400;font-size:15px}
+label.check{flex-direction:row;align-items:center;gap:8px;font-weight:400}label.check input{flex:none;width:18px;height:18px}
 [aria-invalid=true]{border-color:#c62828;box-shadow:0 0 0 1px #c62828}
 .error{color:#b3261e;font-size:13px;font-weight:600}
 .actions{display:flex;gap:8px;justify-content:flex-end}

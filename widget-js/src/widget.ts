@@ -7,6 +7,7 @@
 
 import { ApiError, createApi, type ClarifyOption, type Message, type SiteConfig, type Status, type Suggestion } from "./api";
 import type { Options } from "./config";
+import { csatCard, type CsatCard } from "./csat";
 import { handoffForm, type HandoffFields, type HandoffForm } from "./handoff";
 import { dateLocale, fill, formatWhen, pickLocale, strings } from "./i18n";
 import { answerCard, bubble, choicesCard, clarifyCard, restoredCard, systemLine } from "./messages";
@@ -38,6 +39,8 @@ export function mount(options: Options): Widget {
   let lastQuestion = "";
   /** The "our team is back …" line after an out-of-hours handoff; removed once claimed. */
   let awayLine: HTMLElement | null = null;
+  /** "How did we do?" while the conversation is resolved and not rated yet. */
+  let rating: CsatCard | null = null;
   /** Messages already on screen, by message id and by author|time|body. */
   const seen = new Set<string>();
   /** Bodies the customer sent here that the stream has not echoed back yet. */
@@ -118,7 +121,39 @@ export function mount(options: Options): Widget {
       awayLine.remove();
       awayLine = null;
     }
+    if (next === "resolved") askRating();
+    else dropRating();
     updateNote();
+  }
+
+  // ---- satisfaction after a resolution -------------------------------------------------------
+
+  function askRating() {
+    if (rating || !conv || conv.rated) return;
+    const card = csatCard(t, async (stars, comment) => {
+      const saved = conv;
+      if (!saved) return;
+      try {
+        await api.rate(saved.id, saved.token, stars, comment);
+        saved.rated = true;
+        storage.save(options.site, saved);
+        card.done();
+      } catch {
+        card.failed();
+      }
+    });
+    rating = card;
+    show(card.element);
+  }
+
+  /** The conversation reopened: the next resolution asks again. */
+  function dropRating() {
+    if (rating && !conv?.rated) rating.element.remove();
+    rating = null;
+    if (conv && conv.rated) {
+      conv.rated = false;
+      storage.save(options.site, conv);
+    }
   }
 
   /** Records a message as shown; false if it was already. */
@@ -215,7 +250,8 @@ export function mount(options: Options): Widget {
 
   function showHandoff(message: string) {
     if (!form) {
-      form = handoffForm(t, { message, away: awayText() }, submitHandoff, hideHandoff);
+      const mail = config ? config.email_enabled === true : undefined;
+      form = handoffForm(t, { message, away: awayText(), mail }, submitHandoff, hideHandoff);
       ui.handoffSlot.replaceChildren(form.element);
     }
     updateNote();
@@ -243,7 +279,8 @@ export function mount(options: Options): Widget {
       const reply = await api.handoff(
         {
           conversation_id: conv?.id,
-          email: fields.email,
+          email: fields.email || undefined,
+          email_me: fields.emailMe || undefined,
           name: fields.name || undefined,
           message: fields.message || undefined,
           customer: customerFields(),

@@ -10,6 +10,7 @@
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //! | `csat` | post the customer's rating in the alert's thread (`csat-{at})`) |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
+//! | `mail_flagged` | note an inbound mail held back (another sender) or opened from a stale reply address in the alert's thread (`mail-flag-{at}`) |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
 //! look for the post an interrupted attempt made, else post; then record it at once.
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use frontline_shared::config::SlaSettings;
 use frontline_shared::contracts::outbox::{
-    AgentMessage, Csat, CustomerMessage, EmailJob, OutboxMessage,
+    AgentMessage, Csat, CustomerMessage, EmailJob, MailFlag, OutboxMessage,
 };
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
@@ -103,6 +104,9 @@ impl Effects {
                     self.realert(chat, &escalation, *number, row).await?
                 }
                 OutboxMessage::Csat(csat) => self.csat(chat, &escalation, csat, row).await?,
+                OutboxMessage::MailFlagged(flag) => {
+                    self.mail_flagged(chat, &escalation, flag, row).await?
+                }
                 OutboxMessage::Digest(_) | OutboxMessage::Email(_) => {}
             }
         }
@@ -126,6 +130,23 @@ impl Effects {
             comment: csat.comment.as_deref(),
         };
         let purpose = format!("csat-{}", csat.at_ms);
+        self.post_in_thread(chat, &alert, &purpose, &post, row)
+            .await
+    }
+
+    /// Notes a flagged inbound mail in the alert's thread (`mail-flag-{at_ms}`).
+    async fn mail_flagged(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+        flag: &MailFlag,
+        row: &OutboxRow,
+    ) -> Result<(), DeliveryError> {
+        let Some(alert) = self.alert_of(chat, escalation).await? else {
+            return Ok(());
+        };
+        let post = Post::MailFlagged { escalation, flag };
+        let purpose = format!("mail-flag-{}", flag.at_ms);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
             .await
     }

@@ -189,6 +189,9 @@ impl DiscordChat {
             Post::MailBounced { error, .. } => CreateMessage::new()
                 .content(crate::chat::bounce_text("⚠️", error, escape_discord))
                 .allowed_mentions(components::allowed_mentions(None)),
+            Post::MailFlagged { flag, .. } => CreateMessage::new()
+                .content(crate::chat::flag_text("⚠️", flag, escape_discord))
+                .allowed_mentions(components::allowed_mentions(None)),
         };
         Ok(match &target.thread {
             Some(parent) => {

@@ -165,7 +165,7 @@ impl Mailer {
     /// it needs no sending. An agent's reply is mailed only to a customer who is not
     /// watching: one whose live stream has not read the conversation since the reply, and
     /// either had none open for `away_after` before it or has not looked within
-    /// `away_after` after it.
+    /// `away_after` after it; or at once when the customer chose "email me".
     pub async fn send(
         &self,
         store: &Store,
@@ -176,7 +176,8 @@ impl Mailer {
         let Some(thread) = store.mail_thread(&escalation.conversation_id).await? else {
             return Ok(Sent::NoThread);
         };
-        if job.mail == MailKind::AgentReply {
+        // A customer who chose "email me" gets every reply at once.
+        if job.mail == MailKind::AgentReply && !thread.email_me {
             let now = store.now_ms();
             match agent_reply_due(thread.watched_at_ms, written_at_ms, now, self.away_ms) {
                 Sent::Sent => {}

@@ -1,10 +1,11 @@
-//! The mail templates: built in (English), overridable from `[bot] templates_dir`, and
-//! localizable per site locale.
+//! The mail templates: built in (English, and German for sites with `locale = "de"`, like
+//! the widget's bundled strings), overridable from `[bot] templates_dir`, and localizable
+//! per site locale.
 //!
 //! Each mail has three templates: `mail.<mail>.subject`, `mail.<mail>.text` (the plain
 //! text part) and `mail.<mail>.html` (the HTML part), for `<mail>` = `receipt` or
 //! `resolved`. A file `mail.<mail>.<part>.hbs` in `templates_dir` replaces the built-in
-//! one; a file `mail.<mail>.<part>.<locale>.hbs` (e.g. `mail.receipt.text.de.hbs`) is used
+//! one (for every locale without its own file); a file `mail.<mail>.<part>.<locale>.hbs` (e.g. `mail.receipt.text.de.hbs`) is used
 //! for sites whose `locale` is that locale. Data: [`MailView`](super::view::MailView).
 
 use std::path::Path;
@@ -52,6 +53,50 @@ const BUILT_IN: &[(&str, &str)] = &[
     ),
 ];
 
+/// Built-in translations: `(locale, [(template name, source)])`, registered as
+/// `<name>.<locale>`. To add a locale, copy `templates/de/`, translate it and list it here.
+const BUILT_IN_LOCALES: &[(&str, &[(&str, &str)])] = &[(
+    "de",
+    &[
+        (
+            "mail.receipt.subject",
+            include_str!("templates/de/receipt.subject.hbs"),
+        ),
+        (
+            "mail.receipt.text",
+            include_str!("templates/de/receipt.text.hbs"),
+        ),
+        (
+            "mail.receipt.html",
+            include_str!("templates/de/receipt.html.hbs"),
+        ),
+        (
+            "mail.resolved.subject",
+            include_str!("templates/de/resolved.subject.hbs"),
+        ),
+        (
+            "mail.resolved.text",
+            include_str!("templates/de/resolved.text.hbs"),
+        ),
+        (
+            "mail.resolved.html",
+            include_str!("templates/de/resolved.html.hbs"),
+        ),
+        (
+            "mail.agent_reply.subject",
+            include_str!("templates/de/agent_reply.subject.hbs"),
+        ),
+        (
+            "mail.agent_reply.text",
+            include_str!("templates/de/agent_reply.text.hbs"),
+        ),
+        (
+            "mail.agent_reply.html",
+            include_str!("templates/de/agent_reply.html.hbs"),
+        ),
+    ],
+)];
+
 /// A rendered mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -74,6 +119,17 @@ impl MailTemplates {
         let mut html = Templates::new(Markup::Html);
         for (name, source) in BUILT_IN {
             registry(&mut text, &mut html, name).add(name, source)?;
+        }
+        // An operator's own `<name>.hbs` is used for every locale it has no
+        // `<name>.<locale>.hbs` for, built-in translations included.
+        let overridden = |name: &str| dir.is_some_and(|d| d.join(format!("{name}.hbs")).exists());
+        for (locale, templates) in BUILT_IN_LOCALES {
+            for (name, source) in *templates {
+                if !overridden(name) {
+                    registry(&mut text, &mut html, name)
+                        .add(&format!("{name}.{locale}"), source)?;
+                }
+            }
         }
         if let Some(dir) = dir {
             for (name, _) in BUILT_IN {
@@ -145,5 +201,40 @@ mod tests {
         assert!(!mail.html.contains("<script>"), "{}", mail.html);
         assert!(mail.text.contains("<b>hi</b>"), "{}", mail.text);
         assert!(!mail.subject.contains('\n'));
+    }
+
+    #[test]
+    fn a_german_site_gets_german_mails_and_other_locales_english() {
+        let templates = MailTemplates::load(None, &[]).expect("built-in templates");
+        let view = serde_json::json!({
+            "site_name": "Shop",
+            "customer_name": "Eva",
+            "transcript": [{"from_customer": true, "from_agent": false, "body": "Wo ist mein Paket?"}],
+            "open_now": true,
+            "rating_links": [{"rating": 1, "url": "http://x/csat/t?rating=1"}],
+        });
+        for (mail, subject) in [
+            (MailKind::Receipt, "Shop: wir haben Ihre Frage"),
+            (MailKind::AgentReply, "Shop: eine Antwort auf Ihre Frage"),
+            (MailKind::Resolved, "Shop: Ihre Frage ist erledigt"),
+        ] {
+            let german = templates.render(mail, "de", &view).expect("renders");
+            assert_eq!(german.subject, subject);
+            assert!(german.text.starts_with("Guten Tag Eva,"), "{}", german.text);
+            assert!(
+                german.html.contains("<html lang=\"de\">"),
+                "{}",
+                german.html
+            );
+            assert!(
+                german.text.contains("Sie: Wo ist mein Paket?"),
+                "{}",
+                german.text
+            );
+        }
+        let english = templates
+            .render(MailKind::Receipt, "fr", &view)
+            .expect("renders");
+        assert_eq!(english.subject, "Shop: we have your question");
     }
 }

@@ -269,6 +269,14 @@ impl SlackChat {
                 ),
                 None,
             ),
+            Post::MailFlagged { flag, .. } => (
+                crate::chat::flag_text(
+                    ":warning:",
+                    flag,
+                    frontline_shared::templates::escape_slack,
+                ),
+                None,
+            ),
         })
     }
 }

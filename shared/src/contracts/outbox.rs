@@ -47,6 +47,9 @@ pub enum OutboxMessage {
     Csat(Csat),
     /// Mail the escalation's customer (subject [`Subject::Mail`](super::Subject::Mail)).
     Email(EmailJob),
+    /// A mail that was not added to the conversation as the customer's (another sender,
+    /// or a reply address naming no conversation): noted in the escalation's thread.
+    MailFlagged(MailFlag),
 }
 
 impl Contract for OutboxMessage {
@@ -60,6 +63,7 @@ impl Contract for OutboxMessage {
             OutboxMessage::Digest(_) => "digest",
             OutboxMessage::Email(_) => "email",
             OutboxMessage::Csat(_) => "csat",
+            OutboxMessage::MailFlagged(_) => "mail_flagged",
         }
     }
 }
@@ -72,6 +76,29 @@ pub struct Csat {
     pub comment: Option<String>,
     /// When it was given: the thread post is recorded under `csat-{at_ms}`.
     pub at_ms: i64,
+}
+
+/// An inbound mail held back from the conversation, for the agents to judge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailFlag {
+    pub reason: MailFlagReason,
+    /// The `From` address.
+    pub sender: String,
+    pub subject: Option<String>,
+    /// When it arrived: the thread post is recorded under `mail-flag-{at_ms}`.
+    pub at_ms: i64,
+}
+
+/// Why an inbound mail was flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailFlagReason {
+    /// Sent to this conversation's reply address by someone other than its customer; the
+    /// text was not added.
+    SenderMismatch,
+    /// Sent to a reply address whose token names no conversation (forged, mistyped or
+    /// from another installation); it became this new escalation.
+    UnknownToken,
 }
 
 /// A mail to an escalation's customer.

@@ -6,13 +6,20 @@
 //! Every door (today `POST /api/v1/inbound/email`) parses with [`InboundMail::parse`] and
 //! calls [`receive`]; it only maps [`InboundError`] to its own answers.
 //!
+//! A reply from another address than the customer's is not added: it is flagged in the
+//! escalation's thread ([`Store::flag_mail`]). Mail that maps to no conversation becomes a
+//! new escalation from its sender ([`unmapped`]).
+//!
 //! # Layout
 //! - [`quotes`]: quoted history and signature stripping.
+//! - [`unmapped`]: a mail without a (valid) reply token opens a new escalation.
 
 pub mod quotes;
+pub mod unmapped;
 
 use sha2::{Digest, Sha256};
 
+use crate::contracts::outbox::{MailFlag, MailFlagReason};
 use crate::store::emails::MailReplyStored;
 use crate::store::{Store, StoreError};
 
@@ -23,6 +30,8 @@ pub struct InboundMail {
     pub message_id: String,
     /// The sender's address, lowercased.
     pub from: String,
+    /// The sender's display name, if the `From` header has one.
+    pub from_name: Option<String>,
     /// Every recipient address (`To`, `Cc`, `Delivered-To`, `X-Original-To`), lowercased.
     pub recipients: Vec<String>,
     pub subject: Option<String>,
@@ -56,6 +65,12 @@ pub enum Received {
     Stored { relayed: bool },
     /// The same Message-ID was stored before.
     Duplicate,
+    /// It mapped to no conversation and opened this new escalation (`created` false when
+    /// the conversation it opens already had one).
+    Opened {
+        escalation_id: String,
+        created: bool,
+    },
 }
 
 impl InboundMail {
@@ -64,9 +79,12 @@ impl InboundMail {
         let message = mail_parser::MessageParser::default()
             .parse(raw)
             .ok_or(InboundError::Malformed("no headers"))?;
-        let from = message
-            .from()
-            .and_then(|a| a.first())
+        let sender = message.from().and_then(|a| a.first());
+        let from_name = sender
+            .and_then(|a| a.name())
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+        let from = sender
             .and_then(|a| a.address())
             .map(str::to_lowercase)
             .filter(|a| a.contains('@'))
@@ -94,6 +112,7 @@ impl InboundMail {
         Ok(InboundMail {
             message_id,
             from,
+            from_name,
             recipients,
             subject: message.subject().map(str::to_string),
             text,
@@ -127,6 +146,16 @@ pub async fn receive(
         .await?
         .ok_or(InboundError::UnknownToken)?;
     if !thread.email.eq_ignore_ascii_case(&mail.from) {
+        let flag = MailFlag {
+            reason: MailFlagReason::SenderMismatch,
+            sender: mail.from.clone(),
+            subject: mail.subject.clone(),
+            at_ms: store.now_ms(),
+        };
+        let flagged = store
+            .flag_mail(&thread.conversation_id, &mail.message_id, flag)
+            .await?;
+        tracing::warn!(conversation = %thread.conversation_id, ?flagged, "mail reply from another sender flagged");
         return Err(InboundError::SenderMismatch);
     }
     let text = quotes::strip(&mail.text);

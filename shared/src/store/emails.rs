@@ -29,6 +29,8 @@ pub struct MailThread {
     pub email: String,
     /// When a live stream last read the conversation, if ever.
     pub watched_at_ms: Option<i64>,
+    /// The customer chose "email me" at the handoff: agent replies go by mail at once.
+    pub email_me: bool,
 }
 
 /// What a mail's record says before sending it.
@@ -62,16 +64,18 @@ pub(crate) async fn open_thread(
     tx: &mut Tx,
     conversation_id: &str,
     email: &str,
+    email_me: bool,
 ) -> Result<(), StoreError> {
     let token = hex::encode(rand::random::<[u8; 16]>());
     sqlx::query(
-        "INSERT INTO email_threads (conversation_id, reply_token, email, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id) DO NOTHING",
+        "INSERT INTO email_threads (conversation_id, reply_token, email, created_at, email_me) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (conversation_id) DO NOTHING",
     )
     .bind(conversation_id)
     .bind(token)
     .bind(email)
     .bind(store.now_ms())
+    .bind(i64::from(email_me))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -159,7 +163,7 @@ impl Store {
         conversation_id: &str,
     ) -> Result<Option<MailThread>, StoreError> {
         let row = sqlx::query(
-            "SELECT conversation_id, reply_token, email, watched_at FROM email_threads WHERE conversation_id = $1",
+            "SELECT conversation_id, reply_token, email, watched_at, email_me FROM email_threads WHERE conversation_id = $1",
         )
         .bind(conversation_id)
         .fetch_optional(self.pool())
@@ -173,7 +177,7 @@ impl Store {
         reply_token: &str,
     ) -> Result<Option<MailThread>, StoreError> {
         let row = sqlx::query(
-            "SELECT conversation_id, reply_token, email, watched_at FROM email_threads WHERE reply_token = $1",
+            "SELECT conversation_id, reply_token, email, watched_at, email_me FROM email_threads WHERE reply_token = $1",
         )
         .bind(reply_token)
         .fetch_optional(self.pool())
@@ -279,5 +283,6 @@ fn thread(row: &sqlx::any::AnyRow) -> Result<MailThread, StoreError> {
         reply_token: row.try_get("reply_token")?,
         email: row.try_get("email")?,
         watched_at_ms: row.try_get("watched_at")?,
+        email_me: row.try_get::<i64, _>("email_me")? != 0,
     })
 }

@@ -27,6 +27,7 @@ use crate::site_id::SiteId;
 #[derive(Debug, Clone)]
 pub struct NewHandoff {
     pub conversation: Conversation,
+    /// The customer's address; empty when `[email]` is off and they gave none.
     pub email: String,
     pub name: Option<String>,
     pub message: Option<String>,
@@ -40,6 +41,8 @@ pub struct NewHandoff {
     pub outside_hours: bool,
     /// `[email]` is configured: open the conversation's mail thread and mail a receipt.
     pub mail: bool,
+    /// With `mail`: the customer chose "email me", so agent replies are mailed at once.
+    pub email_me: bool,
 }
 
 /// Where an agent typed a reply.
@@ -152,7 +155,14 @@ impl Store {
         outbox::enqueue(self, &mut tx, &subject, &OutboxMessage::EscalationCreated).await?;
         if handoff.mail {
             let conversation = &escalation.conversation_id;
-            emails::open_thread(self, &mut tx, conversation, &escalation.email).await?;
+            emails::open_thread(
+                self,
+                &mut tx,
+                conversation,
+                &escalation.email,
+                handoff.email_me,
+            )
+            .await?;
             emails::enqueue_mail(
                 self,
                 &mut tx,

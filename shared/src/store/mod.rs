@@ -30,6 +30,7 @@ mod error;
 pub mod escalations;
 pub mod events;
 pub mod forecasts;
+pub mod inbound_flags;
 mod listen;
 mod migrations;
 

@@ -19,7 +19,7 @@ describe("clarify: a vague question gets a choice, not a guess or a form", () =>
   let server, browser;
 
   before(async () => {
-    server = await startServer("clarify");
+    server = await startServer("clarify", [], { mail: true });
     browser = await launchBrowser();
   });
   after(async () => {

@@ -10,7 +10,7 @@ describe("conversation: answer, handoff, live agent, reload", () => {
   let server, browser, page, w, escalation;
 
   before(async () => {
-    server = await startServer("conversation");
+    server = await startServer("conversation", [], { mail: true });
     browser = await launchBrowser();
     page = await newPage(browser);
     w = widget(page);

@@ -31,7 +31,7 @@ describe("embedding: identify, customer fields, locale, theming, business hours"
   let server, browser;
 
   before(async () => {
-    server = await startServer("embed");
+    server = await startServer("embed", [], { mail: true });
     browser = await launchBrowser();
   });
   after(async () => {

@@ -34,7 +34,7 @@ describe("journey: ask, hand off, Slack and /admin, resolve, reopen, search", { 
 
   before(async () => {
     slack = await startSlackStandIn("journey");
-    server = await startServer("journey", [], { profile: "release" });
+    server = await startServer("journey", [], { profile: "release", mail: true });
     bot = await startBot("journey", { profile: "release", databaseUrl: server.databaseUrl, slack, channel: CHANNEL });
     await slack.addMember({ id: ANA.id, name: ANA.name, display_name: "Ana Lima", real_name: "Ana Lima Souza" });
     browser = await launchBrowser();

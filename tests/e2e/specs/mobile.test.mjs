@@ -8,7 +8,7 @@ describe("phone viewport", () => {
   let server, browser, page, w;
 
   before(async () => {
-    server = await startServer("mobile");
+    server = await startServer("mobile", [], { mail: true });
     browser = await launchBrowser();
     page = await newPage(browser, { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
     w = widget(page);

@@ -25,7 +25,7 @@ describe("SSE reconnect with back-off", () => {
   let server, browser, page, w;
 
   before(async () => {
-    server = await startServer("reconnect");
+    server = await startServer("reconnect", [], { mail: true });
     browser = await launchBrowser();
     page = await newPage(browser);
     w = widget(page);

@@ -41,7 +41,7 @@ describe("shopper: formatting after reload, origins, handoff wording, away statu
   let server, browser;
 
   before(async () => {
-    server = await startServer("shopper");
+    server = await startServer("shopper", [], { mail: true });
     browser = await launchBrowser();
   });
   after(async () => {

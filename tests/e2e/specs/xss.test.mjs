@@ -51,7 +51,7 @@ describe("XSS payloads stay inert", () => {
   let server, browser, page, w;
 
   before(async () => {
-    server = await startServer("xss");
+    server = await startServer("xss", [], { mail: true });
     browser = await launchBrowser();
     page = await newPage(browser);
     w = widget(page);

@@ -37,6 +37,7 @@ async fn queued_escalation(db: &TestDatabase) -> (Store, String) {
         question: Some("My parcel never arrived".into()),
         outside_hours: false,
         mail: false,
+        email_me: false,
     };
     let (escalation, created) = store.create_handoff(handoff).await.expect("handoff");
     assert!(created);

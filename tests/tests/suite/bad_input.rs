@@ -317,6 +317,7 @@ async fn the_transcript_copied_into_an_escalation_is_bounded() {
                 question: None,
                 outside_hours: false,
                 mail: false,
+                email_me: false,
             };
             let (escalation, _) = store.create_handoff(handoff).await.expect("handoff");
             let copied = &escalation.context.transcript;

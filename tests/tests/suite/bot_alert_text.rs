@@ -99,6 +99,7 @@ async fn the_alert_lists_real_candidates_and_labels_the_customer_one_way() {
                 question: Some("Can I pay with Klarna?".into()),
                 outside_hours: false,
                 mail: false,
+                email_me: false,
             })
             .await
             .expect("handoff");

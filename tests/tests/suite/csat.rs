@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use frontline_tests::customer::{hand_off, Handoff};
+use frontline_tests::dashboard::DashboardSession;
 use frontline_tests::databases::backends;
 use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::slack_callbacks::SignedRequest;
@@ -130,6 +131,22 @@ async fn ratings_are_kept_per_escalation_posted_in_the_thread_and_counted_in_sta
                 {"agent": "Bo", "resolved": 1, "ratings": 0, "csat_percent": null, "average": null},
             ])
         );
+
+        // The dashboard's overview shows the same figures, per site and per agent.
+        let dashboard = DashboardSession::sign_in(&rig.server, "Lee").await;
+        let page = dashboard.get("/admin").await;
+        assert_eq!(page.status, 200);
+        for shown in [
+            r#"data-figure="csat">100.0%<"#,
+            r#"data-figure="csat-average">4.5<"#,
+            r#"data-figure="csat-response">66.7%<"#,
+            "<tr><td>Northwind Outfitters</td><td>3</td><td>2</td><td>100.0%</td><td>4.5</td></tr>",
+            "<tr><td>Ana</td><td>2</td><td>2</td><td>100.0%</td><td>4.5</td></tr>",
+            "<tr><td>Bo</td><td>1</td><td>0</td><td>–</td><td>–</td></tr>",
+            "<tr><td>4</td><td>Sorted in the end</td><td>Ana</td><td>Northwind Outfitters</td></tr>",
+        ] {
+            assert!(page.body.contains(shown), "{backend:?}: {shown} in {}", page.body);
+        }
 
         // The managers' digest has the same figures (today so far, on demand).
         let asked = SignedRequest::command("/frontline", "digest", "C0LEADS");

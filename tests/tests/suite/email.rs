@@ -401,7 +401,7 @@ async fn a_mail_reply_reaches_the_chat_thread_once_and_forged_mail_stores_nothin
         };
         let before = transcript_len(&rig).await;
 
-        // Forged or wrong: refused, nothing stored.
+        // Forged or wrong: nothing stored in this conversation.
         let reply = gmail_reply(
             CUSTOMER,
             &token,
@@ -419,10 +419,11 @@ async fn a_mail_reply_reaches_the_chat_thread_once_and_forged_mail_stores_nothin
             &receipt_id,
             "hi",
         );
+        // A token naming no conversation opens a new one (see `email_inbound`).
         let (status, body) = post_mail(&rig, &forged, INBOUND_TOKEN, "message/rfc822").await;
         assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (422, Some("unknown_conversation")),
+            (status, body["opened"].as_bool()),
+            (201, Some(true)),
             "{body}"
         );
         let stranger = gmail_reply(
@@ -456,7 +457,10 @@ async fn a_mail_reply_reaches_the_chat_thread_once_and_forged_mail_stores_nothin
         // The real reply: stored once, relayed without the quoted mail.
         let (status, body) = post_mail(&rig, &reply, INBOUND_TOKEN, "message/rfc822").await;
         assert_eq!(status, 201, "{body}");
-        assert_eq!(body, json!({"stored": true, "relayed": true}));
+        assert_eq!(
+            body,
+            json!({"stored": true, "relayed": true, "opened": false})
+        );
         let (status, body) = post_mail(&rig, &reply, INBOUND_TOKEN, "message/rfc822").await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["stored"], false);

@@ -57,9 +57,11 @@ fn site(hours: BusinessHours) -> SiteSettings {
 fn request(message: &str) -> Handoff {
     Handoff {
         conversation_id: "conv_1".into(),
-        email: Email::parse("sam@example.com").expect("email"),
+        email: Some(Email::parse("sam@example.com").expect("email")),
+        email_me: false,
         name: Some("Sam".into()),
         message: Some(message.into()),
+        question: None,
         customer: serde_json::Map::new(),
         page_url: Some("https://shop.example/orders".into()),
     }

@@ -172,6 +172,7 @@ pub async fn seed(store: &Store, clock: &ManualClock, history: &[Generated]) {
                 question: None,
                 outside_hours: false,
                 mail: false,
+                email_me: false,
             };
             let (escalation, _) = store.create_handoff(handoff).await.expect("handoff");
             if let Some(at) = g.claimed {

@@ -25,6 +25,8 @@ mod conversation_tokens;
 mod csat;
 mod dashboard;
 mod email;
+mod email_choice;
+mod email_inbound;
 mod fuzz;
 mod handoff;
 mod history;

@@ -79,6 +79,7 @@ async fn handoff(store: &Store, clock: &ManualClock, conversation: Conversation,
             question: None,
             outside_hours: false,
             mail: false,
+            email_me: false,
         })
         .await
         .expect("handoff");

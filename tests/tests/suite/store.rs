@@ -35,6 +35,7 @@ pub(crate) fn handoff(conversation_id: &str) -> NewHandoff {
         question: Some("where is my order".into()),
         outside_hours: false,
         mail: false,
+        email_me: false,
     }
 }
 

@@ -11,7 +11,7 @@
 //!
 //! # Layout
 //! - [`pages`]: the handlers; [`conversations`]: the searchable conversation list;
-//!   [`views`]: data shaped for the templates;
+//!   [`views`]: data shaped for the templates; [`satisfaction`]: the CSAT section;
 //!   [`chart`]: SVG charts; [`drafts`]: Markdown stubs for knowledge gaps;
 //!   [`session`]: cookies and the signed-in extractor.
 
@@ -20,6 +20,7 @@ pub mod conversations;
 pub mod drafts;
 pub mod pages;
 pub mod planning;
+pub mod satisfaction;
 pub mod session;
 pub mod views;
 

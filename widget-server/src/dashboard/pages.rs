@@ -174,6 +174,7 @@ pub async fn overview(
         "gaps": views::Folded::new(stats.report.top_unanswered.clone()),
         "draft_site": (stats.sites.len() == 1).then(|| stats.sites[0].clone()),
         "knowledge_problems": views::knowledge_problems(&state.sites),
+        "satisfaction": super::satisfaction::view(&stats.csat, &state.sites),
         "stats": stats,
     });
     render(&state, "overview", &data)

@@ -28,7 +28,13 @@ use crate::state::AppState;
 pub struct HandoffRequest {
     /// The conversation so far (needs its token); omitted, a new conversation starts.
     pub conversation_id: Option<String>,
-    pub email: String,
+    /// Required when `[email]` is configured (`email_enabled` in the site config);
+    /// optional otherwise.
+    pub email: Option<String>,
+    /// "Email me": agent replies are mailed at once instead of after `[email]
+    /// away_after` without a live stream. Ignored without `[email]`.
+    #[serde(default)]
+    pub email_me: bool,
     pub name: Option<String>,
     pub message: Option<String>,
     #[schema(value_type = Option<Object>)]
@@ -65,7 +71,16 @@ pub async fn handoff(
     ApiJson(request): ApiJson<HandoffRequest>,
 ) -> Result<(StatusCode, Json<HandoffResponse>), ApiError> {
     let site = state.site(&site_id)?;
-    let email = input::email(&request.email)?;
+    let email = match request.email.as_deref().map(str::trim) {
+        Some(raw) if !raw.is_empty() => Some(input::email(raw)?),
+        _ if state.mail_enabled => {
+            return Err(ApiError::bad_request(
+                "invalid_email",
+                "`email` is required: replies are sent by e-mail",
+            ))
+        }
+        _ => None,
+    };
     let name = input::name(request.name)?;
     let message = Text::parse_optional("message", request.message.as_deref(), &state.limits)?;
     let customer = input::customer_fields(request.customer, &state.limits)?;
@@ -80,8 +95,10 @@ pub async fn handoff(
     let handoff = Handoff {
         conversation_id: conversation_id.clone(),
         email,
+        email_me: request.email_me && state.mail_enabled,
         name,
         message: message.map(Text::into_string),
+        question: None,
         customer,
         page_url,
     };
@@ -125,9 +142,9 @@ pub async fn handoff(
 }
 
 /// This server's side of a handoff: its question recorder and the site's live matcher.
-struct SitePorts<'a> {
-    recorder: &'a Recorder,
-    site: &'a Site,
+pub(crate) struct SitePorts<'a> {
+    pub(crate) recorder: &'a Recorder,
+    pub(crate) site: &'a Site,
 }
 
 impl HandoffPorts for SitePorts<'_> {

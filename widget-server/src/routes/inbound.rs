@@ -3,16 +3,20 @@
 //! or an inbound-mail service's raw MIME forwarding), authenticated with
 //! `Authorization: Bearer $FRONTLINE_INBOUND_TOKEN`. The use case is
 //! [`frontline_shared::inbound_mail`]; this handler only maps its answers to HTTP.
+//! A mail that maps to no conversation opens a new escalation on the first configured
+//! site ([`inbound_mail::unmapped`]).
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
+use frontline_shared::inbound_mail::unmapped::{self, Unmapped};
 use frontline_shared::inbound_mail::{self, InboundError, InboundMail, Received};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::handoff::SitePorts;
 use crate::error::{ApiError, ErrorBody};
 use crate::guard::admin::{bearer, check_token};
 use crate::guard::client_ip::ClientIp;
@@ -25,6 +29,8 @@ pub struct InboundResponse {
     /// True when an agent's chat thread will receive it (an escalation is open or was
     /// reopened by it).
     pub relayed: bool,
+    /// True when the mail mapped to no conversation and opened a new escalation.
+    pub opened: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/inbound/email", tag = "email", operation_id = "inbound_email",
@@ -32,12 +38,12 @@ pub struct InboundResponse {
         description = "One raw RFC 822 message, addressed to `reply+<token>@reply_domain`."),
     security(("inbound_token" = [])),
     responses(
-        (status = 201, body = InboundResponse, description = "stored as the customer's message"),
+        (status = 201, body = InboundResponse, description = "stored as the customer's message, or (`opened`) a new escalation from the sender"),
         (status = 200, body = InboundResponse, description = "a duplicate (same Message-ID): nothing changed"),
         (status = 400, body = ErrorBody, description = "not an RFC 822 message"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody, description = "inbound mail is not configured"),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "no conversation for the reply address, another sender, or no text"),
+        (status = 422, body = ErrorBody, description = "another sender than the conversation's customer (flagged in its chat thread), or no text"),
         (status = 503, body = ErrorBody)))]
 pub async fn receive(
     State(state): State<AppState>,
@@ -76,30 +82,65 @@ pub async fn receive(
         }
     })?;
     let mail = InboundMail::parse(&body).map_err(map)?;
-    let received = inbound_mail::receive(
+    let received = match inbound_mail::receive(
         &state.store,
         &mail,
         &settings.reply_domain,
         state.limits.text_chars,
     )
     .await
+    {
+        Err(InboundError::NoToken(_)) => open(&state, &mail, Unmapped::NoToken).await,
+        Err(InboundError::UnknownToken) => open(&state, &mail, Unmapped::UnknownToken).await,
+        other => other,
+    }
     .map_err(map)?;
-    Ok(match received {
-        Received::Stored { relayed } => (
-            StatusCode::CREATED,
+    let answer = |status, stored, relayed, opened| {
+        (
+            status,
             Json(InboundResponse {
-                stored: true,
+                stored,
                 relayed,
+                opened,
             }),
-        ),
-        Received::Duplicate => (
-            StatusCode::OK,
-            Json(InboundResponse {
-                stored: false,
-                relayed: false,
-            }),
-        ),
+        )
+    };
+    Ok(match received {
+        Received::Stored { relayed } => answer(StatusCode::CREATED, true, relayed, false),
+        Received::Duplicate => answer(StatusCode::OK, false, false, false),
+        Received::Opened { created, .. } => {
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            answer(status, created, created, true)
+        }
     })
+}
+
+/// Opens a new escalation from `mail` on the first configured site.
+async fn open(
+    state: &AppState,
+    mail: &InboundMail,
+    why: Unmapped,
+) -> Result<Received, InboundError> {
+    let Some(site) = state.sites.iter().next() else {
+        return Err(InboundError::UnknownToken);
+    };
+    let ports = SitePorts {
+        recorder: &state.recorder,
+        site,
+    };
+    unmapped::open_escalation(
+        &state.store,
+        &site.settings,
+        &ports,
+        mail,
+        why,
+        state.limits.text_chars,
+    )
+    .await
 }
 
 fn map(error: InboundError) -> ApiError {

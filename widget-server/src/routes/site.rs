@@ -77,6 +77,9 @@ pub struct SiteConfig {
     pub name: String,
     pub locale: String,
     pub business_hours: BusinessHoursBody,
+    /// True when `[email]` is configured: the handoff form asks for an e-mail address and
+    /// offers "email me"; false: it asks for none and promises no mail.
+    pub email_enabled: bool,
 }
 
 /// Business hours as the widget shows them.
@@ -107,6 +110,7 @@ pub async fn config(
         name: settings.name.clone(),
         locale: settings.locale.clone(),
         business_hours: business_hours_body(&settings.business_hours, state.clock.now()),
+        email_enabled: state.mail_enabled,
     }))
 }
 

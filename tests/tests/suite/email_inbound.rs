@@ -1,0 +1,230 @@
+//! Inbound mail that is not a plain reply: a mail to the support address (no reply
+//! token) becomes a new escalation from its sender with the subject as the question,
+//! once however often it is delivered; a reply address whose token names no
+//! conversation opens one too and says so in its thread; a reply from another sender
+//! than the conversation's customer is not added but flagged in the thread.
+
+use std::time::Duration;
+
+use frontline_bot::BotOptions;
+use frontline_tests::customer::hand_off;
+use frontline_tests::databases::backends;
+use frontline_tests::rig::{Platforms, Rig};
+use frontline_tests::smtp::SmtpServer;
+use frontline_tests::widget_server::INBOUND_TOKEN;
+use serde_json::{json, Value};
+
+const REPLY_DOMAIN: &str = "reply.shop.test";
+const SUBJECT: &str = "Exchange the Alpine jacket for size M";
+const BODY: &str = "I ordered the Alpine jacket (order NW-5120) in L, it is too big.";
+
+fn email_toml(port: u16) -> String {
+    format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"Northwind Support <support@shop.test>\"\nreply_domain = \"{REPLY_DOMAIN}\"\ntimeout = \"2s\"\n"
+    )
+}
+
+/// A new mail as a mail client writes it, to `to`, with a signature under `-- `.
+fn new_mail(from: &str, to: &str, message_id: &str) -> String {
+    format!(
+        "From: Robin Fox <{from}>\r\nTo: {to}\r\nSubject: {SUBJECT}\r\nMessage-ID: <{message_id}>\r\nDate: Sun, 29 Nov 2026 16:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n{BODY}\r\n\r\n-- \r\nRobin Fox\r\nSent from my phone\r\n"
+    )
+}
+
+async fn post_mail(rig: &Rig, raw: &str) -> (u16, Value) {
+    let response = rig
+        .server
+        .client
+        .post(rig.server.at("/api/v1/inbound/email"))
+        .bearer_auth(INBOUND_TOKEN)
+        .header("content-type", "message/rfc822")
+        .body(raw.to_string())
+        .send()
+        .await
+        .expect("inbound request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn rig_with_mail(backend: frontline_tests::databases::TestBackend, smtp: &SmtpServer) -> Rig {
+    Rig::start_shared(
+        backend,
+        Platforms::Slack,
+        &email_toml(smtp.port),
+        "",
+        BotOptions::default(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_mail_to_the_support_address_opens_an_escalation_from_its_sender_once() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let rig = rig_with_mail(backend, &smtp).await;
+        let mail = new_mail(
+            "robin@customer.test",
+            "Northwind <support@shop.test>",
+            "n1@mail.customer.test",
+        );
+
+        let (status, body) = post_mail(&rig, &mail).await;
+        assert_eq!(status, 201, "{backend:?}: {body}");
+        assert_eq!(
+            body,
+            json!({"stored": true, "relayed": true, "opened": true})
+        );
+
+        // The alert names the sender and asks the subject; the signature is gone.
+        let alert = rig
+            .slack()
+            .wait_for("the alert", Duration::from_secs(10), |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.visible_text().contains(SUBJECT))
+                    .cloned()
+            })
+            .await;
+        let text = alert.visible_text();
+        assert!(
+            text.contains("Robin Fox") && text.contains("robin@customer.test"),
+            "{text}"
+        );
+        assert!(!text.contains("Sent from my phone"), "{text}");
+
+        // The sender gets the receipt, with a reply address for the rest.
+        let receipt = smtp.wait_for(1, Duration::from_secs(15)).await.remove(0);
+        assert_eq!(receipt.header("X-RcptTo"), Some("robin@customer.test"));
+        assert!(receipt
+            .header("Reply-To")
+            .is_some_and(|r| r.contains(&format!("@{REPLY_DOMAIN}"))));
+
+        // Delivered again: nothing new.
+        let (status, body) = post_mail(&rig, &mail).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["stored"], false);
+        rig.drained().await;
+        let alerts = rig.slack().with(|s| {
+            s.messages
+                .iter()
+                .filter(|m| m.thread_ts.is_none() && m.visible_text().contains(SUBJECT))
+                .count()
+        });
+        assert_eq!(alerts, 1, "{backend:?}");
+        assert_eq!(smtp.mails().len(), 1, "one receipt");
+        rig.stop().await;
+        smtp.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_stale_token_opens_a_flagged_escalation_and_a_stranger_is_flagged_in_the_thread() {
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let rig = rig_with_mail(backend, &smtp).await;
+
+        // A reply address with a token that names no conversation.
+        let stale = format!("reply+{}@{REPLY_DOMAIN}", "0".repeat(32));
+        let (status, body) = post_mail(
+            &rig,
+            &new_mail("robin@customer.test", &stale, "n2@mail.customer.test"),
+        )
+        .await;
+        assert_eq!(
+            (status, body["opened"].as_bool()),
+            (201, Some(true)),
+            "{body}"
+        );
+        let alert = rig
+            .slack()
+            .wait_for("the alert", Duration::from_secs(10), |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.thread_ts.is_none() && m.visible_text().contains(SUBJECT))
+                    .cloned()
+            })
+            .await;
+        let flag = rig
+            .slack()
+            .wait_for("the flag", Duration::from_secs(10), |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.text.contains("names no conversation"))
+                    .cloned()
+            })
+            .await;
+        assert_eq!(
+            flag.thread_ts.as_deref(),
+            Some(alert.ts.as_str()),
+            "{backend:?}"
+        );
+        assert!(flag.text.contains("robin@customer.test"), "{}", flag.text);
+
+        // Dana's conversation gets a mail from someone else: not added, flagged.
+        let dana = hand_off(
+            &rig.server,
+            json!({"email": "dana@customer.test", "name": "Dana", "message": "Where is my parcel?"}),
+        )
+        .await;
+        let dana_alert = rig.slack().alert_for(&dana.escalation_id).await;
+        let receipt = smtp.wait_for(2, Duration::from_secs(15)).await;
+        let reply_to = receipt
+            .iter()
+            .find(|m| m.header("X-RcptTo") == Some("dana@customer.test"))
+            .and_then(|m| m.header("Reply-To"))
+            .expect("Dana's receipt")
+            .trim_matches(['<', '>', ' '])
+            .to_string();
+        let before = rig
+            .store
+            .transcript(&dana.conversation_id)
+            .await
+            .expect("transcript")
+            .len();
+        let (status, body) = post_mail(
+            &rig,
+            &new_mail("mallory@evil.test", &reply_to, "m1@mail.evil.test"),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("sender_mismatch")),
+            "{body}"
+        );
+        let flag = rig
+            .slack()
+            .wait_for("the stranger's flag", Duration::from_secs(10), |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.text.contains("mallory@evil.test"))
+                    .cloned()
+            })
+            .await;
+        assert_eq!(flag.thread_ts.as_deref(), Some(dana_alert.ts.as_str()));
+        assert!(flag.text.contains("is not its customer"), "{}", flag.text);
+        // Delivered again: refused again, flagged once, nothing added.
+        let (status, _) = post_mail(
+            &rig,
+            &new_mail("mallory@evil.test", &reply_to, "m1@mail.evil.test"),
+        )
+        .await;
+        assert_eq!(status, 422);
+        rig.drained().await;
+        let flags = rig.slack().with(|s| {
+            s.messages
+                .iter()
+                .filter(|m| m.text.contains("mallory@evil.test"))
+                .count()
+        });
+        assert_eq!(flags, 1, "{backend:?}");
+        let after = rig
+            .store
+            .transcript(&dana.conversation_id)
+            .await
+            .expect("transcript")
+            .len();
+        assert_eq!(after, before, "the stranger's text was not added");
+        rig.stop().await;
+        smtp.stop().await;
+    }
+}
