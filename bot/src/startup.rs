@@ -137,6 +137,7 @@ impl Application {
                 templates::slack(templates_dir)?,
                 sites.clone(),
                 options.clock.clone(),
+                settings.privacy.redactor().clone(),
             ));
             chats.push(chat.clone());
             let handlers = SlackHandlers {
@@ -176,6 +177,7 @@ impl Application {
                 templates::discord(templates_dir)?,
                 sites.clone(),
                 options.clock.clone(),
+                settings.privacy.redactor().clone(),
             )));
             match &secrets.discord_public_key {
                 Some(key) => {

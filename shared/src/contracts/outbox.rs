@@ -10,6 +10,7 @@
 //! | `realert` | escalation | `realert` (its number) |
 //! | `digest` | digest | the [`DigestJob`] |
 //! | `csat` | escalation | `rating`, `comment`, `at_ms` |
+//! | `erased` | escalation | – (the customer's data was erased: edit what was posted) |
 //! | `email` | mail | the [`EmailJob`]: `mail` (`receipt`, `agent_reply`, `resolved`), `message_id`, `reply_message_id` |
 //!
 //! Rows of the previous release also carry `escalation_id` (and `author` in customer
@@ -47,6 +48,9 @@ pub enum OutboxMessage {
     Csat(Csat),
     /// Mail the escalation's customer (subject [`Subject::Mail`](super::Subject::Mail)).
     Email(EmailJob),
+    /// The customer's data was erased: every chat message posted for the escalation is
+    /// edited to say so.
+    Erased,
 }
 
 impl Contract for OutboxMessage {
@@ -60,6 +64,7 @@ impl Contract for OutboxMessage {
             OutboxMessage::Digest(_) => "digest",
             OutboxMessage::Email(_) => "email",
             OutboxMessage::Csat(_) => "csat",
+            OutboxMessage::Erased => "erased",
         }
     }
 }
