@@ -166,7 +166,14 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
         alert: &ChatMessageRef,
         escalation: &Escalation,
     ) -> Result<(), ChatError>;
+
+    /// Edits a posted message in place to [`ERASED_TEXT`], without buttons (the
+    /// customer's data was erased). Editing it again changes nothing.
+    async fn erase(&self, message: &ChatMessageRef) -> Result<(), ChatError>;
 }
+
+/// What every message posted for an erased customer says afterwards.
+pub const ERASED_TEXT: &str = "[erased at the customer's request]";
 
 /// "Customer rating: ★★★★☆ 4/5 — “comment”", the comment on one line and escaped for
 /// the platform by `escape`.

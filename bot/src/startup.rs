@@ -141,6 +141,7 @@ impl Application {
                 templates::slack(templates_dir)?,
                 sites.clone(),
                 options.clock.clone(),
+                settings.privacy.redactor().clone(),
             ));
             chats.push(chat.clone());
             let handlers = SlackHandlers {
@@ -180,6 +181,7 @@ impl Application {
                 templates::discord(templates_dir)?,
                 sites.clone(),
                 options.clock.clone(),
+                settings.privacy.redactor().clone(),
             )));
             if bot.discord.gateway {
                 discord_gateway = Some(DiscordGateway {

@@ -21,6 +21,7 @@
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
 //! - [`planning`]: forecasts, Erlang C staffing and forecast accuracy for a site (the
 //!   maths is in `frontline-planning`, `shared/planning/`).
+//! - [`privacy`]: redaction of card numbers, IBANs, phones, e-mails in what leaves Frontline.
 //! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
 //!   small domain types and process plumbing.
@@ -35,6 +36,7 @@ pub mod escalation;
 pub mod handoff;
 pub mod inbound_mail;
 pub mod planning;
+pub mod privacy;
 pub mod shutdown;
 pub mod site_id;
 pub mod stats;

@@ -138,6 +138,11 @@ impl Application {
             "reloader",
             sites::watch_for_changes(Arc::clone(&sites), Duration::from_secs(2), shutdown.clone()),
         );
+        if let Some(keep) = settings.privacy.keep_conversations {
+            let retention =
+                frontline_shared::privacy::retention::Retention::new(store.clone(), keep);
+            workers.spawn("retention", retention.run(shutdown.clone()));
+        }
         let rate_limits = Arc::new(RateLimiters::new(
             &settings.server.rate_limits,
             sites.iter().map(|site| site.settings.id.as_str()),
@@ -180,6 +185,7 @@ impl Application {
                 }),
                 _ => None,
             },
+            privacy: settings.privacy.clone(),
             shutdown,
         });
         Ok(Application {

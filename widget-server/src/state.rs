@@ -88,6 +88,9 @@ pub struct AppContext {
     pub mail_enabled: bool,
     /// `POST /api/v1/inbound/email`: on with `[email]` and `FRONTLINE_INBOUND_TOKEN`.
     pub inbound_mail: Option<InboundMailSettings>,
+    /// `[privacy]`: what is masked in logs and the dashboard, and (`redact_in_store`)
+    /// before storing.
+    pub privacy: frontline_shared::config::PrivacySettings,
     /// Ends live streams so graceful shutdown can finish.
     pub shutdown: frontline_shared::shutdown::Shutdown,
 }

@@ -9,6 +9,7 @@
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //! | `csat` | post the customer's rating in the alert's thread (`csat-{at})`) |
+//! | `erased` | edit every message posted for the escalation to "[erased at the customer's request]" |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
 //! | `mail_flagged` | note an inbound mail held back (another sender) or opened from a stale reply address in the alert's thread (`mail-flag-{at}`) |
 //!
@@ -107,8 +108,26 @@ impl Effects {
                 OutboxMessage::MailFlagged(flag) => {
                     self.mail_flagged(chat, &escalation, flag, row).await?
                 }
+                OutboxMessage::Erased => self.erase(chat, &escalation).await?,
                 OutboxMessage::Digest(_) | OutboxMessage::Email(_) => {}
             }
+        }
+        Ok(())
+    }
+
+    /// Edits every message posted for the escalation on `chat` to say it was erased.
+    async fn erase(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+    ) -> Result<(), DeliveryError> {
+        let subject = Subject::Escalation(escalation.id.clone());
+        for message in self
+            .store
+            .chat_messages_for(&subject, chat.platform())
+            .await?
+        {
+            chat.erase(&message).await?;
         }
         Ok(())
     }

@@ -104,6 +104,15 @@ const ROWS: &[(&str, Kind, Getter)] = &[
 ];
 
 impl DigestView {
+    /// This view with the customers' unanswered examples masked by `redactor`.
+    pub fn masked(&self, redactor: &frontline_shared::privacy::Redactor) -> DigestView {
+        let mut view = self.clone();
+        for line in &mut view.top_unanswered {
+            line.text = redactor.mask_owned(&line.text);
+        }
+        view
+    }
+
     pub fn new(
         data: &DigestData,
         job: &DigestJob,

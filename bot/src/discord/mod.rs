@@ -27,6 +27,7 @@ use async_trait::async_trait;
 use frontline_shared::clock::SharedClock;
 use frontline_shared::config::{ChatPlatform, DiscordSettings, Settings};
 use frontline_shared::escalation::{Escalation, Priority};
+use frontline_shared::privacy::Redactor;
 use frontline_shared::store::chat::ChatMessageRef;
 use frontline_shared::templates::escape_discord;
 use frontline_shared::templates::Templates;
@@ -51,6 +52,8 @@ pub struct DiscordChat {
     templates: Templates,
     sites: SiteNames,
     clock: SharedClock,
+    /// Masks what customers typed before it is posted (`[privacy] redact`).
+    redactor: Redactor,
 }
 
 /// Longest message content Discord accepts, in characters.
@@ -90,6 +93,7 @@ impl DiscordChat {
         templates: Templates,
         sites: SiteNames,
         clock: SharedClock,
+        redactor: Redactor,
     ) -> Self {
         let oncall_role = settings
             .oncall_role
@@ -103,6 +107,7 @@ impl DiscordChat {
             templates,
             sites,
             clock,
+            redactor,
         }
     }
 
@@ -110,7 +115,9 @@ impl DiscordChat {
         self.oncall_role.map(|role| format!("<@&{role}>"))
     }
 
+    /// The alert's view, with what the customer typed masked.
     fn alert_view(&self, escalation: &Escalation) -> (AlertView, Option<RoleId>) {
+        let escalation = &self.redactor.escalation(escalation);
         let urgent = escalation.priority >= Priority::High;
         let mention = self.mention().filter(|_| urgent);
         let view = AlertView::new(
@@ -137,7 +144,11 @@ impl DiscordChat {
                 body,
                 reopened,
             } => CreateMessage::new()
-                .content(components::customer_message(escalation, body, *reopened))
+                .content(components::customer_message(
+                    &self.redactor.escalation(escalation),
+                    &self.redactor.mask(body),
+                    *reopened,
+                ))
                 .allowed_mentions(components::allowed_mentions(None)),
             Post::AgentMessage {
                 agent,
@@ -145,9 +156,14 @@ impl DiscordChat {
                 origin,
                 ..
             } => CreateMessage::new()
-                .content(components::agent_message(agent, body, origin.as_str()))
+                .content(components::agent_message(
+                    agent,
+                    &self.redactor.mask(body),
+                    origin.as_str(),
+                ))
                 .allowed_mentions(components::allowed_mentions(None)),
             Post::Realert { escalation, number } => {
+                let escalation = &self.redactor.escalation(escalation);
                 let site = self.sites.name(&escalation.site_id);
                 let view = RealertView::new(escalation, site, *number, now, self.mention());
                 CreateMessage::new()
@@ -159,6 +175,7 @@ impl DiscordChat {
                 number,
                 alert,
             } => {
+                let escalation = &self.redactor.escalation(escalation);
                 let site = self.sites.name(&escalation.site_id);
                 let channel = alert.map(|a| a.channel.as_str());
                 let view = ManagersView::new(escalation, site, *number, now, channel);
@@ -167,7 +184,9 @@ impl DiscordChat {
                     .allowed_mentions(components::allowed_mentions(None))
             }
             Post::Digest { view, .. } => {
-                let text = self.templates.render(DIGEST_DISCORD, view)?;
+                let text = self
+                    .templates
+                    .render(DIGEST_DISCORD, &view.masked(&self.redactor))?;
                 CreateMessage::new()
                     .content(shorten(&text, CONTENT_CHARS - 1))
                     .allowed_mentions(components::allowed_mentions(None))
@@ -182,7 +201,7 @@ impl DiscordChat {
             } => CreateMessage::new()
                 .content(crate::chat::rating_text(
                     *rating,
-                    comment.as_deref(),
+                    comment.map(|c| self.redactor.mask(c)).as_deref(),
                     escape_discord,
                 ))
                 .allowed_mentions(components::allowed_mentions(None)),
@@ -265,6 +284,21 @@ impl Chat for DiscordChat {
             .edit_message(
                 channel_id(&alert.channel)?,
                 message_id(&alert.message_ref)?,
+                &edit,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn erase(&self, message: &ChatMessageRef) -> Result<(), ChatError> {
+        let edit = EditMessage::new()
+            .content(crate::chat::ERASED_TEXT)
+            .components(Vec::new())
+            .allowed_mentions(components::allowed_mentions(None));
+        self.rest
+            .edit_message(
+                channel_id(&message.channel)?,
+                message_id(&message.message_ref)?,
                 &edit,
             )
             .await?;

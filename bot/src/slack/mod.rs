@@ -36,6 +36,7 @@ use async_trait::async_trait;
 use frontline_shared::clock::SharedClock;
 use frontline_shared::config::{ChatPlatform, SlackSettings};
 use frontline_shared::escalation::{Escalation, Priority};
+use frontline_shared::privacy::Redactor;
 use frontline_shared::store::chat::ChatMessageRef;
 use frontline_shared::store::Store;
 use frontline_shared::templates::Templates;
@@ -74,6 +75,8 @@ pub struct SlackChat {
     templates: Templates,
     sites: SiteNames,
     clock: SharedClock,
+    /// Masks what customers typed before it is posted (`[privacy] redact`).
+    redactor: Redactor,
     /// User id → display name, from `users.info`.
     names: Mutex<NameCache>,
 }
@@ -131,6 +134,7 @@ impl SlackChat {
         templates: Templates,
         sites: SiteNames,
         clock: SharedClock,
+        redactor: Redactor,
     ) -> Self {
         SlackChat {
             web,
@@ -138,6 +142,7 @@ impl SlackChat {
             templates,
             sites,
             clock,
+            redactor,
             names: Mutex::new(NameCache::default()),
         }
     }
@@ -199,7 +204,9 @@ impl SlackChat {
         self.web.post_ephemeral(&request).await
     }
 
+    /// The alert's view, with what the customer typed masked.
     fn alert_view(&self, escalation: &Escalation) -> AlertView {
+        let escalation = &self.redactor.escalation(escalation);
         let mention = (escalation.priority >= Priority::High)
             .then(|| self.settings.oncall_mention.clone())
             .flatten();
@@ -222,14 +229,22 @@ impl SlackChat {
                 escalation,
                 body,
                 reopened,
-            } => (blocks::customer_message(escalation, body, *reopened), None),
+            } => {
+                let escalation = &self.redactor.escalation(escalation);
+                let body = self.redactor.mask(body);
+                (blocks::customer_message(escalation, &body, *reopened), None)
+            }
             Post::AgentMessage {
                 agent,
                 body,
                 origin,
                 ..
-            } => (blocks::agent_message(agent, body, origin.as_str()), None),
+            } => {
+                let body = self.redactor.mask(body);
+                (blocks::agent_message(agent, &body, origin.as_str()), None)
+            }
             Post::Realert { escalation, number } => {
+                let escalation = &self.redactor.escalation(escalation);
                 let site = self.sites.name(&escalation.site_id);
                 let mention = self.settings.oncall_mention.clone();
                 let view = RealertView::new(escalation, site, *number, now, mention);
@@ -240,6 +255,7 @@ impl SlackChat {
                 number,
                 alert,
             } => {
+                let escalation = &self.redactor.escalation(escalation);
                 let site = self.sites.name(&escalation.site_id);
                 let channel = alert.map(|a| a.channel.as_str());
                 let view = ManagersView::new(escalation, site, *number, now, channel);
@@ -247,7 +263,7 @@ impl SlackChat {
             }
             Post::Digest { view, .. } => (
                 self.templates
-                    .render(crate::templates::DIGEST_SLACK, view)?,
+                    .render(crate::templates::DIGEST_SLACK, &view.masked(&self.redactor))?,
                 None,
             ),
             Post::Chart { title, .. } => (title.to_string(), None),
@@ -256,7 +272,7 @@ impl SlackChat {
             } => (
                 crate::chat::rating_text(
                     *rating,
-                    comment.as_deref(),
+                    comment.map(|c| self.redactor.mask(c)).as_deref(),
                     frontline_shared::templates::escape_slack,
                 ),
                 None,
@@ -389,6 +405,24 @@ impl Chat for SlackChat {
             alert.channel.clone().into(),
             content,
             alert.message_ref.clone().into(),
+        );
+        self.web.update(&request).await
+    }
+
+    async fn erase(&self, message: &ChatMessageRef) -> Result<(), ChatError> {
+        let key = PostKey::new(message.subject.clone(), message.purpose.clone());
+        let content = SlackMessageContent::new()
+            .with_text(crate::chat::ERASED_TEXT.to_string())
+            .with_blocks(vec![SlackBlock::Section(
+                SlackSectionBlock::new().with_text(SlackBlockText::MarkDown(
+                    SlackBlockMarkDownText::new(crate::chat::ERASED_TEXT.to_string()),
+                )),
+            )])
+            .with_metadata(metadata(&key));
+        let request = SlackApiChatUpdateRequest::new(
+            message.channel.clone().into(),
+            content,
+            message.message_ref.clone().into(),
         );
         self.web.update(&request).await
     }

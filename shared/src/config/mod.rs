@@ -11,6 +11,7 @@
 mod business_hours;
 mod env;
 mod planning;
+mod privacy;
 mod proxies;
 mod secrets;
 mod settings;
@@ -18,6 +19,7 @@ mod settings;
 pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
 pub use planning::{HandleTime, PlanningSettings, RotaEntry};
+pub use privacy::PrivacySettings;
 pub use proxies::{canonical as canonical_ip, IpNet};
 pub use secrets::{Secret, Secrets};
 pub use settings::{

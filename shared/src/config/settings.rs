@@ -31,6 +31,9 @@ pub struct Settings {
     /// `[email]`: absent, Frontline sends and takes no mail and the widget promises none.
     #[serde(default)]
     pub email: Option<EmailSettings>,
+    /// `[privacy]`: redaction and retention.
+    #[serde(default)]
+    pub privacy: super::PrivacySettings,
     /// Read from the environment by [`Settings::load`], never from the file.
     #[serde(skip)]
     pub secrets: Secrets,
@@ -551,6 +554,7 @@ impl Settings {
                 .map_err(|e| ConfigError::invalid(format!("bot.digests[{i}].time"), e))?;
         }
         self.planning.validate()?;
+        self.privacy.validate()?;
         let limits = &self.server.limits;
         for (key, timeout) in [
             ("header_timeout", limits.header_timeout),

@@ -10,6 +10,7 @@
 //! | `realert` | escalation | `realert` (its number) |
 //! | `digest` | digest | the [`DigestJob`] |
 //! | `csat` | escalation | `rating`, `comment`, `at_ms` |
+//! | `erased` | escalation | – (the customer's data was erased: edit what was posted) |
 //! | `email` | mail | the [`EmailJob`]: `mail` (`receipt`, `agent_reply`, `resolved`), `message_id`, `reply_message_id` |
 //!
 //! Rows of the previous release also carry `escalation_id` (and `author` in customer
@@ -50,6 +51,9 @@ pub enum OutboxMessage {
     /// A mail that was not added to the conversation as the customer's (another sender,
     /// or a reply address naming no conversation): noted in the escalation's thread.
     MailFlagged(MailFlag),
+    /// The customer's data was erased: every chat message posted for the escalation is
+    /// edited to say so.
+    Erased,
 }
 
 impl Contract for OutboxMessage {
@@ -64,6 +68,7 @@ impl Contract for OutboxMessage {
             OutboxMessage::Email(_) => "email",
             OutboxMessage::Csat(_) => "csat",
             OutboxMessage::MailFlagged(_) => "mail_flagged",
+            OutboxMessage::Erased => "erased",
         }
     }
 }

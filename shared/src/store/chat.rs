@@ -72,6 +72,34 @@ impl Store {
         .transpose()
     }
 
+    /// Every message posted for `subject` on `platform` (alert, thread posts, re-alerts).
+    pub async fn chat_messages_for(
+        &self,
+        subject: &Subject,
+        platform: ChatPlatform,
+    ) -> Result<Vec<ChatMessageRef>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT purpose, channel, message_ref, thread_ref FROM chat_messages \
+             WHERE escalation_id = $1 AND platform = $2 ORDER BY created_at, purpose",
+        )
+        .bind(subject.key())
+        .bind(platform.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ChatMessageRef {
+                    subject: subject.clone(),
+                    platform,
+                    purpose: row.try_get("purpose")?,
+                    channel: row.try_get("channel")?,
+                    message_ref: row.try_get("message_ref")?,
+                    thread_ref: row.try_get("thread_ref")?,
+                })
+            })
+            .collect()
+    }
+
     /// The escalation whose alert thread is `thread_ref` in `channel`.
     pub async fn escalation_for_thread(
         &self,

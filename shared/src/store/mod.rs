@@ -18,12 +18,14 @@
 //! - [`digests`]: daily digests recorded once per channel and day.
 //! - [`forecasts`]: forecasts as made (one per site, channel and day), hourly arrivals.
 //! - [`csat`]: satisfaction ratings after a resolution.
+//! - [`customer_data`]: one customer's data by e-mail: export and erasure (GDPR), retention.
 //! - [`emails`]: conversations' mail threads (reply tokens) and mails recorded by Message-ID.
 
 pub mod admin_sessions;
 pub mod chat;
 pub mod conversations;
 pub mod csat;
+pub mod customer_data;
 pub mod digests;
 pub mod emails;
 mod error;

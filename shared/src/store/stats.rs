@@ -189,7 +189,7 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
             "SELECT body FROM messages \
-             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND decision IS NOT NULL \
+             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND decision IS NOT NULL AND body <> '' \
                AND ((decision = 'handoff' AND reason IN ('low_confidence', 'out_of_scope')) \
                     OR (decision = 'suggest' AND confidence < $4)) \
              ORDER BY created_at DESC LIMIT $5",

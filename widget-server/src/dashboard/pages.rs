@@ -189,7 +189,7 @@ async fn queue_rows(state: &AppState, agent: &Agent) -> Result<Vec<QueueRow>, Ap
     let now = state.clock.now_ms();
     Ok(escalations
         .iter()
-        .map(|e| QueueRow::new(e, &agent.name, now))
+        .map(|e| QueueRow::new(&state.privacy.redactor().escalation(e), &agent.name, now))
         .collect())
 }
 
@@ -217,6 +217,9 @@ pub async fn queue_table(State(state): State<AppState>, agent: Agent) -> Respons
 pub struct ResultQuery {
     done: Option<String>,
     refused: Option<String>,
+    /// `?reveal=true`: show what `[privacy] redact` masks (recorded in the log).
+    #[serde(default)]
+    reveal: bool,
 }
 
 pub async fn escalation(
@@ -234,6 +237,15 @@ pub async fn escalation(
         Ok(lines) => lines,
         Err(error) => return ApiError::from(error).into_response(),
     };
+    // Masked by default; "Reveal" shows the original, and who looked is logged.
+    let redactor = if query.reveal {
+        tracing::info!(escalation = %escalation.id, agent = %agent.name, "masked customer text revealed in the dashboard");
+        frontline_shared::privacy::Redactor::none()
+    } else {
+        state.privacy.redactor().clone()
+    };
+    let shown = redactor.escalation(&escalation);
+    let masked = shown != escalation || transcript.iter().any(|l| redactor.mask(&l.body) != l.body);
     let lines: Vec<serde_json::Value> = transcript
         .iter()
         .map(|l| {
@@ -245,10 +257,11 @@ pub async fn escalation(
             } else {
                 (None, None)
             };
-            json!({ "author": l.author, "author_name": l.author_name, "body": l.body, "title": title, "html": html, "at": at.unwrap_or_default() })
+            let body = if l.author == "assistant" { l.body.clone() } else { redactor.mask_owned(&l.body) };
+            json!({ "author": l.author, "author_name": l.author_name, "body": body, "title": title, "html": html, "at": at.unwrap_or_default() })
         })
         .collect();
-    let row = QueueRow::new(&escalation, &agent.name, state.clock.now_ms());
+    let row = QueueRow::new(&shown, &agent.name, state.clock.now_ms());
     let notice = query.done.as_deref().and_then(views::done_notice);
     let error = query
         .refused
@@ -258,7 +271,7 @@ pub async fn escalation(
     render(
         &state,
         "escalation",
-        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "notice": notice, "error": error }),
+        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal }),
     )
 }
 

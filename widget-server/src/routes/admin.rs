@@ -34,6 +34,8 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(reply))
         .routes(routes!(super::stats::stats))
         .routes(routes!(super::planning::forecast))
+        .routes(routes!(super::customers::export))
+        .routes(routes!(super::customers::erase))
         .layer(GuardLayer::new(state, origins::verify))
 }
 

@@ -142,7 +142,11 @@ pub async fn ask(
             customer,
             created_at_ms: now,
         },
-        question: text.into_string(),
+        // With `redact_in_store`, knowledge gaps and transcripts keep the masked text.
+        question: state
+            .privacy
+            .store_redactor()
+            .mask_owned(&text.into_string()),
         decision: decision.kind.as_str().to_string(),
         confidence: decision.confidence,
         label: decision.top_label(),

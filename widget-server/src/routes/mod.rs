@@ -13,6 +13,7 @@
 //! | `/api/v1/admin/escalations…` | [`admin`] |
 //! | `GET /api/v1/admin/stats` | [`stats`] |
 //! | `GET /api/v1/admin/forecast` | [`planning`] |
+//! | `GET /api/v1/admin/customers/{email}/export`, `DELETE /api/v1/admin/customers/{email}` | [`customers`] |
 //! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `GET`/`POST /csat/{token}` (the resolved mail's rating links) | [`csat_page`] |
@@ -27,6 +28,7 @@ pub mod assets;
 pub mod conversation;
 pub mod csat;
 pub mod csat_page;
+pub mod customers;
 pub mod events;
 pub mod feedback;
 pub mod handoff;

@@ -1,0 +1,75 @@
+//! `/api/v1/admin/customers/{email}`: one customer's data (GDPR). `GET …/export` returns
+//! everything stored under the e-mail as one JSON document (conversations, transcripts,
+//! escalations, customer fields, ratings); `DELETE` erases it, keeping the figures (see
+//! `frontline_shared::store::customer_data`), and has the bot edit the chat alerts to
+//! "[erased at the customer's request]" through the outbox. Both are idempotent and work
+//! from any replica: the store is all they touch.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use frontline_shared::email::Email;
+use frontline_shared::store::customer_data::Erasure;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::guard::admin::Admin;
+use crate::state::AppState;
+
+fn email(raw: &str) -> Result<Email, ApiError> {
+    Email::parse(raw).map_err(|e| ApiError::bad_request("invalid_email", format!("`email`: {e}")))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/customers/{email}/export", tag = "admin", operation_id = "export_customer",
+    params(("email" = String, Path, description = "the customer's e-mail (any case)")), security(("admin_token" = [])),
+    responses((status = 200, description = "every conversation, message, escalation, customer field and rating of the e-mail, as one JSON attachment", body = Object),
+        (status = 400, description = "`email` is not an e-mail address", body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let email = email(&raw)?;
+    state.recorder.flush().await;
+    let export = state.store.export_customer(email.as_str()).await?;
+    let disposition = "attachment; filename=\"frontline-customer-export.json\"";
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())
+}
+
+/// What `DELETE /api/v1/admin/customers/{email}` erased now (zero when already erased).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErasureBody {
+    pub erased_conversations: u64,
+    pub erased_escalations: u64,
+}
+
+impl From<Erasure> for ErasureBody {
+    fn from(erasure: Erasure) -> Self {
+        ErasureBody {
+            erased_conversations: erasure.conversations,
+            erased_escalations: erasure.escalations,
+        }
+    }
+}
+
+#[utoipa::path(delete, path = "/api/v1/admin/customers/{email}", tag = "admin", operation_id = "erase_customer",
+    params(("email" = String, Path, description = "the customer's e-mail (any case)")), security(("admin_token" = [])),
+    responses((status = 200, description = "erased (counts are zero when there was nothing left to erase)", body = ErasureBody),
+        (status = 400, description = "`email` is not an e-mail address", body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn erase(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(raw): Path<String>,
+) -> Result<Json<ErasureBody>, ApiError> {
+    let email = email(&raw)?;
+    state.recorder.flush().await;
+    let erasure = state.store.erase_customer(email.as_str()).await?;
+    tracing::info!(
+        conversations = erasure.conversations,
+        escalations = erasure.escalations,
+        "customer data erased on request"
+    );
+    Ok(Json(erasure.into()))
+}
