@@ -22,6 +22,7 @@
 //! - [`planning`]: forecasts, Erlang C staffing and forecast accuracy for a site (the
 //!   maths is in `frontline-planning`, `shared/planning/`).
 //! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
+//! - [`webhooks`]: outbound events: types, endpoints, the signed payload's body.
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
 //!   small domain types and process plumbing.
 
@@ -42,3 +43,4 @@ pub mod store;
 pub mod telemetry;
 pub mod templates;
 pub mod text;
+pub mod webhooks;

@@ -9,6 +9,7 @@
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //! | `csat` | post the customer's rating in the alert's thread (`csat-{at})`) |
+//! | `webhook` | POST the event, signed, to its endpoint ([`crate::webhooks`]) |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
@@ -63,6 +64,8 @@ pub struct Effects {
     pub site_settings: Arc<Vec<frontline_shared::config::SiteSettings>>,
     /// Sends mail rows; `None` without `[email]` (mail rows then wait).
     pub mailer: Option<Arc<Mailer>>,
+    /// `[[webhooks]]` endpoints (empty: webhook rows of removed endpoints are dropped).
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl Effects {
@@ -75,9 +78,14 @@ impl Effects {
             (Subject::Mail(id), OutboxMessage::Email(job)) => {
                 return self.mail(row, id, job).await;
             }
+            (Subject::Webhook { .. }, OutboxMessage::Webhook(job)) => {
+                return self.webhooks.deliver(&self.store, row, job).await;
+            }
             (Subject::Escalation(id), _) => id,
             // The store parks rows whose subject does not fit their kind.
-            (Subject::Digest(_) | Subject::Mail(_), _) => return Ok(()),
+            (Subject::Digest(_) | Subject::Mail(_) | Subject::Webhook { .. }, _) => {
+                return Ok(())
+            }
         };
         if self.chats.is_empty() {
             return Err(DeliveryError::NotConfigured(
@@ -103,7 +111,9 @@ impl Effects {
                     self.realert(chat, &escalation, *number, row).await?
                 }
                 OutboxMessage::Csat(csat) => self.csat(chat, &escalation, csat, row).await?,
-                OutboxMessage::Digest(_) | OutboxMessage::Email(_) => {}
+                OutboxMessage::Digest(_)
+                | OutboxMessage::Email(_)
+                | OutboxMessage::Webhook(_) => {}
             }
         }
         Ok(())

@@ -14,6 +14,7 @@ mod planning;
 mod proxies;
 mod secrets;
 mod settings;
+mod webhooks;
 
 pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
@@ -25,6 +26,8 @@ pub use settings::{
     EmailSettings, Limits, MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings,
     SiteSettings, SlaSettings, SlackSettings,
 };
+
+pub use webhooks::WebhookSettings;
 
 use std::path::PathBuf;
 

@@ -10,6 +10,7 @@
 //! | `realert` | escalation | `realert` (its number) |
 //! | `digest` | digest | the [`DigestJob`] |
 //! | `csat` | escalation | `rating`, `comment`, `at_ms` |
+//! | `webhook` | webhook | the [`WebhookJob`]: `endpoint`, `event_id`, `event_type`, `body` |
 //! | `email` | mail | the [`EmailJob`]: `mail` (`receipt`, `agent_reply`, `resolved`), `message_id`, `reply_message_id` |
 //!
 //! Rows of the previous release also carry `escalation_id` (and `author` in customer
@@ -47,6 +48,8 @@ pub enum OutboxMessage {
     Csat(Csat),
     /// Mail the escalation's customer (subject [`Subject::Mail`](super::Subject::Mail)).
     Email(EmailJob),
+    /// POST an event to a webhook endpoint (subject [`Subject::Webhook`](super::Subject::Webhook)).
+    Webhook(WebhookJob),
 }
 
 impl Contract for OutboxMessage {
@@ -60,6 +63,7 @@ impl Contract for OutboxMessage {
             OutboxMessage::Digest(_) => "digest",
             OutboxMessage::Email(_) => "email",
             OutboxMessage::Csat(_) => "csat",
+            OutboxMessage::Webhook(_) => "webhook",
         }
     }
 }
@@ -72,6 +76,19 @@ pub struct Csat {
     pub comment: Option<String>,
     /// When it was given: the thread post is recorded under `csat-{at_ms}`.
     pub at_ms: i64,
+}
+
+/// One event for one webhook endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookJob {
+    /// The endpoint's id ([`crate::webhooks::endpoint_id`] of its URL).
+    pub endpoint: String,
+    /// The event's `id` (`evt_…`): the same on every retry and redelivery.
+    pub event_id: String,
+    /// The event's `type`, e.g. `escalation.created`.
+    pub event_type: String,
+    /// The JSON body, built when the event was queued and sent as it is.
+    pub body: String,
 }
 
 /// A mail to an escalation's customer.

@@ -38,3 +38,4 @@ mod stats;
 mod store;
 mod streams;
 mod supervision;
+mod webhooks;

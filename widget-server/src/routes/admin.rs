@@ -34,6 +34,9 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(reply))
         .routes(routes!(super::stats::stats))
         .routes(routes!(super::planning::forecast))
+        .routes(routes!(super::webhooks::list))
+        .routes(routes!(super::webhooks::deliveries))
+        .routes(routes!(super::webhooks::redeliver))
         .layer(GuardLayer::new(state, origins::verify))
 }
 

@@ -13,6 +13,7 @@
 //! | `/api/v1/admin/escalations…` | [`admin`] |
 //! | `GET /api/v1/admin/stats` | [`stats`] |
 //! | `GET /api/v1/admin/forecast` | [`planning`] |
+//! | `/api/v1/admin/webhooks…` (endpoints, delivery log, redelivery) | [`webhooks`] |
 //! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `GET`/`POST /csat/{token}` (the resolved mail's rating links) | [`csat_page`] |
@@ -36,6 +37,7 @@ pub mod planning;
 pub mod site;
 pub mod stats;
 pub mod suggest;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
