@@ -114,7 +114,9 @@ impl Application {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let store = Store::connect_with_clock(&settings.database_url, options.clock.clone())
             .await?
-            .with_webhooks(frontline_shared::webhooks::Routing::from_settings(&settings));
+            .with_webhooks(frontline_shared::webhooks::Routing::from_settings(
+                &settings,
+            ));
         // Rows an earlier (or another) release could not read get another try with this one.
         let unparked = store.unpark_outbox().await?;
         if unparked > 0 {

@@ -83,9 +83,7 @@ impl Effects {
             }
             (Subject::Escalation(id), _) => id,
             // The store parks rows whose subject does not fit their kind.
-            (Subject::Digest(_) | Subject::Mail(_) | Subject::Webhook { .. }, _) => {
-                return Ok(())
-            }
+            (Subject::Digest(_) | Subject::Mail(_) | Subject::Webhook { .. }, _) => return Ok(()),
         };
         if self.chats.is_empty() {
             return Err(DeliveryError::NotConfigured(
@@ -111,9 +109,7 @@ impl Effects {
                     self.realert(chat, &escalation, *number, row).await?
                 }
                 OutboxMessage::Csat(csat) => self.csat(chat, &escalation, csat, row).await?,
-                OutboxMessage::Digest(_)
-                | OutboxMessage::Email(_)
-                | OutboxMessage::Webhook(_) => {}
+                OutboxMessage::Digest(_) | OutboxMessage::Email(_) | OutboxMessage::Webhook(_) => {}
             }
         }
         Ok(())

@@ -85,9 +85,8 @@ impl Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let resolved: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let (allowed, refused): (Vec<SocketAddr>, Vec<SocketAddr>) = resolved
                 .into_iter()
                 .partition(|addr| allow_private || is_public(addr.ip()));
@@ -96,7 +95,8 @@ impl Resolve for GuardedResolver {
                 return Err(Box::new(PrivateDestination {
                     host,
                     addresses: addresses.join(", "),
-                }) as Box<dyn std::error::Error + Send + Sync>);
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
@@ -110,8 +110,18 @@ mod tests {
     #[test]
     fn non_public_addresses_are_refused_and_public_ones_pass() {
         for refused in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-            "100.64.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
         ] {
             let ip: IpAddr = refused.parse().expect("ip");
             assert!(!is_public(ip), "{refused} must be refused");

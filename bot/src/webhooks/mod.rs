@@ -238,7 +238,9 @@ fn retry_after(value: &str) -> Option<Duration> {
         .parse_timestamp(value)
         .ok()?;
     let wait = at.as_millisecond() - jiff::Timestamp::now().as_millisecond();
-    Some(Duration::from_millis(u64::try_from(wait.max(0)).unwrap_or(0)))
+    Some(Duration::from_millis(
+        u64::try_from(wait.max(0)).unwrap_or(0),
+    ))
 }
 
 #[cfg(test)]

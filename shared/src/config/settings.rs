@@ -808,18 +808,25 @@ mod tests {
         assert_eq!(settings.webhooks.len(), 1);
         assert!(settings.webhooks[0].events.is_empty());
         assert!(!settings.webhooks[0].allow_private);
-        let bad_event = format!("{hook}events = [\"escalation.created\", \"escalation.deleted\"]\n");
+        let bad_event =
+            format!("{hook}events = [\"escalation.created\", \"escalation.deleted\"]\n");
         let err = parse(&bad_event, &[]).expect_err("unknown event");
         assert!(err.to_string().contains("webhooks[0].events[1]"), "{err}");
         let err = parse(&hook.replace("https://", "ftp://"), &[]).expect_err("scheme");
         assert!(err.to_string().contains("webhooks[0].url"), "{err}");
-        let err = parse(&hook.replace("FRONTLINE_WEBHOOK_SECRET_CRM", "s3cr3t value"), &[])
-            .expect_err("a secret in the file");
+        let err = parse(
+            &hook.replace("FRONTLINE_WEBHOOK_SECRET_CRM", "s3cr3t value"),
+            &[],
+        )
+        .expect_err("a secret in the file");
         assert!(err.to_string().contains("webhooks[0].secret_env"), "{err}");
         let err = parse(&format!("{hook}{hook}"), &[]).expect_err("duplicate");
         assert!(err.to_string().contains("webhooks[1].url"), "{err}");
         let err = parse(&format!("{hook}allow_private = \"yes\"\n"), &[]).expect_err("bool");
-        assert!(err.to_string().contains("webhooks[0].allow_private"), "{err}");
+        assert!(
+            err.to_string().contains("webhooks[0].allow_private"),
+            "{err}"
+        );
     }
 
     #[test]

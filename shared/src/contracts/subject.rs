@@ -22,7 +22,10 @@ pub enum Subject {
     Mail(String),
     /// An escalation's events for one webhook endpoint (`webhook:<endpoint>:<escalation>`),
     /// so a receiver that is down holds back only its own events.
-    Webhook { endpoint: String, escalation: String },
+    Webhook {
+        endpoint: String,
+        escalation: String,
+    },
 }
 
 impl Subject {

@@ -108,7 +108,9 @@ pub(crate) async fn enqueue_events(
     }
     let escalation = super::escalations::fetch(tx, escalation_id)
         .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("event for unknown escalation {escalation_id}")))?;
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("event for unknown escalation {escalation_id}"))
+        })?;
     let site_name = routing
         .site_names
         .get(escalation.site_id.as_str())
@@ -142,10 +144,7 @@ pub(crate) async fn enqueue_events(
 
 impl Store {
     /// Records an attempt; a success clears the endpoint's failing mark, a last try sets it.
-    pub async fn record_webhook_attempt(
-        &self,
-        attempt: &WebhookAttempt,
-    ) -> Result<(), StoreError> {
+    pub async fn record_webhook_attempt(&self, attempt: &WebhookAttempt) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO webhook_attempts (id, endpoint_id, outbox_id, event_id, event_type, attempted_at, \

@@ -89,9 +89,7 @@ async fn closed_after(
     loop {
         match tokio::time::timeout_at(since + limit, stream.read(&mut buf)).await {
             Err(_) => return None,
-            Ok(Ok(0)) => {
-                return Some((since.elapsed(), String::from_utf8_lossy(&received).into()))
-            }
+            Ok(Ok(0)) => return Some((since.elapsed(), String::from_utf8_lossy(&received).into())),
             Ok(Err(error)) => {
                 let mut received = String::from_utf8_lossy(&received).into_owned();
                 if error.kind() == std::io::ErrorKind::ConnectionReset {

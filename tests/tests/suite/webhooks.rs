@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Router;
 use frontline_bot::BotOptions;
-use frontline_shared::clock::ManualClock;
+use frontline_shared::clock::{Clock, ManualClock};
 use frontline_shared::config::Secret;
 use frontline_shared::store::Store;
 use frontline_tests::bot::{settings as bot_settings, TestBot, FAST_DELIVERY};
@@ -109,7 +109,9 @@ async fn receive(
 impl Receiver {
     async fn start() -> Receiver {
         let state = Arc::new(Mutex::new(ReceiverState::default()));
-        let router = Router::new().fallback(receive).with_state(Arc::clone(&state));
+        let router = Router::new()
+            .fallback(receive)
+            .with_state(Arc::clone(&state));
         let (url, guard) = serve(router).await;
         Receiver {
             url,
@@ -183,8 +185,13 @@ impl Installation {
         old.stop().await;
     }
 
-    /// Steps the delivery worker until nothing is due.
+    /// Steps the delivery worker until nothing is due. The bot's clock never runs behind
+    /// the real one, so what the widget server just queued is due.
     async fn deliver_due(&self) {
+        let now = jiff::Timestamp::now().as_millisecond();
+        if self.clock.now_ms() < now {
+            self.clock.set_ms(now);
+        }
         for _ in 0..50 {
             let outcome = self.bot.worker().try_deliver_once().await.expect("store");
             if outcome == frontline_bot::delivery::Outcome::Idle {
@@ -264,7 +271,11 @@ async fn signed_events_arrive_in_order_per_escalation_with_what_a_receiver_needs
         );
         assert_eq!(
             types_of(&second.escalation_id),
-            ["escalation.created", "escalation.claimed", "escalation.resolved"]
+            [
+                "escalation.created",
+                "escalation.claimed",
+                "escalation.resolved"
+            ]
         );
         let mut ids: Vec<&str> = requests
             .iter()
@@ -289,7 +300,10 @@ async fn signed_events_arrive_in_order_per_escalation_with_what_a_receiver_needs
             .iter()
             .find(|r| r.event["type"] == "conversation.message")
             .expect("a message");
-        assert_eq!(message.event["data"]["message"]["body"], "It has been two weeks");
+        assert_eq!(
+            message.event["data"]["message"]["body"],
+            "It has been two weeks"
+        );
         assert_eq!(message.event["data"]["message"]["author"], "customer");
         let created = &requests[0].event;
         assert_eq!(created["data"]["agent"], Value::Null, "nobody owns it yet");
@@ -322,12 +336,18 @@ async fn a_500_then_200_is_delivered_once_across_a_bot_restart_mid_delivery() {
             .await
             .expect("lease");
         assert!(
-            leased.iter().any(|r| r.subject.key().starts_with("webhook:")),
+            leased
+                .iter()
+                .any(|r| r.subject.key().starts_with("webhook:")),
             "{leased:?}"
         );
         app.restart_bot().await;
         app.deliver_due().await;
-        assert_eq!(receiver.requests().len(), 1, "the crashed bot's lease holds");
+        assert_eq!(
+            receiver.requests().len(),
+            1,
+            "the crashed bot's lease holds"
+        );
         app.clock.advance_ms(4_000);
         app.deliver_due().await;
         for _ in 0..3 {
@@ -339,8 +359,14 @@ async fn a_500_then_200_is_delivered_once_across_a_bot_restart_mid_delivery() {
         let statuses: Vec<u16> = requests.iter().map(|r| r.status).collect();
         assert_eq!(statuses, [500, 200], "{backend:?}");
         assert_eq!(requests[0].event["id"], requests[1].event["id"]);
-        assert_eq!(requests[0].body, requests[1].body, "a retry sends the same bytes");
-        assert_eq!(requests[1].event["data"]["escalation"]["id"], handoff.escalation_id.as_str());
+        assert_eq!(
+            requests[0].body, requests[1].body,
+            "a retry sends the same bytes"
+        );
+        assert_eq!(
+            requests[1].event["data"]["escalation"]["id"],
+            handoff.escalation_id.as_str()
+        );
         assert!(requests.iter().all(|r| r.signed));
 
         let endpoints = app.admin_get("/api/v1/admin/webhooks").await;
@@ -413,7 +439,10 @@ async fn the_last_try_marks_the_endpoint_failing_and_redelivery_sends_the_same_e
         let endpoint = &endpoints[0];
         assert_eq!(endpoint["failing"], true, "{endpoint}");
         assert_eq!(endpoint["pending"], 0, "given up");
-        assert!(endpoint["last_error"].as_str().unwrap_or("").contains("503"));
+        assert!(endpoint["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("503"));
         let id = endpoint["id"].as_str().expect("id").to_string();
         let log = app
             .admin_get(&format!("/api/v1/admin/webhooks/{id}/deliveries"))
@@ -424,7 +453,11 @@ async fn the_last_try_marks_the_endpoint_failing_and_redelivery_sends_the_same_e
         let session =
             frontline_tests::dashboard::DashboardSession::sign_in(&app.server, "Ana").await;
         let overview = session.get("/admin").await;
-        assert!(overview.body.contains("data-failing-webhooks"), "{}", overview.body);
+        assert!(
+            overview.body.contains("data-failing-webhooks"),
+            "{}",
+            overview.body
+        );
         let page = session.get("/admin/webhooks").await;
         assert!(page.body.contains("data-failing"), "{}", page.body);
         assert!(page.body.contains("Redeliver"));
@@ -441,7 +474,10 @@ async fn the_last_try_marks_the_endpoint_failing_and_redelivery_sends_the_same_e
         let requests = receiver.requests();
         assert_eq!(requests.len(), 3);
         assert_eq!(requests[2].status, 200);
-        assert_eq!(requests[2].event["id"], requests[0].event["id"], "same event id");
+        assert_eq!(
+            requests[2].event["id"], requests[0].event["id"],
+            "same event id"
+        );
         let endpoints = app.admin_get("/api/v1/admin/webhooks").await;
         assert_eq!(endpoints[0]["failing"], false, "a success clears it");
 

@@ -87,7 +87,11 @@ pub async fn endpoints(state: &AppState) -> Result<Vec<EndpointView>, ApiError> 
         views.push(EndpointView {
             id: endpoint.id.clone(),
             url: endpoint.url.clone(),
-            events: endpoint.events.iter().map(|e| e.as_str().to_string()).collect(),
+            events: endpoint
+                .events
+                .iter()
+                .map(|e| e.as_str().to_string())
+                .collect(),
             failing: health.failing_since_ms.is_some(),
             failing_since: health.failing_since_ms.map(rfc3339),
             last_error: health.last_error,
