@@ -305,6 +305,21 @@ async fn signed_events_arrive_in_order_per_escalation_with_what_a_receiver_needs
             "It has been two weeks"
         );
         assert_eq!(message.event["data"]["message"]["author"], "customer");
+        let (status, document) = app.server.get_json("/openapi.json", None).await;
+        assert_eq!(status, 200);
+        let schema = &document["components"]["schemas"]["WebhookEvent"];
+        assert_eq!(
+            schema["properties"]["type"]["enum"],
+            json!([
+                "escalation.created",
+                "escalation.claimed",
+                "escalation.released",
+                "escalation.resolved",
+                "conversation.message",
+                "csat.received"
+            ]),
+            "the payload is documented: {schema}"
+        );
         let created = &requests[0].event;
         assert_eq!(created["data"]["agent"], Value::Null, "nobody owns it yet");
         assert!(
