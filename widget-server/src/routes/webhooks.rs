@@ -113,7 +113,7 @@ fn configured(state: &AppState, id: &str) -> Result<(), ApiError> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "admin", security(("admin_token" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/webhooks", tag = "admin", operation_id = "list_webhooks", security(("admin_token" = [])),
     responses((status = 200, description = "configured endpoints with their health", body = [EndpointView])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -122,7 +122,7 @@ pub async fn list(
     Ok(Json(endpoints(&state).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/webhooks/{endpoint}/deliveries", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/admin/webhooks/{endpoint}/deliveries", tag = "admin", operation_id = "webhook_deliveries",
     params(("endpoint" = String, Path, description = "endpoint id"), LogQuery), security(("admin_token" = [])),
     responses((status = 200, description = "the newest attempts first", body = [AttemptView]),
         (status = 400, description = "`limit` out of range", body = ErrorBody),
@@ -145,7 +145,7 @@ pub async fn deliveries(
     Ok(Json(attempts.into_iter().map(AttemptView::from).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/admin/webhooks/{endpoint}/deliveries/{outbox_id}/redeliver", tag = "admin",
+#[utoipa::path(post, path = "/api/v1/admin/webhooks/{endpoint}/deliveries/{outbox_id}/redeliver", tag = "admin", operation_id = "redeliver_webhook",
     params(("endpoint" = String, Path, description = "endpoint id"), ("outbox_id" = i64, Path, description = "the attempt's `outbox_id`")),
     security(("admin_token" = [])),
     responses((status = 202, description = "queued again, with the same event id", body = Redelivered),
