@@ -62,6 +62,9 @@ pub enum DeliveryError {
     /// Not due yet (an agent's reply to a customer who may still see it live).
     #[error("not due for {0:?}")]
     NotYet(Duration),
+    /// A webhook receiver did not take the event this time.
+    #[error("webhook: {0}")]
+    Webhook(#[from] crate::webhooks::WebhookError),
 }
 
 /// Why a digest row's job cannot be built; each keeps the error it comes from.
@@ -90,6 +93,7 @@ impl DeliveryError {
             DeliveryError::Mail(_) => "mail",
             DeliveryError::NotConfigured(_) => "not_configured",
             DeliveryError::NotYet(_) => "not_yet",
+            DeliveryError::Webhook(_) => "webhook",
         }
     }
 }

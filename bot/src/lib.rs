@@ -19,6 +19,7 @@
 //! - [`sla`]: the re-alert watcher.
 //! - [`digest`]: daily digests (scheduler, figures, chart) and on-demand requests.
 //! - [`mail`]: mail to customers (receipt, resolved) over SMTP, sent by the delivery worker.
+//! - [`webhooks`]: signed outbound webhooks (sent by the delivery worker), SSRF guard.
 //! - [`routing`]: `[[bot.routes]]` → channel.
 //! - [`view`], [`sla_view`] and [`templates`]: what an alert, a re-alert and the managers'
 //!   heads-up say, rendered from overridable templates.
@@ -50,5 +51,6 @@ pub mod slack;
 pub mod startup;
 pub mod templates;
 pub mod view;
+pub mod webhooks;
 
 pub use startup::{Application, BotOptions, StartupError};

@@ -50,6 +50,8 @@ pub enum StartupError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Mail(#[from] MailSetupError),
+    #[error(transparent)]
+    Webhooks(#[from] crate::webhooks::WebhookSetupError),
     #[error("cannot set up the Slack client: {0}")]
     Slack(std::io::Error),
     #[error("cannot set up the Discord client: {0}")]
@@ -113,8 +115,11 @@ impl Application {
     ) -> Result<Application, StartupError> {
         // slack-morphism (ring) and reqwest share rustls: pick the provider once.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let store =
-            Store::connect_with_clock(&settings.database_url, options.clock.clone()).await?;
+        let store = Store::connect_with_clock(&settings.database_url, options.clock.clone())
+            .await?
+            .with_webhooks(frontline_shared::webhooks::Routing::from_settings(
+                &settings,
+            ));
         // Rows an earlier (or another) release could not read get another try with this one.
         let unparked = store.unpark_outbox().await?;
         if unparked > 0 {
@@ -223,7 +228,11 @@ impl Application {
             )?)),
             None => None,
         };
-        let (worker, watcher) = if chats.is_empty() && mailer.is_none() {
+        let webhooks = Arc::new(crate::webhooks::Webhooks::new(
+            &settings.webhooks,
+            call_timeout,
+        )?);
+        let (worker, watcher) = if chats.is_empty() && mailer.is_none() && webhooks.is_empty() {
             tracing::warn!("no chat credentials (SLACK_BOT_TOKEN / DISCORD_BOT_TOKEN): not delivering alerts; outbox rows wait for a run with credentials, and escalations stay claimable from the web queue");
             (None, None)
         } else {
@@ -238,6 +247,7 @@ impl Application {
                 planning: settings.planning.clone(),
                 site_settings: Arc::new(settings.sites.clone()),
                 mailer,
+                webhooks,
             };
             // Without chat credentials there is nobody to re-alert; mail is still sent.
             let watcher = (!effects.chats.is_empty())

@@ -23,6 +23,7 @@
 //!   maths is in `frontline-planning`, `shared/planning/`).
 //! - [`privacy`]: redaction of card numbers, IBANs, phones, e-mails in what leaves Frontline.
 //! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
+//! - [`webhooks`]: outbound events: types, endpoints, the signed payload's body.
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
 //!   small domain types and process plumbing.
 
@@ -44,3 +45,4 @@ pub mod store;
 pub mod telemetry;
 pub mod templates;
 pub mod text;
+pub mod webhooks;

@@ -30,6 +30,9 @@ impl Modify for Security {
         components.add_security_scheme("conversation_token", bearer());
         components.add_security_scheme("admin_token", bearer());
         components.add_security_scheme("inbound_token", bearer());
+        if let Some(event) = crate::routes::webhooks::event_schema() {
+            components.schemas.insert("WebhookEvent".into(), event);
+        }
     }
 }
 

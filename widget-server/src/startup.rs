@@ -81,7 +81,10 @@ impl Application {
             .map_err(|cause| StartupError::Store {
                 url: redact(&settings.database_url),
                 cause,
-            })?;
+            })?
+            .with_webhooks(frontline_shared::webhooks::Routing::from_settings(
+                &settings,
+            ));
         let token_key = match &settings.secrets.token_secret {
             Some(secret) => secret.expose().to_string(),
             None => store

@@ -10,6 +10,7 @@
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //! | `csat` | post the customer's rating in the alert's thread (`csat-{at})`) |
 //! | `erased` | edit every message posted for the escalation to "[erased at the customer's request]" |
+//! | `webhook` | POST the event, signed, to its endpoint ([`crate::webhooks`]) |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
 //! | `mail_flagged` | note an inbound mail held back (another sender) or opened from a stale reply address in the alert's thread (`mail-flag-{at}`) |
 //!
@@ -65,6 +66,8 @@ pub struct Effects {
     pub site_settings: Arc<Vec<frontline_shared::config::SiteSettings>>,
     /// Sends mail rows; `None` without `[email]` (mail rows then wait).
     pub mailer: Option<Arc<Mailer>>,
+    /// `[[webhooks]]` endpoints (empty: webhook rows of removed endpoints are dropped).
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl Effects {
@@ -77,9 +80,12 @@ impl Effects {
             (Subject::Mail(id), OutboxMessage::Email(job)) => {
                 return self.mail(row, id, job).await;
             }
+            (Subject::Webhook { .. }, OutboxMessage::Webhook(job)) => {
+                return self.webhooks.deliver(&self.store, row, job).await;
+            }
             (Subject::Escalation(id), _) => id,
             // The store parks rows whose subject does not fit their kind.
-            (Subject::Digest(_) | Subject::Mail(_), _) => return Ok(()),
+            (Subject::Digest(_) | Subject::Mail(_) | Subject::Webhook { .. }, _) => return Ok(()),
         };
         if self.chats.is_empty() {
             return Err(DeliveryError::NotConfigured(
@@ -109,7 +115,7 @@ impl Effects {
                     self.mail_flagged(chat, &escalation, flag, row).await?
                 }
                 OutboxMessage::Erased => self.erase(chat, &escalation).await?,
-                OutboxMessage::Digest(_) | OutboxMessage::Email(_) => {}
+                OutboxMessage::Digest(_) | OutboxMessage::Email(_) | OutboxMessage::Webhook(_) => {}
             }
         }
         Ok(())

@@ -10,6 +10,10 @@
 //!   (A row kind or version this release cannot read never gets here: the store parks it
 //!   when leasing, and a bot start unparks it.)
 //!
+//! - A webhook receiver that does not answer `2xx` (or cannot be reached): from 10 s,
+//!   doubling per attempt, capped at 24 hours; its `Retry-After` exactly when given. The
+//!   webhook gives up after [`crate::webhooks::RETRY_WINDOW`] (see [`crate::webhooks`]).
+//!
 //! A row is never dropped: the outbox keeps it (and its escalation's later rows wait
 //! behind it, which keeps their order).
 
@@ -17,11 +21,14 @@ use std::time::Duration;
 
 use crate::error::{ChatError, DeliveryError};
 use crate::mail::MailError;
+use crate::webhooks::WebhookError;
 
 const QUICK_BASE: Duration = Duration::from_millis(500);
 const QUICK_CAP: Duration = Duration::from_secs(5 * 60);
 const SLOW_BASE: Duration = Duration::from_secs(30);
 const SLOW_CAP: Duration = Duration::from_secs(15 * 60);
+const WEBHOOK_BASE: Duration = Duration::from_secs(10);
+const WEBHOOK_CAP: Duration = Duration::from_secs(24 * 60 * 60);
 /// Rate limits without a `Retry-After` still wait at least this long.
 const RATE_LIMIT_FLOOR: Duration = Duration::from_secs(1);
 
@@ -31,7 +38,12 @@ pub fn delay(error: &DeliveryError, attempts: i64) -> Duration {
         DeliveryError::Chat(ChatError::RateLimited {
             retry_after: Some(wait),
         })
-        | DeliveryError::NotYet(wait) => *wait,
+        | DeliveryError::NotYet(wait)
+        | DeliveryError::Webhook(WebhookError::Status {
+            retry_after: Some(wait),
+            ..
+        }) => *wait,
+        DeliveryError::Webhook(_) => backoff(attempts, WEBHOOK_BASE, WEBHOOK_CAP),
         DeliveryError::Chat(ChatError::RateLimited { retry_after: None }) => {
             backoff(attempts, QUICK_BASE, QUICK_CAP).max(RATE_LIMIT_FLOOR)
         }
@@ -90,6 +102,18 @@ mod tests {
         let refused = chat(ChatError::Rejected("channel_not_found".into()));
         assert_eq!(delay(&refused, 1), Duration::from_secs(30));
         assert_eq!(delay(&refused, 30), Duration::from_secs(900));
+        let receiver_down = DeliveryError::Webhook(WebhookError::Status {
+            status: 500,
+            retry_after: None,
+        });
+        assert_eq!(delay(&receiver_down, 1), Duration::from_secs(10));
+        assert_eq!(delay(&receiver_down, 3), Duration::from_secs(40));
+        assert_eq!(delay(&receiver_down, 40), Duration::from_secs(86_400));
+        let receiver_busy = DeliveryError::Webhook(WebhookError::Status {
+            status: 503,
+            retry_after: Some(Duration::from_secs(90)),
+        });
+        assert_eq!(delay(&receiver_busy, 5), Duration::from_secs(90));
         let unspecified = chat(ChatError::RateLimited { retry_after: None });
         assert_eq!(delay(&unspecified, 1), Duration::from_secs(1));
     }

@@ -15,6 +15,7 @@ mod privacy;
 mod proxies;
 mod secrets;
 mod settings;
+mod webhooks;
 
 pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
@@ -27,6 +28,8 @@ pub use settings::{
     EmailSettings, Limits, MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings,
     SiteSettings, SlaSettings, SlackSettings,
 };
+
+pub use webhooks::WebhookSettings;
 
 use std::path::PathBuf;
 

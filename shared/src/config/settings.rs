@@ -34,6 +34,9 @@ pub struct Settings {
     /// `[privacy]`: redaction and retention.
     #[serde(default)]
     pub privacy: super::PrivacySettings,
+    /// `[[webhooks]]`: endpoints that receive signed events.
+    #[serde(default)]
+    pub webhooks: Vec<super::WebhookSettings>,
     /// Read from the environment by [`Settings::load`], never from the file.
     #[serde(skip)]
     pub secrets: Secrets,
@@ -483,6 +486,9 @@ impl Settings {
         };
         let mut settings = Self::parse(&text, &base, &origin, &lookup)?;
         settings.secrets = Secrets::from_lookup(&lookup);
+        for webhook in &mut settings.webhooks {
+            webhook.secret = lookup(&webhook.secret_env).map(super::Secret::new);
+        }
         Ok(settings)
     }
 
@@ -582,6 +588,16 @@ impl Settings {
         }
         if let Some(email) = &self.email {
             email.validate()?;
+        }
+        let mut urls = std::collections::HashSet::new();
+        for (i, webhook) in self.webhooks.iter().enumerate() {
+            webhook.validate(&format!("webhooks[{i}]"))?;
+            if !urls.insert(webhook.url.as_str()) {
+                return Err(ConfigError::invalid(
+                    format!("webhooks[{i}].url"),
+                    "duplicate webhook url",
+                ));
+            }
         }
         let delivery = &self.bot.delivery;
         if delivery.lease < SignedDuration::from_secs(1) {
@@ -791,6 +807,34 @@ mod tests {
         assert!(err.to_string().contains("email.smtp_url"), "{err}");
         let err = parse(&text.replace("reply.example.com", "a@b"), &[]).expect_err("domain");
         assert!(err.to_string().contains("email.reply_domain"), "{err}");
+    }
+
+    #[test]
+    fn webhooks_are_validated_and_name_their_key() {
+        let hook = "[[webhooks]]\nurl = \"https://crm.example.com/hook\"\nsecret_env = \"FRONTLINE_WEBHOOK_SECRET_CRM\"\n";
+        let settings = parse(hook, &[]).expect("valid");
+        assert_eq!(settings.webhooks.len(), 1);
+        assert!(settings.webhooks[0].events.is_empty());
+        assert!(!settings.webhooks[0].allow_private);
+        let bad_event =
+            format!("{hook}events = [\"escalation.created\", \"escalation.deleted\"]\n");
+        let err = parse(&bad_event, &[]).expect_err("unknown event");
+        assert!(err.to_string().contains("webhooks[0].events[1]"), "{err}");
+        let err = parse(&hook.replace("https://", "ftp://"), &[]).expect_err("scheme");
+        assert!(err.to_string().contains("webhooks[0].url"), "{err}");
+        let err = parse(
+            &hook.replace("FRONTLINE_WEBHOOK_SECRET_CRM", "s3cr3t value"),
+            &[],
+        )
+        .expect_err("a secret in the file");
+        assert!(err.to_string().contains("webhooks[0].secret_env"), "{err}");
+        let err = parse(&format!("{hook}{hook}"), &[]).expect_err("duplicate");
+        assert!(err.to_string().contains("webhooks[1].url"), "{err}");
+        let err = parse(&format!("{hook}allow_private = \"yes\"\n"), &[]).expect_err("bool");
+        assert!(
+            err.to_string().contains("webhooks[0].allow_private"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! | `digest` | digest | the [`DigestJob`] |
 //! | `csat` | escalation | `rating`, `comment`, `at_ms` |
 //! | `erased` | escalation | – (the customer's data was erased: edit what was posted) |
+//! | `webhook` | webhook | the [`WebhookJob`]: `endpoint`, `event_id`, `event_type`, `body` |
 //! | `email` | mail | the [`EmailJob`]: `mail` (`receipt`, `agent_reply`, `resolved`), `message_id`, `reply_message_id` |
 //!
 //! Rows of the previous release also carry `escalation_id` (and `author` in customer
@@ -54,6 +55,8 @@ pub enum OutboxMessage {
     /// The customer's data was erased: every chat message posted for the escalation is
     /// edited to say so.
     Erased,
+    /// POST an event to a webhook endpoint (subject [`Subject::Webhook`](super::Subject::Webhook)).
+    Webhook(WebhookJob),
 }
 
 impl Contract for OutboxMessage {
@@ -69,6 +72,7 @@ impl Contract for OutboxMessage {
             OutboxMessage::Csat(_) => "csat",
             OutboxMessage::MailFlagged(_) => "mail_flagged",
             OutboxMessage::Erased => "erased",
+            OutboxMessage::Webhook(_) => "webhook",
         }
     }
 }
@@ -104,6 +108,19 @@ pub enum MailFlagReason {
     /// Sent to a reply address whose token names no conversation (forged, mistyped or
     /// from another installation); it became this new escalation.
     UnknownToken,
+}
+
+/// One event for one webhook endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookJob {
+    /// The endpoint's id ([`crate::webhooks::endpoint_id`] of its URL).
+    pub endpoint: String,
+    /// The event's `id` (`evt_…`): the same on every retry and redelivery.
+    pub event_id: String,
+    /// The event's `type`, e.g. `escalation.created`.
+    pub event_type: String,
+    /// The JSON body, built when the event was queued and sent as it is.
+    pub body: String,
 }
 
 /// A mail to an escalation's customer.

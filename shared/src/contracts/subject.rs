@@ -9,6 +9,7 @@ use std::fmt;
 
 const DIGEST_PREFIX: &str = "digest:";
 const MAIL_PREFIX: &str = "mail:";
+const WEBHOOK_PREFIX: &str = "webhook:";
 
 /// An escalation, or a digest (by its job key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -19,6 +20,12 @@ pub enum Subject {
     Digest(String),
     /// The mails to an escalation's customer, by the escalation's id.
     Mail(String),
+    /// An escalation's events for one webhook endpoint (`webhook:<endpoint>:<escalation>`),
+    /// so a receiver that is down holds back only its own events.
+    Webhook {
+        endpoint: String,
+        escalation: String,
+    },
 }
 
 impl Subject {
@@ -26,6 +33,15 @@ impl Subject {
     pub fn from_key(key: &str) -> Subject {
         if let Some(digest) = key.strip_prefix(DIGEST_PREFIX) {
             return Subject::Digest(digest.to_string());
+        }
+        if let Some((endpoint, escalation)) = key
+            .strip_prefix(WEBHOOK_PREFIX)
+            .and_then(|rest| rest.split_once(':'))
+        {
+            return Subject::Webhook {
+                endpoint: endpoint.to_string(),
+                escalation: escalation.to_string(),
+            };
         }
         match key.strip_prefix(MAIL_PREFIX) {
             Some(escalation) => Subject::Mail(escalation.to_string()),
@@ -39,6 +55,10 @@ impl Subject {
             Subject::Escalation(id) => id.clone(),
             Subject::Digest(key) => format!("{DIGEST_PREFIX}{key}"),
             Subject::Mail(id) => format!("{MAIL_PREFIX}{id}"),
+            Subject::Webhook {
+                endpoint,
+                escalation,
+            } => format!("{WEBHOOK_PREFIX}{endpoint}:{escalation}"),
         }
     }
 
@@ -46,7 +66,7 @@ impl Subject {
     pub fn escalation_id(&self) -> Option<&str> {
         match self {
             Subject::Escalation(id) => Some(id),
-            Subject::Digest(_) | Subject::Mail(_) => None,
+            Subject::Digest(_) | Subject::Mail(_) | Subject::Webhook { .. } => None,
         }
     }
 }
@@ -74,5 +94,11 @@ mod tests {
         let mail = Subject::Mail("esc_0123".into());
         assert_eq!(mail.key(), "mail:esc_0123");
         assert_eq!(Subject::from_key("mail:esc_0123"), mail);
+        let webhook = Subject::Webhook {
+            endpoint: "52073b392da6".into(),
+            escalation: "esc_0123".into(),
+        };
+        assert_eq!(webhook.key(), "webhook:52073b392da6:esc_0123");
+        assert_eq!(Subject::from_key(&webhook.key()), webhook);
     }
 }

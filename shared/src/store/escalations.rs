@@ -542,7 +542,7 @@ async fn insert(tx: &mut Tx, e: &Escalation) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn fetch(tx: &mut Tx, id: &str) -> Result<Option<Escalation>, StoreError> {
+pub(crate) async fn fetch(tx: &mut Tx, id: &str) -> Result<Option<Escalation>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM escalations WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)

@@ -19,6 +19,7 @@
 //! - [`forecasts`]: forecasts as made (one per site, channel and day), hourly arrivals.
 //! - [`csat`]: satisfaction ratings after a resolution.
 //! - [`customer_data`]: one customer's data by e-mail: export and erasure (GDPR), retention.
+//! - [`webhooks`]: webhook events queued with the changes they report; their delivery log.
 //! - [`emails`]: conversations' mail threads (reply tokens) and mails recorded by Message-ID.
 
 pub mod admin_sessions;
@@ -42,6 +43,7 @@ mod questions;
 pub mod search;
 mod site_column;
 pub mod stats;
+pub mod webhooks;
 
 pub use error::StoreError;
 
@@ -91,6 +93,8 @@ pub struct Store {
     backend: Backend,
     clock: SharedClock,
     url: String,
+    /// The webhook endpoints events are queued for (none unless [`Store::with_webhooks`]).
+    webhooks: crate::webhooks::Routing,
 }
 
 /// A write transaction.
@@ -162,6 +166,7 @@ impl Store {
             backend,
             clock,
             url,
+            webhooks: crate::webhooks::Routing::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -172,6 +177,18 @@ impl Store {
             .run(&self.writer)
             .await
             .map_err(StoreError::Migrate)
+    }
+
+    /// This handle, queueing webhook events for `routing`'s endpoints from now on. Every
+    /// process that changes escalations must be given the same `[[webhooks]]`.
+    pub fn with_webhooks(mut self, routing: crate::webhooks::Routing) -> Store {
+        self.webhooks = routing;
+        self
+    }
+
+    /// The webhook endpoints events are queued for.
+    pub fn webhooks(&self) -> &crate::webhooks::Routing {
+        &self.webhooks
     }
 
     pub fn backend(&self) -> Backend {

@@ -37,8 +37,24 @@ pub struct OutboxRow {
     pub created_at_ms: i64,
 }
 
-/// Adds work inside the caller's transaction (and notifies on PostgreSQL at commit).
+/// Adds work inside the caller's transaction (and notifies on PostgreSQL at commit). Work
+/// about an escalation that webhook endpoints subscribe to also queues their events, in
+/// the same transaction (see [`super::webhooks`]).
 pub(crate) async fn enqueue(
+    store: &Store,
+    tx: &mut Tx,
+    subject: &Subject,
+    message: &OutboxMessage,
+) -> Result<(), StoreError> {
+    insert(store, tx, subject, message).await?;
+    if let Subject::Escalation(escalation) = subject {
+        super::webhooks::enqueue_events(store, tx, escalation, message).await?;
+    }
+    Ok(())
+}
+
+/// Adds one row, nothing else.
+pub(crate) async fn insert(
     store: &Store,
     tx: &mut Tx,
     subject: &Subject,
@@ -207,7 +223,10 @@ fn decode(row: &AnyRow) -> Result<Result<OutboxRow, (i64, String)>, StoreError> 
     let fits = match (&message, &subject) {
         (OutboxMessage::Digest(_), Subject::Digest(_)) => true,
         (OutboxMessage::Email(_), Subject::Mail(_)) => true,
-        (OutboxMessage::Digest(_) | OutboxMessage::Email(_), _) => false,
+        (OutboxMessage::Webhook(_), Subject::Webhook { .. }) => true,
+        (OutboxMessage::Digest(_) | OutboxMessage::Email(_) | OutboxMessage::Webhook(_), _) => {
+            false
+        }
         (_, subject) => matches!(subject, Subject::Escalation(_)),
     };
     if !fits {

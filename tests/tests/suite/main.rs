@@ -44,3 +44,4 @@ mod stats;
 mod store;
 mod streams;
 mod supervision;
+mod webhooks;

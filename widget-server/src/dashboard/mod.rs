@@ -13,7 +13,8 @@
 //! - [`pages`]: the handlers; [`conversations`]: the searchable conversation list;
 //!   [`views`]: data shaped for the templates; [`satisfaction`]: the CSAT section;
 //!   [`chart`]: SVG charts; [`drafts`]: Markdown stubs for knowledge gaps;
-//!   [`session`]: cookies and the signed-in extractor.
+//!   [`session`]: cookies and the signed-in extractor; [`webhooks`]: endpoints and their
+//!   delivery log.
 
 pub mod chart;
 pub mod conversations;
@@ -23,6 +24,7 @@ pub mod planning;
 pub mod satisfaction;
 pub mod session;
 pub mod views;
+pub mod webhooks;
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -48,6 +50,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/escalations/{id}/reply", post(pages::reply))
         .route("/admin/escalations/{id}/{action}", post(pages::act))
         .route("/admin/drafts", post(pages::draft))
+        .route("/admin/webhooks", get(webhooks::page))
+        .route(
+            "/admin/webhooks/{endpoint}/deliveries/{outbox_id}/redeliver",
+            post(webhooks::redeliver),
+        )
         .route("/admin/dashboard.css", get(stylesheet))
         .route("/admin/queue.js", get(script))
         .layer(GuardLayer::new(state, origins::verify))
@@ -103,5 +110,6 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("conversations", include_str!("templates/conversations.hbs"))?;
     templates.add("conversation", include_str!("templates/conversation.hbs"))?;
     templates.add("planning", include_str!("templates/planning.hbs"))?;
+    templates.add("webhooks", include_str!("templates/webhooks.hbs"))?;
     Ok(templates)
 }

@@ -160,8 +160,13 @@ pub async fn overview(
         Some("draft") => Some("Draft article created in the knowledge base's drafts/ folder."),
         _ => None,
     };
+    let failing_webhooks: Vec<_> = match crate::routes::webhooks::endpoints(&state).await {
+        Ok(endpoints) => endpoints.into_iter().filter(|e| e.failing).collect(),
+        Err(error) => return error.into_response(),
+    };
     let data = json!({
         "title": "Overview",
+        "failing_webhooks": failing_webhooks,
         "nav": { "overview": true },
         "notice": notice,
         "sites": sites,

@@ -36,6 +36,9 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(super::planning::forecast))
         .routes(routes!(super::customers::export))
         .routes(routes!(super::customers::erase))
+        .routes(routes!(super::webhooks::list))
+        .routes(routes!(super::webhooks::deliveries))
+        .routes(routes!(super::webhooks::redeliver))
         .layer(GuardLayer::new(state, origins::verify))
 }
 

@@ -14,6 +14,7 @@
 //! | `GET /api/v1/admin/stats` | [`stats`] |
 //! | `GET /api/v1/admin/forecast` | [`planning`] |
 //! | `GET /api/v1/admin/customers/{email}/export`, `DELETE /api/v1/admin/customers/{email}` | [`customers`] |
+//! | `/api/v1/admin/webhooks…` (endpoints, delivery log, redelivery) | [`webhooks`] |
 //! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `GET`/`POST /csat/{token}` (the resolved mail's rating links) | [`csat_page`] |
@@ -38,6 +39,7 @@ pub mod planning;
 pub mod site;
 pub mod stats;
 pub mod suggest;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
