@@ -224,6 +224,16 @@ impl Store {
             .bind(mail)
             .execute(&mut *tx)
             .await?;
+            // Webhook events not yet sent carry the customer's data too.
+            let webhooks = Subject::Webhook {
+                endpoint: "%".into(),
+                escalation: escalation_id.clone(),
+            }
+            .key();
+            sqlx::query("DELETE FROM outbox WHERE escalation_id LIKE $1 AND delivered_at IS NULL")
+                .bind(webhooks)
+                .execute(&mut *tx)
+                .await?;
             enqueue(
                 self,
                 &mut tx,

@@ -86,6 +86,8 @@ fn event_of(message: &OutboxMessage) -> Option<(EventType, Detail)> {
         OutboxMessage::Realert { .. }
         | OutboxMessage::Digest(_)
         | OutboxMessage::Email(_)
+        | OutboxMessage::MailFlagged(_)
+        | OutboxMessage::Erased
         | OutboxMessage::Webhook(_) => return None,
     };
     Some(event)
@@ -116,6 +118,20 @@ pub(crate) async fn enqueue_events(
         .get(escalation.site_id.as_str())
         .cloned()
         .unwrap_or_else(|| escalation.site_id.to_string());
+    // Receivers get what chat gets: the customer's text with `[privacy] redact` applied.
+    let redactor = &routing.redactor;
+    let escalation = redactor.escalation(&escalation);
+    let detail = match detail {
+        Detail::Message(mut message) => {
+            message.body = redactor.mask_owned(&message.body);
+            Detail::Message(message)
+        }
+        Detail::Csat(mut csat) => {
+            csat.comment = csat.comment.map(|c| redactor.mask_owned(&c));
+            Detail::Csat(csat)
+        }
+        Detail::None => Detail::None,
+    };
     let event = build_event(
         new_id("evt"),
         event_type,

@@ -86,6 +86,8 @@ pub struct Routing {
     pub endpoints: Arc<Vec<Endpoint>>,
     /// Site id → display name, for `data.site.name`.
     pub site_names: Arc<HashMap<String, String>>,
+    /// `[privacy] redact`: what the customer typed is masked in every payload.
+    pub redactor: Arc<crate::privacy::Redactor>,
 }
 
 impl Routing {
@@ -108,6 +110,7 @@ impl Routing {
         Routing {
             endpoints: Arc::new(endpoints),
             site_names: Arc::new(site_names),
+            redactor: Arc::new(settings.privacy.redactor().clone()),
         }
     }
 

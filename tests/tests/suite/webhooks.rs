@@ -236,7 +236,12 @@ async fn signed_events_arrive_in_order_per_escalation_with_what_a_receiver_needs
         let first = customer(&app.server, 1).await;
         let second = customer(&app.server, 2).await;
         app.act(&first.escalation_id, "claim").await;
-        first.write(&app.server, "It has been two weeks").await;
+        first
+            .write(
+                &app.server,
+                "It has been two weeks, I paid with 4111 1111 1111 1111",
+            )
+            .await;
         app.act(&second.escalation_id, "claim").await;
         app.act(&first.escalation_id, "release").await;
         app.act(&second.escalation_id, "resolve").await;
@@ -302,7 +307,8 @@ async fn signed_events_arrive_in_order_per_escalation_with_what_a_receiver_needs
             .expect("a message");
         assert_eq!(
             message.event["data"]["message"]["body"],
-            "It has been two weeks"
+            "It has been two weeks, I paid with [card ending 1111]",
+            "{backend:?}: [privacy] redact (default: cards) applies to webhooks too"
         );
         assert_eq!(message.event["data"]["message"]["author"], "customer");
         let (status, document) = app.server.get_json("/openapi.json", None).await;
