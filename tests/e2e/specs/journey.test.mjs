@@ -128,8 +128,11 @@ describe("journey: ask, hand off, Slack and /admin, resolve, reopen, search", { 
   });
 
   it("a message after Resolve reopens: the widget waits for a person, the thread is told, the alert offers Claim", async () => {
-    // What the assistant shows: answer and "did you mean" cards, its own bubbles.
-    const assistant = shopper.locator("frontline-widget .card, frontline-widget .msg.assistant");
+    // What the assistant shows: answer and "did you mean" cards, its own bubbles (not the
+    // "How did we do?" card the resolution brought, which the reopening takes away).
+    const assistant = shopper.locator("frontline-widget .card:not([data-csat]), frontline-widget .msg.assistant");
+    const rating = shopper.locator("frontline-widget [data-csat]");
+    assert.equal(await rating.count(), 1, "the resolution asks how we did");
     const assistantBefore = await assistant.count();
     await w.input.fill("Sorry, one more thing: the replacement pair is too small as well.");
     await w.input.press("Enter");
@@ -141,6 +144,7 @@ describe("journey: ask, hand off, Slack and /admin, resolve, reopen, search", { 
     const reopened = await alertWithButtons(["claim"]);
     assert.ok(!reopened.visible_text.includes("Resolved by"), reopened.visible_text);
     assert.equal(await assistant.count(), assistantBefore, "the message went to the team, not to the assistant");
+    assert.equal(await rating.count(), 0, "a reopened conversation no longer asks for a rating");
     await screenshot(shopper, "journey-05-reopened");
     assert.deepEqual(shopper.errors, []);
   });
