@@ -7,7 +7,7 @@
 //! alert through the delivery worker. A refused one gets a private message in the core's
 //! wording, agents written as handles (`Already claimed by @ana.`).
 
-use frontline_shared::agent_action::{self, Outcome, Refusal};
+use frontline_shared::agent_action::{self, ChatEvent, Outcome, Refusal, Reply};
 use frontline_shared::config::ChatPlatform;
 use frontline_shared::store::{Store, StoreError};
 
@@ -37,4 +37,34 @@ pub async fn click(
         }
     }
     Ok(refusal.map(|refusal| refusal.chat_sentence()))
+}
+
+/// Relays what `agent` wrote in an alert's thread (Slack thread reply, Discord thread
+/// message or reply to the alert) to the customer of `escalation_id`. `chat_event` keys
+/// it, so a platform's retry or replay is relayed once; a refusal (e.g. resolved) is
+/// logged, not shown: nobody clicked anything.
+pub async fn thread_reply(
+    store: &Store,
+    escalation_id: &str,
+    agent: &str,
+    text: String,
+    chat_event: ChatEvent,
+) -> Result<(), StoreError> {
+    let event = chat_event.id.clone();
+    let action = AgentAction::Reply(Reply {
+        text,
+        chat_event: Some(chat_event),
+    });
+    match agent_action::apply(store, &action, escalation_id, agent).await? {
+        Outcome::Applied(_) => {
+            tracing::info!(escalation = %escalation_id, %event, "thread reply relayed");
+        }
+        Outcome::AlreadyApplied(_) => {
+            tracing::debug!(%event, "thread reply already relayed (a retry or replay)");
+        }
+        Outcome::Refused(refusal) => {
+            tracing::info!(escalation = %escalation_id, %refusal, "thread reply not relayed");
+        }
+    }
+    Ok(())
 }

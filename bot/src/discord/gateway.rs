@@ -17,11 +17,11 @@
 //!   message's id as its own id), or
 //! - a reply to the alert (`message_reference`) in the alert's channel.
 //!
-//! The relay is the same agent action as every other reply ([`agent_action::apply`]),
+//! The relay is the same use as Slack thread replies ([`crate::actions::thread_reply`]),
 //! keyed on the message id, so a message replayed after a resume is relayed once.
 
 use async_trait::async_trait;
-use frontline_shared::agent_action::{self, AgentAction, ChatEvent, Outcome, Reply};
+use frontline_shared::agent_action::ChatEvent;
 use frontline_shared::config::ChatPlatform;
 use frontline_shared::shutdown::Shutdown;
 use frontline_shared::store::{Store, StoreError};
@@ -104,25 +104,18 @@ impl ThreadRelay {
             .global_name
             .clone()
             .unwrap_or_else(|| message.author.name.clone());
-        let action = AgentAction::Reply(Reply {
-            text: text.to_string(),
-            chat_event: Some(ChatEvent {
-                platform: ChatPlatform::Discord,
-                id: format!("discord-message:{}", message.id),
-            }),
-        });
-        match agent_action::apply(&self.store, &action, &escalation_id, &agent).await? {
-            Outcome::Applied(_) => {
-                tracing::info!(escalation = %escalation_id, message = %message.id, "Discord thread message relayed");
-            }
-            Outcome::AlreadyApplied(_) => {
-                tracing::debug!(message = %message.id, "Discord message already relayed");
-            }
-            Outcome::Refused(refusal) => {
-                tracing::info!(escalation = %escalation_id, %refusal, "Discord thread message not relayed");
-            }
-        }
-        Ok(())
+        let chat_event = ChatEvent {
+            platform: ChatPlatform::Discord,
+            id: format!("discord-message:{}", message.id),
+        };
+        crate::actions::thread_reply(
+            &self.store,
+            &escalation_id,
+            &agent,
+            text.to_string(),
+            chat_event,
+        )
+        .await
     }
 
     /// The escalation whose alert `message` answers: the thread it is in was started from

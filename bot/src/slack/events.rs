@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use frontline_shared::agent_action::{self, AgentAction, ChatEvent, Outcome, Reply};
+use frontline_shared::agent_action::ChatEvent;
 use frontline_shared::config::ChatPlatform;
 use frontline_shared::store::StoreError;
 use slack_morphism::prelude::*;
@@ -128,22 +128,12 @@ impl SlackHandlers {
             return Ok(()); // a thread that is not an alert's
         };
         let agent = self.chat.agent_name(&reply.user).await;
-        let action = AgentAction::Reply(Reply {
-            text: text::to_plain(&reply.text),
-            chat_event: Some(ChatEvent {
-                platform: ChatPlatform::Slack,
-                id: format!("slack-event:{}", callback.event_id),
-            }),
-        });
-        match agent_action::apply(&self.store, &action, &escalation_id, &agent).await? {
-            Outcome::Applied(_) => {}
-            Outcome::AlreadyApplied(_) => {
-                tracing::debug!(event = %callback.event_id, "event already applied (Slack retry)");
-            }
-            Outcome::Refused(refusal) => {
-                tracing::info!(escalation = %escalation_id, %refusal, "thread reply not relayed");
-            }
-        }
+        let chat_event = ChatEvent {
+            platform: ChatPlatform::Slack,
+            id: format!("slack-event:{}", callback.event_id),
+        };
+        let text = text::to_plain(&reply.text);
+        crate::actions::thread_reply(&self.store, &escalation_id, &agent, text, chat_event).await?;
         Ok(())
     }
 }
