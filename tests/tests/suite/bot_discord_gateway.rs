@@ -10,6 +10,7 @@ use frontline_tests::customer::hand_off;
 use frontline_tests::databases::backends;
 use frontline_tests::discord_standin::BOT_USER_ID;
 use frontline_tests::rig::{Platforms, Rig};
+use frontline_tests::sse::{SseEvent, SseStream};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -70,16 +71,14 @@ async fn thread_messages_reach_the_customer_live_and_survive_a_dropped_connectio
             Some(&alert.id),
             false,
         );
-        for expected in ["Your parcel left today.", "It should arrive on Tuesday."] {
-            let relayed = stream
-                .until(WAIT, |e| {
-                    e.event == "message"
-                        && e.data["author"] == "agent"
-                        && e.data["body"] == expected
-                })
-                .await
-                .unwrap_or_else(|| panic!("{backend:?}: {expected:?} on the customer's stream"));
-            assert_eq!(relayed.data["author_name"], "ana");
+        // serenity runs each dispatch's handler as its own task: either may come first.
+        let relayed = agent_messages(
+            &mut stream,
+            &["Your parcel left today.", "It should arrive on Tuesday."],
+        )
+        .await;
+        for event in relayed {
+            assert_eq!(event.data["author_name"], "ana", "{backend:?}");
         }
 
         // The connection drops; a message written meanwhile is replayed on resume.
@@ -94,16 +93,11 @@ async fn thread_messages_reach_the_customer_live_and_survive_a_dropped_connectio
             .wait_for("the second resume", WAIT, |log| log.resumes.len() == 2)
             .await;
         gateway.message_create(&alert.id, ANA, "And after the reconnect.", None, false);
-        for expected in ["Sent while the bot was away.", "And after the reconnect."] {
-            stream
-                .until(WAIT, |e| {
-                    e.event == "message"
-                        && e.data["author"] == "agent"
-                        && e.data["body"] == expected
-                })
-                .await
-                .unwrap_or_else(|| panic!("{backend:?}: {expected:?} on the customer's stream"));
-        }
+        agent_messages(
+            &mut stream,
+            &["Sent while the bot was away.", "And after the reconnect."],
+        )
+        .await;
 
         let log = gateway.log();
         assert_eq!(
@@ -139,4 +133,25 @@ async fn thread_messages_reach_the_customer_live_and_survive_a_dropped_connectio
         );
         rig.stop().await;
     }
+}
+
+/// Waits until the customer's stream has shown an agent message with each of `bodies`, in
+/// any order; returns those events.
+async fn agent_messages(stream: &mut SseStream, bodies: &[&str]) -> Vec<SseEvent> {
+    let mut seen: Vec<SseEvent> = Vec::new();
+    while seen.len() < bodies.len() {
+        let event = stream
+            .until(WAIT, |e| {
+                e.event == "message"
+                    && e.data["author"] == "agent"
+                    && bodies.iter().any(|b| e.data["body"] == *b)
+                    && !seen.iter().any(|s| s.data["body"] == e.data["body"])
+            })
+            .await
+            .unwrap_or_else(|| {
+                panic!("agent messages {bodies:?} on the customer's stream; seen {seen:?}")
+            });
+        seen.push(event);
+    }
+    seen
 }
