@@ -77,9 +77,11 @@ pub enum Source {
     Freshdesk {
         #[arg(long)]
         domain: Option<String>,
-        /// The locale of the articles (the primary language of the portal).
-        #[arg(long, default_value = "en")]
-        locale: String,
+        /// The locale of the articles in the portal's primary language (default: the
+        /// `primary_language` of its helpdesk settings, else `en`). Translations get their
+        /// language codes.
+        #[arg(long)]
+        locale: Option<String>,
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -175,9 +177,11 @@ pub async fn run(cli: Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<Repor
         } => {
             let portal = domain.as_deref().map(sources::freshdesk::portal_url);
             match &api.from_file {
-                Some(path) => {
-                    sources::freshdesk::from_export(&read_export(path)?, locale, portal.as_deref())
-                }
+                Some(path) => sources::freshdesk::from_export(
+                    &read_export(path)?,
+                    locale.as_deref().unwrap_or("en"),
+                    portal.as_deref(),
+                ),
                 None => {
                     let base = base_url(
                         api,
@@ -190,7 +194,8 @@ pub async fn run(cli: Cli, env: &dyn Fn(&str) -> Option<String>) -> Result<Repor
                         password: "X".into(),
                     };
                     let portal = portal.unwrap_or_else(|| base.clone());
-                    sources::freshdesk::fetch(&Api::new(&base, auth)?, locale, &portal).await?
+                    sources::freshdesk::fetch(&Api::new(&base, auth)?, locale.as_deref(), &portal)
+                        .await?
                 }
             }
         }

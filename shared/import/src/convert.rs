@@ -4,7 +4,7 @@
 use htmd::element_handler::Handlers;
 use htmd::{Element, HtmlToMarkdown};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Where links to imported articles go: by the source's article URL and by source id.
 #[derive(Debug, Default)]
@@ -40,12 +40,14 @@ impl LinkMap {
     /// The new link for `href`, when it points at an imported article: the same URL, or a
     /// path whose segment after `articles`/`article` starts with a source id (Zendesk
     /// `/hc/de/articles/123-Title`, Freshdesk `/support/solutions/articles/123`,
-    /// Help Scout `/article/12-title`). The locale named in the path is preferred.
-    pub fn rewrite(&self, href: &str) -> Option<String> {
+    /// Help Scout `/article/12-title`). The locale named in the path is preferred, then
+    /// `from_locale` (the linking article's own: a Freshdesk link without a language in
+    /// its path goes to the same language's article).
+    pub fn rewrite(&self, href: &str, from_locale: &str) -> Option<String> {
         let target = normalized(href);
         let id = match self.by_url.get(target) {
             Some(id) => id.clone(),
-            None => self.by_path(target)?,
+            None => self.by_path(target, from_locale)?,
         };
         Some(if self.link_base.is_empty() {
             format!("{id}.md")
@@ -54,7 +56,7 @@ impl LinkMap {
         })
     }
 
-    fn by_path(&self, target: &str) -> Option<String> {
+    fn by_path(&self, target: &str, from_locale: &str) -> Option<String> {
         let segments: Vec<&str> = target.split('/').collect();
         let at = segments
             .iter()
@@ -67,7 +69,15 @@ impl LinkMap {
                 .iter()
                 .any(|s| s.eq_ignore_ascii_case(locale))
         });
-        in_path.or(entries.first()).map(|(_, id)| id.clone())
+        let same_language = || {
+            entries
+                .iter()
+                .find(|(locale, _)| locale.eq_ignore_ascii_case(from_locale))
+        };
+        in_path
+            .or_else(same_language)
+            .or(entries.first())
+            .map(|(_, id)| id.clone())
     }
 }
 
@@ -79,6 +89,8 @@ fn normalized(url: &str) -> &str {
 /// Converts article bodies; built once per run, after every article's id is known.
 pub struct Converter {
     inner: HtmlToMarkdown,
+    /// The locale of the article being converted, read by the link handler.
+    locale: Arc<Mutex<String>>,
 }
 
 impl std::fmt::Debug for Converter {
@@ -89,6 +101,8 @@ impl std::fmt::Debug for Converter {
 
 impl Converter {
     pub fn new(links: Arc<LinkMap>) -> Converter {
+        let locale = Arc::new(Mutex::new(String::new()));
+        let converting = Arc::clone(&locale);
         let inner = HtmlToMarkdown::builder()
             .skip_tags(vec!["script", "style", "iframe", "object", "embed", "form"])
             .add_handler(
@@ -98,7 +112,10 @@ impl Converter {
                         .attrs
                         .iter()
                         .find(|a| &*a.name.local == "href")
-                        .and_then(|a| links.rewrite(&a.value));
+                        .and_then(|a| {
+                            let from = converting.lock().unwrap_or_else(|e| e.into_inner());
+                            links.rewrite(&a.value, &from)
+                        });
                     match href {
                         None => handlers.fallback(element),
                         Some(new) => {
@@ -121,11 +138,13 @@ impl Converter {
                 },
             )
             .build();
-        Converter { inner }
+        Converter { inner, locale }
     }
 
-    /// The Markdown for `html` (empty when the HTML has no content).
-    pub fn markdown(&self, html: &str) -> String {
+    /// The Markdown for `html`, an article in `locale` (empty when the HTML has no
+    /// content).
+    pub fn markdown(&self, html: &str, locale: &str) -> String {
+        *self.locale.lock().unwrap_or_else(|e| e.into_inner()) = locale.to_string();
         self.inner.convert(html).unwrap_or_default()
     }
 }
@@ -150,7 +169,7 @@ mod tests {
             <p>See <a href=\"https://s.zendesk.com/hc/en-us/articles/42-Returns#x\">returns</a>, \
             <a href=\"/hc/de/articles/42\">Rückgabe</a> and <a href=\"https://other.example/\">other</a>.</p>\
             <p><img src=\"https://cdn.example/a.png\" alt=\"box\"></p><script>alert(1)</script>";
-        let md = converter.markdown(html);
+        let md = converter.markdown(html, "en-us");
         assert!(md.contains("## Steps"), "{md}");
         assert!(md.contains("1.  One"), "{md}");
         assert!(md.contains("| Zone | Days |"), "{md}");
@@ -160,5 +179,23 @@ mod tests {
         assert!(md.contains("[other](https://other.example/)"), "{md}");
         assert!(md.contains("![box](https://cdn.example/a.png)"), "{md}");
         assert!(!md.contains("alert"), "{md}");
+    }
+
+    #[test]
+    fn a_link_without_a_language_goes_to_the_linking_articles_language() {
+        let mut links = LinkMap::new("");
+        links.add("7", "de", None, "freshdesk-7-de");
+        links.add("7", "en", None, "freshdesk-7-en");
+        let converter = Converter::new(Arc::new(links));
+        let html =
+            "<a href=\"https://shop.freshdesk.com/support/solutions/articles/7-warranty\">w</a>";
+        assert_eq!(converter.markdown(html, "en"), "[w](freshdesk-7-en.md)");
+        assert_eq!(converter.markdown(html, "de"), "[w](freshdesk-7-de.md)");
+        let german_path =
+            "<a href=\"https://shop.freshdesk.com/de/support/solutions/articles/7\">w</a>";
+        assert_eq!(
+            converter.markdown(german_path, "en"),
+            "[w](freshdesk-7-de.md)"
+        );
     }
 }

@@ -126,7 +126,7 @@ pub fn write(
     let mut kept = HashSet::new();
     for (id, article) in chosen {
         let markdown = match &article.body {
-            Body::Html(html) => converter.markdown(html),
+            Body::Html(html) => converter.markdown(html, &article.locale),
             Body::Markdown(markdown) => markdown.trim().to_string(),
         };
         if markdown.trim().is_empty() {

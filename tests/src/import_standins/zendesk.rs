@@ -1,17 +1,19 @@
 //! A Zendesk Help Center API stand-in.
 //!
 //! Follows <https://developer.zendesk.com/api-reference/help_center/help-center-api/articles/#list-articles>
-//! (`GET /api/v2/help_center/{locale}/articles`, list under `articles`, offset pagination
-//! with `page`, `per_page`, `page_count`, `count` and an absolute `next_page` URL ending in
-//! `.json` as in the documented examples:
-//! <https://developer.zendesk.com/api-reference/introduction/pagination/>), sections and
+//! (`GET /api/v2/help_center/{locale}/articles`, list under `articles`, cursor pagination
+//! with `page[size]` and `page[after]`, answered with `meta.has_more`, `meta.after_cursor`
+//! and absolute `links.next` / `links.prev` URLs ending in `.json`; like Zendesk, the last
+//! page still carries a `links.next` and only `has_more: false` ends the list:
+//! <https://developer.zendesk.com/api-reference/introduction/pagination/#using-cursor-pagination>),
+//! sections and
 //! categories (`…/sections`, `…/categories`), enabled locales
 //! (<https://developer.zendesk.com/api-reference/help_center/help-center-api/translations/#list-enabled-locales-and-default-locale>),
 //! API-token Basic auth `{email}/token:{token}`
 //! (<https://developer.zendesk.com/api-reference/introduction/security-and-auth/>) and
 //! `429` + `Retry-After` (<https://developer.zendesk.com/api-reference/introduction/rate-limits/>).
 
-use super::{basic, own_base, page_of, start, Guard, Standin};
+use super::{basic, own_base, start, Guard, Standin};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -24,7 +26,8 @@ use std::sync::{Arc, Mutex};
 pub const EMAIL: &str = "agent@shop.example";
 pub const TOKEN: &str = "zd-api-token-123";
 /// The request answered once with `429`: the second page of English articles.
-pub const LIMITED: &str = "/api/v2/help_center/en-us/articles.json?page=2&per_page=2";
+pub const LIMITED: &str =
+    "/api/v2/help_center/en-us/articles.json?page[size]=2&page[after]=cursor-2";
 
 /// The help center: articles per locale (the test may change them between runs).
 #[derive(Debug, Clone)]
@@ -137,7 +140,6 @@ async fn list(
     Query(query): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
     match list.trim_end_matches(".json") {
         "sections" => Json(json!({"sections": sections(), "next_page": null})).into_response(),
         "categories" => {
@@ -151,24 +153,32 @@ async fn list(
                 )
                     .into_response();
             };
-            let (items, more) = page_of(&all, page);
-            let next = more.then(|| {
+            // The cursor is opaque to clients; here it is the index of the page's first item.
+            let first: usize = query
+                .get("page[after]")
+                .and_then(|c| c.strip_prefix("cursor-"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let items: Vec<Value> = all.iter().skip(first).take(2).cloned().collect();
+            let after = first + items.len();
+            let link = |cursor: String| {
                 format!(
-                    "{}/api/v2/help_center/{locale}/articles.json?page={}&per_page=2",
-                    own_base(&headers),
-                    page + 1
+                    "{}/api/v2/help_center/{locale}/articles.json?page[size]=2&page[after]={cursor}",
+                    own_base(&headers)
                 )
-            });
+            };
             Json(json!({
                 "articles": items,
-                "page": page,
-                "per_page": 2,
-                "page_count": all.len().div_ceil(2),
-                "count": all.len(),
-                "next_page": next,
-                "previous_page": null,
-                "sort_by": "position",
-                "sort_order": "asc"
+                "meta": {
+                    "has_more": after < all.len(),
+                    "after_cursor": format!("cursor-{after}"),
+                    "before_cursor": format!("cursor-{first}")
+                },
+                "links": {
+                    "first": link("cursor-0".into()),
+                    "next": link(format!("cursor-{after}")),
+                    "prev": null
+                }
             }))
             .into_response()
         }

@@ -129,7 +129,7 @@ async fn helpscout_docs_articles_with_categories_and_private_collections() {
 }
 
 #[tokio::test]
-async fn freshdesk_solution_articles_follow_link_headers() {
+async fn freshdesk_solution_articles_follow_link_headers_in_each_portal_language() {
     let standin = freshdesk::start_freshdesk(freshdesk::Solutions::sample()).await;
     let dir = tempfile::tempdir().expect("dir");
     let kb = dir.path().join("kb");
@@ -151,13 +151,18 @@ async fn freshdesk_solution_articles_follow_link_headers() {
     assert_eq!(
         sorted(&report.new),
         [
+            "freshdesk-1001-de",
             "freshdesk-1001-en",
+            "freshdesk-1002-de",
             "freshdesk-1002-en",
             "freshdesk-1006-en"
         ],
         "{report}"
     );
-    assert_eq!(skipped(&report, SkipReason::Draft), ["freshdesk-1003-en"]);
+    assert_eq!(
+        skipped(&report, SkipReason::Draft),
+        ["freshdesk-1003-de", "freshdesk-1003-en"]
+    );
     assert_eq!(
         skipped(&report, SkipReason::Internal),
         ["freshdesk-1005-en"]
@@ -165,6 +170,13 @@ async fn freshdesk_solution_articles_follow_link_headers() {
     assert_eq!(report.malformed.len(), 1, "{report}");
     assert_eq!(report.malformed[0].source_id, "1004");
     assert!(standin.guard.wait_after_429() >= Duration::from_secs(1));
+    // The German list of folder 10 has two pages; folder 11 has no German (404, skipped).
+    let log: Vec<String> = standin.guard.log().into_iter().map(|s| s.target).collect();
+    assert!(
+        log.iter()
+            .any(|t| t == "/api/v2/solutions/folders/10/articles/de?per_page=100&page=2"),
+        "{log:?}"
+    );
 
     let claim = article(&kb, "freshdesk", "freshdesk-1002-en");
     assert_eq!(claim.tags, ["Product care", "Warranty", "warranty"]);
@@ -177,8 +189,20 @@ async fn freshdesk_solution_articles_follow_link_headers() {
         "{}",
         claim.html
     );
+    let german = article(&kb, "freshdesk", "freshdesk-1002-de");
+    assert_eq!(german.locale, "de");
+    assert_eq!(german.title, "Wie melde ich einen Garantiefall?");
+    assert_eq!(
+        german.url.as_deref(),
+        Some("https://shop.freshdesk.com/de/support/solutions/articles/1002")
+    );
+    assert!(
+        german.html.contains("href=\"freshdesk-1001-de.md\""),
+        "the German link goes to the German article: {}",
+        german.html
+    );
 
-    // A saved export with --include-drafts also brings the draft and the internal one.
+    // A saved export with --include-drafts also brings the drafts and the internal one.
     let export = dir.path().join("freshdesk.json");
     std::fs::write(&export, freshdesk::Solutions::sample().export().to_string()).expect("export");
     let again = import(
@@ -197,8 +221,52 @@ async fn freshdesk_solution_articles_follow_link_headers() {
     .await;
     assert_eq!(
         sorted(&again.new),
-        ["freshdesk-1003-en", "freshdesk-1005-en"],
+        [
+            "freshdesk-1003-de",
+            "freshdesk-1003-en",
+            "freshdesk-1005-en"
+        ],
         "{again}"
     );
-    assert_eq!(again.unchanged.len(), 3, "{again}");
+    assert_eq!(again.unchanged.len(), 5, "{again}");
+}
+
+#[tokio::test]
+async fn freshdesk_without_access_to_the_portal_languages_imports_the_primary_language() {
+    let mut solutions = freshdesk::Solutions::sample();
+    solutions.portal_languages = None;
+    let standin = freshdesk::start_freshdesk(solutions).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let kb = dir.path().join("kb");
+    let [flag, kb_arg] = kb_args(&kb);
+    let env = [("FRESHDESK_API_KEY", freshdesk::API_KEY)];
+    let report = import(
+        &[
+            "freshdesk",
+            "--domain",
+            "shop",
+            "--locale",
+            "en-gb",
+            "--api-url",
+            &standin.url,
+            &flag,
+            &kb_arg,
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(
+        sorted(&report.new),
+        [
+            "freshdesk-1001-en-gb",
+            "freshdesk-1002-en-gb",
+            "freshdesk-1006-en-gb"
+        ],
+        "{report}"
+    );
+    let log: Vec<String> = standin.guard.log().into_iter().map(|s| s.target).collect();
+    assert!(
+        !log.iter().any(|t| t.contains("/articles/de")),
+        "no translation was asked for: {log:?}"
+    );
 }

@@ -4,9 +4,10 @@
 //! - `GET /api/v2/help_center/locales` → `{"locales": ["en-us", "de"], "default_locale"}`
 //!   (<https://developer.zendesk.com/api-reference/help_center/help-center-api/translations/#list-enabled-locales-and-default-locale>);
 //! - `GET /api/v2/help_center/{locale}/articles`, `…/sections`, `…/categories`: lists under
-//!   `articles` / `sections` / `categories`, paginated by `next_page` (offset) or
-//!   `meta.has_more` + `links.next` (cursor)
-//!   (<https://developer.zendesk.com/api-reference/introduction/pagination/>);
+//!   `articles` / `sections` / `categories`. We ask for cursor pagination
+//!   (`page[size]=100`; Zendesk recommends it, and offset pagination stops at 100 pages):
+//!   `meta.has_more` + `links.next`; an offset `next_page` is still followed when a mirror
+//!   answers with it (<https://developer.zendesk.com/api-reference/introduction/pagination/>);
 //! - an article: `id`, `title`, `body` (HTML), `locale`, `html_url`, `draft`, `section_id`,
 //!   `label_names`, `user_segment_id` (set when only some signed-in users see it:
 //!   internal here);
@@ -164,13 +165,13 @@ pub async fn fetch(api: &Api) -> Result<Fetched, ImportError> {
     }
     let sections = all(
         api,
-        &format!("/api/v2/help_center/{default}/sections?per_page=100"),
+        &format!("/api/v2/help_center/{default}/sections?page[size]=100"),
         "sections",
     )
     .await?;
     let categories = all(
         api,
-        &format!("/api/v2/help_center/{default}/categories?per_page=100"),
+        &format!("/api/v2/help_center/{default}/categories?page[size]=100"),
         "categories",
     )
     .await?;
@@ -179,7 +180,7 @@ pub async fn fetch(api: &Api) -> Result<Fetched, ImportError> {
     for locale in codes {
         let articles = all(
             api,
-            &format!("/api/v2/help_center/{locale}/articles?per_page=100"),
+            &format!("/api/v2/help_center/{locale}/articles?page[size]=100"),
             "articles",
         )
         .await?;
@@ -194,4 +195,35 @@ pub fn from_export(json: &serde_json::Value) -> Fetched {
     let mut fetched = Fetched::default();
     fetched.read_items(items(json, "articles"), |item| read_article(item, &places));
     fetched
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_page;
+    use serde_json::json;
+
+    #[test]
+    fn cursor_pages_end_when_has_more_is_false_even_with_a_next_link() {
+        let more = json!({"meta": {"has_more": true, "after_cursor": "xyz"},
+            "links": {"next": "https://s.zendesk.com/api/v2/help_center/en-us/articles.json?page[after]=xyz&page[size]=100"}});
+        assert_eq!(
+            next_page(&more).as_deref(),
+            Some("https://s.zendesk.com/api/v2/help_center/en-us/articles.json?page[after]=xyz&page[size]=100")
+        );
+        let last = json!({"meta": {"has_more": false, "after_cursor": "abc"},
+            "links": {"next": "https://s.zendesk.com/api/v2/help_center/en-us/articles.json?page[after]=abc&page[size]=100"}});
+        assert_eq!(next_page(&last), None);
+    }
+
+    #[test]
+    fn offset_pages_follow_next_page_until_null() {
+        let more = json!({"next_page": "https://s.zendesk.com/api/v2/help_center/en-us/articles.json?page=2&per_page=100"});
+        assert_eq!(
+            next_page(&more).as_deref(),
+            Some(
+                "https://s.zendesk.com/api/v2/help_center/en-us/articles.json?page=2&per_page=100"
+            )
+        );
+        assert_eq!(next_page(&json!({"next_page": null})), None);
+    }
 }
