@@ -320,7 +320,7 @@ async fn a_lease_has_one_holder_until_it_lapses() {
             .expect("read")
             .expect("held");
         assert_eq!(holder.holder, "b", "{backend:?}");
-        assert_eq!(holder.expires_at_ms, 1_700_000_043_000, "{backend:?}");
+        assert_eq!(holder.expires_at_ms, 1_700_000_044_000, "{backend:?}");
 
         store
             .release_lease("discord-gateway", "a")
