@@ -50,7 +50,7 @@ pub const LEASE_TTL: Duration = Duration::from_secs(15);
 /// How often the holder renews the lease, and the others try to take it.
 pub const RENEW_EVERY: Duration = Duration::from_secs(3);
 /// Tries of a catch-up that failed (Discord or the store unavailable), 2 s apart.
-const CATCH_UP_TRIES: u32 = 3;
+const CATCH_UP_TRIES: u32 = 5;
 
 /// Why the gateway worker ended with an error.
 #[derive(Debug, thiserror::Error)]

@@ -239,6 +239,7 @@ async fn two_replicas_hold_one_session_and_a_killed_leader_is_replaced_without_l
             .await;
         let took = killed.elapsed();
         assert!(took < FAILOVER, "{backend:?}: took over after {took:?}");
+        eprintln!("{backend:?}: the standby identified {took:?} after the kill");
         // A new session is not told about them: they come from the channel history.
         agent_messages(
             &mut stream,

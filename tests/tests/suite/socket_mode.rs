@@ -341,6 +341,13 @@ async fn two_replicas_each_hold_a_connection_and_an_envelope_sent_to_both_acts_o
             )
             .await;
         socket.redeliver_on(2, &claim).await;
+        let claimed = stream
+            .until(WAIT, status("claimed"))
+            .await
+            .expect("claimed");
+        assert_eq!(claimed.data["agent"], "ana", "{backend:?}");
+        // The agent answers once the claim shows (each replica applies its envelopes in
+        // order, but not in step with the other).
         let reply = thread_reply("Ev0REPLICA1", &ANA, &alert, "Checking with the courier");
         let event = socket.send_on(2, EnvelopeKind::EventsApi, reply).await;
         socket.redeliver_on(1, &event).await;
@@ -361,11 +368,6 @@ async fn two_replicas_each_hold_a_connection_and_an_envelope_sent_to_both_acts_o
                 "{backend:?}: {id} acknowledged by both"
             );
         }
-        let claimed = stream
-            .until(WAIT, status("claimed"))
-            .await
-            .expect("claimed");
-        assert_eq!(claimed.data["agent"], "ana", "{backend:?}");
 
         // A marker on each connection: once both are relayed, each replica's worker has
         // passed everything sent to it before.
