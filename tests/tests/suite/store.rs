@@ -341,7 +341,7 @@ async fn a_lease_has_one_holder_until_it_lapses() {
         // Eight replicas race for the lapsed lease: exactly one gets it.
         clock.advance_ms(15_000);
         let racers = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"];
-        let won = futures_util::future::join_all(racers.iter().map(|r| hold(*r))).await;
+        let won = futures_util::future::join_all(racers.into_iter().map(&hold)).await;
         assert_eq!(
             won.iter().filter(|w| **w).count(),
             1,
