@@ -75,7 +75,7 @@ async fn thread_messages_reach_the_customer_live_and_survive_a_dropped_connectio
             Some(&alert.id),
             false,
         );
-        // serenity runs each dispatch's handler as its own task: either may come first.
+        // Relayed in the order Discord sends them; the test only needs both, in any order.
         let relayed = agent_messages(
             &mut stream,
             &["Your parcel left today.", "It should arrive on Tuesday."],
