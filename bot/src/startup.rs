@@ -181,7 +181,7 @@ impl Application {
                 .map_err(|(key, message)| StartupError::Config { key, message })?;
             let rest = DiscordRest::new(&bot.discord.api_url, token.expose(), call_timeout)?;
             chats.push(Arc::new(DiscordChat::new(
-                rest,
+                rest.clone(),
                 bot.discord.clone(),
                 templates::discord(templates_dir)?,
                 sites.clone(),
@@ -193,6 +193,8 @@ impl Application {
                     api_url: bot.discord.api_url.clone(),
                     bot_token: token.expose().to_string(),
                     store: store.clone(),
+                    rest,
+                    alert_channels: discord_alert_channels(&settings),
                 });
             }
             match &secrets.discord_public_key {
@@ -384,4 +386,22 @@ fn digest_plans(settings: &Settings) -> DigestPlans {
         .cloned()
         .collect();
     DigestPlans::new(&usable)
+}
+
+/// The channels Discord alerts are posted to: `[bot.discord] default_channel` and the
+/// Discord routes' channels.
+fn discord_alert_channels(settings: &Settings) -> std::collections::HashSet<String> {
+    let routed = settings
+        .bot
+        .routes
+        .iter()
+        .filter(|rule| rule.platform == ChatPlatform::Discord)
+        .map(|rule| rule.channel.trim().to_string());
+    let default = settings
+        .bot
+        .discord
+        .default_channel
+        .iter()
+        .map(|c| c.trim().to_string());
+    routed.chain(default).collect()
 }

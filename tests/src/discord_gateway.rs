@@ -10,11 +10,15 @@
 //!   `session_id`; **Resume** (op 6) with that session id and the last sequence number
 //!   replays every dispatch after it, then `RESUMED`;
 //! - [`GatewayStandIn::message_create`] dispatches `MESSAGE_CREATE` (recorded even while no
-//!   connection is open, and replayed on resume, as Discord does);
+//!   connection is open, and replayed on resume, as Discord does). The message also
+//!   joins its channel's history, which the REST side lists
+//!   (`GET /channels/{id}/messages`, see `discord_standin.rs`): a new session (Identify)
+//!   is not told what was dispatched before it, as with Discord;
 //! - [`GatewayStandIn::ask_reconnect`] sends **Reconnect** (op 7) and closes the socket;
 //!   [`GatewayStandIn::drop_connection`] closes it without a word.
 //!
-//! One session at a time, as Discord allows per bot token and shard.
+//! One session at a time, as Discord allows per bot token and shard: the log counts the
+//! connections open at once ([`GatewayLog::most_open`]) so a test sees a second one.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -43,6 +47,10 @@ pub struct GatewayLog {
     pub resumes: Vec<Value>,
     /// Heartbeats received.
     pub heartbeats: usize,
+    /// Connections open now.
+    pub open: usize,
+    /// The most connections that were open at once.
+    pub most_open: usize,
 }
 
 #[derive(Debug, Default)]
@@ -52,6 +60,8 @@ struct Session {
     dispatched: Vec<(u64, String, Value)>,
     session_id: Option<String>,
     next_message_id: u64,
+    /// Every message created, as Message objects, in order (channel history).
+    history: Vec<Value>,
 }
 
 /// Orders for the open connection.
@@ -111,6 +121,17 @@ impl GatewayStandIn {
         self.with(|s| s.log.clone())
     }
 
+    /// The messages created in `channel_id` so far, oldest first (Message objects).
+    pub(crate) fn history(&self, channel_id: &str) -> Vec<Value> {
+        self.with(|s| {
+            s.history
+                .iter()
+                .filter(|m| m["channel_id"] == channel_id)
+                .cloned()
+                .collect()
+        })
+    }
+
     /// Dispatches `MESSAGE_CREATE` for a person's message in `channel_id` (a thread's id,
     /// or a channel), optionally replying to `replied_to`; returns the message id.
     pub fn message_create(
@@ -141,6 +162,7 @@ impl GatewayStandIn {
                 })),
             });
             let seq = s.dispatched.last().map_or(1, |(seq, _, _)| seq + 1);
+            s.history.push(data.clone());
             s.dispatched.push((seq, "MESSAGE_CREATE".into(), data));
             (seq, id)
         });
@@ -202,8 +224,11 @@ fn frame(payload: Value) -> Message {
 async fn connection(gateway: GatewayStandIn, mut socket: WebSocket) {
     let number = gateway.with(|s| {
         s.log.connections += 1;
+        s.log.open += 1;
+        s.log.most_open = s.log.most_open.max(s.log.open);
         s.log.connections as u64
     });
+    let _open = OpenConnection(gateway.clone());
     let mut orders = gateway.orders.subscribe();
     let hello =
         json!({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": null, "t": null});
@@ -285,6 +310,15 @@ async fn connection(gateway: GatewayStandIn, mut socket: WebSocket) {
                 }
             }
         }
+    }
+}
+
+/// Counts a connection as open until dropped (whichever way the connection ends).
+struct OpenConnection(GatewayStandIn);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.with(|s| s.log.open -= 1);
     }
 }
 

@@ -4,7 +4,13 @@
 //! Routes (under the bot's `FRONTLINE_DISCORD_API_URL` = [`DiscordStandIn::base`]):
 //! `POST /api/v10/channels/{channel}/messages` (honours `nonce` + `enforce_nonce`: a
 //! repeated nonce returns the existing message instead of creating one) and
-//! `PATCH /api/v10/channels/{channel}/messages/{id}`. Answers are full Message objects.
+//! `PATCH /api/v10/channels/{channel}/messages/{id}`, and
+//! `GET /api/v10/channels/{channel}/messages?after={id}&limit={n}` (the channel's
+//! history: the bot's posts and the people's messages the gateway side created), as
+//! documented at https://discord.com/developers/docs/resources/message#get-channel-messages:
+//! `limit` 1–100 (default 50); with `after`, the `limit` messages right after that id,
+//! listed newest first; an unknown channel (here: one without any message, such as a
+//! thread nobody started) is `404` with code `10003`. Answers are full Message objects.
 //! Mentions are computed the way Discord does from `allowed_mentions`, so a test can see
 //! who would actually have been pinged.
 
@@ -12,7 +18,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, post};
@@ -95,11 +101,22 @@ impl DiscordStandIn {
             next_id: 1_200_000_000_000_000_000,
             ..DiscordState::default()
         }));
+        let gateway = crate::discord_gateway::GatewayStandIn::default();
+        let listing = gateway.clone();
         let router = Router::new()
-            .route("/api/v10/channels/{channel}/messages", post(create))
+            .route(
+                "/api/v10/channels/{channel}/messages",
+                post(create).get(
+                    move |state: State<Shared>,
+                          channel: Path<String>,
+                          query: Query<HistoryQuery>,
+                          headers: HeaderMap| {
+                        history(state, listing.clone(), channel, query, headers)
+                    },
+                ),
+            )
             .route("/api/v10/channels/{channel}/messages/{id}", patch(edit))
             .with_state(Arc::clone(&state));
-        let gateway = crate::discord_gateway::GatewayStandIn::default();
         let router = router.merge(gateway.router());
         let (base, server) = crate::standin::serve(router).await;
         gateway.set_base(&base);
@@ -296,6 +313,75 @@ async fn create(
     let answer = message_json(&message);
     s.messages.push(message);
     Json(answer).into_response()
+}
+
+/// `GET /channels/{channel}/messages`'s query (`around` and `before` are not used by the bot).
+#[derive(Debug, serde::Deserialize)]
+struct HistoryQuery {
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn history(
+    State(state): State<Shared>,
+    gateway: crate::discord_gateway::GatewayStandIn,
+    Path(channel): Path<String>,
+    Query(query): Query<HistoryQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!(
+        "/api/v10/channels/{channel}/messages?after={}&limit={}",
+        query.after.as_deref().unwrap_or_default(),
+        query.limit.map(|l| l.to_string()).unwrap_or_default()
+    );
+    if let Some(refused) = gate(&state, "GET", path, &headers, &Value::Null) {
+        return refused;
+    }
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "Invalid Form Body", "code": 50035})),
+        )
+            .into_response();
+    }
+    let id = |m: &Value| {
+        m["id"]
+            .as_str()
+            .and_then(|id| id.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let mut messages: Vec<Value> = state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .messages
+        .iter()
+        .filter(|m| m.channel_id == channel)
+        .map(message_json)
+        .collect();
+    messages.extend(gateway.history(&channel));
+    if messages.is_empty() {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "Unknown Channel", "code": 10003})),
+        )
+            .into_response();
+    }
+    messages.sort_by_key(|m| id(m));
+    match query.after.and_then(|a| a.parse::<u64>().ok()) {
+        // The `limit` messages right after `after`.
+        Some(after) => {
+            messages.retain(|m| id(m) > after);
+            messages.truncate(limit);
+        }
+        // Without `after`: the newest `limit`.
+        None => {
+            let skip = messages.len().saturating_sub(limit);
+            messages.drain(..skip);
+        }
+    }
+    messages.reverse();
+    Json(Value::Array(messages)).into_response()
 }
 
 async fn edit(

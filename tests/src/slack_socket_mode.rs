@@ -11,6 +11,12 @@
 //! `{"type": "disconnect", "reason": "refresh_requested"}`, drop the socket without a
 //! close frame, and re-deliver an envelope (same id, `retry_attempt` + 1, like Slack
 //! after an unacknowledged delivery).
+//!
+//! Several clients (bot replicas) may be connected at once; Slack spreads envelopes
+//! across an app's connections ("your app may receive events on any of them", same
+//! page, "Using multiple connections"). [`SocketModeStandIn::send_on`] and
+//! [`SocketModeStandIn::redeliver_on`] pick the connection, so a test can deliver an
+//! envelope to one replica and re-deliver it to the other.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -155,9 +161,40 @@ impl SocketModeStandIn {
         .await;
     }
 
+    /// The numbers of the connections open now (1 = the first one opened).
+    pub fn open_connections(&self) -> Vec<usize> {
+        let state = self.lock();
+        (1..=state.connections.len())
+            .filter(|n| state.connections[n - 1].open)
+            .collect()
+    }
+
+    /// Waits until `n` connections are open at once.
+    pub async fn wait_for_open_connections(&self, n: usize) {
+        self.wait_until(&format!("{n} open connections"), |s| {
+            s.connections.iter().filter(|c| c.open).count() >= n
+        })
+        .await;
+    }
+
     /// Sends an envelope of `kind` carrying `payload` on the newest open connection;
     /// returns its `envelope_id`.
     pub async fn send(&self, kind: EnvelopeKind, payload: Value) -> String {
+        self.send_to(None, kind, payload).await
+    }
+
+    /// Sends an envelope of `kind` carrying `payload` on connection number `connection`;
+    /// returns its `envelope_id`.
+    pub async fn send_on(&self, connection: usize, kind: EnvelopeKind, payload: Value) -> String {
+        self.send_to(Some(connection), kind, payload).await
+    }
+
+    async fn send_to(
+        &self,
+        connection: Option<usize>,
+        kind: EnvelopeKind,
+        payload: Value,
+    ) -> String {
         self.wait_for_connections(1).await;
         let mut state = self.lock();
         state.next_envelope += 1;
@@ -170,13 +207,22 @@ impl SocketModeStandIn {
             "retry_attempt": 0,
             "retry_reason": "",
         });
-        push(&mut state, &id, envelope);
+        push(&mut state, connection, &id, envelope);
         id
     }
 
     /// Delivers `envelope_id` again on the newest open connection, as Slack does after
     /// an unacknowledged delivery (`retry_attempt` + 1, `retry_reason: "timeout"`).
     pub async fn redeliver(&self, envelope_id: &str) {
+        self.redeliver_to(None, envelope_id).await;
+    }
+
+    /// Delivers `envelope_id` again on connection number `connection` (another replica's).
+    pub async fn redeliver_on(&self, connection: usize, envelope_id: &str) {
+        self.redeliver_to(Some(connection), envelope_id).await;
+    }
+
+    async fn redeliver_to(&self, connection: Option<usize>, envelope_id: &str) {
         self.wait_for_connections(1).await;
         let mut state = self.lock();
         let (mut envelope, _) = state
@@ -187,7 +233,7 @@ impl SocketModeStandIn {
         let attempt = envelope["retry_attempt"].as_u64().unwrap_or(0) + 1;
         envelope["retry_attempt"] = json!(attempt);
         envelope["retry_reason"] = json!("timeout");
-        push(&mut state, envelope_id, envelope);
+        push(&mut state, connection, envelope_id, envelope);
     }
 
     /// Sends `{"type": "disconnect", "reason": reason}` on the newest open connection.
@@ -252,9 +298,14 @@ impl SocketModeStandIn {
     }
 }
 
-/// Sends `envelope` on the newest open connection and remembers when.
-fn push(state: &mut SocketState, id: &str, envelope: Value) {
-    if let Some(connection) = state.connections.iter().rev().find(|c| c.open) {
+/// Sends `envelope` on connection number `connection` (`None`: the newest open one) and
+/// remembers when.
+fn push(state: &mut SocketState, connection: Option<usize>, id: &str, envelope: Value) {
+    let target = match connection {
+        Some(n) => state.connections.get(n - 1).filter(|c| c.open),
+        None => state.connections.iter().rev().find(|c| c.open),
+    };
+    if let Some(connection) = target {
         let _ = connection.frames.send(Frame::Text(envelope.to_string()));
     }
     state

@@ -18,6 +18,7 @@ use serenity::model::id::{ChannelId, MessageId};
 use crate::error::ChatError;
 
 /// A Discord REST client for one bot token.
+#[derive(Clone)]
 pub struct DiscordRest {
     client: reqwest::Client,
     /// `Bot <token>`.
@@ -101,10 +102,40 @@ impl DiscordRest {
             .await
     }
 
+    /// `GET /channels/{channel}/messages?after={after}&limit={limit}`: up to `limit`
+    /// (1–100) messages posted after `after`, in whatever order Discord lists them
+    /// (https://discord.com/developers/docs/resources/message#get-channel-messages).
+    /// `None` when the channel does not exist (a thread nobody started).
+    pub async fn messages_after(
+        &self,
+        channel: ChannelId,
+        after: MessageId,
+        limit: u8,
+    ) -> Result<Option<Vec<Message>>, ChatError> {
+        let route = Route::ChannelMessages {
+            channel_id: channel,
+        };
+        let params = vec![("after", after.to_string()), ("limit", limit.to_string())];
+        let request = Request::new(route, LightMethod::Get).params(Some(params));
+        self.answer(request, Missing::IsNone).await
+    }
+
     async fn call<T: serde::de::DeserializeOwned>(
         &self,
         request: Request<'_>,
     ) -> Result<T, ChatError> {
+        self.answer(request, Missing::IsRefusal)
+            .await?
+            .ok_or_else(|| ChatError::Rejected("HTTP 404 Not Found".into()))
+    }
+
+    /// Sends `request` and decodes its answer; a 404 is `Ok(None)` or a refusal as
+    /// `missing` says.
+    async fn answer<T: serde::de::DeserializeOwned>(
+        &self,
+        request: Request<'_>,
+        missing: Missing,
+    ) -> Result<Option<T>, ChatError> {
         let request = request
             .build(&self.client, &self.authorization, Some(&self.base))
             .map_err(|e| ChatError::Rejected(format!("cannot build the request: {e}")))?;
@@ -117,7 +148,11 @@ impl DiscordRest {
             return response
                 .json::<T>()
                 .await
+                .map(Some)
                 .map_err(|e| ChatError::Unavailable(format!("unreadable response: {e}")));
+        }
+        if status == reqwest::StatusCode::NOT_FOUND && missing == Missing::IsNone {
+            return Ok(None);
         }
         let header_wait = response
             .headers()
@@ -146,4 +181,13 @@ impl DiscordRest {
             Err(ChatError::Rejected(detail))
         }
     }
+}
+
+/// What a 404 answer means to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// The thing asked about may not exist: `Ok(None)`.
+    IsNone,
+    /// A refusal like any other 4xx.
+    IsRefusal,
 }

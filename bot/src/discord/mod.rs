@@ -15,13 +15,17 @@
 //! - [`client`]: the REST client (serenity routes and models, our own `Retry-After` handling).
 //! - [`components`]: message rendering and button ids.
 //! - [`interactions`]: the signed endpoint (PING, buttons, the reply modal).
-//! - [`gateway`]: with `gateway = true`, agents' messages in an alert's thread (or
-//!   replies to it) reach the customer.
+//! - [`gateway`]: with `gateway = true`, the gateway session (one across replicas,
+//!   elected by a store lease).
+//! - [`relay`]: agents' messages in an alert's thread (or replies to it) to the customer.
+//! - [`catch_up`]: on a new session, what was written meanwhile, from channel history.
 
+pub mod catch_up;
 pub mod client;
 pub mod components;
 pub mod gateway;
 pub mod interactions;
+pub mod relay;
 
 use async_trait::async_trait;
 use frontline_shared::clock::SharedClock;

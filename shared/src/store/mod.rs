@@ -13,6 +13,8 @@
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
 //! - [`events`]: what a conversation's live stream shows, and how to wait for it.
 //! - [`chat`]: chat messages posted for escalations, and callbacks already applied.
+//! - [`chat_cursors`]: the newest message seen per chat channel, for catching up.
+//! - [`leases`]: roles one replica holds at a time (the Discord gateway session).
 //! - [`search`]: the dashboard's conversation list: filters, full-text search, pages.
 //! - [`stats`]: raw figures for digests and the dashboard.
 //! - [`digests`]: daily digests recorded once per channel and day.
@@ -24,6 +26,7 @@
 
 pub mod admin_sessions;
 pub mod chat;
+pub mod chat_cursors;
 pub mod conversations;
 pub mod csat;
 pub mod customer_data;
@@ -34,6 +37,7 @@ pub mod escalations;
 pub mod events;
 pub mod forecasts;
 pub mod inbound_flags;
+pub mod leases;
 mod listen;
 mod migrations;
 

@@ -1,11 +1,12 @@
 //! Slack over Socket Mode only (issue 25): the bot has no signing secret, so its HTTP
 //! endpoints refuse every callback, and the stand-in never calls them; claims, thread
 //! replies and `/frontline digest` arrive as envelopes over the WebSocket that
-//! `apps.connections.open` hands out. Every test runs on each backend.
+//! `apps.connections.open` hands out. With two bot replicas each holds a connection and
+//! an envelope delivered to both acts once. Every test runs on each backend.
 
 use std::time::Duration;
 
-use frontline_shared::config::Secret;
+use frontline_shared::config::{Secret, Settings};
 use frontline_tests::bot::{self, TestBot, FAST_DELIVERY};
 use frontline_tests::customer::{hand_off, Handoff};
 use frontline_tests::databases::{backends, TestBackend, TestDatabase};
@@ -27,18 +28,24 @@ const WAIT: Duration = Duration::from_secs(10);
 /// Slack's acknowledgement window (<https://api.slack.com/apis/socket-mode>).
 const ACK_WINDOW: Duration = Duration::from_secs(3);
 
+/// Bot settings with `[bot.slack] socket_mode = true`, `SLACK_APP_TOKEN` and no signing
+/// secret.
+fn socket_mode_settings(db: &TestDatabase, slack: &SlackStandIn) -> Settings {
+    let toml = format!("{FAST_DELIVERY}\n[bot.slack]\nsocket_mode = true\n");
+    let mut settings = bot::settings(&db.url, Some(slack), None, &toml);
+    settings.secrets.slack_signing_secret = None;
+    settings.secrets.slack_app_token = Some(Secret::new(APP_TOKEN));
+    settings
+}
+
 /// A store, the widget server, the Slack stand-in with its Socket Mode server, and the
-/// bot with `[bot.slack] socket_mode = true`, `SLACK_APP_TOKEN` and no signing secret.
+/// bot in Socket Mode only ([`socket_mode_settings`]).
 async fn socket_mode_rig(backend: TestBackend) -> (Rig, SocketModeStandIn) {
     let db = TestDatabase::new(backend).await;
     let server = TestServer::start_with(&db.url, &ServerOptions::default()).await;
     let slack = SlackStandIn::start().await;
     let socket = SocketModeStandIn::start(&slack).await;
-    let toml = format!("{FAST_DELIVERY}\n[bot.slack]\nsocket_mode = true\n");
-    let mut settings = bot::settings(&db.url, Some(&slack), None, &toml);
-    settings.secrets.slack_signing_secret = None;
-    settings.secrets.slack_app_token = Some(Secret::new(APP_TOKEN));
-    let bot = TestBot::start(settings).await;
+    let bot = TestBot::start(socket_mode_settings(&db, &slack)).await;
     let store = frontline_shared::store::Store::connect(&db.url)
         .await
         .expect("test store handle");
@@ -308,6 +315,105 @@ async fn a_disconnect_is_followed_by_a_reconnect_that_carries_on() {
             2,
             "{backend:?}: no extra connections"
         );
+        rig.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn two_replicas_each_hold_a_connection_and_an_envelope_sent_to_both_acts_once() {
+    for backend in backends() {
+        let (rig, socket) = socket_mode_rig(backend).await;
+        let second = TestBot::start(socket_mode_settings(&rig.db, rig.slack())).await;
+        socket.wait_for_open_connections(2).await;
+        assert_eq!(socket.open_connections(), vec![1, 2], "{backend:?}");
+        rig.slack().add_user(ANA.id, ANA.name);
+        let handoff = handoff(&rig).await;
+        let mut stream = handoff.stream(&rig.server).await;
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+
+        // Slack spreads envelopes over both connections, and re-delivers one to the other
+        // connection at once (as after a missed acknowledgement): both replicas get each.
+        let claim = socket
+            .send_on(
+                1,
+                EnvelopeKind::Interactive,
+                block_action(&ANA, &alert, "claim"),
+            )
+            .await;
+        socket.redeliver_on(2, &claim).await;
+        let claimed = stream
+            .until(WAIT, status("claimed"))
+            .await
+            .expect("claimed");
+        assert_eq!(claimed.data["agent"], "ana", "{backend:?}");
+        // The agent answers once the claim shows (each replica applies its envelopes in
+        // order, but not in step with the other).
+        let reply = thread_reply("Ev0REPLICA1", &ANA, &alert, "Checking with the courier");
+        let event = socket.send_on(2, EnvelopeKind::EventsApi, reply).await;
+        socket.redeliver_on(1, &event).await;
+        let digest = slash_command("/frontline", "digest", "C0LEADS");
+        let command = socket.send_on(1, EnvelopeKind::SlashCommands, digest).await;
+        socket.redeliver_on(2, &command).await;
+        for id in [&claim, &event, &command] {
+            let mut connections: Vec<usize> = Vec::new();
+            for n in [1, 2] {
+                let ack = socket.wait_for_ack(id, n).await;
+                assert!(ack.after < ACK_WINDOW, "{backend:?}: {ack:?}");
+                connections.push(ack.connection);
+            }
+            connections.sort_unstable();
+            assert_eq!(
+                connections,
+                vec![1, 2],
+                "{backend:?}: {id} acknowledged by both"
+            );
+        }
+
+        // A marker on each connection: once both are relayed, each replica's worker has
+        // passed everything sent to it before.
+        let first = thread_reply("Ev0REPLICA2", &ANA, &alert, "Marker one");
+        socket.send_on(1, EnvelopeKind::EventsApi, first).await;
+        let second_marker = thread_reply("Ev0REPLICA3", &ANA, &alert, "Marker two");
+        socket
+            .send_on(2, EnvelopeKind::EventsApi, second_marker)
+            .await;
+        let mut seen = Vec::new();
+        while seen.len() < 3 {
+            let message = stream
+                .until(WAIT, agent_message)
+                .await
+                .unwrap_or_else(|| panic!("{backend:?}: agent messages; seen {seen:?}"));
+            seen.push(message.data["body"].clone());
+        }
+        let mut bodies: Vec<Value> = agent_lines(&rig, &handoff)
+            .await
+            .iter()
+            .map(|l| l["body"].clone())
+            .collect();
+        bodies.sort_by_key(|b| b.to_string());
+        assert_eq!(
+            bodies,
+            vec![
+                json!("Checking with the courier"),
+                json!("Marker one"),
+                json!("Marker two"),
+            ],
+            "{backend:?}: the reply relayed once"
+        );
+        let ephemerals = rig.slack().with(|s| s.ephemerals.clone());
+        assert!(
+            ephemerals.is_empty(),
+            "{backend:?}: the second claim told nobody anything: {ephemerals:?}"
+        );
+        rig.drained().await;
+        let digests = rig.slack().with(|s| {
+            s.messages
+                .iter()
+                .filter(|m| m.channel == "C0LEADS" && m.meta("purpose") == Some("digest"))
+                .count()
+        });
+        assert_eq!(digests, 1, "{backend:?}: one digest for the command");
+        second.stop().await;
         rig.stop().await;
     }
 }

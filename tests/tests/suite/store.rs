@@ -277,3 +277,117 @@ async fn concurrent_messages_after_resolve_reopen_once() {
         assert_eq!(updates, 3, "{backend:?}: {rows:?}");
     }
 }
+
+/// The Discord gateway's lease (issue 25): one holder at a time, renewed by its holder,
+/// taken over only once it lapsed, given up on a clean stop. Time moves by hand.
+#[tokio::test]
+async fn a_lease_has_one_holder_until_it_lapses() {
+    use frontline_shared::clock::ManualClock;
+    let ttl = Duration::from_secs(15);
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let clock = ManualClock::starting_at(1_700_000_000_000);
+        let store = Store::connect_with_clock(&db.url, clock.clone())
+            .await
+            .expect("connect");
+        let hold = |holder: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .hold_lease("discord-gateway", holder, ttl)
+                    .await
+                    .expect("hold")
+            }
+        };
+        assert!(hold("a").await, "{backend:?}: a free lease is taken");
+        assert!(!hold("b").await, "{backend:?}: b waits while a holds it");
+        clock.advance_ms(14_000);
+        assert!(hold("a").await, "{backend:?}: a renews");
+        clock.advance_ms(14_999);
+        assert!(
+            !hold("b").await,
+            "{backend:?}: renewed 14.999 s ago: still a's"
+        );
+        clock.advance_ms(1);
+        assert!(
+            hold("b").await,
+            "{backend:?}: lapsed 15 s after the renewal"
+        );
+        assert!(!hold("a").await, "{backend:?}: a lost it");
+        let holder = store
+            .lease_holder("discord-gateway")
+            .await
+            .expect("read")
+            .expect("held");
+        assert_eq!(holder.holder, "b", "{backend:?}");
+        assert_eq!(holder.expires_at_ms, 1_700_000_044_000, "{backend:?}");
+
+        store
+            .release_lease("discord-gateway", "a")
+            .await
+            .expect("release");
+        assert!(!hold("a").await, "{backend:?}: only the holder gives it up");
+        store
+            .release_lease("discord-gateway", "b")
+            .await
+            .expect("release");
+        assert_eq!(
+            store.lease_holder("discord-gateway").await.expect("read"),
+            None,
+            "{backend:?}"
+        );
+        assert!(hold("a").await, "{backend:?}: given up, taken at once");
+
+        // Eight replicas race for the lapsed lease: exactly one gets it.
+        clock.advance_ms(15_000);
+        let racers = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"];
+        let won = futures_util::future::join_all(racers.into_iter().map(&hold)).await;
+        assert_eq!(
+            won.iter().filter(|w| **w).count(),
+            1,
+            "{backend:?}: {won:?}"
+        );
+        store.close().await;
+    }
+}
+
+/// Chat cursors only move forward, whatever order handlers finish in.
+#[tokio::test]
+async fn a_chat_cursor_only_moves_forward() {
+    use frontline_shared::config::ChatPlatform;
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        let channel = "1100000000000000100";
+        assert_eq!(
+            store
+                .chat_cursor(ChatPlatform::Discord, channel)
+                .await
+                .expect("read"),
+            None
+        );
+        for id in [1_400_000_000_000_000_005, 1_400_000_000_000_000_003] {
+            store
+                .advance_chat_cursor(ChatPlatform::Discord, channel, id)
+                .await
+                .expect("advance");
+        }
+        assert_eq!(
+            store
+                .chat_cursor(ChatPlatform::Discord, channel)
+                .await
+                .expect("read"),
+            Some(1_400_000_000_000_000_005),
+            "{backend:?}"
+        );
+        assert_eq!(
+            store
+                .chat_cursor(ChatPlatform::Slack, channel)
+                .await
+                .expect("read"),
+            None,
+            "{backend:?}: per platform"
+        );
+        store.close().await;
+    }
+}
