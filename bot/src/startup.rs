@@ -14,6 +14,8 @@ use std::sync::Arc;
 use frontline_serve::supervisor::{self, RunError, Workers};
 use frontline_shared::clock::{system_clock, SharedClock};
 use frontline_shared::config::{ChatPlatform, ConnectionLimits, IpNet, Settings};
+use frontline_shared::conversation_token::signing_key;
+use frontline_shared::mail_token::MailTokens;
 use frontline_shared::shutdown;
 use frontline_shared::site_id::SiteId;
 use frontline_shared::store::{Store, StoreError};
@@ -224,6 +226,7 @@ impl Application {
             Some(email) => Some(Arc::new(Mailer::new(
                 email,
                 secrets.smtp_password.as_ref(),
+                MailTokens::new(signing_key(secrets, &store).await?.as_bytes()),
                 templates_dir,
                 &settings.sites,
                 settings.server.public_url(),

@@ -14,6 +14,19 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::config::Secrets;
+use crate::store::{Store, StoreError};
+
+/// The key of conversation tokens and of mail tokens ([`crate::mail_token`]):
+/// `FRONTLINE_TOKEN_SECRET`, or else one generated once and kept in the store, so both
+/// binaries and every replica agree.
+pub async fn signing_key(secrets: &Secrets, store: &Store) -> Result<String, StoreError> {
+    match &secrets.token_secret {
+        Some(secret) => Ok(secret.expose().to_string()),
+        None => store.installation_secret("conversation_token_key").await,
+    }
+}
+
 /// Issues and verifies conversation tokens.
 #[derive(Clone)]
 pub struct TokenSigner {

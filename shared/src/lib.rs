@@ -14,6 +14,8 @@
 //! - [`escalation`]: the escalation model (status, priority, handoff context).
 //! - [`handoff`]: the handoff use case (a customer asks for a person).
 //! - [`inbound_mail`]: a customer's reply by mail (parse, map by reply token, strip quotes, store).
+//! - [`mail_token`]: the signed tokens of reply addresses and rating links.
+//! - [`language`]: the bundled languages (English, German) of texts outside the widget.
 //! - [`agent_action`]: what agents do to an escalation (claim, release, resolve, reply),
 //!   one [`agent_action::apply`] and one set of refusal texts for every chat and web door.
 //! - [`contracts`]: what one process writes for another (outbox work, conversation events):
@@ -36,6 +38,8 @@ pub mod email;
 pub mod escalation;
 pub mod handoff;
 pub mod inbound_mail;
+pub mod language;
+pub mod mail_token;
 pub mod planning;
 pub mod privacy;
 pub mod shutdown;

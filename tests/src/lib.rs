@@ -25,6 +25,8 @@
 //!   `frontline-import`.
 //! - [`processes`]: the real widget-server binary as a child process.
 //! - [`smtp`]: a real SMTP server (aiosmtpd) on loopback, and the mails it received.
+//! - [`mail`]: what a customer's mail client does: read a mail's reply address and
+//!   rating links, and mail back through `POST /api/v1/inbound/email`.
 
 pub mod bot;
 pub mod customer;
@@ -34,6 +36,7 @@ pub mod discord_callbacks;
 pub mod discord_gateway;
 pub mod discord_standin;
 pub mod import_standins;
+pub mod mail;
 pub mod processes;
 pub mod rig;
 pub mod slack_api;

@@ -22,6 +22,9 @@ pub struct Site {
 #[derive(Debug, Default)]
 pub struct Sites {
     by_id: HashMap<String, Arc<Site>>,
+    /// The same sites in configuration order (the first is the fallback for mail that
+    /// names no site).
+    in_order: Vec<Arc<Site>>,
 }
 
 /// A site whose knowledge base or intents failed to load.
@@ -51,6 +54,7 @@ impl Sites {
             thresholds.suggest = suggest;
         }
         let mut by_id = HashMap::new();
+        let mut in_order = Vec::new();
         for settings in sites {
             let source = MatcherSource {
                 knowledge_dir: settings.knowledge_dir.clone(),
@@ -69,17 +73,20 @@ impl Sites {
                 settings: settings.clone(),
                 matcher: live,
             };
-            by_id.insert(settings.id.to_string(), Arc::new(site));
+            let site = Arc::new(site);
+            in_order.push(Arc::clone(&site));
+            by_id.insert(settings.id.to_string(), site);
         }
-        Ok(Sites { by_id })
+        Ok(Sites { by_id, in_order })
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<Site>> {
         self.by_id.get(id)
     }
 
+    /// Every site, in configuration order.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Site>> {
-        self.by_id.values()
+        self.in_order.iter()
     }
 
     /// Every origin any site allows (for conversation routes, which carry no site).

@@ -85,16 +85,13 @@ impl Application {
             .with_webhooks(frontline_shared::webhooks::Routing::from_settings(
                 &settings,
             ));
-        let token_key = match &settings.secrets.token_secret {
-            Some(secret) => secret.expose().to_string(),
-            None => store
-                .installation_secret("conversation_token_key")
+        let token_key =
+            frontline_shared::conversation_token::signing_key(&settings.secrets, &store)
                 .await
                 .map_err(|cause| StartupError::Store {
                     url: redact(&settings.database_url),
                     cause,
-                })?,
-        };
+                })?;
         let (site_settings, matcher_settings) = (settings.sites.clone(), settings.matcher.clone());
         let sites = tokio::task::spawn_blocking(move || {
             let encoder = sites::load_encoder(&matcher_settings)?;
@@ -167,6 +164,7 @@ impl Application {
             hub,
             metrics: Arc::new(Metrics::default()),
             tokens: TokenSigner::new(token_key.as_bytes()),
+            mail_tokens: frontline_shared::mail_token::MailTokens::new(token_key.as_bytes()),
             sla: settings.bot.sla.clone(),
             planning: settings.planning.clone(),
             limits: settings.server.limits.clone(),

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use frontline_shared::clock::SharedClock;
 use frontline_shared::config::{IpNet, Limits, Secret, SlaSettings};
 use frontline_shared::conversation_token::TokenSigner;
+use frontline_shared::mail_token::MailTokens;
 use frontline_shared::store::Store;
 
 use crate::guard::auth_throttle::AuthThrottle;
@@ -61,6 +62,8 @@ pub struct AppContext {
     pub metrics: Arc<Metrics>,
     /// Issues and checks conversation tokens.
     pub tokens: TokenSigner,
+    /// Checks the signed tokens of reply addresses and rating links (same key).
+    pub mail_tokens: MailTokens,
     /// Claim deadlines per priority (for SLA breach figures).
     pub sla: SlaSettings,
     /// `[planning]`: forecast and staffing inputs.

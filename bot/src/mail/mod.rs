@@ -7,8 +7,8 @@
 //! Each mail is multipart (plain text + HTML) from overridable templates, carries a
 //! `Message-ID` fixed when its row was written, `In-Reply-To` and `References` naming the
 //! conversation's earlier mails (so mail clients thread them), and a `Reply-To` of
-//! `reply+<token>@reply_domain` whose token is the conversation's unguessable reply token.
-//! No internal id appears in a mail.
+//! `reply+<token>@reply_domain` whose token is signed ([`frontline_shared::mail_token`]),
+//! as are the resolved mail's rating links. No internal id appears in a mail.
 //!
 //! Sending is recorded by Message-ID before the mail is handed over
 //! ([`Store::begin_email`]): a retry after a crash in between does not send it twice.
@@ -23,6 +23,7 @@ pub mod view;
 use frontline_shared::config::{EmailSettings, Secret, SiteSettings};
 use frontline_shared::contracts::outbox::{EmailJob, MailKind};
 use frontline_shared::escalation::Escalation;
+use frontline_shared::mail_token::{MailTokens, Purpose};
 use frontline_shared::store::emails::{MailRecord, MailThread};
 use frontline_shared::store::{Store, StoreError};
 use frontline_shared::templates::TemplateError;
@@ -95,6 +96,8 @@ pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     reply_domain: String,
+    /// Signs the reply address and the rating links.
+    tokens: MailTokens,
     templates: MailTemplates,
     sites: Vec<SiteSettings>,
     /// The widget server's public URL (for links).
@@ -114,10 +117,11 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// Builds the SMTP client from `[email]` (and `FRONTLINE_SMTP_PASSWORD`) and loads
-    /// the templates (overrides from `templates_dir`).
+    /// the templates (overrides from `templates_dir`); `tokens` signs the mails' tokens.
     pub fn new(
         settings: &EmailSettings,
         password: Option<&Secret>,
+        tokens: MailTokens,
         templates_dir: Option<&std::path::Path>,
         sites: &[SiteSettings],
         public_url: String,
@@ -146,6 +150,7 @@ impl Mailer {
             transport: builder.build(),
             from,
             reply_domain: settings.reply_domain.clone(),
+            tokens,
             templates: MailTemplates::load(templates_dir, &locales)?,
             sites: sites.to_vec(),
             public_url,
@@ -264,7 +269,11 @@ impl Mailer {
         };
         let to = address(thread.email.clone(), "customer")?;
         let reply_to = address(
-            format!("reply+{}@{}", thread.reply_token, self.reply_domain),
+            format!(
+                "reply+{}@{}",
+                self.tokens.issue(Purpose::Reply, thread),
+                self.reply_domain
+            ),
             "reply",
         )?;
         let transcript = match job.mail {
@@ -282,7 +291,7 @@ impl Mailer {
             site,
             &transcript,
             &self.public_url,
-            &thread.reply_token,
+            &self.tokens.issue(Purpose::Rating, thread),
             now,
         );
         let locale = site.map(|s| s.locale.as_str()).unwrap_or("en");

@@ -3,6 +3,7 @@
 
 use frontline_shared::config::SiteSettings;
 use frontline_shared::escalation::{Escalation, TranscriptLine};
+use frontline_shared::language::Language;
 use serde::Serialize;
 
 /// Lines of the conversation a mail repeats: the newest ones.
@@ -23,7 +24,8 @@ pub struct MailView {
     pub reply: Option<LineView>,
     /// The team is within its business hours now.
     pub open_now: bool,
-    /// When the team opens next, e.g. "Monday 09:00 (Europe/Berlin)", when closed now.
+    /// When the team opens next, when closed now, in the site's language:
+    /// "Monday 09:00 (Europe/Berlin)", "Montag, 09:00 Uhr (Europe/Berlin)".
     pub opens_at: Option<String>,
     /// Who resolved the escalation (resolved mail).
     pub resolved_by: Option<String>,
@@ -60,13 +62,13 @@ impl MailView {
         site: Option<&SiteSettings>,
         transcript: &[TranscriptLine],
         public_url: &str,
-        reply_token: &str,
+        rating_token: &str,
         now: jiff::Timestamp,
     ) -> MailView {
         let rating_links = (1..=5)
             .map(|rating| RatingLink {
                 rating,
-                url: format!("{public_url}/csat/{reply_token}?rating={rating}"),
+                url: format!("{public_url}/csat/{rating_token}?rating={rating}"),
             })
             .collect();
         let skip = transcript.len().saturating_sub(TRANSCRIPT_LINES);
@@ -83,13 +85,11 @@ impl MailView {
         let reply = lines.iter().rev().find(|l| l.from_agent).cloned();
         let (open_now, opens_at) = match site {
             Some(site) if !site.business_hours.is_open(now) => {
-                let next = site.business_hours.next_open(now).map(|at| {
-                    format!(
-                        "{} ({})",
-                        at.strftime("%A %H:%M"),
-                        at.time_zone().iana_name().unwrap_or("UTC")
-                    )
-                });
+                let language = Language::from_tag(&site.locale);
+                let next = site
+                    .business_hours
+                    .next_open(now)
+                    .map(|at| language.opening(&at));
                 (false, next)
             }
             _ => (true, None),

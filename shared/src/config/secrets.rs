@@ -40,8 +40,9 @@ pub struct Secrets {
     pub discord_application_id: Option<Secret>,
     /// `FRONTLINE_ADMIN_TOKEN`: opens `/admin` and the admin API.
     pub admin_token: Option<Secret>,
-    /// `FRONTLINE_TOKEN_SECRET`: signs conversation tokens; generated and kept in the
-    /// store when absent, so replicas on one store agree.
+    /// `FRONTLINE_TOKEN_SECRET`: signs conversation tokens and the tokens of mails'
+    /// reply addresses and rating links; generated and kept in the store when absent, so
+    /// replicas (and the bot, which writes the mails) on one store agree.
     pub token_secret: Option<Secret>,
     /// `FRONTLINE_METRICS_TOKEN`: when set, `/metrics` asks for it as a bearer token.
     pub metrics_token: Option<Secret>,

@@ -252,6 +252,10 @@ pub struct SiteSettings {
     pub locale: String,
     #[serde(default)]
     pub routing_tags: Vec<String>,
+    /// The support addresses whose mail (with no reply token) opens escalations on this
+    /// site, e.g. `["support@northwind.example"]`; lowercased at load, each on one site.
+    #[serde(default)]
+    pub inbound_addresses: Vec<String>,
     #[serde(default, rename = "business_hours")]
     pub business_hours_file: Option<BusinessHoursFile>,
     /// Validated from `business_hours` at load.
@@ -534,6 +538,7 @@ impl Settings {
             ));
         }
         let mut seen = std::collections::HashSet::new();
+        let mut addresses = std::collections::HashMap::new();
         for (i, site) in self.sites.iter_mut().enumerate() {
             let key = format!("sites[{i}]");
             if !seen.insert(site.id.clone()) {
@@ -551,6 +556,26 @@ impl Settings {
             }
             if site.name.is_empty() {
                 site.name = site.id.to_string();
+            }
+            for (j, address) in site.inbound_addresses.iter_mut().enumerate() {
+                let key = format!("{key}.inbound_addresses[{j}]");
+                *address = address.trim().to_ascii_lowercase();
+                let shape_ok = address
+                    .split_once('@')
+                    .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+                    && !address.contains(['<', '>', ' ', ',']);
+                if !shape_ok {
+                    return Err(ConfigError::invalid(
+                        key,
+                        "expected a bare address, e.g. support@example.com",
+                    ));
+                }
+                if let Some(other) = addresses.insert(address.clone(), site.id.to_string()) {
+                    return Err(ConfigError::invalid(
+                        key,
+                        format!("{address} is already an inbound address of site {other:?}"),
+                    ));
+                }
             }
         }
         for (i, digest) in self.bot.digests.iter().enumerate() {
@@ -741,6 +766,32 @@ mod tests {
         assert!(err.to_string().contains("sites[0].id"), "{err}");
         let err = parse("[server]\nlistne = \"x\"", &[]).expect_err("unknown key");
         assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn inbound_addresses_are_lowercased_and_belong_to_one_site() {
+        let with = |demo: &str, other: &str| {
+            format!(
+                "{}\ninbound_addresses = [{demo}]\n[[sites]]\nid = \"other\"\nknowledge_dir = \"kb\"\nintents_file = \"intents.toml\"\ninbound_addresses = [{other}]\n",
+                SITE.trim_end()
+            )
+        };
+        let settings =
+            parse(&with("\" Support@Shop.test \"", "\"help@other.test\""), &[]).expect("valid");
+        assert_eq!(settings.sites[0].inbound_addresses, ["support@shop.test"]);
+        let err = parse(&with("\"help@other.test\"", "\"HELP@other.test\""), &[])
+            .expect_err("on two sites");
+        assert!(
+            err.to_string().contains("sites[1].inbound_addresses[0]")
+                && err.to_string().contains("site \"demo\""),
+            "{err}"
+        );
+        let err =
+            parse(&with("\"Support <support@shop.test>\"", "\"x@y\""), &[]).expect_err("not bare");
+        assert!(
+            err.to_string().contains("sites[0].inbound_addresses[0]"),
+            "{err}"
+        );
     }
 
     #[test]

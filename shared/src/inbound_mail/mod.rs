@@ -8,20 +8,26 @@
 //!
 //! A reply from another address than the customer's is not added: it is flagged in the
 //! escalation's thread ([`Store::flag_mail`]). Mail that maps to no conversation becomes a
-//! new escalation from its sender ([`unmapped`]).
+//! new escalation from its sender ([`unmapped`]). Mail written by a machine (vacation
+//! replies, bulk and list mail, delivery reports; [`automatic`]) is neither: it is only
+//! logged, so no mail loop starts and no resolved conversation reopens.
 //!
 //! # Layout
 //! - [`quotes`]: quoted history and signature stripping.
+//! - [`automatic`]: which headers mark a mail as automatic (RFC 3834 and common practice).
 //! - [`unmapped`]: a mail without a (valid) reply token opens a new escalation.
 
+pub mod automatic;
 pub mod quotes;
 pub mod unmapped;
 
 use sha2::{Digest, Sha256};
 
 use crate::contracts::outbox::{MailFlag, MailFlagReason};
+use crate::mail_token::{MailTokens, Purpose};
 use crate::store::emails::MailReplyStored;
 use crate::store::{Store, StoreError};
+use automatic::Automatic;
 
 /// The parts of a mail a reply needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +43,8 @@ pub struct InboundMail {
     pub subject: Option<String>,
     /// The text part (an HTML-only mail converted to text), before quote stripping.
     pub text: String,
+    /// Why the mail was written by a machine, if its headers say so.
+    pub automatic: Option<Automatic>,
 }
 
 /// Why a mail was not stored.
@@ -65,6 +73,8 @@ pub enum Received {
     Stored { relayed: bool },
     /// The same Message-ID was stored before.
     Duplicate,
+    /// Written by a machine ([`automatic`]): nothing stored, nothing sent.
+    Ignored(Automatic),
     /// It mapped to no conversation and opened this new escalation (`created` false when
     /// the conversation it opens already had one).
     Opened {
@@ -109,6 +119,7 @@ impl InboundMail {
             .body_text(0)
             .map(|t| t.into_owned())
             .unwrap_or_default();
+        let automatic = automatic::detect(|name| message.header_raw(name));
         Ok(InboundMail {
             message_id,
             from,
@@ -116,6 +127,7 @@ impl InboundMail {
             recipients,
             subject: message.subject().map(str::to_string),
             text,
+            automatic,
         })
     }
 
@@ -132,17 +144,24 @@ impl InboundMail {
 }
 
 /// Stores `mail` as its conversation's customer message; `max_chars` bounds the text kept.
+/// A mail written by a machine is only logged ([`Received::Ignored`]).
 pub async fn receive(
     store: &Store,
+    tokens: &MailTokens,
     mail: &InboundMail,
     reply_domain: &str,
     max_chars: usize,
 ) -> Result<Received, InboundError> {
+    if let Some(why) = mail.automatic {
+        tracing::info!(message_id = %mail.message_id, sender = %mail.from, automatic = why.as_str(),
+            "automatic mail ignored: not stored, not answered");
+        return Ok(Received::Ignored(why));
+    }
     let token = mail
         .reply_token(reply_domain)
         .ok_or_else(|| InboundError::NoToken(reply_domain.to_string()))?;
-    let thread = store
-        .mail_thread_by_token(token)
+    let thread = tokens
+        .thread(store, Purpose::Reply, token)
         .await?
         .ok_or(InboundError::UnknownToken)?;
     if !thread.email.eq_ignore_ascii_case(&mail.from) {

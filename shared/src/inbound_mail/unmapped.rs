@@ -9,6 +9,10 @@
 //! from the Message-ID, and the Message-ID is recorded with the replies'. A mail to a
 //! reply address naming no conversation (forged or stale) is opened the same way and
 //! flagged in the new escalation's thread, so an agent sees where it came from.
+//!
+//! The site is the one whose `inbound_addresses` holds a recipient of the mail (`To`,
+//! `Cc`, `Delivered-To`, `X-Original-To`; [`site_for`]), else the first configured site,
+//! with a logged warning.
 
 use sha2::{Digest, Sha256};
 
@@ -28,6 +32,39 @@ pub enum Unmapped {
     UnknownToken,
 }
 
+/// How [`site_for`] chose the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteChoice {
+    /// A recipient is one of the site's `inbound_addresses`.
+    Addressed,
+    /// No recipient is any site's address: the first configured site.
+    Fallback,
+}
+
+/// The site a mail that maps to no conversation opens its escalation on: the first
+/// recipient (in the order [`InboundMail::recipients`] lists them) that a site lists in
+/// `inbound_addresses` picks that site; with none, the first of `sites` (in
+/// configuration order), logged as a warning.
+pub fn site_for<'s>(
+    mail: &InboundMail,
+    sites: &[&'s SiteSettings],
+) -> Option<(&'s SiteSettings, SiteChoice)> {
+    let addressed = mail.recipients.iter().find_map(|recipient| {
+        sites.iter().copied().find(|site| {
+            site.inbound_addresses
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(recipient))
+        })
+    });
+    if let Some(site) = addressed {
+        return Some((site, SiteChoice::Addressed));
+    }
+    let first = sites.first().copied()?;
+    tracing::warn!(site = %first.id, recipients = ?mail.recipients,
+        "no recipient of the mail is a site's inbound_addresses entry; it goes to the first site");
+    Some((first, SiteChoice::Fallback))
+}
+
 /// The conversation a mail opens: the same for every delivery of the same Message-ID.
 pub fn conversation_id(message_id: &str) -> String {
     let digest = hex::encode(Sha256::digest(message_id.as_bytes()));
@@ -44,6 +81,11 @@ pub async fn open_escalation(
     why: Unmapped,
     max_chars: usize,
 ) -> Result<Received, InboundError> {
+    if let Some(why) = mail.automatic {
+        tracing::info!(message_id = %mail.message_id, sender = %mail.from, automatic = why.as_str(),
+            "automatic mail ignored: no escalation opened, no receipt sent");
+        return Ok(Received::Ignored(why));
+    }
     if store.inbound_seen(&mail.message_id).await? {
         return Ok(Received::Duplicate);
     }

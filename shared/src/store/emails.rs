@@ -1,8 +1,8 @@
 //! Mail threads and sent mails.
 //!
 //! A conversation handed off while `[email]` is configured gets a *mail thread*: the
-//! customer's address and an unguessable reply token (128 random bits, hex) that its
-//! `Reply-To` address carries, so no internal id appears in a mail. Later transitions
+//! customer's address and a random nonce from which its mails' signed tokens are made
+//! ([`crate::mail_token`]), so no internal id appears in a mail. Later transitions
 //! (resolved, agent replies) enqueue a mail only for conversations that have one.
 //!
 //! A mail is recorded by its Message-ID *before* it is handed to the SMTP server
@@ -23,7 +23,9 @@ use crate::contracts::Subject;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailThread {
     pub conversation_id: String,
-    /// What `reply+<token>@reply_domain` carries.
+    /// The thread's nonce (20 hex digits), which its mails carry signed
+    /// ([`crate::mail_token`]); or, for a thread opened by an earlier release, the random
+    /// 32-hex-digit token its mails carry as it is.
     pub reply_token: String,
     /// The customer's address.
     pub email: String,
@@ -66,7 +68,7 @@ pub(crate) async fn open_thread(
     email: &str,
     email_me: bool,
 ) -> Result<(), StoreError> {
-    let token = hex::encode(rand::random::<[u8; 16]>());
+    let token = crate::mail_token::new_nonce();
     sqlx::query(
         "INSERT INTO email_threads (conversation_id, reply_token, email, created_at, email_me) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (conversation_id) DO NOTHING",
@@ -171,7 +173,8 @@ impl Store {
         row.map(|row| thread(&row)).transpose()
     }
 
-    /// The mail thread a reply token names, if any.
+    /// The mail thread whose stored `reply_token` is exactly this, if any (a mail's
+    /// token is checked and mapped by [`crate::mail_token::MailTokens::thread`]).
     pub async fn mail_thread_by_token(
         &self,
         reply_token: &str,

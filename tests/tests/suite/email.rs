@@ -32,16 +32,15 @@ async fn customer_hands_off(rig: &Rig) -> Handoff {
     .await
 }
 
-/// `reply+<32 hex digits>@REPLY_DOMAIN`, read from the header by hand.
+/// `reply+<52 hex digits>@REPLY_DOMAIN` (a nonce and its MAC), read from the header.
 fn reply_token(mail: &Mail) -> String {
-    let reply_to = mail.header("Reply-To").expect("Reply-To");
-    let address = reply_to.trim_matches(['<', '>', ' ']);
-    let (local, domain) = address.split_once('@').expect("an address");
-    assert_eq!(domain, REPLY_DOMAIN, "{reply_to}");
-    let token = local.strip_prefix("reply+").expect("reply+<token>");
-    assert_eq!(token.len(), 32, "{token}");
-    assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{token}");
-    token.to_string()
+    let token = frontline_tests::mail::reply_token(mail);
+    assert_eq!(token.len(), 52, "{token}");
+    assert!(
+        token.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')),
+        "{token}"
+    );
+    token
 }
 
 #[tokio::test]
@@ -128,16 +127,16 @@ async fn receipt_and_resolved_mails_thread_and_carry_the_reply_token() {
 
         // The resolved mail's rating links: opening one stores nothing (mail scanners
         // follow links); the page's form does.
-        let text = second.text();
-        let paths: Vec<&str> = text
-            .split_whitespace()
-            .filter_map(|word| word.find("/csat/").map(|at| &word[at..]))
-            .collect();
+        // Signed for rating, not for replies: another token than the reply address's.
+        let rating = frontline_tests::mail::rating_token(second);
+        assert_eq!(rating.len(), 52, "{rating}");
+        assert_ne!(rating, token);
+        let paths = frontline_tests::mail::rating_paths(second);
         let expected: Vec<String> = (1..=5)
-            .map(|n| format!("/csat/{token}?rating={n}"))
+            .map(|n| format!("/csat/{rating}?rating={n}"))
             .collect();
         for path in &expected {
-            assert!(paths.contains(&path.as_str()), "{path} in {paths:?}");
+            assert!(paths.contains(path), "{path} in {paths:?}");
         }
         let page = rig
             .server
@@ -168,7 +167,7 @@ async fn receipt_and_resolved_mails_thread_and_carry_the_reply_token() {
         let confirmed = rig
             .server
             .client
-            .post(rig.server.at(&format!("/csat/{token}")))
+            .post(rig.server.at(&format!("/csat/{rating}")))
             .form(&[("rating", "2"), ("comment", "Slow, but solved")])
             .send()
             .await

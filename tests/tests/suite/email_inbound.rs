@@ -228,3 +228,83 @@ async fn a_stale_token_opens_a_flagged_escalation_and_a_stranger_is_flagged_in_t
         smtp.stop().await;
     }
 }
+
+/// A second site whose support address is `help@outdoor.test` (written in capitals: the
+/// configuration is case-insensitive, as mail addresses are).
+const OUTDOOR_SITE: &str = "[[sites]]\nid = \"outdoor\"\nname = \"Northwind Outdoor\"\nknowledge_dir = \"kb\"\nintents_file = \"intents.toml\"\ninbound_addresses = [\"Help@Outdoor.test\"]\n";
+
+#[tokio::test]
+async fn a_mail_to_a_sites_support_address_opens_its_escalation_on_that_site() {
+    use frontline_shared::inbound_mail::unmapped;
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let shared = format!("{}{OUTDOOR_SITE}", email_toml(smtp.port));
+        let rig = Rig::start_shared(
+            backend,
+            Platforms::Slack,
+            &shared,
+            "",
+            BotOptions::default(),
+        )
+        .await;
+        let site_of = |message_id: &'static str| {
+            let store = rig.store.clone();
+            async move {
+                store
+                    .conversation(&unmapped::conversation_id(message_id))
+                    .await
+                    .expect("store")
+                    .expect("a conversation")
+                    .site_id
+                    .to_string()
+            }
+        };
+
+        // To the second site's address: its escalation.
+        let (status, body) = post_mail(
+            &rig,
+            &new_mail(
+                "robin@customer.test",
+                "Northwind Outdoor <help@outdoor.test>",
+                "s1@mail.customer.test",
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{backend:?}: {body}");
+        assert_eq!(
+            site_of("s1@mail.customer.test").await,
+            "outdoor",
+            "{backend:?}"
+        );
+
+        // Through a list address, with the site's address only in `Delivered-To`.
+        let forwarded = new_mail(
+            "robin@customer.test",
+            "team@lists.outdoor.test",
+            "s2@mail.customer.test",
+        )
+        .replacen("To: ", "Delivered-To: help@outdoor.test\r\nTo: ", 1);
+        let (status, body) = post_mail(&rig, &forwarded).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(site_of("s2@mail.customer.test").await, "outdoor");
+
+        // To an address no site lists: the first configured site.
+        let (status, body) = post_mail(
+            &rig,
+            &new_mail(
+                "robin@customer.test",
+                "Northwind <support@shop.test>",
+                "s3@mail.customer.test",
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(
+            site_of("s3@mail.customer.test").await,
+            "demo",
+            "{backend:?}"
+        );
+        rig.stop().await;
+        smtp.stop().await;
+    }
+}

@@ -49,6 +49,7 @@ fn site(hours: BusinessHours) -> SiteSettings {
         intents_file: "intents.toml".into(),
         locale: "en".into(),
         routing_tags: vec!["shipping".into(), "returns".into()],
+        inbound_addresses: vec![],
         business_hours_file: None,
         business_hours: hours,
     }

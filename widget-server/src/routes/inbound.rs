@@ -3,8 +3,10 @@
 //! or an inbound-mail service's raw MIME forwarding), authenticated with
 //! `Authorization: Bearer $FRONTLINE_INBOUND_TOKEN`. The use case is
 //! [`frontline_shared::inbound_mail`]; this handler only maps its answers to HTTP.
-//! A mail that maps to no conversation opens a new escalation on the first configured
-//! site ([`inbound_mail::unmapped`]).
+//! A mail that maps to no conversation opens a new escalation on the site whose
+//! `inbound_addresses` it was sent to, else on the first configured site
+//! ([`inbound_mail::unmapped`]). Mail written by a machine (vacation replies, bulk mail,
+//! reports) is answered `200` with `ignored` and changes nothing.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -31,6 +33,12 @@ pub struct InboundResponse {
     pub relayed: bool,
     /// True when the mail mapped to no conversation and opened a new escalation.
     pub opened: bool,
+    /// Present when the mail was written by a machine and so changed nothing (no
+    /// message, no escalation, no receipt): `auto_submitted` (`Auto-Submitted` other than
+    /// `no`), `auto_reply` (`X-Autoreply`, `X-Autorespond`, `Precedence: auto_reply`),
+    /// `bulk` (`Precedence: bulk|junk|list`) or `report` (a delivery report or bounce).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/inbound/email", tag = "email", operation_id = "inbound_email",
@@ -39,7 +47,7 @@ pub struct InboundResponse {
     security(("inbound_token" = [])),
     responses(
         (status = 201, body = InboundResponse, description = "stored as the customer's message, or (`opened`) a new escalation from the sender"),
-        (status = 200, body = InboundResponse, description = "a duplicate (same Message-ID): nothing changed"),
+        (status = 200, body = InboundResponse, description = "a duplicate (same Message-ID), or (`ignored`) a mail written by a machine: nothing changed"),
         (status = 400, body = ErrorBody, description = "not an RFC 822 message"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody, description = "inbound mail is not configured"),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
@@ -84,6 +92,7 @@ pub async fn receive(
     let mail = InboundMail::parse(&body).map_err(map)?;
     let received = match inbound_mail::receive(
         &state.store,
+        &state.mail_tokens,
         &mail,
         &settings.reply_domain,
         state.limits.text_chars,
@@ -102,12 +111,18 @@ pub async fn receive(
                 stored,
                 relayed,
                 opened,
+                ignored: None,
             }),
         )
     };
     Ok(match received {
         Received::Stored { relayed } => answer(StatusCode::CREATED, true, relayed, false),
         Received::Duplicate => answer(StatusCode::OK, false, false, false),
+        Received::Ignored(why) => {
+            let (status, Json(mut body)) = answer(StatusCode::OK, false, false, false);
+            body.ignored = Some(why.as_str().to_string());
+            (status, Json(body))
+        }
         Received::Opened { created, .. } => {
             let status = if created {
                 StatusCode::CREATED
@@ -119,13 +134,18 @@ pub async fn receive(
     })
 }
 
-/// Opens a new escalation from `mail` on the first configured site.
+/// Opens a new escalation from `mail` on the site it was sent to (see
+/// [`unmapped::site_for`]).
 async fn open(
     state: &AppState,
     mail: &InboundMail,
     why: Unmapped,
 ) -> Result<Received, InboundError> {
-    let Some(site) = state.sites.iter().next() else {
+    let settings: Vec<_> = state.sites.iter().map(|site| &site.settings).collect();
+    let Some((chosen, _)) = unmapped::site_for(mail, &settings) else {
+        return Err(InboundError::UnknownToken);
+    };
+    let Some(site) = state.sites.get(chosen.id.as_str()) else {
         return Err(InboundError::UnknownToken);
     };
     let ports = SitePorts {
