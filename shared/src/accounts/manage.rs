@@ -73,7 +73,10 @@ pub async fn create(
         }
         None => Some(invite(store, by, &account.id).await?),
     };
-    let account = store.agent(&account.id).await?.ok_or(AccountError::NotFound)?;
+    let account = store
+        .agent(&account.id)
+        .await?
+        .ok_or(AccountError::NotFound)?;
     Ok(Created {
         account,
         invitation,
@@ -173,9 +176,10 @@ pub async fn sign_in(
         .as_ref()
         .filter(|c| !c.account.disabled)
         .and_then(|c| c.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
-        .await
-        .map_err(|e| AccountError::Hash(e.to_string()))?;
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
+            .await
+            .map_err(|e| AccountError::Hash(e.to_string()))?;
     match credentials {
         Some(credentials) if matches => {
             let account = credentials.account;
@@ -189,7 +193,11 @@ pub async fn sign_in(
             // The typed e-mail is the actor of a failed sign-in (bounded, it is input).
             let actor = match &known {
                 Some(c) => account_actor(&c.account, Source::Web, origin),
-                None => Actor::unlinked(&email.chars().take(254).collect::<String>(), Source::Web, origin),
+                None => Actor::unlinked(
+                    &email.chars().take(254).collect::<String>(),
+                    Source::Web,
+                    origin,
+                ),
             };
             let object = known.as_ref().map(|c| c.account.id.as_str());
             store

@@ -95,7 +95,11 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
 impl NewAgent {
-    pub fn parse(email: &str, display_name: &str, role: &str) -> Result<NewAgent, AccountInputError> {
+    pub fn parse(
+        email: &str,
+        display_name: &str,
+        role: &str,
+    ) -> Result<NewAgent, AccountInputError> {
         Ok(NewAgent {
             email: parse_email(email)?,
             display_name: parse_display_name(display_name)?,

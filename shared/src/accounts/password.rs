@@ -43,11 +43,18 @@ mod tests {
     #[test]
     fn a_hash_verifies_its_password_only() {
         let stored = hash("correct horse battery").expect("hash");
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(verify("correct horse battery", Some(&stored)));
         assert!(!verify("correct horse batterY", Some(&stored)));
         assert!(!verify("correct horse battery", None));
-        assert_ne!(stored, hash("correct horse battery").expect("hash"), "salted");
+        assert_ne!(
+            stored,
+            hash("correct horse battery").expect("hash"),
+            "salted"
+        );
     }
 
     #[test]

@@ -32,8 +32,7 @@ fn account(row: &AnyRow) -> Result<AgentAccount, StoreError> {
     })
 }
 
-const COLUMNS: &str =
-    "id, email, display_name, role, password_hash, disabled, created_at";
+const COLUMNS: &str = "id, email, display_name, role, password_hash, disabled, created_at";
 
 /// An account with what sign-in checks.
 #[derive(Debug, Clone)]
@@ -122,7 +121,10 @@ impl Store {
         let Some(before) = self.agent(id).await? else {
             return Ok(None);
         };
-        let name = change.display_name.as_deref().unwrap_or(&before.display_name);
+        let name = change
+            .display_name
+            .as_deref()
+            .unwrap_or(&before.display_name);
         let role = change.role.unwrap_or(before.role);
         let disabled = change.disabled.unwrap_or(before.disabled);
         let mut tx = self.begin_write().await?;
@@ -148,17 +150,20 @@ impl Store {
 
     /// Stores a new password hash for the account (and ends its sessions); `false` when
     /// there is no such account.
-    pub async fn set_agent_password(&self, id: &str, password_hash: &str) -> Result<bool, StoreError> {
+    pub async fn set_agent_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(
-            "UPDATE agents SET password_hash = $1, updated_at = $2 WHERE id = $3",
-        )
-        .bind(password_hash)
-        .bind(self.now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let changed =
+            sqlx::query("UPDATE agents SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(self.now_ms())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         sqlx::query("DELETE FROM admin_sessions WHERE agent_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -178,11 +183,13 @@ impl Store {
         let token = hex::encode(rand::random::<[u8; 32]>());
         let valid_ms = i64::try_from(valid_for.as_millis()).unwrap_or(i64::MAX);
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE agent_invitations SET used_at = $1 WHERE agent_id = $2 AND used_at IS NULL")
-            .bind(now)
-            .bind(agent_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE agent_invitations SET used_at = $1 WHERE agent_id = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(agent_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO agent_invitations (token_hash, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )

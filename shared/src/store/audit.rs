@@ -116,7 +116,10 @@ mod tests {
                 .filter(|line| !line.trim_start().starts_with("//"))
                 .map(|line| line.to_uppercase() + "\n")
                 .collect();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if name == "audit.rs" {
                 let code = source.split("#[CFG(TEST)]").next().unwrap_or_default();
                 assert!(code.contains("INSERT INTO AUDIT_LOG"));

@@ -51,14 +51,20 @@ fn actor(agent: &str) -> Actor {
 }
 
 async fn applied(store: &Store, action: AgentAction, id: &str, agent: &str) -> Escalation {
-    match apply(store, &action, id, &actor(agent)).await.expect("apply") {
+    match apply(store, &action, id, &actor(agent))
+        .await
+        .expect("apply")
+    {
         Outcome::Applied(escalation) => *escalation,
         other => panic!("{action:?} by {agent} was not applied: {other:?}"),
     }
 }
 
 async fn refused(store: &Store, action: AgentAction, id: &str, agent: &str) -> Refusal {
-    match apply(store, &action, id, &actor(agent)).await.expect("apply") {
+    match apply(store, &action, id, &actor(agent))
+        .await
+        .expect("apply")
+    {
         Outcome::Refused(refusal) => refusal,
         other => panic!("{action:?} by {agent} was not refused: {other:?}"),
     }

@@ -57,29 +57,63 @@ async fn claims_through_slack_and_the_dashboard_are_audited_and_the_rows_never_c
         click(&rig, &ANA, &alert, "claim").await;
         alert_with_buttons(&rig, &alert, &["release", "resolve"]).await;
         // The dashboard: Dana, signed in with her account, claims the second one.
-        create_agent(&rig.server, "dana@example.com", "Dana Diaz", "agent", Some("dana's passphrase")).await;
-        let dana = DashboardSession::sign_in_account(&rig.server, "dana@example.com", "dana's passphrase").await;
+        create_agent(
+            &rig.server,
+            "dana@example.com",
+            "Dana Diaz",
+            "agent",
+            Some("dana's passphrase"),
+        )
+        .await;
+        let dana =
+            DashboardSession::sign_in_account(&rig.server, "dana@example.com", "dana's passphrase")
+                .await;
         let claimed = dana
-            .post_form(&format!("/admin/escalations/{}/claim", second.escalation_id), &[])
+            .post_form(
+                &format!("/admin/escalations/{}/claim", second.escalation_id),
+                &[],
+            )
             .await;
         assert_eq!(claimed.status, 303, "{backend:?}");
-        let shown = dana.get(&format!("/admin/escalations/{}", second.escalation_id)).await;
-        assert!(shown.body.contains("Dana Diaz"), "claimed under her account's name");
+        let shown = dana
+            .get(&format!("/admin/escalations/{}", second.escalation_id))
+            .await;
+        assert!(
+            shown.body.contains("Dana Diaz"),
+            "claimed under her account's name"
+        );
 
         let claims = summary(&audit(&rig, "action=claim").await);
         assert_eq!(
             claims,
             vec![
-                ("Dana Diaz".into(), "web".into(), "127.0.0.1".into(), "claim".into(), second.escalation_id.clone()),
-                ("ana".into(), "slack".into(), "U0ANA".into(), "claim".into(), first.escalation_id.clone()),
+                (
+                    "Dana Diaz".into(),
+                    "web".into(),
+                    "127.0.0.1".into(),
+                    "claim".into(),
+                    second.escalation_id.clone()
+                ),
+                (
+                    "ana".into(),
+                    "slack".into(),
+                    "U0ANA".into(),
+                    "claim".into(),
+                    first.escalation_id.clone()
+                ),
             ],
             "{backend:?}: newest first"
         );
         let sign_ins = summary(&audit(&rig, "actor=Dana%20Diaz&action=sign_in").await);
         assert_eq!(sign_ins.len(), 1, "{sign_ins:?}");
-        assert_eq!((sign_ins[0].1.as_str(), sign_ins[0].2.as_str()), ("web", "127.0.0.1"));
+        assert_eq!(
+            (sign_ins[0].1.as_str(), sign_ins[0].2.as_str()),
+            ("web", "127.0.0.1")
+        );
         // A period with nothing in it, and a bad filter named.
-        assert!(audit(&rig, "from=2001-01-01&to=2001-01-31").await.is_empty());
+        assert!(audit(&rig, "from=2001-01-01&to=2001-01-31")
+            .await
+            .is_empty());
         let (status, error) = rig
             .server
             .get_json("/api/v1/admin/audit?action=delete", Some(ADMIN_TOKEN))
@@ -117,11 +151,18 @@ async fn claims_through_slack_and_the_dashboard_are_audited_and_the_rows_never_c
         assert_eq!(erasure.len(), 1);
         assert_eq!(erasure[0]["actor"], "admin token");
         assert_eq!(erasure[0]["source"], "api");
-        assert!(!erasure[0].to_string().contains("sam@example.com"), "{}", erasure[0]);
+        assert!(
+            !erasure[0].to_string().contains("sam@example.com"),
+            "{}",
+            erasure[0]
+        );
 
         // Append-only in the schema too: an UPDATE or DELETE from outside the store fails.
         let pool = sqlx::AnyPool::connect(&rig.db.url).await.expect("pool");
-        for statement in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {
+        for statement in [
+            "UPDATE audit_log SET actor = 'someone else'",
+            "DELETE FROM audit_log",
+        ] {
             let refused = sqlx::query(statement).execute(&pool).await;
             assert!(refused.is_err(), "{backend:?}: {statement} was allowed");
         }
@@ -138,13 +179,22 @@ async fn the_audit_page_lists_and_filters_for_admins() {
         let admin = DashboardSession::sign_in(&rig.server, "Bea").await;
         let page = admin.get("/admin/audit?action=sign_in").await;
         assert_eq!(page.status, 200, "{backend:?}");
-        assert!(page.body.contains("data-actor>Bea<"), "the token sign-in, by its typed name");
+        assert!(
+            page.body.contains("data-actor>Bea<"),
+            "the token sign-in, by its typed name"
+        );
         assert!(page.body.contains("Export CSV"));
         let csv = admin.get("/admin/audit?action=sign_in&format=csv").await;
         assert_eq!(csv.status, 200);
-        assert!(csv.body.contains(",Bea,,web,127.0.0.1,sign_in,"), "{}", csv.body);
+        assert!(
+            csv.body.contains(",Bea,,web,127.0.0.1,sign_in,"),
+            "{}",
+            csv.body
+        );
         let nothing = admin.get("/admin/audit?actor=Nobody").await;
-        assert!(nothing.body.contains("Nothing recorded for this selection."));
+        assert!(nothing
+            .body
+            .contains("Nothing recorded for this selection."));
         rig.stop().await;
     }
 }

@@ -65,13 +65,22 @@ pub async fn create(
         Ok(new) => new,
         Err(error) => {
             let message = error.to_string();
-            return agents_page(&state, None, None, Some((StatusCode::UNPROCESSABLE_ENTITY, message))).await;
+            return agents_page(
+                &state,
+                None,
+                None,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, message)),
+            )
+            .await;
         }
     };
     match manage::create(&state.store, &admin.actor(), &new, None).await {
         Ok(created) => {
             let link = created.invitation.map(|t| invitation_url(&state, &t));
-            let notice = format!("Account created for {}. Send them this link (it works once, for 7 days):", created.account.email);
+            let notice = format!(
+                "Account created for {}. Send them this link (it works once, for 7 days):",
+                created.account.email
+            );
             agents_page(&state, Some(notice), link, None).await
         }
         Err(manage::AccountError::EmailTaken) => {
@@ -99,8 +108,16 @@ pub async fn change(
         "invite" => {
             return match manage::invite(&state.store, &actor, &id).await {
                 Ok(token) => {
-                    let notice = "New link issued; earlier ones stop working. Send it to the agent:".to_string();
-                    agents_page(&state, Some(notice), Some(invitation_url(&state, &token)), None).await
+                    let notice =
+                        "New link issued; earlier ones stop working. Send it to the agent:"
+                            .to_string();
+                    agents_page(
+                        &state,
+                        Some(notice),
+                        Some(invitation_url(&state, &token)),
+                        None,
+                    )
+                    .await
                 }
                 Err(error) => ApiError::from(error).into_response(),
             };
@@ -115,13 +132,23 @@ pub async fn change(
                 ..AgentChange::default()
             },
             None => {
-                let message = format!("`change` must be agent, admin, disable, enable or invite, not {other:?}");
+                let message = format!(
+                    "`change` must be agent, admin, disable, enable or invite, not {other:?}"
+                );
                 return ApiError::bad_request("invalid_change", message).into_response();
             }
         },
     };
     match manage::change(&state.store, &actor, &id, &change).await {
-        Ok(account) => agents_page(&state, Some(format!("{} updated.", account.email)), None, None).await,
+        Ok(account) => {
+            agents_page(
+                &state,
+                Some(format!("{} updated.", account.email)),
+                None,
+                None,
+            )
+            .await
+        }
         Err(error) => ApiError::from(error).into_response(),
     }
 }
@@ -142,7 +169,11 @@ pub async fn invitation(
         Err(error) => return ApiError::from(error).into_response(),
     };
     let Some(account) = account else {
-        let mut page = render(&state, "invitation", &json!({ "title": "Invitation", "expired": true }));
+        let mut page = render(
+            &state,
+            "invitation",
+            &json!({ "title": "Invitation", "expired": true }),
+        );
         *page.status_mut() = StatusCode::NOT_FOUND;
         return page;
     };
@@ -160,7 +191,7 @@ pub async fn invitation(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct PasswordForm {
     password: String,
     confirm: String,
@@ -177,11 +208,14 @@ pub async fn accept(
     if form.password != form.confirm {
         return retry;
     }
-    let account = match manage::accept_invitation(&state.store, &token, form.password, Some(ip.to_string())).await {
-        Ok(account) => account,
-        Err(manage::AccountError::Input(_)) => return retry,
-        Err(error) => return ApiError::from(error).into_response(),
-    };
+    let account =
+        match manage::accept_invitation(&state.store, &token, form.password, Some(ip.to_string()))
+            .await
+        {
+            Ok(account) => account,
+            Err(manage::AccountError::Input(_)) => return retry,
+            Err(error) => return ApiError::from(error).into_response(),
+        };
     let session_id = match state
         .store
         .create_account_session(&account, admin::SESSION_IDLE_TIMEOUT)

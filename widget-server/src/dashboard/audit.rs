@@ -28,7 +28,11 @@ pub async fn page(
     let entries = match audit::load(&state, &query).await {
         Ok(entries) => entries,
         Err(error @ ApiError::BadRequest { .. }) => {
-            let mut page = render(&state, "audit", &json!({ "title": "Audit log", "nav": { "audit": true }, "error": error.to_string(), "actions": actions(None) }));
+            let mut page = render(
+                &state,
+                "audit",
+                &json!({ "title": "Audit log", "nav": { "audit": true }, "error": error.to_string(), "actions": actions(None) }),
+            );
             *page.status_mut() = axum::http::StatusCode::BAD_REQUEST;
             return page;
         }

@@ -12,7 +12,7 @@
 //! store transition as the bot's buttons.
 //!
 //! # Layout
-//! - [`pages`]: the handlers; [`conversations`]: the searchable conversation list;
+//! - [`sign_in`]: signing in and out; [`pages`]: the other handlers; [`conversations`]: the searchable conversation list;
 //!   [`views`]: data shaped for the templates; [`satisfaction`]: the CSAT section;
 //!   [`chart`]: SVG charts; [`drafts`]: Markdown stubs for knowledge gaps;
 //!   [`session`]: cookies and the signed-in extractors; [`webhooks`]: endpoints and their
@@ -28,6 +28,7 @@ pub mod pages;
 pub mod planning;
 pub mod satisfaction;
 pub mod session;
+pub mod sign_in;
 pub mod views;
 pub mod webhooks;
 
@@ -44,8 +45,11 @@ use crate::state::AppState;
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin", get(pages::overview))
-        .route("/admin/login", get(pages::login_form).post(pages::login))
-        .route("/admin/logout", post(pages::logout))
+        .route(
+            "/admin/login",
+            get(sign_in::login_form).post(sign_in::login),
+        )
+        .route("/admin/logout", post(sign_in::logout))
         .route("/admin/queue", get(pages::queue))
         .route("/admin/planning", get(planning::page))
         .route("/admin/queue/table", get(pages::queue_table))

@@ -86,7 +86,11 @@ impl<K: Hash + Eq + Clone + std::fmt::Debug> Buckets<K> {
             Ok(()) => Ok(()),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
-                tracing::warn!(?key, wait_secs = wait.as_secs(), "credential guessing throttled");
+                tracing::warn!(
+                    ?key,
+                    wait_secs = wait.as_secs(),
+                    "credential guessing throttled"
+                );
                 self.locked().insert(key, Instant::now() + wait);
                 Err(refuse(wait))
             }

@@ -83,7 +83,10 @@ fn actor(staff: Staff, agent: Option<String>) -> Result<Actor, ApiError> {
         code: "invalid_agent",
         message: "`agent` must not be empty".into(),
     })?;
-    Ok(Actor { name, ..staff.actor })
+    Ok(Actor {
+        name,
+        ..staff.actor
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/escalations", tag = "admin", params(ListQuery),

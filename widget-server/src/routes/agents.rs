@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use frontline_shared::accounts::manage::{self, Created};
-use frontline_shared::accounts::{parse_display_name, AccountInputError, AgentAccount, NewAgent, Role};
+use frontline_shared::accounts::{
+    parse_display_name, AccountInputError, AgentAccount, NewAgent, Role,
+};
 use frontline_shared::store::agents::AgentChange;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -42,7 +44,7 @@ impl From<AgentAccount> for AgentBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateAgentRequest {
     pub email: String,
     pub display_name: String,
@@ -78,7 +80,7 @@ pub struct InvitationBody {
     pub invitation_url: String,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 pub struct PasswordRequest {
     /// 10 to 256 characters.
     pub password: String,
@@ -95,7 +97,10 @@ pub fn invitation_url(state: &AppState, token: &str) -> String {
 #[utoipa::path(get, path = "/api/v1/admin/agents", tag = "admin", operation_id = "list_agents",
     security(("admin_token" = [])),
     responses((status = 200, description = "every account, by e-mail", body = [AgentBody]), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, _: Admin) -> Result<Json<Vec<AgentBody>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<Vec<AgentBody>>, ApiError> {
     let agents = state.store.agents().await?;
     Ok(Json(agents.into_iter().map(AgentBody::from).collect()))
 }

@@ -53,11 +53,16 @@ impl AuditQuery {
         let action = given(&self.action)
             .map(|raw| {
                 AuditAction::parse(raw).ok_or_else(|| {
-                    ApiError::bad_request("invalid_action", format!("`action`: unknown action {raw:?}"))
+                    ApiError::bad_request(
+                        "invalid_action",
+                        format!("`action`: unknown action {raw:?}"),
+                    )
                 })
             })
             .transpose()?;
-        let from_ms = given(&self.from).map(|d| day_start_ms(d, "from")).transpose()?;
+        let from_ms = given(&self.from)
+            .map(|d| day_start_ms(d, "from"))
+            .transpose()?;
         let until_ms = given(&self.to)
             .map(|d| day_start_ms(d, "to").map(|ms| ms + 24 * 60 * 60 * 1000))
             .transpose()?;
@@ -92,7 +97,15 @@ pub async fn load(state: &AppState, query: &AuditQuery) -> Result<Vec<AuditEntry
 /// action, object_id. Cells a spreadsheet would run as a formula are prefixed with `'`.
 pub fn csv(entries: &[AuditEntry]) -> Response {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
-    let header = ["at", "actor", "actor_id", "source", "origin", "action", "object_id"];
+    let header = [
+        "at",
+        "actor",
+        "actor_id",
+        "source",
+        "origin",
+        "action",
+        "object_id",
+    ];
     let mut result = writer.write_record(header);
     for e in entries {
         if result.is_err() {
@@ -112,14 +125,19 @@ pub fn csv(entries: &[AuditEntry]) -> Response {
         ];
         result = writer.write_record(cells.iter().map(|c| defuse(c)));
     }
-    let body = result
-        .map_err(ApiError::internal)
-        .and_then(|()| writer.into_inner().map_err(|e| ApiError::internal(e.to_string())));
+    let body = result.map_err(ApiError::internal).and_then(|()| {
+        writer
+            .into_inner()
+            .map_err(|e| ApiError::internal(e.to_string()))
+    });
     match body {
         Ok(body) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"frontline-audit.csv\""),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"frontline-audit.csv\"",
+                ),
             ],
             body,
         )

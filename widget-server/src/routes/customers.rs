@@ -19,9 +19,9 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::guard::admin::Admin;
+use crate::state::AppState;
 use frontline_shared::audit::AuditAction;
 use sha2::{Digest, Sha256};
-use crate::state::AppState;
 
 /// The audit log's object for a customer: `customer:` and the first 16 hex digits of the
 /// SHA-256 of the lower-case e-mail (whoever knows the address can find its rows).
@@ -48,7 +48,11 @@ pub async fn export(
     let export = state.store.export_customer(email.as_str()).await?;
     state
         .store
-        .append_audit(&admin.actor, AuditAction::Export, Some(&customer_ref(&email)))
+        .append_audit(
+            &admin.actor,
+            AuditAction::Export,
+            Some(&customer_ref(&email)),
+        )
         .await?;
     let disposition = "attachment; filename=\"frontline-customer-export.json\"";
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())
@@ -84,7 +88,11 @@ pub async fn erase(
     let erasure = state.store.erase_customer(email.as_str()).await?;
     state
         .store
-        .append_audit(&admin.actor, AuditAction::Erasure, Some(&customer_ref(&email)))
+        .append_audit(
+            &admin.actor,
+            AuditAction::Erasure,
+            Some(&customer_ref(&email)),
+        )
         .await?;
     tracing::info!(
         conversations = erasure.conversations,

@@ -28,8 +28,8 @@
 pub mod admin;
 pub mod agents;
 pub mod ask;
-pub mod audit;
 pub mod assets;
+pub mod audit;
 pub mod conversation;
 pub mod csat;
 pub mod csat_page;
