@@ -253,3 +253,4 @@ impl Store {
         self.agent(&agent_id).await
     }
 }
+

@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use frontline_shared::audit::{AuditAction, AuditEntry, AuditFilter};
+use frontline_shared::stats::days;
 use jiff::civil::Date;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -38,13 +39,12 @@ fn given(raw: &Option<String>) -> Option<&str> {
     raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn day_start_ms(raw: &str, field: &str) -> Result<i64, ApiError> {
+/// `[start, end)` of UTC day `raw` (`YYYY-MM-DD`), in Unix milliseconds, or a 400.
+fn day_ms(raw: &str, field: &str) -> Result<(i64, i64), ApiError> {
     let date: Date = raw.parse().map_err(|_| {
         ApiError::bad_request("invalid_date", format!("`{field}` must be YYYY-MM-DD"))
     })?;
-    date.to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp().as_millisecond())
-        .map_err(|_| ApiError::bad_request("invalid_date", format!("`{field}` is out of range")))
+    Ok(days::bounds(date, &jiff::tz::TimeZone::UTC))
 }
 
 impl AuditQuery {
@@ -61,10 +61,10 @@ impl AuditQuery {
             })
             .transpose()?;
         let from_ms = given(&self.from)
-            .map(|d| day_start_ms(d, "from"))
+            .map(|d| day_ms(d, "from").map(|(start, _)| start))
             .transpose()?;
         let until_ms = given(&self.to)
-            .map(|d| day_start_ms(d, "to").map(|ms| ms + 24 * 60 * 60 * 1000))
+            .map(|d| day_ms(d, "to").map(|(_, end)| end))
             .transpose()?;
         Ok(AuditFilter {
             actor: given(&self.actor).map(str::to_string),
