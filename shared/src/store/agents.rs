@@ -253,4 +253,3 @@ impl Store {
         self.agent(&agent_id).await
     }
 }
-
