@@ -209,4 +209,21 @@ mod tests {
             "still locked after a sweep"
         );
     }
+
+    #[test]
+    fn an_account_is_locked_whatever_the_letter_case_and_only_it() {
+        let throttle = AuthThrottle::new(&limits(1, 2));
+        assert!(throttle.failed_account("fay@example.com").is_ok());
+        assert!(throttle.failed_account("Fay@Example.com").is_ok());
+        assert!(matches!(
+            throttle.failed_account("FAY@example.com"),
+            Err(ApiError::RateLimited { .. })
+        ));
+        assert!(throttle.admit_account("fay@example.com").is_err());
+        assert!(throttle.admit_account("gus@example.com").is_ok());
+        assert!(
+            throttle.admit(IpAddr::from([10, 0, 0, 9])).is_ok(),
+            "addresses have their own buckets"
+        );
+    }
 }
