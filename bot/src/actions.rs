@@ -8,6 +8,7 @@
 //! wording, agents written as handles (`Already claimed by @ana.`).
 
 use frontline_shared::agent_action::{self, ChatEvent, Outcome, Refusal, Reply};
+use frontline_shared::audit::Actor;
 use frontline_shared::config::ChatPlatform;
 use frontline_shared::store::{Store, StoreError};
 
@@ -15,17 +16,25 @@ pub use frontline_shared::agent_action::AgentAction;
 
 use crate::metrics::Metrics;
 
-/// Applies button `action` by `agent` to escalation `escalation_id`, clicked on
-/// `platform`; returns the private message for the agent, if there is one to show.
+/// The chat user `user_id`, shown as `agent`, as the audit log records them (unlinked:
+/// chat identities are not mapped to accounts yet).
+pub fn chat_actor(platform: ChatPlatform, agent: &str, user_id: &str) -> Actor {
+    Actor::unlinked(agent, platform.into(), Some(user_id.to_string()))
+}
+
+/// Applies button `action` by `agent` (chat user `user_id`) to escalation
+/// `escalation_id`, clicked on `platform`; returns the private message for the agent, if
+/// there is one to show.
 pub async fn click(
     store: &Store,
     metrics: &Metrics,
     platform: ChatPlatform,
     action: AgentAction,
     escalation_id: &str,
-    agent: &str,
+    (agent, user_id): (&str, &str),
 ) -> Result<Option<String>, StoreError> {
-    let refusal = match agent_action::apply(store, &action, escalation_id, agent).await? {
+    let actor = chat_actor(platform, agent, user_id);
+    let refusal = match agent_action::apply(store, &action, escalation_id, &actor).await? {
         Outcome::Applied(_) | Outcome::AlreadyApplied(_) => None,
         Outcome::Refused(refusal) => Some(refusal),
     };
@@ -46,16 +55,17 @@ pub async fn click(
 pub async fn thread_reply(
     store: &Store,
     escalation_id: &str,
-    agent: &str,
+    (agent, user_id): (&str, &str),
     text: String,
     chat_event: ChatEvent,
 ) -> Result<(), StoreError> {
     let event = chat_event.id.clone();
+    let actor = chat_actor(chat_event.platform, agent, user_id);
     let action = AgentAction::Reply(Reply {
         text,
         chat_event: Some(chat_event),
     });
-    match agent_action::apply(store, &action, escalation_id, agent).await? {
+    match agent_action::apply(store, &action, escalation_id, &actor).await? {
         Outcome::Applied(_) => {
             tracing::info!(escalation = %escalation_id, %event, "thread reply relayed");
         }

@@ -18,6 +18,7 @@
 //! - [`language`]: the bundled languages (English, German) of texts outside the widget.
 //! - [`agent_action`]: what agents do to an escalation (claim, release, resolve, reply),
 //!   one [`agent_action::apply`] and one set of refusal texts for every chat and web door.
+//! - [`accounts`]: agents as people (roles, passwords); [`audit`]: who did what, from where.
 //! - [`contracts`]: what one process writes for another (outbox work, conversation events):
 //!   serde enums tagged by `kind`, versioned; unreadable rows are parked.
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
@@ -29,7 +30,9 @@
 //! - [`clock`], [`site_id`], [`email`], [`conversation_token`], [`shutdown`], [`telemetry`]:
 //!   small domain types and process plumbing.
 
+pub mod accounts;
 pub mod agent_action;
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod contracts;

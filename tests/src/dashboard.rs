@@ -3,6 +3,16 @@
 
 use crate::widget_server::{TestServer, ADMIN_TOKEN};
 
+/// A client that does not follow redirects and connects from `source` (any 127.0.0.0/8
+/// address works on Linux's loopback), so one test can be several client addresses.
+pub fn client_from(source: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(Some(std::net::IpAddr::from(source)))
+        .build()
+        .expect("client")
+}
+
 /// A signed-in dashboard session (cookies kept by hand; redirects are not followed so
 /// their targets can be asserted).
 #[derive(Debug, Clone)]
@@ -23,13 +33,26 @@ pub struct Page {
 impl DashboardSession {
     /// Signs in as `agent` with the test admin token; panics unless it works.
     pub async fn sign_in(server: &TestServer, agent: &str) -> DashboardSession {
+        Self::sign_in_with(server, &[("token", ADMIN_TOKEN), ("agent", agent)]).await
+    }
+
+    /// Signs in with an account's e-mail and password; panics unless it works.
+    pub async fn sign_in_account(
+        server: &TestServer,
+        email: &str,
+        password: &str,
+    ) -> DashboardSession {
+        Self::sign_in_with(server, &[("email", email), ("password", password)]).await
+    }
+
+    async fn sign_in_with(server: &TestServer, form: &[(&str, &str)]) -> DashboardSession {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
         let response = client
             .post(server.at("/admin/login"))
-            .form(&[("token", ADMIN_TOKEN), ("agent", agent)])
+            .form(form)
             .send()
             .await
             .expect("sign in");
@@ -78,6 +101,11 @@ impl DashboardSession {
             .await
             .expect("dashboard page");
         Self::page(response).await
+    }
+
+    /// The session's cookies (`name=value; …`), e.g. to call the API as this session.
+    pub fn cookies(&self) -> &str {
+        &self.cookies
     }
 
     /// Submits a form to `path` as the dashboard's own pages do (same origin).

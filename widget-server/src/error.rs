@@ -188,3 +188,25 @@ pub struct ApiPath<T>(pub T);
 #[derive(Debug, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct ApiQuery<T>(pub T);
+
+impl From<frontline_shared::accounts::manage::AccountError> for ApiError {
+    fn from(error: frontline_shared::accounts::manage::AccountError) -> Self {
+        use frontline_shared::accounts::manage::AccountError;
+        match error {
+            AccountError::Input(input) => ApiError::Unprocessable {
+                code: "invalid_account",
+                message: input.to_string(),
+            },
+            AccountError::EmailTaken => ApiError::Conflict {
+                code: "email_taken",
+                message: error.to_string(),
+            },
+            AccountError::NotFound => ApiError::not_found("unknown_agent", error.to_string()),
+            AccountError::InvitationInvalid => {
+                ApiError::not_found("invalid_invitation", error.to_string())
+            }
+            AccountError::Hash(_) => ApiError::internal(error),
+            AccountError::Store(store) => store.into(),
+        }
+    }
+}

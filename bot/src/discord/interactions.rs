@@ -110,7 +110,8 @@ impl DiscordEndpoint {
                 components::reply_modal(&id),
             )),
             (MESSAGE_COMPONENT, Some(ButtonId::Action(action, id))) => {
-                self.act(action, &id, &interaction.agent()).await
+                self.act(action, &id, (&interaction.agent(), &interaction.user_id()))
+                    .await
             }
             (MODAL_SUBMIT, Some(ButtonId::Reply(id))) => self.relay(&interaction, &id).await,
             (APPLICATION_COMMAND, _) => self.command(&interaction).await,
@@ -124,7 +125,7 @@ impl DiscordEndpoint {
         &self,
         action: AgentAction,
         id: &str,
-        agent: &str,
+        agent: (&str, &str),
     ) -> Result<CreateInteractionResponse, CallbackError> {
         let refusal = actions::click(
             &self.store,
@@ -177,6 +178,7 @@ impl DiscordEndpoint {
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| CallbackError::BadRequest("the reply is empty".into()))?;
         let agent = interaction.agent();
+        let actor = actions::chat_actor(ChatPlatform::Discord, &agent, &interaction.user_id());
         let action = AgentAction::Reply(Reply {
             text: body.clone(),
             chat_event: Some(ChatEvent {
@@ -184,7 +186,7 @@ impl DiscordEndpoint {
                 id: format!("discord-interaction:{}", interaction.id),
             }),
         });
-        match agent_action::apply(&self.store, &action, id, &agent).await? {
+        match agent_action::apply(&self.store, &action, id, &actor).await? {
             Outcome::Applied(_) => {}
             Outcome::AlreadyApplied(_) => return Ok(ephemeral("Already sent.".to_string())),
             Outcome::Refused(refusal) => {
@@ -297,6 +299,15 @@ struct IncomingUser {
 impl Incoming {
     /// The agent's name: their Discord display name (`global_name`), else their
     /// username, else their id.
+    /// The clicking user's Discord id (`unknown` when the interaction names none).
+    fn user_id(&self) -> String {
+        self.member
+            .as_ref()
+            .and_then(|m| m.user.as_ref())
+            .or(self.user.as_ref())
+            .map_or_else(|| "unknown".to_string(), |user| user.id.clone())
+    }
+
     fn agent(&self) -> String {
         let user = self
             .member

@@ -83,10 +83,11 @@ impl ThreadRelay {
             platform: ChatPlatform::Discord,
             id: format!("discord-message:{}", message.id),
         };
+        let user_id = message.author.id.to_string();
         crate::actions::thread_reply(
             &self.store,
             escalation_id,
-            &agent,
+            (&agent, &user_id),
             text.to_string(),
             chat_event,
         )

@@ -133,7 +133,14 @@ impl SlackHandlers {
             id: format!("slack-event:{}", callback.event_id),
         };
         let text = text::to_plain(&reply.text);
-        crate::actions::thread_reply(&self.store, &escalation_id, &agent, text, chat_event).await?;
+        crate::actions::thread_reply(
+            &self.store,
+            &escalation_id,
+            (&agent, &reply.user),
+            text,
+            chat_event,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -78,7 +78,7 @@ impl SlackHandlers {
                 ChatPlatform::Slack,
                 kind,
                 escalation_id,
-                &agent,
+                (&agent, &user_id),
             )
             .await?;
             if let (Some(message), Some(channel)) = (refusal, channel.as_deref()) {

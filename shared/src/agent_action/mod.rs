@@ -10,6 +10,9 @@
 //! `status` event for the customer's widget; a reply goes into the transcript, onto the
 //! customer's live stream and into every chat thread of the escalation.
 //!
+//! Every action that takes effect is recorded in the audit log with its [`Actor`] (name,
+//! account, door, IP or chat id), so each door is covered by this one place.
+//!
 //! # Adding an action
 //! One variant of [`AgentAction`], one arm in [`apply`] (its refusals, if new, one
 //! variant of [`Refusal`] with its text), and one test in
@@ -20,6 +23,7 @@ mod refusal;
 
 pub use refusal::Refusal;
 
+use crate::audit::{Actor, AuditAction};
 use crate::config::ChatPlatform;
 use crate::escalation::Escalation;
 use crate::store::escalations::{ReplyOrigin, Transition};
@@ -67,6 +71,16 @@ impl AgentAction {
         }
     }
 
+    /// How the audit log names it.
+    pub fn audit_action(&self) -> AuditAction {
+        match self {
+            AgentAction::Claim => AuditAction::Claim,
+            AgentAction::Release => AuditAction::Release,
+            AgentAction::Resolve => AuditAction::Resolve,
+            AgentAction::Reply(_) => AuditAction::Reply,
+        }
+    }
+
     /// The action's name (a button's `action_id`, a form's value, a log field).
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -89,8 +103,29 @@ pub enum Outcome {
     Refused(Refusal),
 }
 
-/// Applies `action` by `agent` (their display name) to escalation `escalation_id`.
+/// Applies `action` by `actor` to escalation `escalation_id`; an action that takes effect
+/// is recorded in the audit log.
 pub async fn apply(
+    store: &Store,
+    action: &AgentAction,
+    escalation_id: &str,
+    actor: &Actor,
+) -> Result<Outcome, StoreError> {
+    let outcome = decide(store, action, escalation_id, &actor.name).await?;
+    if let Outcome::Applied(_) = outcome {
+        // After the transition, not inside it: a failed append is logged loudly rather
+        // than turned into an error for an action that did take effect.
+        if let Err(error) = store
+            .append_audit(actor, action.audit_action(), Some(escalation_id))
+            .await
+        {
+            tracing::error!(%error, escalation = %escalation_id, action = action.as_str(), "audit row not recorded");
+        }
+    }
+    Ok(outcome)
+}
+
+async fn decide(
     store: &Store,
     action: &AgentAction,
     escalation_id: &str,

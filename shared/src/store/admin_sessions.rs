@@ -11,6 +11,7 @@ use sqlx::Row;
 use std::time::Duration;
 
 use super::{Store, StoreError};
+use crate::accounts::{AgentAccount, Role};
 
 /// How stale `last_seen_at` may get before a lookup refreshes it.
 const TOUCH_AFTER_MS: i64 = 60_000;
@@ -18,8 +19,11 @@ const TOUCH_AFTER_MS: i64 = 60_000;
 /// A signed-in dashboard user, as the store knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminSession {
-    /// The agent's display name, given at sign-in.
+    /// The agent's display name: the account's, or the name typed at a token sign-in.
     pub agent: String,
+    /// The account signed in; `None` for a token sign-in (a bootstrap admin).
+    pub agent_id: Option<String>,
+    pub role: Role,
     pub created_at_ms: i64,
     pub last_seen_at_ms: i64,
 }
@@ -46,6 +50,26 @@ impl Store {
         agent: &str,
         idle: Duration,
     ) -> Result<String, StoreError> {
+        self.create_session(agent, None, Role::Admin, idle).await
+    }
+
+    /// Starts a session for `account` (a local sign-in), as [`Store::create_admin_session`].
+    pub async fn create_account_session(
+        &self,
+        account: &AgentAccount,
+        idle: Duration,
+    ) -> Result<String, StoreError> {
+        self.create_session(&account.display_name, Some(&account.id), account.role, idle)
+            .await
+    }
+
+    async fn create_session(
+        &self,
+        agent: &str,
+        agent_id: Option<&str>,
+        role: Role,
+        idle: Duration,
+    ) -> Result<String, StoreError> {
         let now = self.now_ms();
         let id = hex::encode(rand::random::<[u8; 32]>());
         sqlx::query("DELETE FROM admin_sessions WHERE last_seen_at < $1")
@@ -53,10 +77,13 @@ impl Store {
             .execute(self.writer())
             .await?;
         sqlx::query(
-            "INSERT INTO admin_sessions (id_hash, agent, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+            "INSERT INTO admin_sessions (id_hash, agent, agent_id, role, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
         )
         .bind(hash(&id))
         .bind(agent)
+        .bind(agent_id)
+        .bind(role.as_str())
         .bind(now)
         .execute(self.writer())
         .await?;
@@ -72,7 +99,7 @@ impl Store {
     ) -> Result<Option<AdminSession>, StoreError> {
         let key = hash(session_id);
         let Some(row) = sqlx::query(
-            "SELECT id_hash, agent, created_at, last_seen_at FROM admin_sessions WHERE id_hash = $1",
+            "SELECT id_hash, agent, agent_id, role, created_at, last_seen_at FROM admin_sessions WHERE id_hash = $1",
         )
         .bind(&key)
         .fetch_optional(self.pool())
@@ -85,8 +112,12 @@ impl Store {
             return Ok(None);
         }
         let now = self.now_ms();
+        let role: String = row.try_get("role")?;
         let session = AdminSession {
             agent: row.try_get("agent")?,
+            agent_id: row.try_get("agent_id")?,
+            // An unreadable role grants the least.
+            role: Role::parse(&role).unwrap_or(Role::Agent),
             created_at_ms: row.try_get("created_at")?,
             last_seen_at_ms: row.try_get("last_seen_at")?,
         };

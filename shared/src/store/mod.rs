@@ -8,6 +8,8 @@
 //!
 //! # Layout
 //! - [`admin_sessions`]: dashboard sign-ins (hashed ids, idle expiry).
+//! - [`agents`]: agent accounts (e-mail, name, role, password hash) and invitation links.
+//! - [`audit`]: the append-only audit log (who did what, from where).
 //! - [`conversations`]: conversations, questions with decisions, feedback, transcripts.
 //! - [`escalations`]: handoffs and the claim / release / resolve transitions.
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
@@ -25,6 +27,8 @@
 //! - [`emails`]: conversations' mail threads (reply tokens) and mails recorded by Message-ID.
 
 pub mod admin_sessions;
+pub mod agents;
+pub mod audit;
 pub mod chat;
 pub mod chat_cursors;
 pub mod conversations;

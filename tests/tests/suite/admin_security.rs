@@ -6,21 +6,11 @@
 use frontline_shared::clock::ManualClock;
 use frontline_shared::config::{IpNet, Secret};
 use frontline_shared::store::Store;
+use frontline_tests::dashboard::client_from;
 use frontline_tests::databases::{backends, TestDatabase};
 use frontline_tests::widget_server::{settings, ServerOptions, TestServer, ADMIN_TOKEN};
 use serde_json::json;
-use std::net::IpAddr;
 use std::time::Duration;
-
-/// A client that does not follow redirects and connects from `source` (any 127.0.0.0/8
-/// address works on Linux's loopback), so one test can be several client addresses.
-fn client_from(source: [u8; 4]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .local_address(Some(IpAddr::from(source)))
-        .build()
-        .expect("client")
-}
 
 /// Generous request limits (as in every test) and an admin failure budget of 10 that
 /// refills at one a minute, so nothing refills while a test runs.
@@ -190,7 +180,7 @@ async fn every_sign_in_is_a_new_session_and_sign_out_ends_it_on_every_replica() 
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(
                 set_cookie.contains(attribute),
                 "{attribute} in {set_cookie}"

@@ -2,6 +2,7 @@
 //! wording, and the same refusal reaching agents through the admin API and the dashboard.
 
 use frontline_shared::agent_action::{apply, AgentAction, ChatEvent, Outcome, Refusal, Reply};
+use frontline_shared::audit::{Actor, Source};
 use frontline_shared::config::ChatPlatform;
 use frontline_shared::escalation::{Escalation, EscalationStatus, Priority};
 use frontline_shared::store::conversations::Conversation;
@@ -44,15 +45,26 @@ async fn queued_escalation(db: &TestDatabase) -> (Store, String) {
     (store, escalation.id)
 }
 
+/// `agent` acting through the admin API, as the audit log records them.
+fn actor(agent: &str) -> Actor {
+    Actor::unlinked(agent, Source::Api, None)
+}
+
 async fn applied(store: &Store, action: AgentAction, id: &str, agent: &str) -> Escalation {
-    match apply(store, &action, id, agent).await.expect("apply") {
+    match apply(store, &action, id, &actor(agent))
+        .await
+        .expect("apply")
+    {
         Outcome::Applied(escalation) => *escalation,
         other => panic!("{action:?} by {agent} was not applied: {other:?}"),
     }
 }
 
 async fn refused(store: &Store, action: AgentAction, id: &str, agent: &str) -> Refusal {
-    match apply(store, &action, id, agent).await.expect("apply") {
+    match apply(store, &action, id, &actor(agent))
+        .await
+        .expect("apply")
+    {
         Outcome::Refused(refusal) => refusal,
         other => panic!("{action:?} by {agent} was not refused: {other:?}"),
     }
@@ -140,7 +152,9 @@ async fn a_reply_reaches_the_transcript_once_even_when_chat_delivers_it_twice() 
             }),
         });
         applied(&store, from_slack.clone(), &id, "Ben").await;
-        let again = apply(&store, &from_slack, &id, "Ben").await.expect("apply");
+        let again = apply(&store, &from_slack, &id, &actor("Ben"))
+            .await
+            .expect("apply");
         assert!(
             matches!(again, Outcome::AlreadyApplied(_)),
             "{backend:?}: {again:?}"

@@ -3,9 +3,11 @@
 //! Run with `cargo test --workspace`; set `FRONTLINE_TEST_POSTGRES_URL` to run every
 //! store-backed test on PostgreSQL too.
 
+mod accounts;
 mod admin_security;
 mod agent_actions;
 mod api;
+mod audit;
 mod bad_input;
 mod bot_alert_text;
 mod bot_chat_texts;

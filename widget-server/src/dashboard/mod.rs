@@ -3,19 +3,24 @@
 //! Plain handlebars pages with inline SVG charts (readable without JavaScript), one
 //! stylesheet and one small script that refreshes the queue, both served as files so
 //! every page can carry a strict Content-Security-Policy (no inline code), with
-//! `X-Frame-Options: DENY`, `nosniff` and `Cache-Control: no-store`. Sign-in takes the
-//! admin token once (wrong tokens are throttled per address) and starts a server-side
-//! session: a random id in an HttpOnly, SameSite=Strict cookie (Secure behind HTTPS),
-//! the agent's name with it in the store. Claims go through the same single-winner store
-//! transition as the bot's buttons.
+//! `X-Frame-Options: DENY`, `nosniff` and `Cache-Control: no-store`. Sign-in takes an
+//! account's e-mail and password (or the admin token and a typed name, a bootstrap
+//! admin); failures are throttled per address and per account. It starts a server-side
+//! session: a random id in an HttpOnly, SameSite=Lax cookie (Secure behind HTTPS), the
+//! agent's name, account and role with it in the store. An `agent` gets 403 on the admin
+//! pages (planning, webhooks, agents, audit). Claims go through the same single-winner
+//! store transition as the bot's buttons.
 //!
 //! # Layout
-//! - [`pages`]: the handlers; [`conversations`]: the searchable conversation list;
+//! - [`sign_in`]: signing in and out; [`pages`]: the other handlers; [`conversations`]: the searchable conversation list;
 //!   [`views`]: data shaped for the templates; [`satisfaction`]: the CSAT section;
 //!   [`chart`]: SVG charts; [`drafts`]: Markdown stubs for knowledge gaps;
-//!   [`session`]: cookies and the signed-in extractor; [`webhooks`]: endpoints and their
-//!   delivery log.
+//!   [`session`]: cookies and the signed-in extractors; [`webhooks`]: endpoints and their
+//!   delivery log; [`accounts`]: the Agents page and invitation links; [`audit`]: the
+//!   audit log.
 
+pub mod accounts;
+pub mod audit;
 pub mod chart;
 pub mod conversations;
 pub mod drafts;
@@ -23,6 +28,7 @@ pub mod pages;
 pub mod planning;
 pub mod satisfaction;
 pub mod session;
+pub mod sign_in;
 pub mod views;
 pub mod webhooks;
 
@@ -39,8 +45,11 @@ use crate::state::AppState;
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/admin", get(pages::overview))
-        .route("/admin/login", get(pages::login_form).post(pages::login))
-        .route("/admin/logout", post(pages::logout))
+        .route(
+            "/admin/login",
+            get(sign_in::login_form).post(sign_in::login),
+        )
+        .route("/admin/logout", post(sign_in::logout))
         .route("/admin/queue", get(pages::queue))
         .route("/admin/planning", get(planning::page))
         .route("/admin/queue/table", get(pages::queue_table))
@@ -51,6 +60,13 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/escalations/{id}/{action}", post(pages::act))
         .route("/admin/drafts", post(pages::draft))
         .route("/admin/webhooks", get(webhooks::page))
+        .route("/admin/agents", get(accounts::page).post(accounts::create))
+        .route("/admin/agents/{id}", post(accounts::change))
+        .route(
+            "/admin/invitations/{token}",
+            get(accounts::invitation).post(accounts::accept),
+        )
+        .route("/admin/audit", get(audit::page))
         .route(
             "/admin/webhooks/{endpoint}/deliveries/{outbox_id}/redeliver",
             post(webhooks::redeliver),
@@ -111,5 +127,9 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("conversation", include_str!("templates/conversation.hbs"))?;
     templates.add("planning", include_str!("templates/planning.hbs"))?;
     templates.add("webhooks", include_str!("templates/webhooks.hbs"))?;
+    templates.add("agents", include_str!("templates/agents.hbs"))?;
+    templates.add("invitation", include_str!("templates/invitation.hbs"))?;
+    templates.add("audit", include_str!("templates/audit.hbs"))?;
+    templates.add("forbidden", include_str!("templates/forbidden.hbs"))?;
     Ok(templates)
 }

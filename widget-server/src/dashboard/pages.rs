@@ -1,20 +1,19 @@
-//! Dashboard handlers: sign-in, overview, queue, escalation view and their form posts.
+//! Dashboard handlers: overview, queue, escalation view and their form posts.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
+use frontline_shared::accounts::Role;
 use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply};
 use frontline_shared::escalation::EscalationStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::session::{self, Agent};
+use super::session::{AdminAgent, Agent};
 use super::views::{self, QueueRow};
 use super::{chart, drafts};
 use crate::error::ApiError;
-use crate::guard::admin;
-use crate::guard::client_ip::ClientIp;
 use crate::input::Text;
 use crate::routes::admin::refused;
 use crate::routes::stats::{Period, StatsQuery};
@@ -27,93 +26,11 @@ pub(super) fn render(state: &AppState, name: &str, data: &serde_json::Value) -> 
     }
 }
 
-fn with_cookies(mut response: Response, cookies: Vec<header::HeaderValue>) -> Response {
+pub(super) fn with_cookies(mut response: Response, cookies: Vec<header::HeaderValue>) -> Response {
     for cookie in cookies {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
-}
-
-pub async fn login_form(State(state): State<AppState>) -> Response {
-    render(&state, "login", &json!({}))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LoginForm {
-    token: String,
-    agent: String,
-}
-
-pub async fn login(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let login_error = |status: StatusCode, message: String| {
-        let mut response = render(&state, "login", &json!({ "error": message }));
-        *response.status_mut() = status;
-        response
-    };
-    let valid = match admin::check_token(&state, ip, form.token.trim(), state.admin_token.expose())
-    {
-        Ok(valid) => valid,
-        Err(ApiError::RateLimited { retry_after_secs }) => {
-            let mut response = login_error(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "Too many wrong tokens from your address. Try again in {retry_after_secs} s."
-                ),
-            );
-            if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return response;
-        }
-        Err(error) => return error.into_response(),
-    };
-    if !valid {
-        return login_error(StatusCode::UNAUTHORIZED, "That token is not valid.".into());
-    }
-    let Some(agent) = crate::input::name(Some(form.agent)).ok().flatten() else {
-        return login_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Please give your name.".into(),
-        );
-    };
-    // Rotation: whatever session this browser had ends; the new one has a fresh id.
-    if let Some(old) = admin::cookie(&headers, admin::COOKIE).filter(|id| !id.is_empty()) {
-        if let Err(error) = state.store.end_admin_session(old).await {
-            return ApiError::from(error).into_response();
-        }
-    }
-    let session_id = match state
-        .store
-        .create_admin_session(&agent, admin::SESSION_IDLE_TIMEOUT)
-        .await
-    {
-        Ok(id) => id,
-        Err(error) => return ApiError::from(error).into_response(),
-    };
-    with_cookies(
-        Redirect::to("/admin").into_response(),
-        session::sign_in_cookie(&state, &session_id)
-            .into_iter()
-            .collect(),
-    )
-}
-
-/// Ends the session in the store (so a copied cookie stops working too) and clears it.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = admin::cookie(&headers, admin::COOKIE).filter(|id| !id.is_empty()) {
-        if let Err(error) = state.store.end_admin_session(id).await {
-            return ApiError::from(error).into_response();
-        }
-    }
-    with_cookies(
-        Redirect::to("/admin/login").into_response(),
-        session::sign_out_cookies(&state),
-    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,11 +47,15 @@ struct SiteOption {
     selected: bool,
 }
 
+/// The figures (admins); an `agent` is sent to the queue, their page.
 pub async fn overview(
     State(state): State<AppState>,
-    _agent: Agent,
+    agent: Agent,
     Query(query): Query<OverviewQuery>,
 ) -> Response {
+    if agent.role != Role::Admin {
+        return Redirect::to("/admin/queue").into_response();
+    }
     let period = match Period::parse(&state, &query.stats) {
         Ok(period) => period,
         Err(error) => return error.into_response(),
@@ -323,7 +244,7 @@ async fn apply_and_show(
     id: &str,
     action: AgentAction,
 ) -> Response {
-    let result = match agent_action::apply(&state.store, &action, id, &agent.name).await {
+    let result = match agent_action::apply(&state.store, &action, id, &agent.actor()).await {
         Ok(Outcome::Applied(_) | Outcome::AlreadyApplied(_)) => "done",
         Ok(Outcome::Refused(Refusal::NotFound)) => {
             return refused(Refusal::NotFound).into_response()
@@ -345,7 +266,7 @@ pub struct DraftForm {
 
 pub async fn draft(
     State(state): State<AppState>,
-    _agent: Agent,
+    _admin: AdminAgent,
     Form(form): Form<DraftForm>,
 ) -> Response {
     let site = match state.site(&form.site) {

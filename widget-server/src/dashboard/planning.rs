@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::pages::render;
-use super::session::Agent;
+use super::session::AdminAgent;
 use crate::state::AppState;
 
 /// Days the page shows.
@@ -53,7 +53,7 @@ struct WeekRow {
 
 pub async fn page(
     State(state): State<AppState>,
-    _agent: Agent,
+    _admin: AdminAgent,
     Query(query): Query<PlanningQuery>,
 ) -> Response {
     let mut sites: Vec<(String, String)> = state

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::pages::render;
-use super::session::Agent;
+use super::session::AdminAgent;
 use crate::error::ApiError;
 use crate::routes::webhooks::{endpoints, AttemptView};
 use crate::state::AppState;
@@ -23,7 +23,7 @@ pub struct PageQuery {
 
 pub async fn page(
     State(state): State<AppState>,
-    _agent: Agent,
+    _admin: AdminAgent,
     Query(query): Query<PageQuery>,
 ) -> Response {
     let mut views = match endpoints(&state).await {
@@ -54,7 +54,7 @@ pub async fn page(
 /// The redelivery button: queue the event again, then back to the page.
 pub async fn redeliver(
     State(state): State<AppState>,
-    _agent: Agent,
+    _admin: AdminAgent,
     Path((endpoint, outbox_id)): Path<(String, i64)>,
 ) -> Response {
     if !state

@@ -1,6 +1,10 @@
 //! The admin guard: `Authorization: Bearer <FRONTLINE_ADMIN_TOKEN>` or the session cookie
 //! the `/admin` sign-in form sets.
 //!
+//! Two extractors: [`Staff`] lets in anyone signed in (an account of either role, a token
+//! session, the bearer token) and says who they are; [`Admin`] also requires the `admin`
+//! role, and answers `403 admin_required` to an `agent`.
+//!
 //! Sessions are random ids kept in the store (only their SHA-256), created afresh at
 //! every sign-in, deleted at sign-out, and refused after [`SESSION_IDLE_TIMEOUT`] without
 //! a request. Wrong tokens count against the caller's address in the
@@ -9,6 +13,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use frontline_shared::accounts::Role;
+use frontline_shared::audit::{Actor, Source};
 use frontline_shared::store::admin_sessions::AdminSession;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
@@ -27,9 +33,28 @@ pub const MIN_TOKEN_CHARS: usize = 24;
 /// A dashboard session ends after this long without a request (or at sign-out).
 pub const SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
 
-/// Proof that the request comes from an admin.
-#[derive(Debug, Clone, Copy)]
-pub struct Admin;
+/// Someone signed in (any role), and who.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// As the audit log records them: an account's name and id, or for the bearer token
+    /// [`TOKEN_ACTOR`] (source `api`); origin is the client IP.
+    pub actor: Actor,
+    pub role: Role,
+}
+
+/// Proof that the request comes from an admin, and who.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Staff);
+
+/// The audit log's actor for calls made with the admin token itself.
+pub const TOKEN_ACTOR: &str = "admin token";
+
+impl Staff {
+    /// Whether this is an account sign-in (its name is the account's, not typed).
+    pub fn has_account(&self) -> bool {
+        self.actor.agent_id.is_some()
+    }
+}
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -93,17 +118,20 @@ pub fn check_token(
     Ok(false)
 }
 
-impl FromRequestParts<AppState> for Admin {
+impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let ip = client_ip::of(state, &parts.extensions, &parts.headers);
         if let Some(given) = bearer(&parts.headers) {
-            let ip = client_ip::of(state, &parts.extensions, &parts.headers);
             return if check_token(state, ip, given, state.admin_token.expose())? {
-                Ok(Admin)
+                Ok(Staff {
+                    actor: Actor::unlinked(TOKEN_ACTOR, Source::Api, Some(ip.to_string())),
+                    role: Role::Admin,
+                })
             } else {
                 Err(ApiError::Forbidden {
                     code: "admin_required",
@@ -111,12 +139,38 @@ impl FromRequestParts<AppState> for Admin {
                 })
             };
         }
-        if session(state, &parts.headers).await?.is_some() {
-            Ok(Admin)
+        match session(state, &parts.headers).await? {
+            Some(session) => Ok(Staff {
+                actor: Actor {
+                    name: session.agent,
+                    agent_id: session.agent_id,
+                    source: Source::Web,
+                    origin: Some(ip.to_string()),
+                },
+                role: session.role,
+            }),
+            None => Err(ApiError::Forbidden {
+                code: "admin_required",
+                message: "an admin token is required".into(),
+            }),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        if staff.role == Role::Admin {
+            Ok(Admin(staff))
         } else {
             Err(ApiError::Forbidden {
                 code: "admin_required",
-                message: "an admin token is required".into(),
+                message: "this needs the admin role; your account's role is agent".into(),
             })
         }
     }

@@ -1,16 +1,20 @@
-//! Brute-force throttle for admin credentials: per client IP, only failures count.
+//! Brute-force throttle for admin credentials and passwords: per client IP and per
+//! account, only failures count.
 //!
-//! Every wrong admin token (sign-in form, `Authorization: Bearer`, the metrics token)
-//! takes one token from the caller's bucket (`[server.rate_limits]
-//! auth_failure_burst`, refilled at `auth_failures_per_minute`). When a failure finds
-//! the bucket empty the address is locked out until a token is back: every attempt in
-//! that time is answered `429` with `Retry-After` *before* its credential is looked at,
-//! so guessing on gains nothing. A right token never takes from the bucket, and other
-//! addresses have their own, so one client's guessing never slows another's sign-in.
+//! Every wrong admin token (sign-in form, `Authorization: Bearer`, the metrics token) and
+//! every failed password sign-in takes one token from the caller's bucket (`[server.rate_limits]
+//! auth_failure_burst`, refilled at `auth_failures_per_minute`); a failed password
+//! sign-in also takes one from the bucket of the e-mail it named, so guessing one
+//! account's password from many addresses is throttled too. When a failure finds a
+//! bucket empty its key is locked out until a token is back: every attempt in that time
+//! is answered `429` with `Retry-After` *before* its credential is looked at, so guessing
+//! on gains nothing. A right credential never takes from the buckets, and other addresses
+//! and accounts have their own, so one client's guessing never slows another's sign-in.
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -20,11 +24,19 @@ use frontline_shared::config::RateLimits;
 
 use crate::error::ApiError;
 
-/// The failure buckets and the addresses locked out now.
+/// The failure buckets of client addresses and of accounts.
 #[derive(Debug)]
 pub struct AuthThrottle {
-    failures: DefaultKeyedRateLimiter<IpAddr>,
-    locked_until: Mutex<HashMap<IpAddr, Instant>>,
+    addresses: Buckets<IpAddr>,
+    /// Keyed by the lower-case e-mail a sign-in named (known account or not).
+    accounts: Buckets<String>,
+}
+
+/// Failure buckets per key and the keys locked out now.
+#[derive(Debug)]
+struct Buckets<K: Hash + Eq + Clone> {
+    failures: DefaultKeyedRateLimiter<K>,
+    locked_until: Mutex<HashMap<K, Instant>>,
     clock: DefaultClock,
 }
 
@@ -38,34 +50,30 @@ fn refuse(wait: Duration) -> ApiError {
     }
 }
 
-impl AuthThrottle {
-    pub fn new(limits: &RateLimits) -> Self {
-        let quota = Quota::per_minute(nonzero(limits.auth_failures_per_minute))
-            .allow_burst(nonzero(limits.auth_failure_burst));
-        AuthThrottle {
+impl<K: Hash + Eq + Clone + std::fmt::Debug> Buckets<K> {
+    fn new(quota: Quota) -> Self {
+        Buckets {
             failures: RateLimiter::keyed(quota),
             locked_until: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
         }
     }
 
-    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Instant>> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<K, Instant>> {
         self.locked_until
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether `ip` may present a credential now: `RateLimited` while it is locked out.
-    pub fn admit(&self, ip: IpAddr) -> Result<(), ApiError> {
-        let ip = throttled_address(ip);
+    fn admit(&self, key: &K) -> Result<(), ApiError> {
         let mut locked = self.locked();
-        match locked.get(&ip) {
+        match locked.get(key) {
             Some(until) => {
                 let now = Instant::now();
                 if *until > now {
                     Err(refuse(*until - now))
                 } else {
-                    locked.remove(&ip);
+                    locked.remove(key);
                     Ok(())
                 }
             }
@@ -73,26 +81,64 @@ impl AuthThrottle {
         }
     }
 
-    /// Counts a wrong credential from `ip`: `RateLimited` when that spent its last
-    /// allowance (the address is then locked out until one is back).
-    pub fn failed(&self, ip: IpAddr) -> Result<(), ApiError> {
-        let ip = throttled_address(ip);
-        match self.failures.check_key(&ip) {
+    fn failed(&self, key: K) -> Result<(), ApiError> {
+        match self.failures.check_key(&key) {
             Ok(()) => Ok(()),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
-                self.locked().insert(ip, Instant::now() + wait);
-                tracing::warn!(%ip, wait_secs = wait.as_secs(), "admin credential guessing throttled");
+                tracing::warn!(
+                    ?key,
+                    wait_secs = wait.as_secs(),
+                    "credential guessing throttled"
+                );
+                self.locked().insert(key, Instant::now() + wait);
                 Err(refuse(wait))
             }
         }
     }
 
-    /// Forgets addresses that are neither locked out nor recently failing.
-    pub fn retain_recent(&self) {
+    fn retain_recent(&self) {
         self.failures.retain_recent();
         let now = Instant::now();
         self.locked().retain(|_, until| *until > now);
+    }
+}
+
+impl AuthThrottle {
+    pub fn new(limits: &RateLimits) -> Self {
+        let quota = Quota::per_minute(nonzero(limits.auth_failures_per_minute))
+            .allow_burst(nonzero(limits.auth_failure_burst));
+        AuthThrottle {
+            addresses: Buckets::new(quota),
+            accounts: Buckets::new(quota),
+        }
+    }
+
+    /// Whether `ip` may present a credential now: `RateLimited` while it is locked out.
+    pub fn admit(&self, ip: IpAddr) -> Result<(), ApiError> {
+        self.addresses.admit(&throttled_address(ip))
+    }
+
+    /// Counts a wrong credential from `ip`: `RateLimited` when that spent its last
+    /// allowance (the address is then locked out until one is back).
+    pub fn failed(&self, ip: IpAddr) -> Result<(), ApiError> {
+        self.addresses.failed(throttled_address(ip))
+    }
+
+    /// Whether a password for `email` may be tried now.
+    pub fn admit_account(&self, email: &str) -> Result<(), ApiError> {
+        self.accounts.admit(&email.to_lowercase())
+    }
+
+    /// Counts a failed sign-in naming `email`, as [`AuthThrottle::failed`].
+    pub fn failed_account(&self, email: &str) -> Result<(), ApiError> {
+        self.accounts.failed(email.to_lowercase())
+    }
+
+    /// Forgets keys that are neither locked out nor recently failing.
+    pub fn retain_recent(&self) {
+        self.addresses.retain_recent();
+        self.accounts.retain_recent();
     }
 }
 
@@ -161,6 +207,23 @@ mod tests {
         assert!(
             throttle.admit(guesser).is_err(),
             "still locked after a sweep"
+        );
+    }
+
+    #[test]
+    fn an_account_is_locked_whatever_the_letter_case_and_only_it() {
+        let throttle = AuthThrottle::new(&limits(1, 2));
+        assert!(throttle.failed_account("fay@example.com").is_ok());
+        assert!(throttle.failed_account("Fay@Example.com").is_ok());
+        assert!(matches!(
+            throttle.failed_account("FAY@example.com"),
+            Err(ApiError::RateLimited { .. })
+        ));
+        assert!(throttle.admit_account("fay@example.com").is_err());
+        assert!(throttle.admit_account("gus@example.com").is_ok());
+        assert!(
+            throttle.admit(IpAddr::from([10, 0, 0, 9])).is_ok(),
+            "addresses have their own buckets"
         );
     }
 }

@@ -2,11 +2,14 @@
 //! behind the admin token (a bearer token, or the dashboard's session cookie from this
 //! server's own pages). Claim, release, resolve and reply go through the core's
 //! [`agent_action::apply`], as the bot's buttons and the dashboard do, with its refusal texts.
+//! These escalation routes are open to both roles ([`Staff`]); the others under
+//! `/api/v1/admin` need the `admin` role ([`crate::guard::admin::Admin`]).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply};
+use frontline_shared::audit::Actor;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
 use frontline_shared::site_id::SiteId;
 use serde::Deserialize;
@@ -15,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
-use crate::guard::admin::Admin;
+use crate::guard::admin::Staff;
 use crate::guard::{origins, GuardLayer};
 use crate::input::Text;
 use crate::state::AppState;
@@ -39,6 +42,11 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(super::webhooks::list))
         .routes(routes!(super::webhooks::deliveries))
         .routes(routes!(super::webhooks::redeliver))
+        .routes(routes!(super::agents::list, super::agents::create))
+        .routes(routes!(super::agents::change))
+        .routes(routes!(super::agents::invitation))
+        .routes(routes!(super::agents::password))
+        .routes(routes!(super::audit::list))
         .layer(GuardLayer::new(state, origins::verify))
 }
 
@@ -50,22 +58,34 @@ pub struct ListQuery {
     pub site: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct AgentRequest {
-    /// The agent's display name.
-    pub agent: String,
+    /// The agent's display name: required with the admin token; with an account's
+    /// session the account's name is used and this is ignored.
+    #[serde(default)]
+    pub agent: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReplyRequest {
-    pub agent: String,
+    /// As in `AgentRequest`.
+    #[serde(default)]
+    pub agent: Option<String>,
     pub text: String,
 }
 
-fn agent_name(raw: &str) -> Result<String, ApiError> {
-    crate::input::name(Some(raw.to_string()))?.ok_or_else(|| ApiError::Unprocessable {
+/// Who acts: the signed-in account, or the name the request gives (token callers).
+fn actor(staff: Staff, agent: Option<String>) -> Result<Actor, ApiError> {
+    if staff.has_account() {
+        return Ok(staff.actor);
+    }
+    let name = crate::input::name(agent)?.ok_or_else(|| ApiError::Unprocessable {
         code: "invalid_agent",
         message: "`agent` must not be empty".into(),
+    })?;
+    Ok(Actor {
+        name,
+        ..staff.actor
     })
 }
 
@@ -74,7 +94,7 @@ fn agent_name(raw: &str) -> Result<String, ApiError> {
     responses((status = 200, description = "escalations, oldest first", body = [Object]), (status = 400, description = "`status` or `site` is not valid", body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Admin,
+    _: Staff,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<Escalation>>, ApiError> {
     let site = match query.site.as_deref().map(str::trim) {
@@ -103,7 +123,7 @@ pub async fn list(
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
-    _: Admin,
+    _: Staff,
     Path(id): Path<String>,
 ) -> Result<Json<Escalation>, ApiError> {
     state
@@ -119,10 +139,10 @@ pub async fn show(
 async fn act(
     state: &AppState,
     id: &str,
-    agent: &str,
+    actor: &Actor,
     action: AgentAction,
 ) -> Result<Escalation, ApiError> {
-    match agent_action::apply(&state.store, &action, id, agent).await? {
+    match agent_action::apply(&state.store, &action, id, actor).await? {
         Outcome::Applied(escalation) | Outcome::AlreadyApplied(escalation) => Ok(*escalation),
         Outcome::Refused(refusal) => Err(refused(refusal)),
     }
@@ -145,12 +165,12 @@ pub(crate) fn refused(refusal: Refusal) -> ApiError {
     responses((status = 200, body = Object, description = "you own it"), (status = 409, body = ErrorBody, description = "someone else does")))]
 pub async fn claim(
     State(state): State<AppState>,
-    _: Admin,
+    staff: Staff,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AgentRequest>,
 ) -> Result<Json<Escalation>, ApiError> {
-    let agent = agent_name(&request.agent)?;
-    act(&state, &id, &agent, AgentAction::Claim).await.map(Json)
+    let actor = actor(staff, request.agent)?;
+    act(&state, &id, &actor, AgentAction::Claim).await.map(Json)
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/release", tag = "admin",
@@ -158,12 +178,12 @@ pub async fn claim(
     responses((status = 200, body = Object), (status = 409, body = ErrorBody)))]
 pub async fn release(
     State(state): State<AppState>,
-    _: Admin,
+    staff: Staff,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AgentRequest>,
 ) -> Result<Json<Escalation>, ApiError> {
-    let agent = agent_name(&request.agent)?;
-    act(&state, &id, &agent, AgentAction::Release)
+    let actor = actor(staff, request.agent)?;
+    act(&state, &id, &actor, AgentAction::Release)
         .await
         .map(Json)
 }
@@ -173,12 +193,12 @@ pub async fn release(
     responses((status = 200, body = Object), (status = 409, body = ErrorBody)))]
 pub async fn resolve(
     State(state): State<AppState>,
-    _: Admin,
+    staff: Staff,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AgentRequest>,
 ) -> Result<Json<Escalation>, ApiError> {
-    let agent = agent_name(&request.agent)?;
-    act(&state, &id, &agent, AgentAction::Resolve)
+    let actor = actor(staff, request.agent)?;
+    act(&state, &id, &actor, AgentAction::Resolve)
         .await
         .map(Json)
 }
@@ -188,16 +208,16 @@ pub async fn resolve(
     responses((status = 201, description = "delivered to the customer's stream"), (status = 404, body = ErrorBody)))]
 pub async fn reply(
     State(state): State<AppState>,
-    _: Admin,
+    staff: Staff,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ReplyRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let agent = agent_name(&request.agent)?;
+    let actor = actor(staff, request.agent)?;
     let text = Text::parse("text", &request.text, &state.limits)?;
     let reply = AgentAction::Reply(Reply {
         text: text.into_string(),
         chat_event: None,
     });
-    act(&state, &id, &agent, reply).await?;
+    act(&state, &id, &actor, reply).await?;
     Ok(StatusCode::CREATED)
 }

@@ -4,6 +4,9 @@
 //! `frontline_shared::store::customer_data`), and has the bot edit the chat alerts to
 //! "[erased at the customer's request]" through the outbox. Both are idempotent and work
 //! from any replica: the store is all they touch.
+//!
+//! Both are recorded in the audit log. The object is [`customer_ref`], not the e-mail, so
+//! the log keeps no trace of an erased customer's address (the log is never rewritten).
 
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -17,6 +20,15 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ErrorBody};
 use crate::guard::admin::Admin;
 use crate::state::AppState;
+use frontline_shared::audit::AuditAction;
+use sha2::{Digest, Sha256};
+
+/// The audit log's object for a customer: `customer:` and the first 16 hex digits of the
+/// SHA-256 of the lower-case e-mail (whoever knows the address can find its rows).
+pub fn customer_ref(email: &Email) -> String {
+    let digest = Sha256::digest(email.as_str().to_lowercase().as_bytes());
+    format!("customer:{}", &hex::encode(digest)[..16])
+}
 
 fn email(raw: &str) -> Result<Email, ApiError> {
     Email::parse(raw).map_err(|e| ApiError::bad_request("invalid_email", format!("`email`: {e}")))
@@ -28,12 +40,20 @@ fn email(raw: &str) -> Result<Email, ApiError> {
         (status = 400, description = "`email` is not an e-mail address", body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(admin): Admin,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let email = email(&raw)?;
     state.recorder.flush().await;
     let export = state.store.export_customer(email.as_str()).await?;
+    state
+        .store
+        .append_audit(
+            &admin.actor,
+            AuditAction::Export,
+            Some(&customer_ref(&email)),
+        )
+        .await?;
     let disposition = "attachment; filename=\"frontline-customer-export.json\"";
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())
 }
@@ -60,12 +80,20 @@ impl From<Erasure> for ErasureBody {
         (status = 400, description = "`email` is not an e-mail address", body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn erase(
     State(state): State<AppState>,
-    _: Admin,
+    Admin(admin): Admin,
     Path(raw): Path<String>,
 ) -> Result<Json<ErasureBody>, ApiError> {
     let email = email(&raw)?;
     state.recorder.flush().await;
     let erasure = state.store.erase_customer(email.as_str()).await?;
+    state
+        .store
+        .append_audit(
+            &admin.actor,
+            AuditAction::Erasure,
+            Some(&customer_ref(&email)),
+        )
+        .await?;
     tracing::info!(
         conversations = erasure.conversations,
         escalations = erasure.escalations,

@@ -15,6 +15,8 @@
 //! | `GET /api/v1/admin/forecast` | [`planning`] |
 //! | `GET /api/v1/admin/customers/{email}/export`, `DELETE /api/v1/admin/customers/{email}` | [`customers`] |
 //! | `/api/v1/admin/webhooks…` (endpoints, delivery log, redelivery) | [`webhooks`] |
+//! | `/api/v1/admin/agents…` (accounts, invitations, passwords) | [`agents`] |
+//! | `GET /api/v1/admin/audit` (JSON or CSV) | [`audit`] |
 //! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `GET`/`POST /csat/{token}` (the resolved mail's rating links) | [`csat_page`] |
@@ -24,8 +26,10 @@
 //! (`frontline_serve::request_trace`), for the bot's routes too.
 
 pub mod admin;
+pub mod agents;
 pub mod ask;
 pub mod assets;
+pub mod audit;
 pub mod conversation;
 pub mod csat;
 pub mod csat_page;

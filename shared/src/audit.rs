@@ -1,0 +1,169 @@
+//! The audit log's vocabulary: who ([`Actor`]), through which door ([`Source`]), did what
+//! ([`AuditAction`]) to which object. Rows are appended by the use cases themselves
+//! (agent actions in [`crate::agent_action::apply`], sign-ins and account changes by the
+//! widget server's handlers) and never changed: see [`crate::store::audit`].
+
+use serde::Serialize;
+use std::fmt;
+
+/// Through which door an action came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The `/admin` dashboard (a browser session).
+    Web,
+    /// The admin API with a bearer token.
+    Api,
+    Slack,
+    Discord,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Web => "web",
+            Source::Api => "api",
+            Source::Slack => "slack",
+            Source::Discord => "discord",
+        }
+    }
+}
+
+impl From<crate::config::ChatPlatform> for Source {
+    fn from(platform: crate::config::ChatPlatform) -> Self {
+        match platform {
+            crate::config::ChatPlatform::Slack => Source::Slack,
+            crate::config::ChatPlatform::Discord => Source::Discord,
+        }
+    }
+}
+
+/// Who acts: a display name, the account when there is one, the door and where from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The name shown in history: an account's display name, a chat user's name, or the
+    /// name typed at a token sign-in (an unlinked actor).
+    pub name: String,
+    /// The account, when the actor signed in with one.
+    pub agent_id: Option<String>,
+    pub source: Source,
+    /// The client IP (web, API) or the chat user id (Slack, Discord).
+    pub origin: Option<String>,
+}
+
+impl Actor {
+    /// An actor known only by name (no account), e.g. a chat user or a token sign-in.
+    pub fn unlinked(name: &str, source: Source, origin: Option<String>) -> Actor {
+        Actor {
+            name: name.to_string(),
+            agent_id: None,
+            source,
+            origin,
+        }
+    }
+}
+
+/// What is recorded. The names (`as_str`) are the `action` column and the filter values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    SignIn,
+    SignInFailed,
+    Claim,
+    Release,
+    Resolve,
+    Reply,
+    /// An account was created.
+    AgentCreated,
+    /// An account's name, role or disabled flag changed.
+    AgentChanged,
+    /// An invitation (or password-reset) link was issued.
+    Invitation,
+    /// A password was set (invitation accepted, or set by an admin).
+    PasswordSet,
+    Export,
+    Erasure,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 12] = [
+        AuditAction::SignIn,
+        AuditAction::SignInFailed,
+        AuditAction::Claim,
+        AuditAction::Release,
+        AuditAction::Resolve,
+        AuditAction::Reply,
+        AuditAction::AgentCreated,
+        AuditAction::AgentChanged,
+        AuditAction::Invitation,
+        AuditAction::PasswordSet,
+        AuditAction::Export,
+        AuditAction::Erasure,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::Claim => "claim",
+            AuditAction::Release => "release",
+            AuditAction::Resolve => "resolve",
+            AuditAction::Reply => "reply",
+            AuditAction::AgentCreated => "agent_created",
+            AuditAction::AgentChanged => "agent_changed",
+            AuditAction::Invitation => "invitation",
+            AuditAction::PasswordSet => "password_set",
+            AuditAction::Export => "export",
+            AuditAction::Erasure => "erasure",
+        }
+    }
+
+    /// Grammar: one of the names above.
+    pub fn parse(raw: &str) -> Option<AuditAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw.trim())
+    }
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Unix milliseconds.
+    pub at_ms: i64,
+    pub actor: String,
+    pub actor_id: Option<String>,
+    pub source: String,
+    pub origin: Option<String>,
+    pub action: String,
+    pub object_id: Option<String>,
+}
+
+/// Which rows to list: every field narrows, `None` does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Exact actor name.
+    pub actor: Option<String>,
+    pub action: Option<AuditAction>,
+    /// From this Unix millisecond, inclusive.
+    pub from_ms: Option<i64>,
+    /// Until this Unix millisecond, exclusive.
+    pub until_ms: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_parse_from_their_names() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(AuditAction::parse("delete"), None);
+    }
+}

@@ -1,0 +1,77 @@
+// Agents as people (issue 21): an admin invites an agent through the admin API, the agent
+// opens the link, sets a password and signs in with it; the agent gets 403 on an admin
+// page; an admin sees the sign-in in the audit log.
+
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import { ADMIN_TOKEN, launchBrowser, newPage, screenshot, startServer } from "../harness.mjs";
+
+describe("accounts: invitation, sign-in, role limits, audit page", () => {
+  let server, browser, page, invitation;
+
+  before(async () => {
+    server = await startServer("accounts");
+    const response = await fetch(server.url + "/api/v1/admin/agents", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "dana@example.com", display_name: "Dana Diaz", role: "agent" }),
+    });
+    assert.equal(response.status, 201);
+    invitation = (await response.json()).invitation_url;
+    assert.match(invitation, /\/admin\/invitations\/[0-9a-f]{64}$/);
+    browser = await launchBrowser();
+    page = await newPage(browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("the invited agent sets a password from the link and lands on the queue", async () => {
+    await page.goto(invitation);
+    await page.getByText("dana@example.com").waitFor();
+    await page.getByLabel(/new password/i).fill("a long passphrase");
+    await page.getByLabel(/the same again/i).fill("a long passphrase");
+    await page.getByRole("button", { name: "Set password and sign in" }).click();
+    await page.getByRole("heading", { name: "Escalation queue" }).waitFor();
+    assert.match(page.url(), /\/admin\/queue$/);
+    await screenshot(page, "accounts-01-queue");
+  });
+
+  it("signs out and in again with the e-mail and password", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("E-mail").fill("dana@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("a wrong passphrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("That e-mail and password do not match an active account.").waitFor();
+    await page.getByLabel("E-mail").fill("dana@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("a long passphrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Escalation queue" }).waitFor();
+  });
+
+  it("refuses the agent an admin page with 403", async () => {
+    const response = await page.goto(server.url + "/admin/audit");
+    assert.equal(response.status(), 403);
+    await page.getByText("This page needs the admin role").waitFor();
+    await screenshot(page, "accounts-02-forbidden");
+  });
+
+  it("shows an admin the agent's sign-in in the audit page", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel(/admin token/i).fill(ADMIN_TOKEN);
+    await page.getByLabel(/your name/i).fill("Ana");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Audit" }).click();
+    await page.getByLabel("Actor").fill("Dana Diaz");
+    await page.getByLabel("Action").selectOption("sign_in");
+    await page.getByRole("button", { name: "Filter" }).click();
+    const rows = page.locator("tr[data-audit-row]");
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1, "one password sign-in (the link signs in without one)");
+    assert.match(await rows.first().innerText(), /Dana Diaz\s+web\s+127\.0\.0\.1\s+sign_in/);
+    const failed = page.locator('tr[data-action="sign_in_failed"]');
+    assert.equal(await failed.count(), 0, "filtered to sign_in");
+    await screenshot(page, "accounts-03-audit");
+  });
+});
