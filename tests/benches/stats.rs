@@ -155,7 +155,10 @@ async fn main() -> anyhow::Result<()> {
         .map(|m| m.len())
         .sum();
     if reuse {
-        println!("reusing {}", postgres.unwrap_or(&path.display().to_string()));
+        println!(
+            "reusing {}",
+            postgres.unwrap_or(&path.display().to_string())
+        );
     }
     println!(
         "generated {total} conversations, {} escalations in {:.1} s; database {:.0} MB",
@@ -188,7 +191,10 @@ async fn main() -> anyhow::Result<()> {
         };
         let (before_ms, (before, before_series)) = median_of_3(|| run(raw.clone())).await?;
         let (after_ms, (after, after_series)) = median_of_3(|| run(store.clone())).await?;
-        anyhow::ensure!(before == after && before_series == after_series, "{length} days: rollups differ from raw rows");
+        anyhow::ensure!(
+            before == after && before_series == after_series,
+            "{length} days: rollups differ from raw rows"
+        );
         println!(
             "| report, {length} days (+ daily series) | {before_ms:.0} | {after_ms:.0} | {} |",
             after.counts.conversations
@@ -197,7 +203,9 @@ async fn main() -> anyhow::Result<()> {
     let digest_of = |store: Store| {
         let (sites, sla, tz) = (sites.clone(), sla.clone(), tz.clone());
         async move {
-            anyhow::Ok(digest::digest(&store, &sites, &tz, "Europe/Berlin", last_day, &sla, now).await?)
+            anyhow::Ok(
+                digest::digest(&store, &sites, &tz, "Europe/Berlin", last_day, &sla, now).await?,
+            )
         }
     };
     let (before_ms, before) = median_of_3(|| digest_of(raw.clone())).await?;
@@ -215,7 +223,9 @@ async fn main() -> anyhow::Result<()> {
     frontline_shared::planning::plan(&store, &planning, &site, 7, now).await?;
     let plan_of = |store: Store| {
         let (planning, site) = (planning.clone(), site.clone());
-        async move { anyhow::Ok(frontline_shared::planning::plan(&store, &planning, &site, 7, now).await?) }
+        async move {
+            anyhow::Ok(frontline_shared::planning::plan(&store, &planning, &site, 7, now).await?)
+        }
     };
     let (before_ms, before) = median_of_3(|| plan_of(raw.clone())).await?;
     let (after_ms, after) = median_of_3(|| plan_of(store.clone())).await?;
@@ -227,12 +237,17 @@ async fn main() -> anyhow::Result<()> {
     let lines_of = |store: Store| {
         let (planning, site) = (planning.clone(), site.clone());
         async move {
-            anyhow::Ok(frontline_shared::planning::digest_lines(&store, &planning, &site, now).await?)
+            anyhow::Ok(
+                frontline_shared::planning::digest_lines(&store, &planning, &site, now).await?,
+            )
         }
     };
     let (before_ms, before) = median_of_3(|| lines_of(raw.clone())).await?;
     let (after_ms, after) = median_of_3(|| lines_of(store.clone())).await?;
-    anyhow::ensure!(before == after, "digest lines: rollups differ from raw rows");
+    anyhow::ensure!(
+        before == after,
+        "digest lines: rollups differ from raw rows"
+    );
     println!(
         "| digest planning lines | {before_ms:.0} | {after_ms:.0} | {} |",
         after.tomorrow

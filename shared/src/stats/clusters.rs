@@ -218,8 +218,8 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let vocabulary = [
             "ship", "iceland", "gift", "wrap", "order", "refund", "late", "parcel", "size",
-            "boots", "student", "discount", "sunday", "open", "store", "card", "paypal",
-            "invoice", "address", "change",
+            "boots", "student", "discount", "sunday", "open", "store", "card", "paypal", "invoice",
+            "address", "change",
         ];
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let questions: Vec<String> = (0..2_000)

@@ -120,7 +120,9 @@ impl Store {
         to_ms: i64,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         if self.raw_reports {
-            return self.arrival_buckets_raw(site, channel, from_ms, to_ms).await;
+            return self
+                .arrival_buckets_raw(site, channel, from_ms, to_ms)
+                .await;
         }
         Ok(self
             .bucket_counts(site, from_ms, to_ms)

@@ -145,15 +145,20 @@ impl Store {
         // The questions' rollups, in the same transaction: one row per bucket (and per
         // intent) instead of a trigger per question.
         let (buckets, intents) = question_rollups(batch);
-        self.insert_rows(&mut tx, QUESTION_ROLLUPS, &buckets, |query, ((bucket, site), n)| {
-            query.bind(*site).bind(*bucket).bind(*n)
-        })
+        self.insert_rows(
+            &mut tx,
+            QUESTION_ROLLUPS,
+            &buckets,
+            |query, ((bucket, site), n)| query.bind(*site).bind(*bucket).bind(*n),
+        )
         .await?;
         self.insert_rows(
             &mut tx,
             INTENT_ROLLUPS,
             &intents,
-            |query, ((bucket, site, label), n)| query.bind(*site).bind(*bucket).bind(*label).bind(*n),
+            |query, ((bucket, site, label), n)| {
+                query.bind(*site).bind(*bucket).bind(*label).bind(*n)
+            },
         )
         .await?;
         tx.commit().await?;

@@ -243,8 +243,13 @@ impl Store {
     #[allow(clippy::type_complexity)]
     pub async fn intent_rollups_and_recount(
         &self,
-    ) -> Result<(Vec<(String, i64, String, i64)>, Vec<(String, i64, String, i64)>), StoreError>
-    {
+    ) -> Result<
+        (
+            Vec<(String, i64, String, i64)>,
+            Vec<(String, i64, String, i64)>,
+        ),
+        StoreError,
+    > {
         let read = |sql: &'static str| async move {
             let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
             rows.iter()

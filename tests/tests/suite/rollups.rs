@@ -56,7 +56,10 @@ async fn assert_rollups_equal_recount(store: &Store, what: &str) {
         .intent_rollups_and_recount()
         .await
         .expect("intent rollups");
-    assert_eq!(stored, recounted, "{what}: intent rollups against a recount");
+    assert_eq!(
+        stored, recounted,
+        "{what}: intent rollups against a recount"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +71,10 @@ async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
     let now = start + 31 * 24 * HOUR;
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
-        let (clock_a, clock_b) = (ManualClock::starting_at(start), ManualClock::starting_at(start));
+        let (clock_a, clock_b) = (
+            ManualClock::starting_at(start),
+            ManualClock::starting_at(start),
+        );
         let a = Store::connect_with_clock(&db.url, clock_a.clone())
             .await
             .expect("store a");
@@ -78,10 +84,7 @@ async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
         // Two replicas write at once; the conversations are in random order, so many
         // writes land in buckets written long before.
         let (first, second) = history.split_at(history.len() / 2);
-        tokio::join!(
-            seed(&a, &clock_a, first),
-            seed(&b, &clock_b, second)
-        );
+        tokio::join!(seed(&a, &clock_a, first), seed(&b, &clock_b, second));
         assert_rollups_equal_recount(&a, &format!("{backend:?} after seeding")).await;
 
         // Every fifth conversation is answered again ten minutes in, after its handoff
@@ -126,10 +129,15 @@ async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
                 days::bounds(date(2026, 10, 26), &berlin).1,
             ),
             (start, days::bounds(date(2026, 11, 8), &berlin).1),
-            (start + 7 * 60_000 + 3_000, start + 5 * 24 * HOUR + 11 * 60_000),
+            (
+                start + 7 * 60_000 + 3_000,
+                start + 5 * 24 * HOUR + 11 * 60_000,
+            ),
         ];
         for (from, to) in periods {
-            let got = report(&a, &sites, from, to, &sla, now).await.expect("report");
+            let got = report(&a, &sites, from, to, &sla, now)
+                .await
+                .expect("report");
             let want = expected(&history, from, to, now);
             assert!(want.conversations > 10, "{want:?}");
             assert_eq!(figures(&got), want, "{backend:?} [{from}, {to})");
@@ -167,7 +175,11 @@ fn previous_migrations(backend: TestBackend) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for entry in std::fs::read_dir(&source).expect("migrations") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().expect("name").to_string_lossy().to_string();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
         if name.as_str() < "0017" {
             std::fs::copy(&path, dir.path().join(&name)).expect("copy");
         }
@@ -230,7 +242,11 @@ async fn a_store_from_before_the_rollups_gets_them_filled_from_its_rows() {
         assert_eq!(r.counts.deflected, 1, "{backend:?}");
         assert_eq!(r.counts.questions, 5, "{backend:?}");
         assert_eq!(r.counts.handoffs, 2, "{backend:?}");
-        assert_eq!((r.counts.helpful, r.counts.unhelpful), (1, 1), "{backend:?}");
+        assert_eq!(
+            (r.counts.helpful, r.counts.unhelpful),
+            (1, 1),
+            "{backend:?}"
+        );
         let intents: Vec<(String, i64)> = r
             .top_intents
             .iter()
@@ -238,7 +254,10 @@ async fn a_store_from_before_the_rollups_gets_them_filled_from_its_rows() {
             .collect();
         assert_eq!(
             intents,
-            [("order_status".to_string(), 2), ("start_return".to_string(), 1)],
+            [
+                ("order_status".to_string(), 2),
+                ("start_return".to_string(), 1)
+            ],
             "{backend:?}"
         );
         // Writes after the upgrade add to the filled rollups.
@@ -287,7 +306,11 @@ async fn the_previous_release_fixture_reports_the_same_figures_after_the_upgrade
     .await
     .expect("report");
     assert_eq!(
-        (r.counts.conversations, r.counts.handoffs, r.counts.deflected),
+        (
+            r.counts.conversations,
+            r.counts.handoffs,
+            r.counts.deflected
+        ),
         (2, 2, 0)
     );
 }
