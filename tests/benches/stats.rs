@@ -1,11 +1,14 @@
 //! Digest and dashboard queries over 1,000,000 stored conversations on SQLite.
 //!
-//! `cargo bench --workspace --bench stats` (set `CONVERSATIONS` to change the size).
-//! Generates a history over 90 days through the store API (conversations with 1–3
-//! questions, ~10 % handed off, most claimed and resolved), then times the report for a
-//! day, a week, a month and the whole range, and a full digest (a day compared with the
-//! day before and the 7-day average, plus 14 days of volume), and planning (a 7-day
-//! forecast with staffing, and the digest's planning lines). Prints the database size.
+//! `cargo bench --workspace --bench stats` (set `CONVERSATIONS` to change the size,
+//! `SPAN_DAYS` the days they span, `STATS_DB` to keep the database for later runs).
+//! Generates a history over 400 days through the store API (conversations with 1–3
+//! questions, ~10 % handed off, most claimed and resolved), then times the report for 1,
+//! 7, 30, 90 and 400 days, a full digest (a day compared with the day before and the
+//! 7-day average, plus 14 days of volume), and planning (a 7-day forecast with staffing,
+//! and the digest's planning lines), each read from the raw rows (before the rollups)
+//! and from the rollups (after), checking both give the same figures. Prints the
+//! database size.
 
 use frontline_shared::clock::ManualClock;
 use frontline_shared::config::SlaSettings;
@@ -20,7 +23,6 @@ use rand::{Rng, SeedableRng};
 use std::time::Instant;
 
 const DAY: i64 = 86_400_000;
-const SPAN_DAYS: i64 = 90;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -28,18 +30,33 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    // STATS_DB=path keeps the generated database for later runs (it takes minutes to make).
+    // Days the history spans (`SPAN_DAYS`, default 400: the longest dashboard period).
+    let span_days: i64 = std::env::var("SPAN_DAYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    // STATS_DB=path keeps the generated SQLite database for later runs (it takes minutes
+    // to make); STATS_DB=postgres://… measures an (empty or earlier generated) PostgreSQL
+    // database instead.
     let dir = tempfile::tempdir()?;
-    let path = std::env::var("STATS_DB")
+    let target = std::env::var("STATS_DB").ok();
+    let postgres = target.as_deref().filter(|t| t.starts_with("postgres"));
+    let path = target
+        .clone()
+        .filter(|_| postgres.is_none())
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| dir.path().join("stats.db"));
-    let reuse = path.exists();
+        .unwrap_or_else(|| dir.path().join("stats.db"));
+    let url = match postgres {
+        Some(url) => url.to_string(),
+        None => format!("sqlite://{}", path.display()),
+    };
     let tz = TimeZone::get("Europe/Berlin")?;
     let first_day = date(2026, 8, 1);
     let start = days::bounds(first_day, &tz).0;
     let clock = ManualClock::starting_at(start);
-    let store =
-        Store::connect_with_clock(&format!("sqlite://{}", path.display()), clock.clone()).await?;
+    let store = Store::connect_with_clock(&url, clock.clone()).await?;
+    let demo = frontline_tests::demo_site();
+    let reuse = store.period_counts(&demo, 0, i64::MAX).await?.conversations > 0;
 
     let generated = Instant::now();
     let total = if reuse { 0 } else { total };
@@ -61,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
     let mut batch = Vec::with_capacity(4_000);
     let mut handoffs = Vec::new();
     for i in 0..total {
-        let created = start + rng.random_range(0..SPAN_DAYS * DAY);
+        let created = start + rng.random_range(0..span_days * DAY);
         let conversation = Conversation {
             id: format!("conv_{i:08}"),
             site_id: frontline_tests::demo_site(),
@@ -131,14 +148,17 @@ async fn main() -> anyhow::Result<()> {
     }
     let generation = generated.elapsed();
     store.close().await;
-    let store = Store::connect(&format!("sqlite://{}", path.display())).await?;
+    let store = Store::connect(&url).await?;
     let size: u64 = ["", "-wal", "-shm"]
         .iter()
         .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", path.display())).ok())
         .map(|m| m.len())
         .sum();
     if reuse {
-        println!("reusing {}", path.display());
+        println!(
+            "reusing {}",
+            postgres.unwrap_or(&path.display().to_string())
+        );
     }
     println!(
         "generated {total} conversations, {} escalations in {:.1} s; database {:.0} MB",
@@ -148,121 +168,141 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let sites = vec![frontline_tests::demo_site()];
-    let demo = frontline_tests::demo_site();
     let sla = SlaSettings::default();
-    let last_day = first_day.checked_add(jiff::Span::new().days(SPAN_DAYS - 1))?;
+    let last_day = first_day.checked_add(jiff::Span::new().days(span_days - 1))?;
     let now = days::bounds(last_day, &tz).1;
-    println!("| query | time (ms) | conversations covered |");
-    println!("|---|---|---|");
-    for (name, length) in [
-        ("report, 1 day", 1),
-        ("report, 7 days", 7),
-        ("report, 30 days", 30),
-        ("report, 90 days (all)", SPAN_DAYS),
-    ] {
+    // "Before": the same store read as before the rollups (raw rows counted per query,
+    // the queries `main` ran); "after": the rollups. Same run, same database; each time is
+    // the median of three runs.
+    let raw = store.clone().reading_raw_rows();
+    println!("| query | before: raw rows (ms) | after: rollups (ms) | conversations covered |");
+    println!("|---|---|---|---|");
+    for length in [1, 7, 30, 90, 400] {
         let first = last_day.checked_sub(jiff::Span::new().days(length - 1))?;
         let (from, _) = days::bounds(first, &tz);
         let (_, to) = days::bounds(last_day, &tz);
-        let timer = Instant::now();
-        let r = report(&store, &sites, from, to, &sla, now).await?;
-        let series = days::series(&store, &sites, &tz, first, last_day).await?;
+        let run = |store: Store| {
+            let (sites, sla, tz) = (sites.clone(), sla.clone(), tz.clone());
+            async move {
+                let r = report(&store, &sites, from, to, &sla, now).await?;
+                let series = days::series(&store, &sites, &tz, first, last_day).await?;
+                anyhow::Ok((r, series))
+            }
+        };
+        let (before_ms, (before, before_series)) = median_of_3(|| run(raw.clone())).await?;
+        let (after_ms, (after, after_series)) = median_of_3(|| run(store.clone())).await?;
+        anyhow::ensure!(
+            before == after && before_series == after_series,
+            "{length} days: rollups differ from raw rows"
+        );
         println!(
-            "| {name} (+ daily series of {} days) | {:.0} | {} |",
-            series.len(),
-            timer.elapsed().as_secs_f64() * 1000.0,
-            r.counts.conversations
+            "| report, {length} days (+ daily series) | {before_ms:.0} | {after_ms:.0} | {} |",
+            after.counts.conversations
         );
     }
-    // Where a one-day and a 30-day report spend their time.
-    for length in [1, 30] {
+    let digest_of = |store: Store| {
+        let (sites, sla, tz) = (sites.clone(), sla.clone(), tz.clone());
+        async move {
+            anyhow::Ok(
+                digest::digest(&store, &sites, &tz, "Europe/Berlin", last_day, &sla, now).await?,
+            )
+        }
+    };
+    let (before_ms, before) = median_of_3(|| digest_of(raw.clone())).await?;
+    let (after_ms, after) = median_of_3(|| digest_of(store.clone())).await?;
+    anyhow::ensure!(before == after, "digest: rollups differ from raw rows");
+    println!(
+        "| digest (day + previous day + 7-day average + 14-day series) | {before_ms:.0} | {after_ms:.0} | {} |",
+        after.report.counts.conversations
+    );
+    // Planning: a 7-day forecast of both channels fitted on the last 16 weeks, Erlang C
+    // staffing, accuracy of stored forecasts; and the digest's planning lines (a 2-day
+    // plan). The first plan stores its forecasts; the timed runs find them stored.
+    let site = planning_site()?;
+    let planning = frontline_shared::config::PlanningSettings::default();
+    frontline_shared::planning::plan(&store, &planning, &site, 7, now).await?;
+    let plan_of = |store: Store| {
+        let (planning, site) = (planning.clone(), site.clone());
+        async move {
+            anyhow::Ok(frontline_shared::planning::plan(&store, &planning, &site, 7, now).await?)
+        }
+    };
+    let (before_ms, before) = median_of_3(|| plan_of(raw.clone())).await?;
+    let (after_ms, after) = median_of_3(|| plan_of(store.clone())).await?;
+    anyhow::ensure!(before == after, "forecast: rollups differ from raw rows");
+    println!(
+        "| forecast, 7 days (both channels, staffing, accuracy) | {before_ms:.0} | {after_ms:.0} | {} history days |",
+        after.channels.first().map(|c| c.history_days).unwrap_or(0)
+    );
+    let lines_of = |store: Store| {
+        let (planning, site) = (planning.clone(), site.clone());
+        async move {
+            anyhow::Ok(
+                frontline_shared::planning::digest_lines(&store, &planning, &site, now).await?,
+            )
+        }
+    };
+    let (before_ms, before) = median_of_3(|| lines_of(raw.clone())).await?;
+    let (after_ms, after) = median_of_3(|| lines_of(store.clone())).await?;
+    anyhow::ensure!(
+        before == after,
+        "digest lines: rollups differ from raw rows"
+    );
+    println!(
+        "| digest planning lines | {before_ms:.0} | {after_ms:.0} | {} |",
+        after.tomorrow
+    );
+    // Where a report spends its time now (after).
+    for length in [1, 400] {
         let first = last_day.checked_sub(jiff::Span::new().days(length - 1))?;
         let (from, _) = days::bounds(first, &tz);
         let (_, to) = days::bounds(last_day, &tz);
         let mut parts = Vec::new();
         let t = Instant::now();
         store.period_counts(&demo, from, to).await?;
-        parts.push(("period_counts", t.elapsed()));
+        parts.push(("period_counts (rollups)", t.elapsed()));
         let t = Instant::now();
         store.escalation_timings(&demo, from, to).await?;
-        parts.push(("escalation_timings", t.elapsed()));
+        parts.push(("escalation_timings (raw)", t.elapsed()));
         let t = Instant::now();
-        store.top_intents(&demo, from, to, 0.5, 50).await?;
-        parts.push(("top_intents", t.elapsed()));
+        store.top_intents(&demo, from, to, 50).await?;
+        parts.push(("top_intents (rollups)", t.elapsed()));
         let t = Instant::now();
         let questions = store
             .unanswered_questions(&demo, from, to, 0.5, 5_000)
             .await?;
-        parts.push(("unanswered_questions", t.elapsed()));
+        parts.push(("unanswered_questions (raw, newest 5,000)", t.elapsed()));
         let t = Instant::now();
         frontline_shared::stats::clusters::cluster(&questions, 0.5, 5);
         parts.push(("clustering", t.elapsed()));
         let t = Instant::now();
-        store.unclaimed_now(&demo).await?;
-        parts.push(("unclaimed_now", t.elapsed()));
-        let t = Instant::now();
         store.bucket_counts(&demo, from, to).await?;
-        parts.push(("bucket_counts", t.elapsed()));
+        parts.push(("bucket_counts (rollups)", t.elapsed()));
         for (name, took) in parts {
             println!(
-                "| {length}-day part: {name} | {:.1} | |",
+                "| {length}-day part: {name} | | {:.1} | |",
                 took.as_secs_f64() * 1000.0
             );
         }
     }
-    let timer = Instant::now();
-    let d = digest::digest(&store, &sites, &tz, "Europe/Berlin", last_day, &sla, now).await?;
-    println!(
-        "| digest (day + previous day + 7-day average + 14-day series) | {:.0} | {} |",
-        timer.elapsed().as_secs_f64() * 1000.0,
-        d.report.counts.conversations
-    );
-    // Planning: a 7-day forecast of both channels fitted on the last 16 weeks (hourly
-    // counts grouped in SQL), Erlang C staffing, accuracy of stored forecasts; and the
-    // digest's planning lines (a 2-day plan).
-    let site = planning_site()?;
-    let planning = frontline_shared::config::PlanningSettings::default();
-    for (name, run) in [
-        ("forecast, 7 days (both channels)", 7),
-        ("forecast again (forecasts already stored)", 7),
-    ] {
-        let timer = Instant::now();
-        let plan = frontline_shared::planning::plan(&store, &planning, &site, run, now).await?;
-        println!(
-            "| {name} | {:.0} | {} history days |",
-            timer.elapsed().as_secs_f64() * 1000.0,
-            plan.channels.first().map(|c| c.history_days).unwrap_or(0)
-        );
-    }
-    // Where the forecast spends its time: the hourly counts of 16 weeks, the handle time.
-    {
-        use frontline_shared::store::forecasts::Channel;
-        let from = now - 112 * DAY;
-        for channel in Channel::ALL {
-            let t = Instant::now();
-            let buckets = store.arrival_buckets(&demo, channel, from, now).await?;
-            println!(
-                "| forecast part: {} counts per 15 min, 16 weeks | {:.0} | {} buckets |",
-                channel.as_str(),
-                t.elapsed().as_secs_f64() * 1000.0,
-                buckets.len()
-            );
-        }
-        let t = Instant::now();
-        let timings = store.escalation_timings(&demo, now - 28 * DAY, now).await?;
-        println!(
-            "| forecast part: handle time (28 days of escalations) | {:.0} | {} |",
-            t.elapsed().as_secs_f64() * 1000.0,
-            timings.len()
-        );
-    }
-    let timer = Instant::now();
-    let lines = frontline_shared::planning::digest_lines(&store, &planning, &site, now).await?;
-    println!(
-        "| digest planning lines | {:.0} | {} |",
-        timer.elapsed().as_secs_f64() * 1000.0,
-        lines.tomorrow
-    );
     Ok(())
+}
+
+/// Runs `run` three times: the median time in milliseconds, and the last result.
+async fn median_of_3<T, F, Fut>(run: F) -> anyhow::Result<(f64, T)>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        last = Some(run().await?);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[1], last.ok_or_else(|| anyhow::anyhow!("no run"))?))
 }
 
 /// The bench's site, in Europe/Berlin like the generated history.

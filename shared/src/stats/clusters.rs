@@ -3,8 +3,9 @@
 //! Questions are reduced to sets of content words (normalized, stop words dropped, a
 //! light plural/verb-ending strip), then grouped greedily: a question joins the cluster
 //! whose first question's words overlap most (Jaccard similarity ≥ the threshold), or
-//! starts a new one. Linear in questions × clusters, which is plenty for a day's or a
-//! month's unanswered questions (we cluster at most a few thousand).
+//! starts a new one. A question is compared only with the clusters sharing one of its
+//! words (an inverted index), so thousands of distinct questions stay fast (we cluster
+//! at most a few thousand).
 
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -77,21 +78,38 @@ pub fn cluster(questions: &[String], threshold: f64, limit: usize) -> Vec<Cluste
         count: usize,
     }
     let mut groups: Vec<Group> = Vec::new();
+    // The groups whose words include each word: only groups sharing a word with a
+    // question can reach a positive threshold, so a question is compared with those, not
+    // with every group (thousands of distinct questions made this quadratic).
+    let mut by_word: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut candidates: Vec<usize> = Vec::new();
     for question in questions {
         let words = content_words(question);
         if words.is_empty() {
             continue;
         }
-        let best = groups
+        candidates.clear();
+        if threshold > 0.0 {
+            for word in &words {
+                candidates.extend(by_word.get(word).into_iter().flatten());
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+        } else {
+            candidates.extend(0..groups.len());
+        }
+        let best = candidates
             .iter()
-            .enumerate()
-            .map(|(i, g)| (i, jaccard(&g.words, &words)))
+            .map(|&i| (i, jaccard(&groups[i].words, &words)))
             .filter(|(_, s)| *s >= threshold)
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         let text = question.trim().to_string();
         let group = match best {
             Some((i, _)) => &mut groups[i],
             None => {
+                for word in &words {
+                    by_word.entry(word.clone()).or_default().push(groups.len());
+                }
                 groups.push(Group {
                     words,
                     phrasings: HashMap::new(),
@@ -169,5 +187,59 @@ mod tests {
                 .any(|c| c.count == 2 && c.example.contains("gift")),
             "{clusters:?}"
         );
+    }
+
+    /// The grouping before the word index: every question compared with every group.
+    fn cluster_by_scanning_every_group(questions: &[String], threshold: f64) -> Vec<usize> {
+        let mut groups: Vec<(BTreeSet<String>, usize)> = Vec::new();
+        for question in questions {
+            let words = content_words(question);
+            if words.is_empty() {
+                continue;
+            }
+            let best = groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (i, jaccard(&g.0, &words)))
+                .filter(|(_, s)| *s >= threshold)
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            match best {
+                Some((i, _)) => groups[i].1 += 1,
+                None => groups.push((words, 1)),
+            }
+        }
+        let mut counts: Vec<usize> = groups.iter().map(|g| g.1).collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        counts
+    }
+
+    #[test]
+    fn the_word_index_groups_as_comparing_with_every_group_did() {
+        use rand::{Rng, SeedableRng};
+        let vocabulary = [
+            "ship", "iceland", "gift", "wrap", "order", "refund", "late", "parcel", "size",
+            "boots", "student", "discount", "sunday", "open", "store", "card", "paypal", "invoice",
+            "address", "change",
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let questions: Vec<String> = (0..2_000)
+            .map(|_| {
+                (0..rng.random_range(1..=4))
+                    .map(|_| vocabulary[rng.random_range(0..vocabulary.len())])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        for threshold in [0.5, 0.3, 0.0] {
+            let counts: Vec<usize> = cluster(&questions, threshold, usize::MAX)
+                .iter()
+                .map(|c| c.count)
+                .collect();
+            assert_eq!(
+                counts,
+                cluster_by_scanning_every_group(&questions, threshold),
+                "threshold {threshold}"
+            );
+        }
     }
 }

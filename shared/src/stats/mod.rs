@@ -159,7 +159,7 @@ pub async fn report_with_top(
     let mut unanswered: Vec<String> = Vec::new();
     let mut unclaimed_now = 0;
     for site in sites {
-        for (intent, n) in store.top_intents(site, from_ms, to_ms, 0.5, 50).await? {
+        for (intent, n) in store.top_intents(site, from_ms, to_ms, 50).await? {
             *intents.entry(intent).or_default() += n;
         }
         unanswered.extend(

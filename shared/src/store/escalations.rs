@@ -146,11 +146,14 @@ impl Store {
             released_at_ms: None,
             realerts: 0,
         };
-        insert(&mut tx, &escalation).await?;
+        // The conversation first: its rollup bucket (where it started) is never later
+        // than the escalation's (now), and every writer takes rollup rows oldest first,
+        // so two transactions on PostgreSQL never wait for each other in a cycle.
         sqlx::query("UPDATE conversations SET escalated = 1 WHERE id = $1")
             .bind(&escalation.conversation_id)
             .execute(&mut *tx)
             .await?;
+        insert(&mut tx, &escalation).await?;
         let subject = Subject::Escalation(escalation.id.clone());
         outbox::enqueue(self, &mut tx, &subject, &OutboxMessage::EscalationCreated).await?;
         if handoff.mail {

@@ -51,7 +51,7 @@ pub struct StoredForecast {
 
 /// Width of the count buckets: 15 minutes, so local hours line up in every time zone
 /// (offsets such as +05:30 and +05:45 included).
-pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+pub const BUCKET_MS: i64 = super::rollups::BUCKET_MS;
 
 impl Store {
     /// Stores `forecast` unless that site, channel and day already has one; `true` if stored.
@@ -110,8 +110,37 @@ impl Store {
     }
 
     /// Arrivals of `channel` for `site` in `[from_ms, to_ms)`, counted per
-    /// [`BUCKET_MS`] bucket: `(bucket start ms, count)`, oldest first.
+    /// [`BUCKET_MS`] bucket: `(bucket start ms, count)`, oldest first, empty buckets left
+    /// out. Read from the rollups (see [`Store::bucket_counts`]).
     pub async fn arrival_buckets(
+        &self,
+        site: &SiteId,
+        channel: Channel,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        if self.raw_reports {
+            return self
+                .arrival_buckets_raw(site, channel, from_ms, to_ms)
+                .await;
+        }
+        Ok(self
+            .bucket_counts(site, from_ms, to_ms)
+            .await?
+            .into_iter()
+            .map(|b| {
+                let n = match channel {
+                    Channel::Conversations => b.conversations,
+                    Channel::Handoffs => b.handoffs,
+                };
+                (b.bucket * BUCKET_MS, n)
+            })
+            .filter(|(_, n)| *n != 0)
+            .collect())
+    }
+
+    /// [`Store::arrival_buckets`] counted from raw rows only.
+    pub async fn arrival_buckets_raw(
         &self,
         site: &SiteId,
         channel: Channel,

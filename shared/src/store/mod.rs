@@ -18,7 +18,8 @@
 //! - [`chat_cursors`]: the newest message seen per chat channel, for catching up.
 //! - [`leases`]: roles one replica holds at a time (the Discord gateway session).
 //! - [`search`]: the dashboard's conversation list: filters, full-text search, pages.
-//! - [`stats`]: raw figures for digests and the dashboard.
+//! - [`stats`]: figures for digests and the dashboard, per period.
+//! - [`rollups`]: counts per site and 15-minute bucket, kept by triggers; recounts.
 //! - [`digests`]: daily digests recorded once per channel and day.
 //! - [`forecasts`]: forecasts as made (one per site, channel and day), hourly arrivals.
 //! - [`csat`]: satisfaction ratings after a resolution.
@@ -48,6 +49,7 @@ mod migrations;
 pub use listen::Listener;
 pub mod outbox;
 mod questions;
+pub mod rollups;
 pub mod search;
 mod site_column;
 pub mod stats;
@@ -103,6 +105,9 @@ pub struct Store {
     url: String,
     /// The webhook endpoints events are queued for (none unless [`Store::with_webhooks`]).
     webhooks: crate::webhooks::Routing,
+    /// Reports count raw rows instead of reading the rollups (see
+    /// [`Store::reading_raw_rows`]).
+    raw_reports: bool,
 }
 
 /// A write transaction.
@@ -175,6 +180,7 @@ impl Store {
             clock,
             url,
             webhooks: crate::webhooks::Routing::default(),
+            raw_reports: false,
         };
         store.migrate().await?;
         Ok(store)
@@ -192,6 +198,24 @@ impl Store {
     pub fn with_webhooks(mut self, routing: crate::webhooks::Routing) -> Store {
         self.webhooks = routing;
         self
+    }
+
+    /// This handle, with reports, the digest and the forecast counting raw rows as they
+    /// did before the [`rollups`]: what the stats bench measures "before" against, and an
+    /// independent count for tests. Production never uses it.
+    pub fn reading_raw_rows(mut self) -> Store {
+        self.raw_reports = true;
+        self
+    }
+
+    /// How a period is read: whole buckets from the rollups, unless
+    /// [`Store::reading_raw_rows`].
+    pub(crate) fn split(&self, from_ms: i64, to_ms: i64) -> rollups::Split {
+        if self.raw_reports {
+            rollups::Split::raw(from_ms, to_ms)
+        } else {
+            rollups::Split::of(from_ms, to_ms)
+        }
     }
 
     /// The webhook endpoints events are queued for.

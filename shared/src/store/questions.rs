@@ -2,16 +2,18 @@
 //!
 //! A batch becomes a handful of multi-row statements in one transaction: one upsert for
 //! its conversations (created on first sight; the answer count added up per conversation
-//! beforehand, because one statement may not touch a row twice), one insert of the
-//! distinct replies not stored yet, and one insert per chunk of questions, each row with
-//! its decision and the key of the reply it got.
+//! beforehand, because one statement may not touch a row twice; oldest first), one insert of the
+//! distinct replies not stored yet, one insert per chunk of questions, each row with
+//! its decision and the key of the reply it got, and the questions' rollups (one row per
+//! 15-minute bucket, and per intent, that the batch touches).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
 
 use super::conversations::{Author, Conversation, QuestionRecord};
+use super::rollups::{BUCKET_MS, INTENT_CONFIDENCE};
 use super::{Backend, Store, StoreError, Tx};
 
 /// Most rows per multi-row statement (up to 10 columns each). SQLite gets anonymous `?`
@@ -65,6 +67,20 @@ const REPLIES: Insert = Insert {
     head: "INSERT INTO replies (hash, body) VALUES ",
     columns: 2,
     tail: " ON CONFLICT (hash) DO NOTHING",
+};
+
+/// Questions per site and rollup bucket (see [`super::rollups`]).
+const QUESTION_ROLLUPS: Insert = Insert {
+    head: "INSERT INTO stats_rollups (site_id, bucket, questions) VALUES ",
+    columns: 3,
+    tail: " ON CONFLICT (site_id, bucket) DO UPDATE SET questions = stats_rollups.questions + excluded.questions",
+};
+
+/// Confident questions per site, rollup bucket and intent label.
+const INTENT_ROLLUPS: Insert = Insert {
+    head: "INSERT INTO intent_rollups (site_id, bucket, label, n) VALUES ",
+    columns: 4,
+    tail: " ON CONFLICT (site_id, bucket, label) DO UPDATE SET n = intent_rollups.n + excluded.n",
 };
 
 const QUESTIONS: Insert = Insert {
@@ -126,6 +142,25 @@ impl Store {
                 .bind(record.at_ms)
         })
         .await?;
+        // The questions' rollups, in the same transaction: one row per bucket (and per
+        // intent) instead of a trigger per question.
+        let (buckets, intents) = question_rollups(batch);
+        self.insert_rows(
+            &mut tx,
+            QUESTION_ROLLUPS,
+            &buckets,
+            |query, ((bucket, site), n)| query.bind(*site).bind(*bucket).bind(*n),
+        )
+        .await?;
+        self.insert_rows(
+            &mut tx,
+            INTENT_ROLLUPS,
+            &intents,
+            |query, ((bucket, site, label), n)| {
+                query.bind(*site).bind(*bucket).bind(*label).bind(*n)
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -157,7 +192,9 @@ impl Store {
 }
 
 /// The batch's conversations, each once, with the number of answers it got (one
-/// statement may not touch a row twice).
+/// statement may not touch a row twice), oldest first: their rows' triggers update
+/// rollup buckets in time order, as every writer does (see `store::rollups`), so two
+/// replicas' batches on PostgreSQL never wait for each other in a cycle.
 fn answers_per_conversation(batch: &[QuestionRecord]) -> Vec<(&Conversation, i64)> {
     let mut conversations: Vec<(&Conversation, i64)> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -171,7 +208,32 @@ fn answers_per_conversation(batch: &[QuestionRecord]) -> Vec<(&Conversation, i64
             }
         }
     }
+    conversations.sort_by(|a, b| {
+        (a.0.created_at_ms, a.0.id.as_str()).cmp(&(b.0.created_at_ms, b.0.id.as_str()))
+    });
     conversations
+}
+
+/// Rollup rows of a batch's questions, oldest bucket first: `((bucket, site), questions)`
+/// and `((bucket, site, intent label), confident questions)` (the conditions of
+/// `Store::recount_rollups`: a label `intent:…` with confidence ≥ 0.5).
+#[allow(clippy::type_complexity)]
+fn question_rollups(
+    batch: &[QuestionRecord],
+) -> (Vec<((i64, &str), i64)>, Vec<((i64, &str, &str), i64)>) {
+    let mut buckets: BTreeMap<(i64, &str), i64> = BTreeMap::new();
+    let mut intents: BTreeMap<(i64, &str, &str), i64> = BTreeMap::new();
+    for record in batch {
+        let bucket = record.at_ms.div_euclid(BUCKET_MS);
+        let site = record.conversation.site_id.as_str();
+        *buckets.entry((bucket, site)).or_default() += 1;
+        if let Some(label) = record.label.as_deref() {
+            if label.starts_with("intent:") && f64::from(record.confidence) >= INTENT_CONFIDENCE {
+                *intents.entry((bucket, site, label)).or_default() += 1;
+            }
+        }
+    }
+    (buckets.into_iter().collect(), intents.into_iter().collect())
 }
 
 /// `prefix ($1, …, $n), ($n+1, …) … suffix` for `rows` rows of `columns` values

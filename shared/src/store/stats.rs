@@ -1,8 +1,12 @@
-//! Raw figures for one site and one period `[from_ms, to_ms)`, each answered from an
-//! index (see migration `0002_stats.sql`). [`crate::stats`] turns them into a report.
+//! Figures for one site and one period `[from_ms, to_ms)`. Counts come from the
+//! [rollups](super::rollups) (whole 15-minute buckets) plus the raw rows of partial edge
+//! buckets; the `*_raw` methods count raw rows only, each answered from an index (see
+//! migration `0002_stats.sql`). Escalation timings and unanswered questions are read raw.
+//! [`crate::stats`] turns them into a report.
 
 use sqlx::Row;
 
+use super::rollups::INTENT_CONFIDENCE;
 use super::{opt_i64, Store, StoreError};
 use crate::escalation::Priority;
 use crate::site_id::SiteId;
@@ -46,7 +50,29 @@ pub struct EscalationTiming {
 }
 
 impl Store {
+    /// Counts of `site` over `[from_ms, to_ms)`: rollups, plus raw rows at partial edges.
     pub async fn period_counts(
+        &self,
+        site: &SiteId,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<PeriodCounts, StoreError> {
+        let split = self.split(from_ms, to_ms);
+        let mut counts = PeriodCounts::default();
+        if split.buckets.0 < split.buckets.1 {
+            counts += self
+                .rollup_counts(site, split.buckets.0, split.buckets.1)
+                .await?;
+        }
+        for (from, to) in split.edges() {
+            counts += self.period_counts_raw(site, from, to).await?;
+        }
+        Ok(counts)
+    }
+
+    /// [`Store::period_counts`] counted from raw rows only (what reports did before the
+    /// rollups; the bench compares the two).
+    pub async fn period_counts_raw(
         &self,
         site: &SiteId,
         from_ms: i64,
@@ -146,8 +172,43 @@ impl Store {
             .collect()
     }
 
-    /// How often each intent was the confident best match, most asked first.
+    /// How often each intent was the confident best match (confidence ≥
+    /// [`INTENT_CONFIDENCE`]), most asked first (ties by label), at most `limit`: rollups,
+    /// plus raw rows at partial edges.
     pub async fn top_intents(
+        &self,
+        site: &SiteId,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let split = self.split(from_ms, to_ms);
+        let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        if split.buckets.0 < split.buckets.1 {
+            for (label, n) in self
+                .rollup_intents(site, split.buckets.0, split.buckets.1)
+                .await?
+            {
+                let name = label.strip_prefix("intent:").unwrap_or(&label).to_string();
+                *counts.entry(name).or_default() += n;
+            }
+        }
+        for (from, to) in split.edges() {
+            for (name, n) in self
+                .top_intents_raw(site, from, to, INTENT_CONFIDENCE, i64::MAX)
+                .await?
+            {
+                *counts.entry(name).or_default() += n;
+            }
+        }
+        let mut ranked: Vec<(String, i64)> = counts.into_iter().filter(|(_, n)| *n > 0).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+        Ok(ranked)
+    }
+
+    /// [`Store::top_intents`] counted from raw rows only.
+    pub async fn top_intents_raw(
         &self,
         site: &SiteId,
         from_ms: i64,
@@ -228,11 +289,44 @@ pub struct BucketCounts {
 }
 
 /// Length of a bucket in milliseconds.
-pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+pub const BUCKET_MS: i64 = super::rollups::BUCKET_MS;
 
 impl Store {
-    /// Per-bucket volume for a site over `[from_ms, to_ms)`, ascending (empty buckets omitted).
+    /// Per-bucket volume for a site over `[from_ms, to_ms)`, ascending (empty buckets
+    /// omitted): rollups, plus raw rows at partial edges.
     pub async fn bucket_counts(
+        &self,
+        site: &SiteId,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<BucketCounts>, StoreError> {
+        let split = self.split(from_ms, to_ms);
+        let mut buckets = Vec::new();
+        if let Some((from, to)) = split.head {
+            buckets.extend(self.bucket_counts_raw(site, from, to).await?);
+        }
+        if split.buckets.0 < split.buckets.1 {
+            buckets.extend(
+                self.rollup_buckets(site, split.buckets.0, split.buckets.1)
+                    .await?
+                    .into_iter()
+                    .map(|r| BucketCounts {
+                        bucket: r.bucket,
+                        conversations: r.counts.conversations,
+                        deflected: r.counts.deflected,
+                        handoffs: r.counts.handoffs,
+                    })
+                    .filter(|b| b.conversations != 0 || b.deflected != 0 || b.handoffs != 0),
+            );
+        }
+        if let Some((from, to)) = split.tail {
+            buckets.extend(self.bucket_counts_raw(site, from, to).await?);
+        }
+        Ok(buckets)
+    }
+
+    /// [`Store::bucket_counts`] counted from raw rows only.
+    pub async fn bucket_counts_raw(
         &self,
         site: &SiteId,
         from_ms: i64,

@@ -44,6 +44,7 @@ mod openapi;
 mod planning;
 mod privacy;
 mod replicas;
+mod rollups;
 mod socket_mode;
 mod stats;
 mod store;

@@ -1,0 +1,316 @@
+//! The rollups (counts per site and 15-minute bucket, kept by triggers in the same
+//! transaction as each raw write): after random writes from two store handles at once
+//! (two replicas), they equal a recount from the raw rows, and the reports read from them
+//! equal an independent count of the generated history; a store from before the rollups
+//! gets them filled when it is opened.
+
+use frontline_shared::clock::ManualClock;
+use frontline_shared::config::SlaSettings;
+use frontline_shared::stats::{days, report, Report};
+use frontline_shared::store::conversations::{Conversation, QuestionRecord};
+use frontline_shared::store::forecasts::Channel;
+use frontline_shared::store::Store;
+use frontline_tests::databases::{backends, TestBackend, TestDatabase};
+use jiff::civil::date;
+use jiff::tz::TimeZone;
+use std::path::Path;
+
+use crate::history::{expected, generate, seed, Expected, Generated, HOUR};
+
+fn figures(report: &Report) -> Expected {
+    Expected {
+        conversations: report.counts.conversations,
+        deflected: report.counts.deflected,
+        questions: report.counts.questions,
+        handoffs: report.counts.handoffs,
+        helpful: report.counts.helpful,
+        unhelpful: report.counts.unhelpful,
+        median_claim: report.time_to_claim.median_seconds,
+        p90_claim: report.time_to_claim.p90_seconds,
+        p90_resolve: report.time_to_resolve.p90_seconds,
+        breaches: report.sla_breaches,
+        top_intent: report
+            .top_intents
+            .first()
+            .map(|t| (t.intent.clone(), t.count)),
+    }
+}
+
+fn conversation(g: &Generated) -> Conversation {
+    Conversation {
+        id: g.id.clone(),
+        site_id: frontline_tests::demo_site(),
+        page_url: None,
+        locale: None,
+        customer: serde_json::Map::new(),
+        created_at_ms: g.created,
+    }
+}
+
+async fn assert_rollups_equal_recount(store: &Store, what: &str) {
+    let stored = store.stored_rollups().await.expect("stored rollups");
+    let recounted = store.recount_rollups().await.expect("recount");
+    assert!(!recounted.is_empty(), "{what}: there is something to count");
+    assert_eq!(stored, recounted, "{what}: rollups against a recount");
+    let (stored, recounted) = store
+        .intent_rollups_and_recount()
+        .await
+        .expect("intent rollups");
+    assert_eq!(
+        stored, recounted,
+        "{what}: intent rollups against a recount"
+    );
+}
+
+#[tokio::test]
+async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
+    let berlin = TimeZone::get("Europe/Berlin").expect("tz");
+    // Thirty days across the end of summer time in Berlin (2026-10-25 has 25 hours).
+    let start = days::bounds(date(2026, 10, 10), &berlin).0;
+    let mut history = generate(23, start, 30, 900);
+    let now = start + 31 * 24 * HOUR;
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let (clock_a, clock_b) = (
+            ManualClock::starting_at(start),
+            ManualClock::starting_at(start),
+        );
+        let a = Store::connect_with_clock(&db.url, clock_a.clone())
+            .await
+            .expect("store a");
+        let b = Store::connect_with_clock(&db.url, clock_b.clone())
+            .await
+            .expect("store b");
+        // Two replicas write at once; the conversations are in random order, so many
+        // writes land in buckets written long before.
+        let (first, second) = history.split_at(history.len() / 2);
+        tokio::join!(seed(&a, &clock_a, first), seed(&b, &clock_b, second));
+        assert_rollups_equal_recount(&a, &format!("{backend:?} after seeding")).await;
+
+        // Every fifth conversation is answered again ten minutes in, after its handoff
+        // (if any): its bucket's "answered" may change, "deflected" must not come back.
+        let mut late = Vec::new();
+        for g in history.iter_mut().step_by(5) {
+            let at = g.created + 10 * 60_000;
+            g.questions.push((
+                at,
+                "answer",
+                0.8,
+                Some("intent:order_status".into()),
+                None,
+                "where is my order".into(),
+            ));
+            late.push(QuestionRecord {
+                conversation: conversation(g),
+                question: "where is my order".into(),
+                decision: "answer".into(),
+                confidence: 0.8,
+                label: Some("intent:order_status".into()),
+                reason: None,
+                reply: None,
+                at_ms: at,
+            });
+        }
+        let (late_a, late_b) = late.split_at(late.len() / 2);
+        let (ra, rb) = tokio::join!(a.record_questions(late_a), b.record_questions(late_b));
+        ra.expect("late questions a");
+        rb.expect("late questions b");
+        assert_rollups_equal_recount(&a, &format!("{backend:?} after late answers")).await;
+
+        // What the dashboard shows, read from the rollups, equals an independent count of
+        // the generated history: whole local days (the 25-hour one included), a week, the
+        // whole month, and a period that starts and ends inside buckets.
+        let sites = vec![frontline_tests::demo_site()];
+        let sla = SlaSettings::default();
+        let periods = [
+            days::bounds(date(2026, 10, 25), &berlin),
+            (
+                days::bounds(date(2026, 10, 20), &berlin).0,
+                days::bounds(date(2026, 10, 26), &berlin).1,
+            ),
+            (start, days::bounds(date(2026, 11, 8), &berlin).1),
+            (
+                start + 7 * 60_000 + 3_000,
+                start + 5 * 24 * HOUR + 11 * 60_000,
+            ),
+        ];
+        for (from, to) in periods {
+            let got = report(&a, &sites, from, to, &sla, now)
+                .await
+                .expect("report");
+            let want = expected(&history, from, to, now);
+            assert!(want.conversations > 10, "{want:?}");
+            assert_eq!(figures(&got), want, "{backend:?} [{from}, {to})");
+        }
+        // The forecast's hourly history: conversations per 15 minutes over the month.
+        let (from, to) = (start, start + 30 * 24 * HOUR);
+        let buckets = a
+            .arrival_buckets(&sites[0], Channel::Conversations, from, to)
+            .await
+            .expect("buckets");
+        let total: i64 = buckets.iter().map(|(_, n)| n).sum();
+        assert_eq!(total, expected(&history, from, to, now).conversations);
+        let handoffs: i64 = a
+            .arrival_buckets(&sites[0], Channel::Handoffs, from, to)
+            .await
+            .expect("handoff buckets")
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(handoffs, expected(&history, from, to, now).handoffs);
+        a.close().await;
+        b.close().await;
+    }
+}
+
+/// Migrations of `backend` before the rollups, as the previous release applied them.
+fn previous_migrations(backend: TestBackend) -> tempfile::TempDir {
+    let dialect = match backend {
+        TestBackend::Sqlite => "sqlite",
+        TestBackend::Postgres => "postgres",
+    };
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/migrations")
+        .join(dialect);
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(&source).expect("migrations") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
+        if name.as_str() < "0017" {
+            std::fs::copy(&path, dir.path().join(&name)).expect("copy");
+        }
+    }
+    dir
+}
+
+#[tokio::test]
+async fn a_store_from_before_the_rollups_gets_them_filled_from_its_rows() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let migrations = previous_migrations(backend);
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.url).await.expect("pool");
+        sqlx::migrate::Migrator::new(migrations.path())
+            .await
+            .expect("migrator")
+            .run(&pool)
+            .await
+            .expect("previous release's migrations");
+        // Rows of 2026-11-20 (UTC, from 1795132800000) and one of the next day (c4).
+        for statement in [
+            "INSERT INTO conversations (id, site_id, created_at, answers, escalated) VALUES \
+             ('c1', 'demo', 1795132800000, 2, 0), ('c2', 'demo', 1795133400000, 1, 1), \
+             ('c3', 'demo', 1795133460000, 0, 1), ('c4', 'demo', 1795219200000, 1, 0), \
+             ('c5', 'shop', 1795132800000, 1, 0)",
+            "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, created_at) VALUES \
+             ('c1', 'demo', 'customer', 'where is my order', 'answer', 0.9, 'intent:order_status', 1795132800000), \
+             ('c1', 'demo', 'customer', 'and returns?', 'answer', 0.7, 'intent:start_return', 1795132860000), \
+             ('c2', 'demo', 'customer', 'where is my order', 'answer', 0.8, 'intent:order_status', 1795133400000), \
+             ('c2', 'demo', 'customer', 'a person please', 'handoff', 0.1, NULL, 1795133430000), \
+             ('c3', 'demo', 'customer', 'gift wrap?', 'suggest', 0.3, 'intent:gift', 1795133460000), \
+             ('c3', 'demo', 'customer', 'thanks', NULL, NULL, NULL, 1795133520000), \
+             ('c4', 'demo', 'customer', 'where is my order', 'answer', 0.9, 'intent:order_status', 1795219200000), \
+             ('c5', 'shop', 'customer', 'where is my order', 'answer', 0.9, 'intent:order_status', 1795132800000)",
+            "INSERT INTO escalations (id, conversation_id, site_id, status, priority, tags, email, \
+             outside_hours, context, created_at) VALUES \
+             ('e2', 'c2', 'demo', 'queued', 'normal', '[]', 'a@example.com', 0, '{}', 1795133440000), \
+             ('e3', 'c3', 'demo', 'queued', 'normal', '[]', 'b@example.com', 0, '{}', 1795133500000)",
+            "INSERT INTO feedback (conversation_id, site_id, helpful, created_at) VALUES \
+             ('c1', 'demo', 1, 1795132900000), ('c3', 'demo', 0, 1795133600000)",
+        ] {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{backend:?}: {e}\n{statement}"));
+        }
+        pool.close().await;
+
+        // Opening the store applies migration 0017, which fills the rollups.
+        let store = Store::connect(&db.url).await.expect("store");
+        assert_rollups_equal_recount(&store, &format!("{backend:?} upgraded")).await;
+        let demo = vec![frontline_tests::demo_site()];
+        let day = days::bounds(date(2026, 11, 20), &TimeZone::UTC);
+        let r = report(&store, &demo, day.0, day.1, &SlaSettings::default(), day.1)
+            .await
+            .expect("report");
+        assert_eq!(r.counts.conversations, 3, "{backend:?}");
+        assert_eq!(r.counts.answered, 2, "{backend:?}");
+        assert_eq!(r.counts.deflected, 1, "{backend:?}");
+        assert_eq!(r.counts.questions, 5, "{backend:?}");
+        assert_eq!(r.counts.handoffs, 2, "{backend:?}");
+        assert_eq!(
+            (r.counts.helpful, r.counts.unhelpful),
+            (1, 1),
+            "{backend:?}"
+        );
+        let intents: Vec<(String, i64)> = r
+            .top_intents
+            .iter()
+            .map(|t| (t.intent.clone(), t.count))
+            .collect();
+        assert_eq!(
+            intents,
+            [
+                ("order_status".to_string(), 2),
+                ("start_return".to_string(), 1)
+            ],
+            "{backend:?}"
+        );
+        // Writes after the upgrade add to the filled rollups.
+        store
+            .record_feedback(
+                &Conversation {
+                    id: "c4".into(),
+                    site_id: frontline_tests::demo_site(),
+                    page_url: None,
+                    locale: None,
+                    customer: serde_json::Map::new(),
+                    created_at_ms: 1_795_219_200_000,
+                },
+                true,
+            )
+            .await
+            .expect("feedback");
+        assert_rollups_equal_recount(&store, &format!("{backend:?} after a new write")).await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_previous_release_fixture_reports_the_same_figures_after_the_upgrade() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("store.sqlite");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/store-previous-release.sqlite"),
+        &path,
+    )
+    .expect("copy the fixture");
+    let store = Store::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .expect("store");
+    assert_rollups_equal_recount(&store, "fixture").await;
+    // Its two conversations were handed off on 2026-11-20 (UTC) without answers.
+    let day = days::bounds(date(2026, 11, 20), &TimeZone::UTC);
+    let r = report(
+        &store,
+        &[frontline_tests::demo_site()],
+        day.0,
+        day.1,
+        &SlaSettings::default(),
+        day.1,
+    )
+    .await
+    .expect("report");
+    assert_eq!(
+        (
+            r.counts.conversations,
+            r.counts.handoffs,
+            r.counts.deflected
+        ),
+        (2, 2, 0)
+    );
+}
