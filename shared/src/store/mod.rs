@@ -8,6 +8,7 @@
 //!
 //! # Layout
 //! - [`admin_sessions`]: dashboard sign-ins (hashed ids, idle expiry).
+//! - [`attachments`]: files customers sent with a message (content in the store).
 //! - [`conversations`]: conversations, questions with decisions, feedback, transcripts.
 //! - [`escalations`]: handoffs and the claim / release / resolve transitions.
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
@@ -23,6 +24,7 @@
 //! - [`emails`]: conversations' mail threads (reply tokens) and mails recorded by Message-ID.
 
 pub mod admin_sessions;
+pub mod attachments;
 pub mod chat;
 pub mod conversations;
 pub mod csat;

@@ -6,6 +6,7 @@
 mod admin_security;
 mod agent_actions;
 mod api;
+mod attachments;
 mod bad_input;
 mod bot_alert_text;
 mod bot_chat_texts;
