@@ -70,7 +70,7 @@ impl Store {
         let (message_id, escalation_id) =
             append_customer_line_in(self, &mut tx, conversation, body).await?;
         let mut attachments = Vec::with_capacity(files.len());
-        for file in files {
+        for (position, file) in (0_i64..).zip(files) {
             let meta = AttachmentMeta {
                 id: new_id("att"),
                 conversation_id: conversation.id.clone(),
@@ -81,12 +81,14 @@ impl Store {
                 created_at_ms: now,
             };
             sqlx::query(
-                "INSERT INTO attachments (id, conversation_id, message_id, file_name, content_type, \
-                 size_bytes, content, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO attachments (id, conversation_id, message_id, position, file_name, \
+                 content_type, size_bytes, content, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&meta.id)
             .bind(&meta.conversation_id)
             .bind(meta.message_id)
+            .bind(position)
             .bind(&meta.file_name)
             .bind(&meta.content_type)
             .bind(meta.size_bytes)
@@ -120,14 +122,15 @@ impl Store {
         .transpose()
     }
 
-    /// The files of a conversation, oldest first (without their content).
+    /// The files of a conversation, oldest message first, each message's in the order sent
+    /// (without their content).
     pub async fn conversation_attachments(
         &self,
         conversation_id: &str,
     ) -> Result<Vec<AttachmentMeta>, StoreError> {
         let sql = format!(
             "SELECT {META_COLUMNS} FROM attachments WHERE conversation_id = $1 \
-             ORDER BY created_at, id"
+             ORDER BY message_id, position"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(conversation_id)
