@@ -10,6 +10,10 @@ import { fill, type Strings } from "./i18n";
 
 export const ACCEPT = "image/*,application/pdf,text/plain";
 
+// A paperclip (drawn, not an emoji: not every system has an emoji font).
+const CLIP =
+  '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9"/></svg>';
+
 /** The 📎 button and its file input; `onFiles` gets what the customer picked. */
 export function attachButton(t: Strings, onFiles: (files: File[]) => void) {
   const input = h("input", { type: "file", multiple: true, accept: ACCEPT, class: "sr", tabindex: "-1", "aria-hidden": "true" });
@@ -18,7 +22,9 @@ export function attachButton(t: Strings, onFiles: (files: File[]) => void) {
     input.value = "";
     if (files.length) onFiles(files);
   });
-  const button = h("button", { class: "attach", type: "button", "aria-label": t.attach, title: t.attach, onclick: () => input.click() }, "📎");
+  const button = h("button", { class: "attach", type: "button", "aria-label": t.attach, title: t.attach, onclick: () => input.click() });
+  // A constant string of our own; no outside text ever goes through innerHTML.
+  button.innerHTML = CLIP;
   return { button, input };
 }
 
@@ -46,7 +52,7 @@ export function uploadBubble(t: Strings, files: File[]) {
       urls.push(url);
       return h("img", { class: "preview", src: url, alt: file.name });
     }
-    return h("span", { class: "file" }, "📎 " + file.name);
+    return h("span", { class: "file" }, file.name);
   });
   const line = h("span", { class: "progress", role: "status" }, fill(t.uploading, { n: "0" }));
   const element = h("div", { class: "msg customer files" }, h("span", { class: "who" }, t.you), ...items, line);
@@ -58,9 +64,10 @@ export function uploadBubble(t: Strings, files: File[]) {
     done() {
       line.remove();
     },
-    failed(text: string) {
-      line.textContent = text;
-      line.className = "error";
+    /** Not sent: the bubble fades (the reason is said in a line of its own). */
+    failed() {
+      line.remove();
+      element.classList.add("failed");
       for (const url of urls) URL.revokeObjectURL(url);
     },
   };

@@ -207,7 +207,8 @@ export function mount(options: Options): Widget {
       sending.done();
     } catch (error) {
       pending.splice(pending.indexOf(line), 1);
-      sending.failed(refusal(t, error));
+      sending.failed();
+      show(systemLine(refusal(t, error)));
     }
   }
 
