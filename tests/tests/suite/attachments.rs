@@ -306,3 +306,43 @@ async fn links_open_only_their_own_file_until_they_expire() {
         server.stop().await;
     }
 }
+
+/// `[privacy] keep_attachments = "90d"`: with the store's clock moved past the limit, the
+/// retention job deletes the file; the conversation and its transcript stay.
+#[tokio::test]
+async fn retention_deletes_files_older_than_keep_attachments() {
+    use frontline_shared::clock::ManualClock;
+    use frontline_shared::config::PrivacySettings;
+    use frontline_shared::privacy::retention::{Purge, Retention};
+    use frontline_shared::store::Store;
+
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let server = TestServer::start(&db.url).await;
+        let sam = hand_off(&server, json!({"email": "sam@example.com", "message": "Photo"})).await;
+        let (status, sent) = sam.send_files(&server, None, &[("a.jpg", &photo_with_gps())]).await;
+        assert_eq!(status, 201, "{sent}");
+        let mut privacy = PrivacySettings::default();
+        privacy.keep_attachments = Some(jiff::SignedDuration::from_hours(90 * 24));
+        let now = jiff::Timestamp::now().as_millisecond();
+        let files = |conversation: &Value| conversation["attachments"].as_array().map(Vec::len);
+        let path = format!("/api/v1/conversations/{}", sam.conversation_id);
+
+        // 89 days later the file is kept; 91 days later it is deleted.
+        for (days, kept) in [(89, Some(1)), (91, Some(0))] {
+            let store = Store::connect_with_clock(&db.url, ManualClock::starting_at(now + days * DAY_MS))
+                .await
+                .expect("store");
+            let job = Retention::from_settings(store.clone(), &privacy).expect("a retention job");
+            assert_eq!(job.try_purge_once().await.expect("purge"), Purge::Ran { erased: 0 });
+            store.close().await;
+            let (status, body) = server.get_json(&path, Some(&sam.token)).await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(files(&body), kept, "{backend:?} after {days} days: {body}");
+            let lines = body["transcript"].as_array().map(Vec::len);
+            assert_eq!(lines, Some(2), "{backend:?}: the transcript stays: {body}");
+        }
+        server.stop().await;
+    }
+}
