@@ -58,8 +58,10 @@ pub fn file_form(text: Option<&str>, files: &[(&str, &[u8])]) -> (String, Vec<u8
     let mut body = Vec::new();
     if let Some(text) = text {
         body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n")
-                .as_bytes(),
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n"
+            )
+            .as_bytes(),
         );
     }
     for (name, content) in files {

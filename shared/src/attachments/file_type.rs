@@ -87,10 +87,16 @@ mod tests {
             FileType::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
             Some(FileType::Png)
         );
-        assert_eq!(FileType::sniff(b"\xff\xd8\xff\xe0\0\x10JFIF"), Some(FileType::Jpeg));
+        assert_eq!(
+            FileType::sniff(b"\xff\xd8\xff\xe0\0\x10JFIF"),
+            Some(FileType::Jpeg)
+        );
         assert_eq!(FileType::sniff(b"GIF89a\x01\0\x01\0"), Some(FileType::Gif));
         assert_eq!(FileType::sniff(b"%PDF-1.7\n"), Some(FileType::Pdf));
-        assert_eq!(FileType::sniff(b"Order 100234\r\nthanks"), Some(FileType::Text));
+        assert_eq!(
+            FileType::sniff(b"Order 100234\r\nthanks"),
+            Some(FileType::Text)
+        );
         assert_eq!(FileType::sniff("Grüße\n".as_bytes()), Some(FileType::Text));
     }
 

@@ -24,7 +24,9 @@ pub use signed_url::{LinkError, SignedLink, UrlSigner};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AttachmentError {
     /// Its bytes are none of the allowed types (whatever its name says).
-    #[error("{name:?} is not an allowed file type (images PNG, JPEG, GIF or WebP, PDF, plain text)")]
+    #[error(
+        "{name:?} is not an allowed file type (images PNG, JPEG, GIF or WebP, PDF, plain text)"
+    )]
     NotAllowed { name: String },
     /// It says it is an image but cannot be read as one.
     #[error("{name:?} is a damaged {kind} image")]

@@ -109,14 +109,19 @@ mod tests {
         let signer = UrlSigner::new(b"key", 300);
         let link = signer.sign("conv_1", "att_1", 1_000_000);
         assert_eq!(link.expires, 1_300);
-        assert_eq!(signer.verify("conv_1", "att_1", 1_300, &link.sig, 1_300_999), Ok(()));
+        assert_eq!(
+            signer.verify("conv_1", "att_1", 1_300, &link.sig, 1_300_999),
+            Ok(())
+        );
         assert_eq!(
             signer.verify("conv_1", "att_1", 1_300, &link.sig, 1_301_000),
             Err(LinkError::Expired)
         );
-        for (conversation, attachment, expires) in
-            [("conv_2", "att_1", 1_300), ("conv_1", "att_2", 1_300), ("conv_1", "att_1", 9_999)]
-        {
+        for (conversation, attachment, expires) in [
+            ("conv_2", "att_1", 1_300),
+            ("conv_1", "att_2", 1_300),
+            ("conv_1", "att_1", 9_999),
+        ] {
             assert_eq!(
                 signer.verify(conversation, attachment, expires, &link.sig, 1_000_000),
                 Err(LinkError::Tampered)

@@ -37,13 +37,22 @@ impl AttachmentSettings {
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if self.max_bytes == 0 {
-            return Err(ConfigError::invalid("attachments.max_bytes", "must be at least 1"));
+            return Err(ConfigError::invalid(
+                "attachments.max_bytes",
+                "must be at least 1",
+            ));
         }
         if self.max_files == 0 {
-            return Err(ConfigError::invalid("attachments.max_files", "must be at least 1"));
+            return Err(ConfigError::invalid(
+                "attachments.max_files",
+                "must be at least 1",
+            ));
         }
         if self.url_ttl_secs < 1 {
-            return Err(ConfigError::invalid("attachments.url_ttl_secs", "must be at least 1"));
+            return Err(ConfigError::invalid(
+                "attachments.url_ttl_secs",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }

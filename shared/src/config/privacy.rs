@@ -146,7 +146,10 @@ mod tests {
             "{err}"
         );
         let err = parse("[privacy]\nkeep_attachments = \"2h\"\n").expect_err("short");
-        assert!(err.to_string().contains("privacy.keep_attachments"), "{err}");
+        assert!(
+            err.to_string().contains("privacy.keep_attachments"),
+            "{err}"
+        );
         let settings = parse(
             "[privacy]\nkeep_conversations = \"365d\"\nkeep_attachments = \"90d\"\nredact_in_store = true\n",
         )

@@ -84,7 +84,10 @@ impl Retention {
         if let Some(keep) = self.keep_attachments {
             let deleted = self.store.purge_attachments(before(keep)).await?;
             if deleted > 0 {
-                tracing::info!(deleted, "attachments past [privacy] keep_attachments deleted");
+                tracing::info!(
+                    deleted,
+                    "attachments past [privacy] keep_attachments deleted"
+                );
             }
         }
         let Some(keep) = self.keep else {

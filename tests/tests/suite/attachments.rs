@@ -42,7 +42,8 @@ fn photo_without_gps() -> Vec<u8> {
 
 /// An executable (a DOS "MZ" header) named like an image.
 const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00";
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 async fn get(server: &TestServer, url: &str) -> reqwest::Response {
     let url = if url.starts_with("http") {
@@ -73,7 +74,11 @@ async fn a_photo_loses_its_gps_reaches_the_thread_and_goes_with_erasure() {
         .await;
         let alert = rig.slack().alert_for(&sam.escalation_id).await;
         let (status, sent) = sam
-            .send_files(&rig.server, Some("This is how it looked"), &[("parcel.jpg", &photo_with_gps())])
+            .send_files(
+                &rig.server,
+                Some("This is how it looked"),
+                &[("parcel.jpg", &photo_with_gps())],
+            )
             .await;
         assert_eq!(status, 201, "{context}: {sent}");
         assert_eq!(sent["relayed"], true, "{context}: {sent}");
@@ -106,32 +111,52 @@ async fn a_photo_loses_its_gps_reaches_the_thread_and_goes_with_erasure() {
             .wait_for("the message with the file in the thread", WAIT, |s| {
                 s.messages
                     .iter()
-                    .find(|m| m.thread_ts.as_deref() == Some(ts.as_str()) && m.text.contains("parcel.jpg"))
+                    .find(|m| {
+                        m.thread_ts.as_deref() == Some(ts.as_str()) && m.text.contains("parcel.jpg")
+                    })
                     .cloned()
             })
             .await;
-        assert!(reply.text.contains("This is how it looked"), "{context}: {}", reply.text);
+        assert!(
+            reply.text.contains("This is how it looked"),
+            "{context}: {}",
+            reply.text
+        );
 
         // The conversation lists it with a fresh link; the export lists it.
         let (status, conversation) = rig
             .server
-            .get_json(&format!("/api/v1/conversations/{}", sam.conversation_id), Some(&sam.token))
+            .get_json(
+                &format!("/api/v1/conversations/{}", sam.conversation_id),
+                Some(&sam.token),
+            )
             .await;
         assert_eq!(status, 200, "{context}: {conversation}");
-        assert_eq!(conversation["attachments"][0]["file_name"], "parcel.jpg", "{context}");
+        assert_eq!(
+            conversation["attachments"][0]["file_name"], "parcel.jpg",
+            "{context}"
+        );
         let (status, export) = rig
             .server
-            .get_json("/api/v1/admin/customers/sam@example.com/export", Some(ADMIN_TOKEN))
+            .get_json(
+                "/api/v1/admin/customers/sam@example.com/export",
+                Some(ADMIN_TOKEN),
+            )
             .await;
         assert_eq!(status, 200, "{context}: {export}");
         let exported = &export["conversations"][0]["attachments"][0];
         assert_eq!(exported["file_name"], "parcel.jpg", "{context}: {export}");
-        assert_eq!(exported["content_type"], "image/jpeg", "{context}: {export}");
+        assert_eq!(
+            exported["content_type"], "image/jpeg",
+            "{context}: {export}"
+        );
         assert_eq!(exported["size_bytes"], 35, "{context}: {export}");
 
         // The escalation's dashboard page shows the photo inline, the PDF as a link, both
         // from the page's own origin (its CSP allows `img-src 'self'`).
-        let (status, sent) = sam.send_files(&rig.server, None, &[("invoice.pdf", PDF)]).await;
+        let (status, sent) = sam
+            .send_files(&rig.server, None, &[("invoice.pdf", PDF)])
+            .await;
         assert_eq!(status, 201, "{context}: {sent}");
         let dashboard = DashboardSession::sign_in(&rig.server, "Ana").await;
         let page = dashboard
@@ -146,12 +171,18 @@ async fn a_photo_loses_its_gps_reaches_the_thread_and_goes_with_erasure() {
             .expect("an inline image")
             .replace("&amp;", "&")
             .replace("&#x3D;", "=");
-        assert!(image_src.starts_with("/api/v1/attachments/att_"), "{image_src}");
+        assert!(
+            image_src.starts_with("/api/v1/attachments/att_"),
+            "{image_src}"
+        );
         assert!(page.body.contains("alt=\"parcel.jpg\""), "{context}");
         assert!(page.body.contains(">invoice.pdf</a>"), "{context}");
         let inline = get(&rig.server, &image_src).await;
         assert_eq!(inline.status(), 200, "{context}: {image_src}");
-        assert_eq!(inline.bytes().await.expect("body").as_ref(), photo_without_gps().as_slice());
+        assert_eq!(
+            inline.bytes().await.expect("body").as_ref(),
+            photo_without_gps().as_slice()
+        );
 
         // Erasure deletes the file: the link opens nothing, the conversation lists nothing.
         let response = rig
@@ -166,7 +197,10 @@ async fn a_photo_loses_its_gps_reaches_the_thread_and_goes_with_erasure() {
         assert_eq!(get(&rig.server, &url).await.status(), 404, "{context}");
         let (_, conversation) = rig
             .server
-            .get_json(&format!("/api/v1/conversations/{}", sam.conversation_id), Some(&sam.token))
+            .get_json(
+                &format!("/api/v1/conversations/{}", sam.conversation_id),
+                Some(&sam.token),
+            )
             .await;
         assert_eq!(conversation["attachments"], json!([]), "{context}");
         rig.stop().await;
@@ -201,9 +235,19 @@ async fn too_many_too_large_or_disguised_files_are_refused_naming_the_field() {
         .await;
         let note: &[u8] = b"Order 100234";
         let (status, body) = sam
-            .send_files(&server, None, &[("a.txt", note), ("b.txt", note), ("c.txt", note)])
+            .send_files(
+                &server,
+                None,
+                &[("a.txt", note), ("b.txt", note), ("c.txt", note)],
+            )
             .await;
-        assert_refused(status, &body, 422, "too_many_files", "`file`: at most 2 files");
+        assert_refused(
+            status,
+            &body,
+            422,
+            "too_many_files",
+            "`file`: at most 2 files",
+        );
         let big = vec![b'a'; 1025];
         let (status, body) = sam.send_files(&server, None, &[("big.txt", &big)]).await;
         assert_refused(status, &body, 413, "file_too_large", "`file` \"big.txt\"");
@@ -227,10 +271,16 @@ async fn too_many_too_large_or_disguised_files_are_refused_naming_the_field() {
             .await;
         assert_eq!(status, 201, "{body}");
         let (_, conversation) = server
-            .get_json(&format!("/api/v1/conversations/{}", sam.conversation_id), Some(&sam.token))
+            .get_json(
+                &format!("/api/v1/conversations/{}", sam.conversation_id),
+                Some(&sam.token),
+            )
             .await;
         let files = conversation["attachments"].as_array().expect("list");
-        let names: Vec<&str> = files.iter().filter_map(|f| f["file_name"].as_str()).collect();
+        let names: Vec<&str> = files
+            .iter()
+            .filter_map(|f| f["file_name"].as_str())
+            .collect();
         assert_eq!(names, ["invoice.pdf", "order.txt"], "{conversation}");
         let pdf = get(&server, files[0]["url"].as_str().expect("url")).await;
         assert_eq!(header(&pdf, "content-type"), "application/pdf");
@@ -238,7 +288,10 @@ async fn too_many_too_large_or_disguised_files_are_refused_naming_the_field() {
             header(&pdf, "content-disposition"),
             "attachment; filename=\"invoice.pdf\"; filename*=UTF-8''invoice%2Epdf"
         );
-        assert_eq!(header(&pdf, "content-security-policy"), "default-src 'none'; sandbox");
+        assert_eq!(
+            header(&pdf, "content-security-policy"),
+            "default-src 'none'; sandbox"
+        );
         let text = get(&server, files[1]["url"].as_str().expect("url")).await;
         assert_eq!(header(&text, "content-type"), "text/plain; charset=utf-8");
         assert_eq!(header(&text, "x-content-type-options"), "nosniff");
@@ -263,13 +316,34 @@ async fn links_open_only_their_own_file_until_they_expire() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
         let server = TestServer::start(&db.url).await;
-        let sam = hand_off(&server, json!({"email": "sam@example.com", "message": "Photo"})).await;
-        let kim = hand_off(&server, json!({"email": "kim@example.com", "message": "Photo"})).await;
-        let (_, sams) = sam.send_files(&server, None, &[("a.jpg", &photo_with_gps())]).await;
-        let (_, kims) = kim.send_files(&server, None, &[("b.jpg", &photo_with_gps())]).await;
-        let sams_id = sams["attachments"][0]["id"].as_str().expect("id").to_string();
-        let kims_id = kims["attachments"][0]["id"].as_str().expect("id").to_string();
-        let url = sams["attachments"][0]["url"].as_str().expect("url").to_string();
+        let sam = hand_off(
+            &server,
+            json!({"email": "sam@example.com", "message": "Photo"}),
+        )
+        .await;
+        let kim = hand_off(
+            &server,
+            json!({"email": "kim@example.com", "message": "Photo"}),
+        )
+        .await;
+        let (_, sams) = sam
+            .send_files(&server, None, &[("a.jpg", &photo_with_gps())])
+            .await;
+        let (_, kims) = kim
+            .send_files(&server, None, &[("b.jpg", &photo_with_gps())])
+            .await;
+        let sams_id = sams["attachments"][0]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let kims_id = kims["attachments"][0]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let url = sams["attachments"][0]["url"]
+            .as_str()
+            .expect("url")
+            .to_string();
         assert_eq!(get(&server, &url).await.status(), 200);
 
         let query = url.split_once('?').expect("query").1;
@@ -277,28 +351,54 @@ async fn links_open_only_their_own_file_until_they_expire() {
         let expires: i64 = fields[0].1.parse().expect("expires");
         let sig = fields[1].1.clone();
         let open = |id: &str, query: String| format!("/api/v1/attachments/{id}?{query}");
-        let code = |body: Value| body["error"]["code"].as_str().unwrap_or_default().to_string();
+        let code = |body: Value| {
+            body["error"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
 
         // Sam's link on Kim's file, a later expiry, a changed or missing signature: 403.
         for (id, query) in [
             (kims_id.as_str(), format!("expires={expires}&sig={sig}")),
-            (sams_id.as_str(), format!("expires={}&sig={sig}", expires + 3600)),
-            (sams_id.as_str(), format!("expires={expires}&sig={}", "0".repeat(64))),
+            (
+                sams_id.as_str(),
+                format!("expires={}&sig={sig}", expires + 3600),
+            ),
+            (
+                sams_id.as_str(),
+                format!("expires={expires}&sig={}", "0".repeat(64)),
+            ),
             (sams_id.as_str(), format!("expires={expires}")),
         ] {
             let response = get(&server, &open(id, query.clone())).await;
             assert_eq!(response.status(), 403, "{backend:?} {id} {query}");
-            assert_eq!(code(response.json().await.unwrap_or_default()), "invalid_link");
+            assert_eq!(
+                code(response.json().await.unwrap_or_default()),
+                "invalid_link"
+            );
         }
 
         // A link signed with the installation's key but past its expiry: 410.
-        let store = frontline_shared::store::Store::connect(&db.url).await.expect("store");
-        let key = store.installation_secret("conversation_token_key").await.expect("key");
+        let store = frontline_shared::store::Store::connect(&db.url)
+            .await
+            .expect("store");
+        let key = store
+            .installation_secret("conversation_token_key")
+            .await
+            .expect("key");
         let past = expires - 3600;
         let expired = sign(&key, &sam.conversation_id, &sams_id, past);
-        let response = get(&server, &open(&sams_id, format!("expires={past}&sig={expired}"))).await;
+        let response = get(
+            &server,
+            &open(&sams_id, format!("expires={past}&sig={expired}")),
+        )
+        .await;
         assert_eq!(response.status(), 410, "{backend:?}");
-        assert_eq!(code(response.json().await.unwrap_or_default()), "link_expired");
+        assert_eq!(
+            code(response.json().await.unwrap_or_default()),
+            "link_expired"
+        );
         // The same key and format with a future expiry opens it (the format is as documented).
         let fresh = sign(&key, &sam.conversation_id, &sams_id, expires);
         assert_eq!(fresh, sig);
@@ -320,8 +420,14 @@ async fn retention_deletes_files_older_than_keep_attachments() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
         let server = TestServer::start(&db.url).await;
-        let sam = hand_off(&server, json!({"email": "sam@example.com", "message": "Photo"})).await;
-        let (status, sent) = sam.send_files(&server, None, &[("a.jpg", &photo_with_gps())]).await;
+        let sam = hand_off(
+            &server,
+            json!({"email": "sam@example.com", "message": "Photo"}),
+        )
+        .await;
+        let (status, sent) = sam
+            .send_files(&server, None, &[("a.jpg", &photo_with_gps())])
+            .await;
         assert_eq!(status, 201, "{sent}");
         let mut privacy = PrivacySettings::default();
         privacy.keep_attachments = Some(jiff::SignedDuration::from_hours(90 * 24));
@@ -331,11 +437,15 @@ async fn retention_deletes_files_older_than_keep_attachments() {
 
         // 89 days later the file is kept; 91 days later it is deleted.
         for (days, kept) in [(89, Some(1)), (91, Some(0))] {
-            let store = Store::connect_with_clock(&db.url, ManualClock::starting_at(now + days * DAY_MS))
-                .await
-                .expect("store");
+            let store =
+                Store::connect_with_clock(&db.url, ManualClock::starting_at(now + days * DAY_MS))
+                    .await
+                    .expect("store");
             let job = Retention::from_settings(store.clone(), &privacy).expect("a retention job");
-            assert_eq!(job.try_purge_once().await.expect("purge"), Purge::Ran { erased: 0 });
+            assert_eq!(
+                job.try_purge_once().await.expect("purge"),
+                Purge::Ran { erased: 0 }
+            );
             store.close().await;
             let (status, body) = server.get_json(&path, Some(&sam.token)).await;
             assert_eq!(status, 200, "{body}");

@@ -242,7 +242,11 @@ pub async fn escalation(
         Ok(lines) => lines,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let files = match state.store.conversation_attachments(&escalation.conversation_id).await {
+    let files = match state
+        .store
+        .conversation_attachments(&escalation.conversation_id)
+        .await
+    {
         Ok(files) => files,
         Err(error) => return ApiError::from(error).into_response(),
     };

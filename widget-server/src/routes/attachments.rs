@@ -167,7 +167,11 @@ pub async fn upload(
 }
 
 /// A `file` part's bytes, refused with 413 as soon as it passes `max_bytes`.
-async fn read_file(mut field: Field<'_>, name: &str, max_bytes: usize) -> Result<Vec<u8>, ApiError> {
+async fn read_file(
+    mut field: Field<'_>,
+    name: &str,
+    max_bytes: usize,
+) -> Result<Vec<u8>, ApiError> {
     let mut content = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(form_error)? {
         if content.len() + chunk.len() > max_bytes {
@@ -241,14 +245,23 @@ pub async fn download(
     let image = FileType::from_mime_type(&stored.meta.content_type).is_some_and(FileType::is_image);
     let disposition = content_disposition(image, &stored.meta.file_name);
     let headers = [
-        (header::CONTENT_TYPE, header_value(&stored.meta.content_type)),
+        (
+            header::CONTENT_TYPE,
+            header_value(&stored.meta.content_type),
+        ),
         (header::CONTENT_DISPOSITION, header_value(&disposition)),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
         (
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; sandbox"),
         ),
-        (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300")),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=300"),
+        ),
     ];
     Ok((headers, stored.content).into_response())
 }
@@ -272,7 +285,13 @@ fn content_disposition(image: bool, name: &str) -> String {
     let kind = if image { "inline" } else { "attachment" };
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .filter(|c| *c != '"' && *c != '\\')
         .collect();
     let encoded = utf8_percent_encode(name, NON_ALPHANUMERIC);
@@ -280,5 +299,6 @@ fn content_disposition(image: bool, name: &str) -> String {
 }
 
 fn header_value(text: &str) -> HeaderValue {
-    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
+    HeaderValue::from_str(text)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
 }

@@ -25,9 +25,9 @@
 //! (`frontline_serve::request_trace`), for the bot's routes too.
 
 pub mod admin;
-pub mod attachments;
 pub mod ask;
 pub mod assets;
+pub mod attachments;
 pub mod conversation;
 pub mod csat;
 pub mod csat_page;
