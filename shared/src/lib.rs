@@ -24,6 +24,8 @@
 //! - [`store`]: conversations, escalations, outbox and events on SQLite or PostgreSQL.
 //! - [`planning`]: forecasts, Erlang C staffing and forecast accuracy for a site (the
 //!   maths is in `frontline-planning`, `shared/planning/`).
+//! - [`attachments`]: files customers send: allow-list by magic bytes, image metadata
+//!   removed, signed download links.
 //! - [`privacy`]: redaction of card numbers, IBANs, phones, e-mails in what leaves Frontline.
 //! - [`stats`]: digest and dashboard figures (deflection, time to claim, knowledge gaps).
 //! - [`webhooks`]: outbound events: types, endpoints, the signed payload's body.
@@ -32,6 +34,7 @@
 
 pub mod accounts;
 pub mod agent_action;
+pub mod attachments;
 pub mod audit;
 pub mod clock;
 pub mod config;

@@ -50,3 +50,58 @@ impl Handoff {
         assert_eq!(body["relayed"], true, "{body}");
     }
 }
+
+/// A `multipart/form-data` body (RFC 7578) of `file` parts and an optional `text` part, as
+/// a browser's `FormData` sends it: its `Content-Type` and bytes.
+pub fn file_form(text: Option<&str>, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----frontline-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    if let Some(text) = text {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, content) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+impl Handoff {
+    /// `POST /api/v1/conversations/{id}/attachments` with `files` (name, bytes) and `text`;
+    /// returns status and JSON.
+    pub async fn send_files(
+        &self,
+        server: &TestServer,
+        text: Option<&str>,
+        files: &[(&str, &[u8])],
+    ) -> (u16, Value) {
+        let (content_type, body) = file_form(text, files);
+        let response = server
+            .client
+            .post(server.at(&format!(
+                "/api/v1/conversations/{}/attachments",
+                self.conversation_id
+            )))
+            .bearer_auth(&self.token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}

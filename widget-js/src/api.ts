@@ -130,6 +130,29 @@ export function createApi(base: string, site: string) {
     conversation: (id: string, token: string) => call<Conversation>(convUrl(id), {}, token),
     send: (id: string, token: string, text: string) =>
       call<unknown>(convUrl(id) + "/messages", { method: "POST" }, token, { text }),
+    /** Sends `files` as one message (multipart, XHR for upload progress). */
+    upload: (id: string, token: string, files: File[], onProgress: (fraction: number) => void) =>
+      new Promise<unknown>((resolve, reject) => {
+        const form = new FormData();
+        for (const file of files) form.append("file", file, file.name);
+        const xhr = new XMLHttpRequest();
+        xhr.open("POST", convUrl(id) + "/attachments");
+        xhr.setRequestHeader("Authorization", "Bearer " + token);
+        xhr.upload.onprogress = (event) => event.lengthComputable && onProgress(event.loaded / event.total);
+        xhr.onload = () => {
+          let reply: { error?: { code?: string; message?: string } } | null = null;
+          try {
+            reply = JSON.parse(xhr.responseText);
+          } catch {
+            /* not JSON: judged by the status alone */
+          }
+          if (xhr.status >= 200 && xhr.status < 300) return resolve(reply);
+          const error = (reply && reply.error) || {};
+          reject(new ApiError(xhr.status, error.code || "http_" + xhr.status, error.message || xhr.statusText));
+        };
+        xhr.onerror = () => reject(new ApiError(0, "unreachable", "the upload did not reach the server"));
+        xhr.send(form);
+      }),
     rate: (id: string, token: string, rating: number, comment: string) =>
       call<unknown>(convUrl(id) + "/csat", { method: "POST" }, token, { rating, comment: comment || undefined }),
     eventsUrl: (id: string, token: string, after?: string) =>

@@ -54,6 +54,11 @@ const en = {
   csatComment: "Anything to add? (optional)",
   csatSend: "Send rating",
   csatThanks: "Thanks for your rating!",
+  attach: "Attach a photo or file",
+  uploading: "Sending… {n}%",
+  fileType: "{name} can't be sent: only photos (PNG, JPEG, GIF, WebP), PDF and text files can.",
+  fileTooLarge: "{name} is too large to send.",
+  tooManyFiles: "That's too many files for one message.",
 };
 
 export type Strings = typeof en;
@@ -111,6 +116,11 @@ const de: Strings = {
   csatComment: "Möchten Sie etwas ergänzen? (optional)",
   csatSend: "Bewertung senden",
   csatThanks: "Danke für Ihre Bewertung!",
+  attach: "Foto oder Datei anhängen",
+  uploading: "Wird gesendet… {n} %",
+  fileType: "{name} kann nicht gesendet werden: nur Fotos (PNG, JPEG, GIF, WebP), PDF- und Textdateien.",
+  fileTooLarge: "{name} ist zu groß zum Senden.",
+  tooManyFiles: "Das sind zu viele Dateien für eine Nachricht.",
 };
 
 const BUNDLES: Record<string, Strings> = { en, de };

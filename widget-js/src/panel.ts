@@ -2,6 +2,7 @@
 // conversation log, suggestions, composer). Owns opening, closing and keyboard focus:
 // focus moves in on open, Tab is trapped while open, Escape closes and returns to the launcher.
 
+import { attachButton } from "./attach";
 import { h } from "./dom";
 import type { Options } from "./config";
 import type { Strings } from "./i18n";
@@ -14,7 +15,7 @@ const FOCUSABLE = "a[href],button:not([disabled]),input:not([disabled]),textarea
 
 export type Panel = ReturnType<typeof createPanel>;
 
-export function createPanel(options: Options, t: Strings, onFirstOpen: () => void) {
+export function createPanel(options: Options, t: Strings, onFirstOpen: () => void, onFiles: (files: File[]) => void) {
   const host = document.createElement("frontline-widget");
   if (options.accent && CSS.supports("color", options.accent)) host.style.setProperty("--frontline-accent", options.accent);
   const shadow = host.attachShadow({ mode: "open" });
@@ -31,7 +32,9 @@ export function createPanel(options: Options, t: Strings, onFirstOpen: () => voi
   const suggest = h("div", { class: "suggest", role: "group", "aria-label": t.suggestions, hidden: true });
   const input = h("input", { type: "text", autocomplete: "off", placeholder: t.placeholder, "aria-label": t.inputLabel, maxlength: "2000" });
   const send = h("button", { class: "primary", type: "submit" }, t.send);
-  const compose = h("form", { class: "compose" }, input, send);
+  const files = attachButton(t, (picked) => onFiles(picked));
+  files.button.hidden = true;
+  const compose = h("form", { class: "compose" }, files.input, files.button, input, send);
   const handoffSlot = h("div", { hidden: true });
   const human = h("button", { class: "human", type: "button" }, t.human);
   const panel = h(
@@ -116,5 +119,5 @@ export function createPanel(options: Options, t: Strings, onFirstOpen: () => voi
     log.scrollTop = log.scrollHeight;
   }
 
-  return { host, launcher, panel, status, note, log, suggest, input, send, compose, handoffSlot, human, open, close: closePanel, isOpen, focusFirst, markUnread, scrollToEnd };
+  return { host, launcher, panel, status, note, log, suggest, input, send, compose, handoffSlot, human, attach: files.button, open, close: closePanel, isOpen, focusFirst, markUnread, scrollToEnd };
 }

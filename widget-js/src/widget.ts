@@ -5,6 +5,7 @@
 // The away banner shows only while nobody is on it and the handoff form (which says it
 // itself) is closed; the "back on …" note goes once an agent claims.
 
+import { dropAndPaste, refusal, uploadBubble } from "./attach";
 import { ApiError, createApi, type ClarifyOption, type Message, type SiteConfig, type Status, type Suggestion } from "./api";
 import type { Options } from "./config";
 import { csatCard, type CsatCard } from "./csat";
@@ -28,7 +29,7 @@ export function mount(options: Options): Widget {
   const dates = dateLocale(options.locale, locale);
   const api = createApi(options.api, options.site);
   const customer: Record<string, string> = { ...options.customer };
-  const ui = createPanel(options, t, loadConfig);
+  const ui = createPanel(options, t, loadConfig, sendFiles);
 
   let conv = storage.load(options.site);
   let config: SiteConfig | null = null;
@@ -51,6 +52,7 @@ export function mount(options: Options): Widget {
   ui.human.addEventListener("click", () => showHandoff(lastQuestion));
   const { hide: hideSuggest } = typeahead(ui.input, ui.suggest, api, t, () => !talkingToAgent(), pick);
   (document.body || document.documentElement).append(ui.host);
+  dropAndPaste(ui.panel, ui.input, canAttach, sendFiles);
   if (conv) sync(true, conv.after);
 
   // ---- helpers -------------------------------------------------------------------------
@@ -110,6 +112,7 @@ export function mount(options: Options): Widget {
     status = next;
     agent = name || agent;
     ui.human.hidden = talkingToAgent();
+    ui.attach.hidden = !canAttach();
     ui.input.placeholder = talkingToAgent() ? t.placeholderAgent : t.placeholder;
     ui.status.hidden = !next;
     if (!next) return updateNote();
@@ -184,6 +187,29 @@ export function mount(options: Options): Widget {
     if ((talkingToAgent() || status === "resolved") && conv) return sendToAgent(conv.id, conv.token, text);
     lastQuestion = text;
     await ask(text, true, choice && { kind: choice.kind, id: choice.id });
+  }
+
+  /** Files go to the team: only once the conversation has an escalation. */
+  function canAttach(): boolean {
+    return !!conv && (talkingToAgent() || status === "resolved");
+  }
+
+  async function sendFiles(files: File[]) {
+    const saved = conv;
+    if (!saved || !canAttach()) return;
+    const sending = uploadBubble(t, files);
+    show(sending.element);
+    // The stream echoes the stored line ("📎 a.jpg, b.pdf"); this bubble already shows it.
+    const line = "📎 " + files.map((file) => file.name).join(", ");
+    pending.push(line);
+    try {
+      await api.upload(saved.id, saved.token, files, sending.progress);
+      sending.done();
+    } catch (error) {
+      pending.splice(pending.indexOf(line), 1);
+      sending.failed();
+      show(systemLine(refusal(t, error)));
+    }
   }
 
   async function sendToAgent(id: string, token: string, text: string) {

@@ -26,6 +26,12 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("request body is too large")]
     PayloadTooLarge,
+    /// One part of the body (e.g. a file) is over its own limit: the message names it.
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
+    /// A link that was valid once (e.g. an attachment's, past its expiry).
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     #[error("expected a JSON body with content-type application/json")]
     UnsupportedMediaType,
     /// A route that takes another media type than JSON: the message names it.
@@ -90,6 +96,8 @@ impl ApiError {
             ApiError::NotFound { code, .. } => (StatusCode::NOT_FOUND, code),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            ApiError::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
+            ApiError::Gone { code, .. } => (StatusCode::GONE, code),
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }

@@ -138,9 +138,10 @@ impl Application {
             "reloader",
             sites::watch_for_changes(Arc::clone(&sites), Duration::from_secs(2), shutdown.clone()),
         );
-        if let Some(keep) = settings.privacy.keep_conversations {
-            let retention =
-                frontline_shared::privacy::retention::Retention::new(store.clone(), keep);
+        if let Some(retention) = frontline_shared::privacy::retention::Retention::from_settings(
+            store.clone(),
+            &settings.privacy,
+        ) {
             workers.spawn("retention", retention.run(shutdown.clone()));
         }
         let rate_limits = Arc::new(RateLimiters::new(
@@ -187,6 +188,11 @@ impl Application {
                 _ => None,
             },
             privacy: settings.privacy.clone(),
+            attachments: settings.attachments.clone(),
+            attachment_links: frontline_shared::attachments::UrlSigner::new(
+                token_key.as_bytes(),
+                settings.attachments.url_ttl_secs,
+            ),
             shutdown,
         });
         Ok(Application {

@@ -94,6 +94,10 @@ pub struct AppContext {
     /// `[privacy]`: what is masked in logs and the dashboard, and (`redact_in_store`)
     /// before storing.
     pub privacy: frontline_shared::config::PrivacySettings,
+    /// `[attachments]`: file size and count limits.
+    pub attachments: frontline_shared::config::AttachmentSettings,
+    /// Signs and checks attachment download links (with the conversation-token key).
+    pub attachment_links: frontline_shared::attachments::UrlSigner,
     /// Ends live streams so graceful shutdown can finish.
     pub shutdown: frontline_shared::shutdown::Shutdown,
 }

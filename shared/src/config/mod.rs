@@ -8,6 +8,7 @@
 //! An invalid value fails at start with an error naming its key, e.g.
 //! ``invalid configuration at `sites[0].business_hours.open`: ...``.
 
+mod attachments;
 mod business_hours;
 mod env;
 mod planning;
@@ -17,6 +18,7 @@ mod secrets;
 mod settings;
 mod webhooks;
 
+pub use attachments::AttachmentSettings;
 pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
 pub use planning::{HandleTime, PlanningSettings, RotaEntry};

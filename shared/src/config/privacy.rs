@@ -23,6 +23,10 @@ pub struct PrivacySettings {
     /// 24 hours; anything `SignedDuration` reads (`"8760h"`) works too.
     #[serde(deserialize_with = "days_or_duration")]
     pub keep_conversations: Option<SignedDuration>,
+    /// Files customers sent older than this are deleted (unset: kept as long as their
+    /// conversation). Read like `keep_conversations`, e.g. `"90d"`.
+    #[serde(deserialize_with = "days_or_duration")]
+    pub keep_attachments: Option<SignedDuration>,
     /// Built from `redact` and `phone_formats` when the settings are validated.
     #[serde(skip)]
     redactor: Redactor,
@@ -35,6 +39,7 @@ impl Default for PrivacySettings {
             phone_formats: Vec::new(),
             redact_in_store: false,
             keep_conversations: None,
+            keep_attachments: None,
             redactor: Redactor::default(),
         }
     }
@@ -82,12 +87,12 @@ impl PrivacySettings {
                 }
                 other => ConfigError::invalid(format!("privacy.redact[{i}]"), other),
             })?;
-        if let Some(keep) = self.keep_conversations {
-            if keep < SignedDuration::from_hours(24) {
-                return Err(ConfigError::invalid(
-                    "privacy.keep_conversations",
-                    "must be at least 1d",
-                ));
+        for (key, keep) in [
+            ("privacy.keep_conversations", self.keep_conversations),
+            ("privacy.keep_attachments", self.keep_attachments),
+        ] {
+            if keep.is_some_and(|keep| keep < SignedDuration::from_hours(24)) {
+                return Err(ConfigError::invalid(key, "must be at least 1d"));
             }
         }
         Ok(())
@@ -140,8 +145,19 @@ mod tests {
             err.to_string().contains("privacy.keep_conversations"),
             "{err}"
         );
-        let settings = parse("[privacy]\nkeep_conversations = \"365d\"\nredact_in_store = true\n")
-            .expect("valid");
+        let err = parse("[privacy]\nkeep_attachments = \"2h\"\n").expect_err("short");
+        assert!(
+            err.to_string().contains("privacy.keep_attachments"),
+            "{err}"
+        );
+        let settings = parse(
+            "[privacy]\nkeep_conversations = \"365d\"\nkeep_attachments = \"90d\"\nredact_in_store = true\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            settings.privacy.keep_attachments,
+            Some(jiff::SignedDuration::from_hours(90 * 24))
+        );
         assert_eq!(
             settings.privacy.keep_conversations,
             Some(jiff::SignedDuration::from_hours(365 * 24))

@@ -34,6 +34,9 @@ pub struct Settings {
     /// `[privacy]`: redaction and retention.
     #[serde(default)]
     pub privacy: super::PrivacySettings,
+    /// `[attachments]`: size and count limits of files customers send.
+    #[serde(default)]
+    pub attachments: super::AttachmentSettings,
     /// `[[webhooks]]`: endpoints that receive signed events.
     #[serde(default)]
     pub webhooks: Vec<super::WebhookSettings>,
@@ -586,6 +589,7 @@ impl Settings {
         }
         self.planning.validate()?;
         self.privacy.validate()?;
+        self.attachments.validate()?;
         let limits = &self.server.limits;
         for (key, timeout) in [
             ("header_timeout", limits.header_timeout),

@@ -1,6 +1,7 @@
 //! `[privacy] keep_conversations`: conversations older than that are erased the way a
 //! customer's erasure request erases them (`Store::erase_conversation`): personal data
-//! goes, the rows the figures count stay, so rollups do not change.
+//! goes, the rows the figures count stay, so rollups do not change. `[privacy]
+//! keep_attachments`: files older than that are deleted (no figure counts them).
 //!
 //! Every replica runs the job, and each hour exactly one of them does the work: the first
 //! to record the hour's slot (`installation` key `retention:<hour>`, inserted once)
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 
+use crate::config::PrivacySettings;
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreError};
 
@@ -34,12 +36,37 @@ pub enum Purge {
 #[derive(Debug, Clone)]
 pub struct Retention {
     store: Store,
-    keep: SignedDuration,
+    /// `keep_conversations` (unset: conversations are kept).
+    keep: Option<SignedDuration>,
+    /// `keep_attachments` (unset: files are kept with their conversation).
+    keep_attachments: Option<SignedDuration>,
 }
 
 impl Retention {
+    /// Erases conversations older than `keep`.
     pub fn new(store: Store, keep: SignedDuration) -> Self {
-        Retention { store, keep }
+        Retention {
+            store,
+            keep: Some(keep),
+            keep_attachments: None,
+        }
+    }
+
+    /// The job `[privacy]` asks for, if it asks for one.
+    pub fn from_settings(store: Store, privacy: &PrivacySettings) -> Option<Self> {
+        (privacy.keep_conversations.is_some() || privacy.keep_attachments.is_some()).then(|| {
+            Retention {
+                store,
+                keep: privacy.keep_conversations,
+                keep_attachments: privacy.keep_attachments,
+            }
+        })
+    }
+
+    /// Also deletes files older than `keep`.
+    pub fn keeping_attachments(mut self, keep: SignedDuration) -> Self {
+        self.keep_attachments = Some(keep);
+        self
     }
 
     /// Takes the current hour's slot if free, then erases every conversation created
@@ -51,7 +78,22 @@ impl Retention {
         if !self.store.take_job_slot(&slot).await? {
             return Ok(Purge::TakenElsewhere);
         }
-        let before = now - i64::try_from(self.keep.as_millis()).unwrap_or(i64::MAX);
+        let before = |keep: SignedDuration| {
+            now.saturating_sub(i64::try_from(keep.as_millis()).unwrap_or(i64::MAX))
+        };
+        if let Some(keep) = self.keep_attachments {
+            let deleted = self.store.purge_attachments(before(keep)).await?;
+            if deleted > 0 {
+                tracing::info!(
+                    deleted,
+                    "attachments past [privacy] keep_attachments deleted"
+                );
+            }
+        }
+        let Some(keep) = self.keep else {
+            return Ok(Purge::Ran { erased: 0 });
+        };
+        let before = before(keep);
         let mut erased = 0;
         loop {
             let due = self.store.conversations_to_purge(before, BATCH).await?;

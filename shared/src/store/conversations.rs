@@ -155,6 +155,19 @@ pub(crate) async fn append_customer_message_in(
     conversation: &Conversation,
     body: &str,
 ) -> Result<Option<String>, StoreError> {
+    Ok(append_customer_line_in(store, tx, conversation, body)
+        .await?
+        .1)
+}
+
+/// Appends a customer line in the caller's transaction: its message id, and the open
+/// escalation it is relayed to, if any.
+pub(crate) async fn append_customer_line_in(
+    store: &Store,
+    tx: &mut Tx,
+    conversation: &Conversation,
+    body: &str,
+) -> Result<(i64, Option<String>), StoreError> {
     let now = store.now_ms();
     ensure_conversation(tx, conversation).await?;
     let message = NewMessage {
@@ -197,7 +210,7 @@ pub(crate) async fn append_customer_message_in(
         let subject = Subject::Escalation(escalation_id.clone());
         super::outbox::enqueue(store, tx, &subject, &message).await?;
     }
-    Ok(open)
+    Ok((message_id, open))
 }
 
 /// Inserts the conversation unless it exists (another replica or batch may have).

@@ -7,14 +7,15 @@
 //! scores, feedback) and removes what identifies or was written by the customer:
 //! message texts (question texts used for knowledge gaps included), customer fields,
 //! page URL, the escalation's e-mail, name, message and context (the matched candidates
-//! and locale stay), rating comments, the live stream's events, mail threads. Queued
-//! outbox rows of its escalations are dropped, and one `erased` row per escalation asks
-//! the bot to edit what it posted. `conversations.erased_at` marks it done, so erasing
+//! and locale stay), rating comments, the live stream's events, mail threads, attachments
+//! (their content and names). Queued outbox rows of its escalations are dropped, and one
+//! `erased` row per escalation asks the bot to edit what it posted. `conversations.erased_at` marks it done, so erasing
 //! again (or retention meeting it) changes nothing.
 
 use serde::Serialize;
 use sqlx::Row;
 
+use super::attachments::AttachmentMeta;
 use super::outbox::enqueue;
 use super::{Store, StoreError};
 use crate::contracts::outbox::OutboxMessage;
@@ -41,6 +42,8 @@ pub struct ConversationExport {
     pub transcript: Vec<TranscriptLine>,
     pub escalations: Vec<Escalation>,
     pub ratings: Vec<RatingExport>,
+    /// The files the customer sent (names, types, sizes, times; not their content).
+    pub attachments: Vec<AttachmentMeta>,
     /// When it was erased (then only figures remain).
     pub erased_at_ms: Option<i64>,
 }
@@ -147,6 +150,7 @@ impl Store {
             transcript: self.transcript(id).await?,
             escalations,
             ratings,
+            attachments: self.conversation_attachments(id).await?,
             erased_at_ms: super::opt_i64(&row, "erased_at")?,
         }))
     }
@@ -248,6 +252,7 @@ impl Store {
             "DELETE FROM conversation_events WHERE conversation_id = $1",
             "DELETE FROM email_threads WHERE conversation_id = $1",
             "DELETE FROM inbound_emails WHERE conversation_id = $1",
+            "DELETE FROM attachments WHERE conversation_id = $1",
         ] {
             sqlx::query(sql).bind(id).execute(&mut *tx).await?;
         }

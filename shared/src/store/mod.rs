@@ -10,6 +10,7 @@
 //! - [`admin_sessions`]: dashboard sign-ins (hashed ids, idle expiry).
 //! - [`agents`]: agent accounts (e-mail, name, role, password hash) and invitation links.
 //! - [`audit`]: the append-only audit log (who did what, from where).
+//! - [`attachments`]: files customers sent with a message (content in the store).
 //! - [`conversations`]: conversations, questions with decisions, feedback, transcripts.
 //! - [`escalations`]: handoffs and the claim / release / resolve transitions.
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
@@ -29,6 +30,7 @@
 
 pub mod admin_sessions;
 pub mod agents;
+pub mod attachments;
 pub mod audit;
 pub mod chat;
 pub mod chat_cursors;

@@ -7,6 +7,7 @@ mod accounts;
 mod admin_security;
 mod agent_actions;
 mod api;
+mod attachments;
 mod audit;
 mod bad_input;
 mod bot_alert_text;

@@ -163,6 +163,23 @@ pub async fn escalation(
         Ok(lines) => lines,
         Err(error) => return ApiError::from(error).into_response(),
     };
+    let files = match state
+        .store
+        .conversation_attachments(&escalation.conversation_id)
+        .await
+    {
+        Ok(files) => files,
+        Err(error) => return ApiError::from(error).into_response(),
+    };
+    // Images are shown inline, other files are links; both through signed links.
+    let files: Vec<serde_json::Value> = files
+        .iter()
+        .map(|f| {
+            let image = frontline_shared::attachments::FileType::from_mime_type(&f.content_type)
+                .is_some_and(frontline_shared::attachments::FileType::is_image);
+            json!({ "url": crate::routes::attachments::signed_path(&state, f), "file_name": f.file_name, "image": image, "size_kib": (f.size_bytes + 1023) / 1024 })
+        })
+        .collect();
     // Masked by default; "Reveal" shows the original, and who looked is logged.
     let redactor = if query.reveal {
         tracing::info!(escalation = %escalation.id, agent = %agent.name, "masked customer text revealed in the dashboard");
@@ -197,7 +214,7 @@ pub async fn escalation(
     render(
         &state,
         "escalation",
-        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal }),
+        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "files": files, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal }),
     )
 }
 

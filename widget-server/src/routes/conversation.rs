@@ -63,6 +63,8 @@ pub struct ConversationBody {
     pub site_id: String,
     pub transcript: Vec<TranscriptLineBody>,
     pub escalation: Option<EscalationSummary>,
+    /// Files the customer sent, oldest first, with fresh download links.
+    pub attachments: Vec<super::attachments::AttachmentBody>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -109,7 +111,12 @@ pub async fn show(
     let conversation = load(&state, &token, &id).await?;
     let transcript = state.store.transcript(&id).await?;
     let escalation = state.store.latest_escalation_for(&id).await?;
+    let attachments = state.store.conversation_attachments(&id).await?;
     Ok(Json(ConversationBody {
+        attachments: attachments
+            .into_iter()
+            .map(|meta| super::attachments::AttachmentBody::signed(&state, meta))
+            .collect(),
         conversation_id: conversation.id,
         site_id: conversation.site_id.into(),
         transcript: transcript

@@ -9,6 +9,7 @@
 //! | `POST /api/v1/sites/{site}/handoff` | [`handoff`] |
 //! | `GET /api/v1/conversations/{id}`, `POST …/messages` | [`conversation`] |
 //! | `GET /api/v1/conversations/{id}/events` (SSE) | [`events`] |
+//! | `POST /api/v1/conversations/{id}/attachments`, `GET /api/v1/attachments/{id}` | [`attachments`] |
 //! | `POST /api/v1/conversations/{id}/csat` | [`csat`] |
 //! | `/api/v1/admin/escalations…` | [`admin`] |
 //! | `GET /api/v1/admin/stats` | [`stats`] |
@@ -29,6 +30,7 @@ pub mod admin;
 pub mod agents;
 pub mod ask;
 pub mod assets;
+pub mod attachments;
 pub mod audit;
 pub mod conversation;
 pub mod csat;
@@ -104,6 +106,12 @@ fn api(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(csat::rate))
         .routes(routes!(events::stream))
         .layer(guard::GuardLayer::new(state.clone(), guard::public_api));
+    // Files: the one public route with a body larger than `[server.limits] body_bytes`.
+    let attachments_api = OpenApiRouter::default()
+        .routes(routes!(attachments::upload))
+        .layer(DefaultBodyLimit::max(state.attachments.max_request_bytes()))
+        .routes(routes!(attachments::download))
+        .layer(guard::GuardLayer::new(state.clone(), guard::public_api));
     // Mail servers, not browsers: their own bearer token and body limit, no CORS.
     let max_mail = state.inbound_mail.as_ref().map_or(0, |i| i.max_bytes);
     let inbound_api = OpenApiRouter::default()
@@ -111,6 +119,7 @@ fn api(state: AppState) -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(max_mail.max(state.limits.body_bytes)));
     OpenApiRouter::with_openapi(ApiDoc::document())
         .merge(public_api)
+        .merge(attachments_api)
         .merge(inbound_api)
         .merge(admin::routes(state))
 }
