@@ -315,7 +315,10 @@ fn sign(key: &str, conversation: &str, id: &str, expires: i64) -> String {
 async fn links_open_only_their_own_file_until_they_expire() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
-        let server = TestServer::start(&db.url).await;
+        // Links live 60 s here (the default is 300).
+        let mut options = ServerOptions::default();
+        options.extra_toml = format!("{}\n[attachments]\nurl_ttl_secs = 60\n", options.extra_toml);
+        let server = TestServer::start_with(&db.url, &options).await;
         let sam = hand_off(
             &server,
             json!({"email": "sam@example.com", "message": "Photo"}),
@@ -344,7 +347,14 @@ async fn links_open_only_their_own_file_until_they_expire() {
             .as_str()
             .expect("url")
             .to_string();
-        assert_eq!(get(&server, &url).await.status(), 200);
+        let fresh = get(&server, &url).await;
+        assert_eq!(fresh.status(), 200);
+        // Browsers keep the file no longer than the link (60 s here) is valid.
+        let max_age: i64 = header(&fresh, "cache-control")
+            .strip_prefix("private, max-age=")
+            .and_then(|secs| secs.parse().ok())
+            .unwrap_or_else(|| panic!("{:?}", fresh.headers()));
+        assert!((50..=60).contains(&max_age), "max-age {max_age}");
 
         let query = url.split_once('?').expect("query").1;
         let fields: Vec<(String, String)> = serde_urlencoded::from_str(query).expect("query");

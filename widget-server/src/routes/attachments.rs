@@ -232,16 +232,13 @@ pub async fn download(
     let (Some(expires), Some(sig)) = (query.expires, query.sig.as_deref()) else {
         return Err(link_error(LinkError::Tampered));
     };
+    let now_ms = state.clock.now_ms();
     state
         .attachment_links
-        .verify(
-            &stored.meta.conversation_id,
-            &id,
-            expires,
-            sig,
-            state.clock.now_ms(),
-        )
+        .verify(&stored.meta.conversation_id, &id, expires, sig, now_ms)
         .map_err(link_error)?;
+    // A browser may keep the file only as long as the link stays valid.
+    let valid_for_secs = (expires - now_ms.div_euclid(1000)).max(0);
     let image = FileType::from_mime_type(&stored.meta.content_type).is_some_and(FileType::is_image);
     let disposition = content_disposition(image, &stored.meta.file_name);
     let headers = [
@@ -260,7 +257,7 @@ pub async fn download(
         ),
         (
             header::CACHE_CONTROL,
-            HeaderValue::from_static("private, max-age=300"),
+            header_value(&format!("private, max-age={valid_for_secs}")),
         ),
     ];
     Ok((headers, stored.content).into_response())
