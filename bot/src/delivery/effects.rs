@@ -138,7 +138,8 @@ impl Effects {
         Ok(())
     }
 
-    /// Posts the customer's rating in the alert's thread (`csat-{at_ms}`).
+    /// Posts the customer's rating in the alert's thread (`csat-{outbox row id}`: each
+    /// rating its own post, even two given in the same millisecond).
     async fn csat(
         &self,
         chat: &Arc<dyn Chat>,
@@ -154,7 +155,7 @@ impl Effects {
             rating: csat.rating,
             comment: csat.comment.as_deref(),
         };
-        let purpose = format!("csat-{}", csat.at_ms);
+        let purpose = format!("csat-{}", row.id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
             .await
     }

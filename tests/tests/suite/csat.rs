@@ -176,3 +176,58 @@ async fn ratings_are_kept_per_escalation_posted_in_the_thread_and_counted_in_sta
         rig.stop().await;
     }
 }
+
+/// Two ratings of one escalation recorded in the same millisecond are two posts in its
+/// thread (the bot once keyed a rating's post by its time, so the second one was taken
+/// for a post already made and never appeared; seen as a rare flake of the test above).
+#[tokio::test]
+async fn two_ratings_in_the_same_millisecond_are_both_posted() {
+    use frontline_shared::clock::ManualClock;
+    use frontline_shared::store::Store;
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Slack, "").await;
+        let handoff = hand_off(
+            &rig.server,
+            json!({"email": "dee@customer.test", "message": "dee needs help"}),
+        )
+        .await;
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+        // Stopped at the current time, so the bot (on the system clock) finds the rows due.
+        let clock = ManualClock::starting_at(jiff::Timestamp::now().as_millisecond());
+        let store = Store::connect_with_clock(&rig.db.url, clock)
+            .await
+            .expect("store");
+        store
+            .resolve(&handoff.escalation_id, "Ana")
+            .await
+            .expect("resolve");
+        for (rating, comment) in [(2, "Slow"), (5, "Actually great")] {
+            store
+                .rate(&handoff.conversation_id, rating, Some(comment))
+                .await
+                .expect("rate");
+        }
+        let posts = rig
+            .slack()
+            .wait_for("two rating posts", Duration::from_secs(10), |s| {
+                let posts: Vec<String> = s
+                    .messages
+                    .iter()
+                    .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
+                    .filter(|m| m.text.starts_with("Customer rating"))
+                    .map(|m| m.text.clone())
+                    .collect();
+                (posts.len() == 2).then_some(posts)
+            })
+            .await;
+        assert!(
+            posts[0].contains("2/5") && posts[0].contains("Slow"),
+            "{backend:?} {posts:?}"
+        );
+        assert!(
+            posts[1].contains("5/5") && posts[1].contains("Actually great"),
+            "{posts:?}"
+        );
+        rig.stop().await;
+    }
+}
