@@ -22,6 +22,24 @@ async fn rate(rig: &Rig, handoff: &Handoff, token: Option<&str>, body: Value) ->
         .await
 }
 
+/// The texts of the first two "Customer rating" posts in the escalation's alert thread,
+/// once both have arrived.
+async fn two_rating_posts(rig: &Rig, escalation_id: &str) -> Vec<String> {
+    let alert = rig.slack().alert_for(escalation_id).await;
+    rig.slack()
+        .wait_for("two rating posts", Duration::from_secs(10), |s| {
+            let posts: Vec<String> = s
+                .messages
+                .iter()
+                .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
+                .filter(|m| m.text.starts_with("Customer rating"))
+                .map(|m| m.text.clone())
+                .collect();
+            (posts.len() == 2).then_some(posts)
+        })
+        .await
+}
+
 #[tokio::test]
 async fn ratings_are_kept_per_escalation_posted_in_the_thread_and_counted_in_stats() {
     for backend in backends() {
@@ -86,20 +104,7 @@ async fn ratings_are_kept_per_escalation_posted_in_the_thread_and_counted_in_sta
         assert_eq!(status, 200);
 
         // Both of Ann's ratings reach her escalation's thread.
-        let alert = rig.slack().alert_for(&ann.escalation_id).await;
-        let posts = rig
-            .slack()
-            .wait_for("both ratings", Duration::from_secs(10), |s| {
-                let posts: Vec<String> = s
-                    .messages
-                    .iter()
-                    .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
-                    .filter(|m| m.text.starts_with("Customer rating"))
-                    .map(|m| m.text.clone())
-                    .collect();
-                (posts.len() == 2).then_some(posts)
-            })
-            .await;
+        let posts = two_rating_posts(&rig, &ann.escalation_id).await;
         assert!(
             posts[0].contains("2/5") && posts[0].contains("Took too long"),
             "{posts:?}"
@@ -191,7 +196,7 @@ async fn two_ratings_in_the_same_millisecond_are_both_posted() {
             json!({"email": "dee@customer.test", "message": "dee needs help"}),
         )
         .await;
-        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+        rig.slack().alert_for(&handoff.escalation_id).await;
         // Stopped at the current time, so the bot (on the system clock) finds the rows due.
         let clock = ManualClock::starting_at(jiff::Timestamp::now().as_millisecond());
         let store = Store::connect_with_clock(&rig.db.url, clock)
@@ -207,19 +212,7 @@ async fn two_ratings_in_the_same_millisecond_are_both_posted() {
                 .await
                 .expect("rate");
         }
-        let posts = rig
-            .slack()
-            .wait_for("two rating posts", Duration::from_secs(10), |s| {
-                let posts: Vec<String> = s
-                    .messages
-                    .iter()
-                    .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
-                    .filter(|m| m.text.starts_with("Customer rating"))
-                    .map(|m| m.text.clone())
-                    .collect();
-                (posts.len() == 2).then_some(posts)
-            })
-            .await;
+        let posts = two_rating_posts(&rig, &handoff.escalation_id).await;
         assert!(
             posts[0].contains("2/5") && posts[0].contains("Slow"),
             "{backend:?} {posts:?}"
