@@ -8,11 +8,11 @@
 //! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), except on the platform it was typed in |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
-//! | `csat` | post the customer's rating in the alert's thread (`csat-{at})`) |
+//! | `csat` | post the customer's rating in the alert's thread (`csat-{outbox row id}`) |
 //! | `erased` | edit every message posted for the escalation to "[erased at the customer's request]" |
 //! | `webhook` | POST the event, signed, to its endpoint ([`crate::webhooks`]) |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
-//! | `mail_flagged` | note an inbound mail held back (another sender) or opened from a stale reply address in the alert's thread (`mail-flag-{at}`) |
+//! | `mail_flagged` | note an inbound mail held back (another sender) or opened from a stale reply address in the alert's thread (`mail-flag-{outbox row id}`) |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
 //! look for the post an interrupted attempt made, else post; then record it at once.
@@ -160,7 +160,8 @@ impl Effects {
             .await
     }
 
-    /// Notes a flagged inbound mail in the alert's thread (`mail-flag-{at_ms}`).
+    /// Notes a flagged inbound mail in the alert's thread (`mail-flag-{outbox row id}`:
+    /// each flag is its own row, so two flags in the same millisecond are two notes).
     async fn mail_flagged(
         &self,
         chat: &Arc<dyn Chat>,
@@ -172,7 +173,7 @@ impl Effects {
             return Ok(());
         };
         let post = Post::MailFlagged { escalation, flag };
-        let purpose = format!("mail-flag-{}", flag.at_ms);
+        let purpose = format!("mail-flag-{}", row.id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
             .await
     }

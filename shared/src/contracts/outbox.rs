@@ -83,7 +83,7 @@ pub struct Csat {
     /// 1 (bad) to 5 (great).
     pub rating: i64,
     pub comment: Option<String>,
-    /// When it was given: the thread post is recorded under `csat-{at_ms}`.
+    /// When it was given (the thread post is keyed by its outbox row, `csat-{row id}`).
     pub at_ms: i64,
 }
 
@@ -94,7 +94,7 @@ pub struct MailFlag {
     /// The `From` address.
     pub sender: String,
     pub subject: Option<String>,
-    /// When it arrived: the thread post is recorded under `mail-flag-{at_ms}`.
+    /// When it arrived (the thread note is keyed by its outbox row, `mail-flag-{row id}`).
     pub at_ms: i64,
 }
 

@@ -308,3 +308,64 @@ async fn a_mail_to_a_sites_support_address_opens_its_escalation_on_that_site() {
         smtp.stop().await;
     }
 }
+
+/// Two mails flagged on one escalation in the same millisecond are two notes in its thread
+/// (the bot once keyed a flag's note by its time, as it did ratings, so the second one was
+/// taken for a note already posted and never appeared).
+#[tokio::test]
+async fn two_mails_flagged_in_the_same_millisecond_are_both_noted() {
+    use frontline_shared::clock::ManualClock;
+    use frontline_shared::contracts::outbox::{MailFlag, MailFlagReason};
+    use frontline_shared::store::Store;
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Slack, "").await;
+        let handoff = hand_off(
+            &rig.server,
+            json!({"email": "robin@customer.test", "message": "Exchange my jacket"}),
+        )
+        .await;
+        let alert = rig.slack().alert_for(&handoff.escalation_id).await;
+        // Stopped at the current time, so the bot (on the system clock) finds the rows due.
+        let now = jiff::Timestamp::now().as_millisecond();
+        let store = Store::connect_with_clock(&rig.db.url, ManualClock::starting_at(now))
+            .await
+            .expect("store");
+        for (sender, message_id) in [
+            ("first.stranger@elsewhere.test", "flag-1@elsewhere.test"),
+            ("second.stranger@elsewhere.test", "flag-2@elsewhere.test"),
+        ] {
+            let flag = MailFlag {
+                reason: MailFlagReason::SenderMismatch,
+                sender: sender.to_string(),
+                subject: None,
+                at_ms: now,
+            };
+            store
+                .flag_mail(&handoff.conversation_id, message_id, flag)
+                .await
+                .expect("flag");
+        }
+        let notes = rig
+            .slack()
+            .wait_for("two flag notes", Duration::from_secs(10), |s| {
+                let notes: Vec<String> = s
+                    .messages
+                    .iter()
+                    .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
+                    .filter(|m| m.text.contains("Mail flagged"))
+                    .map(|m| m.text.clone())
+                    .collect();
+                (notes.len() == 2).then_some(notes)
+            })
+            .await;
+        assert!(
+            notes[0].contains("first.stranger@elsewhere.test"),
+            "{backend:?} {notes:?}"
+        );
+        assert!(
+            notes[1].contains("second.stranger@elsewhere.test"),
+            "{backend:?} {notes:?}"
+        );
+        rig.stop().await;
+    }
+}
