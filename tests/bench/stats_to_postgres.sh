@@ -17,7 +17,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$(dirname "$0")/../.."
 psql "$admin/postgres" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
-CONVERSATIONS=0 STATS_DB="$url" cargo bench --profile "${PROFILE:-release}" -p frontline-tests --bench stats >/dev/null 2>&1 || true
+# BENCH: an already built bench binary, instead of building one.
+CONVERSATIONS=0 STATS_DB="$url" ${BENCH:-cargo bench --profile release -p frontline-tests --bench stats --} >/dev/null 2>&1 || true
 for table in conversations messages escalations feedback; do
   pg=$(psql "$url" -Atc "SELECT column_name FROM information_schema.columns WHERE table_name = '$table'" | sort)
   lite=$(sqlite3 "$sqlite_db" "SELECT name FROM pragma_table_info('$table')" | sort)

@@ -265,9 +265,7 @@ async fn main() -> anyhow::Result<()> {
         store.escalation_timings(&demo, from, to).await?;
         parts.push(("escalation_timings (raw rows, before)", t.elapsed()));
         let t = Instant::now();
-        store
-            .timing_figures(&sites, from, to, &sla, now)
-            .await?;
+        store.timing_figures(&sites, from, to, &sla, now).await?;
         parts.push(("timing_figures (ranked by the database)", t.elapsed()));
         let t = Instant::now();
         store.top_intents(&demo, from, to, 50).await?;
@@ -285,7 +283,10 @@ async fn main() -> anyhow::Result<()> {
         parts.push(("bucket_counts (rollups, before)", t.elapsed()));
         let t = Instant::now();
         days::series(&store, &sites, &tz, first, last_day).await?;
-        parts.push(("daily series (summed per local day by the database)", t.elapsed()));
+        parts.push((
+            "daily series (summed per local day by the database)",
+            t.elapsed(),
+        ));
         for (name, took) in parts {
             println!(
                 "| {length}-day part: {name} | | {:.1} | |",

@@ -83,8 +83,7 @@ pub async fn series(
             for bucket in store.bucket_counts(site, from_ms, to_ms).await? {
                 let date = date_of(bucket.bucket * crate::store::stats::BUCKET_MS, tz);
                 let index = first.until(date).map(|span| span.get_days()).unwrap_or(-1);
-                if let Some(point) = usize::try_from(index).ok().and_then(|i| points.get_mut(i))
-                {
+                if let Some(point) = usize::try_from(index).ok().and_then(|i| points.get_mut(i)) {
                     point.conversations += bucket.conversations;
                     point.deflected += bucket.deflected;
                     point.handoffs += bucket.handoffs;

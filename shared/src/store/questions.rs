@@ -80,7 +80,8 @@ const QUESTION_ROLLUPS: Insert = Insert {
 const DAILY_INTENT_ROLLUPS: Insert = Insert {
     head: "INSERT INTO intent_rollups_daily (site_id, day, label, n) VALUES ",
     columns: 4,
-    tail: " ON CONFLICT (site_id, day, label) DO UPDATE SET n = intent_rollups_daily.n + excluded.n",
+    tail:
+        " ON CONFLICT (site_id, day, label) DO UPDATE SET n = intent_rollups_daily.n + excluded.n",
 };
 
 /// Confident questions per site, rollup bucket and intent label.

@@ -389,10 +389,30 @@ async fn a_store_from_before_the_daily_intent_rollups_gets_them_filled_from_its_
         assert_eq!(
             stored,
             [
-                ("demo".to_string(), 20_777, "intent:order_status".to_string(), 1),
-                ("demo".to_string(), 20_777, "intent:start_return".to_string(), 1),
-                ("demo".to_string(), 20_778, "intent:order_status".to_string(), 1),
-                ("demo".to_string(), 20_778, "intent:start_return".to_string(), 1),
+                (
+                    "demo".to_string(),
+                    20_777,
+                    "intent:order_status".to_string(),
+                    1
+                ),
+                (
+                    "demo".to_string(),
+                    20_777,
+                    "intent:start_return".to_string(),
+                    1
+                ),
+                (
+                    "demo".to_string(),
+                    20_778,
+                    "intent:order_status".to_string(),
+                    1
+                ),
+                (
+                    "demo".to_string(),
+                    20_778,
+                    "intent:start_return".to_string(),
+                    1
+                ),
             ],
             "{backend:?}"
         );
