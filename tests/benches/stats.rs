@@ -263,10 +263,13 @@ async fn main() -> anyhow::Result<()> {
         parts.push(("period_counts (rollups)", t.elapsed()));
         let t = Instant::now();
         store.escalation_timings(&demo, from, to).await?;
-        parts.push(("escalation_timings (raw)", t.elapsed()));
+        parts.push(("escalation_timings (raw rows, before)", t.elapsed()));
+        let t = Instant::now();
+        store.timing_figures(&sites, from, to, &sla, now).await?;
+        parts.push(("timing_figures (ranked by the database)", t.elapsed()));
         let t = Instant::now();
         store.top_intents(&demo, from, to, 50).await?;
-        parts.push(("top_intents (rollups)", t.elapsed()));
+        parts.push(("top_intents (daily + 15-minute rollups)", t.elapsed()));
         let t = Instant::now();
         let questions = store
             .unanswered_questions(&demo, from, to, 0.5, 5_000)
@@ -277,7 +280,13 @@ async fn main() -> anyhow::Result<()> {
         parts.push(("clustering", t.elapsed()));
         let t = Instant::now();
         store.bucket_counts(&demo, from, to).await?;
-        parts.push(("bucket_counts (rollups)", t.elapsed()));
+        parts.push(("bucket_counts (rollups, before)", t.elapsed()));
+        let t = Instant::now();
+        days::series(&store, &sites, &tz, first, last_day).await?;
+        parts.push((
+            "daily series (summed per local day by the database)",
+            t.elapsed(),
+        ));
         for (name, took) in parts {
             println!(
                 "| {length}-day part: {name} | | {:.1} | |",

@@ -76,17 +76,38 @@ pub async fn series(
             Err(_) => break,
         }
     }
-    let (from_ms, _) = bounds(first, tz);
-    let (_, to_ms) = bounds(last, tz);
-    for site in sites {
-        for bucket in store.bucket_counts(site, from_ms, to_ms).await? {
-            let date = date_of(bucket.bucket * crate::store::stats::BUCKET_MS, tz);
-            let index = first.until(date).map(|span| span.get_days()).unwrap_or(-1);
-            if let Some(point) = usize::try_from(index).ok().and_then(|i| points.get_mut(i)) {
-                point.conversations += bucket.conversations;
-                point.deflected += bucket.deflected;
-                point.handoffs += bucket.handoffs;
+    if store.reads_raw_rows() {
+        let (from_ms, _) = bounds(first, tz);
+        let (_, to_ms) = bounds(last, tz);
+        for site in sites {
+            for bucket in store.bucket_counts(site, from_ms, to_ms).await? {
+                let date = date_of(bucket.bucket * crate::store::stats::BUCKET_MS, tz);
+                let index = first.until(date).map(|span| span.get_days()).unwrap_or(-1);
+                if let Some(point) = usize::try_from(index).ok().and_then(|i| points.get_mut(i)) {
+                    point.conversations += bucket.conversations;
+                    point.deflected += bucket.deflected;
+                    point.handoffs += bucket.handoffs;
+                }
             }
+        }
+        return Ok(points);
+    }
+    // Each day's bounds once; the database sums the rollups per day.
+    let mut day_bounds: Vec<i64> = Vec::with_capacity(points.len() + 1);
+    let mut day = first;
+    for _ in 0..points.len() {
+        day_bounds.push(bounds(day, tz).0);
+        day = day.tomorrow().unwrap_or(day);
+    }
+    day_bounds.push(bounds(last, tz).1);
+    for site in sites {
+        for (point, counts) in points
+            .iter_mut()
+            .zip(store.local_day_counts(site, &day_bounds).await?)
+        {
+            point.conversations += counts.conversations;
+            point.deflected += counts.deflected;
+            point.handoffs += counts.handoffs;
         }
     }
     Ok(points)

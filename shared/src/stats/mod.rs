@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use crate::config::SlaSettings;
 use crate::site_id::SiteId;
 use crate::store::stats::{EscalationTiming, PeriodCounts};
+use crate::store::timings::RankedDurations;
 use crate::store::{Store, StoreError};
 
 pub use clusters::Cluster;
@@ -57,6 +58,16 @@ impl Percentiles {
             count: millis.len(),
             median_seconds: rank(0.5),
             p90_seconds: rank(0.9),
+        }
+    }
+
+    /// The percentiles the database ranked ([`Store::timing_figures`]).
+    pub fn ranked(durations: RankedDurations) -> Percentiles {
+        let seconds = |ms: Option<i64>| ms.map(|ms| ms as f64 / 1000.0);
+        Percentiles {
+            count: durations.count,
+            median_seconds: seconds(durations.median_ms),
+            p90_seconds: seconds(durations.p90_ms),
         }
     }
 }
@@ -104,9 +115,44 @@ pub async fn summary(
     now_ms: i64,
 ) -> Result<Summary, StoreError> {
     let mut counts = PeriodCounts::default();
-    let mut timings: Vec<EscalationTiming> = Vec::new();
     for site in sites {
         counts += store.period_counts(site, from_ms, to_ms).await?;
+    }
+    let (time_to_claim, time_to_resolve, sla_breaches) = if store.reads_raw_rows() {
+        timings_from_raw_rows(store, sites, from_ms, to_ms, sla, now_ms).await?
+    } else {
+        let figures = store
+            .timing_figures(sites, from_ms, to_ms, sla, now_ms)
+            .await?;
+        (
+            Percentiles::ranked(figures.claim),
+            Percentiles::ranked(figures.resolve),
+            figures.sla_breaches,
+        )
+    };
+    Ok(Summary {
+        deflection_rate: (counts.conversations > 0)
+            .then(|| counts.deflected as f64 / counts.conversations as f64),
+        counts,
+        time_to_claim,
+        time_to_resolve,
+        sla_breaches,
+    })
+}
+
+/// Time to claim, time to resolve and SLA breaches from every escalation of the period,
+/// read row by row (what reports did before the database worked them out; the stats
+/// bench and [`Store::reading_raw_rows`] compare the two).
+async fn timings_from_raw_rows(
+    store: &Store,
+    sites: &[SiteId],
+    from_ms: i64,
+    to_ms: i64,
+    sla: &SlaSettings,
+    now_ms: i64,
+) -> Result<(Percentiles, Percentiles, i64), StoreError> {
+    let mut timings: Vec<EscalationTiming> = Vec::new();
+    for site in sites {
         timings.extend(store.escalation_timings(site, from_ms, to_ms).await?);
     }
     let claim = timings
@@ -117,14 +163,11 @@ pub async fn summary(
         .iter()
         .filter_map(|t| t.resolved_at_ms.map(|r| r - t.created_at_ms))
         .collect();
-    Ok(Summary {
-        deflection_rate: (counts.conversations > 0)
-            .then(|| counts.deflected as f64 / counts.conversations as f64),
-        counts,
-        time_to_claim: Percentiles::of(claim),
-        time_to_resolve: Percentiles::of(resolve),
-        sla_breaches: timings.iter().filter(|t| breached(t, sla, now_ms)).count() as i64,
-    })
+    Ok((
+        Percentiles::of(claim),
+        Percentiles::of(resolve),
+        timings.iter().filter(|t| breached(t, sla, now_ms)).count() as i64,
+    ))
 }
 
 /// How many top intents and knowledge gaps a report lists by default.

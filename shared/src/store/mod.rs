@@ -46,6 +46,7 @@ pub mod forecasts;
 pub mod inbound_flags;
 pub mod leases;
 mod listen;
+pub mod local_days;
 mod migrations;
 
 pub use listen::Listener;
@@ -55,6 +56,7 @@ pub mod rollups;
 pub mod search;
 mod site_column;
 pub mod stats;
+pub mod timings;
 pub mod webhooks;
 
 pub use error::StoreError;
@@ -208,6 +210,11 @@ impl Store {
     pub fn reading_raw_rows(mut self) -> Store {
         self.raw_reports = true;
         self
+    }
+
+    /// Whether reports count raw rows ([`Store::reading_raw_rows`]).
+    pub fn reads_raw_rows(&self) -> bool {
+        self.raw_reports
     }
 
     /// How a period is read: whole buckets from the rollups, unless

@@ -76,6 +76,14 @@ const QUESTION_ROLLUPS: Insert = Insert {
     tail: " ON CONFLICT (site_id, bucket) DO UPDATE SET questions = stats_rollups.questions + excluded.questions",
 };
 
+/// Confident questions per site, UTC day and intent label (migration `0025`).
+const DAILY_INTENT_ROLLUPS: Insert = Insert {
+    head: "INSERT INTO intent_rollups_daily (site_id, day, label, n) VALUES ",
+    columns: 4,
+    tail:
+        " ON CONFLICT (site_id, day, label) DO UPDATE SET n = intent_rollups_daily.n + excluded.n",
+};
+
 /// Confident questions per site, rollup bucket and intent label.
 const INTENT_ROLLUPS: Insert = Insert {
     head: "INSERT INTO intent_rollups (site_id, bucket, label, n) VALUES ",
@@ -145,6 +153,7 @@ impl Store {
         // The questions' rollups, in the same transaction: one row per bucket (and per
         // intent) instead of a trigger per question.
         let (buckets, intents) = question_rollups(batch);
+        let daily = daily_intents(&intents);
         self.insert_rows(
             &mut tx,
             QUESTION_ROLLUPS,
@@ -159,6 +168,13 @@ impl Store {
             |query, ((bucket, site, label), n)| {
                 query.bind(*site).bind(*bucket).bind(*label).bind(*n)
             },
+        )
+        .await?;
+        self.insert_rows(
+            &mut tx,
+            DAILY_INTENT_ROLLUPS,
+            &daily,
+            |query, ((day, site, label), n)| query.bind(*site).bind(*day).bind(*label).bind(*n),
         )
         .await?;
         tx.commit().await?;
@@ -234,6 +250,21 @@ fn question_rollups(
         }
     }
     (buckets.into_iter().collect(), intents.into_iter().collect())
+}
+
+/// The per-bucket intent counts summed per UTC day, oldest day first (so two writers on
+/// PostgreSQL take the rows in the same order).
+fn daily_intents<'a>(
+    intents: &[((i64, &'a str, &'a str), i64)],
+) -> Vec<((i64, &'a str, &'a str), i64)> {
+    let per_day = super::rollups::DAY_MS / BUCKET_MS;
+    let mut days: BTreeMap<(i64, &str, &str), i64> = BTreeMap::new();
+    for ((bucket, site, label), n) in intents {
+        *days
+            .entry((bucket.div_euclid(per_day), site, label))
+            .or_default() += n;
+    }
+    days.into_iter().collect()
 }
 
 /// `prefix ($1, …, $n), ($n+1, …) … suffix` for `rows` rows of `columns` values

@@ -25,6 +25,9 @@ use crate::site_id::SiteId;
 /// Length of a rollup bucket in milliseconds.
 pub const BUCKET_MS: i64 = 15 * 60 * 1000;
 
+/// Length of a daily rollup (`intent_rollups_daily`, a UTC day) in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
 /// Minimum confidence of a question counted for its intent in `intent_rollups`.
 pub const INTENT_CONFIDENCE: f64 = 0.5;
 
@@ -78,6 +81,46 @@ impl Split {
 
     /// The raw edges.
     pub fn edges(&self) -> impl Iterator<Item = (i64, i64)> {
+        self.head.into_iter().chain(self.tail)
+    }
+}
+
+/// A period `[from_ms, to_ms)` cut into whole UTC days (read from the daily rollups) and
+/// the rest before and after them (each read as a [`Split`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaySplit {
+    /// `[first, end)` UTC day numbers, empty when `first >= end`.
+    pub days: (i64, i64),
+    pub head: Option<(i64, i64)>,
+    pub tail: Option<(i64, i64)>,
+}
+
+impl DaySplit {
+    pub fn of(from_ms: i64, to_ms: i64) -> DaySplit {
+        let first = from_ms.div_euclid(DAY_MS) + i64::from(from_ms.rem_euclid(DAY_MS) != 0);
+        let end = to_ms.div_euclid(DAY_MS);
+        if to_ms <= from_ms || first >= end {
+            return DaySplit::none(from_ms, to_ms);
+        }
+        let (start, stop) = (first * DAY_MS, end * DAY_MS);
+        DaySplit {
+            days: (first, end),
+            head: (from_ms < start).then_some((from_ms, start)),
+            tail: (stop < to_ms).then_some((stop, to_ms)),
+        }
+    }
+
+    /// No whole day: all of `[from_ms, to_ms)` is the rest.
+    pub fn none(from_ms: i64, to_ms: i64) -> DaySplit {
+        DaySplit {
+            days: (0, 0),
+            head: (from_ms < to_ms).then_some((from_ms, to_ms)),
+            tail: None,
+        }
+    }
+
+    /// The parts outside whole days.
+    pub fn rest(&self) -> impl Iterator<Item = (i64, i64)> {
         self.head.into_iter().chain(self.tail)
     }
 }
@@ -166,6 +209,27 @@ impl Store {
         let rows = sqlx::query(
             "SELECT label, CAST(SUM(n) AS BIGINT) AS n FROM intent_rollups \
              WHERE site_id = $1 AND bucket >= $2 AND bucket < $3 GROUP BY label",
+        )
+        .bind(site)
+        .bind(first)
+        .bind(end)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("label")?, row.try_get("n")?)))
+            .collect()
+    }
+
+    /// Confident questions per intent label of `site` over UTC days `[first, end)`.
+    pub async fn rollup_intents_daily(
+        &self,
+        site: &SiteId,
+        first: i64,
+        end: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT label, CAST(SUM(n) AS BIGINT) AS n FROM intent_rollups_daily \
+             WHERE site_id = $1 AND day >= $2 AND day < $3 GROUP BY label",
         )
         .bind(site)
         .bind(first)
@@ -276,6 +340,45 @@ impl Store {
         .await?;
         Ok((stored, recounted))
     }
+
+    /// Daily intent rollups against a recount from raw rows: `(stored, recounted)`, each
+    /// `(site, day, label, n)` ordered, zero rows left out.
+    #[allow(clippy::type_complexity)]
+    pub async fn daily_intent_rollups_and_recount(
+        &self,
+    ) -> Result<
+        (
+            Vec<(String, i64, String, i64)>,
+            Vec<(String, i64, String, i64)>,
+        ),
+        StoreError,
+    > {
+        let read = |sql: &'static str| async move {
+            let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get("site_id")?,
+                        row.try_get("day")?,
+                        row.try_get("label")?,
+                        row.try_get("n")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        };
+        let stored = read(
+            "SELECT site_id, day, label, n FROM intent_rollups_daily WHERE n <> 0 \
+             ORDER BY site_id, day, label",
+        )
+        .await?;
+        let recounted = read(
+            "SELECT site_id, created_at / 86400000 AS day, label, COUNT(*) AS n FROM messages \
+             WHERE decision IS NOT NULL AND label LIKE 'intent:%' AND confidence >= 0.5 \
+             GROUP BY site_id, created_at / 86400000, label ORDER BY site_id, day, label",
+        )
+        .await?;
+        Ok((stored, recounted))
+    }
 }
 
 #[cfg(test)]
@@ -310,5 +413,29 @@ mod tests {
             }
         );
         assert_eq!(Split::of(9, 9).edges().count(), 0);
+    }
+
+    #[test]
+    fn periods_split_into_whole_utc_days_and_the_rest() {
+        let d = DAY_MS;
+        // A Berlin day in winter: 23:00 UTC to 23:00 UTC, no whole UTC day.
+        assert_eq!(DaySplit::of(d - 3_600_000, 2 * d - 3_600_000).days.1, 0);
+        assert_eq!(
+            DaySplit::of(d - 3_600_000, 5 * d - 3_600_000),
+            DaySplit {
+                days: (1, 4),
+                head: Some((d - 3_600_000, d)),
+                tail: Some((4 * d, 5 * d - 3_600_000))
+            }
+        );
+        assert_eq!(
+            DaySplit::of(2 * d, 4 * d),
+            DaySplit {
+                days: (2, 4),
+                head: None,
+                tail: None
+            }
+        );
+        assert_eq!(DaySplit::of(5, 5).rest().count(), 0);
     }
 }

@@ -6,7 +6,7 @@
 
 use sqlx::Row;
 
-use super::rollups::INTENT_CONFIDENCE;
+use super::rollups::{DaySplit, INTENT_CONFIDENCE};
 use super::{opt_i64, Store, StoreError};
 use crate::escalation::Priority;
 use crate::site_id::SiteId;
@@ -173,8 +173,9 @@ impl Store {
     }
 
     /// How often each intent was the confident best match (confidence ≥
-    /// [`INTENT_CONFIDENCE`]), most asked first (ties by label), at most `limit`: rollups,
-    /// plus raw rows at partial edges.
+    /// [`INTENT_CONFIDENCE`]), most asked first (ties by label), at most `limit`: whole
+    /// UTC days from the daily intent rollups, the rest of the period from the 15-minute
+    /// ones, plus raw rows at partial edges.
     pub async fn top_intents(
         &self,
         site: &SiteId,
@@ -182,23 +183,44 @@ impl Store {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let split = self.split(from_ms, to_ms);
         let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        if split.buckets.0 < split.buckets.1 {
+        let mut add = |label: String, n: i64| {
+            let name = match label.strip_prefix("intent:") {
+                Some(name) => name.to_string(),
+                None => label,
+            };
+            *counts.entry(name).or_default() += n;
+        };
+        let days = if self.reads_raw_rows() {
+            DaySplit::none(from_ms, to_ms)
+        } else {
+            DaySplit::of(from_ms, to_ms)
+        };
+        if days.days.0 < days.days.1 {
             for (label, n) in self
-                .rollup_intents(site, split.buckets.0, split.buckets.1)
+                .rollup_intents_daily(site, days.days.0, days.days.1)
                 .await?
             {
-                let name = label.strip_prefix("intent:").unwrap_or(&label).to_string();
-                *counts.entry(name).or_default() += n;
+                add(label, n);
             }
         }
-        for (from, to) in split.edges() {
-            for (name, n) in self
-                .top_intents_raw(site, from, to, INTENT_CONFIDENCE, i64::MAX)
-                .await?
-            {
-                *counts.entry(name).or_default() += n;
+        for (from, to) in days.rest() {
+            let split = self.split(from, to);
+            if split.buckets.0 < split.buckets.1 {
+                for (label, n) in self
+                    .rollup_intents(site, split.buckets.0, split.buckets.1)
+                    .await?
+                {
+                    add(label, n);
+                }
+            }
+            for (from, to) in split.edges() {
+                for (name, n) in self
+                    .top_intents_raw(site, from, to, INTENT_CONFIDENCE, i64::MAX)
+                    .await?
+                {
+                    add(name, n);
+                }
             }
         }
         let mut ranked: Vec<(String, i64)> = counts.into_iter().filter(|(_, n)| *n > 0).collect();

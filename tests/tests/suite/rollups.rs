@@ -60,6 +60,14 @@ async fn assert_rollups_equal_recount(store: &Store, what: &str) {
         stored, recounted,
         "{what}: intent rollups against a recount"
     );
+    let (stored, recounted) = store
+        .daily_intent_rollups_and_recount()
+        .await
+        .expect("daily intent rollups");
+    assert_eq!(
+        stored, recounted,
+        "{what}: daily intent rollups against a recount"
+    );
 }
 
 #[tokio::test]
@@ -142,6 +150,24 @@ async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
             assert!(want.conversations > 10, "{want:?}");
             assert_eq!(figures(&got), want, "{backend:?} [{from}, {to})");
         }
+        // The daily series (summed per local day by the database) equals an independent
+        // count of each Berlin day, the 25-hour 2026-10-25 included.
+        let (first, last) = (date(2026, 10, 10), date(2026, 11, 8));
+        let series = days::series(&a, &sites, &berlin, first, last)
+            .await
+            .expect("series");
+        assert_eq!(series.len(), 30, "{backend:?}");
+        for point in &series {
+            let day: jiff::civil::Date = point.day.parse().expect("day");
+            let (from, to) = days::bounds(day, &berlin);
+            let want = expected(&history, from, to, now);
+            assert_eq!(
+                (point.conversations, point.deflected, point.handoffs),
+                (want.conversations, want.deflected, want.handoffs),
+                "{backend:?} {}",
+                point.day
+            );
+        }
         // The forecast's hourly history: conversations per 15 minutes over the month.
         let (from, to) = (start, start + 30 * 24 * HOUR);
         let buckets = a
@@ -163,8 +189,8 @@ async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
     }
 }
 
-/// Migrations of `backend` before the rollups, as the previous release applied them.
-fn previous_migrations(backend: TestBackend) -> tempfile::TempDir {
+/// Migrations of `backend` numbered before `before`, as an earlier release applied them.
+fn previous_migrations(backend: TestBackend, before: &str) -> tempfile::TempDir {
     let dialect = match backend {
         TestBackend::Sqlite => "sqlite",
         TestBackend::Postgres => "postgres",
@@ -180,7 +206,7 @@ fn previous_migrations(backend: TestBackend) -> tempfile::TempDir {
             .expect("name")
             .to_string_lossy()
             .to_string();
-        if name.as_str() < "0017" {
+        if name.as_str() < before {
             std::fs::copy(&path, dir.path().join(&name)).expect("copy");
         }
     }
@@ -191,7 +217,7 @@ fn previous_migrations(backend: TestBackend) -> tempfile::TempDir {
 async fn a_store_from_before_the_rollups_gets_them_filled_from_its_rows() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
-        let migrations = previous_migrations(backend);
+        let migrations = previous_migrations(backend, "0017");
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&db.url).await.expect("pool");
         sqlx::migrate::Migrator::new(migrations.path())
@@ -313,4 +339,109 @@ async fn the_previous_release_fixture_reports_the_same_figures_after_the_upgrade
         ),
         (2, 2, 0)
     );
+}
+
+#[tokio::test]
+async fn a_store_from_before_the_daily_intent_rollups_gets_them_filled_from_its_rows() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let migrations = previous_migrations(backend, "0025");
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.url).await.expect("pool");
+        sqlx::migrate::Migrator::new(migrations.path())
+            .await
+            .expect("migrator")
+            .run(&pool)
+            .await
+            .expect("previous release's migrations");
+        // Questions of 2026-11-20 and 2026-11-21 (UTC days from 1795132800000 and
+        // 1795219200000), and the 15-minute intent rollups the previous release's batch
+        // recorder wrote with them (its triggers count the conversations).
+        for statement in [
+            "INSERT INTO conversations (id, site_id, created_at, answers, escalated) VALUES \
+             ('c1', 'demo', 1795132800000, 2, 0), ('c2', 'demo', 1795219200000, 2, 0)",
+            "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, created_at) VALUES \
+             ('c1', 'demo', 'customer', 'where is my order', 'answer', 0.9, 'intent:order_status', 1795132800000), \
+             ('c1', 'demo', 'customer', 'and returns?', 'answer', 0.7, 'intent:start_return', 1795132860000), \
+             ('c1', 'demo', 'customer', 'gift wrap?', 'suggest', 0.3, 'intent:gift', 1795132920000), \
+             ('c2', 'demo', 'customer', 'where is my order', 'answer', 0.9, 'intent:order_status', 1795219200000), \
+             ('c2', 'demo', 'customer', 'returns?', 'answer', 0.8, 'intent:start_return', 1795219260000)",
+            "INSERT INTO intent_rollups (site_id, bucket, label, n) VALUES \
+             ('demo', 1994592, 'intent:order_status', 1), ('demo', 1994592, 'intent:start_return', 1), \
+             ('demo', 1994688, 'intent:order_status', 1), ('demo', 1994688, 'intent:start_return', 1)",
+            "UPDATE stats_rollups SET questions = 3 WHERE bucket = 1994592",
+            "UPDATE stats_rollups SET questions = 2 WHERE bucket = 1994688",
+        ] {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{backend:?}: {e}\n{statement}"));
+        }
+        pool.close().await;
+
+        // Opening the store applies migration 0025, which fills the daily intent rollups.
+        let store = Store::connect(&db.url).await.expect("store");
+        assert_rollups_equal_recount(&store, &format!("{backend:?} upgraded")).await;
+        let (stored, _) = store
+            .daily_intent_rollups_and_recount()
+            .await
+            .expect("daily rollups");
+        assert_eq!(
+            stored,
+            [
+                (
+                    "demo".to_string(),
+                    20_777,
+                    "intent:order_status".to_string(),
+                    1
+                ),
+                (
+                    "demo".to_string(),
+                    20_777,
+                    "intent:start_return".to_string(),
+                    1
+                ),
+                (
+                    "demo".to_string(),
+                    20_778,
+                    "intent:order_status".to_string(),
+                    1
+                ),
+                (
+                    "demo".to_string(),
+                    20_778,
+                    "intent:start_return".to_string(),
+                    1
+                ),
+            ],
+            "{backend:?}"
+        );
+        // Two whole UTC days: read from the daily rollups alone.
+        let from = days::bounds(date(2026, 11, 20), &TimeZone::UTC).0;
+        let to = days::bounds(date(2026, 11, 21), &TimeZone::UTC).1;
+        let r = report(
+            &store,
+            &[frontline_tests::demo_site()],
+            from,
+            to,
+            &SlaSettings::default(),
+            to,
+        )
+        .await
+        .expect("report");
+        let intents: Vec<(String, i64)> = r
+            .top_intents
+            .iter()
+            .map(|t| (t.intent.clone(), t.count))
+            .collect();
+        assert_eq!(
+            intents,
+            [
+                ("order_status".to_string(), 2),
+                ("start_return".to_string(), 2)
+            ],
+            "{backend:?}"
+        );
+        store.close().await;
+    }
 }
