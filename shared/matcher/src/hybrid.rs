@@ -69,6 +69,9 @@ pub fn default_thresholds() -> Thresholds {
     }
 }
 
+/// One text's lexical probabilities and the semantic head's (`None` without an encoder).
+pub type Sides = (Vec<f32>, Option<Vec<f32>>);
+
 /// Lexical classifier, optionally with the encoder and its head.
 #[derive(Debug)]
 pub struct Ranker {
@@ -168,7 +171,7 @@ impl Ranker {
         &self,
         texts: &[&str],
         disk: Option<&mut DiskCache>,
-    ) -> Result<Vec<(Vec<f32>, Option<Vec<f32>>)>, EncoderError> {
+    ) -> Result<Vec<Sides>, EncoderError> {
         let lexical = texts.iter().map(|t| self.classifier.probabilities(t));
         let Some(semantic) = &self.semantic else {
             return Ok(lexical.map(|l| (l, None)).collect());
