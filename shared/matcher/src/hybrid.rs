@@ -69,6 +69,9 @@ pub fn default_thresholds() -> Thresholds {
     }
 }
 
+/// One text's lexical probabilities and the semantic head's (`None` without an encoder).
+pub type Sides = (Vec<f32>, Option<Vec<f32>>);
+
 /// Lexical classifier, optionally with the encoder and its head.
 #[derive(Debug)]
 pub struct Ranker {
@@ -139,27 +142,62 @@ impl Ranker {
             .map_or(crate::encoder::NO_ENCODER, |s| s.encoder.name())
     }
 
-    /// The probability of every label for `text`. Should the encoder fail, the lexical
-    /// probabilities alone (logged).
+    /// The probability of every label for `text`: the lexical ones, mixed with the
+    /// semantic head's unless the lexical side is sure ([`lexical_is_sure`]). Should the
+    /// encoder fail, the lexical probabilities alone (logged).
     pub fn probabilities(&self, text: &str) -> Vec<f32> {
         let mut probabilities = self.classifier.probabilities(text);
         let Some(semantic) = &self.semantic else {
             return probabilities;
         };
-        let lexical_top = probabilities.iter().copied().fold(0.0, f32::max);
-        if lexical_top >= semantic.skip_above {
+        if lexical_is_sure(&probabilities, semantic.skip_above) {
             return probabilities;
         }
         match semantic.encoder.embed(text) {
-            Ok(embedding) => {
-                let head = semantic.head.probabilities(&embedding);
-                for (p, s) in probabilities.iter_mut().zip(head) {
-                    *p = (1.0 - semantic.weight) * *p + semantic.weight * s;
-                }
-            }
+            Ok(embedding) => mix(
+                &mut probabilities,
+                &semantic.head.probabilities(&embedding),
+                semantic.weight,
+            ),
             Err(error) => tracing::warn!(%error, "sentence encoder failed; lexical ranking only"),
         }
         probabilities
+    }
+
+    /// Both sides of many texts' rankings before mixing, for tuning the mixture: per
+    /// text the lexical probabilities and the semantic head's (`None` without an
+    /// encoder). The texts are embedded in batches, through `disk` when given.
+    pub fn sides(
+        &self,
+        texts: &[&str],
+        disk: Option<&mut DiskCache>,
+    ) -> Result<Vec<Sides>, EncoderError> {
+        let lexical = texts.iter().map(|t| self.classifier.probabilities(t));
+        let Some(semantic) = &self.semantic else {
+            return Ok(lexical.map(|l| (l, None)).collect());
+        };
+        let embeddings = semantic.encoder.embed_many(texts, disk)?;
+        Ok(lexical
+            .zip(embeddings)
+            .map(|(l, e)| (l, Some(semantic.head.probabilities(&e))))
+            .collect())
+    }
+
+    /// Whether [`probabilities`](Ranker::probabilities) runs the encoder for `text` (there
+    /// is one and the lexical side is unsure).
+    pub fn runs_encoder(&self, text: &str) -> bool {
+        self.semantic.as_ref().is_some_and(|semantic| {
+            !lexical_is_sure(&self.classifier.probabilities(text), semantic.skip_above)
+        })
+    }
+
+    /// Changes how the semantic head is mixed in (no retraining): see
+    /// [`HybridOptions::semantic_weight`] and [`HybridOptions::skip_above`].
+    pub fn set_mixing(&mut self, semantic_weight: f32, skip_above: f32) {
+        if let Some(semantic) = &mut self.semantic {
+            semantic.weight = semantic_weight;
+            semantic.skip_above = skip_above;
+        }
     }
 
     /// The `k` most probable labels for `text`, best first.
@@ -173,6 +211,19 @@ impl Ranker {
             + self.semantic.as_ref().map_or(0, |s| {
                 s.encoder.heap_bytes() + 4 * s.head.weights.len() + 4 * s.head.mean.len()
             })
+    }
+}
+
+/// Whether the lexical side is sure enough that the encoder need not run: its top
+/// probability is at least `skip_above`.
+pub fn lexical_is_sure(lexical: &[f32], skip_above: f32) -> bool {
+    lexical.iter().copied().fold(0.0, f32::max) >= skip_above
+}
+
+/// `lexical ← (1 − weight) · lexical + weight · semantic`.
+pub fn mix(lexical: &mut [f32], semantic: &[f32], weight: f32) {
+    for (p, s) in lexical.iter_mut().zip(semantic) {
+        *p = (1.0 - weight) * *p + weight * s;
     }
 }
 
