@@ -49,8 +49,12 @@ impl SlackHandlers {
     pub async fn interaction(&self, event: SlackInteractionEvent) -> Result<(), CallbackError> {
         let event = match event {
             SlackInteractionEvent::BlockActions(event) => event,
-            SlackInteractionEvent::MessageAction(event) => return self.saved_reply_shortcut(event).await,
-            SlackInteractionEvent::ViewSubmission(event) => return self.saved_reply_chosen(event).await,
+            SlackInteractionEvent::MessageAction(event) => {
+                return self.saved_reply_shortcut(event).await
+            }
+            SlackInteractionEvent::ViewSubmission(event) => {
+                return self.saved_reply_chosen(event).await
+            }
             _ => return Ok(()),
         };
         let Some(user) = &event.user else {

@@ -61,13 +61,21 @@ impl SlackHandlers {
         };
         let Some(escalation) = escalation else {
             return self
-                .note(&channel, &user, "Use this shortcut on an escalation's alert or in its thread.")
+                .note(
+                    &channel,
+                    &user,
+                    "Use this shortcut on an escalation's alert or in its thread.",
+                )
                 .await;
         };
         let replies = self.store.saved_replies(Some(&escalation.site_id)).await?;
         if replies.is_empty() {
             return self
-                .note(&channel, &user, "There are no saved replies for this site yet.")
+                .note(
+                    &channel,
+                    &user,
+                    "There are no saved replies for this site yet.",
+                )
                 .await;
         }
         let options: Vec<_> = replies
@@ -89,7 +97,12 @@ impl SlackHandlers {
             }]
         }))
         .map_err(|e| CallbackError::BadRequest(format!("saved reply modal: {e}")))?;
-        if let Err(error) = self.chat.web.open_view(event.trigger_id.as_ref(), view).await {
+        if let Err(error) = self
+            .chat
+            .web
+            .open_view(event.trigger_id.as_ref(), view)
+            .await
+        {
             tracing::warn!(%error, "cannot open the saved reply modal");
         }
         Ok(())
@@ -120,14 +133,26 @@ impl SlackHandlers {
             .map(|option| option.value.clone())
             .ok_or_else(|| CallbackError::BadRequest("no saved reply chosen".into()))?;
         let user = event.user.id.to_string();
-        let handle = event.user.username.clone().or_else(|| event.user.name.clone());
+        let handle = event
+            .user
+            .username
+            .clone()
+            .or_else(|| event.user.name.clone());
         let agent = self.chat.agent_name_or(&user, handle.as_deref()).await;
         let actor = crate::actions::chat_actor(ChatPlatform::Slack, &agent, &user);
         let chat_event = ChatEvent {
             platform: ChatPlatform::Slack,
             id: format!("slack-view:{}", event.view.state_params.id),
         };
-        match send::send(&self.store, &chosen, escalation_id, &actor, Some(chat_event)).await {
+        match send::send(
+            &self.store,
+            &chosen,
+            escalation_id,
+            &actor,
+            Some(chat_event),
+        )
+        .await
+        {
             Ok((Outcome::Applied(_) | Outcome::AlreadyApplied(_), _)) => {}
             Ok((Outcome::Refused(refusal), _)) => {
                 tracing::info!(escalation = %escalation_id, %refusal, "saved reply from Slack refused");
@@ -141,7 +166,11 @@ impl SlackHandlers {
     }
 
     async fn note(&self, channel: &str, user: &str, text: &str) -> Result<(), CallbackError> {
-        if let Err(error) = self.chat.tell_privately(channel, user, text.to_string()).await {
+        if let Err(error) = self
+            .chat
+            .tell_privately(channel, user, text.to_string())
+            .await
+        {
             tracing::warn!(%error, "cannot post the ephemeral note");
         }
         Ok(())

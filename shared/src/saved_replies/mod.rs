@@ -181,14 +181,27 @@ mod tests {
                 .expect_err("refused")
                 .to_string()
         };
-        assert_eq!(error(" ", None, "x"), "`name` must be 1 to 80 characters on one line");
-        assert_eq!(error("a\nb", None, "x"), "`name` must be 1 to 80 characters on one line");
+        assert_eq!(
+            error(" ", None, "x"),
+            "`name` must be 1 to 80 characters on one line"
+        );
+        assert_eq!(
+            error("a\nb", None, "x"),
+            "`name` must be 1 to 80 characters on one line"
+        );
         assert!(error("Refunds", Some("Shop!"), "x").starts_with("`site`: "));
-        assert_eq!(error("Refunds", None, ""), "`body` must be 1 to 4000 characters");
-        assert!(error("Refunds", None, "{{#if customer.name}}Hi").starts_with("`body` is not a valid template: "));
+        assert_eq!(
+            error("Refunds", None, ""),
+            "`body` must be 1 to 4000 characters"
+        );
+        assert!(error("Refunds", None, "{{#if customer.name}}Hi")
+            .starts_with("`body` is not a valid template: "));
         let ok = SavedReplyInput::parse(" Refund  policy ", Some(""), " Hi {{customer.name}} ")
             .expect("valid");
-        assert_eq!((ok.name.as_str(), ok.site_id, ok.body.as_str()), ("Refund  policy", None, "Hi {{customer.name}}"));
+        assert_eq!(
+            (ok.name.as_str(), ok.site_id, ok.body.as_str()),
+            ("Refund  policy", None, "Hi {{customer.name}}")
+        );
         assert_eq!(ok.name_key(), "refund policy");
     }
 
@@ -200,12 +213,21 @@ mod tests {
             reply("Refund policy", Some("shop")),
             reply("Shipping times", None),
         ];
-        let names: Vec<_> = search(&replies, "REF", 10).iter().map(|r| r.name.as_str()).collect();
+        let names: Vec<_> = search(&replies, "REF", 10)
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
         assert_eq!(names, ["Refund policy", "Refund policy", "Late refund"]);
         let shop = SiteId::parse("shop").expect("site");
         let other = SiteId::parse("other").expect("site");
-        assert_eq!(named(&replies, "refund POLICY", &shop).and_then(|r| r.site_id.clone()), Some(shop.clone()));
-        assert_eq!(named(&replies, "refund policy", &other).map(|r| r.site_id.clone()), Some(None));
+        assert_eq!(
+            named(&replies, "refund POLICY", &shop).and_then(|r| r.site_id.clone()),
+            Some(shop.clone())
+        );
+        assert_eq!(
+            named(&replies, "refund policy", &other).map(|r| r.site_id.clone()),
+            Some(None)
+        );
         assert!(named(&replies, "refund", &shop).is_none());
     }
 }

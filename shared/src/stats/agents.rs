@@ -99,8 +99,7 @@ fn finish(tally: Tally) -> AgentFigures {
         time_to_resolve: Percentiles::of(tally.resolves),
         ratings: count,
         csat_percent: share(happy).map(|s| s * 100.0),
-        average_rating: (count > 0)
-            .then(|| ratings.iter().sum::<i64>() as f64 / count as f64),
+        average_rating: (count > 0).then(|| ratings.iter().sum::<i64>() as f64 / count as f64),
     }
 }
 
@@ -108,7 +107,14 @@ fn finish(tally: Tally) -> AgentFigures {
 mod tests {
     use super::*;
 
-    fn row(actor: &str, id: Option<&str>, action: AuditAction, esc: &str, at: i64, rating: Option<i64>) -> HandledEscalation {
+    fn row(
+        actor: &str,
+        id: Option<&str>,
+        action: AuditAction,
+        esc: &str,
+        at: i64,
+        rating: Option<i64>,
+    ) -> HandledEscalation {
         HandledEscalation {
             actor: actor.into(),
             actor_id: id.map(String::from),
@@ -123,22 +129,71 @@ mod tests {
     #[test]
     fn each_person_gets_counts_medians_and_csat_of_what_they_resolved() {
         let rows = vec![
-            row("Ana", Some("agt_1"), AuditAction::Claim, "e1", 60_000, Some(5)),
-            row("Ana", Some("agt_1"), AuditAction::Claim, "e2", 120_000, None),
-            row("Ana", Some("agt_1"), AuditAction::Claim, "e3", 300_000, Some(2)),
-            row("Ana", Some("agt_1"), AuditAction::Resolve, "e1", 600_000, Some(5)),
-            row("Ana", Some("agt_1"), AuditAction::Resolve, "e3", 900_000, Some(2)),
+            row(
+                "Ana",
+                Some("agt_1"),
+                AuditAction::Claim,
+                "e1",
+                60_000,
+                Some(5),
+            ),
+            row(
+                "Ana",
+                Some("agt_1"),
+                AuditAction::Claim,
+                "e2",
+                120_000,
+                None,
+            ),
+            row(
+                "Ana",
+                Some("agt_1"),
+                AuditAction::Claim,
+                "e3",
+                300_000,
+                Some(2),
+            ),
+            row(
+                "Ana",
+                Some("agt_1"),
+                AuditAction::Resolve,
+                "e1",
+                600_000,
+                Some(5),
+            ),
+            row(
+                "Ana",
+                Some("agt_1"),
+                AuditAction::Resolve,
+                "e3",
+                900_000,
+                Some(2),
+            ),
             row("bob", None, AuditAction::Resolve, "e2", 30_000, None),
         ];
         let figures = tally(&rows);
         assert_eq!(figures.len(), 2);
         let ana = &figures[0];
-        assert_eq!((ana.agent.as_str(), ana.claims, ana.resolves), ("Ana", 3, 2));
+        assert_eq!(
+            (ana.agent.as_str(), ana.claims, ana.resolves),
+            ("Ana", 3, 2)
+        );
         assert_eq!(ana.time_to_claim.median_seconds, Some(120.0));
         assert_eq!(ana.time_to_resolve.median_seconds, Some(600.0));
-        assert_eq!((ana.ratings, ana.csat_percent, ana.average_rating), (2, Some(50.0), Some(3.5)));
+        assert_eq!(
+            (ana.ratings, ana.csat_percent, ana.average_rating),
+            (2, Some(50.0), Some(3.5))
+        );
         let bob = &figures[1];
-        assert_eq!((bob.agent_id.as_deref(), bob.claims, bob.resolves, bob.ratings), (None, 0, 1, 0));
+        assert_eq!(
+            (
+                bob.agent_id.as_deref(),
+                bob.claims,
+                bob.resolves,
+                bob.ratings
+            ),
+            (None, 0, 1, 0)
+        );
         assert_eq!(bob.csat_percent, None);
     }
 }

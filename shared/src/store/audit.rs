@@ -126,7 +126,11 @@ impl Store {
              FROM audit_log a JOIN escalations e ON e.id = a.object_id \
              LEFT JOIN csat_ratings r ON r.escalation_id = a.object_id \
              WHERE a.action IN ($1, $2) AND a.at >= $3 AND a.at < $4{} ORDER BY a.at, a.id",
-            if agent_id.is_some() { " AND a.actor_id = $5" } else { "" }
+            if agent_id.is_some() {
+                " AND a.actor_id = $5"
+            } else {
+                ""
+            }
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(AuditAction::Claim.as_str())

@@ -64,11 +64,10 @@ impl Store {
         if self.saved_reply(id).await?.is_none() {
             return Ok(None);
         }
-        let taken = self
-            .saved_replies(None)
-            .await?
-            .into_iter()
-            .any(|r| r.id != id && r.site_id == input.site_id && r.name_key() == input.name_key());
+        let taken =
+            self.saved_replies(None).await?.into_iter().any(|r| {
+                r.id != id && r.site_id == input.site_id && r.name_key() == input.name_key()
+            });
         if taken {
             return Ok(Some(false));
         }
@@ -127,8 +126,7 @@ impl Store {
                     .await?
             }
             None => {
-                let sql =
-                    format!("SELECT {COLUMNS} FROM saved_replies ORDER BY name_key, site_id");
+                let sql = format!("SELECT {COLUMNS} FROM saved_replies ORDER BY name_key, site_id");
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .fetch_all(self.pool())
                     .await?

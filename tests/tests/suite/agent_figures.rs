@@ -47,7 +47,14 @@ async fn open(store: &Store, conversation: &str) -> String {
     escalation.id
 }
 
-async fn act(store: &Store, clock: &ManualClock, at: i64, actor: &Actor, action: AgentAction, id: &str) {
+async fn act(
+    store: &Store,
+    clock: &ManualClock,
+    at: i64,
+    actor: &Actor,
+    action: AgentAction,
+    id: &str,
+) {
     clock.set_ms(at);
     let outcome = apply(store, &action, id, actor).await.expect("apply");
     assert!(matches!(outcome, Outcome::Applied(_)), "{outcome:?}");
@@ -55,7 +62,18 @@ async fn act(store: &Store, clock: &ManualClock, at: i64, actor: &Actor, action:
 
 /// One person's row as `(agent, claims, resolves, claim median, claim p90, resolve
 /// median, resolve p90, ratings, csat %, average)`.
-type Row = (String, i64, i64, f64, f64, f64, f64, i64, Option<f64>, Option<f64>);
+type Row = (
+    String,
+    i64,
+    i64,
+    f64,
+    f64,
+    f64,
+    f64,
+    i64,
+    Option<f64>,
+    Option<f64>,
+);
 
 fn rows(body: &Value) -> Vec<Row> {
     body["agents"]
@@ -85,8 +103,14 @@ async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
         let server = TestServer::start(&db.url).await;
-        let created =
-            create_agent(&server, "ana@example.com", "Ana Ruiz", "agent", Some("ana's passphrase")).await;
+        let created = create_agent(
+            &server,
+            "ana@example.com",
+            "Ana Ruiz",
+            "agent",
+            Some("ana's passphrase"),
+        )
+        .await;
         let ana_id = created["agent"]["id"].as_str().expect("id").to_string();
         let ana = Actor {
             name: "Ana Ruiz".into(),
@@ -111,10 +135,42 @@ async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
         let e4 = open(&store, "conv_f4").await;
         // Ana claims e1 after 1 min, e2 after 2, e3 after 5; resolves e1 at 10, e2 at 20.
         act(&store, &clock, t0 + MINUTE, &ana, AgentAction::Claim, &e1).await;
-        act(&store, &clock, t0 + 2 * MINUTE, &ana, AgentAction::Claim, &e2).await;
-        act(&store, &clock, t0 + 5 * MINUTE, &ana, AgentAction::Claim, &e3).await;
-        act(&store, &clock, t0 + 10 * MINUTE, &ana, AgentAction::Resolve, &e1).await;
-        act(&store, &clock, t0 + 20 * MINUTE, &ana, AgentAction::Resolve, &e2).await;
+        act(
+            &store,
+            &clock,
+            t0 + 2 * MINUTE,
+            &ana,
+            AgentAction::Claim,
+            &e2,
+        )
+        .await;
+        act(
+            &store,
+            &clock,
+            t0 + 5 * MINUTE,
+            &ana,
+            AgentAction::Claim,
+            &e3,
+        )
+        .await;
+        act(
+            &store,
+            &clock,
+            t0 + 10 * MINUTE,
+            &ana,
+            AgentAction::Resolve,
+            &e1,
+        )
+        .await;
+        act(
+            &store,
+            &clock,
+            t0 + 20 * MINUTE,
+            &ana,
+            AgentAction::Resolve,
+            &e2,
+        )
+        .await;
         // bo (Slack, no account) claims e4 after 30 s and resolves it at 90 s.
         act(&store, &clock, t0 + 30_000, &bo, AgentAction::Claim, &e4).await;
         act(&store, &clock, t0 + 90_000, &bo, AgentAction::Resolve, &e4).await;
@@ -126,20 +182,49 @@ async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
 
         // Ana: claims 60, 120, 300 s → median 120, p90 300; resolves 600, 1200 s →
         // nearest-rank median 600, p90 1200; ratings 5 and 2 → 50 %, 3.5.
-        let ana_row: Row = ("Ana Ruiz".into(), 3, 2, 120.0, 300.0, 600.0, 1200.0, 2, Some(50.0), Some(3.5));
+        let ana_row: Row = (
+            "Ana Ruiz".into(),
+            3,
+            2,
+            120.0,
+            300.0,
+            600.0,
+            1200.0,
+            2,
+            Some(50.0),
+            Some(3.5),
+        );
         // bo: one claim at 30 s, one resolve at 90 s, one rating of 4 → 100 %, 4.0.
-        let bo_row: Row = ("bo".into(), 1, 1, 30.0, 30.0, 90.0, 90.0, 1, Some(100.0), Some(4.0));
+        let bo_row: Row = (
+            "bo".into(),
+            1,
+            1,
+            30.0,
+            30.0,
+            90.0,
+            90.0,
+            1,
+            Some(100.0),
+            Some(4.0),
+        );
 
         let path = "/api/v1/admin/stats/agents?from=2026-03-02&to=2026-03-02&tz=UTC";
         let (status, all) = server.get_json(path, Some(ADMIN_TOKEN)).await;
         assert_eq!(status, 200, "{all}");
-        assert_eq!(rows(&all), vec![ana_row.clone(), bo_row], "{backend:?}: {all}");
+        assert_eq!(
+            rows(&all),
+            vec![ana_row.clone(), bo_row],
+            "{backend:?}: {all}"
+        );
         assert_eq!(all["agents"][0]["agent_id"], json!(ana_id));
         assert_eq!(all["agents"][1]["agent_id"], Value::Null);
 
         // The day before has nothing.
         let (_, before) = server
-            .get_json("/api/v1/admin/stats/agents?from=2026-03-01&to=2026-03-01&tz=UTC", Some(ADMIN_TOKEN))
+            .get_json(
+                "/api/v1/admin/stats/agents?from=2026-03-01&to=2026-03-01&tz=UTC",
+                Some(ADMIN_TOKEN),
+            )
             .await;
         assert_eq!(rows(&before), vec![]);
 
@@ -154,17 +239,30 @@ async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
             .get("/admin/figures?from=2026-03-02&to=2026-03-02&tz=UTC")
             .await;
         assert_eq!(page.status, 200);
-        assert!(page.body.contains(r#"data-agent-figures="Ana Ruiz""#), "{}", page.body);
+        assert!(
+            page.body.contains(r#"data-agent-figures="Ana Ruiz""#),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains("2 min 0 s / 5 min 0 s"), "{}", page.body);
         assert!(page.body.contains("50 %"), "{}", page.body);
-        assert!(!page.body.contains(r#"data-agent-figures="bo""#), "only her own row");
+        assert!(
+            !page.body.contains(r#"data-agent-figures="bo""#),
+            "only her own row"
+        );
         // An admin's page lists both.
         let lead = DashboardSession::sign_in(&server, "Lead").await;
         let page = lead
             .get("/admin/figures?from=2026-03-02&to=2026-03-02&tz=UTC")
             .await;
-        assert!(page.body.contains(r#"data-agent-figures="bo""#), "{}", page.body);
-        let bad = lead.get("/admin/figures?from=2026-03-05&to=2026-03-01").await;
+        assert!(
+            page.body.contains(r#"data-agent-figures="bo""#),
+            "{}",
+            page.body
+        );
+        let bad = lead
+            .get("/admin/figures?from=2026-03-05&to=2026-03-01")
+            .await;
         assert_eq!(bad.status, 400);
 
         store.close().await;

@@ -5,8 +5,8 @@
 
 mod accounts;
 mod admin_security;
-mod agent_figures;
 mod agent_actions;
+mod agent_figures;
 mod api;
 mod attachments;
 mod audit;

@@ -20,7 +20,10 @@ const REFUND: &str = "Hi {{customer.name}}, refunds reach your card within **5 d
 async fn audited(rig: &Rig, action: &str) -> Vec<(String, String)> {
     let (status, rows) = rig
         .server
-        .get_json(&format!("/api/v1/admin/audit?action={action}"), Some(ADMIN_TOKEN))
+        .get_json(
+            &format!("/api/v1/admin/audit?action={action}"),
+            Some(ADMIN_TOKEN),
+        )
         .await;
     assert_eq!(status, 200, "{rows}");
     rows.as_array()
@@ -52,9 +55,15 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
         let refund_id = created["id"].as_str().expect("id").to_string();
         assert_eq!(created["site"], Value::Null, "global");
         for (body, field) in [
-            (json!({"name": "Broken", "body": "{{#if customer.name}}Hi"}), "`body`"),
+            (
+                json!({"name": "Broken", "body": "{{#if customer.name}}Hi"}),
+                "`body`",
+            ),
             (json!({"name": "", "body": "Hi"}), "`name`"),
-            (json!({"name": "Elsewhere", "site": "nowhere", "body": "Hi"}), "`site`"),
+            (
+                json!({"name": "Elsewhere", "site": "nowhere", "body": "Hi"}),
+                "`site`",
+            ),
         ] {
             let (status, error) = server.admin_post("/api/v1/admin/saved-replies", body).await;
             assert_eq!(status, 422, "{error}");
@@ -77,7 +86,14 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
         assert_eq!(status, 201);
 
         // An agent may search and send, not manage.
-        create_agent(server, "ana@example.com", "Ana Ruiz", "agent", Some("ana's passphrase")).await;
+        create_agent(
+            server,
+            "ana@example.com",
+            "Ana Ruiz",
+            "agent",
+            Some("ana's passphrase"),
+        )
+        .await;
         let ana =
             DashboardSession::sign_in_account(server, "ana@example.com", "ana's passphrase").await;
         let refused = server
@@ -108,10 +124,15 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
         )
         .await;
         let alert = rig.slack().alert_for(&sam.escalation_id).await;
-        let page = ana.get(&format!("/admin/escalations/{}", sam.escalation_id)).await;
+        let page = ana
+            .get(&format!("/admin/escalations/{}", sam.escalation_id))
+            .await;
         assert!(
-            page.body.contains(r#"<option value="Refund policy"></option>"#)
-                && page.body.contains(r#"<option value="Shipping times"></option>"#),
+            page.body
+                .contains(r#"<option value="Refund policy"></option>"#)
+                && page
+                    .body
+                    .contains(r#"<option value="Shipping times"></option>"#),
             "the reply box offers both names: {}",
             page.body
         );
@@ -155,13 +176,17 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
         // The Slack thread says who sent which saved reply.
         let post = rig
             .slack()
-            .wait_for("the saved reply in the thread", Duration::from_secs(10), |s| {
-                s.messages
-                    .iter()
-                    .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
-                    .find(|m| m.text.contains("saved reply"))
-                    .map(|m| m.text.clone())
-            })
+            .wait_for(
+                "the saved reply in the thread",
+                Duration::from_secs(10),
+                |s| {
+                    s.messages
+                        .iter()
+                        .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
+                        .find(|m| m.text.contains("saved reply"))
+                        .map(|m| m.text.clone())
+                },
+            )
             .await;
         assert!(
             post.contains("*Ana Ruiz* sent saved reply “Refund policy” from the dashboard: Hi Sam"),
@@ -171,7 +196,10 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
         // The API sends one too (the token names the agent), and reports the text.
         let (status, answer) = server
             .admin_post(
-                &format!("/api/v1/admin/escalations/{}/saved-reply", sam.escalation_id),
+                &format!(
+                    "/api/v1/admin/escalations/{}/saved-reply",
+                    sam.escalation_id
+                ),
                 json!({"saved_reply_id": refund_id, "agent": "Bo"}),
             )
             .await;
@@ -200,7 +228,11 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
             .expect("delete");
         assert_eq!(deleted.status(), 204);
         let changes = audited(&rig, "saved_reply_changed").await;
-        assert_eq!(changes.len(), 4, "two creations, an edit, a deletion: {changes:?}");
+        assert_eq!(
+            changes.len(),
+            4,
+            "two creations, an edit, a deletion: {changes:?}"
+        );
         assert_eq!(changes[0], ("admin token".to_string(), refund_id.clone()));
         let replies = audited(&rig, "reply").await;
         assert_eq!(
@@ -262,7 +294,10 @@ async fn a_saved_reply_chosen_in_slacks_modal_reaches_the_customer_and_the_threa
                 )
             })
             .collect();
-        assert_eq!(options, vec![("Refund policy".to_string(), refund_id.clone())]);
+        assert_eq!(
+            options,
+            vec![("Refund policy".to_string(), refund_id.clone())]
+        );
 
         let mut view = opened.clone();
         view["id"] = json!("V0VIEW1");
@@ -281,13 +316,17 @@ async fn a_saved_reply_chosen_in_slacks_modal_reaches_the_customer_and_the_threa
 
         let post = rig
             .slack()
-            .wait_for("the saved reply in the thread", Duration::from_secs(10), |s| {
-                s.messages
-                    .iter()
-                    .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
-                    .find(|m| m.text.contains("saved reply"))
-                    .map(|m| m.text.clone())
-            })
+            .wait_for(
+                "the saved reply in the thread",
+                Duration::from_secs(10),
+                |s| {
+                    s.messages
+                        .iter()
+                        .filter(|m| m.thread_ts.as_deref() == Some(alert.ts.as_str()))
+                        .find(|m| m.text.contains("saved reply"))
+                        .map(|m| m.text.clone())
+                },
+            )
             .await;
         assert!(
             post.contains("*ana* sent saved reply “Refund policy” in Slack: Hi Sam O'Brien"),

@@ -204,14 +204,15 @@ pub async fn escalation(
             json!({ "author": l.author, "author_name": l.author_name, "body": body, "title": title, "html": html, "at": at.unwrap_or_default() })
         })
         .collect();
-    let saved_replies: Vec<String> = match state.store.saved_replies(Some(&escalation.site_id)).await {
-        Ok(replies) => {
-            let mut names: Vec<String> = replies.into_iter().map(|r| r.name).collect();
-            names.dedup_by_key(|n| frontline_shared::saved_replies::name_key(n));
-            names
-        }
-        Err(error) => return ApiError::from(error).into_response(),
-    };
+    let saved_replies: Vec<String> =
+        match state.store.saved_replies(Some(&escalation.site_id)).await {
+            Ok(replies) => {
+                let mut names: Vec<String> = replies.into_iter().map(|r| r.name).collect();
+                names.dedup_by_key(|n| frontline_shared::saved_replies::name_key(n));
+                names
+            }
+            Err(error) => return ApiError::from(error).into_response(),
+        };
     let row = QueueRow::new(&shown, &agent.name, state.clock.now_ms());
     let notice = query.done.as_deref().and_then(views::done_notice);
     let error = query

@@ -31,7 +31,11 @@ async fn replies_page(
         Err(error) => return ApiError::from(error).into_response(),
     };
     let replies: Vec<SavedReplyBody> = replies.iter().map(SavedReplyBody::from).collect();
-    let sites: Vec<String> = state.sites.iter().map(|s| s.settings.id.to_string()).collect();
+    let sites: Vec<String> = state
+        .sites
+        .iter()
+        .map(|s| s.settings.id.to_string())
+        .collect();
     let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
     let mut page = render(
         state,
@@ -49,7 +53,12 @@ async fn after(state: &AppState, result: Result<(), SavedReplyError>, done: &str
         Ok(()) => replies_page(state, Some(done), None).await,
         Err(error) => match ApiError::from(error) {
             ApiError::Unprocessable { message, .. } => {
-                replies_page(state, None, Some((StatusCode::UNPROCESSABLE_ENTITY, message))).await
+                replies_page(
+                    state,
+                    None,
+                    Some((StatusCode::UNPROCESSABLE_ENTITY, message)),
+                )
+                .await
             }
             ApiError::Conflict { message, .. } => {
                 replies_page(state, None, Some((StatusCode::CONFLICT, message))).await
@@ -79,8 +88,12 @@ pub async fn create(
     let input = match parse_input(&state, &form.name, Some(&form.site), &form.body) {
         Ok(input) => input,
         Err(ApiError::Unprocessable { message, .. }) => {
-            return replies_page(&state, None, Some((StatusCode::UNPROCESSABLE_ENTITY, message)))
-                .await
+            return replies_page(
+                &state,
+                None,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, message)),
+            )
+            .await
         }
         Err(other) => return other.into_response(),
     };
@@ -97,8 +110,12 @@ pub async fn change(
     let input = match parse_input(&state, &form.name, Some(&form.site), &form.body) {
         Ok(input) => input,
         Err(ApiError::Unprocessable { message, .. }) => {
-            return replies_page(&state, None, Some((StatusCode::UNPROCESSABLE_ENTITY, message)))
-                .await
+            return replies_page(
+                &state,
+                None,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, message)),
+            )
+            .await
         }
         Err(other) => return other.into_response(),
     };
@@ -138,7 +155,10 @@ pub async fn send_to_customer(
         Err(error) => return ApiError::from(error).into_response(),
     };
     let Some(saved) = saved_replies::named(&replies, &form.name, &escalation.site_id) else {
-        let message = format!("`name`: no saved reply {:?} for this site", form.name.trim());
+        let message = format!(
+            "`name`: no saved reply {:?} for this site",
+            form.name.trim()
+        );
         return ApiError::Unprocessable {
             code: "unknown_saved_reply",
             message,

@@ -47,8 +47,14 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(super::agents::invitation))
         .routes(routes!(super::agents::password))
         .routes(routes!(super::audit::list))
-        .routes(routes!(super::saved_replies::list, super::saved_replies::create))
-        .routes(routes!(super::saved_replies::replace, super::saved_replies::delete))
+        .routes(routes!(
+            super::saved_replies::list,
+            super::saved_replies::create
+        ))
+        .routes(routes!(
+            super::saved_replies::replace,
+            super::saved_replies::delete
+        ))
         .routes(routes!(super::saved_replies::send_to_customer))
         .routes(routes!(super::agent_figures::figures))
         .layer(GuardLayer::new(state, origins::verify))

@@ -95,7 +95,8 @@ pub fn parse_input(
     let input = SavedReplyInput::parse(name, site, body).map_err(SavedReplyError::from)?;
     if let Some(site) = &input.site_id {
         if state.sites.get(site.as_str()).is_none() {
-            let unknown = SavedReplyInputError::Site(format!("no site {:?} is configured", site.as_str()));
+            let unknown =
+                SavedReplyInputError::Site(format!("no site {:?} is configured", site.as_str()));
             return Err(SavedReplyError::from(unknown).into());
         }
     }
@@ -142,7 +143,12 @@ pub async fn create(
     Admin(admin): Admin,
     ApiJson(request): ApiJson<SavedReplyRequest>,
 ) -> Result<(StatusCode, Json<SavedReplyBody>), ApiError> {
-    let input = parse_input(&state, &request.name, request.site.as_deref(), &request.body)?;
+    let input = parse_input(
+        &state,
+        &request.name,
+        request.site.as_deref(),
+        &request.body,
+    )?;
     let created = manage::create(&state.store, &admin.actor, &input).await?;
     Ok((StatusCode::CREATED, Json((&created).into())))
 }
@@ -157,7 +163,12 @@ pub async fn replace(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<SavedReplyRequest>,
 ) -> Result<Json<SavedReplyBody>, ApiError> {
-    let input = parse_input(&state, &request.name, request.site.as_deref(), &request.body)?;
+    let input = parse_input(
+        &state,
+        &request.name,
+        request.site.as_deref(),
+        &request.body,
+    )?;
     let changed = manage::change(&state.store, &admin.actor, &id, &input).await?;
     Ok(Json((&changed).into()))
 }
