@@ -199,7 +199,7 @@ mod tests {
         let ok = SavedReplyInput::parse(" Refund  policy ", Some(""), " Hi {{customer.name}} ")
             .expect("valid");
         assert_eq!(
-            (ok.name.as_str(), ok.site_id, ok.body.as_str()),
+            (ok.name.as_str(), ok.site_id.clone(), ok.body.as_str()),
             ("Refund  policy", None, "Hi {{customer.name}}")
         );
         assert_eq!(ok.name_key(), "refund policy");
