@@ -64,6 +64,7 @@ pub async fn thread_reply(
     let action = AgentAction::Reply(Reply {
         text,
         chat_event: Some(chat_event),
+        saved_reply: None,
     });
     match agent_action::apply(store, &action, escalation_id, &actor).await? {
         Outcome::Applied(_) => {

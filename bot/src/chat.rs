@@ -35,6 +35,8 @@ pub enum Post<'a> {
         body: &'a str,
         /// Where it was typed.
         origin: Origin,
+        /// The saved reply's name, when the agent sent one.
+        saved_reply: Option<&'a str>,
     },
     /// Still unclaimed after the SLA: a nudge with the on-call mention, in the thread.
     Realert {
@@ -97,6 +99,15 @@ impl Post<'_> {
 
 /// "from the dashboard", "in Slack", "in Discord": where a mirrored agent reply was typed
 /// (an [`Origin`] as text).
+/// How a thread post introduces an agent's reply: `replied to the customer`, or for a saved
+/// reply `sent saved reply “Refund policy”` (the name written by `escape`).
+pub fn replied(saved_reply: Option<&str>, escape: impl Fn(&str) -> String) -> String {
+    match saved_reply {
+        Some(name) => format!("sent saved reply “{}”", escape(name)),
+        None => "replied to the customer".to_string(),
+    }
+}
+
 pub fn typed_in(origin: &str) -> &'static str {
     match origin {
         "slack" => "in Slack",

@@ -82,10 +82,12 @@ pub enum AuditAction {
     PasswordSet,
     Export,
     Erasure,
+    /// A saved reply was created, changed or deleted (the object is its id).
+    SavedReplyChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::Claim,
@@ -98,6 +100,7 @@ impl AuditAction {
         AuditAction::PasswordSet,
         AuditAction::Export,
         AuditAction::Erasure,
+        AuditAction::SavedReplyChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +117,7 @@ impl AuditAction {
             AuditAction::PasswordSet => "password_set",
             AuditAction::Export => "export",
             AuditAction::Erasure => "erasure",
+            AuditAction::SavedReplyChanged => "saved_reply_changed",
         }
     }
 

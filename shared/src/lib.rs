@@ -48,6 +48,7 @@ pub mod language;
 pub mod mail_token;
 pub mod planning;
 pub mod privacy;
+pub mod saved_replies;
 pub mod shutdown;
 pub mod site_id;
 pub mod stats;

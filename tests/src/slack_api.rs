@@ -16,6 +16,7 @@ pub(crate) fn answer(state: &mut SlackState, method: &str, params: &Value) -> Va
         "files.getUploadURLExternal" => upload_url(state, params),
         "files.completeUploadExternal" => complete_upload(state, params),
         "apps.connections.open" => connections_open(state),
+        "views.open" => views_open(state, params),
         _ => json!({"ok": false, "error": "unknown_method"}),
     }
 }
@@ -233,4 +234,21 @@ fn connections_open(state: &mut SlackState) -> Value {
     };
     state.socket_mode_tickets += 1;
     json!({"ok": true, "url": format!("{url}?ticket=standin-{}", state.socket_mode_tickets)})
+}
+
+/// `views.open` (<https://api.slack.com/methods/views.open>): keeps the view and answers
+/// it as Slack does, with an id, the team and a hash added.
+fn views_open(state: &mut SlackState, params: &Value) -> Value {
+    let mut view = match &params["view"] {
+        Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    if !view.is_object() || text(params, "trigger_id").is_none() {
+        return json!({"ok": false, "error": "invalid_arguments"});
+    }
+    state.views.push(view.clone());
+    view["id"] = json!(format!("V0VIEW{}", state.views.len()));
+    view["team_id"] = json!("T0NORTHWIND");
+    view["hash"] = json!(format!("{}.hash", state.views.len()));
+    json!({"ok": true, "view": view})
 }

@@ -182,6 +182,56 @@ pub fn block_action(user: &SlackUser, message: &Posted, action_id: &str) -> Valu
     })
 }
 
+/// A message shortcut (`message_action`, callback `callback_id`) used by `user` on
+/// `message`, as Slack sends it
+/// (<https://api.slack.com/reference/interaction-payloads/shortcuts#message_actions>).
+pub fn message_shortcut(user: &SlackUser, message: &Posted, callback_id: &str) -> Value {
+    json!({
+        "type": "message_action",
+        "token": "legacy-verification-token",
+        "action_ts": format!("{}.000200", crate::slack_callbacks::now()),
+        "team": {"id": "T0NORTHWIND", "domain": "northwind"},
+        "user": {"id": user.id, "username": user.name, "name": user.name, "team_id": "T0NORTHWIND"},
+        "channel": {"id": message.channel, "name": "support"},
+        "is_enterprise_install": false,
+        "enterprise": null,
+        "callback_id": callback_id,
+        "trigger_id": format!("{}.{}.{}", crate::slack_callbacks::now(), rand::random::<u32>(), hex::encode(rand::random::<[u8; 8]>())),
+        "response_url": "https://hooks.slack.com/app/T0NORTHWIND/2/standin",
+        "message_ts": message.ts,
+        "message": {
+            "type": "message", "subtype": "bot_message", "bot_id": BOT_ID, "text": message.text,
+            "ts": message.ts, "thread_ts": message.thread_ts,
+        },
+    })
+}
+
+/// `view_submission` of modal `view` (as `views.open` answered it) by `user`, with option
+/// `value` chosen in the select whose block and action id are `select`
+/// (<https://api.slack.com/reference/interaction-payloads/views#view_submission>).
+pub fn view_submission(user: &SlackUser, view: &Value, select: &str, value: &str) -> Value {
+    let mut view = view.clone();
+    view["state"] = json!({"values": {select: {select: {
+        "type": "static_select",
+        "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+    }}}});
+    view["app_id"] = json!("A0FRONTLINE");
+    view["bot_id"] = json!(BOT_ID);
+    view["root_view_id"] = view["id"].clone();
+    json!({
+        "type": "view_submission",
+        "team": {"id": "T0NORTHWIND", "domain": "northwind"},
+        "user": {"id": user.id, "username": user.name, "name": user.name, "team_id": "T0NORTHWIND"},
+        "api_app_id": "A0FRONTLINE",
+        "token": "legacy-verification-token",
+        "trigger_id": format!("{}.{}.{}", crate::slack_callbacks::now(), rand::random::<u32>(), hex::encode(rand::random::<[u8; 8]>())),
+        "view": view,
+        "response_urls": [],
+        "is_enterprise_install": false,
+        "enterprise": null,
+    })
+}
+
 fn event_callback(event_id: &str, event: Value) -> Value {
     json!({
         "token": "legacy-verification-token",

@@ -147,6 +147,8 @@ pub struct SlackState {
     /// What `apps.connections.open` answers (see [`crate::slack_socket_mode`]).
     pub(crate) socket_mode_url: Option<String>,
     pub(crate) socket_mode_tickets: u64,
+    /// Modals opened with `views.open`, as the bot sent them.
+    pub views: Vec<Value>,
 }
 
 impl SlackState {

@@ -218,3 +218,29 @@ impl From<frontline_shared::accounts::manage::AccountError> for ApiError {
         }
     }
 }
+
+impl From<frontline_shared::saved_replies::SavedReplyError> for ApiError {
+    fn from(error: frontline_shared::saved_replies::SavedReplyError) -> Self {
+        use frontline_shared::saved_replies::SavedReplyError;
+        match error {
+            SavedReplyError::Input(input) => ApiError::Unprocessable {
+                code: "invalid_saved_reply",
+                message: input.to_string(),
+            },
+            SavedReplyError::NameTaken => ApiError::Conflict {
+                code: "saved_reply_name_taken",
+                message: error.to_string(),
+            },
+            SavedReplyError::NotFound => {
+                ApiError::not_found("unknown_saved_reply", error.to_string())
+            }
+            SavedReplyError::OtherSite { .. } | SavedReplyError::Render { .. } => {
+                ApiError::Unprocessable {
+                    code: "saved_reply_not_sendable",
+                    message: error.to_string(),
+                }
+            }
+            SavedReplyError::Store(store) => store.into(),
+        }
+    }
+}

@@ -282,7 +282,8 @@ impl Effects {
             .await
     }
 
-    /// Mirrors an agent's reply into the thread; the thread it was typed in has it already.
+    /// Mirrors an agent's reply into the thread; the thread it was typed in has it already
+    /// (a saved reply chosen in a chat's modal was not typed there, so it is posted).
     async fn agent_message(
         &self,
         chat: &Arc<dyn Chat>,
@@ -290,7 +291,7 @@ impl Effects {
         message: &AgentMessage,
         row: &OutboxRow,
     ) -> Result<(), DeliveryError> {
-        if message.origin.platform() == Some(chat.platform()) {
+        if message.origin.platform() == Some(chat.platform()) && message.saved_reply.is_none() {
             return Ok(());
         }
         let Some(alert) = self.alert_of(chat, escalation).await? else {
@@ -301,6 +302,7 @@ impl Effects {
             agent: &message.agent,
             body: &message.body,
             origin: message.origin,
+            saved_reply: message.saved_reply.as_deref(),
         };
         let purpose = format!("agent-{}", message.message_id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)

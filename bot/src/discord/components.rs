@@ -97,11 +97,12 @@ pub fn customer_message(escalation: &Escalation, body: &str, reopened: bool) -> 
 }
 
 /// An agent's reply typed outside Discord (`origin`: `web`, `slack`), for the thread.
-pub fn agent_message(agent: &str, body: &str, origin: &str) -> String {
+pub fn agent_message(agent: &str, body: &str, origin: &str, saved_reply: Option<&str>) -> String {
     cut(
         &format!(
-            "↩️ **{}** replied to the customer {}: {}",
+            "↩️ **{}** {} {}: {}",
             escape_discord(agent),
+            crate::chat::replied(saved_reply, escape_discord),
             crate::chat::typed_in(origin),
             escape_discord(body)
         ),

@@ -185,6 +185,7 @@ impl DiscordEndpoint {
                 platform: ChatPlatform::Discord,
                 id: format!("discord-interaction:{}", interaction.id),
             }),
+            saved_reply: None,
         });
         match agent_action::apply(&self.store, &action, id, &actor).await? {
             Outcome::Applied(_) => {}

@@ -158,12 +158,14 @@ impl DiscordChat {
                 agent,
                 body,
                 origin,
+                saved_reply,
                 ..
             } => CreateMessage::new()
                 .content(components::agent_message(
                     agent,
                     &self.redactor.mask(body),
                     origin.as_str(),
+                    *saved_reply,
                 ))
                 .allowed_mentions(components::allowed_mentions(None)),
             Post::Realert { escalation, number } => {

@@ -95,10 +95,11 @@ pub fn customer_message(escalation: &Escalation, body: &str, reopened: bool) -> 
 }
 
 /// An agent's reply typed outside this thread (`origin`: `web`, `discord`), for the thread.
-pub fn agent_message(agent: &str, body: &str, origin: &str) -> String {
+pub fn agent_message(agent: &str, body: &str, origin: &str, saved_reply: Option<&str>) -> String {
     format!(
-        ":leftwards_arrow_with_hook: *{}* replied to the customer {}: {}",
+        ":leftwards_arrow_with_hook: *{}* {} {}: {}",
         escape_slack(agent),
+        crate::chat::replied(saved_reply, escape_slack),
         crate::chat::typed_in(origin),
         escape_slack(body)
     )

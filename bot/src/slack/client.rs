@@ -94,6 +94,16 @@ impl SlackWeb {
             .map_err(classify)
     }
 
+    /// `views.open`: shows `view` as a modal to whoever triggered `trigger_id`.
+    pub async fn open_view(&self, trigger_id: &str, view: SlackView) -> Result<(), ChatError> {
+        let request = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
+        self.session()
+            .views_open(&request)
+            .await
+            .map(drop)
+            .map_err(classify)
+    }
+
     pub async fn history(
         &self,
         request: &SlackApiConversationsHistoryRequest,

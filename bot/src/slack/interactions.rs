@@ -1,4 +1,5 @@
-//! `POST /slack/interactions`: button clicks on alerts.
+//! `POST /slack/interactions`: button clicks on alerts, and the "Send a saved reply"
+//! message shortcut with its modal ([`super::saved_replies`]).
 //!
 //! Slack posts `application/x-www-form-urlencoded` with one field, `payload`, holding
 //! the interaction JSON. Only `block_actions` whose `action_id` is an
@@ -46,8 +47,15 @@ fn parse(body: &[u8]) -> Result<SlackInteractionEvent, CallbackError> {
 impl SlackHandlers {
     /// Applies the agent actions in an interaction (HTTP or Socket Mode).
     pub async fn interaction(&self, event: SlackInteractionEvent) -> Result<(), CallbackError> {
-        let SlackInteractionEvent::BlockActions(event) = event else {
-            return Ok(());
+        let event = match event {
+            SlackInteractionEvent::BlockActions(event) => event,
+            SlackInteractionEvent::MessageAction(event) => {
+                return self.saved_reply_shortcut(event).await
+            }
+            SlackInteractionEvent::ViewSubmission(event) => {
+                return self.saved_reply_chosen(event).await
+            }
+            _ => return Ok(()),
         };
         let Some(user) = &event.user else {
             return Ok(());

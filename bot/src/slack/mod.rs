@@ -25,6 +25,7 @@ pub mod client;
 pub mod commands;
 pub mod events;
 pub mod interactions;
+pub mod saved_replies;
 pub mod signature;
 pub mod socket_mode;
 pub mod text;
@@ -238,10 +239,12 @@ impl SlackChat {
                 agent,
                 body,
                 origin,
+                saved_reply,
                 ..
             } => {
                 let body = self.redactor.mask(body);
-                (blocks::agent_message(agent, &body, origin.as_str()), None)
+                let text = blocks::agent_message(agent, &body, origin.as_str(), *saved_reply);
+                (text, None)
             }
             Post::Realert { escalation, number } => {
                 let escalation = &self.redactor.escalation(escalation);

@@ -57,7 +57,7 @@ use crate::hybrid::{HybridOptions, Ranker};
 use crate::intents::{Intent, IntentSet};
 use crate::knowledge::{Article, KnowledgeBase, KnowledgeError};
 use frontline_shared::escalation::{MatchedCandidate, Priority};
-use frontline_shared::templates::{markdown_to_safe_html, Markup, Templates};
+use frontline_shared::templates::{markdown_to_safe_html, Templates};
 
 /// Why a matcher could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -76,13 +76,9 @@ pub enum MatcherError {
     Encoder(#[from] EncoderError),
 }
 
-/// What the answer templates may use.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct AnswerContext {
-    pub customer: serde_json::Map<String, serde_json::Value>,
-    pub site: String,
-    pub page_url: Option<String>,
-}
+/// What the answer templates may use (defined with the templates, so saved replies
+/// render with the same context).
+pub use frontline_shared::templates::AnswerContext;
 
 /// A class of the classifier, resolved back to what it stands for.
 #[derive(Debug, Clone)]
@@ -152,7 +148,7 @@ impl Matcher {
             .map(|label| plan.target_of(label, &knowledge, &intents))
             .collect();
         let top_intents = clarify::top_intents(&intents.intents);
-        let mut answers = Templates::new(Markup::Html);
+        let mut answers = frontline_shared::templates::answer_templates();
         for intent in &intents.intents {
             if let Some(template) = &intent.answer {
                 answers.add(&intent.name, template)?;

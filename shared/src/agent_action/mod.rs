@@ -49,6 +49,9 @@ pub struct Reply {
     pub text: String,
     /// Set when typed in a chat: the callback's event, so a redelivered callback applies once.
     pub chat_event: Option<ChatEvent>,
+    /// The saved reply's name when `text` is one rendered for this customer
+    /// ([`crate::saved_replies::send`]): the chat threads say who sent which saved reply.
+    pub saved_reply: Option<String>,
 }
 
 /// A chat callback an action came from.
@@ -166,12 +169,18 @@ async fn send_reply(
         None => ReplyOrigin::Web,
     };
     let fresh = store
-        .append_agent_message(escalation_id, agent, &reply.text, origin)
+        .append_agent_message_as(
+            escalation_id,
+            agent,
+            &reply.text,
+            origin,
+            reply.saved_reply.as_deref(),
+        )
         .await?;
     if !fresh {
         return Ok(Outcome::AlreadyApplied(Box::new(escalation)));
     }
-    tracing::info!(escalation = %escalation_id, agent, origin = origin.origin().as_str(), "agent reply relayed to the customer");
+    tracing::info!(escalation = %escalation_id, agent, origin = origin.origin().as_str(), saved_reply = reply.saved_reply.as_deref(), "agent reply relayed to the customer");
     Ok(Outcome::Applied(Box::new(escalation)))
 }
 

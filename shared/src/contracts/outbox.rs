@@ -193,6 +193,9 @@ pub struct AgentMessage {
     pub at_ms: i64,
     /// Where it was typed.
     pub origin: Origin,
+    /// The saved reply's name when the agent sent one (absent in rows of earlier releases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_reply: Option<String>,
 }
 
 /// Where an agent typed a reply.
@@ -270,6 +273,7 @@ mod tests {
             body: "on its way".into(),
             at_ms: 5,
             origin: Origin::Slack,
+            saved_reply: None,
         });
         let (kind, payload) = encode(&message).expect("encode");
         assert_eq!(kind, "agent_message");

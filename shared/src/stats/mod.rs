@@ -13,11 +13,13 @@
 //!   only offered weak suggestions (< 0.5), grouped into near-duplicate [`clusters`].
 //!
 //! # Layout
+//! - [`agents`]: per-agent figures (claims, resolves, times, CSAT) from the audit log.
 //! - [`clusters`]: near-duplicate grouping.
 //! - [`days`]: local calendar days as store periods (DST-correct), daily series.
 //! - [`digest`]: a day compared with the day before and the 7-day average.
 //! - [`schedule`]: when a daily digest is due, DST-correct.
 
+pub mod agents;
 pub mod clusters;
 pub mod csat;
 pub mod days;

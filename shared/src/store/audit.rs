@@ -10,6 +10,23 @@ use sqlx::Row;
 use super::{Store, StoreError};
 use crate::audit::{Actor, AuditAction, AuditEntry, AuditFilter};
 
+/// A claim or resolve of the audit log, with its escalation's creation time and rating
+/// (the raw material of the per-agent figures, [`crate::stats::agents`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandledEscalation {
+    pub actor: String,
+    pub actor_id: Option<String>,
+    /// [`AuditAction::Claim`] or [`AuditAction::Resolve`].
+    pub action: AuditAction,
+    pub escalation_id: String,
+    /// When the action was taken (Unix ms).
+    pub at_ms: i64,
+    /// When the escalation was created (Unix ms).
+    pub created_at_ms: i64,
+    /// The customer's rating of the escalation, if they gave one.
+    pub rating: Option<i64>,
+}
+
 fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         id: row.try_get("id")?,
@@ -94,6 +111,50 @@ impl Store {
         }
         let rows = query.fetch_all(self.pool()).await?;
         rows.iter().map(entry).collect()
+    }
+
+    /// The claims and resolves recorded in `[from_ms, until_ms)`, of account `agent_id`
+    /// only when given, oldest first.
+    pub async fn handled_escalations(
+        &self,
+        from_ms: i64,
+        until_ms: i64,
+        agent_id: Option<&str>,
+    ) -> Result<Vec<HandledEscalation>, StoreError> {
+        let sql = format!(
+            "SELECT a.actor, a.actor_id, a.action, a.object_id, a.at, e.created_at, r.rating \
+             FROM audit_log a JOIN escalations e ON e.id = a.object_id \
+             LEFT JOIN csat_ratings r ON r.escalation_id = a.object_id \
+             WHERE a.action IN ($1, $2) AND a.at >= $3 AND a.at < $4{} ORDER BY a.at, a.id",
+            if agent_id.is_some() {
+                " AND a.actor_id = $5"
+            } else {
+                ""
+            }
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(AuditAction::Claim.as_str())
+            .bind(AuditAction::Resolve.as_str())
+            .bind(from_ms)
+            .bind(until_ms);
+        if let Some(agent_id) = agent_id {
+            query = query.bind(agent_id);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                let action: String = row.try_get("action")?;
+                Ok(HandledEscalation {
+                    actor: row.try_get("actor")?,
+                    actor_id: row.try_get("actor_id")?,
+                    action: AuditAction::parse(&action).unwrap_or(AuditAction::Claim),
+                    escalation_id: row.try_get("object_id")?,
+                    at_ms: row.try_get("at")?,
+                    created_at_ms: row.try_get("created_at")?,
+                    rating: super::opt_i64(row, "rating")?,
+                })
+            })
+            .collect()
     }
 }
 

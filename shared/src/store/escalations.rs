@@ -318,6 +318,20 @@ impl Store {
         body: &str,
         origin: ReplyOrigin<'_>,
     ) -> Result<bool, StoreError> {
+        self.append_agent_message_as(escalation_id, agent, body, origin, None)
+            .await
+    }
+
+    /// [`append_agent_message`](Self::append_agent_message) of a reply that is the saved
+    /// reply named `saved_reply` (when given), which the chat threads' post names.
+    pub async fn append_agent_message_as(
+        &self,
+        escalation_id: &str,
+        agent: &str,
+        body: &str,
+        origin: ReplyOrigin<'_>,
+        saved_reply: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
         if let ReplyOrigin::Chat { event, .. } = origin {
@@ -358,6 +372,7 @@ impl Store {
             body: body.to_string(),
             at_ms: now,
             origin: origin.origin(),
+            saved_reply: saved_reply.map(str::to_string),
         });
         let subject = Subject::Escalation(escalation_id.to_string());
         outbox::enqueue(self, &mut tx, &subject, &mirrored).await?;

@@ -24,6 +24,7 @@
 //! - [`digests`]: daily digests recorded once per channel and day.
 //! - [`forecasts`]: forecasts as made (one per site, channel and day), hourly arrivals.
 //! - [`csat`]: satisfaction ratings after a resolution.
+//! - [`saved_replies`]: saved (canned) replies, global or per site.
 //! - [`customer_data`]: one customer's data by e-mail: export and erasure (GDPR), retention.
 //! - [`webhooks`]: webhook events queued with the changes they report; their delivery log.
 //! - [`emails`]: conversations' mail threads (reply tokens) and mails recorded by Message-ID.
@@ -53,6 +54,7 @@ pub use listen::Listener;
 pub mod outbox;
 mod questions;
 pub mod rollups;
+pub mod saved_replies;
 pub mod search;
 mod site_column;
 pub mod stats;

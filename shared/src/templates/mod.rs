@@ -6,10 +6,14 @@
 //! assistant's answer) is written with the chat registries' `{{markdown answer}}` helper,
 //! which converts it for Slack or Discord ([`markdown_to_chat`]); HTML pages use
 //! [`transcript_html`]. Built-in templates can be overridden by files `<name>.hbs` in a
-//! folder (`[bot] templates_dir`).
+//! folder (`[bot] templates_dir`). Answer templates (intents' answers, saved replies) are
+//! rendered with an [`AnswerContext`] by the functions of [`answer`].
 
+mod answer;
 mod chat_markdown;
 mod escape;
+
+pub use answer::{answer_templates, check_answer_template, render_answer, AnswerContext};
 
 pub use chat_markdown::{markdown_to_chat, ChatMedium, CHAT_LINE_CHARS};
 pub use escape::{discord_value, escape_discord, escape_html, escape_slack, one_line, slack_value};

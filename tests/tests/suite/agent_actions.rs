@@ -142,6 +142,7 @@ async fn a_reply_reaches_the_transcript_once_even_when_chat_delivers_it_twice() 
         let web = AgentAction::Reply(Reply {
             text: "Checking with the carrier.".into(),
             chat_event: None,
+            saved_reply: None,
         });
         applied(&store, web, &id, "Ana").await;
         let from_slack = AgentAction::Reply(Reply {
@@ -150,6 +151,7 @@ async fn a_reply_reaches_the_transcript_once_even_when_chat_delivers_it_twice() 
                 platform: ChatPlatform::Slack,
                 id: "slack-event:Ev1".into(),
             }),
+            saved_reply: None,
         });
         applied(&store, from_slack.clone(), &id, "Ben").await;
         let again = apply(&store, &from_slack, &id, &actor("Ben"))
@@ -189,6 +191,7 @@ async fn every_action_on_an_unknown_escalation_is_refused_as_not_found() {
         let reply = AgentAction::Reply(Reply {
             text: "hello".into(),
             chat_event: None,
+            saved_reply: None,
         });
         for action in [
             AgentAction::Claim,

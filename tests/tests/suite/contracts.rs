@@ -78,6 +78,7 @@ fn agent(message_id: i64, name: &str, body: &str, step: i64, origin: Origin) -> 
         body: body.into(),
         at_ms: T0 + step * 1000,
         origin,
+        saved_reply: None,
     })
 }
 

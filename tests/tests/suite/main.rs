@@ -6,6 +6,7 @@
 mod accounts;
 mod admin_security;
 mod agent_actions;
+mod agent_figures;
 mod api;
 mod attachments;
 mod audit;
@@ -46,6 +47,7 @@ mod planning;
 mod privacy;
 mod replicas;
 mod rollups;
+mod saved_replies;
 mod socket_mode;
 mod stats;
 mod store;

@@ -8,7 +8,7 @@
 //! admin); failures are throttled per address and per account. It starts a server-side
 //! session: a random id in an HttpOnly, SameSite=Lax cookie (Secure behind HTTPS), the
 //! agent's name, account and role with it in the store. An `agent` gets 403 on the admin
-//! pages (planning, webhooks, agents, audit). Claims go through the same single-winner
+//! pages (planning, webhooks, agents, audit, saved replies). Claims go through the same single-winner
 //! store transition as the bot's buttons.
 //!
 //! # Layout
@@ -17,16 +17,19 @@
 //!   [`chart`]: SVG charts; [`drafts`]: Markdown stubs for knowledge gaps;
 //!   [`session`]: cookies and the signed-in extractors; [`webhooks`]: endpoints and their
 //!   delivery log; [`accounts`]: the Agents page and invitation links; [`audit`]: the
-//!   audit log.
+//!   audit log; [`saved_replies`]: the Saved replies page and the reply box's saved
+//!   replies; [`figures`]: per-agent figures.
 
 pub mod accounts;
 pub mod audit;
 pub mod chart;
 pub mod conversations;
 pub mod drafts;
+pub mod figures;
 pub mod pages;
 pub mod planning;
 pub mod satisfaction;
+pub mod saved_replies;
 pub mod session;
 pub mod sign_in;
 pub mod views;
@@ -57,6 +60,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/conversations/{id}", get(conversations::show))
         .route("/admin/escalations/{id}", get(pages::escalation))
         .route("/admin/escalations/{id}/reply", post(pages::reply))
+        .route(
+            "/admin/escalations/{id}/saved-reply",
+            post(saved_replies::send_to_customer),
+        )
         .route("/admin/escalations/{id}/{action}", post(pages::act))
         .route("/admin/drafts", post(pages::draft))
         .route("/admin/webhooks", get(webhooks::page))
@@ -67,6 +74,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(accounts::invitation).post(accounts::accept),
         )
         .route("/admin/audit", get(audit::page))
+        .route("/admin/figures", get(figures::page))
+        .route(
+            "/admin/saved-replies",
+            get(saved_replies::page).post(saved_replies::create),
+        )
+        .route("/admin/saved-replies/{id}", post(saved_replies::change))
+        .route(
+            "/admin/saved-replies/{id}/delete",
+            post(saved_replies::delete),
+        )
         .route(
             "/admin/webhooks/{endpoint}/deliveries/{outbox_id}/redeliver",
             post(webhooks::redeliver),
@@ -130,6 +147,8 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("agents", include_str!("templates/agents.hbs"))?;
     templates.add("invitation", include_str!("templates/invitation.hbs"))?;
     templates.add("audit", include_str!("templates/audit.hbs"))?;
+    templates.add("saved_replies", include_str!("templates/saved_replies.hbs"))?;
+    templates.add("figures", include_str!("templates/figures.hbs"))?;
     templates.add("forbidden", include_str!("templates/forbidden.hbs"))?;
     Ok(templates)
 }

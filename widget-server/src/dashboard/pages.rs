@@ -204,6 +204,15 @@ pub async fn escalation(
             json!({ "author": l.author, "author_name": l.author_name, "body": body, "title": title, "html": html, "at": at.unwrap_or_default() })
         })
         .collect();
+    let saved_replies: Vec<String> =
+        match state.store.saved_replies(Some(&escalation.site_id)).await {
+            Ok(replies) => {
+                let mut names: Vec<String> = replies.into_iter().map(|r| r.name).collect();
+                names.dedup_by_key(|n| frontline_shared::saved_replies::name_key(n));
+                names
+            }
+            Err(error) => return ApiError::from(error).into_response(),
+        };
     let row = QueueRow::new(&shown, &agent.name, state.clock.now_ms());
     let notice = query.done.as_deref().and_then(views::done_notice);
     let error = query
@@ -214,7 +223,7 @@ pub async fn escalation(
     render(
         &state,
         "escalation",
-        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "files": files, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal }),
+        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "files": files, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal, "saved_replies": saved_replies }),
     )
 }
 
@@ -249,6 +258,7 @@ pub async fn reply(
     let reply = AgentAction::Reply(Reply {
         text: text.into_string(),
         chat_event: None,
+        saved_reply: None,
     });
     apply_and_show(&state, &agent, &id, reply).await
 }

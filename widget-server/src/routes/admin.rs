@@ -47,6 +47,16 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(super::agents::invitation))
         .routes(routes!(super::agents::password))
         .routes(routes!(super::audit::list))
+        .routes(routes!(
+            super::saved_replies::list,
+            super::saved_replies::create
+        ))
+        .routes(routes!(
+            super::saved_replies::replace,
+            super::saved_replies::delete
+        ))
+        .routes(routes!(super::saved_replies::send_to_customer))
+        .routes(routes!(super::agent_figures::figures))
         .layer(GuardLayer::new(state, origins::verify))
 }
 
@@ -75,7 +85,7 @@ pub struct ReplyRequest {
 }
 
 /// Who acts: the signed-in account, or the name the request gives (token callers).
-fn actor(staff: Staff, agent: Option<String>) -> Result<Actor, ApiError> {
+pub(crate) fn actor(staff: Staff, agent: Option<String>) -> Result<Actor, ApiError> {
     if staff.has_account() {
         return Ok(staff.actor);
     }
@@ -217,6 +227,7 @@ pub async fn reply(
     let reply = AgentAction::Reply(Reply {
         text: text.into_string(),
         chat_event: None,
+        saved_reply: None,
     });
     act(&state, &id, &actor, reply).await?;
     Ok(StatusCode::CREATED)

@@ -27,6 +27,7 @@
 //! (`frontline_serve::request_trace`), for the bot's routes too.
 
 pub mod admin;
+pub mod agent_figures;
 pub mod agents;
 pub mod ask;
 pub mod assets;
@@ -42,6 +43,7 @@ pub mod handoff;
 pub mod inbound;
 pub mod ops;
 pub mod planning;
+pub mod saved_replies;
 pub mod site;
 pub mod stats;
 pub mod suggest;

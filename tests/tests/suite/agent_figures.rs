@@ -1,0 +1,271 @@
+//! Per-agent figures (issue 21) on each backend: claims, resolves, median and p90 time to
+//! claim and to resolve, and CSAT of what each person resolved, for a period. History is
+//! written on a manual clock through the agent-action use case; the expected numbers are
+//! worked out by hand below. An admin sees everyone, an agent only themselves.
+
+use frontline_shared::agent_action::{apply, AgentAction, Outcome};
+use frontline_shared::audit::{Actor, Source};
+use frontline_shared::clock::ManualClock;
+use frontline_shared::store::conversations::Conversation;
+use frontline_shared::store::escalations::NewHandoff;
+use frontline_shared::store::Store;
+use frontline_tests::dashboard::DashboardSession;
+use frontline_tests::databases::{backends, TestDatabase};
+use frontline_tests::widget_server::{TestServer, ADMIN_TOKEN};
+use serde_json::{json, Value};
+
+use crate::accounts::create_agent;
+
+const MINUTE: i64 = 60_000;
+
+/// Opens an escalation now (on the store's clock); its conversation id.
+async fn open(store: &Store, conversation: &str) -> String {
+    let handoff = NewHandoff {
+        conversation: Conversation {
+            id: conversation.into(),
+            site_id: frontline_tests::demo_site(),
+            page_url: None,
+            locale: None,
+            customer: serde_json::Map::new(),
+            created_at_ms: store.now_ms(),
+        },
+        email: format!("{conversation}@example.com"),
+        name: None,
+        message: Some("Help please".into()),
+        customer: serde_json::Map::new(),
+        page_url: None,
+        priority: Default::default(),
+        tags: vec![],
+        intent: None,
+        matched: vec![],
+        question: None,
+        outside_hours: false,
+        mail: false,
+        email_me: false,
+    };
+    let (escalation, _) = store.create_handoff(handoff).await.expect("handoff");
+    escalation.id
+}
+
+async fn act(
+    store: &Store,
+    clock: &ManualClock,
+    at: i64,
+    actor: &Actor,
+    action: AgentAction,
+    id: &str,
+) {
+    clock.set_ms(at);
+    let outcome = apply(store, &action, id, actor).await.expect("apply");
+    assert!(matches!(outcome, Outcome::Applied(_)), "{outcome:?}");
+}
+
+/// One person's row as `(agent, claims, resolves, claim median, claim p90, resolve
+/// median, resolve p90, ratings, csat %, average)`.
+type Row = (
+    String,
+    i64,
+    i64,
+    f64,
+    f64,
+    f64,
+    f64,
+    i64,
+    Option<f64>,
+    Option<f64>,
+);
+
+fn rows(body: &Value) -> Vec<Row> {
+    body["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .map(|a| {
+            let secs = |v: &Value| v.as_f64().unwrap_or(-1.0);
+            (
+                a["agent"].as_str().unwrap_or_default().to_string(),
+                a["claims"].as_i64().unwrap_or(-1),
+                a["resolves"].as_i64().unwrap_or(-1),
+                secs(&a["time_to_claim"]["median_seconds"]),
+                secs(&a["time_to_claim"]["p90_seconds"]),
+                secs(&a["time_to_resolve"]["median_seconds"]),
+                secs(&a["time_to_resolve"]["p90_seconds"]),
+                a["ratings"].as_i64().unwrap_or(-1),
+                a["csat_percent"].as_f64(),
+                a["average_rating"].as_f64(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let server = TestServer::start(&db.url).await;
+        let created = create_agent(
+            &server,
+            "ana@example.com",
+            "Ana Ruiz",
+            "agent",
+            Some("ana's passphrase"),
+        )
+        .await;
+        let ana_id = created["agent"]["id"].as_str().expect("id").to_string();
+        let ana = Actor {
+            name: "Ana Ruiz".into(),
+            agent_id: Some(ana_id.clone()),
+            source: Source::Web,
+            origin: Some("127.0.0.1".into()),
+        };
+        let bo = Actor::unlinked("bo", Source::Slack, Some("U0BO".into()));
+
+        // 2026-03-02 09:00 UTC: four escalations open at once.
+        let t0 = "2026-03-02T09:00:00Z"
+            .parse::<jiff::Timestamp>()
+            .expect("time")
+            .as_millisecond();
+        let clock = ManualClock::starting_at(t0);
+        let store = Store::connect_with_clock(&db.url, clock.clone())
+            .await
+            .expect("store");
+        let e1 = open(&store, "conv_f1").await;
+        let e2 = open(&store, "conv_f2").await;
+        let e3 = open(&store, "conv_f3").await;
+        let e4 = open(&store, "conv_f4").await;
+        // Ana claims e1 after 1 min, e2 after 2, e3 after 5; resolves e1 at 10, e2 at 20.
+        act(&store, &clock, t0 + MINUTE, &ana, AgentAction::Claim, &e1).await;
+        act(
+            &store,
+            &clock,
+            t0 + 2 * MINUTE,
+            &ana,
+            AgentAction::Claim,
+            &e2,
+        )
+        .await;
+        act(
+            &store,
+            &clock,
+            t0 + 5 * MINUTE,
+            &ana,
+            AgentAction::Claim,
+            &e3,
+        )
+        .await;
+        act(
+            &store,
+            &clock,
+            t0 + 10 * MINUTE,
+            &ana,
+            AgentAction::Resolve,
+            &e1,
+        )
+        .await;
+        act(
+            &store,
+            &clock,
+            t0 + 20 * MINUTE,
+            &ana,
+            AgentAction::Resolve,
+            &e2,
+        )
+        .await;
+        // bo (Slack, no account) claims e4 after 30 s and resolves it at 90 s.
+        act(&store, &clock, t0 + 30_000, &bo, AgentAction::Claim, &e4).await;
+        act(&store, &clock, t0 + 90_000, &bo, AgentAction::Resolve, &e4).await;
+        // Ratings: e1 5, e2 2, e4 4.
+        clock.set_ms(t0 + 30 * MINUTE);
+        for (conversation, rating) in [("conv_f1", 5), ("conv_f2", 2), ("conv_f4", 4)] {
+            store.rate(conversation, rating, None).await.expect("rate");
+        }
+
+        // Ana: claims 60, 120, 300 s → median 120, p90 300; resolves 600, 1200 s →
+        // nearest-rank median 600, p90 1200; ratings 5 and 2 → 50 %, 3.5.
+        let ana_row: Row = (
+            "Ana Ruiz".into(),
+            3,
+            2,
+            120.0,
+            300.0,
+            600.0,
+            1200.0,
+            2,
+            Some(50.0),
+            Some(3.5),
+        );
+        // bo: one claim at 30 s, one resolve at 90 s, one rating of 4 → 100 %, 4.0.
+        let bo_row: Row = (
+            "bo".into(),
+            1,
+            1,
+            30.0,
+            30.0,
+            90.0,
+            90.0,
+            1,
+            Some(100.0),
+            Some(4.0),
+        );
+
+        let path = "/api/v1/admin/stats/agents?from=2026-03-02&to=2026-03-02&tz=UTC";
+        let (status, all) = server.get_json(path, Some(ADMIN_TOKEN)).await;
+        assert_eq!(status, 200, "{all}");
+        assert_eq!(
+            rows(&all),
+            vec![ana_row.clone(), bo_row],
+            "{backend:?}: {all}"
+        );
+        assert_eq!(all["agents"][0]["agent_id"], json!(ana_id));
+        assert_eq!(all["agents"][1]["agent_id"], Value::Null);
+
+        // The day before has nothing.
+        let (_, before) = server
+            .get_json(
+                "/api/v1/admin/stats/agents?from=2026-03-01&to=2026-03-01&tz=UTC",
+                Some(ADMIN_TOKEN),
+            )
+            .await;
+        assert_eq!(rows(&before), vec![]);
+
+        // Ana, signed in as an agent, gets only her own row, in the API and the page.
+        let session =
+            DashboardSession::sign_in_account(&server, "ana@example.com", "ana's passphrase").await;
+        let own = session.get(path).await;
+        assert_eq!(own.status, 200, "{}", own.body);
+        let own: Value = serde_json::from_str(&own.body).expect("json");
+        assert_eq!(rows(&own), vec![ana_row]);
+        let page = session
+            .get("/admin/figures?from=2026-03-02&to=2026-03-02&tz=UTC")
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains(r#"data-agent-figures="Ana Ruiz""#),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("2 min 0 s / 5 min 0 s"), "{}", page.body);
+        assert!(page.body.contains("50 %"), "{}", page.body);
+        assert!(
+            !page.body.contains(r#"data-agent-figures="bo""#),
+            "only her own row"
+        );
+        // An admin's page lists both.
+        let lead = DashboardSession::sign_in(&server, "Lead").await;
+        let page = lead
+            .get("/admin/figures?from=2026-03-02&to=2026-03-02&tz=UTC")
+            .await;
+        assert!(
+            page.body.contains(r#"data-agent-figures="bo""#),
+            "{}",
+            page.body
+        );
+        let bad = lead
+            .get("/admin/figures?from=2026-03-05&to=2026-03-01")
+            .await;
+        assert_eq!(bad.status, 400);
+
+        store.close().await;
+        server.stop().await;
+    }
+}
