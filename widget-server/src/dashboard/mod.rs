@@ -20,8 +20,11 @@
 //!   audit log.
 
 pub mod accounts;
+pub mod assignment;
 pub mod audit;
+pub mod away;
 pub mod chart;
+pub mod chat_link;
 pub mod conversations;
 pub mod drafts;
 pub mod pages;
@@ -51,12 +54,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/admin/logout", post(sign_in::logout))
         .route("/admin/queue", get(pages::queue))
+        .route("/admin/away", post(away::set))
+        .route("/admin/chat-link", post(chat_link::create))
         .route("/admin/planning", get(planning::page))
         .route("/admin/queue/table", get(pages::queue_table))
         .route("/admin/conversations", get(conversations::list))
         .route("/admin/conversations/{id}", get(conversations::show))
         .route("/admin/escalations/{id}", get(pages::escalation))
         .route("/admin/escalations/{id}/reply", post(pages::reply))
+        .route("/admin/escalations/{id}/assign", post(assignment::assign))
+        .route("/admin/escalations/{id}/reassign", post(assignment::reassign))
         .route("/admin/escalations/{id}/{action}", post(pages::act))
         .route("/admin/drafts", post(pages::draft))
         .route("/admin/webhooks", get(webhooks::page))
@@ -131,5 +138,6 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("invitation", include_str!("templates/invitation.hbs"))?;
     templates.add("audit", include_str!("templates/audit.hbs"))?;
     templates.add("forbidden", include_str!("templates/forbidden.hbs"))?;
+    templates.add("chat_link", include_str!("templates/chat_link.hbs"))?;
     Ok(templates)
 }

@@ -31,6 +31,7 @@ pub mod agents;
 pub mod ask;
 pub mod assets;
 pub mod attachments;
+pub mod away;
 pub mod audit;
 pub mod conversation;
 pub mod csat;
