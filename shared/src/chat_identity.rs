@@ -54,7 +54,11 @@ pub async fn actor(
         return Ok(Ok(account_actor(&account, source, Some(user.id.clone()))));
     }
     if allow_unlinked {
-        return Ok(Ok(Actor::unlinked(&user.name, source, Some(user.id.clone()))));
+        return Ok(Ok(Actor::unlinked(
+            &user.name,
+            source,
+            Some(user.id.clone()),
+        )));
     }
     Ok(Err(match user.platform {
         ChatPlatform::Slack => NotLinked::Slack,
@@ -88,7 +92,11 @@ pub async fn link_code(store: &Store, actor: &Actor) -> Result<Option<String>, S
     let Some(agent_id) = actor.agent_id.as_deref() else {
         return Ok(None);
     };
-    Ok(Some(store.create_link_code(agent_id, LINK_CODE_VALID_FOR).await?))
+    Ok(Some(
+        store
+            .create_link_code(agent_id, LINK_CODE_VALID_FOR)
+            .await?,
+    ))
 }
 
 /// Links `user` to the account whose code `code` is; the account, or `None` for an
@@ -98,7 +106,10 @@ pub async fn link(
     user: &ChatUser,
     code: &str,
 ) -> Result<Option<AgentAccount>, StoreError> {
-    let Some(agent_id) = store.redeem_link_code(user.platform, &user.id, code).await? else {
+    let Some(agent_id) = store
+        .redeem_link_code(user.platform, &user.id, code)
+        .await?
+    else {
         return Ok(None);
     };
     let Some(account) = store.agent(&agent_id).await? else {

@@ -182,7 +182,11 @@ fn users_lookup_by_email(state: &mut SlackState, params: &Value) -> Value {
 /// as Slack answers for an existing DM).
 fn conversations_open(params: &Value) -> Value {
     let users = match &params["users"] {
-        Value::Array(ids) => ids.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+        Value::Array(ids) => ids
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
         Value::String(ids) => ids.clone(),
         _ => String::new(),
     };

@@ -33,7 +33,10 @@ pub enum ButtonId {
     /// Open (or submit) the reply modal for an escalation.
     Reply(String),
     /// The "Assign to…" user select: `reassign` when the alert showed it claimed.
-    Assign { reassign: bool, escalation: String },
+    Assign {
+        reassign: bool,
+        escalation: String,
+    },
 }
 
 impl ButtonId {
@@ -105,12 +108,18 @@ pub fn allowed_mentions(role: Option<RoleId>) -> CreateAllowedMentions {
 /// The mention telling an agent they were given the escalation, in the alert's thread:
 /// their linked Discord user (`<@id>`, the only mention allowed) or, unlinked, their name.
 pub fn assigned(agent: &str, by: &str, user: Option<&str>) -> (String, Option<UserId>) {
-    let user = user.and_then(|id| id.parse::<u64>().ok()).filter(|id| *id != 0).map(UserId::new);
+    let user = user
+        .and_then(|id| id.parse::<u64>().ok())
+        .filter(|id| *id != 0)
+        .map(UserId::new);
     let who = match user {
         Some(id) => format!("<@{id}>"),
         None => format!("**{}**", discord_value(agent)),
     };
-    let text = format!("📥 {who}: **{}** assigned this escalation to you.", discord_value(by));
+    let text = format!(
+        "📥 {who}: **{}** assigned this escalation to you.",
+        discord_value(by)
+    );
     (text, user)
 }
 

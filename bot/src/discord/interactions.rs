@@ -197,11 +197,7 @@ impl DiscordEndpoint {
         reassign: bool,
         escalation: &str,
     ) -> Result<CreateInteractionResponse, CallbackError> {
-        let Some(chosen) = interaction
-            .data
-            .as_ref()
-            .and_then(|d| d.values.first())
-        else {
+        let Some(chosen) = interaction.data.as_ref().and_then(|d| d.values.first()) else {
             return Ok(CreateInteractionResponse::Acknowledge);
         };
         let assignee = ChatUser {
@@ -213,7 +209,10 @@ impl DiscordEndpoint {
         let Some(account) = chat_identity::linked_account(&self.store, &assignee).await? else {
             return Ok(ephemeral(format!(
                 "<@{}> has not linked a Frontline agent account yet (/frontline link).",
-                chosen.chars().filter(char::is_ascii_digit).collect::<String>()
+                chosen
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()
             )));
         };
         let agent_id = account.id;
@@ -322,7 +321,8 @@ const APPLICATION_COMMAND: u8 = 2;
 /// The slash command's name (subcommands `digest`, and `link` with a `code` string).
 pub const COMMAND: &str = "frontline";
 /// The answer to `/frontline link` with a code that opens nothing.
-const LINK_REFUSED: &str = "That link code is unknown, used or expired. Take a new one from your queue page in Frontline.";
+const LINK_REFUSED: &str =
+    "That link code is unknown, used or expired. Take a new one from your queue page in Frontline.";
 const MESSAGE_COMPONENT: u8 = 3;
 const MODAL_SUBMIT: u8 = 5;
 

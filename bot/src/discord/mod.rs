@@ -194,7 +194,8 @@ impl DiscordChat {
                 mention,
                 ..
             } => {
-                let (content, user) = components::assigned(&assignment.agent, &assignment.by, *mention);
+                let (content, user) =
+                    components::assigned(&assignment.agent, &assignment.by, *mention);
                 CreateMessage::new()
                     .content(content)
                     .allowed_mentions(CreateAllowedMentions::new().users(user))

@@ -101,7 +101,7 @@ struct NameCache {
 }
 
 /// A user as `users.info` names them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Named {
     name: String,
     /// `profile.email` (with the `users:read.email` scope).
@@ -310,7 +310,10 @@ impl SlackChat {
                 let escalation = &self.redactor.escalation(escalation);
                 let site = self.sites.name(&escalation.site_id);
                 let channel = alert.map(|a| a.channel.as_str());
-                (blocks::assigned(escalation, site, &assignment.by, channel), None)
+                (
+                    blocks::assigned(escalation, site, &assignment.by, channel),
+                    None,
+                )
             }
             Post::Digest { view, .. } => (
                 self.templates
@@ -527,10 +530,14 @@ mod tests {
     #[test]
     fn cached_names_expire() {
         let mut cache = NameCache::default();
+        let named = Named {
+            name: "Ana Lima".into(),
+            email: Some("ana@example.com".into()),
+        };
         cache
             .entries
-            .insert("U1".into(), ("Ana Lima".into(), 1_000 + NAME_TTL_MS));
-        assert_eq!(cache.cached("U1", 1_000), Some("Ana Lima".to_string()));
+            .insert("U1".into(), (named.clone(), 1_000 + NAME_TTL_MS));
+        assert_eq!(cache.cached("U1", 1_000), Some(named));
         assert_eq!(cache.cached("U1", 1_000 + NAME_TTL_MS), None);
         assert!(cache.entries.is_empty());
     }

@@ -251,7 +251,14 @@ mod tests {
             blocks::realert(&templates, &view).expect("renders"),
             "<!subteam^S1> :alarm_clock: Still unclaimed after 1m 05s (re-alert 2): *high* priority escalation from *Eve &lt;!here&gt; @everyone *bold**. Please claim it."
         );
-        let view = ManagersView::new(&escalation, "Northwind <b>", 2, 65_000, Some("C0ALERTS"), None);
+        let view = ManagersView::new(
+            &escalation,
+            "Northwind <b>",
+            2,
+            65_000,
+            Some("C0ALERTS"),
+            None,
+        );
         assert_eq!(
             blocks::managers(&templates, &view).expect("renders"),
             ":rotating_light: *high* priority escalation from *Eve &lt;!here&gt; @everyone *bold** on Northwind &lt;b&gt; has waited 1m 05s unclaimed (1 re-alert). Question: where is it? &lt;@U999&gt; The alert is in <#C0ALERTS>."

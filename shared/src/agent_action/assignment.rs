@@ -63,7 +63,9 @@ pub(super) async fn reassign(
             if escalation.claimed_by_agent_id.as_deref() != Some(account.id.as_str()) =>
         {
             let notice = notice(&account, actor);
-            Ok(Ok(store.reassign(escalation_id, owner, to, Some(&notice)).await?))
+            Ok(Ok(store
+                .reassign(escalation_id, owner, to, Some(&notice))
+                .await?))
         }
         // Queued, resolved or already theirs: refused in `Refusal::of`'s words.
         _ => Ok(Ok(Transition::Refused(escalation))),

@@ -223,8 +223,16 @@ mod tests {
         ] {
             assert_eq!(AgentAction::parse(action.as_str()), Some(action));
         }
-        assert_eq!(AgentAction::parse("assign"), None, "an assignment needs its agent");
-        assert_eq!(AgentAction::parse("reassign"), None, "so does a reassignment");
+        assert_eq!(
+            AgentAction::parse("assign"),
+            None,
+            "an assignment needs its agent"
+        );
+        assert_eq!(
+            AgentAction::parse("reassign"),
+            None,
+            "so does a reassignment"
+        );
         assert_eq!(AgentAction::parse("Claim"), None);
         assert_eq!(AgentAction::parse("reply"), None, "a reply needs its text");
         assert_eq!(AgentAction::parse(""), None);

@@ -35,11 +35,13 @@ impl Store {
             .collect();
         let valid_ms = i64::try_from(valid_for.as_millis()).unwrap_or(i64::MAX);
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE chat_link_codes SET used_at = $1 WHERE agent_id = $2 AND used_at IS NULL")
-            .bind(now)
-            .bind(agent_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE chat_link_codes SET used_at = $1 WHERE agent_id = $2 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(agent_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO chat_link_codes (code_hash, agent_id, expires_at) VALUES ($1, $2, $3)",
         )

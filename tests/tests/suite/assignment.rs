@@ -4,8 +4,8 @@
 //! the admin API and the dashboard, an agent may not, and each is audited.
 
 use frontline_shared::accounts::NewAgent;
-use frontline_shared::agent_action::{apply, AgentAction, Outcome};
 use frontline_shared::accounts::Role;
+use frontline_shared::agent_action::{apply, AgentAction, Outcome};
 use frontline_shared::audit::{Actor, AuditAction, AuditFilter, Source};
 use frontline_shared::escalation::Priority;
 use frontline_shared::store::conversations::Conversation;
@@ -51,7 +51,11 @@ async fn an_assignment_racing_claims_leaves_exactly_one_owner_and_the_losers_are
         let db = TestDatabase::new(backend).await;
         let store = Store::connect(&db.url).await.expect("connect");
         let bob = NewAgent::parse("bob@example.com", "Bob Baker", "agent").expect("valid");
-        let bob = store.create_agent(&bob).await.expect("create").expect("new");
+        let bob = store
+            .create_agent(&bob)
+            .await
+            .expect("create")
+            .expect("new");
         let manager = Actor::unlinked("Lea", Source::Api, None).with_role(Role::Admin);
         let mut assignments_won = 0;
         for round in 0..8 {
@@ -153,25 +157,55 @@ async fn an_admin_assigns_reassigns_and_takes_over_through_the_api_and_each_is_a
         .await;
         let id = handoff.escalation_id;
 
-        let (status, body) = api(&server, &id, "reassign", json!({"agent": "Max", "agent_id": lea_id})).await;
+        let (status, body) = api(
+            &server,
+            &id,
+            "reassign",
+            json!({"agent": "Max", "agent_id": lea_id}),
+        )
+        .await;
         assert_eq!(status, 409, "{backend:?}: {body}");
         assert_eq!(body["error"]["message"], "this escalation is not claimed");
 
-        let (status, body) = api(&server, &id, "assign", json!({"agent": "Max", "agent_id": ana_id})).await;
+        let (status, body) = api(
+            &server,
+            &id,
+            "assign",
+            json!({"agent": "Max", "agent_id": ana_id}),
+        )
+        .await;
         assert_eq!(status, 200, "{backend:?}: {body}");
         assert_eq!(body["status"], "claimed");
         assert_eq!(body["claimed_by"], "Ana");
         assert_eq!(body["claimed_by_agent_id"], ana_id.as_str());
 
         // Assigning what is claimed is refused naming the owner: reassign it instead.
-        let (status, body) = api(&server, &id, "assign", json!({"agent": "Max", "agent_id": lea_id})).await;
+        let (status, body) = api(
+            &server,
+            &id,
+            "assign",
+            json!({"agent": "Max", "agent_id": lea_id}),
+        )
+        .await;
         assert_eq!(status, 409, "{backend:?}: {body}");
         assert_eq!(body["error"]["message"], "already claimed by Ana");
-        let (status, body) = api(&server, &id, "reassign", json!({"agent": "Max", "agent_id": ana_id})).await;
+        let (status, body) = api(
+            &server,
+            &id,
+            "reassign",
+            json!({"agent": "Max", "agent_id": ana_id}),
+        )
+        .await;
         assert_eq!(status, 409, "{backend:?}: {body}");
         assert_eq!(body["error"]["message"], "already assigned to Ana");
 
-        let (status, body) = api(&server, &id, "reassign", json!({"agent": "Max", "agent_id": lea_id})).await;
+        let (status, body) = api(
+            &server,
+            &id,
+            "reassign",
+            json!({"agent": "Max", "agent_id": lea_id}),
+        )
+        .await;
         assert_eq!(status, 200, "{backend:?}: {body}");
         assert_eq!(body["claimed_by"], "Lea");
 
@@ -181,15 +215,30 @@ async fn an_admin_assigns_reassigns_and_takes_over_through_the_api_and_each_is_a
         assert_eq!(body["claimed_by_agent_id"], serde_json::Value::Null);
         let (status, body) = api(&server, &id, "take_over", json!({"agent": "Max"})).await;
         assert_eq!(status, 409, "{backend:?}: {body}");
-        assert_eq!(body["error"]["message"], "you already claimed this escalation");
+        assert_eq!(
+            body["error"]["message"],
+            "you already claimed this escalation"
+        );
 
-        let (status, body) = api(&server, &id, "reassign", json!({"agent": "Max", "agent_id": "agt_nobody"})).await;
+        let (status, body) = api(
+            &server,
+            &id,
+            "reassign",
+            json!({"agent": "Max", "agent_id": "agt_nobody"}),
+        )
+        .await;
         assert_eq!(status, 422, "{backend:?}: {body}");
         assert_eq!(body["error"]["code"], "invalid_agent_id");
-        assert!(body["error"]["message"].as_str().unwrap_or_default().contains("`agent_id`"));
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`agent_id`"));
 
         let (_, audit) = server
-            .get_json("/api/v1/admin/audit?actor=Max&format=json", Some(ADMIN_TOKEN))
+            .get_json(
+                "/api/v1/admin/audit?actor=Max&format=json",
+                Some(ADMIN_TOKEN),
+            )
             .await;
         let mut actions: Vec<&str> = audit
             .as_array()
@@ -199,7 +248,11 @@ async fn an_admin_assigns_reassigns_and_takes_over_through_the_api_and_each_is_a
             .map(|row| row["action"].as_str().unwrap_or_default())
             .collect();
         actions.sort_unstable();
-        assert_eq!(actions, ["assign", "reassign", "take_over"], "{backend:?}: {audit}");
+        assert_eq!(
+            actions,
+            ["assign", "reassign", "take_over"],
+            "{backend:?}: {audit}"
+        );
         server.stop().await;
     }
 }
@@ -209,9 +262,23 @@ async fn the_escalation_page_lets_admins_assign_and_refuses_agents() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
         let server = TestServer::start(&db.url).await;
-        let ana = create_agent(&server, "ana@example.com", "Ana", "agent", Some("ana's passphrase")).await;
+        let ana = create_agent(
+            &server,
+            "ana@example.com",
+            "Ana",
+            "agent",
+            Some("ana's passphrase"),
+        )
+        .await;
         let ana_id = ana["agent"]["id"].as_str().expect("id").to_string();
-        create_agent(&server, "lea@example.com", "Lea", "admin", Some("lea's passphrase")).await;
+        create_agent(
+            &server,
+            "lea@example.com",
+            "Lea",
+            "admin",
+            Some("lea's passphrase"),
+        )
+        .await;
         let handoff = hand_off(
             &server,
             json!({"email": "sam@example.com", "message": "My parcel never arrived"}),
@@ -220,26 +287,47 @@ async fn the_escalation_page_lets_admins_assign_and_refuses_agents() {
         let id = handoff.escalation_id;
         let page = format!("/admin/escalations/{id}");
 
-        let agent = DashboardSession::sign_in_account(&server, "ana@example.com", "ana's passphrase").await;
+        let agent =
+            DashboardSession::sign_in_account(&server, "ana@example.com", "ana's passphrase").await;
         let shown = agent.get(&page).await;
-        assert!(!shown.body.contains("Assign to"), "{backend:?}: agents see no select");
+        assert!(
+            !shown.body.contains("Assign to"),
+            "{backend:?}: agents see no select"
+        );
         let refused = agent
             .post_form(&format!("{page}/assign"), &[("agent_id", ana_id.as_str())])
             .await;
         assert_eq!(refused.status, 403, "{backend:?}: {}", refused.body);
-        assert!(refused.body.contains("only an admin can assign or take over escalations"));
+        assert!(refused
+            .body
+            .contains("only an admin can assign or take over escalations"));
 
-        let admin = DashboardSession::sign_in_account(&server, "lea@example.com", "lea's passphrase").await;
+        let admin =
+            DashboardSession::sign_in_account(&server, "lea@example.com", "lea's passphrase").await;
         let shown = admin.get(&page).await;
         assert!(shown.body.contains("Assign to"), "{backend:?}");
-        assert!(shown.body.contains(&format!("<option value=\"{ana_id}\">Ana</option>")), "{}", shown.body);
+        assert!(
+            shown
+                .body
+                .contains(&format!("<option value=\"{ana_id}\">Ana</option>")),
+            "{}",
+            shown.body
+        );
         let done = admin
             .post_form(&format!("{page}/assign"), &[("agent_id", ana_id.as_str())])
             .await;
         assert_eq!(done.status, 303, "{backend:?}: {}", done.body);
         let shown = admin.get(&done.location.expect("redirect")).await;
-        assert!(shown.body.contains("Assigned. The agent owns this escalation now."), "{backend:?}");
-        assert!(shown.body.contains("<strong>Owner:</strong> Ana"), "{backend:?}");
+        assert!(
+            shown
+                .body
+                .contains("Assigned. The agent owns this escalation now."),
+            "{backend:?}"
+        );
+        assert!(
+            shown.body.contains("<strong>Owner:</strong> Ana"),
+            "{backend:?}"
+        );
         assert!(shown.body.contains("Reassign to"), "{backend:?}");
         assert!(shown.body.contains("Take over"), "{backend:?}");
 
@@ -248,7 +336,10 @@ async fn the_escalation_page_lets_admins_assign_and_refuses_agents() {
             .post_form(&format!("{page}/assign"), &[("agent_id", ana_id.as_str())])
             .await;
         let shown = admin.get(&stale.location.expect("redirect")).await;
-        assert!(shown.body.contains("Already assigned to Ana."), "{backend:?}");
+        assert!(
+            shown.body.contains("Already assigned to Ana."),
+            "{backend:?}"
+        );
         server.stop().await;
     }
 }

@@ -47,7 +47,14 @@ async fn what_an_away_agent_owns_past_its_sla_goes_to_the_managers_naming_them()
             run_workers: false,
         };
         let rig = Rig::start_with(backend, Platforms::Slack, SLA, options).await;
-        let ana = create_agent(&rig.server, "ana@example.com", "Ana", "agent", Some("ana's passphrase")).await;
+        let ana = create_agent(
+            &rig.server,
+            "ana@example.com",
+            "Ana",
+            "agent",
+            Some("ana's passphrase"),
+        )
+        .await;
         let ana_id = ana["agent"]["id"].as_str().expect("id").to_string();
         let handoff = hand_off(
             &rig.server,
@@ -72,16 +79,24 @@ async fn what_an_away_agent_owns_past_its_sla_goes_to_the_managers_naming_them()
             "{backend:?}: claimed by someone at work, past the SLA: left alone"
         );
 
-        let session = DashboardSession::sign_in_account(&rig.server, "ana@example.com", "ana's passphrase").await;
+        let session =
+            DashboardSession::sign_in_account(&rig.server, "ana@example.com", "ana's passphrase")
+                .await;
         let queue = session.get("/admin/queue").await;
-        assert!(queue.body.contains("Set me away"), "{backend:?}: {}", queue.body);
+        assert!(
+            queue.body.contains("Set me away"),
+            "{backend:?}: {}",
+            queue.body
+        );
         let set = session.post_form("/admin/away", &[("away", "true")]).await;
         assert_eq!(set.status, 303, "{backend:?}: {}", set.body);
         assert!(session.get("/admin/queue").await.body.contains("I'm back"));
 
         assert_eq!(watcher.check_once().await.expect("check"), 1, "{backend:?}");
         deliver_all(&rig).await;
-        let managers = rig.slack().with(|s| s.posts_for(id, "managers-1").first().map(|m| (*m).clone()));
+        let managers = rig
+            .slack()
+            .with(|s| s.posts_for(id, "managers-1").first().map(|m| (*m).clone()));
         let managers = managers.expect("the managers' heads-up");
         assert_eq!(managers.channel, "C0MANAGERS", "{backend:?}");
         assert!(
@@ -91,7 +106,8 @@ async fn what_an_away_agent_owns_past_its_sla_goes_to_the_managers_naming_them()
         );
         assert!(managers.text.contains("Kim"), "{}", managers.text);
         assert!(
-            rig.slack().with(|s| s.posts_for(id, "realert-1").is_empty()),
+            rig.slack()
+                .with(|s| s.posts_for(id, "realert-1").is_empty()),
             "{backend:?}: no nudge in the thread for an away owner"
         );
 
@@ -112,14 +128,28 @@ async fn an_agent_sets_away_through_the_api_and_the_admin_token_has_no_account()
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
         let server = TestServer::start(&db.url).await;
-        let (status, body) = server
-            .post_json("/api/v1/admin/away", json!({"away": true}), Some(ADMIN_TOKEN))
-            .await;
-        assert_eq!(status, 409, "{backend:?}: {body}");
+        let answer = server
+            .client
+            .put(server.at("/api/v1/admin/away"))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({"away": true}))
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(answer.status(), 409, "{backend:?}");
+        let body: serde_json::Value = answer.json().await.expect("json");
         assert_eq!(body["error"]["code"], "no_account");
 
-        create_agent(&server, "bo@example.com", "Bo", "agent", Some("bo's passphrase")).await;
-        let session = DashboardSession::sign_in_account(&server, "bo@example.com", "bo's passphrase").await;
+        create_agent(
+            &server,
+            "bo@example.com",
+            "Bo",
+            "agent",
+            Some("bo's passphrase"),
+        )
+        .await;
+        let session =
+            DashboardSession::sign_in_account(&server, "bo@example.com", "bo's passphrase").await;
         let answer = reqwest::Client::new()
             .put(server.at("/api/v1/admin/away"))
             .header(reqwest::header::COOKIE, session.cookies())
@@ -134,9 +164,16 @@ async fn an_agent_sets_away_through_the_api_and_the_admin_token_has_no_account()
         assert_eq!(body["display_name"], "Bo");
 
         let (_, audit) = server
-            .get_json("/api/v1/admin/audit?action=away&format=json", Some(ADMIN_TOKEN))
+            .get_json(
+                "/api/v1/admin/audit?action=away&format=json",
+                Some(ADMIN_TOKEN),
+            )
             .await;
-        assert_eq!(audit.as_array().map(Vec::len), Some(1), "{backend:?}: {audit}");
+        assert_eq!(
+            audit.as_array().map(Vec::len),
+            Some(1),
+            "{backend:?}: {audit}"
+        );
         assert_eq!(audit[0]["actor"], "Bo");
         server.stop().await;
     }

@@ -35,8 +35,10 @@ const ANA: SlackUser = SlackUser {
 async fn people(rig: &Rig) -> String {
     create_agent(&rig.server, "lea@example.com", "Lea", "admin", None).await;
     let ana = create_agent(&rig.server, "ana@example.com", "Ana", "agent", None).await;
-    rig.slack().add_user_with_email(LEA.id, LEA.name, "Lea@Example.com");
-    rig.slack().add_user_with_email(ANA.id, ANA.name, "ana@example.com");
+    rig.slack()
+        .add_user_with_email(LEA.id, LEA.name, "Lea@Example.com");
+    rig.slack()
+        .add_user_with_email(ANA.id, ANA.name, "ana@example.com");
     rig.slack().add_user(MAX.id, MAX.name);
     ana["agent"]["id"].as_str().expect("id").to_string()
 }
@@ -65,22 +67,38 @@ async fn an_admin_assigns_from_the_slack_alert_and_the_assignee_is_told_once_by_
         let id = handoff.escalation_id.as_str();
         let alert = rig.slack().alert_for(id).await;
         let select = alert.blocks.to_string();
-        assert!(select.contains(&format!("\"assign:{id}\"")), "{backend:?}: {select}");
+        assert!(
+            select.contains(&format!("\"assign:{id}\"")),
+            "{backend:?}: {select}"
+        );
         assert!(select.contains("Assign to…"), "{select}");
 
         // Max is no admin (unlinked, allowed to act, but not to assign).
         let click = SignedRequest::interaction(&user_pick(&MAX, &alert, ANA.id));
-        assert_eq!(click.send(&rig.bot.client, &rig.bot.url).await.status(), 200);
+        assert_eq!(
+            click.send(&rig.bot.client, &rig.bot.url).await.status(),
+            200
+        );
         let told = rig.slack().with(|s| s.ephemerals.clone());
         assert_eq!(told.len(), 1, "{backend:?}: {told:?}");
         assert!(
-            told[0].to_string().contains("Only an admin can assign or take over escalations."),
+            told[0]
+                .to_string()
+                .contains("Only an admin can assign or take over escalations."),
             "{told:?}"
         );
 
         let click = SignedRequest::interaction(&user_pick(&LEA, &alert, ANA.id));
-        assert_eq!(click.send(&rig.bot.client, &rig.bot.url).await.status(), 200);
-        let stored = rig.store.escalation(id).await.expect("read").expect("stored");
+        assert_eq!(
+            click.send(&rig.bot.client, &rig.bot.url).await.status(),
+            200
+        );
+        let stored = rig
+            .store
+            .escalation(id)
+            .await
+            .expect("read")
+            .expect("stored");
         assert_eq!(stored.claimed_by.as_deref(), Some("Ana"), "{backend:?}");
         assert_eq!(stored.claimed_by_agent_id.as_deref(), Some(ana_id.as_str()));
 
@@ -91,21 +109,34 @@ async fn an_admin_assigns_from_the_slack_alert_and_the_assignee_is_told_once_by_
             })
             .await;
         assert!(
-            dm.text.contains(":inbox_tray: *Lea* assigned you the escalation from *Kim*"),
+            dm.text
+                .contains(":inbox_tray: *Lea* assigned you the escalation from *Kim*"),
             "{backend:?}: {}",
             dm.text
         );
-        assert!(dm.text.contains(&format!("<#{}>", alert.channel)), "{}", dm.text);
+        assert!(
+            dm.text.contains(&format!("<#{}>", alert.channel)),
+            "{}",
+            dm.text
+        );
         rig.drained().await;
         rig.slack().with(|s| {
             let lookups = s.calls_to("users.lookupByEmail");
-            assert!(lookups.iter().all(|c| c.params["email"] == "ana@example.com"), "{lookups:?}");
+            assert!(
+                lookups
+                    .iter()
+                    .all(|c| c.params["email"] == "ana@example.com"),
+                "{lookups:?}"
+            );
             let dms = s.messages.iter().filter(|m| m.channel == "DU0ANA").count();
             assert_eq!(dms, 1, "{backend:?}: told once");
         });
         // The alert now offers a reassignment.
         let refreshed = current(&rig, &alert);
-        assert!(refreshed.blocks.to_string().contains(&format!("\"reassign:{id}\"")));
+        assert!(refreshed
+            .blocks
+            .to_string()
+            .contains(&format!("\"reassign:{id}\"")));
 
         // Audited under Lea's account, from Slack, with her Slack id.
         let filter = AuditFilter {
@@ -124,7 +155,8 @@ async fn an_admin_assigns_from_the_slack_alert_and_the_assignee_is_told_once_by_
 }
 
 #[tokio::test]
-async fn without_allow_unlinked_an_unlinked_slack_user_is_refused_and_a_linked_one_acts_as_their_account() {
+async fn without_allow_unlinked_an_unlinked_slack_user_is_refused_and_a_linked_one_acts_as_their_account(
+) {
     for backend in backends() {
         let rig = Rig::start(backend, Platforms::Slack, "[bot]\nallow_unlinked = false\n").await;
         let ana_id = people(&rig).await;
@@ -137,7 +169,10 @@ async fn without_allow_unlinked_an_unlinked_slack_user_is_refused_and_a_linked_o
         let alert = rig.slack().alert_for(id).await;
 
         let click = SignedRequest::interaction(&block_action(&MAX, &alert, "claim"));
-        assert_eq!(click.send(&rig.bot.client, &rig.bot.url).await.status(), 200);
+        assert_eq!(
+            click.send(&rig.bot.client, &rig.bot.url).await.status(),
+            200
+        );
         let told = rig.slack().with(|s| s.ephemerals.clone());
         assert_eq!(told.len(), 1, "{backend:?}: {told:?}");
         assert!(
@@ -146,13 +181,33 @@ async fn without_allow_unlinked_an_unlinked_slack_user_is_refused_and_a_linked_o
                 .contains("Your Slack account is not linked to a Frontline agent."),
             "{told:?}"
         );
-        let stored = rig.store.escalation(id).await.expect("read").expect("stored");
-        assert_eq!(stored.claimed_by, None, "{backend:?}: the unlinked claim did nothing");
+        let stored = rig
+            .store
+            .escalation(id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            stored.claimed_by, None,
+            "{backend:?}: the unlinked claim did nothing"
+        );
 
         let click = SignedRequest::interaction(&block_action(&ANA, &alert, "claim"));
-        assert_eq!(click.send(&rig.bot.client, &rig.bot.url).await.status(), 200);
-        let stored = rig.store.escalation(id).await.expect("read").expect("stored");
-        assert_eq!(stored.claimed_by.as_deref(), Some("Ana"), "{backend:?}: the account's name");
+        assert_eq!(
+            click.send(&rig.bot.client, &rig.bot.url).await.status(),
+            200
+        );
+        let stored = rig
+            .store
+            .escalation(id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            stored.claimed_by.as_deref(),
+            Some("Ana"),
+            "{backend:?}: the account's name"
+        );
         assert_eq!(stored.claimed_by_agent_id.as_deref(), Some(ana_id.as_str()));
         let filter = AuditFilter {
             action: Some(AuditAction::Claim),
@@ -204,21 +259,43 @@ mod discord {
     }
 
     #[tokio::test]
-    async fn linked_discord_users_assign_from_the_alert_and_the_assignee_is_mentioned_in_the_thread() {
+    async fn linked_discord_users_assign_from_the_alert_and_the_assignee_is_mentioned_in_the_thread(
+    ) {
         for backend in backends() {
             let rig = Rig::start(backend, Platforms::Discord, "").await;
             let discord = rig.discord();
             let (client, url) = (&rig.bot.client, rig.bot.url.as_str());
-            create_agent(&rig.server, "lea@example.com", "Lea", "admin", Some("lea's passphrase")).await;
-            let ana = create_agent(&rig.server, "ana@example.com", "Ana", "agent", Some("ana's passphrase")).await;
+            create_agent(
+                &rig.server,
+                "lea@example.com",
+                "Lea",
+                "admin",
+                Some("lea's passphrase"),
+            )
+            .await;
+            let ana = create_agent(
+                &rig.server,
+                "ana@example.com",
+                "Ana",
+                "agent",
+                Some("ana's passphrase"),
+            )
+            .await;
             let ana_id = ana["agent"]["id"].as_str().expect("id").to_string();
 
             let (status, answer) = discord
-                .interact(client, url, &link_command(&LEA, "1100000000000000500", "WRONG234"))
+                .interact(
+                    client,
+                    url,
+                    &link_command(&LEA, "1100000000000000500", "WRONG234"),
+                )
                 .await;
             assert_eq!(status, 200);
             assert!(
-                answer["data"]["content"].as_str().unwrap_or_default().contains("unknown, used or expired"),
+                answer["data"]["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("unknown, used or expired"),
                 "{backend:?}: {answer}"
             );
             for (user, email, password, name) in [
@@ -227,7 +304,11 @@ mod discord {
             ] {
                 let code = link_code(&rig, email, password).await;
                 let (_, answer) = discord
-                    .interact(client, url, &link_command(user, "1100000000000000500", &code.to_lowercase()))
+                    .interact(
+                        client,
+                        url,
+                        &link_command(user, "1100000000000000500", &code.to_lowercase()),
+                    )
                     .await;
                 assert_eq!(
                     answer["data"]["content"],
@@ -236,8 +317,17 @@ mod discord {
                 );
                 assert_eq!(answer["data"]["flags"].as_i64(), Some(64), "ephemeral");
                 // A code works once.
-                let (_, again) = discord.interact(client, url, &link_command(user, "1100000000000000500", &code)).await;
-                assert!(again["data"]["content"].as_str().unwrap_or_default().contains("unknown, used or expired"));
+                let (_, again) = discord
+                    .interact(
+                        client,
+                        url,
+                        &link_command(user, "1100000000000000500", &code),
+                    )
+                    .await;
+                assert!(again["data"]["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("unknown, used or expired"));
             }
 
             let handoff = hand_off(
@@ -247,20 +337,38 @@ mod discord {
             .await;
             let id = handoff.escalation_id.as_str();
             let alert = discord
-                .wait_for("the alert", Duration::from_secs(10), |s| s.messages.first().cloned())
+                .wait_for("the alert", Duration::from_secs(10), |s| {
+                    s.messages.first().cloned()
+                })
                 .await;
-            assert_eq!(alert.user_selects(), [format!("assign:{id}")], "{backend:?}");
+            assert_eq!(
+                alert.user_selects(),
+                [format!("assign:{id}")],
+                "{backend:?}"
+            );
 
             let pick = user_select(&LEA, &alert, &format!("assign:{id}"), ANA.id);
             let (status, answer) = discord.interact(client, url, &pick).await;
-            assert_eq!((status, answer["type"].as_i64()), (200, Some(6)), "{backend:?}: {answer}");
-            let stored = rig.store.escalation(id).await.expect("read").expect("stored");
+            assert_eq!(
+                (status, answer["type"].as_i64()),
+                (200, Some(6)),
+                "{backend:?}: {answer}"
+            );
+            let stored = rig
+                .store
+                .escalation(id)
+                .await
+                .expect("read")
+                .expect("stored");
             assert_eq!(stored.claimed_by.as_deref(), Some("Ana"), "{backend:?}");
             assert_eq!(stored.claimed_by_agent_id.as_deref(), Some(ana_id.as_str()));
 
             let told = discord
                 .wait_for("the assignee's mention", Duration::from_secs(10), |s| {
-                    s.messages.iter().find(|m| m.content.contains("assigned this escalation to you")).cloned()
+                    s.messages
+                        .iter()
+                        .find(|m| m.content.contains("assigned this escalation to you"))
+                        .cloned()
                 })
                 .await;
             assert_eq!(
@@ -268,15 +376,24 @@ mod discord {
                 format!("📥 <@{}>: **Lea** assigned this escalation to you.", ANA.id),
                 "{backend:?}"
             );
-            assert_eq!(told.allowed_mentions["users"], json!([ANA.id]), "only Ana is pinged");
             assert_eq!(
-                told.message_reference.as_ref().map(|r| r["message_id"].clone()),
+                told.allowed_mentions["users"],
+                json!([ANA.id]),
+                "only Ana is pinged"
+            );
+            assert_eq!(
+                told.message_reference
+                    .as_ref()
+                    .map(|r| r["message_id"].clone()),
                 Some(json!(alert.id)),
                 "in the alert's thread"
             );
             rig.drained().await;
             let mentions = discord.with(|s| {
-                s.messages.iter().filter(|m| m.content.contains("assigned this escalation to you")).count()
+                s.messages
+                    .iter()
+                    .filter(|m| m.content.contains("assigned this escalation to you"))
+                    .count()
             });
             assert_eq!(mentions, 1, "{backend:?}: told once");
 
@@ -284,14 +401,24 @@ mod discord {
                 action: Some(AuditAction::ChatLinked),
                 ..AuditFilter::default()
             };
-            assert_eq!(rig.store.audit_entries(&linked, 10).await.expect("audit").len(), 2);
+            assert_eq!(
+                rig.store
+                    .audit_entries(&linked, 10)
+                    .await
+                    .expect("audit")
+                    .len(),
+                2
+            );
             let assigned = AuditFilter {
                 action: Some(AuditAction::Assign),
                 ..AuditFilter::default()
             };
             let rows = rig.store.audit_entries(&assigned, 10).await.expect("audit");
             assert_eq!(rows.len(), 1, "{backend:?}");
-            assert_eq!((rows[0].actor.as_str(), rows[0].source.as_str()), ("Lea", "discord"));
+            assert_eq!(
+                (rows[0].actor.as_str(), rows[0].source.as_str()),
+                ("Lea", "discord")
+            );
             assert_eq!(rows[0].origin.as_deref(), Some(LEA.id));
             rig.stop().await;
         }

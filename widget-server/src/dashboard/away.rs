@@ -16,7 +16,11 @@ pub struct AwayForm {
 }
 
 /// `POST /admin/away` (`away=true|false`), then back to the queue.
-pub async fn set(State(state): State<AppState>, agent: Agent, Form(form): Form<AwayForm>) -> Response {
+pub async fn set(
+    State(state): State<AppState>,
+    agent: Agent,
+    Form(form): Form<AwayForm>,
+) -> Response {
     match set_away(&state.store, &agent.actor(), form.away).await {
         Ok(Some(_)) => Redirect::to("/admin/queue").into_response(),
         Ok(None) => ApiError::Conflict {

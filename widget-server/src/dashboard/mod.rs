@@ -63,7 +63,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/escalations/{id}", get(pages::escalation))
         .route("/admin/escalations/{id}/reply", post(pages::reply))
         .route("/admin/escalations/{id}/assign", post(assignment::assign))
-        .route("/admin/escalations/{id}/reassign", post(assignment::reassign))
+        .route(
+            "/admin/escalations/{id}/reassign",
+            post(assignment::reassign),
+        )
         .route("/admin/escalations/{id}/{action}", post(pages::act))
         .route("/admin/drafts", post(pages::draft))
         .route("/admin/webhooks", get(webhooks::page))
