@@ -1,14 +1,15 @@
 //! Agent actions from chat buttons. The core applies them
 //! ([`frontline_shared::agent_action`]) exactly as it does for the dashboard and the admin
 //! API; this module only turns the outcome into what the clicking agent sees, and counts
-//! claims.
+//! claims. Who acts is the chat user's linked account, or (with `[bot] allow_unlinked`)
+//! the chat user by name and id ([`frontline_shared::chat_identity`]).
 //!
 //! A won action shows nothing here: its `escalation_updated` outbox row refreshes the
 //! alert through the delivery worker. A refused one gets a private message in the core's
 //! wording, agents written as handles (`Already claimed by @ana.`).
 
 use frontline_shared::agent_action::{self, ChatEvent, Outcome, Refusal, Reply};
-use frontline_shared::audit::Actor;
+use frontline_shared::chat_identity::{self, ChatUser};
 use frontline_shared::config::ChatPlatform;
 use frontline_shared::store::{Store, StoreError};
 
@@ -16,24 +17,22 @@ pub use frontline_shared::agent_action::AgentAction;
 
 use crate::metrics::Metrics;
 
-/// The chat user `user_id`, shown as `agent`, as the audit log records them (unlinked:
-/// chat identities are not mapped to accounts yet).
-pub fn chat_actor(platform: ChatPlatform, agent: &str, user_id: &str) -> Actor {
-    Actor::unlinked(agent, platform.into(), Some(user_id.to_string()))
-}
-
-/// Applies button `action` by `agent` (chat user `user_id`) to escalation
-/// `escalation_id`, clicked on `platform`; returns the private message for the agent, if
-/// there is one to show.
+/// Applies button `action` by chat `user` to escalation `escalation_id`; returns the
+/// private message for them, if there is one to show (a refusal, or "link first" when
+/// they are unlinked and `allow_unlinked` is off).
 pub async fn click(
     store: &Store,
     metrics: &Metrics,
-    platform: ChatPlatform,
     action: AgentAction,
     escalation_id: &str,
-    (agent, user_id): (&str, &str),
+    user: &ChatUser,
+    allow_unlinked: bool,
 ) -> Result<Option<String>, StoreError> {
-    let actor = chat_actor(platform, agent, user_id);
+    let platform: ChatPlatform = user.platform;
+    let actor = match chat_identity::actor(store, user, allow_unlinked).await? {
+        Ok(actor) => actor,
+        Err(not_linked) => return Ok(Some(not_linked.to_string())),
+    };
     let refusal = match agent_action::apply(store, &action, escalation_id, &actor).await? {
         Outcome::Applied(_) | Outcome::AlreadyApplied(_) => None,
         Outcome::Refused(refusal) => Some(refusal),
@@ -48,19 +47,25 @@ pub async fn click(
     Ok(refusal.map(|refusal| refusal.chat_sentence()))
 }
 
-/// Relays what `agent` wrote in an alert's thread (Slack thread reply, Discord thread
+/// Relays what `user` wrote in an alert's thread (Slack thread reply, Discord thread
 /// message or reply to the alert) to the customer of `escalation_id`. `chat_event` keys
 /// it, so a platform's retry or replay is relayed once; a refusal (e.g. resolved) is
 /// logged, not shown: nobody clicked anything.
 pub async fn thread_reply(
     store: &Store,
     escalation_id: &str,
-    (agent, user_id): (&str, &str),
+    (user, allow_unlinked): (&ChatUser, bool),
     text: String,
     chat_event: ChatEvent,
 ) -> Result<(), StoreError> {
     let event = chat_event.id.clone();
-    let actor = chat_actor(chat_event.platform, agent, user_id);
+    let actor = match chat_identity::actor(store, user, allow_unlinked).await? {
+        Ok(actor) => actor,
+        Err(not_linked) => {
+            tracing::info!(escalation = %escalation_id, user = %user.id, %not_linked, "thread reply by an unlinked user not relayed");
+            return Ok(());
+        }
+    };
     let action = AgentAction::Reply(Reply {
         text,
         chat_event: Some(chat_event),

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use frontline_shared::config::ChatPlatform;
-use frontline_shared::contracts::outbox::{MailFlag, MailFlagReason, Origin};
+use frontline_shared::contracts::outbox::{Assignment, MailFlag, MailFlagReason, Origin};
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::Escalation;
 use frontline_shared::store::chat::ChatMessageRef;
@@ -43,11 +43,21 @@ pub enum Post<'a> {
         escalation: &'a Escalation,
         number: i64,
     },
+    /// An agent was given the escalation: a Slack DM, or a mention (`mention`: their
+    /// linked Discord user id) in the alert's Discord thread; `alert` is where it lives.
+    Assigned {
+        escalation: &'a Escalation,
+        assignment: &'a Assignment,
+        mention: Option<&'a str>,
+        alert: Option<&'a ChatMessageRef>,
+    },
     /// The managers' heads-up, in their channel; `alert` is where the alert lives.
     Managers {
         escalation: &'a Escalation,
         number: i64,
         alert: Option<&'a ChatMessageRef>,
+        /// It is claimed by this agent, who is away.
+        away_owner: Option<&'a str>,
     },
     /// The customer's satisfaction rating, in the thread.
     Csat {
@@ -89,6 +99,7 @@ impl Post<'_> {
             | Post::AgentMessage { escalation, .. }
             | Post::Realert { escalation, .. }
             | Post::Managers { escalation, .. }
+            | Post::Assigned { escalation, .. }
             | Post::MailBounced { escalation, .. }
             | Post::MailFlagged { escalation, .. }
             | Post::Csat { escalation, .. } => Subject::Escalation(escalation.id.clone()),
@@ -170,6 +181,14 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
         key: &PostKey,
         post: &Post<'_>,
     ) -> Result<String, ChatError>;
+
+    /// Where to tell the agent of `assignment`: Slack, a direct message found by their
+    /// account's e-mail; Discord, the alert's thread. `None` when they cannot be reached.
+    async fn assignee_target(
+        &self,
+        assignment: &Assignment,
+        alert: Option<&ChatMessageRef>,
+    ) -> Result<Option<Target>, ChatError>;
 
     /// Re-renders a posted alert for the escalation's current status (buttons included).
     async fn refresh_alert(

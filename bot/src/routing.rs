@@ -135,6 +135,7 @@ mod tests {
             resolved_by: None,
             released_at_ms: None,
             realerts: 0,
+            claimed_by_agent_id: None,
         }
     }
 

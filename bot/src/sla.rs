@@ -1,7 +1,7 @@
 //! The re-alert watcher: escalations nobody claimed within their SLA get nudged again.
 //!
-//! Each tick asks the store for queued escalations whose last alert is older than their
-//! priority's SLA (`[bot.sla]`) and records a re-alert for each; the record is a
+//! Each tick asks the store for queued escalations (and claimed ones whose owner is away)
+//! whose last alert is older than their priority's SLA (`[bot.sla]`) and records a re-alert for each; the record is a
 //! conditional update on the re-alert count, so when several replicas tick at once
 //! exactly one wins and enqueues the `realert` outbox row. The delivery worker then posts
 //! it (thread nudge, or the managers' channel after `realerts_before_managers`).
@@ -46,14 +46,11 @@ impl SlaWatcher {
         let due = self.store.escalations_due_for_realert(&sla_ms).await?;
         let mut recorded = 0;
         for escalation in due {
-            if self
-                .store
-                .record_realert(&escalation.id, escalation.realerts)
-                .await?
-            {
+            if self.store.record_realert(&escalation).await? {
                 recorded += 1;
                 tracing::info!(escalation = %escalation.id, priority = escalation.priority.as_str(),
-                    realert = escalation.realerts + 1, "unclaimed past its SLA; re-alerting");
+                    realert = escalation.realerts + 1, away_owner = escalation.claimed_by.as_deref(),
+                    "unclaimed (or its owner away) past its SLA; re-alerting");
             }
         }
         Ok(recorded)

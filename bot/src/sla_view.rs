@@ -12,7 +12,8 @@
 //! `managers.slack.hbs` / `managers.discord.hbs` (the heads-up in the managers' channel):
 //! `id`, `customer.{name,email}`, `site.{id,name}`, `priority`, `waiting`, `realerts`
 //! (re-alerts before this one), `question` (shortened), `alert_channel` (the alert's
-//! channel id, for `<#…>`; absent when unknown).
+//! channel id, for `<#…>`; absent when unknown), `away_owner` (the agent who owns it and
+//! is away; absent when it is unclaimed).
 
 use frontline_shared::escalation::Escalation;
 use serde::Serialize;
@@ -66,6 +67,7 @@ pub struct ManagersView {
     pub realerts: i64,
     pub question: Option<String>,
     pub alert_channel: Option<String>,
+    pub away_owner: Option<String>,
 }
 
 impl ManagersView {
@@ -76,6 +78,7 @@ impl ManagersView {
         number: i64,
         now_ms: i64,
         alert_channel: Option<&str>,
+        away_owner: Option<&str>,
     ) -> ManagersView {
         ManagersView {
             id: escalation.id.clone(),
@@ -90,6 +93,7 @@ impl ManagersView {
                 .as_deref()
                 .map(|q| one_line(q, QUESTION_CHARS)),
             alert_channel: alert_channel.map(str::to_string),
+            away_owner: away_owner.map(str::to_string),
         }
     }
 }

@@ -155,6 +155,7 @@ impl Application {
                 chat,
                 store: store.clone(),
                 metrics: Arc::clone(&metrics),
+                allow_unlinked: bot.allow_unlinked,
             };
             match (&secrets.slack_app_token, bot.slack.socket_mode) {
                 (Some(app_token), true) => {
@@ -197,11 +198,13 @@ impl Application {
                     store: store.clone(),
                     rest,
                     alert_channels: discord_alert_channels(&settings),
+                    allow_unlinked: bot.allow_unlinked,
                 });
             }
             match &secrets.discord_public_key {
                 Some(key) => {
-                    let endpoint = DiscordEndpoint::new(key.expose(), replay.clone(), store.clone(), Arc::clone(&metrics), digests.clone())?;
+                    let endpoint = DiscordEndpoint::new(key.expose(), replay.clone(), store.clone(), Arc::clone(&metrics), digests.clone())?
+                        .allowing_unlinked(bot.allow_unlinked);
                     discord_endpoint = Some(Arc::new(endpoint));
                 }
                 None => tracing::warn!("DISCORD_PUBLIC_KEY is not set: /discord/interactions refuses every interaction"),

@@ -6,6 +6,8 @@
 use serde::Serialize;
 use std::fmt;
 
+use crate::accounts::Role;
+
 /// Through which door an action came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,17 +51,27 @@ pub struct Actor {
     pub source: Source,
     /// The client IP (web, API) or the chat user id (Slack, Discord).
     pub origin: Option<String>,
+    /// What the actor may do: an account's role; the admin token and its sign-ins are
+    /// admins; an unlinked chat user is an agent.
+    pub role: Role,
 }
 
 impl Actor {
-    /// An actor known only by name (no account), e.g. a chat user or a token sign-in.
+    /// An actor known only by name (no account), e.g. a chat user or a token sign-in,
+    /// with the `agent` role (see [`Actor::with_role`]).
     pub fn unlinked(name: &str, source: Source, origin: Option<String>) -> Actor {
         Actor {
             name: name.to_string(),
             agent_id: None,
             source,
             origin,
+            role: Role::Agent,
         }
+    }
+
+    /// The same actor with `role`.
+    pub fn with_role(self, role: Role) -> Actor {
+        Actor { role, ..self }
     }
 }
 
@@ -72,6 +84,16 @@ pub enum AuditAction {
     Release,
     Resolve,
     Reply,
+    /// An admin gave a queued escalation to an agent.
+    Assign,
+    /// An admin gave a claimed escalation to another agent.
+    Reassign,
+    /// An admin took a claimed escalation from its owner.
+    TakeOver,
+    /// An agent set themselves away or back.
+    Away,
+    /// A chat user linked themselves to an account (`/frontline link`).
+    ChatLinked,
     /// An account was created.
     AgentCreated,
     /// An account's name, role or disabled flag changed.
@@ -87,13 +109,18 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::Claim,
         AuditAction::Release,
         AuditAction::Resolve,
         AuditAction::Reply,
+        AuditAction::Assign,
+        AuditAction::Reassign,
+        AuditAction::TakeOver,
+        AuditAction::Away,
+        AuditAction::ChatLinked,
         AuditAction::AgentCreated,
         AuditAction::AgentChanged,
         AuditAction::Invitation,
@@ -111,6 +138,11 @@ impl AuditAction {
             AuditAction::Release => "release",
             AuditAction::Resolve => "resolve",
             AuditAction::Reply => "reply",
+            AuditAction::Assign => "assign",
+            AuditAction::Reassign => "reassign",
+            AuditAction::TakeOver => "take_over",
+            AuditAction::Away => "away",
+            AuditAction::ChatLinked => "chat_linked",
             AuditAction::AgentCreated => "agent_created",
             AuditAction::AgentChanged => "agent_changed",
             AuditAction::Invitation => "invitation",

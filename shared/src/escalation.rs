@@ -149,6 +149,9 @@ pub struct Escalation {
     pub created_at_ms: i64,
     pub claimed_at_ms: Option<i64>,
     pub claimed_by: Option<String>,
+    /// The account that owns it, when its owner has one (a linked claim or an assignment).
+    #[serde(default)]
+    pub claimed_by_agent_id: Option<String>,
     pub resolved_at_ms: Option<i64>,
     pub resolved_by: Option<String>,
     pub released_at_ms: Option<i64>,

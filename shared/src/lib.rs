@@ -36,6 +36,7 @@ pub mod accounts;
 pub mod agent_action;
 pub mod attachments;
 pub mod audit;
+pub mod chat_identity;
 pub mod clock;
 pub mod config;
 pub mod contracts;

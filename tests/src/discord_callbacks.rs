@@ -130,3 +130,29 @@ pub fn slash_command(user: &DiscordUser, channel_id: &str, subcommand: &str) -> 
         "app_permissions": "2248473465835073", "locale": "en-GB", "entitlements": [],
     })
 }
+
+/// `user` picks `chosen` (a user id) in `message`'s user select `custom_id`
+/// (MESSAGE_COMPONENT, `component_type` 5 with `values` and `resolved.users`, as
+/// <https://discord.com/developers/docs/interactions/message-components#select-menu-object-select-menu-interaction>
+/// documents it).
+pub fn user_select(
+    user: &DiscordUser,
+    message: &DiscordMessage,
+    custom_id: &str,
+    chosen: &str,
+) -> Value {
+    let mut press = button_press(user, message, custom_id);
+    press["data"] = json!({
+        "custom_id": custom_id, "component_type": 5, "values": [chosen],
+        "resolved": {"users": {chosen: {"id": chosen, "username": "picked", "discriminator": "0", "global_name": null, "avatar": null}}},
+    });
+    press
+}
+
+/// `/frontline link CODE` typed in `channel_id`: the `link` subcommand with its string
+/// option `code` (type 3).
+pub fn link_command(user: &DiscordUser, channel_id: &str, code: &str) -> Value {
+    let mut command = slash_command(user, channel_id, "link");
+    command["data"]["options"][0]["options"] = json!([{"name": "code", "type": 3, "value": code}]);
+    command
+}

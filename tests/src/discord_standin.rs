@@ -54,12 +54,23 @@ pub struct DiscordMessage {
 }
 
 impl DiscordMessage {
-    /// The `custom_id`s of the message's buttons.
+    /// The `custom_id`s of the message's buttons (component type 2).
     pub fn buttons(&self) -> Vec<String> {
+        self.components_of_type(2)
+    }
+
+    /// The `custom_id`s of the message's user selects (component type 5).
+    pub fn user_selects(&self) -> Vec<String> {
+        self.components_of_type(5)
+    }
+
+    fn components_of_type(&self, kind: u64) -> Vec<String> {
         let mut ids = Vec::new();
         for row in self.components.as_array().into_iter().flatten() {
             for component in row["components"].as_array().into_iter().flatten() {
-                ids.extend(component["custom_id"].as_str().map(str::to_string));
+                if component["type"].as_u64() == Some(kind) {
+                    ids.extend(component["custom_id"].as_str().map(str::to_string));
+                }
             }
         }
         ids

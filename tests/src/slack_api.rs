@@ -13,6 +13,8 @@ pub(crate) fn answer(state: &mut SlackState, method: &str, params: &Value) -> Va
         "chat.postEphemeral" => post_ephemeral(state, params),
         "conversations.history" => history(state, params),
         "users.info" => users_info(state, params),
+        "users.lookupByEmail" => users_lookup_by_email(state, params),
+        "conversations.open" => conversations_open(params),
         "files.getUploadURLExternal" => upload_url(state, params),
         "files.completeUploadExternal" => complete_upload(state, params),
         "apps.connections.open" => connections_open(state),
@@ -159,19 +161,61 @@ fn users_info(state: &mut SlackState, params: &Value) -> Value {
     let Some(member) = state.member(&id).cloned() else {
         return json!({"ok": false, "error": "user_not_found"});
     };
-    json!({"ok": true, "user": {
+    json!({"ok": true, "user": user_json(&id, &member)})
+}
+
+/// `users.lookupByEmail` (<https://api.slack.com/methods/users.lookupByEmail>): the user
+/// object, or `users_not_found`.
+fn users_lookup_by_email(state: &mut SlackState, params: &Value) -> Value {
+    let found = text(params, "email").and_then(|email| {
+        state
+            .member_by_email(&email)
+            .map(|(id, member)| user_json(id, member))
+    });
+    match found {
+        Some(user) => json!({"ok": true, "user": user}),
+        None => json!({"ok": false, "error": "users_not_found"}),
+    }
+}
+
+/// `conversations.open` with `users` (<https://api.slack.com/methods/conversations.open>):
+/// the direct-message channel with that user, `D` + their id (the same one every time,
+/// as Slack answers for an existing DM).
+fn conversations_open(params: &Value) -> Value {
+    let users = match &params["users"] {
+        Value::Array(ids) => ids
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::String(ids) => ids.clone(),
+        _ => String::new(),
+    };
+    if users.is_empty() || users.contains(',') {
+        return json!({"ok": false, "error": "users_list_not_supplied"});
+    }
+    json!({"ok": true, "channel": {"id": format!("D{users}")}})
+}
+
+/// A user object as `users.info` and `users.lookupByEmail` describe it.
+fn user_json(id: &str, member: &crate::slack_standin::Member) -> Value {
+    let mut profile = json!({
+        "display_name": member.display_name,
+        "display_name_normalized": member.display_name,
+        "real_name": member.real_name,
+        "real_name_normalized": member.real_name,
+        "team": "T0NORTHWIND"
+    });
+    if let Some(email) = &member.email {
+        profile["email"] = json!(email);
+    }
+    json!({
         "id": id, "team_id": "T0NORTHWIND", "name": member.name, "deleted": false,
         "real_name": member.real_name,
         "tz": "Europe/Berlin", "tz_label": "Central European Time", "tz_offset": 3600,
-        "profile": {
-            "display_name": member.display_name,
-            "display_name_normalized": member.display_name,
-            "real_name": member.real_name,
-            "real_name_normalized": member.real_name,
-            "team": "T0NORTHWIND"
-        },
+        "profile": profile,
         "is_admin": false, "is_owner": false, "is_bot": false, "is_app_user": false, "updated": 1_700_000_000
-    }})
+    })
 }
 
 /// `files.getUploadURLExternal`: a file id and the URL its bytes go to.

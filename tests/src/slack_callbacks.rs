@@ -232,6 +232,40 @@ pub fn view_submission(user: &SlackUser, view: &Value, select: &str, value: &str
     })
 }
 
+/// `user` picks `chosen` in the alert's "Assign to…" `users_select` (the one whose
+/// `action_id` starts with `assign:` or `reassign:`), shaped as
+/// <https://api.slack.com/reference/interaction-payloads/block-actions> documents it: the
+/// action carries `selected_user`, and `state.values[block_id][action_id]` holds the
+/// select's value.
+pub fn user_pick(user: &SlackUser, message: &Posted, chosen: &str) -> Value {
+    let (block_id, action_id) = message
+        .blocks
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| {
+            b["elements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |e| (b["block_id"].clone(), e))
+        })
+        .find(|(_, e)| e["type"] == "users_select")
+        .map(|(block, e)| (block, e["action_id"].clone()))
+        .expect("the alert has an Assign to… select");
+    let block = block_id.as_str().unwrap_or_default().to_string();
+    let action = action_id.as_str().unwrap_or_default().to_string();
+    let mut payload = block_action(user, message, &action);
+    payload["state"] = json!({"values": {
+        block.clone(): {action.clone(): {"type": "users_select", "selected_user": chosen}}
+    }});
+    payload["actions"] = json!([{
+        "type": "users_select", "action_id": action, "block_id": block,
+        "selected_user": chosen, "action_ts": format!("{}.000200", now()),
+    }]);
+    payload
+}
+
 fn event_callback(event_id: &str, event: Value) -> Value {
     json!({
         "token": "legacy-verification-token",

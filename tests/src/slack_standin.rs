@@ -128,6 +128,8 @@ pub(crate) struct Member {
     pub(crate) name: String,
     pub(crate) display_name: String,
     pub(crate) real_name: String,
+    /// `profile.email` (shown with the `users:read.email` scope).
+    pub(crate) email: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -239,6 +241,16 @@ impl SlackStandIn {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .add_member(id, name, display_name, real_name);
+    }
+
+    /// A workspace member whose profile also shows `email` (`users.info`,
+    /// `users.lookupByEmail`).
+    pub fn add_user_with_email(&self, id: &str, name: &str, email: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.add_member(id, name, name, name);
+        if let Some(member) = state.users.get_mut(id) {
+            member.email = Some(email.to_string());
+        }
     }
 
     /// Polls until `check` returns `Some`, or panics with `what` after `timeout`.
@@ -407,11 +419,21 @@ impl SlackState {
                 name: name.to_string(),
                 display_name: display_name.to_string(),
                 real_name: real_name.to_string(),
+                email: None,
             },
         );
     }
 
     pub(crate) fn member(&self, id: &str) -> Option<&Member> {
         self.users.get(id)
+    }
+
+    /// The member whose profile e-mail is `email` (case-insensitive, as Slack matches).
+    pub(crate) fn member_by_email(&self, email: &str) -> Option<(&String, &Member)> {
+        self.users.iter().find(|(_, m)| {
+            m.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
     }
 }

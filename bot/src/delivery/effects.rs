@@ -19,6 +19,8 @@
 //! A row that fails on one platform is retried whole; platforms that already
 //! succeeded find their record and do nothing.
 
+mod assigned;
+
 use std::sync::Arc;
 
 use frontline_shared::config::SlaSettings;
@@ -107,10 +109,15 @@ impl Effects {
                 OutboxMessage::AgentMessage(message) => {
                     self.agent_message(chat, &escalation, message, row).await?
                 }
-                OutboxMessage::Realert { number } => {
-                    self.realert(chat, &escalation, *number, row).await?
+                OutboxMessage::Realert { number, away_owner } => {
+                    let away_owner = away_owner.as_deref();
+                    self.realert(chat, &escalation, (*number, away_owner), row)
+                        .await?
                 }
                 OutboxMessage::Csat(csat) => self.csat(chat, &escalation, csat, row).await?,
+                OutboxMessage::Assigned(assignment) => {
+                    self.assigned(chat, &escalation, assignment, row).await?
+                }
                 OutboxMessage::MailFlagged(flag) => {
                     self.mail_flagged(chat, &escalation, flag, row).await?
                 }
@@ -331,18 +338,49 @@ impl Effects {
         Ok(())
     }
 
+    /// Re-alert `number`: a nudge in the alert's thread, or the managers' heads-up once
+    /// `realerts_before_managers` nudges went unanswered. With `away_owner` (it is claimed
+    /// by an agent who is away), the managers are told at once, naming them (in the
+    /// alert's thread when there is no managers' channel).
     async fn realert(
         &self,
         chat: &Arc<dyn Chat>,
         escalation: &Escalation,
-        number: i64,
+        (number, away_owner): (i64, Option<&str>),
         row: &OutboxRow,
     ) -> Result<(), DeliveryError> {
-        if escalation.status != EscalationStatus::Queued {
-            return Ok(()); // claimed or resolved since: nothing to nudge about
+        let still = match away_owner {
+            None => escalation.status == EscalationStatus::Queued,
+            Some(owner) => {
+                escalation.status == EscalationStatus::Claimed
+                    && escalation.claimed_by.as_deref() == Some(owner)
+            }
+        };
+        if !still {
+            return Ok(()); // claimed, reassigned or resolved since: nothing to say
         }
         let alert = self.alert_of(chat, escalation).await?;
         let since = row.created_at_ms;
+        if let Some(owner) = away_owner {
+            let target = match (chat.managers_channel(), &alert) {
+                (Some(managers), _) => Target {
+                    channel: managers.to_string(),
+                    thread: None,
+                },
+                (None, Some(alert)) => thread_of(alert),
+                (None, None) => return Ok(()),
+            };
+            let post = Post::Managers {
+                escalation,
+                number,
+                alert: alert.as_ref(),
+                away_owner: Some(owner),
+            };
+            let purpose = format!("managers-{number}");
+            self.post_once(chat, &purpose, &target, &post, row.attempts, since)
+                .await?;
+            return Ok(());
+        }
         if number > self.realerts_before_managers {
             if let Some(managers) = chat.managers_channel() {
                 let target = Target {
@@ -353,6 +391,7 @@ impl Effects {
                     escalation,
                     number,
                     alert: alert.as_ref(),
+                    away_owner: None,
                 };
                 let purpose = format!("managers-{number}");
                 self.post_once(chat, &purpose, &target, &post, row.attempts, since)
@@ -552,7 +591,7 @@ impl Effects {
 }
 
 /// Where replies to `alert` go.
-fn thread_of(alert: &ChatMessageRef) -> Target {
+pub(crate) fn thread_of(alert: &ChatMessageRef) -> Target {
     Target {
         channel: alert.channel.clone(),
         thread: Some(

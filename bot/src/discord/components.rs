@@ -9,9 +9,10 @@
 
 use frontline_shared::escalation::Escalation;
 use frontline_shared::templates::{discord_value, escape_discord, Templates};
-use serenity::all::{ButtonStyle, InputTextStyle, RoleId};
+use serenity::all::{ButtonStyle, InputTextStyle, RoleId, UserId};
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateButton, CreateInputText, CreateModal,
+    CreateSelectMenu, CreateSelectMenuKind,
 };
 
 use crate::actions::AgentAction;
@@ -31,10 +32,16 @@ pub enum ButtonId {
     Action(AgentAction, String),
     /// Open (or submit) the reply modal for an escalation.
     Reply(String),
+    /// The "Assign to…" user select: `reassign` when the alert showed it claimed.
+    Assign {
+        reassign: bool,
+        escalation: String,
+    },
 }
 
 impl ButtonId {
-    /// Grammar: `claim:<id>` | `release:<id>` | `resolve:<id>` | `reply:<id>`.
+    /// Grammar: `claim:<id>` | `release:<id>` | `resolve:<id>` | `take_over:<id>` |
+    /// `reply:<id>` | `assign:<id>` | `reassign:<id>`.
     pub fn parse(custom_id: &str) -> Option<ButtonId> {
         let (verb, id) = custom_id.split_once(':')?;
         if id.is_empty() {
@@ -42,6 +49,10 @@ impl ButtonId {
         }
         match verb {
             "reply" => Some(ButtonId::Reply(id.to_string())),
+            "assign" | "reassign" => Some(ButtonId::Assign {
+                reassign: verb == "reassign",
+                escalation: id.to_string(),
+            }),
             other => AgentAction::parse(other).map(|a| ButtonId::Action(a, id.to_string())),
         }
     }
@@ -54,6 +65,8 @@ pub fn alert_content(templates: &Templates, view: &AlertView) -> Result<String, 
 }
 
 /// Buttons for the escalation's status: Claim + Reply; Release + Resolve + Reply; none.
+/// An open alert also gets an "Assign to…" user select in a row of its own (`assign:<id>`
+/// while queued, `reassign:<id>` once claimed).
 pub fn alert_buttons(view: &AlertView) -> Vec<CreateActionRow> {
     let id = &view.id;
     let button = |verb: &str, label: &str, style: ButtonStyle| {
@@ -73,12 +86,41 @@ pub fn alert_buttons(view: &AlertView) -> Vec<CreateActionRow> {
     } else {
         return Vec::new();
     };
-    vec![CreateActionRow::Buttons(buttons)]
+    let verb = if view.claimed { "reassign" } else { "assign" };
+    let select = CreateSelectMenu::new(
+        format!("{verb}:{id}"),
+        CreateSelectMenuKind::User {
+            default_users: None,
+        },
+    )
+    .placeholder("Assign to…");
+    vec![
+        CreateActionRow::Buttons(buttons),
+        CreateActionRow::SelectMenu(select),
+    ]
 }
 
 /// Mentions allowed in a message: only `role`, when given.
 pub fn allowed_mentions(role: Option<RoleId>) -> CreateAllowedMentions {
     CreateAllowedMentions::new().roles(role)
+}
+
+/// The mention telling an agent they were given the escalation, in the alert's thread:
+/// their linked Discord user (`<@id>`, the only mention allowed) or, unlinked, their name.
+pub fn assigned(agent: &str, by: &str, user: Option<&str>) -> (String, Option<UserId>) {
+    let user = user
+        .and_then(|id| id.parse::<u64>().ok())
+        .filter(|id| *id != 0)
+        .map(UserId::new);
+    let who = match user {
+        Some(id) => format!("<@{id}>"),
+        None => format!("**{}**", discord_value(agent)),
+    };
+    let text = format!(
+        "📥 {who}: **{}** assigned this escalation to you.",
+        discord_value(by)
+    );
+    (text, user)
 }
 
 /// A customer's follow-up, as a reply to the alert.
@@ -180,6 +222,13 @@ mod tests {
         assert_eq!(
             ButtonId::parse("reply:esc_1"),
             Some(ButtonId::Reply("esc_1".into()))
+        );
+        assert_eq!(
+            ButtonId::parse("reassign:esc_1"),
+            Some(ButtonId::Assign {
+                reassign: true,
+                escalation: "esc_1".into()
+            })
         );
         assert_eq!(ButtonId::parse("claim:"), None);
         assert_eq!(ButtonId::parse("delete:esc_1"), None);

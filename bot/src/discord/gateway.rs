@@ -69,6 +69,8 @@ pub struct DiscordGateway {
     pub rest: DiscordRest,
     /// The channels alerts are posted to (their cursors are kept).
     pub alert_channels: HashSet<String>,
+    /// `[bot] allow_unlinked`: users who did not `/frontline link` may reply.
+    pub allow_unlinked: bool,
 }
 
 /// The intents the bot asks for: guild messages and their content (privileged).
@@ -157,6 +159,7 @@ async fn hold_session(gateway: &DiscordGateway, holder: &str, shutdown: &mut Shu
     let relay = ThreadRelay {
         store: gateway.store.clone(),
         alert_channels: gateway.alert_channels.clone(),
+        allow_unlinked: gateway.allow_unlinked,
     };
     let worker = tokio::spawn(apply_in_order(relay, gateway.rest.clone(), inbox));
     let term = match ClientBuilder::new_with_http(http, intents())

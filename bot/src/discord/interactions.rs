@@ -10,8 +10,10 @@
 //! | button `claim/release/resolve:<id>` won | DEFERRED_UPDATE_MESSAGE (6); the outbox edits the alert |
 //! | the same, refused | ephemeral message (4, flags 64) naming the holder |
 //! | button `reply:<id>` | MODAL (9) with one paragraph input |
+//! | user select `assign:<id>` / `reassign:<id>` | the picked user's linked account gets it (6), or an ephemeral refusal (4) |
 //! | MODAL_SUBMIT (5) `reply:<id>` | relays the text to the customer (deduplicated by interaction id), answers with a message (4) showing it |
 //! | APPLICATION_COMMAND (2) `/frontline digest` | enqueues today's digest so far for the channel; ephemeral acknowledgement (4) |
+//! | APPLICATION_COMMAND (2) `/frontline link CODE` | links the user to the account whose one-time code it is; ephemeral answer (4) |
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use frontline_shared::agent_action::{self, ChatEvent, Outcome, Reply};
+use frontline_shared::chat_identity::{self, ChatUser};
 use frontline_shared::config::ChatPlatform;
 use frontline_shared::store::Store;
 use serde::Deserialize;
@@ -42,6 +45,8 @@ pub struct DiscordEndpoint {
     store: Store,
     metrics: Arc<Metrics>,
     digests: DigestScheduler,
+    /// `[bot] allow_unlinked`: users who did not `/frontline link` may act.
+    allow_unlinked: bool,
 }
 
 impl std::fmt::Debug for DiscordEndpoint {
@@ -74,7 +79,16 @@ impl DiscordEndpoint {
             store,
             metrics,
             digests,
+            allow_unlinked: true,
         })
+    }
+
+    /// With `[bot] allow_unlinked` (default `true`).
+    pub fn allowing_unlinked(self, allow_unlinked: bool) -> Self {
+        DiscordEndpoint {
+            allow_unlinked,
+            ..self
+        }
     }
 
     async fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), CallbackError> {
@@ -109,9 +123,15 @@ impl DiscordEndpoint {
             (MESSAGE_COMPONENT, Some(ButtonId::Reply(id))) => Ok(CreateInteractionResponse::Modal(
                 components::reply_modal(&id),
             )),
+            (
+                MESSAGE_COMPONENT,
+                Some(ButtonId::Assign {
+                    reassign,
+                    escalation,
+                }),
+            ) => self.assign(&interaction, reassign, &escalation).await,
             (MESSAGE_COMPONENT, Some(ButtonId::Action(action, id))) => {
-                self.act(action, &id, (&interaction.agent(), &interaction.user_id()))
-                    .await
+                self.act(action, &id, &interaction.chat_user()).await
             }
             (MODAL_SUBMIT, Some(ButtonId::Reply(id))) => self.relay(&interaction, &id).await,
             (APPLICATION_COMMAND, _) => self.command(&interaction).await,
@@ -125,15 +145,15 @@ impl DiscordEndpoint {
         &self,
         action: AgentAction,
         id: &str,
-        agent: (&str, &str),
+        user: &ChatUser,
     ) -> Result<CreateInteractionResponse, CallbackError> {
         let refusal = actions::click(
             &self.store,
             &self.metrics,
-            ChatPlatform::Discord,
             action,
             id,
-            agent,
+            user,
+            self.allow_unlinked,
         )
         .await?;
         Ok(match refusal {
@@ -149,10 +169,16 @@ impl DiscordEndpoint {
     ) -> Result<CreateInteractionResponse, CallbackError> {
         let data = interaction.data.as_ref();
         let name = data.and_then(|d| d.name.as_deref()).unwrap_or_default();
-        let sub = data
-            .and_then(|d| d.options.first())
-            .map(|o| o.name.as_str())
-            .unwrap_or_default();
+        let subcommand = data.and_then(|d| d.options.first());
+        let sub = subcommand.map(|o| o.name.as_str()).unwrap_or_default();
+        if name == COMMAND && sub == "link" {
+            let code = subcommand
+                .and_then(|o| o.options.iter().find(|v| v.name == "code"))
+                .and_then(|v| v.value.as_ref())
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            return self.link(interaction, code).await;
+        }
         let channel = interaction.channel_id.as_deref().unwrap_or_default();
         if name != COMMAND || sub != "digest" || channel.is_empty() {
             return Ok(ephemeral(USAGE.to_string()));
@@ -161,6 +187,59 @@ impl DiscordEndpoint {
             .request_now(ChatPlatform::Discord, channel, &interaction.id)
             .await?;
         Ok(ephemeral(ACKNOWLEDGED.to_string()))
+    }
+
+    /// "Assign to…": the chosen Discord user's linked account gets the escalation through
+    /// the core, as a Slack pick or the dashboard would give it.
+    async fn assign(
+        &self,
+        interaction: &Incoming,
+        reassign: bool,
+        escalation: &str,
+    ) -> Result<CreateInteractionResponse, CallbackError> {
+        let Some(chosen) = interaction.data.as_ref().and_then(|d| d.values.first()) else {
+            return Ok(CreateInteractionResponse::Acknowledge);
+        };
+        let assignee = ChatUser {
+            platform: ChatPlatform::Discord,
+            id: chosen.clone(),
+            name: chosen.clone(),
+            email: None,
+        };
+        let Some(account) = chat_identity::linked_account(&self.store, &assignee).await? else {
+            return Ok(ephemeral(format!(
+                "<@{}> has not linked a Frontline agent account yet (/frontline link).",
+                chosen
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()
+            )));
+        };
+        let agent_id = account.id;
+        let action = if reassign {
+            AgentAction::Reassign { agent_id }
+        } else {
+            AgentAction::Assign { agent_id }
+        };
+        self.act(action, escalation, &interaction.chat_user()).await
+    }
+
+    /// `/frontline link CODE`: links the user to the account whose one-time code it is.
+    async fn link(
+        &self,
+        interaction: &Incoming,
+        code: &str,
+    ) -> Result<CreateInteractionResponse, CallbackError> {
+        let user = interaction.chat_user();
+        Ok(ephemeral(
+            match chat_identity::link(&self.store, &user, code).await? {
+                Some(account) => format!(
+                    "Linked: in Frontline you act as {} now.",
+                    frontline_shared::templates::escape_discord(&account.display_name)
+                ),
+                None => LINK_REFUSED.to_string(),
+            },
+        ))
     }
 
     async fn relay(
@@ -177,8 +256,12 @@ impl DiscordEndpoint {
             .and_then(|c| c.value.clone())
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| CallbackError::BadRequest("the reply is empty".into()))?;
-        let agent = interaction.agent();
-        let actor = actions::chat_actor(ChatPlatform::Discord, &agent, &interaction.user_id());
+        let user = interaction.chat_user();
+        let actor = match chat_identity::actor(&self.store, &user, self.allow_unlinked).await? {
+            Ok(actor) => actor,
+            Err(not_linked) => return Ok(ephemeral(not_linked.to_string())),
+        };
+        let agent = actor.name.clone();
         let action = AgentAction::Reply(Reply {
             text: body.clone(),
             chat_event: Some(ChatEvent {
@@ -236,8 +319,11 @@ pub async fn endpoint(
 
 const PING: u8 = 1;
 const APPLICATION_COMMAND: u8 = 2;
-/// The slash command's name (its subcommand `digest` is the only one).
+/// The slash command's name (subcommands `digest`, and `link` with a `code` string).
 pub const COMMAND: &str = "frontline";
+/// The answer to `/frontline link` with a code that opens nothing.
+const LINK_REFUSED: &str =
+    "That link code is unknown, used or expired. Take a new one from your queue page in Frontline.";
 const MESSAGE_COMPONENT: u8 = 3;
 const MODAL_SUBMIT: u8 = 5;
 
@@ -258,6 +344,9 @@ struct Incoming {
 #[derive(Debug, Deserialize)]
 struct IncomingData {
     custom_id: Option<String>,
+    /// A select's picks (a user select: user ids).
+    #[serde(default)]
+    values: Vec<String>,
     #[serde(default)]
     components: Vec<IncomingRow>,
     /// Application commands: the command's name and its (sub)options.
@@ -269,6 +358,15 @@ struct IncomingData {
 #[derive(Debug, Deserialize)]
 struct IncomingOption {
     name: String,
+    /// A subcommand's own options (`link`'s `code`).
+    #[serde(default)]
+    options: Vec<IncomingValue>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IncomingValue {
+    name: String,
+    value: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -307,6 +405,16 @@ impl Incoming {
             .and_then(|m| m.user.as_ref())
             .or(self.user.as_ref())
             .map_or_else(|| "unknown".to_string(), |user| user.id.clone())
+    }
+
+    /// The clicking user, as the core maps chat users to accounts.
+    fn chat_user(&self) -> ChatUser {
+        ChatUser {
+            platform: ChatPlatform::Discord,
+            id: self.user_id(),
+            name: self.agent(),
+            email: None,
+        }
     }
 
     fn agent(&self) -> String {

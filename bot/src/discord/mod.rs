@@ -30,13 +30,14 @@ pub mod relay;
 use async_trait::async_trait;
 use frontline_shared::clock::SharedClock;
 use frontline_shared::config::{ChatPlatform, DiscordSettings, Settings};
+use frontline_shared::contracts::outbox::Assignment;
 use frontline_shared::escalation::{Escalation, Priority};
 use frontline_shared::privacy::Redactor;
 use frontline_shared::store::chat::ChatMessageRef;
 use frontline_shared::templates::escape_discord;
 use frontline_shared::templates::Templates;
 use serenity::all::{ChannelId, MessageId, Nonce, RoleId};
-use serenity::builder::{CreateAttachment, CreateMessage, EditMessage};
+use serenity::builder::{CreateAllowedMentions, CreateAttachment, CreateMessage, EditMessage};
 use sha2::{Digest, Sha256};
 
 use crate::chat::{Chat, Post, PostKey, Target};
@@ -180,14 +181,26 @@ impl DiscordChat {
                 escalation,
                 number,
                 alert,
+                away_owner,
             } => {
                 let escalation = &self.redactor.escalation(escalation);
                 let site = self.sites.name(&escalation.site_id);
                 let channel = alert.map(|a| a.channel.as_str());
-                let view = ManagersView::new(escalation, site, *number, now, channel);
+                let view = ManagersView::new(escalation, site, *number, now, channel, *away_owner);
                 CreateMessage::new()
                     .content(components::managers(&self.templates, &view)?)
                     .allowed_mentions(components::allowed_mentions(None))
+            }
+            Post::Assigned {
+                assignment,
+                mention,
+                ..
+            } => {
+                let (content, user) =
+                    components::assigned(&assignment.agent, &assignment.by, *mention);
+                CreateMessage::new()
+                    .content(content)
+                    .allowed_mentions(CreateAllowedMentions::new().users(user))
             }
             Post::Digest { view, .. } => {
                 let text = self
@@ -239,6 +252,15 @@ impl Chat for DiscordChat {
 
     fn managers_channel(&self) -> Option<&str> {
         self.settings.managers_channel.as_deref()
+    }
+
+    /// The alert's thread (the mention pings them there).
+    async fn assignee_target(
+        &self,
+        _assignment: &Assignment,
+        alert: Option<&ChatMessageRef>,
+    ) -> Result<Option<Target>, ChatError> {
+        Ok(alert.map(crate::delivery::effects::thread_of))
     }
 
     async fn find_earlier(

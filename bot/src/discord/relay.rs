@@ -19,6 +19,7 @@
 use std::collections::HashSet;
 
 use frontline_shared::agent_action::ChatEvent;
+use frontline_shared::chat_identity::ChatUser;
 use frontline_shared::config::ChatPlatform;
 use frontline_shared::store::{Store, StoreError};
 use serenity::all::Message;
@@ -29,6 +30,8 @@ pub struct ThreadRelay {
     pub store: Store,
     /// The channels alerts are posted to (`default_channel`, Discord routes).
     pub alert_channels: HashSet<String>,
+    /// `[bot] allow_unlinked`: users who did not `/frontline link` may reply.
+    pub allow_unlinked: bool,
 }
 
 impl ThreadRelay {
@@ -83,11 +86,16 @@ impl ThreadRelay {
             platform: ChatPlatform::Discord,
             id: format!("discord-message:{}", message.id),
         };
-        let user_id = message.author.id.to_string();
+        let user = ChatUser {
+            platform: ChatPlatform::Discord,
+            id: message.author.id.to_string(),
+            name: agent,
+            email: None,
+        };
         crate::actions::thread_reply(
             &self.store,
             escalation_id,
-            (&agent, &user_id),
+            (&user, self.allow_unlinked),
             text.to_string(),
             chat_event,
         )

@@ -5,6 +5,9 @@
 //! buttons follow the status: **Claim** while queued, **Release** and **Resolve** once
 //! claimed, none when resolved. Button `action_id`s are the action names
 //! ([`AgentAction`](crate::actions::AgentAction)); the `value` is the escalation id.
+//! An open alert also has an **Assign to…** `users_select` whose `action_id` is
+//! `assign:<id>` while queued and `reassign:<id>` once claimed ([`AssignSelect`]): what
+//! the alert showed decides, so a claim made meanwhile refuses an assignment.
 //! Customer text is escaped with [`escape_slack`] (`&`, `<`, `>`), so it can neither
 //! mention anyone nor forge links; names and other values inside a line are folded to
 //! that line first ([`slack_value`]), so they cannot forge lines either.
@@ -42,7 +45,18 @@ pub fn alert(
             .with_block_id("frontline_alert".into())
             .with_text(SlackBlockText::MarkDown(SlackBlockMarkDownText::new(body))),
     )];
-    let buttons = buttons(view, &view.id);
+    let mut buttons = buttons(view, &view.id);
+    if view.queued || view.claimed {
+        let select = AssignSelect {
+            reassign: view.claimed,
+            escalation_id: view.id.clone(),
+        };
+        buttons.push(SlackActionBlockElement::UsersSelect(
+            SlackBlockUsersSelectElement::new()
+                .with_action_id(select.action_id().into())
+                .with_placeholder("Assign to…".into()),
+        ));
+    }
     if !buttons.is_empty() {
         blocks.push(SlackBlock::Actions(
             SlackActionsBlock::new(buttons).with_block_id("frontline_actions".into()),
@@ -78,6 +92,63 @@ fn buttons(view: &AlertView, escalation_id: &str) -> Vec<SlackActionBlockElement
     } else {
         Vec::new()
     }
+}
+
+/// The alert's "Assign to…" select: which escalation, and whether it was claimed when
+/// the alert was drawn. Grammar of its `action_id`: `assign:<id>` | `reassign:<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignSelect {
+    pub reassign: bool,
+    pub escalation_id: String,
+}
+
+impl AssignSelect {
+    pub fn parse(action_id: &str) -> Option<AssignSelect> {
+        let (kind, id) = action_id.split_once(':')?;
+        let reassign = match kind {
+            "assign" => false,
+            "reassign" => true,
+            _ => return None,
+        };
+        (!id.is_empty()).then(|| AssignSelect {
+            reassign,
+            escalation_id: id.to_string(),
+        })
+    }
+
+    pub fn action_id(&self) -> String {
+        let kind = if self.reassign { "reassign" } else { "assign" };
+        format!("{kind}:{}", self.escalation_id)
+    }
+
+    /// The core's action giving the escalation to account `agent_id`.
+    pub fn action(&self, agent_id: String) -> AgentAction {
+        if self.reassign {
+            AgentAction::Reassign { agent_id }
+        } else {
+            AgentAction::Assign { agent_id }
+        }
+    }
+}
+
+/// The DM telling an agent they were given an escalation; `alert_channel` is where its
+/// alert is.
+pub fn assigned(
+    escalation: &Escalation,
+    site: &str,
+    by: &str,
+    alert_channel: Option<&str>,
+) -> String {
+    let mut text = format!(
+        ":inbox_tray: *{}* assigned you the escalation from *{}* on {}.",
+        slack_value(by),
+        slack_value(escalation.customer_label()),
+        slack_value(site)
+    );
+    if let Some(channel) = alert_channel {
+        text.push_str(&format!(" The alert is in <#{}>.", escape_slack(channel)));
+    }
+    text
 }
 
 /// A customer's follow-up, for the alert's thread.
@@ -142,7 +213,25 @@ fn cut_markup(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::cut_markup;
+    use super::{cut_markup, AssignSelect};
+    use crate::actions::AgentAction;
+
+    #[test]
+    fn the_assign_select_names_its_escalation_and_what_the_alert_showed() {
+        let select = AssignSelect::parse("reassign:esc_1").expect("valid");
+        assert_eq!(select.action_id(), "reassign:esc_1");
+        assert_eq!(
+            select.action("agt_1".into()),
+            AgentAction::Reassign {
+                agent_id: "agt_1".into()
+            }
+        );
+        let assign = AssignSelect::parse("assign:esc_2").expect("valid");
+        assert!(!assign.reassign);
+        assert_eq!(AssignSelect::parse("assign:"), None);
+        assert_eq!(AssignSelect::parse("claim:esc_1"), None);
+        assert_eq!(AssignSelect::parse("assign"), None);
+    }
 
     #[test]
     fn long_alerts_are_cut_without_breaking_entities() {

@@ -152,6 +152,27 @@ impl SlackWeb {
         Ok(slot.file_id.to_string())
     }
 
+    /// The direct-message channel with the Slack user whose e-mail is `email`
+    /// (`users.lookupByEmail`, then `conversations.open`); `None` when no Slack user has
+    /// that e-mail (`users_not_found`).
+    pub async fn direct_channel(&self, email: &str) -> Result<Option<String>, ChatError> {
+        let lookup = SlackApiUsersLookupByEmailRequest::new(EmailAddress::new(email.to_string()));
+        let user = match self.session().users_lookup_by_email(&lookup).await {
+            Ok(found) => found.user.id,
+            Err(SlackClientError::ApiError(api)) if api.code == "users_not_found" => {
+                return Ok(None)
+            }
+            Err(error) => return Err(classify(error)),
+        };
+        let open = SlackApiConversationsOpenRequest::new().with_users(vec![user]);
+        let opened = self
+            .session()
+            .conversations_open(&open)
+            .await
+            .map_err(classify)?;
+        Ok(Some(opened.channel.id.to_string()))
+    }
+
     pub async fn user(&self, user: &str) -> Result<SlackUser, ChatError> {
         let request = SlackApiUsersInfoRequest::new(SlackUserId::new(user.to_string()));
         self.session()

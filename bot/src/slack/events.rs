@@ -127,7 +127,7 @@ impl SlackHandlers {
         let Some(escalation_id) = self.thread_escalation(&reply).await? else {
             return Ok(()); // a thread that is not an alert's
         };
-        let agent = self.chat.agent_name(&reply.user).await;
+        let user = self.chat.chat_user(&reply.user, None).await;
         let chat_event = ChatEvent {
             platform: ChatPlatform::Slack,
             id: format!("slack-event:{}", callback.event_id),
@@ -136,7 +136,7 @@ impl SlackHandlers {
         crate::actions::thread_reply(
             &self.store,
             &escalation_id,
-            (&agent, &reply.user),
+            (&user, self.allow_unlinked),
             text,
             chat_event,
         )

@@ -34,8 +34,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use frontline_shared::chat_identity::ChatUser;
 use frontline_shared::clock::SharedClock;
 use frontline_shared::config::{ChatPlatform, SlackSettings};
+use frontline_shared::contracts::outbox::Assignment;
 use frontline_shared::escalation::{Escalation, Priority};
 use frontline_shared::privacy::Redactor;
 use frontline_shared::store::chat::ChatMessageRef;
@@ -57,6 +59,8 @@ pub struct SlackHandlers {
     pub chat: Arc<SlackChat>,
     pub store: Store,
     pub metrics: Arc<Metrics>,
+    /// `[bot] allow_unlinked`: users without an account with their e-mail may act.
+    pub allow_unlinked: bool,
 }
 
 /// `metadata.event_type` of every message the bot posts.
@@ -78,7 +82,7 @@ pub struct SlackChat {
     clock: SharedClock,
     /// Masks what customers typed before it is posted (`[privacy] redact`).
     redactor: Redactor,
-    /// User id → display name, from `users.info`.
+    /// User id → display name and e-mail, from `users.info`.
     names: Mutex<NameCache>,
 }
 
@@ -91,14 +95,22 @@ pub const FAILED_NAME_TTL_MS: i64 = 60 * 1000;
 /// The agent names a bot process has looked up.
 #[derive(Debug, Default)]
 struct NameCache {
-    /// User id → (name, expiry in clock ms).
-    entries: HashMap<String, (String, i64)>,
+    /// User id → (name and e-mail, expiry in clock ms).
+    entries: HashMap<String, (Named, i64)>,
     /// User id → Slack handle seen in an interaction payload (the fallback).
     handles: HashMap<String, String>,
 }
 
+/// A user as `users.info` names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Named {
+    name: String,
+    /// `profile.email` (with the `users:read.email` scope).
+    email: Option<String>,
+}
+
 impl NameCache {
-    fn cached(&mut self, user_id: &str, now_ms: i64) -> Option<String> {
+    fn cached(&mut self, user_id: &str, now_ms: i64) -> Option<Named> {
         match self.entries.get(user_id) {
             Some((name, expires)) if *expires > now_ms => Some(name.clone()),
             Some(_) => {
@@ -160,30 +172,57 @@ impl SlackChat {
     /// [`NAME_TTL_MS`] (a failure's fallback for [`FAILED_NAME_TTL_MS`]), so a busy
     /// thread costs one call; a failure is logged at WARN and never fails the caller.
     pub async fn agent_name_or(&self, user_id: &str, handle: Option<&str>) -> String {
+        self.chat_user(user_id, handle).await.name
+    }
+
+    /// The user as [`SlackChat::agent_name_or`] names them, with the e-mail their
+    /// `users.info` profile gives (what maps them to an agent account), from the same
+    /// cached call.
+    pub async fn chat_user(&self, user_id: &str, handle: Option<&str>) -> ChatUser {
         let now = self.clock.now_ms();
         if let Some(handle) = handle.filter(|h| !h.is_empty()) {
             self.names()
                 .handles
                 .insert(user_id.to_string(), handle.to_string());
         }
-        if let Some(name) = self.names().cached(user_id, now) {
-            return name;
+        let cached = self.names().cached(user_id, now);
+        let named = match cached {
+            Some(named) => named,
+            None => self.look_up(user_id, now).await,
+        };
+        ChatUser {
+            platform: ChatPlatform::Slack,
+            id: user_id.to_string(),
+            name: named.name,
+            email: named.email,
         }
-        let (name, ttl) = match self.web.user(user_id).await {
-            Ok(user) => (display_name(&user), NAME_TTL_MS),
+    }
+
+    async fn look_up(&self, user_id: &str, now: i64) -> Named {
+        let (name, email, ttl) = match self.web.user(user_id).await {
+            Ok(user) => {
+                let email = user
+                    .profile
+                    .as_ref()
+                    .and_then(|p| p.email.as_ref())
+                    .map(|e| e.to_string())
+                    .filter(|e| !e.is_empty());
+                (display_name(&user), email, NAME_TTL_MS)
+            }
             Err(error) => {
                 tracing::warn!(%error, user = user_id, "users.info failed; using the Slack handle");
-                (None, FAILED_NAME_TTL_MS)
+                (None, None, FAILED_NAME_TTL_MS)
             }
         };
         let mut names = self.names();
         let name = name
             .or_else(|| names.handles.get(user_id).cloned())
             .unwrap_or_else(|| user_id.to_string());
+        let named = Named { name, email };
         names
             .entries
-            .insert(user_id.to_string(), (name.clone(), now + ttl));
-        name
+            .insert(user_id.to_string(), (named.clone(), now + ttl));
+        named
     }
 
     fn names(&self) -> std::sync::MutexGuard<'_, NameCache> {
@@ -257,12 +296,27 @@ impl SlackChat {
                 escalation,
                 number,
                 alert,
+                away_owner,
             } => {
                 let escalation = &self.redactor.escalation(escalation);
                 let site = self.sites.name(&escalation.site_id);
                 let channel = alert.map(|a| a.channel.as_str());
-                let view = ManagersView::new(escalation, site, *number, now, channel);
+                let view = ManagersView::new(escalation, site, *number, now, channel, *away_owner);
                 (blocks::managers(&self.templates, &view)?, None)
+            }
+            Post::Assigned {
+                escalation,
+                assignment,
+                alert,
+                ..
+            } => {
+                let escalation = &self.redactor.escalation(escalation);
+                let site = self.sites.name(&escalation.site_id);
+                let channel = alert.map(|a| a.channel.as_str());
+                (
+                    blocks::assigned(escalation, site, &assignment.by, channel),
+                    None,
+                )
             }
             Post::Digest { view, .. } => (
                 self.templates
@@ -331,6 +385,22 @@ impl Chat for SlackChat {
 
     fn managers_channel(&self) -> Option<&str> {
         self.settings.managers_channel.as_deref()
+    }
+
+    /// A direct message, found by the account's e-mail.
+    async fn assignee_target(
+        &self,
+        assignment: &Assignment,
+        _alert: Option<&ChatMessageRef>,
+    ) -> Result<Option<Target>, ChatError> {
+        Ok(self
+            .web
+            .direct_channel(&assignment.email)
+            .await?
+            .map(|channel| Target {
+                channel,
+                thread: None,
+            }))
     }
 
     async fn find_earlier(
@@ -463,10 +533,14 @@ mod tests {
     #[test]
     fn cached_names_expire() {
         let mut cache = NameCache::default();
+        let named = Named {
+            name: "Ana Lima".into(),
+            email: Some("ana@example.com".into()),
+        };
         cache
             .entries
-            .insert("U1".into(), ("Ana Lima".into(), 1_000 + NAME_TTL_MS));
-        assert_eq!(cache.cached("U1", 1_000), Some("Ana Lima".to_string()));
+            .insert("U1".into(), (named.clone(), 1_000 + NAME_TTL_MS));
+        assert_eq!(cache.cached("U1", 1_000), Some(named));
         assert_eq!(cache.cached("U1", 1_000 + NAME_TTL_MS), None);
         assert!(cache.entries.is_empty());
     }

@@ -130,6 +130,7 @@ mod tests {
             resolved_by: None,
             released_at_ms: None,
             realerts: 0,
+            claimed_by_agent_id: None,
         }
     }
 
@@ -250,12 +251,19 @@ mod tests {
             blocks::realert(&templates, &view).expect("renders"),
             "<!subteam^S1> :alarm_clock: Still unclaimed after 1m 05s (re-alert 2): *high* priority escalation from *Eve &lt;!here&gt; @everyone *bold**. Please claim it."
         );
-        let view = ManagersView::new(&escalation, "Northwind <b>", 2, 65_000, Some("C0ALERTS"));
+        let view = ManagersView::new(
+            &escalation,
+            "Northwind <b>",
+            2,
+            65_000,
+            Some("C0ALERTS"),
+            None,
+        );
         assert_eq!(
             blocks::managers(&templates, &view).expect("renders"),
             ":rotating_light: *high* priority escalation from *Eve &lt;!here&gt; @everyone *bold** on Northwind &lt;b&gt; has waited 1m 05s unclaimed (1 re-alert). Question: where is it? &lt;@U999&gt; The alert is in <#C0ALERTS>."
         );
-        let view = ManagersView::new(&escalation, "Northwind", 4, 65_000, None);
+        let view = ManagersView::new(&escalation, "Northwind", 4, 65_000, None, None);
         assert!(
             blocks::managers(&templates, &view)
                 .expect("renders")
@@ -273,12 +281,12 @@ mod tests {
             components::realert(&templates, &view).expect("renders"),
             "<@&42> ⏰ Still unclaimed after 1m 05s (re-alert 1): **high** priority escalation from **Eve \\<!here\\> @\u{200b}everyone \\*bold\\***. Please claim it."
         );
-        let view = ManagersView::new(&escalation, "Northwind", 3, 65_000, Some("123"));
+        let view = ManagersView::new(&escalation, "Northwind", 3, 65_000, Some("123"), None);
         assert_eq!(
             components::managers(&templates, &view).expect("renders"),
             "🚨 **high** priority escalation from **Eve \\<!here\\> @\u{200b}everyone \\*bold\\*** on Northwind has waited 1m 05s unclaimed (2 re-alerts). Question: where is it? \\<@\u{200b}U999\\> The alert is in <#123>."
         );
-        let view = ManagersView::new(&escalation, "Northwind", 2, 65_000, Some("<#1>"));
+        let view = ManagersView::new(&escalation, "Northwind", 2, 65_000, Some("<#1>"), None);
         let text = components::managers(&templates, &view).expect("renders");
         assert!(
             text.ends_with("(1 re-alert). Question: where is it? \\<@\u{200b}U999\\>"),
@@ -306,7 +314,7 @@ mod tests {
                 .expect("renders"),
             "<@&42> Nudge 1: Eve \\<!here\\> @\u{200b}everyone \\*bold\\* waits 1m 05s"
         );
-        let managers = ManagersView::new(&escalation, "Northwind", 2, 65_000, None);
+        let managers = ManagersView::new(&escalation, "Northwind", 2, 65_000, None, None);
         assert_eq!(
             blocks::managers(&slack(Some(dir.path())).expect("templates"), &managers)
                 .expect("renders"),

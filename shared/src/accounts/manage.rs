@@ -158,6 +158,7 @@ pub fn account_actor(account: &AgentAccount, source: Source, origin: Option<Stri
         agent_id: Some(account.id.clone()),
         source,
         origin,
+        role: account.role,
     }
 }
 

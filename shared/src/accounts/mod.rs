@@ -12,6 +12,7 @@
 //! - this module: [`Role`], [`NewAgent`] and the rules for names and passwords.
 //!   The rows live in [`crate::store::agents`].
 
+pub mod away;
 pub mod manage;
 pub mod password;
 
@@ -65,6 +66,8 @@ pub struct AgentAccount {
     /// A password is set (the invitation was accepted).
     pub active: bool,
     pub disabled: bool,
+    /// The agent set themselves away: the SLA re-alert tells admins about what they own.
+    pub away: bool,
     pub created_at_ms: i64,
 }
 

@@ -19,6 +19,7 @@
 //! `tests/tests/suite/agent_actions.rs`. Each surface then only offers it: a button or a
 //! form whose value [`AgentAction::parse`] reads.
 
+mod assignment;
 mod refusal;
 
 pub use refusal::Refusal;
@@ -26,7 +27,7 @@ pub use refusal::Refusal;
 use crate::audit::{Actor, AuditAction};
 use crate::config::ChatPlatform;
 use crate::escalation::Escalation;
-use crate::store::escalations::{ReplyOrigin, Transition};
+use crate::store::escalations::{Owner, ReplyOrigin, Transition};
 use crate::store::{Store, StoreError};
 
 /// What an agent does to an escalation.
@@ -41,6 +42,16 @@ pub enum AgentAction {
     /// Says something to the customer (into the transcript, onto their live stream and
     /// into the escalation's chat threads).
     Reply(Reply),
+    /// Gives a queued escalation to the account `agent_id` (admins only): `queued` →
+    /// `claimed` by them through the claim's own conditional update, so of an assignment
+    /// and claims racing for it exactly one wins.
+    Assign { agent_id: String },
+    /// Gives a claimed escalation to another account `agent_id` (admins only): `claimed`
+    /// by someone → `claimed` by them, conditional on the owner seen.
+    Reassign { agent_id: String },
+    /// Takes a claimed escalation from its owner (admins only): `claimed` by someone
+    /// else → `claimed` by the actor, conditional on the owner seen.
+    TakeOver,
 }
 
 /// An agent's message to the customer.
@@ -63,13 +74,15 @@ pub struct ChatEvent {
 }
 
 impl AgentAction {
-    /// The action a button or form names. Grammar: `claim` | `release` | `resolve`
-    /// (a reply carries its text and is built as [`AgentAction::Reply`]).
+    /// The action a button or form names. Grammar: `claim` | `release` | `resolve` |
+    /// `take_over` (a reply carries its text and an assignment its agent: they are built
+    /// as [`AgentAction::Reply`], [`AgentAction::Assign`] and [`AgentAction::Reassign`]).
     pub fn parse(name: &str) -> Option<AgentAction> {
         match name {
             "claim" => Some(AgentAction::Claim),
             "release" => Some(AgentAction::Release),
             "resolve" => Some(AgentAction::Resolve),
+            "take_over" => Some(AgentAction::TakeOver),
             _ => None,
         }
     }
@@ -81,6 +94,9 @@ impl AgentAction {
             AgentAction::Release => AuditAction::Release,
             AgentAction::Resolve => AuditAction::Resolve,
             AgentAction::Reply(_) => AuditAction::Reply,
+            AgentAction::Assign { .. } => AuditAction::Assign,
+            AgentAction::Reassign { .. } => AuditAction::Reassign,
+            AgentAction::TakeOver => AuditAction::TakeOver,
         }
     }
 
@@ -91,6 +107,9 @@ impl AgentAction {
             AgentAction::Release => "release",
             AgentAction::Resolve => "resolve",
             AgentAction::Reply(_) => "reply",
+            AgentAction::Assign { .. } => "assign",
+            AgentAction::Reassign { .. } => "reassign",
+            AgentAction::TakeOver => "take_over",
         }
     }
 }
@@ -114,7 +133,7 @@ pub async fn apply(
     escalation_id: &str,
     actor: &Actor,
 ) -> Result<Outcome, StoreError> {
-    let outcome = decide(store, action, escalation_id, &actor.name).await?;
+    let outcome = decide(store, action, escalation_id, actor).await?;
     if let Outcome::Applied(_) = outcome {
         // After the transition, not inside it: a failed append is logged loudly rather
         // than turned into an error for an action that did take effect.
@@ -132,23 +151,38 @@ async fn decide(
     store: &Store,
     action: &AgentAction,
     escalation_id: &str,
-    agent: &str,
+    actor: &Actor,
 ) -> Result<Outcome, StoreError> {
-    let transition = match action {
-        AgentAction::Claim => store.claim(escalation_id, agent).await?,
-        AgentAction::Release => store.release(escalation_id, agent).await?,
-        AgentAction::Resolve => store.resolve(escalation_id, agent).await?,
+    let agent = actor.name.as_str();
+    let attempt = match action {
+        AgentAction::Claim => {
+            let me = Owner {
+                name: agent,
+                agent_id: actor.agent_id.as_deref(),
+            };
+            Ok(store.claim_for(escalation_id, me).await?)
+        }
+        AgentAction::Release => Ok(store.release(escalation_id, agent).await?),
+        AgentAction::Resolve => Ok(store.resolve(escalation_id, agent).await?),
         AgentAction::Reply(reply) => return send_reply(store, reply, escalation_id, agent).await,
+        AgentAction::Assign { agent_id } => {
+            assignment::assign(store, agent_id, escalation_id, actor).await?
+        }
+        AgentAction::Reassign { agent_id } => {
+            assignment::reassign(store, agent_id, escalation_id, actor).await?
+        }
+        AgentAction::TakeOver => assignment::take_over(store, escalation_id, actor).await?,
     };
-    Ok(match transition {
-        Transition::Applied(escalation) => {
-            tracing::info!(escalation = %escalation_id, action = action.as_str(), agent, "agent action applied");
+    Ok(match attempt {
+        Ok(Transition::Applied(escalation)) => {
+            tracing::info!(escalation = %escalation_id, action = action.as_str(), agent, owner = escalation.claimed_by.as_deref(), "agent action applied");
             Outcome::Applied(Box::new(escalation))
         }
-        Transition::Refused(escalation) => {
+        Ok(Transition::Refused(escalation)) => {
             Outcome::Refused(Refusal::of(action, &escalation, agent))
         }
-        Transition::NotFound => Outcome::Refused(Refusal::NotFound),
+        Ok(Transition::NotFound) => Outcome::Refused(Refusal::NotFound),
+        Err(refusal) => Outcome::Refused(refusal),
     })
 }
 
@@ -194,9 +228,20 @@ mod tests {
             AgentAction::Claim,
             AgentAction::Release,
             AgentAction::Resolve,
+            AgentAction::TakeOver,
         ] {
             assert_eq!(AgentAction::parse(action.as_str()), Some(action));
         }
+        assert_eq!(
+            AgentAction::parse("assign"),
+            None,
+            "an assignment needs its agent"
+        );
+        assert_eq!(
+            AgentAction::parse("reassign"),
+            None,
+            "so does a reassignment"
+        );
         assert_eq!(AgentAction::parse("Claim"), None);
         assert_eq!(AgentAction::parse("reply"), None, "a reply needs its text");
         assert_eq!(AgentAction::parse(""), None);

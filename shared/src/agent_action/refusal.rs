@@ -25,6 +25,12 @@ pub enum Refusal {
     NotYours { owner: String },
     /// It is resolved; only a customer's new message reopens it.
     AlreadyResolved { by: String },
+    /// An assignment or take-over by someone without the admin role.
+    AdminsOnly,
+    /// An assignment to an account that does not exist or is disabled.
+    UnknownAgent,
+    /// An assignment to the agent who already owns it.
+    AlreadyAssigned { owner: String },
     /// Anything else the escalation's state forbids (e.g. it changed a moment ago).
     NotPossible { status: EscalationStatus },
 }
@@ -45,7 +51,25 @@ impl Refusal {
             (AgentAction::Claim, EscalationStatus::Claimed) => {
                 Refusal::AlreadyClaimed { owner: owner() }
             }
-            (AgentAction::Release, EscalationStatus::Queued) => Refusal::NotClaimed,
+            (
+                AgentAction::Assign { agent_id } | AgentAction::Reassign { agent_id },
+                EscalationStatus::Claimed,
+            ) if escalation.claimed_by_agent_id.as_deref() == Some(agent_id.as_str()) => {
+                Refusal::AlreadyAssigned { owner: owner() }
+            }
+            (AgentAction::TakeOver, EscalationStatus::Claimed)
+                if escalation.claimed_by.as_deref() == Some(agent) =>
+            {
+                Refusal::AlreadyYours
+            }
+            (
+                AgentAction::Assign { .. } | AgentAction::Reassign { .. } | AgentAction::TakeOver,
+                EscalationStatus::Claimed,
+            ) => Refusal::AlreadyClaimed { owner: owner() },
+            (
+                AgentAction::Release | AgentAction::Reassign { .. } | AgentAction::TakeOver,
+                EscalationStatus::Queued,
+            ) => Refusal::NotClaimed,
             (AgentAction::Release, EscalationStatus::Claimed) => {
                 Refusal::NotYours { owner: owner() }
             }
@@ -69,6 +93,9 @@ impl Refusal {
             Refusal::NotFound => "no such escalation".to_string(),
             Refusal::AlreadyClaimed { owner } => format!("already claimed by {}", name(owner)),
             Refusal::AlreadyYours => "you already claimed this escalation".to_string(),
+            Refusal::AdminsOnly => "only an admin can assign or take over escalations".to_string(),
+            Refusal::UnknownAgent => "no such agent account, or it is disabled".to_string(),
+            Refusal::AlreadyAssigned { owner } => format!("already assigned to {}", name(owner)),
             Refusal::NotClaimed => "this escalation is not claimed".to_string(),
             Refusal::NotYours { owner } => {
                 format!("only {}, who claimed it, can release it", name(owner))
@@ -128,5 +155,16 @@ mod tests {
             "Not possible while the escalation is queued."
         );
         assert_eq!(Refusal::NotFound.chat_sentence(), "No such escalation.");
+        assert_eq!(
+            Refusal::AdminsOnly.chat_sentence(),
+            "Only an admin can assign or take over escalations."
+        );
+        assert_eq!(
+            Refusal::AlreadyAssigned {
+                owner: "ana".into()
+            }
+            .chat_sentence(),
+            "Already assigned to @ana."
+        );
     }
 }

@@ -298,6 +298,9 @@ pub struct BotSettings {
     pub delivery: DeliverySettings,
     /// Folder with template overrides (`alert.slack.hbs`, `digest.discord.hbs`, …).
     pub templates_dir: Option<PathBuf>,
+    /// Chat users not linked to an agent account may act (recorded by their chat id).
+    /// `false`: they are refused with a private message saying how to link.
+    pub allow_unlinked: bool,
 }
 
 impl Default for BotSettings {
@@ -311,6 +314,7 @@ impl Default for BotSettings {
             digests: Vec::new(),
             delivery: DeliverySettings::default(),
             templates_dir: None,
+            allow_unlinked: true,
         }
     }
 }

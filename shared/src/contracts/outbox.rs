@@ -7,7 +7,8 @@
 //! | `escalation_updated` | escalation | `status` |
 //! | `customer_message` | escalation | `message_id`, `body`, `at_ms`, `reopened` |
 //! | `agent_message` | escalation | `message_id`, `author_name`, `body`, `at_ms`, `origin` |
-//! | `realert` | escalation | `realert` (its number) |
+//! | `realert` | escalation | `realert` (its number), `away_owner` (when its owner is away) |
+//! | `assigned` | escalation | the [`Assignment`]: `agent_id`, `agent`, `email`, `by` |
 //! | `digest` | digest | the [`DigestJob`] |
 //! | `csat` | escalation | `rating`, `comment`, `at_ms` |
 //! | `erased` | escalation | – (the customer's data was erased: edit what was posted) |
@@ -37,12 +38,20 @@ pub enum OutboxMessage {
     /// An agent replied to the customer: post it, attributed, in the escalation's thread on
     /// every platform except the one it was typed in.
     AgentMessage(AgentMessage),
-    /// Nobody claimed within the SLA: re-alert (and maybe tell managers).
+    /// Nobody claimed within the SLA, or its owner is away: re-alert (and maybe tell
+    /// managers).
     Realert {
         /// 1 for the first re-alert of the escalation.
         #[serde(rename = "realert")]
         number: i64,
+        /// Set when the escalation is claimed by an agent who is away (their name): the
+        /// managers are told who. Absent in rows of earlier releases (unclaimed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        away_owner: Option<String>,
     },
+    /// An admin assigned (or reassigned) it to an agent: tell them (a Slack DM, a Discord
+    /// mention in the alert's thread).
+    Assigned(Assignment),
     /// Post a daily (or on-demand) digest.
     Digest(DigestJob),
     /// The customer rated the resolved escalation: post it in the thread.
@@ -67,6 +76,7 @@ impl Contract for OutboxMessage {
             OutboxMessage::CustomerMessage(_) => "customer_message",
             OutboxMessage::AgentMessage(_) => "agent_message",
             OutboxMessage::Realert { .. } => "realert",
+            OutboxMessage::Assigned(_) => "assigned",
             OutboxMessage::Digest(_) => "digest",
             OutboxMessage::Email(_) => "email",
             OutboxMessage::Csat(_) => "csat",
@@ -75,6 +85,19 @@ impl Contract for OutboxMessage {
             OutboxMessage::Webhook(_) => "webhook",
         }
     }
+}
+
+/// An escalation given to an agent by someone else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// The agent's account.
+    pub agent_id: String,
+    /// Their display name.
+    pub agent: String,
+    /// Their account's e-mail: Slack finds them by it (`users.lookupByEmail`).
+    pub email: String,
+    /// Who assigned it (a display name).
+    pub by: String,
 }
 
 /// A customer's satisfaction rating.
@@ -256,7 +279,10 @@ mod tests {
         let realert = r#"{"escalation_id":"esc_1","realert":2}"#;
         assert_eq!(
             decode::<OutboxMessage>("realert", realert).expect("realert"),
-            OutboxMessage::Realert { number: 2 }
+            OutboxMessage::Realert {
+                number: 2,
+                away_owner: None
+            }
         );
         let created = r#"{"escalation_id":"esc_1"}"#;
         assert_eq!(

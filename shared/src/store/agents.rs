@@ -28,11 +28,12 @@ fn account(row: &AnyRow) -> Result<AgentAccount, StoreError> {
         role: Role::parse(&role).unwrap_or(Role::Agent),
         active: password.is_some(),
         disabled: disabled != 0,
+        away: row.try_get::<i64, _>("away")? != 0,
         created_at_ms: row.try_get("created_at")?,
     })
 }
 
-const COLUMNS: &str = "id, email, display_name, role, password_hash, disabled, created_at";
+const COLUMNS: &str = "id, email, display_name, role, password_hash, disabled, away, created_at";
 
 /// An account with what sign-in checks.
 #[derive(Debug, Clone)]
@@ -82,6 +83,21 @@ impl Store {
             .as_ref()
             .map(account)
             .transpose()
+    }
+
+    /// Sets account `id` away (or back); the account as it is now, `None` when unknown.
+    pub async fn set_agent_away(
+        &self,
+        id: &str,
+        away: bool,
+    ) -> Result<Option<AgentAccount>, StoreError> {
+        sqlx::query("UPDATE agents SET away = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(away))
+            .bind(self.now_ms())
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        self.agent(id).await
     }
 
     /// Every account, by e-mail.

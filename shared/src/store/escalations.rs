@@ -18,7 +18,7 @@ use super::outbox;
 use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
 use crate::config::ChatPlatform;
 use crate::contracts::conversation_event::{ConversationEvent, MessageEvent, StatusEvent};
-use crate::contracts::outbox::{AgentMessage, MailKind, Origin, OutboxMessage};
+use crate::contracts::outbox::{AgentMessage, Assignment, MailKind, Origin, OutboxMessage};
 use crate::contracts::Subject;
 use crate::escalation::{Escalation, EscalationStatus, HandoffContext, MatchedCandidate, Priority};
 use crate::site_id::SiteId;
@@ -68,6 +68,14 @@ impl ReplyOrigin<'_> {
     }
 }
 
+/// Who comes to own an escalation: the name shown (`claimed_by`) and the account, when
+/// the owner has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner<'a> {
+    pub name: &'a str,
+    pub agent_id: Option<&'a str>,
+}
+
 /// The result of a conditional transition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
@@ -79,7 +87,7 @@ pub enum Transition {
 }
 
 const COLUMNS: &str = "id, conversation_id, site_id, status, priority, tags, intent, email, name, message, \
-    outside_hours, context, created_at, claimed_at, claimed_by, resolved_at, resolved_by, released_at, realerts";
+    outside_hours, context, created_at, claimed_at, claimed_by, claimed_by_agent_id, resolved_at, resolved_by, released_at, realerts";
 
 impl Store {
     /// Stores the escalation with its full context and the bot's outbox row in one
@@ -145,6 +153,7 @@ impl Store {
             resolved_by: None,
             released_at_ms: None,
             realerts: 0,
+            claimed_by_agent_id: None,
         };
         // The conversation first: its rollup bucket (where it started) is never later
         // than the escalation's (now), and every writer takes rollup rows oldest first,
@@ -230,60 +239,113 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
-    /// `queued` → `claimed` by `agent`; exactly one concurrent caller wins.
-    pub async fn claim(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
-        let now = self.now_ms();
-        self.transition(
-            id,
-            "UPDATE escalations SET status = 'claimed', claimed_by = $1, claimed_at = $2 \
-             WHERE id = $3 AND status = 'queued'",
-            agent,
-            now,
+    /// `queued` → `claimed` by `owner`; exactly one concurrent caller wins. A claim is an
+    /// assignment to oneself: assigning a queued escalation runs this same update, so a
+    /// claim and an assignment racing for it yield exactly one owner.
+    pub async fn claim_for(&self, id: &str, owner: Owner<'_>) -> Result<Transition, StoreError> {
+        self.transition(id, self.claim_update(id, owner), None)
+            .await
+    }
+
+    /// An admin's assignment of a queued escalation: [`Store::claim_for`]'s very update,
+    /// and (when it wins) the outbox row that tells the assignee, in its transaction.
+    pub async fn assign(
+        &self,
+        id: &str,
+        owner: Owner<'_>,
+        notice: &Assignment,
+    ) -> Result<Transition, StoreError> {
+        let told = OutboxMessage::Assigned(notice.clone());
+        self.transition(id, self.claim_update(id, owner), Some(told))
+            .await
+    }
+
+    fn claim_update(
+        &self,
+        id: &str,
+        owner: Owner<'_>,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        sqlx::query(
+            "UPDATE escalations SET status = 'claimed', claimed_by = $1, claimed_by_agent_id = $2, \
+             claimed_at = $3 WHERE id = $4 AND status = 'queued'",
         )
-        .await
+        .bind(owner.name.to_string())
+        .bind(owner.agent_id.map(str::to_string))
+        .bind(self.now_ms())
+        .bind(id.to_string())
+    }
+
+    /// [`claim_for`](Store::claim_for) by `agent`, who has no account.
+    pub async fn claim(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
+        let owner = Owner {
+            name: agent,
+            agent_id: None,
+        };
+        self.claim_for(id, owner).await
+    }
+
+    /// `claimed` by `from` → `claimed` by `to` (a reassignment or a take-over), conditional
+    /// on the owner the caller saw: if anyone changed the owner or the status meanwhile,
+    /// nothing changes and the escalation as it is now comes back refused. The claim time
+    /// stays the first claim's (time to claim is measured once). With `notice`, the
+    /// outbox row that tells the new owner commits with it.
+    pub async fn reassign(
+        &self,
+        id: &str,
+        from: &str,
+        to: Owner<'_>,
+        notice: Option<&Assignment>,
+    ) -> Result<Transition, StoreError> {
+        let update = sqlx::query(
+            "UPDATE escalations SET claimed_by = $1, claimed_by_agent_id = $2 \
+             WHERE id = $3 AND status = 'claimed' AND claimed_by = $4",
+        )
+        .bind(to.name.to_string())
+        .bind(to.agent_id.map(str::to_string))
+        .bind(id.to_string())
+        .bind(from.to_string());
+        let told = notice.map(|n| OutboxMessage::Assigned(n.clone()));
+        self.transition(id, update, told).await
     }
 
     /// `claimed` → `queued`. Only the owner may release (`agent` must match).
     pub async fn release(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
         let now = self.now_ms();
-        self.transition(
-            id,
-            "UPDATE escalations SET status = 'queued', released_at = $2, claimed_by = NULL, claimed_at = NULL, \
-             last_alert_at = $2 WHERE claimed_by = $1 AND id = $3 AND status = 'claimed'",
-            agent,
-            now,
+        let update = sqlx::query(
+            "UPDATE escalations SET status = 'queued', released_at = $2, claimed_by = NULL, \
+             claimed_by_agent_id = NULL, claimed_at = NULL, last_alert_at = $2 \
+             WHERE claimed_by = $1 AND id = $3 AND status = 'claimed'",
         )
-        .await
+        .bind(agent.to_string())
+        .bind(now)
+        .bind(id.to_string());
+        self.transition(id, update, None).await
     }
 
     /// `queued` or `claimed` → `resolved` by `agent`.
     pub async fn resolve(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
         let now = self.now_ms();
-        self.transition(
-            id,
+        let update = sqlx::query(
             "UPDATE escalations SET status = 'resolved', resolved_by = $1, resolved_at = $2 \
              WHERE id = $3 AND status IN ('queued', 'claimed')",
-            agent,
-            now,
         )
-        .await
+        .bind(agent.to_string())
+        .bind(now)
+        .bind(id.to_string());
+        self.transition(id, update, None).await
     }
 
+    /// Runs the conditional `update` of escalation `id`; when it changed the row, the
+    /// outbox row that refreshes the chat alerts, `also` (another outbox row), the
+    /// customer's status event (and, for a resolve, the resolved mail) commit with it.
     async fn transition(
         &self,
         id: &str,
-        update: &'static str,
-        agent: &str,
-        now: i64,
+        update: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+        also: Option<OutboxMessage>,
     ) -> Result<Transition, StoreError> {
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(update)
-            .bind(agent)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let changed = update.execute(&mut *tx).await?.rows_affected();
         let Some(escalation) = fetch(&mut tx, id).await? else {
             return Ok(Transition::NotFound);
         };
@@ -296,6 +358,9 @@ impl Store {
         };
         let subject = Subject::Escalation(id.to_string());
         outbox::enqueue(self, &mut tx, &subject, &updated).await?;
+        if let Some(also) = &also {
+            outbox::enqueue(self, &mut tx, &subject, also).await?;
+        }
         if escalation.status == EscalationStatus::Resolved {
             let conversation = &escalation.conversation_id;
             let mail = MailKind::Resolved;
@@ -391,7 +456,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Queued escalations whose last alert is older than their SLA allows, per `sla_ms`.
+    /// Escalations whose last alert is older than their SLA allows, per `sla_ms`: queued
+    /// ones, and claimed ones whose owner's account is away (nobody is working them).
     pub async fn escalations_due_for_realert(
         &self,
         sla_ms: &(dyn Fn(Priority) -> i64 + Sync),
@@ -399,7 +465,8 @@ impl Store {
         let now = self.now_ms();
         let sql = format!(
             "SELECT {COLUMNS}, COALESCE(last_alert_at, created_at) AS alerted FROM escalations \
-             WHERE status = 'queued' ORDER BY created_at LIMIT 1000"
+             WHERE status = 'queued' OR (status = 'claimed' AND claimed_by_agent_id IN \
+             (SELECT agents.id FROM agents WHERE agents.away <> 0)) ORDER BY created_at LIMIT 1000"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(self.pool())
@@ -415,26 +482,35 @@ impl Store {
         Ok(due)
     }
 
-    /// Records a re-alert (conditional on `seen_realerts`, so one replica wins) and
-    /// enqueues it. Returns false when another replica already did.
-    pub async fn record_realert(&self, id: &str, seen_realerts: i64) -> Result<bool, StoreError> {
+    /// Records a re-alert of `escalation` as read (conditional on its status, owner and
+    /// re-alert count, so one replica wins) and enqueues it; a claimed one is re-alerted
+    /// naming its away owner. Returns false when another replica already did, or it
+    /// changed meanwhile.
+    pub async fn record_realert(&self, escalation: &Escalation) -> Result<bool, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
+        let owner = match escalation.status {
+            EscalationStatus::Claimed => escalation.claimed_by.clone(),
+            _ => None,
+        };
         let changed = sqlx::query(
             "UPDATE escalations SET realerts = realerts + 1, last_alert_at = $1 \
-             WHERE id = $2 AND status = 'queued' AND realerts = $3",
+             WHERE id = $2 AND status = $3 AND COALESCE(claimed_by, '') = $4 AND realerts = $5",
         )
         .bind(now)
-        .bind(id)
-        .bind(seen_realerts)
+        .bind(&escalation.id)
+        .bind(escalation.status.as_str())
+        .bind(owner.clone().unwrap_or_default())
+        .bind(escalation.realerts)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if changed == 1 {
             let realert = OutboxMessage::Realert {
-                number: seen_realerts + 1,
+                number: escalation.realerts + 1,
+                away_owner: owner,
             };
-            let subject = Subject::Escalation(id.to_string());
+            let subject = Subject::Escalation(escalation.id.clone());
             outbox::enqueue(self, &mut tx, &subject, &realert).await?;
         }
         tx.commit().await?;
@@ -477,8 +553,8 @@ pub(crate) async fn reopen_resolved(
     let id: String = row.try_get("id")?;
     let now = store.now_ms();
     let changed = sqlx::query(
-        "UPDATE escalations SET status = 'queued', claimed_by = NULL, claimed_at = NULL, \
-         resolved_by = NULL, resolved_at = NULL, released_at = $1, last_alert_at = $1 \
+        "UPDATE escalations SET status = 'queued', claimed_by = NULL, claimed_by_agent_id = NULL, \
+         claimed_at = NULL, resolved_by = NULL, resolved_at = NULL, released_at = $1, last_alert_at = $1 \
          WHERE id = $2 AND status = 'resolved'",
     )
     .bind(now)
@@ -590,6 +666,7 @@ fn decode(row: &AnyRow) -> Result<Escalation, StoreError> {
         created_at_ms: row.try_get("created_at")?,
         claimed_at_ms: opt_i64(row, "claimed_at")?,
         claimed_by: row.try_get("claimed_by")?,
+        claimed_by_agent_id: row.try_get("claimed_by_agent_id")?,
         resolved_at_ms: opt_i64(row, "resolved_at")?,
         resolved_by: row.try_get("resolved_by")?,
         released_at_ms: opt_i64(row, "released_at")?,

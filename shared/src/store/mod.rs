@@ -35,6 +35,7 @@ pub mod attachments;
 pub mod audit;
 pub mod chat;
 pub mod chat_cursors;
+pub mod chat_identities;
 pub mod conversations;
 pub mod csat;
 pub mod customer_data;

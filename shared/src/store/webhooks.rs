@@ -84,6 +84,7 @@ fn event_of(message: &OutboxMessage) -> Option<(EventType, Detail)> {
             }),
         ),
         OutboxMessage::Realert { .. }
+        | OutboxMessage::Assigned(_)
         | OutboxMessage::Digest(_)
         | OutboxMessage::Email(_)
         | OutboxMessage::MailFlagged(_)

@@ -133,7 +133,14 @@ async fn every_row_of_the_previous_release_reads_into_the_new_types() {
     let expected = vec![
         (1, esc(A), OutboxMessage::EscalationCreated),
         (2, esc(A), customer(2, "It was order 1042", 1, false)),
-        (3, esc(A), OutboxMessage::Realert { number: 1 }),
+        (
+            3,
+            esc(A),
+            OutboxMessage::Realert {
+                number: 1,
+                away_owner: None,
+            },
+        ),
         (4, esc(A), updated(Claimed)),
         (
             5,
@@ -179,7 +186,14 @@ async fn every_row_of_the_previous_release_reads_into_the_new_types() {
             esc(B),
             customer(8, "Order 2044, paid by card", 13, false),
         ),
-        (16, esc(B), OutboxMessage::Realert { number: 1 }),
+        (
+            16,
+            esc(B),
+            OutboxMessage::Realert {
+                number: 1,
+                away_owner: None,
+            },
+        ),
         (
             17,
             esc(B),

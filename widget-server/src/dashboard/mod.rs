@@ -21,8 +21,11 @@
 //!   replies; [`figures`]: per-agent figures.
 
 pub mod accounts;
+pub mod assignment;
 pub mod audit;
+pub mod away;
 pub mod chart;
+pub mod chat_link;
 pub mod conversations;
 pub mod drafts;
 pub mod figures;
@@ -54,6 +57,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/admin/logout", post(sign_in::logout))
         .route("/admin/queue", get(pages::queue))
+        .route("/admin/away", post(away::set))
+        .route("/admin/chat-link", post(chat_link::create))
         .route("/admin/planning", get(planning::page))
         .route("/admin/queue/table", get(pages::queue_table))
         .route("/admin/conversations", get(conversations::list))
@@ -63,6 +68,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/admin/escalations/{id}/saved-reply",
             post(saved_replies::send_to_customer),
+        )
+        .route("/admin/escalations/{id}/assign", post(assignment::assign))
+        .route(
+            "/admin/escalations/{id}/reassign",
+            post(assignment::reassign),
         )
         .route("/admin/escalations/{id}/{action}", post(pages::act))
         .route("/admin/drafts", post(pages::draft))
@@ -150,5 +160,6 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("saved_replies", include_str!("templates/saved_replies.hbs"))?;
     templates.add("figures", include_str!("templates/figures.hbs"))?;
     templates.add("forbidden", include_str!("templates/forbidden.hbs"))?;
+    templates.add("chat_link", include_str!("templates/chat_link.hbs"))?;
     Ok(templates)
 }

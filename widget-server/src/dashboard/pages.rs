@@ -120,11 +120,20 @@ async fn queue_rows(state: &AppState, agent: &Agent) -> Result<Vec<QueueRow>, Ap
 }
 
 pub async fn queue(State(state): State<AppState>, agent: Agent) -> Response {
+    // An account's own away state, for the toggle (token sign-ins have none).
+    let account = match &agent.agent_id {
+        Some(id) => match state.store.agent(id).await {
+            Ok(account) => account,
+            Err(error) => return ApiError::from(error).into_response(),
+        },
+        None => None,
+    };
+    let away = account.map(|a| json!({ "away": a.away }));
     match queue_rows(&state, &agent).await {
         Ok(rows) => render(
             &state,
             "queue",
-            &json!({ "title": "Queue", "nav": { "queue": true }, "agent": agent.name, "escalations": rows }),
+            &json!({ "title": "Queue", "nav": { "queue": true }, "agent": agent.name, "account": away, "escalations": rows }),
         ),
         Err(error) => error.into_response(),
     }
@@ -143,6 +152,8 @@ pub async fn queue_table(State(state): State<AppState>, agent: Agent) -> Respons
 pub struct ResultQuery {
     done: Option<String>,
     refused: Option<String>,
+    /// With `refused=assign`: the account it was to go to.
+    to: Option<String>,
     /// `?reveal=true`: show what `[privacy] redact` masks (recorded in the log).
     #[serde(default)]
     reveal: bool,
@@ -215,15 +226,30 @@ pub async fn escalation(
         };
     let row = QueueRow::new(&shown, &agent.name, state.clock.now_ms());
     let notice = query.done.as_deref().and_then(views::done_notice);
-    let error = query
-        .refused
-        .as_deref()
-        .and_then(AgentAction::parse)
-        .map(|action| Refusal::of(&action, &escalation, &agent.name).sentence());
+    let error = match (query.refused.as_deref(), query.to) {
+        (Some("assign"), Some(agent_id)) => Some(AgentAction::Assign { agent_id }),
+        (Some("reassign"), Some(agent_id)) => Some(AgentAction::Reassign { agent_id }),
+        (refused, _) => refused.and_then(AgentAction::parse),
+    }
+    .map(|action| Refusal::of(&action, &escalation, &agent.name).sentence());
+    // Admins assign and take over; the select lists every enabled account.
+    let assignees = if agent.role == Role::Admin {
+        match state.store.agents().await {
+            Ok(accounts) => accounts
+                .into_iter()
+                .filter(|a| !a.disabled)
+                .map(|a| json!({ "id": a.id, "name": a.display_name, "away": a.away, "owner": escalation.claimed_by_agent_id.as_deref() == Some(a.id.as_str()) }))
+                .collect(),
+            Err(error) => return ApiError::from(error).into_response(),
+        }
+    } else {
+        Vec::new()
+    };
+    let admin = agent.role == Role::Admin;
     render(
         &state,
         "escalation",
-        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "files": files, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal, "saved_replies": saved_replies }),
+        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "files": files, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal, "admin": admin, "assignees": assignees, "saved_replies": saved_replies }),
     )
 }
 
@@ -234,7 +260,8 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
     let Some(action) = AgentAction::parse(&action) else {
-        let message = format!("`action` must be claim, release or resolve, not {action:?}");
+        let message =
+            format!("`action` must be claim, release, resolve or take_over, not {action:?}");
         return ApiError::not_found("unknown_action", message).into_response();
     };
     apply_and_show(&state, &agent, &id, action).await
@@ -265,7 +292,7 @@ pub async fn reply(
 
 /// Applies `action` through the core, then shows the escalation with what came of it
 /// (post, redirect, get: reloading the page does not act twice).
-async fn apply_and_show(
+pub(super) async fn apply_and_show(
     state: &AppState,
     agent: &Agent,
     id: &str,
@@ -273,13 +300,18 @@ async fn apply_and_show(
 ) -> Response {
     let result = match agent_action::apply(&state.store, &action, id, &agent.actor()).await {
         Ok(Outcome::Applied(_) | Outcome::AlreadyApplied(_)) => "done",
-        Ok(Outcome::Refused(Refusal::NotFound)) => {
-            return refused(Refusal::NotFound).into_response()
-        }
+        // Not the escalation's state: a 404, or the 403 / 422 the admin API gives.
+        Ok(Outcome::Refused(
+            refusal @ (Refusal::NotFound | Refusal::AdminsOnly | Refusal::UnknownAgent),
+        )) => return refused(refusal).into_response(),
         Ok(Outcome::Refused(_)) => "refused",
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let to = format!("/admin/escalations/{id}?{result}={}", action.as_str());
+    let mut to = format!("/admin/escalations/{id}?{result}={}", action.as_str());
+    if let AgentAction::Assign { agent_id } | AgentAction::Reassign { agent_id } = &action {
+        let query = serde_urlencoded::to_string([("to", agent_id)]).unwrap_or_default();
+        to.push_str(&format!("&{query}"));
+    }
     Redirect::to(&to).into_response()
 }
 

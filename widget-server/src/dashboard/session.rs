@@ -40,6 +40,7 @@ impl Agent {
             agent_id: self.agent_id.clone(),
             source: Source::Web,
             origin: Some(self.ip.to_string()),
+            role: self.role,
         }
     }
 }

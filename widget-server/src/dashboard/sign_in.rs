@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use frontline_shared::accounts::manage;
+use frontline_shared::accounts::{manage, Role};
 use frontline_shared::audit::{Actor, AuditAction, Source};
 use serde::Deserialize;
 use serde_json::json;
@@ -152,7 +152,7 @@ async fn token_sign_in(
             "Please give your name.".into(),
         )));
     };
-    let actor = Actor::unlinked(&agent, Source::Web, Some(ip.to_string()));
+    let actor = Actor::unlinked(&agent, Source::Web, Some(ip.to_string())).with_role(Role::Admin);
     state
         .store
         .append_audit(&actor, AuditAction::SignIn, None)

@@ -33,6 +33,8 @@ pub fn done_notice(action: &str) -> Option<&'static str> {
         "release" => Some("Released back to the queue."),
         "resolve" => Some("Resolved. The customer's widget shows it."),
         "reply" => Some("Reply sent."),
+        "assign" | "reassign" => Some("Assigned. The agent owns this escalation now."),
+        "take_over" => Some("You own this escalation now."),
         _ => None,
     }
 }

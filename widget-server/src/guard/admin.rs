@@ -129,7 +129,8 @@ impl FromRequestParts<AppState> for Staff {
         if let Some(given) = bearer(&parts.headers) {
             return if check_token(state, ip, given, state.admin_token.expose())? {
                 Ok(Staff {
-                    actor: Actor::unlinked(TOKEN_ACTOR, Source::Api, Some(ip.to_string())),
+                    actor: Actor::unlinked(TOKEN_ACTOR, Source::Api, Some(ip.to_string()))
+                        .with_role(Role::Admin),
                     role: Role::Admin,
                 })
             } else {
@@ -146,6 +147,7 @@ impl FromRequestParts<AppState> for Staff {
                     agent_id: session.agent_id,
                     source: Source::Web,
                     origin: Some(ip.to_string()),
+                    role: session.role,
                 },
                 role: session.role,
             }),

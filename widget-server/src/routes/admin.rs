@@ -35,6 +35,10 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(release))
         .routes(routes!(resolve))
         .routes(routes!(reply))
+        .routes(routes!(assign))
+        .routes(routes!(reassign))
+        .routes(routes!(take_over))
+        .routes(routes!(super::away::set))
         .routes(routes!(super::stats::stats))
         .routes(routes!(super::planning::forecast))
         .routes(routes!(super::customers::export))
@@ -82,6 +86,15 @@ pub struct ReplyRequest {
     #[serde(default)]
     pub agent: Option<String>,
     pub text: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// As in `AgentRequest`: who assigns.
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// The account it goes to (an id from `GET /api/v1/admin/agents`).
+    pub agent_id: String,
 }
 
 /// Who acts: the signed-in account, or the name the request gives (token callers).
@@ -158,11 +171,20 @@ async fn act(
     }
 }
 
-/// A refused action over HTTP: `404 unknown_escalation`, or `409 transition_refused`
-/// with the refusal's text (e.g. `already claimed by Ana`).
+/// A refused action over HTTP: `404 unknown_escalation`, `403 admin_required` (an
+/// assignment by an agent), `422 invalid_agent_id` (an assignment to no enabled account),
+/// or `409 transition_refused` with the refusal's text (e.g. `already claimed by Ana`).
 pub(crate) fn refused(refusal: Refusal) -> ApiError {
     match refusal {
         Refusal::NotFound => ApiError::not_found("unknown_escalation", refusal.to_string()),
+        Refusal::AdminsOnly => ApiError::Forbidden {
+            code: "admin_required",
+            message: refusal.to_string(),
+        },
+        Refusal::UnknownAgent => ApiError::Unprocessable {
+            code: "invalid_agent_id",
+            message: format!("`agent_id`: {refusal}"),
+        },
         _ => ApiError::Conflict {
             code: "transition_refused",
             message: refusal.to_string(),
@@ -231,4 +253,59 @@ pub async fn reply(
     });
     act(&state, &id, &actor, reply).await?;
     Ok(StatusCode::CREATED)
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/assign", tag = "admin",
+    params(("id" = String, Path, description = "escalation id")), request_body = AssignRequest, security(("admin_token" = [])),
+    responses((status = 200, body = Object, description = "the queued escalation is claimed by the agent now"),
+        (status = 403, body = ErrorBody, description = "the admin role is needed"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "refused, e.g. `already claimed by Ana` when a claim won the race (reassign it instead)"),
+        (status = 422, body = ErrorBody, description = "`agent_id` names no enabled account")))]
+pub async fn assign(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AssignRequest>,
+) -> Result<Json<Escalation>, ApiError> {
+    let actor = actor(staff, request.agent)?;
+    let agent_id = request.agent_id.trim().to_string();
+    act(&state, &id, &actor, AgentAction::Assign { agent_id })
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/reassign", tag = "admin",
+    params(("id" = String, Path, description = "escalation id")), request_body = AssignRequest, security(("admin_token" = [])),
+    responses((status = 200, body = Object, description = "the claimed escalation is the agent's now"),
+        (status = 403, body = ErrorBody, description = "the admin role is needed"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "refused, e.g. `this escalation is not claimed` (assign it instead)"),
+        (status = 422, body = ErrorBody, description = "`agent_id` names no enabled account")))]
+pub async fn reassign(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AssignRequest>,
+) -> Result<Json<Escalation>, ApiError> {
+    let actor = actor(staff, request.agent)?;
+    let agent_id = request.agent_id.trim().to_string();
+    act(&state, &id, &actor, AgentAction::Reassign { agent_id })
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/take_over", tag = "admin",
+    params(("id" = String, Path, description = "escalation id")), request_body = AgentRequest, security(("admin_token" = [])),
+    responses((status = 200, body = Object, description = "you own it now"),
+        (status = 403, body = ErrorBody, description = "the admin role is needed"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "refused, e.g. `this escalation is not claimed`")))]
+pub async fn take_over(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AgentRequest>,
+) -> Result<Json<Escalation>, ApiError> {
+    let actor = actor(staff, request.agent)?;
+    act(&state, &id, &actor, AgentAction::TakeOver)
+        .await
+        .map(Json)
 }

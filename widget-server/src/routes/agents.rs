@@ -29,6 +29,8 @@ pub struct AgentBody {
     /// A password is set (the invitation was accepted).
     pub active: bool,
     pub disabled: bool,
+    /// The agent set themselves away (`PUT /api/v1/admin/away`).
+    pub away: bool,
 }
 
 impl From<AgentAccount> for AgentBody {
@@ -40,6 +42,7 @@ impl From<AgentAccount> for AgentBody {
             role: a.role.as_str().to_string(),
             active: a.active,
             disabled: a.disabled,
+            away: a.away,
         }
     }
 }

@@ -33,6 +33,7 @@ pub mod ask;
 pub mod assets;
 pub mod attachments;
 pub mod audit;
+pub mod away;
 pub mod conversation;
 pub mod csat;
 pub mod csat_page;
