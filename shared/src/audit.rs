@@ -68,6 +68,8 @@ impl Actor {
 pub enum AuditAction {
     SignIn,
     SignInFailed,
+    /// A dashboard session was ended by its user.
+    SignOut,
     Claim,
     Release,
     Resolve,
@@ -82,12 +84,17 @@ pub enum AuditAction {
     PasswordSet,
     Export,
     Erasure,
+    /// A personal API token was created.
+    TokenCreated,
+    /// A personal API token was revoked.
+    TokenRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
+        AuditAction::SignOut,
         AuditAction::Claim,
         AuditAction::Release,
         AuditAction::Resolve,
@@ -98,12 +105,15 @@ impl AuditAction {
         AuditAction::PasswordSet,
         AuditAction::Export,
         AuditAction::Erasure,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::SignIn => "sign_in",
             AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::SignOut => "sign_out",
             AuditAction::Claim => "claim",
             AuditAction::Release => "release",
             AuditAction::Resolve => "resolve",
@@ -114,6 +124,8 @@ impl AuditAction {
             AuditAction::PasswordSet => "password_set",
             AuditAction::Export => "export",
             AuditAction::Erasure => "erasure",
+            AuditAction::TokenCreated => "token_created",
+            AuditAction::TokenRevoked => "token_revoked",
         }
     }
 

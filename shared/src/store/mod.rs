@@ -30,6 +30,7 @@
 
 pub mod admin_sessions;
 pub mod agents;
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod chat;
@@ -54,6 +55,7 @@ mod questions;
 pub mod rollups;
 pub mod search;
 mod site_column;
+pub mod sso_logins;
 pub mod stats;
 pub mod webhooks;
 

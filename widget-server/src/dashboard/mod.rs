@@ -17,7 +17,8 @@
 //!   [`chart`]: SVG charts; [`drafts`]: Markdown stubs for knowledge gaps;
 //!   [`session`]: cookies and the signed-in extractors; [`webhooks`]: endpoints and their
 //!   delivery log; [`accounts`]: the Agents page and invitation links; [`audit`]: the
-//!   audit log.
+//!   audit log; [`sso`]: single sign-on (OpenID Connect); [`tokens`]: personal API
+//!   tokens.
 
 pub mod accounts;
 pub mod audit;
@@ -29,6 +30,8 @@ pub mod planning;
 pub mod satisfaction;
 pub mod session;
 pub mod sign_in;
+pub mod sso;
+pub mod tokens;
 pub mod views;
 pub mod webhooks;
 
@@ -50,6 +53,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(sign_in::login_form).post(sign_in::login),
         )
         .route("/admin/logout", post(sign_in::logout))
+        .route("/admin/sso", get(sso::start))
+        .route("/admin/sso/callback", get(sso::callback))
+        .route("/admin/tokens", get(tokens::page).post(tokens::create))
+        .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/queue", get(pages::queue))
         .route("/admin/planning", get(planning::page))
         .route("/admin/queue/table", get(pages::queue_table))
@@ -131,5 +138,6 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("invitation", include_str!("templates/invitation.hbs"))?;
     templates.add("audit", include_str!("templates/audit.hbs"))?;
     templates.add("forbidden", include_str!("templates/forbidden.hbs"))?;
+    templates.add("tokens", include_str!("templates/tokens.hbs"))?;
     Ok(templates)
 }

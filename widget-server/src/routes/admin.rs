@@ -47,6 +47,8 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(super::agents::invitation))
         .routes(routes!(super::agents::password))
         .routes(routes!(super::audit::list))
+        .routes(routes!(super::tokens::list, super::tokens::create))
+        .routes(routes!(super::tokens::revoke))
         .layer(GuardLayer::new(state, origins::verify))
 }
 
