@@ -316,9 +316,17 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn token(State(p): State<Provider>, headers: HeaderMap, Form(form): Form<TokenForm>) -> Response {
+async fn token(
+    State(p): State<Provider>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
     if !client_authenticated(&headers) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid_client" }))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_client" })),
+        )
+            .into_response();
     }
     if form.grant_type != "authorization_code" {
         return bad_request("unsupported_grant_type");

@@ -91,7 +91,9 @@ pub async fn sign_in(
                 // Created by a concurrent first sign-in: link to it.
                 None => match store.agent_credentials(&address).await? {
                     Some(known) => known.account,
-                    None => return refuse(store, Some(&address), SsoRefusal::NoEmail, origin).await,
+                    None => {
+                        return refuse(store, Some(&address), SsoRefusal::NoEmail, origin).await
+                    }
                 },
             }
         }
@@ -108,7 +110,10 @@ pub async fn sign_in(
             role: Some(role),
             ..AgentChange::default()
         };
-        let changed = store.change_agent(&account.id, &change).await?.unwrap_or(account);
+        let changed = store
+            .change_agent(&account.id, &change)
+            .await?
+            .unwrap_or(account);
         let actor = account_actor(&changed, Source::Web, origin.clone());
         store
             .append_audit(&actor, AuditAction::AgentChanged, Some(&changed.id))
@@ -159,4 +164,3 @@ pub async fn failed(
         )
         .await
 }
-

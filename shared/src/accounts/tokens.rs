@@ -98,5 +98,8 @@ pub async fn authenticate(store: &Store, token: &str) -> Result<Option<AgentAcco
     if !token.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    Ok(store.api_token_account(token).await?.map(|(account, _)| account))
+    Ok(store
+        .api_token_account(token)
+        .await?
+        .map(|(account, _)| account))
 }

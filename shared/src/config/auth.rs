@@ -94,7 +94,10 @@ impl OidcSettings {
             ));
         }
         if self.client_id.trim().is_empty() {
-            return Err(ConfigError::invalid("auth.oidc.client_id", "must not be empty"));
+            return Err(ConfigError::invalid(
+                "auth.oidc.client_id",
+                "must not be empty",
+            ));
         }
         if self.allowed_domains.is_empty() {
             return Err(ConfigError::invalid(
@@ -104,8 +107,15 @@ impl OidcSettings {
         }
         domains(&mut self.allowed_domains, "auth.oidc.allowed_domains")?;
         domains(&mut self.admin_domains, "auth.oidc.admin_domains")?;
-        if self.role_claim.as_deref().is_some_and(|c| c.trim().is_empty()) {
-            return Err(ConfigError::invalid("auth.oidc.role_claim", "must not be empty"));
+        if self
+            .role_claim
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty())
+        {
+            return Err(ConfigError::invalid(
+                "auth.oidc.role_claim",
+                "must not be empty",
+            ));
         }
         Ok(())
     }
@@ -116,7 +126,11 @@ impl OidcSettings {
     }
 
     /// The role for `email` whose ID token carried `claim` (the `role_claim`'s value).
-    pub fn role_for(&self, email: &str, claim: Option<&serde_json::Value>) -> crate::accounts::Role {
+    pub fn role_for(
+        &self,
+        email: &str,
+        claim: Option<&serde_json::Value>,
+    ) -> crate::accounts::Role {
         use crate::accounts::Role;
         let named = |name: &str| match claim {
             Some(serde_json::Value::String(s)) => s == name,
@@ -173,12 +187,18 @@ mod tests {
         assert!(!s.allows("ana@sub.example.com"));
         assert_eq!(s.role_for("ana@example.com", None), Role::Admin);
         assert_eq!(s.role_for("bo@partner.example", None), Role::Agent);
-        assert_eq!(s.role_for("ana@example.com", Some(&json!("agent"))), Role::Agent);
+        assert_eq!(
+            s.role_for("ana@example.com", Some(&json!("agent"))),
+            Role::Agent
+        );
         assert_eq!(
             s.role_for("bo@partner.example", Some(&json!(["staff", "admin"]))),
             Role::Admin
         );
-        assert_eq!(s.role_for("bo@partner.example", Some(&json!(7))), Role::Agent);
+        assert_eq!(
+            s.role_for("bo@partner.example", Some(&json!(7))),
+            Role::Agent
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ use crate::accounts::create_agent;
 
 /// The token the API tokens page shows once, in `<code data-new-token>`.
 fn shown_token(page: &str) -> String {
-    let start = page.find("data-new-token>").expect("a new token on the page") + 15;
+    let start = page
+        .find("data-new-token>")
+        .expect("a new token on the page")
+        + 15;
     let rest = &page[start..];
     rest[..rest.find('<').expect("closing tag")].to_string()
 }
@@ -74,23 +77,49 @@ async fn a_personal_token_acts_with_its_accounts_role_until_revoked() {
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
         let server = TestServer::start(&db.url).await;
-        create_agent(&server, "ada@example.com", "Ada", "admin", Some("ada's passphrase")).await;
-        let gus = create_agent(&server, "gus@example.com", "Gus", "agent", Some("gus's passphrase")).await;
+        create_agent(
+            &server,
+            "ada@example.com",
+            "Ada",
+            "admin",
+            Some("ada's passphrase"),
+        )
+        .await;
+        let gus = create_agent(
+            &server,
+            "gus@example.com",
+            "Gus",
+            "agent",
+            Some("gus's passphrase"),
+        )
+        .await;
         let gus_id = gus["agent"]["id"].as_str().expect("id").to_string();
 
         // Gus makes a token on the dashboard: shown once, then only listed by name.
-        let gus_web = DashboardSession::sign_in_account(&server, "gus@example.com", "gus's passphrase").await;
-        let made = gus_web.post_form("/admin/tokens", &[("name", "queue script")]).await;
+        let gus_web =
+            DashboardSession::sign_in_account(&server, "gus@example.com", "gus's passphrase").await;
+        let made = gus_web
+            .post_form("/admin/tokens", &[("name", "queue script")])
+            .await;
         assert_eq!(made.status, 200, "{backend:?}: {}", made.body);
         let gus_token = shown_token(&made.body);
-        assert!(gus_token.starts_with("flt_") && gus_token.len() == 68, "{gus_token}");
+        assert!(
+            gus_token.starts_with("flt_") && gus_token.len() == 68,
+            "{gus_token}"
+        );
         let listed = gus_web.get("/admin/tokens").await;
         assert!(listed.body.contains("queue script"));
         assert!(!listed.body.contains(&gus_token), "shown only once");
 
         // Ada makes one on the page, then another through the API with the first.
-        let ada_web = DashboardSession::sign_in_account(&server, "ada@example.com", "ada's passphrase").await;
-        let ada_token = shown_token(&ada_web.post_form("/admin/tokens", &[("name", "exports")]).await.body);
+        let ada_web =
+            DashboardSession::sign_in_account(&server, "ada@example.com", "ada's passphrase").await;
+        let ada_token = shown_token(
+            &ada_web
+                .post_form("/admin/tokens", &[("name", "exports")])
+                .await
+                .body,
+        );
         let (status, created) = call(
             &server,
             reqwest::Method::POST,
@@ -106,16 +135,30 @@ async fn a_personal_token_acts_with_its_accounts_role_until_revoked() {
 
         // Each token has its account's role: the agent's works the queue and is refused
         // the admin routes; the admin's is not.
-        assert_eq!(get(&server, "/api/v1/admin/escalations", &gus_token).await.0, 200);
+        assert_eq!(
+            get(&server, "/api/v1/admin/escalations", &gus_token)
+                .await
+                .0,
+            200
+        );
         let (status, refused) = get(&server, "/api/v1/admin/agents", &gus_token).await;
         assert_eq!(status, 403, "{refused}");
         assert_eq!(refused["error"]["code"], "admin_required");
         assert_eq!(get(&server, "/api/v1/admin/audit", &gus_token).await.0, 403);
-        assert_eq!(get(&server, "/api/v1/admin/agents", &ada_token).await.0, 200);
-        assert_eq!(get(&server, "/api/v1/admin/agents", &report_token).await.0, 200);
+        assert_eq!(
+            get(&server, "/api/v1/admin/agents", &ada_token).await.0,
+            200
+        );
+        assert_eq!(
+            get(&server, "/api/v1/admin/agents", &report_token).await.0,
+            200
+        );
         // A made-up token of the right shape opens nothing.
         let forged = format!("flt_{}", "0".repeat(64));
-        assert_eq!(get(&server, "/api/v1/admin/escalations", &forged).await.0, 403);
+        assert_eq!(
+            get(&server, "/api/v1/admin/escalations", &forged).await.0,
+            403
+        );
 
         // Listing shows names, never a secret; each account sees its own.
         let (status, ada_list) = get(&server, "/api/v1/admin/tokens", &ada_token).await;
@@ -167,7 +210,10 @@ async fn a_personal_token_acts_with_its_accounts_role_until_revoked() {
         )
         .await;
         assert_eq!(status, 422, "{bad}");
-        assert!(bad["error"]["message"].as_str().unwrap_or_default().contains("`name`"));
+        assert!(bad["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`name`"));
 
         // An agent cannot revoke someone else's token; the owner can, and it is dead.
         let (status, _) = call(
@@ -179,7 +225,10 @@ async fn a_personal_token_acts_with_its_accounts_role_until_revoked() {
         )
         .await;
         assert_eq!(status, 404);
-        assert_eq!(get(&server, "/api/v1/admin/agents", &report_token).await.0, 200);
+        assert_eq!(
+            get(&server, "/api/v1/admin/agents", &report_token).await.0,
+            200
+        );
         let (status, revoked) = call(
             &server,
             reqwest::Method::DELETE,
@@ -190,13 +239,21 @@ async fn a_personal_token_acts_with_its_accounts_role_until_revoked() {
         .await;
         assert_eq!(status, 200, "{revoked}");
         assert!(revoked["revoked_at_ms"].is_i64());
-        assert_eq!(get(&server, "/api/v1/admin/agents", &report_token).await.0, 403);
+        assert_eq!(
+            get(&server, "/api/v1/admin/agents", &report_token).await.0,
+            403
+        );
         // Revoked on the dashboard page too.
         let page = gus_web
             .post_form(&format!("/admin/tokens/{gus_token_id}/revoke"), &[])
             .await;
         assert_eq!(page.status, 303);
-        assert_eq!(get(&server, "/api/v1/admin/escalations", &gus_token).await.0, 403);
+        assert_eq!(
+            get(&server, "/api/v1/admin/escalations", &gus_token)
+                .await
+                .0,
+            403
+        );
 
         // Disabling an account kills its tokens too.
         let gus_again = shown_token(
@@ -206,7 +263,12 @@ async fn a_personal_token_acts_with_its_accounts_role_until_revoked() {
                 .await
                 .body,
         );
-        assert_eq!(get(&server, "/api/v1/admin/escalations", &gus_again).await.0, 200);
+        assert_eq!(
+            get(&server, "/api/v1/admin/escalations", &gus_again)
+                .await
+                .0,
+            200
+        );
         let (status, _) = call(
             &server,
             reqwest::Method::PATCH,
@@ -216,7 +278,12 @@ async fn a_personal_token_acts_with_its_accounts_role_until_revoked() {
         )
         .await;
         assert_eq!(status, 200);
-        assert_eq!(get(&server, "/api/v1/admin/escalations", &gus_again).await.0, 403);
+        assert_eq!(
+            get(&server, "/api/v1/admin/escalations", &gus_again)
+                .await
+                .0,
+            403
+        );
 
         // Signing out ends the session and is recorded.
         let out = ada_web.post_form("/admin/logout", &[]).await;

@@ -215,7 +215,8 @@ async fn a_good_sign_in_lands_on_the_dashboard_with_the_role_sso_gives() {
             .await;
         assert_eq!(status, 201, "{created}");
         provider.sign_in_as(
-            Person::new("cy@partner.example", "Somebody Else").with_claim("frontline_role", json!(["staff", "admin"])),
+            Person::new("cy@partner.example", "Somebody Else")
+                .with_claim("frontline_role", json!(["staff", "admin"])),
         );
         let (answer, _, _) = sso_round_trip(&server, &browser, Some(&bo)).await;
         assert_eq!(answer.status(), 303);
@@ -239,8 +240,16 @@ async fn a_good_sign_in_lands_on_the_dashboard_with_the_role_sso_gives() {
             accounts,
             vec![
                 ("ana@example.com".into(), "Ana Alves".into(), "admin".into()),
-                ("bo@partner.example".into(), "Bo Berg".into(), "agent".into()),
-                ("cy@partner.example".into(), "Cy Chen".into(), "admin".into()),
+                (
+                    "bo@partner.example".into(),
+                    "Bo Berg".into(),
+                    "agent".into()
+                ),
+                (
+                    "cy@partner.example".into(),
+                    "Cy Chen".into(),
+                    "admin".into()
+                ),
             ]
         );
         assert_eq!(
@@ -274,7 +283,10 @@ async fn a_disallowed_domain_or_an_unverified_address_is_refused_and_audited() {
             "{page}"
         );
         // A look-alike domain is another domain.
-        provider.sign_in_as(Person::new("mallory@example.com.elsewhere.example", "Mallory"));
+        provider.sign_in_as(Person::new(
+            "mallory@example.com.elsewhere.example",
+            "Mallory",
+        ));
         let (answer, _, _) = sso_round_trip(&server, &browser, None).await;
         assert_eq!(answer.status(), 403);
         // An address the provider has not verified could be anybody's.
@@ -283,18 +295,22 @@ async fn a_disallowed_domain_or_an_unverified_address_is_refused_and_audited() {
         provider.sign_in_as(unverified);
         let (answer, _, _) = sso_round_trip(&server, &browser, None).await;
         assert_eq!(answer.status(), 403);
-        assert!(answer
-            .text()
-            .await
-            .expect("body")
-            .contains("not verified"));
+        assert!(answer.text().await.expect("body").contains("not verified"));
 
         assert!(agents(&server).await.is_empty(), "no account was made");
         assert_eq!(
             audit(&server, "sign_in_failed").await,
             vec![
-                ("dan@example.com".into(), "web".into(), "sign_in_failed".into()),
-                ("eve@elsewhere.example".into(), "web".into(), "sign_in_failed".into()),
+                (
+                    "dan@example.com".into(),
+                    "web".into(),
+                    "sign_in_failed".into()
+                ),
+                (
+                    "eve@elsewhere.example".into(),
+                    "web".into(),
+                    "sign_in_failed".into()
+                ),
                 (
                     "mallory@example.com.elsewhere.example".into(),
                     "web".into(),
@@ -380,7 +396,14 @@ async fn forged_expired_and_replayed_id_tokens_are_refused_and_audited() {
         let failed = audit(&server, "sign_in_failed").await;
         assert_eq!(
             failed,
-            vec![("single sign-on".into(), "web".into(), "sign_in_failed".into()); 6],
+            vec![
+                (
+                    "single sign-on".into(),
+                    "web".into(),
+                    "sign_in_failed".into()
+                );
+                6
+            ],
             "{backend:?}"
         );
         assert_eq!(audit(&server, "sign_in").await.len(), 1);

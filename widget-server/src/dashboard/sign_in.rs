@@ -258,4 +258,3 @@ async fn end_session(state: &AppState, ip: std::net::IpAddr, id: &str) -> Result
     }
     Ok(())
 }
-

@@ -116,8 +116,13 @@ pub async fn revoke(
         Ok(_) => Redirect::to("/admin/tokens").into_response(),
         Err(TokenError::Store(error)) => ApiError::from(error).into_response(),
         Err(error) => {
-            tokens_page(&state, &agent, None, Some((StatusCode::NOT_FOUND, error.to_string())))
-                .await
+            tokens_page(
+                &state,
+                &agent,
+                None,
+                Some((StatusCode::NOT_FOUND, error.to_string())),
+            )
+            .await
         }
     }
 }
