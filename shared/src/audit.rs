@@ -80,6 +80,8 @@ impl Actor {
 pub enum AuditAction {
     SignIn,
     SignInFailed,
+    /// A dashboard session was ended by its user.
+    SignOut,
     Claim,
     Release,
     Resolve,
@@ -106,12 +108,17 @@ pub enum AuditAction {
     Erasure,
     /// A saved reply was created, changed or deleted (the object is its id).
     SavedReplyChanged,
+    /// A personal API token was created.
+    TokenCreated,
+    /// A personal API token was revoked.
+    TokenRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
+        AuditAction::SignOut,
         AuditAction::Claim,
         AuditAction::Release,
         AuditAction::Resolve,
@@ -128,12 +135,15 @@ impl AuditAction {
         AuditAction::Export,
         AuditAction::Erasure,
         AuditAction::SavedReplyChanged,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::SignIn => "sign_in",
             AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::SignOut => "sign_out",
             AuditAction::Claim => "claim",
             AuditAction::Release => "release",
             AuditAction::Resolve => "resolve",
@@ -150,6 +160,8 @@ impl AuditAction {
             AuditAction::Export => "export",
             AuditAction::Erasure => "erasure",
             AuditAction::SavedReplyChanged => "saved_reply_changed",
+            AuditAction::TokenCreated => "token_created",
+            AuditAction::TokenRevoked => "token_revoked",
         }
     }
 

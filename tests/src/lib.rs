@@ -23,6 +23,8 @@
 //! - [`standin`]: serving a stand-in on a random port.
 //! - [`import_standins`]: loopback Zendesk, Intercom, Help Scout and Freshdesk APIs for
 //!   `frontline-import`.
+//! - [`oidc_provider`]: a loopback OpenID Connect provider (discovery, JWKS, code +
+//!   PKCE, RS256 ID tokens, and forged ones on request).
 //! - [`processes`]: the real widget-server binary as a child process.
 //! - [`smtp`]: a real SMTP server (aiosmtpd) on loopback, and the mails it received.
 //! - [`mail`]: what a customer's mail client does: read a mail's reply address and
@@ -37,6 +39,7 @@ pub mod discord_gateway;
 pub mod discord_standin;
 pub mod import_standins;
 pub mod mail;
+pub mod oidc_provider;
 pub mod processes;
 pub mod rig;
 pub mod slack_api;

@@ -13,6 +13,7 @@
 //! - [`input`]: customer input parsed into types at the door.
 //! - [`error`]: `ApiError`, the one mapping from failures to HTTP.
 //! - [`sites`]: configured storefronts with their live (reloading) matchers.
+//! - [`sso`]: the OpenID Connect client behind `/admin` single sign-on.
 //! - [`recorder`]: batched writes of every question and decision.
 //! - [`hub`]: wakes live streams when the store gets new conversation events.
 //! - [`metrics`]: Prometheus metrics; [`state`]: what handlers share.
@@ -27,6 +28,7 @@ pub mod openapi;
 pub mod recorder;
 pub mod routes;
 pub mod sites;
+pub mod sso;
 pub mod startup;
 pub mod state;
 

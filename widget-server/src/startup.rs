@@ -45,6 +45,8 @@ pub enum StartupError {
          (generate one with `openssl rand -hex 24`)"
     )]
     AdminTokenTooShort { chars: usize, min: usize },
+    #[error("[auth.oidc]: {0}")]
+    Sso(#[from] crate::sso::SsoError),
 }
 
 /// A built, bound, not yet serving widget server.
@@ -158,6 +160,13 @@ impl Application {
             ),
         );
         let origins = Arc::new(Origins::new(&public_url, &sites));
+        let sso = match &settings.auth.oidc {
+            Some(oidc) => Some(Arc::new(crate::sso::SsoClient::new(
+                oidc.clone(),
+                &public_url,
+            )?)),
+            None => None,
+        };
         let state = AppState::new(AppContext {
             store,
             sites,
@@ -193,6 +202,7 @@ impl Application {
                 token_key.as_bytes(),
                 settings.attachments.url_ttl_secs,
             ),
+            sso,
             shutdown,
         });
         Ok(Application {

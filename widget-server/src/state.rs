@@ -98,6 +98,8 @@ pub struct AppContext {
     pub attachments: frontline_shared::config::AttachmentSettings,
     /// Signs and checks attachment download links (with the conversation-token key).
     pub attachment_links: frontline_shared::attachments::UrlSigner,
+    /// `[auth.oidc]`: single sign-on to `/admin`, when configured.
+    pub sso: Option<Arc<crate::sso::SsoClient>>,
     /// Ends live streams so graceful shutdown can finish.
     pub shutdown: frontline_shared::shutdown::Shutdown,
 }

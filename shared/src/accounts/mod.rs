@@ -9,12 +9,17 @@
 //! - [`password`]: argon2id hashing and constant-time verification.
 //! - [`manage`]: the use cases (create, change, invite, set a password, accept an
 //!   invitation, sign in), each recorded in the audit log.
+//! - [`sso`]: single sign-on once the provider vouched: allowed domains, the role,
+//!   linking or creating the account.
+//! - [`tokens`]: personal API tokens (create, list, revoke, authenticate).
 //! - this module: [`Role`], [`NewAgent`] and the rules for names and passwords.
 //!   The rows live in [`crate::store::agents`].
 
 pub mod away;
 pub mod manage;
 pub mod password;
+pub mod sso;
+pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -9,6 +9,7 @@
 //! ``invalid configuration at `sites[0].business_hours.open`: ...``.
 
 mod attachments;
+mod auth;
 mod business_hours;
 mod env;
 mod planning;
@@ -19,6 +20,7 @@ mod settings;
 mod webhooks;
 
 pub use attachments::AttachmentSettings;
+pub use auth::{AuthSettings, OidcSettings};
 pub use business_hours::{parse_hhmm, BusinessHours, Weekday};
 pub use env::OVERRIDES;
 pub use planning::{HandleTime, PlanningSettings, RotaEntry};

@@ -50,6 +50,8 @@ pub struct Secrets {
     pub smtp_password: Option<Secret>,
     /// `FRONTLINE_INBOUND_TOKEN`: the bearer token `POST /api/v1/inbound/email` asks for.
     pub inbound_token: Option<Secret>,
+    /// `FRONTLINE_OIDC_CLIENT_SECRET`: the `[auth.oidc]` client's secret.
+    pub oidc_client_secret: Option<Secret>,
 }
 
 impl Secrets {
@@ -72,6 +74,7 @@ impl Secrets {
             metrics_token: get("FRONTLINE_METRICS_TOKEN"),
             smtp_password: get("FRONTLINE_SMTP_PASSWORD"),
             inbound_token: get("FRONTLINE_INBOUND_TOKEN"),
+            oidc_client_secret: get("FRONTLINE_OIDC_CLIENT_SECRET"),
         }
     }
 }

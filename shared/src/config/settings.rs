@@ -40,6 +40,9 @@ pub struct Settings {
     /// `[[webhooks]]`: endpoints that receive signed events.
     #[serde(default)]
     pub webhooks: Vec<super::WebhookSettings>,
+    /// `[auth]`: single sign-on (`[auth.oidc]`).
+    #[serde(default)]
+    pub auth: super::AuthSettings,
     /// Read from the environment by [`Settings::load`], never from the file.
     #[serde(skip)]
     pub secrets: Secrets,
@@ -500,6 +503,9 @@ impl Settings {
         for webhook in &mut settings.webhooks {
             webhook.secret = lookup(&webhook.secret_env).map(super::Secret::new);
         }
+        if let Some(oidc) = &mut settings.auth.oidc {
+            oidc.client_secret = settings.secrets.oidc_client_secret.clone();
+        }
         Ok(settings)
     }
 
@@ -594,6 +600,9 @@ impl Settings {
         self.planning.validate()?;
         self.privacy.validate()?;
         self.attachments.validate()?;
+        if let Some(oidc) = &mut self.auth.oidc {
+            oidc.validate()?;
+        }
         let limits = &self.server.limits;
         for (key, timeout) in [
             ("header_timeout", limits.header_timeout),

@@ -31,6 +31,7 @@
 
 pub mod admin_sessions;
 pub mod agents;
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod chat;
@@ -58,6 +59,7 @@ pub mod rollups;
 pub mod saved_replies;
 pub mod search;
 mod site_column;
+pub mod sso_logins;
 pub mod stats;
 pub mod timings;
 pub mod webhooks;

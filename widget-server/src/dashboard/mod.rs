@@ -18,7 +18,8 @@
 //!   [`session`]: cookies and the signed-in extractors; [`webhooks`]: endpoints and their
 //!   delivery log; [`accounts`]: the Agents page and invitation links; [`audit`]: the
 //!   audit log; [`saved_replies`]: the Saved replies page and the reply box's saved
-//!   replies; [`figures`]: per-agent figures.
+//!   replies; [`figures`]: per-agent figures; [`sso`]: single sign-on (OpenID Connect);
+//!   [`tokens`]: personal API tokens.
 
 pub mod accounts;
 pub mod assignment;
@@ -35,6 +36,8 @@ pub mod satisfaction;
 pub mod saved_replies;
 pub mod session;
 pub mod sign_in;
+pub mod sso;
+pub mod tokens;
 pub mod views;
 pub mod webhooks;
 
@@ -56,6 +59,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(sign_in::login_form).post(sign_in::login),
         )
         .route("/admin/logout", post(sign_in::logout))
+        .route("/admin/sso", get(sso::start))
+        .route("/admin/sso/callback", get(sso::callback))
+        .route("/admin/tokens", get(tokens::page).post(tokens::create))
+        .route("/admin/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/queue", get(pages::queue))
         .route("/admin/away", post(away::set))
         .route("/admin/chat-link", post(chat_link::create))
@@ -161,5 +168,6 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("figures", include_str!("templates/figures.hbs"))?;
     templates.add("forbidden", include_str!("templates/forbidden.hbs"))?;
     templates.add("chat_link", include_str!("templates/chat_link.hbs"))?;
+    templates.add("tokens", include_str!("templates/tokens.hbs"))?;
     Ok(templates)
 }

@@ -123,3 +123,27 @@ pub fn sign_out_cookies(state: &AppState) -> Vec<HeaderValue> {
         })
         .collect()
 }
+
+/// Cookie that binds a started single sign-on to the browser that started it: it holds
+/// the `state` sent to the provider, and the callback refuses a state this browser did
+/// not start (login CSRF).
+pub const SSO_COOKIE: &str = "frontline_sso";
+
+/// `Set-Cookie` for a started single sign-on: only `/admin/sso…` sees it, for as long as
+/// the sign-on may take. SameSite=Lax: the provider's redirect back is a top-level GET.
+pub fn sso_cookie(state: &AppState, sso_state: &str, max_age_secs: u64) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{SSO_COOKIE}={sso_state}; Path=/admin/sso; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        secure(state)
+    ))
+    .ok()
+}
+
+/// `Set-Cookie` that forgets a single sign-on's binding.
+pub fn sso_cookie_cleared(state: &AppState) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{SSO_COOKIE}=; Path=/admin/sso; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        secure(state)
+    ))
+    .ok()
+}

@@ -1,7 +1,9 @@
 //! Signing in and out of `/admin`: an account's e-mail and password, or the admin token
-//! and a typed name (a bootstrap admin, as before accounts). Either way the browser's
-//! previous session ends and a new one starts (rotation); failures are throttled per
-//! address, and password failures per account too; both outcomes go to the audit log.
+//! and a typed name (a bootstrap admin, as before accounts); single sign-on ends in
+//! [`start_session`] too (see [`super::sso`]). Either way the browser's previous session
+//! ends and a new one starts (rotation); failures are throttled per address, and
+//! password failures per account too; sign-ins, failed ones and sign-outs go to the
+//! audit log.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -20,7 +22,7 @@ use crate::guard::client_ip::ClientIp;
 use crate::state::AppState;
 
 pub async fn login_form(State(state): State<AppState>) -> Response {
-    render(&state, "login", &json!({}))
+    render(&state, "login", &json!({ "sso": state.sso.is_some() }))
 }
 
 /// The sign-in form: `email` and `password` for an account, or (set-ups from before
@@ -39,13 +41,17 @@ pub struct LoginForm {
 }
 
 /// The sign-in page again, with `message` and `status`.
-fn login_error(state: &AppState, status: StatusCode, message: String) -> Response {
-    let mut response = render(state, "login", &json!({ "error": message }));
+pub(super) fn login_error(state: &AppState, status: StatusCode, message: String) -> Response {
+    let mut response = render(
+        state,
+        "login",
+        &json!({ "error": message, "sso": state.sso.is_some() }),
+    );
     *response.status_mut() = status;
     response
 }
 
-fn throttled(state: &AppState, retry_after_secs: u64, what: &str) -> Response {
+pub(super) fn throttled(state: &AppState, retry_after_secs: u64, what: &str) -> Response {
     let mut response = login_error(
         state,
         StatusCode::TOO_MANY_REQUESTS,
@@ -68,31 +74,40 @@ pub async fn login(
     } else {
         account_sign_in(&state, ip, form).await
     };
-    let session = match session {
-        Ok(SignIn::Session(session)) => session,
-        Ok(SignIn::Refused(response)) => return response,
-        Err(error) => return error.into_response(),
-    };
+    match session {
+        Ok(SignIn::Session(session)) => start_session(&state, &headers, session).await,
+        Ok(SignIn::Refused(response)) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Starts `session` for the browser that sent `headers` and sends it to `/admin`: the
+/// same for every way of signing in (password, admin token, single sign-on).
+pub(super) async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: NewSession,
+) -> Response {
     // Rotation: whatever session this browser had ends; the new one has a fresh id.
-    if let Some(old) = admin::cookie(&headers, admin::COOKIE).filter(|id| !id.is_empty()) {
+    if let Some(old) = admin::cookie(headers, admin::COOKIE).filter(|id| !id.is_empty()) {
         if let Err(error) = state.store.end_admin_session(old).await {
             return ApiError::from(error).into_response();
         }
     }
-    let session_id = match session.start(&state).await {
+    let session_id = match session.start(state).await {
         Ok(id) => id,
         Err(error) => return error.into_response(),
     };
     with_cookies(
         Redirect::to("/admin").into_response(),
-        session::sign_in_cookie(&state, &session_id)
+        session::sign_in_cookie(state, &session_id)
             .into_iter()
             .collect(),
     )
 }
 
 /// Who a successful sign-in starts a session for.
-enum NewSession {
+pub(super) enum NewSession {
     Token { agent: String },
     Account(frontline_shared::accounts::AgentAccount),
 }
@@ -204,15 +219,42 @@ async fn account_sign_in(
     )))
 }
 
-/// Ends the session in the store (so a copied cookie stops working too) and clears it.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// Ends the session in the store (so a copied cookie stops working too), records the
+/// sign-out, and clears the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Response {
     if let Some(id) = admin::cookie(&headers, admin::COOKIE).filter(|id| !id.is_empty()) {
-        if let Err(error) = state.store.end_admin_session(id).await {
-            return ApiError::from(error).into_response();
+        if let Err(error) = end_session(&state, ip, id).await {
+            return error.into_response();
         }
     }
     with_cookies(
         Redirect::to("/admin/login").into_response(),
         session::sign_out_cookies(&state),
     )
+}
+
+/// Ends session `id`; when it was live, its user's sign-out goes to the audit log.
+async fn end_session(state: &AppState, ip: std::net::IpAddr, id: &str) -> Result<(), ApiError> {
+    let session = state
+        .store
+        .admin_session(id, admin::SESSION_IDLE_TIMEOUT)
+        .await?;
+    let ended = state.store.end_admin_session(id).await?;
+    if let (Some(session), true) = (session, ended) {
+        let actor = Actor {
+            name: session.agent,
+            agent_id: session.agent_id,
+            source: Source::Web,
+            origin: Some(ip.to_string()),
+        };
+        state
+            .store
+            .append_audit(&actor, AuditAction::SignOut, actor.agent_id.as_deref())
+            .await?;
+    }
+    Ok(())
 }

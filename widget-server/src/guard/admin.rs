@@ -1,8 +1,9 @@
-//! The admin guard: `Authorization: Bearer <FRONTLINE_ADMIN_TOKEN>` or the session cookie
-//! the `/admin` sign-in form sets.
+//! The admin guard: `Authorization: Bearer <FRONTLINE_ADMIN_TOKEN>`, `Bearer` with a
+//! personal API token (`flt_…`, acting as its account with the account's role), or the
+//! session cookie the `/admin` sign-in sets.
 //!
 //! Two extractors: [`Staff`] lets in anyone signed in (an account of either role, a token
-//! session, the bearer token) and says who they are; [`Admin`] also requires the `admin`
+//! session, the admin token, a personal token) and says who they are; [`Admin`] also requires the `admin`
 //! role, and answers `403 admin_required` to an `agent`.
 //!
 //! Sessions are random ids kept in the store (only their SHA-256), created afresh at
@@ -13,7 +14,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use frontline_shared::accounts::Role;
+use frontline_shared::accounts::manage::account_actor;
+use frontline_shared::accounts::{tokens, Role};
 use frontline_shared::audit::{Actor, Source};
 use frontline_shared::store::admin_sessions::AdminSession;
 use sha2::{Digest, Sha256};
@@ -127,6 +129,16 @@ impl FromRequestParts<AppState> for Staff {
     ) -> Result<Self, Self::Rejection> {
         let ip = client_ip::of(state, &parts.extensions, &parts.headers);
         if let Some(given) = bearer(&parts.headers) {
+            if given.starts_with(tokens::TOKEN_PREFIX) {
+                state.auth_throttle.admit(ip)?;
+                if let Some(account) = tokens::authenticate(&state.store, given).await? {
+                    return Ok(Staff {
+                        actor: account_actor(&account, Source::Api, Some(ip.to_string())),
+                        role: account.role,
+                    });
+                }
+                // Not a live personal token: it may still be the admin token.
+            }
             return if check_token(state, ip, given, state.admin_token.expose())? {
                 Ok(Staff {
                     actor: Actor::unlinked(TOKEN_ACTOR, Source::Api, Some(ip.to_string()))

@@ -61,6 +61,8 @@ pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(super::saved_replies::send_to_customer))
         .routes(routes!(super::agent_figures::figures))
+        .routes(routes!(super::tokens::list, super::tokens::create))
+        .routes(routes!(super::tokens::revoke))
         .layer(GuardLayer::new(state, origins::verify))
 }
 

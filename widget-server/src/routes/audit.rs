@@ -24,8 +24,9 @@ pub const MAX_ROWS: i64 = 5_000;
 pub struct AuditQuery {
     /// Exact actor name (an account's display name, a chat or typed name, `admin token`).
     pub actor: Option<String>,
-    /// `sign_in`, `sign_in_failed`, `claim`, `release`, `resolve`, `reply`,
-    /// `agent_created`, `agent_changed`, `invitation`, `password_set`, `export` or `erasure`.
+    /// `sign_in`, `sign_in_failed`, `sign_out`, `claim`, `release`, `resolve`, `reply`,
+    /// `agent_created`, `agent_changed`, `invitation`, `password_set`, `export`, `erasure`,
+    /// `token_created` or `token_revoked`.
     pub action: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC).
     pub from: Option<String>,

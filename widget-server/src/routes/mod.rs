@@ -18,6 +18,7 @@
 //! | `/api/v1/admin/webhooks…` (endpoints, delivery log, redelivery) | [`webhooks`] |
 //! | `/api/v1/admin/agents…` (accounts, invitations, passwords) | [`agents`] |
 //! | `GET /api/v1/admin/audit` (JSON or CSV) | [`audit`] |
+//! | `/api/v1/admin/tokens…` (personal API tokens) | [`tokens`] |
 //! | `POST /api/v1/inbound/email` (mail servers) | [`inbound`] |
 //! | `/admin…` (HTML dashboard) | [`crate::dashboard`] |
 //! | `GET`/`POST /csat/{token}` (the resolved mail's rating links) | [`csat_page`] |
@@ -48,6 +49,7 @@ pub mod saved_replies;
 pub mod site;
 pub mod stats;
 pub mod suggest;
+pub mod tokens;
 pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
