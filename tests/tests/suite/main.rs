@@ -8,6 +8,7 @@ mod admin_security;
 mod agent_actions;
 mod api;
 mod attachments;
+mod attachments_chat;
 mod audit;
 mod bad_input;
 mod bot_alert_text;
