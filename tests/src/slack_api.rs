@@ -257,7 +257,9 @@ fn delete_message(state: &mut SlackState, params: &Value) -> Value {
     match found {
         Some(at) => {
             let message = state.messages.remove(at);
-            json!({"ok": true, "channel": message.channel, "ts": message.ts})
+            let answer = json!({"ok": true, "channel": message.channel, "ts": message.ts});
+            state.deleted.push(message);
+            answer
         }
         None => json!({"ok": false, "error": "message_not_found"}),
     }

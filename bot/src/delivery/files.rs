@@ -183,6 +183,10 @@ mod tests {
         assert!(!is_thread_reply(&posted("managers-3", "2.2", Some("2.2"))));
         assert!(is_thread_reply(&posted("customer-7", "3.3", Some("1.1"))));
         assert!(is_thread_reply(&posted("file-att_1", "F1", Some("1.1"))));
-        assert!(is_thread_reply(&posted("file-att_1-slot", "F2", Some("1.1"))));
+        assert!(is_thread_reply(&posted(
+            "file-att_1-slot",
+            "F2",
+            Some("1.1")
+        )));
     }
 }

@@ -185,8 +185,8 @@ impl SlackWeb {
             ))
             .await
             .map_err(classify)?;
-        let file = SlackApiFilesComplete::new(slot.file_id.clone().into())
-            .with_title(title.to_string());
+        let file =
+            SlackApiFilesComplete::new(slot.file_id.clone().into()).with_title(title.to_string());
         session
             .files_complete_upload_external(
                 &SlackApiFilesCompleteUploadExternalRequest::new(vec![file])

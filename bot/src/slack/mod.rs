@@ -429,7 +429,10 @@ impl Chat for SlackChat {
     }
 
     async fn delete(&self, message: &ChatMessageRef) -> Result<(), ChatError> {
-        if message.purpose.starts_with(crate::delivery::files::FILE_PURPOSE) {
+        if message
+            .purpose
+            .starts_with(crate::delivery::files::FILE_PURPOSE)
+        {
             return self.web.delete_file(&message.message_ref).await;
         }
         self.web
@@ -438,7 +441,9 @@ impl Chat for SlackChat {
     }
 
     async fn reserve_file(&self, file: &ChatFile<'_>) -> Result<Option<FileSlot>, ChatError> {
-        Ok(Some(self.web.upload_slot(file.name, file.bytes.len()).await?))
+        Ok(Some(
+            self.web.upload_slot(file.name, file.bytes.len()).await?,
+        ))
     }
 
     async fn find_shared_file(

@@ -178,9 +178,9 @@ async fn a_file_reaches_the_slack_thread_once_when_the_answer_is_lost_and_goes_w
         let deleted = slack.with(|s| s.deleted.clone());
         assert_eq!(deleted.len(), 1, "{context}: the line naming the files");
         assert!(
-            deleted[0].text.contains("invoice.pdf"),
+            deleted[0].visible_text().contains("invoice.pdf"),
             "{context}: {}",
-            deleted[0].text
+            deleted[0].visible_text()
         );
         assert_eq!(deleted[0].thread_ts.as_deref(), Some(ts.as_str()));
         rig.stop().await;

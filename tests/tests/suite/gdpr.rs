@@ -143,7 +143,7 @@ async fn export_then_erase_a_customer_keeping_the_figures() {
                                 && sams[0].visible_text().contains(ERASED)
                                 && !sams[0].visible_text().contains("Elm Street")
                                 && s.deleted.len() == 1
-                                && s.deleted[0].text.contains("order 100234"))
+                                && s.deleted[0].visible_text().contains("order 100234"))
                             .then_some(())
                         })
                         .await;
