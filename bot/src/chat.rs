@@ -153,6 +153,24 @@ impl PostKey {
     }
 }
 
+/// A file to share in a thread: what a customer sent, checked and stored.
+#[derive(Debug, Clone, Copy)]
+pub struct ChatFile<'a> {
+    pub name: &'a str,
+    /// As stored (`image/png`, `application/pdf`, …).
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// A place reserved for a file before it is shared (Slack: the file id and upload URL
+/// of `files.getUploadURLExternal`). Delivery records the id before sharing, so a retry
+/// can ask whether the interrupted attempt shared it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSlot {
+    pub file_id: String,
+    pub upload_url: String,
+}
+
 /// A chat platform the bot posts to.
 #[async_trait]
 pub trait Chat: Send + Sync + std::fmt::Debug {
@@ -200,6 +218,33 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
     /// Edits a posted message in place to [`ERASED_TEXT`], without buttons (the
     /// customer's data was erased). Editing it again changes nothing.
     async fn erase(&self, message: &ChatMessageRef) -> Result<(), ChatError>;
+
+    /// Deletes a posted message (a thread reply of an erased customer's escalation; on
+    /// Slack a shared file, purpose `file-…`, is deleted as a file). Deleting what is
+    /// already gone succeeds.
+    async fn delete(&self, message: &ChatMessageRef) -> Result<(), ChatError>;
+
+    /// Reserves a place for `file` before sharing it; `None` on platforms whose posts are
+    /// idempotent by themselves (Discord's nonce).
+    async fn reserve_file(&self, file: &ChatFile<'_>) -> Result<Option<FileSlot>, ChatError>;
+
+    /// The reference of the file reserved as `file_id` if an interrupted attempt already
+    /// shared it at `target`.
+    async fn find_shared_file(
+        &self,
+        target: &Target,
+        file_id: &str,
+    ) -> Result<Option<String>, ChatError>;
+
+    /// Shares `file` at `target` (into `slot` when one was reserved); returns what
+    /// [`Chat::delete`] needs later (Slack file id, Discord message id).
+    async fn post_file(
+        &self,
+        target: &Target,
+        key: &PostKey,
+        file: &ChatFile<'_>,
+        slot: Option<&FileSlot>,
+    ) -> Result<String, ChatError>;
 }
 
 /// What every message posted for an erased customer says afterwards.

@@ -4,7 +4,7 @@
 //! Routes (under the bot's `FRONTLINE_DISCORD_API_URL` = [`DiscordStandIn::base`]):
 //! `POST /api/v10/channels/{channel}/messages` (honours `nonce` + `enforce_nonce`: a
 //! repeated nonce returns the existing message instead of creating one) and
-//! `PATCH /api/v10/channels/{channel}/messages/{id}`, and
+//! `PATCH` and `DELETE /api/v10/channels/{channel}/messages/{id}`, and
 //! `GET /api/v10/channels/{channel}/messages?after={id}&limit={n}` (the channel's
 //! history: the bot's posts and the people's messages the gateway side created), as
 //! documented at https://discord.com/developers/docs/resources/message#get-channel-messages:
@@ -88,6 +88,8 @@ pub struct DiscordCall {
 #[derive(Debug, Default)]
 pub struct DiscordState {
     pub messages: Vec<DiscordMessage>,
+    /// Messages `DELETE …/messages/{id}` removed (no longer in `messages`).
+    pub deleted: Vec<DiscordMessage>,
     pub calls: Vec<DiscordCall>,
     failures: VecDeque<Failure>,
     next_id: u64,
@@ -126,7 +128,10 @@ impl DiscordStandIn {
                     },
                 ),
             )
-            .route("/api/v10/channels/{channel}/messages/{id}", patch(edit))
+            .route(
+                "/api/v10/channels/{channel}/messages/{id}",
+                patch(edit).delete(remove),
+            )
             .with_state(Arc::clone(&state));
         let router = router.merge(gateway.router());
         let (base, server) = crate::standin::serve(router).await;
@@ -425,6 +430,35 @@ async fn edit(
     }
     message.edits += 1;
     Json(message_json(message)).into_response()
+}
+
+/// `DELETE /channels/{channel}/messages/{id}`
+/// (https://discord.com/developers/docs/resources/message#delete-message): `204 No
+/// Content`; an unknown message is `404` with code `10008`.
+async fn remove(
+    State(state): State<Shared>,
+    Path((channel, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/api/v10/channels/{channel}/messages/{id}");
+    if let Some(refused) = gate(&state, "DELETE", path, &headers, &Value::Null) {
+        return refused;
+    }
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(at) = s
+        .messages
+        .iter()
+        .position(|m| m.channel_id == channel && m.id == id)
+    else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "Unknown Message", "code": 10008})),
+        )
+            .into_response();
+    };
+    let message = s.messages.remove(at);
+    s.deleted.push(message);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// Roles mentioned in `content` that `allowed_mentions` lets through.

@@ -17,6 +17,9 @@ pub(crate) fn answer(state: &mut SlackState, method: &str, params: &Value) -> Va
         "conversations.open" => conversations_open(params),
         "files.getUploadURLExternal" => upload_url(state, params),
         "files.completeUploadExternal" => complete_upload(state, params),
+        "files.delete" => delete_file(state, params),
+        "chat.delete" => delete_message(state, params),
+        "conversations.replies" => replies(state, params),
         "apps.connections.open" => connections_open(state),
         "views.open" => views_open(state, params),
         _ => json!({"ok": false, "error": "unknown_method"}),
@@ -239,7 +242,8 @@ fn upload_url(state: &mut SlackState, params: &Value) -> Value {
     json!({"ok": true, "file_id": id, "upload_url": format!("{}/upload/{id}", state.base)})
 }
 
-/// `files.completeUploadExternal`: shares uploaded files in `channel_id`.
+/// `files.completeUploadExternal`: shares uploaded files in `channel_id`, in the thread
+/// `thread_ts` when given (<https://api.slack.com/methods/files.completeUploadExternal>).
 fn complete_upload(state: &mut SlackState, params: &Value) -> Value {
     let Some(channel) = text(params, "channel_id") else {
         return json!({"ok": false, "error": "invalid_arguments"});
@@ -259,15 +263,85 @@ fn complete_upload(state: &mut SlackState, params: &Value) -> Value {
             .unwrap_or(&upload.filename)
             .to_string();
         shared.push(json!({"id": id, "name": upload.filename, "title": title}));
+        let ts = state.next_ts();
         state.files.push(crate::slack_standin::SharedFile {
             id: id.to_string(),
             channel: channel.clone(),
+            thread_ts: text(params, "thread_ts"),
+            ts,
             filename: upload.filename,
             title,
             bytes,
+            deleted: false,
         });
     }
     json!({"ok": true, "files": shared})
+}
+
+/// `files.delete` (<https://api.slack.com/methods/files.delete>): `file_not_found` for an
+/// unknown or already deleted file.
+fn delete_file(state: &mut SlackState, params: &Value) -> Value {
+    let id = text(params, "file").unwrap_or_default();
+    match state.files.iter_mut().find(|f| f.id == id && !f.deleted) {
+        Some(file) => {
+            file.deleted = true;
+            json!({"ok": true})
+        }
+        None => json!({"ok": false, "error": "file_not_found"}),
+    }
+}
+
+/// `chat.delete` (<https://api.slack.com/methods/chat.delete>): removes the message
+/// `ts` of `channel`; `message_not_found` when there is none.
+fn delete_message(state: &mut SlackState, params: &Value) -> Value {
+    let (channel, ts) = (text(params, "channel"), text(params, "ts"));
+    let found = state
+        .messages
+        .iter()
+        .position(|m| Some(&m.channel) == channel.as_ref() && Some(&m.ts) == ts.as_ref());
+    match found {
+        Some(at) => {
+            let message = state.messages.remove(at);
+            let answer = json!({"ok": true, "channel": message.channel, "ts": message.ts});
+            state.deleted.push(message);
+            answer
+        }
+        None => json!({"ok": false, "error": "message_not_found"}),
+    }
+}
+
+/// `conversations.replies` (<https://api.slack.com/methods/conversations.replies>): the
+/// thread under `ts` in `channel`, its parent first then the replies oldest first, file
+/// shares as messages carrying `files` (one page: the stand-in's threads are short).
+fn replies(state: &mut SlackState, params: &Value) -> Value {
+    let (Some(channel), Some(ts)) = (text(params, "channel"), text(params, "ts")) else {
+        return json!({"ok": false, "error": "thread_not_found"});
+    };
+    let mut thread: Vec<(String, Value)> = state
+        .messages
+        .iter()
+        .filter(|m| m.channel == channel && (m.ts == ts || m.thread_ts.as_ref() == Some(&ts)))
+        .map(|m| (m.ts.clone(), message_json(m, false)))
+        .collect();
+    thread.extend(
+        state
+            .files
+            .iter()
+            .filter(|f| f.channel == channel && f.thread_ts.as_ref() == Some(&ts) && !f.deleted)
+            .map(|f| {
+                let share = json!({"type": "message", "subtype": "file_share", "user": BOT_USER,
+                    "bot_id": BOT_ID, "text": "", "ts": f.ts, "thread_ts": ts, "upload": true,
+                    "files": [{"id": f.id, "name": f.filename, "title": f.title}]});
+                (f.ts.clone(), share)
+            }),
+    );
+    if thread.is_empty() {
+        return json!({"ok": false, "error": "thread_not_found"});
+    }
+    thread.sort_by(|a, b| ts_value(&a.0).total_cmp(&ts_value(&b.0)));
+    let messages: Vec<Value> = thread.into_iter().map(|(_, m)| m).collect();
+    json!({"ok": true, "messages": messages, "has_more": false,
+           "response_metadata": {"next_cursor": ""}})
 }
 
 /// `apps.connections.open` (<https://api.slack.com/methods/apps.connections.open>): a

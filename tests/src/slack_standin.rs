@@ -100,9 +100,15 @@ pub struct Upload {
 pub struct SharedFile {
     pub id: String,
     pub channel: String,
+    /// The thread it was shared in (`thread_ts`), if any.
+    pub thread_ts: Option<String>,
+    /// The file-share message's own ts.
+    pub ts: String,
     pub filename: String,
     pub title: String,
     pub bytes: Vec<u8>,
+    /// `files.delete` deleted it.
+    pub deleted: bool,
 }
 
 /// One Web API call.
@@ -140,6 +146,11 @@ pub struct SlackState {
     /// Files shared in channels.
     pub files: Vec<SharedFile>,
     pub(crate) pending_uploads: Vec<Upload>,
+    /// Messages `chat.delete` removed (no longer in `messages`).
+    pub deleted: Vec<Posted>,
+    /// Methods whose next call is carried out but answered with HTTP 500, as when the
+    /// connection drops after Slack acted (see [`SlackStandIn::lose_answer_of`]).
+    lost_answers: Vec<String>,
     /// The stand-in's own address (upload URLs point here).
     pub(crate) base: String,
     failures: VecDeque<Failure>,
@@ -211,6 +222,16 @@ impl SlackStandIn {
     pub fn fail_next(&self, n: usize, failure: Failure) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.failures.extend(std::iter::repeat_n(failure, n));
+    }
+
+    /// The next call of `method` is carried out but answered with HTTP 500 (the answer
+    /// is lost on the way back, so the caller cannot know it succeeded).
+    pub fn lose_answer_of(&self, method: &str) {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .lost_answers
+            .push(method.to_string());
     }
 
     /// The Socket Mode URL `apps.connections.open` hands out (`None`: `socket_mode_not_enabled`).
@@ -339,10 +360,15 @@ async fn call(
     if !authorized {
         return Json(json!({"ok": false, "error": "invalid_auth"})).into_response();
     }
-    let answer = {
+    let (answer, lost) = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
-        crate::slack_api::answer(&mut s, &method, &params)
+        let answer = crate::slack_api::answer(&mut s, &method, &params);
+        let lost = s.lost_answers.iter().position(|m| *m == method);
+        (answer, lost.map(|at| s.lost_answers.remove(at)).is_some())
     };
+    if lost {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "connection reset").into_response();
+    }
     if method == "chat.postMessage" {
         if let Some(delay) = delay {
             tokio::time::sleep(delay).await;

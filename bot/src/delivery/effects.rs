@@ -4,12 +4,12 @@
 //! |---|---|
 //! | `escalation_created` | post the alert in the routed channel (purpose `alert`) |
 //! | `escalation_updated` | re-render the alert for the new status |
-//! | `customer_message` | post the message in the alert's thread (`customer-{message id}`) |
+//! | `customer_message` | post the message in the alert's thread (`customer-{message id}`), then share its files there (`file-{attachment id}`, [`super::files`]) |
 //! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), except on the platform it was typed in |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //! | `csat` | post the customer's rating in the alert's thread (`csat-{outbox row id}`) |
-//! | `erased` | edit every message posted for the escalation to "[erased at the customer's request]" |
+//! | `erased` | edit the alert (and the managers' heads-up) to "[erased at the customer's request]", delete the thread replies and files ([`super::files`]) |
 //! | `webhook` | POST the event, signed, to its endpoint ([`crate::webhooks`]) |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
 //! | `mail_flagged` | note an inbound mail held back (another sender) or opened from a stale reply address in the alert's thread (`mail-flag-{outbox row id}`) |
@@ -124,23 +124,6 @@ impl Effects {
                 OutboxMessage::Erased => self.erase(chat, &escalation).await?,
                 OutboxMessage::Digest(_) | OutboxMessage::Email(_) | OutboxMessage::Webhook(_) => {}
             }
-        }
-        Ok(())
-    }
-
-    /// Edits every message posted for the escalation on `chat` to say it was erased.
-    async fn erase(
-        &self,
-        chat: &Arc<dyn Chat>,
-        escalation: &Escalation,
-    ) -> Result<(), DeliveryError> {
-        let subject = Subject::Escalation(escalation.id.clone());
-        for message in self
-            .store
-            .chat_messages_for(&subject, chat.platform())
-            .await?
-        {
-            chat.erase(&message).await?;
         }
         Ok(())
     }
@@ -286,6 +269,8 @@ impl Effects {
         };
         let purpose = format!("customer-{}", message.message_id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
+            .await?;
+        self.customer_files(chat, escalation, message, &thread_of(&alert))
             .await
     }
 

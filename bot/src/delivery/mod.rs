@@ -10,9 +10,11 @@
 //!
 //! # Layout
 //! - [`effects`]: what each kind of row does on each platform.
+//! - [`files`]: customers' files into the thread, exactly once; erasure in the thread.
 //! - [`retry`]: back-off and `Retry-After`.
 
 pub mod effects;
+pub mod files;
 pub mod retry;
 
 use std::sync::Arc;

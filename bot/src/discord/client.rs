@@ -102,6 +102,32 @@ impl DiscordRest {
             .await
     }
 
+    /// `DELETE /channels/{channel}/messages/{message}` (answered `204 No Content`,
+    /// https://discord.com/developers/docs/resources/message#delete-message); a message
+    /// already gone (`404`) counts as deleted.
+    pub async fn delete_message(
+        &self,
+        channel: ChannelId,
+        message: MessageId,
+    ) -> Result<(), ChatError> {
+        let route = Route::ChannelMessage {
+            channel_id: channel,
+            message_id: message,
+        };
+        let request = Request::new(route, LightMethod::Delete)
+            .build(&self.client, &self.authorization, Some(&self.base))
+            .map_err(|e| ChatError::Rejected(format!("cannot build the request: {e}")))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ChatError::Unavailable(e.to_string()))?;
+        let status = response.status();
+        if status.is_success() || status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        Err(refusal(response).await)
+    }
+
     /// `GET /channels/{channel}/messages?after={after}&limit={limit}`: up to `limit`
     /// (1–100) messages posted after `after`, in whatever order Discord lists them
     /// (https://discord.com/developers/docs/resources/message#get-channel-messages).
@@ -154,32 +180,38 @@ impl DiscordRest {
         if status == reqwest::StatusCode::NOT_FOUND && missing == Missing::IsNone {
             return Ok(None);
         }
-        let header_wait = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok());
-        let text = response.text().await.unwrap_or_default();
-        if status.as_u16() == 429 {
-            let body_wait = serde_json::from_str::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|v| v["retry_after"].as_f64());
-            let wait = header_wait
-                .or(body_wait)
-                .filter(|s| s.is_finite() && *s >= 0.0);
-            return Err(ChatError::RateLimited {
-                retry_after: wait.map(Duration::from_secs_f64),
-            });
-        }
-        let detail = format!(
-            "HTTP {status}: {}",
-            text.chars().take(300).collect::<String>()
-        );
-        if status.is_server_error() {
-            Err(ChatError::Unavailable(detail))
-        } else {
-            Err(ChatError::Rejected(detail))
-        }
+        Err(refusal(response).await)
+    }
+}
+
+/// What a failed answer means: rate limited (with its wait), unavailable (5xx) or refused.
+async fn refusal(response: reqwest::Response) -> ChatError {
+    let status = response.status();
+    let header_wait = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    let text = response.text().await.unwrap_or_default();
+    if status.as_u16() == 429 {
+        let body_wait = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["retry_after"].as_f64());
+        let wait = header_wait
+            .or(body_wait)
+            .filter(|s| s.is_finite() && *s >= 0.0);
+        return ChatError::RateLimited {
+            retry_after: wait.map(Duration::from_secs_f64),
+        };
+    }
+    let detail = format!(
+        "HTTP {status}: {}",
+        text.chars().take(300).collect::<String>()
+    );
+    if status.is_server_error() {
+        ChatError::Unavailable(detail)
+    } else {
+        ChatError::Rejected(detail)
     }
 }
 

@@ -40,7 +40,7 @@ use serenity::all::{ChannelId, MessageId, Nonce, RoleId};
 use serenity::builder::{CreateAllowedMentions, CreateAttachment, CreateMessage, EditMessage};
 use sha2::{Digest, Sha256};
 
-use crate::chat::{Chat, Post, PostKey, Target};
+use crate::chat::{Chat, ChatFile, FileSlot, Post, PostKey, Target};
 use crate::error::ChatError;
 use crate::sla_view::{ManagersView, RealertView};
 use crate::templates::DIGEST_DISCORD;
@@ -331,6 +331,57 @@ impl Chat for DiscordChat {
             )
             .await?;
         Ok(())
+    }
+
+    async fn delete(&self, message: &ChatMessageRef) -> Result<(), ChatError> {
+        self.rest
+            .delete_message(
+                channel_id(&message.channel)?,
+                message_id(&message.message_ref)?,
+            )
+            .await
+    }
+
+    async fn reserve_file(&self, _file: &ChatFile<'_>) -> Result<Option<FileSlot>, ChatError> {
+        Ok(None) // the nonce makes the post itself idempotent
+    }
+
+    async fn find_shared_file(
+        &self,
+        _target: &Target,
+        _file_id: &str,
+    ) -> Result<Option<String>, ChatError> {
+        Ok(None)
+    }
+
+    /// A reply to the alert carrying the file (`multipart/form-data`: `payload_json`
+    /// listing it, and its bytes as `files[0]`,
+    /// https://discord.com/developers/docs/reference#uploading-files).
+    async fn post_file(
+        &self,
+        target: &Target,
+        key: &PostKey,
+        file: &ChatFile<'_>,
+        _slot: Option<&FileSlot>,
+    ) -> Result<String, ChatError> {
+        let channel = channel_id(&target.channel)?;
+        let mut message = CreateMessage::new()
+            .add_file(CreateAttachment::bytes(Vec::new(), file.name))
+            .allowed_mentions(components::allowed_mentions(None))
+            .nonce(Nonce::String(nonce(key)))
+            .enforce_nonce(true);
+        if let Some(parent) = &target.thread {
+            message = message.reference_message((channel, message_id(parent)?));
+        }
+        let sent = self
+            .rest
+            .send_message_with_file(
+                channel,
+                &message,
+                CreateAttachment::bytes(file.bytes.to_vec(), file.name),
+            )
+            .await?;
+        Ok(sent.id.to_string())
     }
 }
 

@@ -173,6 +173,100 @@ impl SlackWeb {
         Ok(Some(opened.channel.id.to_string()))
     }
 
+    /// `files.getUploadURLExternal`: a file id and the URL its bytes go to.
+    pub async fn upload_slot(
+        &self,
+        filename: &str,
+        length: usize,
+    ) -> Result<crate::chat::FileSlot, ChatError> {
+        let slot = self
+            .session()
+            .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+                filename.to_string(),
+                length,
+            ))
+            .await
+            .map_err(classify)?;
+        Ok(crate::chat::FileSlot {
+            file_id: slot.file_id.to_string(),
+            upload_url: slot.upload_url.value().to_string(),
+        })
+    }
+
+    /// POSTs `bytes` to `slot`'s upload URL, then `files.completeUploadExternal` shares
+    /// the file in `channel`, in the thread `thread_ts` when given
+    /// (https://api.slack.com/methods/files.completeUploadExternal).
+    pub async fn share_upload(
+        &self,
+        slot: &crate::chat::FileSlot,
+        channel: &str,
+        thread_ts: Option<&str>,
+        title: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<(), ChatError> {
+        let session = self.session();
+        let url = reqwest::Url::parse(&slot.upload_url)
+            .map_err(|e| ChatError::Rejected(format!("upload URL: {e}")))?;
+        session
+            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+                SlackFileUploadUrl(url),
+                bytes.to_vec(),
+                content_type.to_string(),
+            ))
+            .await
+            .map_err(classify)?;
+        let file =
+            SlackApiFilesComplete::new(slot.file_id.clone().into()).with_title(title.to_string());
+        session
+            .files_complete_upload_external(
+                &SlackApiFilesCompleteUploadExternalRequest::new(vec![file])
+                    .with_channel_id(channel.to_string().into())
+                    .opt_thread_ts(thread_ts.map(|ts| ts.to_string().into())),
+            )
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// `conversations.replies`: one page of the thread under `ts`.
+    pub async fn replies(
+        &self,
+        request: &SlackApiConversationsRepliesRequest,
+    ) -> Result<SlackApiConversationsRepliesResponse, ChatError> {
+        self.session()
+            .conversations_replies(request)
+            .await
+            .map_err(classify)
+    }
+
+    /// `chat.delete` (https://api.slack.com/methods/chat.delete); a message already
+    /// gone (`message_not_found`) counts as deleted.
+    pub async fn delete_message(&self, channel: &str, ts: &str) -> Result<(), ChatError> {
+        let request =
+            SlackApiChatDeleteRequest::new(channel.to_string().into(), ts.to_string().into());
+        match self.session().chat_delete(&request).await {
+            Ok(_) => Ok(()),
+            Err(SlackClientError::ApiError(api)) if api.code == "message_not_found" => Ok(()),
+            Err(error) => Err(classify(error)),
+        }
+    }
+
+    /// `files.delete` (https://api.slack.com/methods/files.delete); a file already gone
+    /// (`file_not_found`, `file_deleted`) counts as deleted.
+    pub async fn delete_file(&self, file_id: &str) -> Result<(), ChatError> {
+        let request = SlackApiFilesDeleteRequest::new(file_id.to_string().into());
+        match self.session().files_delete(&request).await {
+            Ok(_) => Ok(()),
+            Err(SlackClientError::ApiError(api))
+                if api.code == "file_not_found" || api.code == "file_deleted" =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(classify(error)),
+        }
+    }
+
     pub async fn user(&self, user: &str) -> Result<SlackUser, ChatError> {
         let request = SlackApiUsersInfoRequest::new(SlackUserId::new(user.to_string()));
         self.session()

@@ -4,7 +4,8 @@
 //! Scopes used (see `bot/slack-app-manifest.yml`): `chat:write` (post, update, ephemeral),
 //! `channels:history` / `groups:history` (read thread replies as events, and
 //! `conversations.history` to find an interrupted post), `users:read` (agent names),
-//! `files:write` (the digest's chart), `commands` (`/frontline digest`).
+//! `files:write` (the digest's chart, customers' files, deleting them on erasure),
+//! `commands` (`/frontline digest`).
 //!
 //! Every post carries message metadata `{event_type: "frontline_escalation",
 //! event_payload: {escalation_id, purpose}}`; a retried alert first looks for it in
@@ -45,7 +46,7 @@ use frontline_shared::store::Store;
 use frontline_shared::templates::Templates;
 use slack_morphism::prelude::*;
 
-use crate::chat::{Chat, Post, PostKey, Target};
+use crate::chat::{Chat, ChatFile, FileSlot, Post, PostKey, Target};
 use crate::error::ChatError;
 use crate::metrics::Metrics;
 use crate::sla_view::{ManagersView, RealertView};
@@ -498,6 +499,87 @@ impl Chat for SlackChat {
             message.message_ref.clone().into(),
         );
         self.web.update(&request).await
+    }
+
+    async fn delete(&self, message: &ChatMessageRef) -> Result<(), ChatError> {
+        if message
+            .purpose
+            .starts_with(crate::delivery::files::FILE_PURPOSE)
+        {
+            return self.web.delete_file(&message.message_ref).await;
+        }
+        self.web
+            .delete_message(&message.channel, &message.message_ref)
+            .await
+    }
+
+    async fn reserve_file(&self, file: &ChatFile<'_>) -> Result<Option<FileSlot>, ChatError> {
+        Ok(Some(
+            self.web.upload_slot(file.name, file.bytes.len()).await?,
+        ))
+    }
+
+    async fn find_shared_file(
+        &self,
+        target: &Target,
+        file_id: &str,
+    ) -> Result<Option<String>, ChatError> {
+        let Some(thread) = &target.thread else {
+            return Ok(None);
+        };
+        let mut cursor = None;
+        for _ in 0..HISTORY_PAGES {
+            let request = SlackApiConversationsRepliesRequest::new(
+                target.channel.clone().into(),
+                thread.clone().into(),
+            )
+            .with_limit(200)
+            .opt_cursor(cursor);
+            let page = self.web.replies(&request).await?;
+            let shared = page.messages.iter().any(|m| {
+                m.content
+                    .files
+                    .iter()
+                    .flatten()
+                    .any(|f| f.id.to_string() == file_id)
+            });
+            if shared {
+                return Ok(Some(file_id.to_string()));
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .filter(|c| !c.to_string().is_empty());
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    async fn post_file(
+        &self,
+        target: &Target,
+        _key: &PostKey,
+        file: &ChatFile<'_>,
+        slot: Option<&FileSlot>,
+    ) -> Result<String, ChatError> {
+        let Some(slot) = slot else {
+            return Err(ChatError::Rejected(
+                "a Slack file needs its upload slot".into(),
+            ));
+        };
+        self.web
+            .share_upload(
+                slot,
+                &target.channel,
+                target.thread.as_deref(),
+                file.name,
+                file.content_type,
+                file.bytes,
+            )
+            .await?;
+        Ok(slot.file_id.clone())
     }
 }
 

@@ -7,9 +7,11 @@
 //! # Layout
 //! - [`redactor`]: the configured set of detectors and the masking itself.
 //! - [`card`], [`iban`], [`phone`]: the detectors with checksums.
+//! - [`export_archive`]: the customer export as one zip (the JSON and the files).
 //! - [`retention`]: the `keep_conversations` purge, run once per hour across replicas.
 
 pub mod card;
+pub mod export_archive;
 pub mod iban;
 pub mod phone;
 pub mod redactor;

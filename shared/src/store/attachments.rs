@@ -139,6 +139,25 @@ impl Store {
         rows.iter().map(meta).collect()
     }
 
+    /// The files sent with transcript line `message_id` of `conversation_id`, in the order
+    /// sent (without their content; empty once erased).
+    pub async fn message_attachments(
+        &self,
+        conversation_id: &str,
+        message_id: i64,
+    ) -> Result<Vec<AttachmentMeta>, StoreError> {
+        let sql = format!(
+            "SELECT {META_COLUMNS} FROM attachments WHERE conversation_id = $1 \
+             AND message_id = $2 ORDER BY position"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(conversation_id)
+            .bind(message_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(meta).collect()
+    }
+
     /// Deletes files stored before `before_ms` (`[privacy] keep_attachments`); how many.
     pub async fn purge_attachments(&self, before_ms: i64) -> Result<u64, StoreError> {
         Ok(sqlx::query("DELETE FROM attachments WHERE created_at < $1")

@@ -43,6 +43,45 @@ impl Store {
         Ok(())
     }
 
+    /// Records `message`, replacing an earlier record of the same purpose (a reservation
+    /// that a retry made anew, such as a Slack upload slot).
+    pub async fn replace_chat_message(&self, message: &ChatMessageRef) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO chat_messages (escalation_id, platform, purpose, channel, message_ref, thread_ref, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (escalation_id, platform, purpose) \
+             DO UPDATE SET channel = excluded.channel, message_ref = excluded.message_ref, \
+             thread_ref = excluded.thread_ref",
+        )
+        .bind(message.subject.key())
+        .bind(message.platform.as_str())
+        .bind(&message.purpose)
+        .bind(&message.channel)
+        .bind(&message.message_ref)
+        .bind(message.thread_ref.as_deref())
+        .bind(self.now_ms())
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the record of `purpose` (a reservation that was used).
+    pub async fn forget_chat_message(
+        &self,
+        subject: &Subject,
+        platform: ChatPlatform,
+        purpose: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM chat_messages WHERE escalation_id = $1 AND platform = $2 AND purpose = $3",
+        )
+        .bind(subject.key())
+        .bind(platform.as_str())
+        .bind(purpose)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
     /// The message posted for `subject` on `platform` for `purpose`, if recorded.
     pub async fn chat_message(
         &self,

@@ -11,6 +11,7 @@ mod api;
 mod assignment;
 mod api_tokens;
 mod attachments;
+mod attachments_chat;
 mod audit;
 mod away;
 mod bad_input;

@@ -1,6 +1,8 @@
 //! `/api/v1/admin/customers/{email}`: one customer's data (GDPR). `GET …/export` returns
 //! everything stored under the e-mail as one JSON document (conversations, transcripts,
-//! escalations, customer fields, ratings); `DELETE` erases it, keeping the figures (see
+//! escalations, customer fields, ratings, attachments' details), or with `format=zip` /
+//! `Accept: application/zip` one zip archive of that document and the files themselves
+//! (`frontline_shared::privacy::export_archive`); `DELETE` erases it, keeping the figures (see
 //! `frontline_shared::store::customer_data`), and has the bot edit the chat alerts to
 //! "[erased at the customer's request]" through the outbox. Both are idempotent and work
 //! from any replica: the store is all they touch.
@@ -9,15 +11,16 @@
 //! the log keeps no trace of an erased customer's address (the log is never rewritten).
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use frontline_shared::email::Email;
+use frontline_shared::privacy::export_archive;
 use frontline_shared::store::customer_data::Erasure;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ApiQuery, ErrorBody};
 use crate::guard::admin::Admin;
 use crate::state::AppState;
 use frontline_shared::audit::AuditAction;
@@ -34,18 +37,55 @@ fn email(raw: &str) -> Result<Email, ApiError> {
     Email::parse(raw).map_err(|e| ApiError::bad_request("invalid_email", format!("`email`: {e}")))
 }
 
+/// `GET …/export`'s query.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `json` (the document alone, the default) or `zip` (one archive: `export.json`, the
+    /// same document, and every file under `attachments/{attachment id}/{file name}`).
+    /// `Accept: application/zip` asks for the archive too.
+    pub format: Option<String>,
+}
+
+/// Whether the caller asked for the archive (`format=zip`, or `Accept: application/zip`
+/// without a `format`); a 400 naming `format` for anything but `json` or `zip`.
+fn wants_archive(query: &ExportQuery, headers: &HeaderMap) -> Result<bool, ApiError> {
+    match query.format.as_deref().map(str::trim) {
+        Some("zip") => Ok(true),
+        Some("json") => Ok(false),
+        Some("") | None => Ok(headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|v| v.split(';').next().map(str::trim) == Some("application/zip"))),
+        Some(other) => Err(ApiError::bad_request(
+            "invalid_format",
+            format!("`format`: expected `json` or `zip`, got {other:?}"),
+        )),
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/admin/customers/{email}/export", tag = "admin", operation_id = "export_customer",
-    params(("email" = String, Path, description = "the customer's e-mail (any case)")), security(("admin_token" = [])),
-    responses((status = 200, description = "every conversation, message, escalation, customer field and rating of the e-mail, as one JSON attachment", body = Object),
-        (status = 400, description = "`email` is not an e-mail address", body = ErrorBody), (status = 403, body = ErrorBody)))]
+    params(("email" = String, Path, description = "the customer's e-mail (any case)"), ExportQuery), security(("admin_token" = [])),
+    responses((status = 200, description = "every conversation, message, escalation, customer field, rating and attachment of the e-mail: one JSON attachment, or with `format=zip` (or `Accept: application/zip`) one zip archive holding that JSON as `export.json` and the files under `attachments/{id}/{file name}`", body = Object),
+        (status = 400, description = "`email` is not an e-mail address, or `format` is neither `json` nor `zip`", body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Path(raw): Path<String>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let email = email(&raw)?;
+    let archive = wants_archive(&query, &headers)?;
     state.recorder.flush().await;
     let export = state.store.export_customer(email.as_str()).await?;
+    let files = if archive {
+        export_archive::files_of(&state.store, &export).await?
+    } else {
+        Vec::new()
+    };
     state
         .store
         .append_audit(
@@ -54,8 +94,23 @@ pub async fn export(
             Some(&customer_ref(&email)),
         )
         .await?;
-    let disposition = "attachment; filename=\"frontline-customer-export.json\"";
-    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())
+    if !archive {
+        let disposition = "attachment; filename=\"frontline-customer-export.json\"";
+        return Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response());
+    }
+    let zip = tokio::task::spawn_blocking(move || export_archive::build(&export, &files))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let disposition = "attachment; filename=\"frontline-customer-export.zip\"";
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        zip,
+    )
+        .into_response())
 }
 
 /// What `DELETE /api/v1/admin/customers/{email}` erased now (zero when already erased).
