@@ -138,8 +138,20 @@ impl SlackHandlers {
             .username
             .clone()
             .or_else(|| event.user.name.clone());
-        let agent = self.chat.agent_name_or(&user, handle.as_deref()).await;
-        let actor = crate::actions::chat_actor(ChatPlatform::Slack, &agent, &user);
+        let chat_user = self.chat.chat_user(&user, handle.as_deref()).await;
+        let actor = match frontline_shared::chat_identity::actor(
+            &self.store,
+            &chat_user,
+            self.allow_unlinked,
+        )
+        .await?
+        {
+            Ok(actor) => actor,
+            Err(not_linked) => {
+                tracing::info!(escalation = %escalation_id, user = %user, %not_linked, "saved reply by an unlinked Slack user not sent");
+                return Ok(());
+            }
+        };
         let chat_event = ChatEvent {
             platform: ChatPlatform::Slack,
             id: format!("slack-view:{}", event.view.state_params.id),

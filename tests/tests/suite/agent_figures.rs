@@ -117,6 +117,7 @@ async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
             agent_id: Some(ana_id.clone()),
             source: Source::Web,
             origin: Some("127.0.0.1".into()),
+            role: frontline_shared::accounts::Role::Agent,
         };
         let bo = Actor::unlinked("bo", Source::Slack, Some("U0BO".into()));
 

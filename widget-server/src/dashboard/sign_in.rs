@@ -250,6 +250,7 @@ async fn end_session(state: &AppState, ip: std::net::IpAddr, id: &str) -> Result
             agent_id: session.agent_id,
             source: Source::Web,
             origin: Some(ip.to_string()),
+            role: session.role,
         };
         state
             .store
