@@ -122,7 +122,7 @@ impl OidcSettings {
 
     /// The domain of `email` (lower-case), when it may sign in.
     pub fn allows(&self, email: &str) -> bool {
-        domain_of(email).is_some_and(|d| self.allowed_domains.iter().any(|a| *a == d))
+        domain_of(email).is_some_and(|d| self.allowed_domains.contains(&d))
     }
 
     /// The role for `email` whose ID token carried `claim` (the `role_claim`'s value).
@@ -143,7 +143,7 @@ impl OidcSettings {
         if named("agent") {
             return Role::Agent;
         }
-        if domain_of(email).is_some_and(|d| self.admin_domains.iter().any(|a| *a == d)) {
+        if domain_of(email).is_some_and(|d| self.admin_domains.contains(&d)) {
             Role::Admin
         } else {
             Role::Agent

@@ -140,7 +140,7 @@ pub fn search<'a>(replies: &'a [SavedReply], query: &str, limit: usize) -> Vec<&
             key.contains(&query).then(|| (!key.starts_with(&query), r))
         })
         .collect();
-    hits.sort_by(|a, b| (a.0, a.1.name_key()).cmp(&(b.0, b.1.name_key())));
+    hits.sort_by_key(|(later, r)| (*later, r.name_key()));
     hits.into_iter().take(limit).map(|(_, r)| r).collect()
 }
 
