@@ -304,82 +304,64 @@ impl Store {
 
     /// Intent rollups against a recount from raw rows: `(stored, recounted)`, each
     /// `(site, bucket, label, n)` ordered, zero rows left out.
-    #[allow(clippy::type_complexity)]
     pub async fn intent_rollups_and_recount(
         &self,
-    ) -> Result<
-        (
-            Vec<(String, i64, String, i64)>,
-            Vec<(String, i64, String, i64)>,
-        ),
-        StoreError,
-    > {
-        let read = |sql: &'static str| async move {
-            let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok((
-                        row.try_get("site_id")?,
-                        row.try_get("bucket")?,
-                        row.try_get("label")?,
-                        row.try_get("n")?,
-                    ))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
-        };
-        let stored = read(
-            "SELECT site_id, bucket, label, n FROM intent_rollups WHERE n <> 0 \
-             ORDER BY site_id, bucket, label",
-        )
-        .await?;
-        let recounted = read(
-            "SELECT site_id, created_at / 900000 AS bucket, label, COUNT(*) AS n FROM messages \
-             WHERE decision IS NOT NULL AND label LIKE 'intent:%' AND confidence >= 0.5 \
-             GROUP BY site_id, created_at / 900000, label ORDER BY site_id, bucket, label",
-        )
-        .await?;
+    ) -> Result<(IntentCounts, IntentCounts), StoreError> {
+        let stored = self
+            .intent_counts(
+                "SELECT site_id, bucket, label, n FROM intent_rollups WHERE n <> 0 \
+                 ORDER BY site_id, bucket, label",
+            )
+            .await?;
+        let recounted = self
+            .intent_counts(
+                "SELECT site_id, created_at / 900000 AS bucket, label, COUNT(*) AS n FROM messages \
+                 WHERE decision IS NOT NULL AND label LIKE 'intent:%' AND confidence >= 0.5 \
+                 GROUP BY site_id, created_at / 900000, label ORDER BY site_id, bucket, label",
+            )
+            .await?;
         Ok((stored, recounted))
     }
 
     /// Daily intent rollups against a recount from raw rows: `(stored, recounted)`, each
     /// `(site, day, label, n)` ordered, zero rows left out.
-    #[allow(clippy::type_complexity)]
     pub async fn daily_intent_rollups_and_recount(
         &self,
-    ) -> Result<
-        (
-            Vec<(String, i64, String, i64)>,
-            Vec<(String, i64, String, i64)>,
-        ),
-        StoreError,
-    > {
-        let read = |sql: &'static str| async move {
-            let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
-            rows.iter()
-                .map(|row| {
-                    Ok((
-                        row.try_get("site_id")?,
-                        row.try_get("day")?,
-                        row.try_get("label")?,
-                        row.try_get("n")?,
-                    ))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
-        };
-        let stored = read(
-            "SELECT site_id, day, label, n FROM intent_rollups_daily WHERE n <> 0 \
-             ORDER BY site_id, day, label",
-        )
-        .await?;
-        let recounted = read(
-            "SELECT site_id, created_at / 86400000 AS day, label, COUNT(*) AS n FROM messages \
-             WHERE decision IS NOT NULL AND label LIKE 'intent:%' AND confidence >= 0.5 \
-             GROUP BY site_id, created_at / 86400000, label ORDER BY site_id, day, label",
-        )
-        .await?;
+    ) -> Result<(IntentCounts, IntentCounts), StoreError> {
+        let stored = self
+            .intent_counts(
+                "SELECT site_id, day, label, n FROM intent_rollups_daily WHERE n <> 0 \
+                 ORDER BY site_id, day, label",
+            )
+            .await?;
+        let recounted = self
+            .intent_counts(
+                "SELECT site_id, created_at / 86400000 AS day, label, COUNT(*) AS n FROM messages \
+                 WHERE decision IS NOT NULL AND label LIKE 'intent:%' AND confidence >= 0.5 \
+                 GROUP BY site_id, created_at / 86400000, label ORDER BY site_id, day, label",
+            )
+            .await?;
         Ok((stored, recounted))
     }
+
+    /// Runs `sql`, whose columns are site, period (bucket or day), label and count.
+    async fn intent_counts(&self, sql: &'static str) -> Result<IntentCounts, StoreError> {
+        let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                ))
+            })
+            .collect()
+    }
 }
+
+/// `(site, period, label, n)` rows of intent counts, as the recount checks compare them.
+pub type IntentCounts = Vec<(String, i64, String, i64)>;
 
 #[cfg(test)]
 mod tests {
