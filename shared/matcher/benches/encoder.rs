@@ -12,8 +12,9 @@
 //! - the encoder on 30-word questions, and a repeated question (the cache).
 //!
 //! The encoder's in-memory cache is cleared before every timed question, so no question is
-//! answered from the cache unless that is what is measured. candle's matrix products run
-//! on one thread (`RAYON_NUM_THREADS=1`, set after training) as the issue measures them.
+//! answered from the cache unless that is what is measured. One question runs on one
+//! thread (the encoder's matrix products are single-threaded; only embedding many texts at
+//! load time spreads batches over the cores).
 //! The training examples' embeddings are kept in `FRONTLINE_BENCH_EMBEDDING_CACHE` (default:
 //! cargo's target tmp dir), so only the first run spends minutes embedding them. Needs
 //! `../shared/data/clinc150/` beside the repository.
@@ -141,9 +142,6 @@ fn main() {
     let lexical = Ranker::lexical(classifier);
     let lexical_thresholds = Thresholds::default();
     let hybrid_thresholds = default_thresholds();
-
-    // The issue's measure is one thread; candle reads this at every matrix product.
-    std::env::set_var("RAYON_NUM_THREADS", "1");
 
     // Warm-up: page the weights in, fill the allocator.
     for q in questions.iter().step_by(50) {

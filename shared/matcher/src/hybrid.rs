@@ -6,7 +6,7 @@
 //!
 //! At load time every training example is embedded (batched; cached on disk when a cache
 //! is given) and a multinomial logistic regression (the *semantic head*: one weight vector
-//! per label, L2-penalized, AdamW on the full batch) learns the same labels as the lexical
+//! per label, L2-penalized, Adam on the full batch) learns the same labels as the lexical
 //! classifier, the out-of-scope class included. A question's probabilities are
 //! `(1 − w) · lexical + w · semantic` with `w` = [`HybridOptions::semantic_weight`]; the
 //! decision thresholds are then tuned on that mixture like on the lexical model alone.
@@ -17,11 +17,11 @@
 
 use std::sync::Arc;
 
-use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, Axis};
 
 use crate::classifier::{top_k, Classifier, Example, Ranked, Thresholds};
-use crate::encoder::{DiskCache, Encoder, EncoderError};
+use crate::encoder::{softmax, DiskCache, Encoder, EncoderError};
 
 /// How the semantic head is trained and mixed in. [`Default`] holds the values chosen on
 /// CLINC150 validation (see the README's quality table).
@@ -257,30 +257,37 @@ impl SemanticHead {
                 *m += v / n.max(1) as f32;
             }
         }
-        let mut x = Vec::with_capacity(n * dim);
-        for e in embeddings {
-            x.extend(e.iter().zip(&mean).map(|(v, m)| (v - m) * SCALE));
-        }
-        let device = Device::Cpu;
-        let x = Tensor::from_vec(x, (n, dim), &device)?;
-        let y = Tensor::from_vec(targets.to_vec(), n, &device)?;
-        let w = Var::zeros((dim, classes), DType::F32, &device)?;
-        let b = Var::zeros(classes, DType::F32, &device)?;
-        let params = ParamsAdamW {
-            lr: options.learning_rate,
-            weight_decay: 0.0,
-            ..ParamsAdamW::default()
-        };
-        let mut optimizer = AdamW::new(vec![w.clone(), b.clone()], params)?;
+        let x = Array2::from_shape_fn((n, dim), |(i, j)| (embeddings[i][j] - mean[j]) * SCALE);
+        let mut weights = Array2::<f32>::zeros((dim, classes));
+        let mut bias = Array1::<f32>::zeros(classes);
+        let mut adam_weights = Adam::new(weights.len(), options.learning_rate as f32);
+        let mut adam_bias = Adam::new(classes, options.learning_rate as f32);
+        let one_hot = Array2::from_shape_fn((n, classes), |(i, c)| {
+            if targets[i] as usize == c {
+                1.0
+            } else {
+                0.0
+            }
+        });
         for _ in 0..options.steps {
-            let logits = x.matmul(w.as_tensor())?.broadcast_add(b.as_tensor())?;
-            let loss = candle_nn::loss::cross_entropy(&logits, &y)?;
-            let penalty = (w.as_tensor().sqr()?.sum_all()? * f64::from(options.l2))?;
-            optimizer.backward_step(&(loss + penalty)?)?;
+            // The mean cross-entropy's gradient by the logits X W + b: (softmax − one-hot) / n.
+            let mut logits = x.dot(&weights) + &bias;
+            for mut row in logits.rows_mut() {
+                if let Some(row) = row.as_slice_mut() {
+                    softmax(row);
+                }
+            }
+            let residual = (logits - &one_hot) / n.max(1) as f32;
+            // By the weights Xᵀ residual, plus the L2 penalty's 2 λ W; by the bias, its sum.
+            let mut gradient = weights.mapv(|w| 2.0 * options.l2 * w);
+            general_mat_mul(1.0, &x.t(), &residual, 1.0, &mut gradient);
+            let bias_gradient = residual.sum_axis(Axis(0));
+            adam_weights.step(weights.as_slice_mut(), gradient.as_slice());
+            adam_bias.step(bias.as_slice_mut(), bias_gradient.as_slice());
         }
         Ok(SemanticHead {
-            weights: w.as_tensor().flatten_all()?.to_vec1()?,
-            bias: b.as_tensor().to_vec1()?,
+            weights: weights.into_raw_vec_and_offset().0,
+            bias: bias.to_vec(),
             mean,
             classes,
             temperature: options.temperature.max(1e-3),
@@ -313,10 +320,76 @@ impl SemanticHead {
     }
 }
 
+/// Adam (Kingma & Ba, 2015) with the usual β₁ = 0.9, β₂ = 0.999, ε = 1e-8 and bias
+/// correction; the L2 penalty is part of the gradient.
+struct Adam {
+    learning_rate: f32,
+    first: Vec<f32>,
+    second: Vec<f32>,
+    steps: i32,
+}
+
+impl Adam {
+    const BETA1: f32 = 0.9;
+    const BETA2: f32 = 0.999;
+    const EPSILON: f32 = 1e-8;
+
+    fn new(len: usize, learning_rate: f32) -> Adam {
+        Adam {
+            learning_rate,
+            first: vec![0.0; len],
+            second: vec![0.0; len],
+            steps: 0,
+        }
+    }
+
+    /// One update; both slices are contiguous arrays of this optimizer's length.
+    fn step(&mut self, params: Option<&mut [f32]>, gradient: Option<&[f32]>) {
+        let (Some(params), Some(gradient)) = (params, gradient) else {
+            return;
+        };
+        self.steps += 1;
+        let correct1 = 1.0 / (1.0 - Self::BETA1.powi(self.steps));
+        let correct2 = 1.0 / (1.0 - Self::BETA2.powi(self.steps));
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(gradient)
+            .zip(&mut self.first)
+            .zip(&mut self.second)
+        {
+            *m = Self::BETA1 * *m + (1.0 - Self::BETA1) * g;
+            *v = Self::BETA2 * *v + (1.0 - Self::BETA2) * g * g;
+            *p -= self.learning_rate * (*m * correct1) / ((*v * correct2).sqrt() + Self::EPSILON);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::encoder::DEFAULT_MODEL;
+
+    #[test]
+    fn the_head_learns_separable_classes() {
+        // Three classes, each one direction of a 3-d space, with a little noise.
+        let mut embeddings = Vec::new();
+        let mut targets = Vec::new();
+        for i in 0..30 {
+            let class = i % 3;
+            let mut e = vec![0.05 * ((i * 7 % 5) as f32 - 2.0); 3];
+            e[class] += 1.0;
+            embeddings.push(e);
+            targets.push(class as u32);
+        }
+        let head = SemanticHead::train(&embeddings, &targets, 3, &HybridOptions::default())
+            .expect("train");
+        for class in 0..3 {
+            let mut e = vec![0.0; 3];
+            e[class] = 1.0;
+            let p = head.probabilities(&e);
+            assert!(p[class] > 0.9, "class {class}: {p:?}");
+        }
+    }
 
     fn examples() -> Vec<Example> {
         [

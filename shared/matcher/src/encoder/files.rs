@@ -8,11 +8,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::{LayerNorm, VarBuilder};
-use candle_transformers::models::bert::{BertEncoder, Config};
+use ndarray::{Array1, Array2};
+use safetensors::{Dtype, SafeTensors};
 use tokenizers::Tokenizer;
 
+use super::bert::{Bert, Config, Dense, Layer, LayerNorm, Weights};
 use super::EncoderError;
 
 const QK: usize = 32;
@@ -27,10 +27,18 @@ pub(super) struct ModelFiles {
     pub words: Vec<u8>,
     pub row_bytes: usize,
     pub vocab: usize,
-    pub positions: Tensor,
-    pub token_type: Tensor,
+    /// `max_position_embeddings × hidden`.
+    pub positions: Array2<f32>,
+    /// Token type 0's embedding (`hidden`).
+    pub token_type: Array1<f32>,
     pub norm: LayerNorm,
-    pub layers: BertEncoder,
+    pub layers: Bert,
+}
+
+/// A tensor as stored: f32 values, or Q4_0 blocks (`rows` of `row_bytes`).
+enum Stored {
+    F32 { values: Vec<f32>, shape: Vec<usize> },
+    Q4 { raw: Vec<u8>, rows: usize, row_bytes: usize },
 }
 
 impl ModelFiles {
@@ -38,52 +46,31 @@ impl ModelFiles {
         let config_path = dir.join("config.json");
         let config: Config =
             serde_json::from_slice(&read(&config_path)?).map_err(|e| corrupt(&config_path, e))?;
+        if config.hidden_act != "gelu" {
+            return Err(corrupt(
+                &config_path,
+                format!("hidden_act {:?}: only \"gelu\" is supported", config.hidden_act),
+            ));
+        }
         let tokenizer_path = dir.join("tokenizer.json");
         let tokenizer = Tokenizer::from_bytes(read(&tokenizer_path)?)
             .map_err(|e| corrupt(&tokenizer_path, e))?;
 
         let weights_path = dir.join("model.safetensors");
-        let bytes = read(&weights_path)?;
-        let stored = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu)
+        let mut tensors = stored_tensors(&read(&weights_path)?)
             .map_err(|e| corrupt(&weights_path, e))?;
-        drop(bytes);
         let h = config.hidden_size;
-        let mut tensors: HashMap<String, Tensor> = HashMap::new();
-        let mut words = None;
-        for (name, tensor) in stored {
-            let Some(base) = name.strip_suffix(Q4_SUFFIX) else {
-                let tensor = tensor
-                    .to_dtype(DType::F32)
-                    .map_err(|e| corrupt(&weights_path, e))?;
-                tensors.insert(name, tensor);
-                continue;
-            };
-            let (rows, row_bytes) = tensor.dims2().map_err(|e| corrupt(&weights_path, e))?;
-            if row_bytes % BLOCK_BYTES != 0 || tensor.dtype() != DType::U8 {
-                return Err(corrupt(&weights_path, format!("{name}: not Q4_0 blocks")));
-            }
-            let raw = tensor
-                .flatten_all()
-                .and_then(|t| t.to_vec1::<u8>())
-                .map_err(|e| corrupt(&weights_path, e))?;
-            if base == WORDS {
-                words = Some((raw, rows, row_bytes));
-                continue;
-            }
-            let cols = row_bytes / BLOCK_BYTES * QK;
-            let mut values = vec![0f32; rows * cols];
-            for (row, out) in raw
-                .chunks_exact(row_bytes)
-                .zip(values.chunks_exact_mut(cols))
-            {
-                dequantize_q4_0(row, out);
-            }
-            let tensor = Tensor::from_vec(values, (rows, cols), &Device::Cpu)
-                .map_err(|e| corrupt(&weights_path, e))?;
-            tensors.insert(base.to_owned(), tensor);
-        }
-        let (words, vocab, row_bytes) =
-            words.ok_or_else(|| corrupt(&weights_path, format!("no tensor {WORDS}{Q4_SUFFIX}")))?;
+        let Some(Stored::Q4 {
+            raw: words,
+            rows: vocab,
+            row_bytes,
+        }) = tensors.remove(WORDS)
+        else {
+            return Err(corrupt(
+                &weights_path,
+                format!("no Q4_0 tensor {WORDS}{Q4_SUFFIX}"),
+            ));
+        };
         if row_bytes != h / QK * BLOCK_BYTES {
             return Err(corrupt(
                 &weights_path,
@@ -99,24 +86,32 @@ impl ModelFiles {
                 ),
             ));
         }
-        let take = |name: &str| {
-            tensors
-                .get(name)
-                .cloned()
-                .ok_or_else(|| corrupt(&weights_path, format!("no tensor {name}")))
+        let mut weights = StoredWeights {
+            tensors,
+            eps: config.layer_norm_eps,
         };
-        let positions = take("embeddings.position_embeddings.weight")?;
-        let token_type = take("embeddings.token_type_embeddings.weight")?
-            .get(0)
-            .map_err(|e| corrupt(&weights_path, e))?;
-        let norm = LayerNorm::new(
-            take("embeddings.LayerNorm.weight")?,
-            take("embeddings.LayerNorm.bias")?,
-            config.layer_norm_eps,
-        );
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
-        let layers =
-            BertEncoder::load(vb.pp("encoder"), &config).map_err(|e| corrupt(&weights_path, e))?;
+        let model = (|| {
+            let positions = weights.vector(
+                "embeddings.position_embeddings.weight",
+                config.max_position_embeddings * h,
+            )?;
+            let positions = Array2::from_shape_vec((config.max_position_embeddings, h), positions)
+                .map_err(|e| e.to_string())?;
+            let mut token_type = weights.f32("embeddings.token_type_embeddings.weight")?.0;
+            if token_type.len() < h {
+                return Err("embeddings.token_type_embeddings.weight: too short".to_owned());
+            }
+            token_type.truncate(h);
+            let token_type = Array1::from_vec(token_type);
+            let norm = weights.norm("embeddings.LayerNorm")?;
+            let layers = (0..config.num_hidden_layers)
+                .map(|i| Layer::load(&mut weights, &format!("encoder.layer.{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let layers = Bert::new(layers, h, config.num_attention_heads)?;
+            Ok((positions, token_type, norm, layers))
+        })();
+        let (positions, token_type, norm, layers) =
+            model.map_err(|e| corrupt(&weights_path, e))?;
         Ok(ModelFiles {
             config,
             tokenizer,
@@ -128,6 +123,109 @@ impl ModelFiles {
             norm,
             layers,
         })
+    }
+}
+
+/// Every tensor of a safetensors file, by name (Q4_0 ones without their suffix).
+fn stored_tensors(bytes: &[u8]) -> Result<HashMap<String, Stored>, String> {
+    let file = SafeTensors::deserialize(bytes).map_err(|e| e.to_string())?;
+    let mut tensors = HashMap::new();
+    for (name, view) in file.tensors() {
+        let shape = view.shape().to_vec();
+        let stored = match (name.strip_suffix(Q4_SUFFIX), view.dtype()) {
+            (Some(base), Dtype::U8) => {
+                let [rows, row_bytes] = shape[..] else {
+                    return Err(format!("{name}: not a matrix"));
+                };
+                if row_bytes % BLOCK_BYTES != 0 {
+                    return Err(format!("{name}: not Q4_0 blocks"));
+                }
+                let stored = Stored::Q4 {
+                    raw: view.data().to_vec(),
+                    rows,
+                    row_bytes,
+                };
+                tensors.insert(base.to_owned(), stored);
+                continue;
+            }
+            (None, Dtype::F32) => Stored::F32 {
+                values: view
+                    .data()
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+                shape,
+            },
+            (_, dtype) => return Err(format!("{name}: unsupported type {dtype:?}")),
+        };
+        tensors.insert(name, stored);
+    }
+    Ok(tensors)
+}
+
+/// The tensors not yet taken, handed out by name.
+struct StoredWeights {
+    tensors: HashMap<String, Stored>,
+    eps: f64,
+}
+
+impl StoredWeights {
+    /// An f32 tensor and its shape.
+    fn f32(&mut self, name: &str) -> Result<(Vec<f32>, Vec<usize>), String> {
+        match self.tensors.remove(name) {
+            Some(Stored::F32 { values, shape }) => Ok((values, shape)),
+            Some(Stored::Q4 { .. }) => Err(format!("{name}: expected f32 values")),
+            None => Err(format!("no tensor {name}")),
+        }
+    }
+
+    /// An f32 tensor of `len` values.
+    fn vector(&mut self, name: &str, len: usize) -> Result<Vec<f32>, String> {
+        let (values, _) = self.f32(name)?;
+        if values.len() != len {
+            return Err(format!("{name}: {} values, expected {len}", values.len()));
+        }
+        Ok(values)
+    }
+
+    /// A matrix (`rows × cols`), dequantized when stored as Q4_0.
+    fn matrix(&mut self, name: &str) -> Result<(Vec<f32>, usize), String> {
+        match self.tensors.remove(name) {
+            Some(Stored::Q4 {
+                raw,
+                rows,
+                row_bytes,
+            }) => {
+                let cols = row_bytes / BLOCK_BYTES * QK;
+                let mut values = vec![0f32; rows * cols];
+                for (row, out) in raw
+                    .chunks_exact(row_bytes)
+                    .zip(values.chunks_exact_mut(cols))
+                {
+                    dequantize_q4_0(row, out);
+                }
+                Ok((values, cols))
+            }
+            Some(Stored::F32 { values, shape }) => match shape[..] {
+                [_, cols] => Ok((values, cols)),
+                _ => Err(format!("{name}: not a matrix")),
+            },
+            None => Err(format!("no tensor {name}")),
+        }
+    }
+}
+
+impl Weights for StoredWeights {
+    fn dense(&mut self, name: &str) -> Result<Dense, String> {
+        let (weight, inputs) = self.matrix(&format!("{name}.weight"))?;
+        let (bias, _) = self.f32(&format!("{name}.bias"))?;
+        Dense::new(weight, bias, inputs).map_err(|e| format!("{name}: {e}"))
+    }
+
+    fn norm(&mut self, name: &str) -> Result<LayerNorm, String> {
+        let (weight, _) = self.f32(&format!("{name}.weight"))?;
+        let (bias, _) = self.f32(&format!("{name}.bias"))?;
+        LayerNorm::new(weight, bias, self.eps).map_err(|e| format!("{name}: {e}"))
     }
 }
 

@@ -4,11 +4,13 @@
 //! licence, provenance and conversion in the README beside it): 12 layers, 384
 //! dimensions, XLM-RoBERTa's SentencePiece vocabulary trimmed to Latin script. A text is
 //! embedded as the model card says: `"query: " + text`, tokenized, run through BERT
-//! (candle-transformers' encoder), mean-pooled over its tokens and L2-normalized, so the
-//! dot product of two embeddings is their cosine similarity.
+//! ([`bert`]: f32 layers on `matrixmultiply`'s matrix products), mean-pooled over its
+//! tokens and L2-normalized, so the dot product of two embeddings is their cosine
+//! similarity.
 //!
 //! # Layout
 //! - this file: [`Encoder`] (load, embed one text with a cache, embed many in batches);
+//! - [`bert`]: the transformer layers over packed sequences (no padding);
 //! - [`files`]: reading the model directory, each failure naming the file;
 //! - [`disk_cache`]: embeddings kept on disk by content hash and model, so a reload
 //!   re-embeds only what changed.
@@ -17,6 +19,7 @@
 //! the word-embedding table stays 4-bit in memory and only the rows of a text's tokens
 //! are dequantized.
 
+mod bert;
 mod disk_cache;
 mod files;
 
@@ -24,10 +27,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use candle_core::{DType, Device, Tensor, D};
-use candle_nn::{LayerNorm, Module};
-use candle_transformers::models::bert::BertEncoder;
+use ndarray::{Array1, Array2, Axis};
 use tokenizers::Tokenizer;
+
+use bert::{Bert, LayerNorm};
+pub(crate) use bert::softmax;
 
 pub use disk_cache::DiskCache;
 
@@ -41,7 +45,7 @@ pub const DEFAULT_SETTING: &str = NO_ENCODER;
 pub const MODELS: &[&str] = &[DEFAULT_MODEL];
 /// What e5 puts before a question (the model card: "query: " for queries).
 const QUERY_PREFIX: &str = "query: ";
-/// Texts embedded together when embedding many (padding to the longest in a batch).
+/// Texts embedded together when embedding many (one matrix product per layer for all).
 const BATCH: usize = 32;
 /// Questions whose embeddings the in-memory cache keeps (then it starts over).
 const CACHE_ENTRIES: usize = 8192;
@@ -57,12 +61,6 @@ pub enum EncoderError {
     Corrupt { path: PathBuf, message: String },
     #[error("encoding failed: {0}")]
     Run(String),
-}
-
-impl From<candle_core::Error> for EncoderError {
-    fn from(error: candle_core::Error) -> Self {
-        EncoderError::Run(error.to_string())
-    }
 }
 
 /// Where the shipped models are: `shared/matcher/models` of the source tree this binary
@@ -83,10 +81,12 @@ pub struct Encoder {
     vocab: usize,
     hidden: usize,
     max_tokens: usize,
-    positions: Tensor,
-    token_type: Tensor,
+    /// Position embeddings, `max_tokens × hidden`.
+    positions: Array2<f32>,
+    /// Token type 0's embedding.
+    token_type: Array1<f32>,
     norm: LayerNorm,
-    layers: BertEncoder,
+    layers: Bert,
     /// Embeddings of recent questions, by [`cache_key`].
     cache: Mutex<HashMap<String, Arc<[f32]>>>,
 }
@@ -144,9 +144,7 @@ impl Encoder {
 
     /// Approximate heap memory of the loaded model in bytes.
     pub fn heap_bytes(&self) -> usize {
-        let per_layer = 4 * self.hidden * self.hidden + 2 * self.hidden * 4 * self.hidden;
-        self.words.len()
-            + 4 * (self.layers.layers.len() * per_layer + self.max_tokens * self.hidden)
+        self.words.len() + self.layers.heap_bytes() + 4 * self.positions.len()
     }
 
     /// The embedding of `text` (L2-normalized), from the cache when the same text (after
@@ -158,7 +156,7 @@ impl Encoder {
         }
         let ids = self.token_ids(&key)?;
         let vector: Arc<[f32]> = self
-            .forward(&[ids])?
+            .forward(&[ids])
             .pop()
             .ok_or_else(|| EncoderError::Run("no output".to_owned()))?
             .into();
@@ -188,12 +186,12 @@ impl Encoder {
                 missing.push((i, self.token_ids(key)?));
             }
         }
-        // Similar lengths together: less padding.
+        // Batches of similar lengths, spread over the cores (this runs at load time).
         missing.sort_by_key(|(_, ids)| ids.len());
+        let batches: Vec<&[(usize, Vec<u32>)]> = missing.chunks(BATCH).collect();
         let mut fresh = Vec::with_capacity(missing.len());
-        for chunk in missing.chunks(BATCH) {
-            let ids: Vec<Vec<u32>> = chunk.iter().map(|(_, ids)| ids.clone()).collect();
-            for ((i, _), vector) in chunk.iter().zip(self.forward(&ids)?) {
+        for (batch, vectors) in batches.iter().zip(self.forward_batches(&batches)?) {
+            for ((i, _), vector) in batch.iter().zip(vectors) {
                 fresh.push(*i);
                 out[*i] = Some(vector);
             }
@@ -229,37 +227,83 @@ impl Encoder {
         Ok(ids)
     }
 
-    /// BERT over a batch of token-id sequences, padded to the longest; mean pooling over
-    /// each sequence's own tokens; L2 normalization.
-    fn forward(&self, batch: &[Vec<u32>]) -> Result<Vec<Vec<f32>>, EncoderError> {
+    /// [`forward`](Encoder::forward) over every batch, on as many threads as there are
+    /// cores; the results in the batches' order.
+    fn forward_batches(
+        &self,
+        batches: &[&[(usize, Vec<u32>)]],
+    ) -> Result<Vec<Vec<Vec<f32>>>, EncoderError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(batches.len())
+            .max(1);
+        let run = |batch: &[(usize, Vec<u32>)]| {
+            let ids: Vec<&[u32]> = batch.iter().map(|(_, ids)| ids.as_slice()).collect();
+            self.forward(&ids)
+        };
+        if threads == 1 {
+            return Ok(batches.iter().map(|batch| run(batch)).collect());
+        }
+        let mut results: Vec<Vec<Vec<f32>>> = vec![Vec::new(); batches.len()];
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|first| {
+                    scope.spawn(move || {
+                        (first..batches.len())
+                            .step_by(threads)
+                            .map(|b| (b, run(batches[b])))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for worker in workers {
+                let done = worker
+                    .join()
+                    .map_err(|_| EncoderError::Run("an encoding thread panicked".to_owned()))?;
+                for (b, vectors) in done {
+                    results[b] = vectors;
+                }
+            }
+            Ok(results)
+        })
+    }
+
+    /// BERT over token-id sequences (packed, no padding); mean pooling over each
+    /// sequence's tokens; L2 normalization. One vector per sequence.
+    fn forward<S: AsRef<[u32]>>(&self, batch: &[S]) -> Vec<Vec<f32>> {
         let h = self.hidden;
-        let n = batch.len();
-        let len = batch.iter().map(Vec::len).max().unwrap_or(0).max(1);
-        let mut x = vec![0f32; n * len * h];
-        let mut mask = vec![0f32; n * len];
-        for (b, ids) in batch.iter().enumerate() {
+        // A sequence has at least one token (the tokenizer adds `<s>` and `</s>`).
+        let lengths: Vec<usize> = batch.iter().map(|ids| ids.as_ref().len().max(1)).collect();
+        let rows: usize = lengths.iter().sum();
+        let mut x = Array2::zeros((rows, h));
+        let mut row = 0;
+        for ids in batch {
+            let ids = ids.as_ref();
+            let ids = if ids.is_empty() { &[0][..] } else { ids };
             for (t, &id) in ids.iter().enumerate() {
-                let row = (b * len + t) * h;
-                self.word_row(id as usize, &mut x[row..row + h]);
-                mask[b * len + t] = 1.0;
+                let mut out = x.row_mut(row);
+                if let Some(out) = out.as_slice_mut() {
+                    self.word_row(id as usize, out);
+                }
+                out += &self.positions.row(t);
+                out += &self.token_type;
+                row += 1;
             }
         }
-        let device = Device::Cpu;
-        let x = Tensor::from_vec(x, (n, len, h), &device)?
-            .broadcast_add(&self.positions.narrow(0, 0, len)?)?
-            .broadcast_add(&self.token_type)?;
-        let x = self.norm.forward(&x)?;
-        let mask = Tensor::from_vec(mask, (n, len), &device)?;
-        // 0 where a token may be attended to, a large negative number on padding.
-        let attention = mask.affine(1e9, -1e9)?.reshape((n, 1, 1, len))?;
-        let hidden = self.layers.forward(&x, &attention)?;
-        let mask = mask.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-        let counts = mask.sum(1)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norm = mean.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
-        let unit = mean.broadcast_div(&norm)?.to_dtype(DType::F32)?;
-        Ok(unit.to_vec2::<f32>()?)
+        self.norm.apply(&mut x.view_mut());
+        let hidden = self.layers.forward(x, &lengths);
+        let mut vectors = Vec::with_capacity(batch.len());
+        let mut start = 0;
+        for &len in &lengths {
+            let tokens = hidden.slice_axis(Axis(0), ndarray::Slice::from(start..start + len));
+            let sum = tokens.sum_axis(Axis(0));
+            // Mean then L2 normalization: the 1/len cancels out.
+            let norm = sum.dot(&sum).sqrt();
+            let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+            vectors.push(sum.iter().map(|v| v * scale).collect());
+            start += len;
+        }
+        vectors
     }
 
     /// Dequantizes the word embedding of token `id` into `out`.
