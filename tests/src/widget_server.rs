@@ -53,6 +53,13 @@ pub fn settings(database_url: &str, options: &ServerOptions) -> Settings {
         Settings::parse(&text, &base, Path::new("test.toml"), &lookup).expect("test configuration");
     settings.secrets.admin_token = Some(Secret::new(ADMIN_TOKEN));
     settings.secrets.inbound_token = Some(Secret::new(INBOUND_TOKEN));
+    // The suite asserts the lexical matcher's decisions and starts hundreds of servers:
+    // it runs `encoder = "none"` unless a test's configuration names an encoder. The
+    // product default (the multilingual encoder) has its own tests
+    // (`suite::multilingual`), which set `settings.matcher.encoder = None` after this.
+    if settings.matcher.encoder.is_none() {
+        settings.matcher.encoder = Some("none".to_owned());
+    }
     settings
 }
 

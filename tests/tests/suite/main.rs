@@ -47,6 +47,7 @@ mod import;
 mod import_providers;
 mod knowledge;
 mod migrations;
+mod multilingual;
 mod openapi;
 mod planning;
 mod privacy;

@@ -157,7 +157,9 @@ pub(super) struct Bert {
 impl Bert {
     pub fn new(layers: Vec<Layer>, hidden: usize, heads: usize) -> Result<Bert, String> {
         if heads == 0 || hidden % heads != 0 {
-            return Err(format!("{hidden} dimensions do not split into {heads} heads"));
+            return Err(format!(
+                "{hidden} dimensions do not split into {heads} heads"
+            ));
         }
         Ok(Bert {
             layers,
@@ -204,7 +206,11 @@ impl Bert {
                 let columns = head * d..(head + 1) * d;
                 let q = block(qkv, rows.clone(), columns.clone());
                 let k = block(qkv, rows.clone(), h + columns.start..h + columns.end);
-                let v = block(qkv, rows.clone(), 2 * h + columns.start..2 * h + columns.end);
+                let v = block(
+                    qkv,
+                    rows.clone(),
+                    2 * h + columns.start..2 * h + columns.end,
+                );
                 general_mat_mul(scale, &q, &k.t(), 0.0, &mut scores);
                 for mut row in scores.axis_iter_mut(Axis(0)) {
                     if let Some(row) = row.as_slice_mut() {
@@ -259,7 +265,8 @@ mod tests {
     #[test]
     fn a_dense_layer_multiplies_by_the_transposed_weight_and_adds_the_bias() {
         // W = [[1, 2], [3, 4], [5, 6]] (3 outputs × 2 inputs), b = [1, 0, -1].
-        let dense = Dense::new(vec![1., 2., 3., 4., 5., 6.], vec![1., 0., -1.], 2).expect("valid shapes");
+        let dense =
+            Dense::new(vec![1., 2., 3., 4., 5., 6.], vec![1., 0., -1.], 2).expect("valid shapes");
         let x = Array2::from_shape_vec((2, 2), vec![1., 1., 2., 0.]).expect("valid shapes");
         let y = dense.forward(&x.view());
         assert_eq!(y.into_raw_vec_and_offset().0, vec![4., 7., 10., 3., 6., 9.]);
@@ -277,7 +284,8 @@ mod tests {
     fn attention_over_one_token_returns_its_value() {
         // One head, hidden 2: a single token attends only to itself.
         let bert = Bert::new(Vec::new(), 2, 1).expect("valid shapes");
-        let qkv = Array2::from_shape_vec((1, 6), vec![0.3, -0.2, 5.0, 1.0, 7.0, -8.0]).expect("valid shapes");
+        let qkv = Array2::from_shape_vec((1, 6), vec![0.3, -0.2, 5.0, 1.0, 7.0, -8.0])
+            .expect("valid shapes");
         let out = bert.attention(&qkv.view(), &[1]);
         assert_eq!(out.into_raw_vec_and_offset().0, vec![7.0, -8.0]);
     }
@@ -287,8 +295,12 @@ mod tests {
         // One head, hidden 1, two tokens: q = [1, 0], k = [0, 2], v = [10, 20].
         // Token 0: scores [0, 2], softmax [1/(1+e²), e²/(1+e²)]; token 1: scores [0, 0].
         let bert = Bert::new(Vec::new(), 1, 1).expect("valid shapes");
-        let qkv = Array2::from_shape_vec((2, 3), vec![1.0, 0.0, 10.0, 0.0, 2.0, 20.0]).expect("valid shapes");
-        let out = bert.attention(&qkv.view(), &[2]).into_raw_vec_and_offset().0;
+        let qkv = Array2::from_shape_vec((2, 3), vec![1.0, 0.0, 10.0, 0.0, 2.0, 20.0])
+            .expect("valid shapes");
+        let out = bert
+            .attention(&qkv.view(), &[2])
+            .into_raw_vec_and_offset()
+            .0;
         let e2 = 2f32.exp();
         let expected0 = (10.0 + 20.0 * e2) / (1.0 + e2);
         assert!((out[0] - expected0).abs() < 1e-4, "{out:?}");

@@ -37,8 +37,15 @@ pub(super) struct ModelFiles {
 
 /// A tensor as stored: f32 values, or Q4_0 blocks (`rows` of `row_bytes`).
 enum Stored {
-    F32 { values: Vec<f32>, shape: Vec<usize> },
-    Q4 { raw: Vec<u8>, rows: usize, row_bytes: usize },
+    F32 {
+        values: Vec<f32>,
+        shape: Vec<usize>,
+    },
+    Q4 {
+        raw: Vec<u8>,
+        rows: usize,
+        row_bytes: usize,
+    },
 }
 
 impl ModelFiles {
@@ -49,7 +56,10 @@ impl ModelFiles {
         if config.hidden_act != "gelu" {
             return Err(corrupt(
                 &config_path,
-                format!("hidden_act {:?}: only \"gelu\" is supported", config.hidden_act),
+                format!(
+                    "hidden_act {:?}: only \"gelu\" is supported",
+                    config.hidden_act
+                ),
             ));
         }
         let tokenizer_path = dir.join("tokenizer.json");
@@ -57,8 +67,8 @@ impl ModelFiles {
             .map_err(|e| corrupt(&tokenizer_path, e))?;
 
         let weights_path = dir.join("model.safetensors");
-        let mut tensors = stored_tensors(&read(&weights_path)?)
-            .map_err(|e| corrupt(&weights_path, e))?;
+        let mut tensors =
+            stored_tensors(&read(&weights_path)?).map_err(|e| corrupt(&weights_path, e))?;
         let h = config.hidden_size;
         let Some(Stored::Q4 {
             raw: words,
@@ -110,8 +120,7 @@ impl ModelFiles {
             let layers = Bert::new(layers, h, config.num_attention_heads)?;
             Ok((positions, token_type, norm, layers))
         })();
-        let (positions, token_type, norm, layers) =
-            model.map_err(|e| corrupt(&weights_path, e))?;
+        let (positions, token_type, norm, layers) = model.map_err(|e| corrupt(&weights_path, e))?;
         Ok(ModelFiles {
             config,
             tokenizer,

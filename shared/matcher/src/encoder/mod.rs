@@ -30,8 +30,8 @@ use std::sync::{Arc, Mutex};
 use ndarray::{Array1, Array2, Axis};
 use tokenizers::Tokenizer;
 
-use bert::{Bert, LayerNorm};
 pub(crate) use bert::softmax;
+use bert::{Bert, LayerNorm};
 
 pub use disk_cache::DiskCache;
 
@@ -39,8 +39,9 @@ pub use disk_cache::DiskCache;
 pub const DEFAULT_MODEL: &str = "multilingual-e5-small";
 /// The `[matcher] encoder` value that turns the encoder off (lexical matching only).
 pub const NO_ENCODER: &str = "none";
-/// What `[matcher] encoder` means when unset.
-pub const DEFAULT_SETTING: &str = NO_ENCODER;
+/// What `[matcher] encoder` means when unset: the multilingual encoder beside the lexical
+/// classifier (`"none"` is the smallest and fastest choice, English-centric).
+pub const DEFAULT_SETTING: &str = DEFAULT_MODEL;
 /// The models shipped with Frontline, by name (a folder under [`default_models_dir`]).
 pub const MODELS: &[&str] = &[DEFAULT_MODEL];
 /// What e5 puts before a question (the model card: "query: " for queries).
