@@ -151,7 +151,9 @@ fn score(
         let (ranked, runs) = ranked(q, choice, thresholds.max_suggestions);
         score.questions += 1;
         score.encoder_runs += usize::from(runs);
-        let verdict = if clarify::is_vague(q.content_words, &ranked, labels) {
+        // Vagueness is judged on the lexical ranking, as the product does.
+        let lexical = top_k(q.lexical.clone(), thresholds.max_suggestions);
+        let verdict = if clarify::is_vague(q.content_words, &lexical, labels) {
             None
         } else {
             Some(decide(&ranked, labels, thresholds))

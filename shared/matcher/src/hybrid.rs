@@ -148,7 +148,11 @@ impl Ranker {
     /// semantic head's unless the lexical side is sure ([`lexical_is_sure`]). Should the
     /// encoder fail, the lexical probabilities alone (logged).
     pub fn probabilities(&self, text: &str) -> Vec<f32> {
-        let mut probabilities = self.classifier.probabilities(text);
+        self.mixed(text, self.classifier.probabilities(text))
+    }
+
+    fn mixed(&self, text: &str, lexical: Vec<f32>) -> Vec<f32> {
+        let mut probabilities = lexical;
         let Some(semantic) = &self.semantic else {
             return probabilities;
         };
@@ -205,6 +209,15 @@ impl Ranker {
     /// The `k` most probable labels for `text`, best first.
     pub fn rank(&self, text: &str, k: usize) -> Vec<Ranked> {
         top_k(self.probabilities(text), k)
+    }
+
+    /// [`rank`](Ranker::rank), and the lexical classifier's own `k` best (what the
+    /// clarifying rule for vague questions was calibrated on: how much a question's words
+    /// say, see [`clarify`](crate::clarify)). Equal without an encoder.
+    pub fn rank_with_lexical(&self, text: &str, k: usize) -> (Vec<Ranked>, Vec<Ranked>) {
+        let lexical = self.classifier.probabilities(text);
+        let lexical_ranked = top_k(lexical.clone(), k);
+        (top_k(self.mixed(text, lexical), k), lexical_ranked)
     }
 
     /// Approximate heap memory of the model (the encoder counted once per ranker).

@@ -196,7 +196,7 @@ impl Matcher {
 
     /// Decides what to do with `question`.
     pub fn decide(&self, question: &str, context: &AnswerContext) -> Decision {
-        let ranked = self.classifier.rank(question, 5);
+        let (ranked, lexical) = self.classifier.rank_with_lexical(question, 5);
         let matched = self.matched(&ranked);
         let confidence = ranked.first().map(|r| r.confidence).unwrap_or(0.0);
         let mut decision = Decision {
@@ -217,10 +217,10 @@ impl Matcher {
             return decision;
         }
         let content_words = clarify::content_words(question);
-        if clarify::is_vague(content_words, &ranked, self.classifier.labels())
+        if clarify::is_vague(content_words, &lexical, self.classifier.labels())
             && !self.always_handoff_matched(&ranked)
         {
-            let options = self.clarify_options(&ranked, content_words);
+            let options = self.clarify_options(&lexical, content_words);
             if options.len() >= 2 {
                 decision.kind = DecisionKind::Clarify;
                 decision.options = options;

@@ -160,9 +160,9 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
     let started = Instant::now();
     for example in &test {
         let query = Instant::now();
-        let ranked = ranker.rank(&example.text, thresholds.max_suggestions);
+        let (ranked, lexical) = ranker.rank_with_lexical(&example.text, thresholds.max_suggestions);
         let content_words = clarify::content_words(&example.text);
-        let verdict = if clarify::is_vague(content_words, &ranked, labels) {
+        let verdict = if clarify::is_vague(content_words, &lexical, labels) {
             None
         } else {
             Some(decide(&ranked, labels, &thresholds))
