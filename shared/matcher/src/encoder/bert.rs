@@ -156,7 +156,7 @@ pub(super) struct Bert {
 
 impl Bert {
     pub fn new(layers: Vec<Layer>, hidden: usize, heads: usize) -> Result<Bert, String> {
-        if heads == 0 || hidden % heads != 0 {
+        if heads == 0 || !hidden.is_multiple_of(heads) {
             return Err(format!(
                 "{hidden} dimensions do not split into {heads} heads"
             ));
@@ -234,8 +234,7 @@ fn block<'a>(
     rows: Range<usize>,
     columns: Range<usize>,
 ) -> ArrayView2<'a, f32> {
-    matrix
-        .clone()
+    (*matrix)
         .slice_axis_move(Axis(0), Slice::from(rows))
         .slice_axis_move(Axis(1), Slice::from(columns))
 }
