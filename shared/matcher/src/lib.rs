@@ -55,6 +55,7 @@ use crate::classifier::{Classifier, Thresholds, Verdict};
 use crate::encoder::{DiskCache, Encoder, EncoderError};
 use crate::hybrid::{HybridOptions, Ranker};
 use crate::intents::{Intent, IntentSet};
+use crate::knowledge::vectors::ArticleVectors;
 use crate::knowledge::{Article, KnowledgeBase, KnowledgeError};
 use frontline_shared::escalation::{MatchedCandidate, Priority};
 use frontline_shared::templates::{markdown_to_safe_html, Templates};
@@ -120,10 +121,11 @@ impl Matcher {
         Matcher::build_with_encoder(knowledge, intents, thresholds, human, None, None)
     }
 
-    /// A matcher whose ranking adds `encoder`'s semantic head (see [`hybrid`]); the
-    /// training examples' embeddings come from (and go to) `disk` when given.
+    /// A matcher whose ranking adds `encoder`'s semantic head (see [`hybrid`]) and whose
+    /// related-article search is hybrid ([`knowledge::vectors`]); the embeddings of
+    /// training examples and articles come from (and go to) `disk` when given.
     pub fn build_with_encoder(
-        knowledge: KnowledgeBase,
+        mut knowledge: KnowledgeBase,
         intents: IntentSet,
         thresholds: Thresholds,
         human: HumanRequest,
@@ -134,13 +136,19 @@ impl Matcher {
         let lexical = Classifier::train(&plan.examples, &classifier::TrainOptions::default())?;
         let classifier = match encoder {
             None => Ranker::lexical(lexical),
-            Some(encoder) => Ranker::hybrid(
-                lexical,
-                encoder.clone(),
-                &plan.examples,
-                disk,
-                &HybridOptions::default(),
-            )?,
+            Some(encoder) => {
+                let mut disk = disk;
+                let ranker = Ranker::hybrid(
+                    lexical,
+                    encoder.clone(),
+                    &plan.examples,
+                    disk.as_deref_mut(),
+                    &HybridOptions::default(),
+                )?;
+                let vectors = ArticleVectors::embed(encoder.clone(), knowledge.articles(), disk)?;
+                knowledge.set_vectors(vectors);
+                ranker
+            }
         };
         let targets = classifier
             .labels()
@@ -533,7 +541,7 @@ impl Matcher {
     pub fn related_articles(&self, text: &str, limit: usize) -> Vec<Suggestion> {
         let hits = self
             .knowledge
-            .search_with_snippets(text, limit, 160)
+            .related_with_snippets(text, limit, 160)
             .unwrap_or_default();
         article_suggestions(hits)
     }

@@ -517,3 +517,61 @@ fn as_you_type_snippets_begin_at_a_sentence_start() {
     }
     assert!(checked >= 20, "only {checked} snippets checked");
 }
+
+/// The demo storefront with the product's default encoder (hybrid ranking and search).
+fn demo_matcher_with_encoder() -> Matcher {
+    use frontline_matcher::encoder::{Encoder, DEFAULT_MODEL};
+    static ENCODER: std::sync::OnceLock<Arc<Encoder>> = std::sync::OnceLock::new();
+    let encoder = ENCODER
+        .get_or_init(|| Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("the shipped model")));
+    MatcherSource {
+        encoder: Some(encoder.clone()),
+        thresholds: frontline_matcher::hybrid::default_thresholds(),
+        ..source(&demo())
+    }
+    .build()
+    .expect("the demo storefront loads with the encoder")
+}
+
+fn related_ids(matcher: &Matcher, question: &str) -> Vec<String> {
+    matcher
+        .related_articles(question, 3)
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
+}
+
+#[test]
+fn related_articles_are_found_across_languages_with_the_encoder() {
+    let hybrid = demo_matcher_with_encoder();
+    let lexical = demo_matcher();
+    // Our own translations; the demo's articles are English.
+    for (question, article) in [
+        ("Mein Paket ist nie angekommen", "lost-parcel"),
+        ("Wie lange dauert die Rückerstattung?", "refund-timing"),
+        ("Mi paquete llegó dañado", "damaged-parcel"),
+    ] {
+        let found = related_ids(&hybrid, question);
+        assert!(
+            found.iter().any(|id| id == article),
+            "{question}: {found:?}"
+        );
+        let words_only = related_ids(&lexical, question);
+        assert!(
+            !words_only.iter().any(|id| id == article),
+            "{question}: BM25 alone already finds it ({words_only:?}), so this checks nothing"
+        );
+    }
+    // BM25 still contributes: an English question keeps its best article first.
+    assert_eq!(
+        related_ids(&hybrid, "my parcel was marked delivered but never arrived")
+            .first()
+            .map(String::as_str),
+        Some("lost-parcel")
+    );
+    // An unrelated question finds nothing by meaning.
+    assert_eq!(
+        related_ids(&hybrid, "Wie wird das Wetter morgen in Rom?"),
+        Vec::<String>::new()
+    );
+}

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::index::ArticleIndex;
+use super::vectors::{reciprocal_rank_fusion, ArticleVectors, CANDIDATES};
 use super::{Article, FileProblem, KnowledgeError};
 
 /// All articles of one folder, searchable. Immutable: a reload builds a new one.
@@ -15,6 +16,9 @@ pub struct KnowledgeBase {
     index: ArticleIndex,
     /// Files that were skipped and why (shown in `/admin`, logged at load).
     problems: Vec<FileProblem>,
+    /// The articles' embeddings when the matcher runs a sentence encoder: then
+    /// [`related_with_snippets`](Self::related_with_snippets) is hybrid.
+    vectors: Option<ArticleVectors>,
 }
 
 /// A search result with a display snippet.
@@ -88,6 +92,7 @@ impl KnowledgeBase {
             by_id,
             index,
             problems,
+            vectors: None,
         })
     }
 
@@ -110,6 +115,7 @@ impl KnowledgeBase {
             by_id,
             index,
             problems: Vec::new(),
+            vectors: None,
         })
     }
 
@@ -197,6 +203,72 @@ impl KnowledgeBase {
                 } else {
                     snippet
                 },
+            })
+            .collect())
+    }
+
+    /// Makes [`related_with_snippets`](Self::related_with_snippets) hybrid (see
+    /// [`vectors`](super::vectors)); `vectors` must be of this base's articles.
+    pub fn set_vectors(&mut self, vectors: ArticleVectors) {
+        self.vectors = Some(vectors);
+    }
+
+    /// Approximate heap memory of the article embeddings (0 without an encoder).
+    pub fn vectors_heap_bytes(&self) -> usize {
+        self.vectors.as_ref().map_or(0, ArticleVectors::heap_bytes)
+    }
+
+    /// Articles related to a whole question, best first, with snippets: BM25 and, with
+    /// an encoder, vector similarity fused by reciprocal rank fusion. Should the encoder
+    /// fail, BM25 alone (logged).
+    pub fn related_with_snippets(
+        &self,
+        text: &str,
+        limit: usize,
+        snippet_chars: usize,
+    ) -> Result<Vec<ArticleHit<'_>>, KnowledgeError> {
+        let Some(vectors) = &self.vectors else {
+            return self.search_with_snippets(text, limit, snippet_chars);
+        };
+        let terms = self.index.terms(text);
+        let lexical: Vec<usize> = self
+            .hits(&terms, CANDIDATES)?
+            .into_iter()
+            .map(|(position, _, _)| position)
+            .collect();
+        let semantic: Vec<usize> = match vectors.nearest(text, CANDIDATES) {
+            Ok(nearest) => nearest.into_iter().map(|(position, _)| position).collect(),
+            Err(error) => {
+                tracing::warn!(%error, "sentence encoder failed; related articles by BM25 only");
+                Vec::new()
+            }
+        };
+        let mut fused = reciprocal_rank_fusion(&[lexical, semantic]);
+        fused.truncate(limit);
+        let bodies: Vec<(usize, &str)> = fused
+            .iter()
+            .filter_map(|(position, _)| {
+                self.articles
+                    .get(*position)
+                    .map(|a| (*position, a.text.as_str()))
+            })
+            .collect();
+        let snippets = self.index.snippets(&terms, &bodies, snippet_chars);
+        Ok(bodies
+            .iter()
+            .zip(fused)
+            .zip(snippets)
+            .map(|(((position, _), (_, score)), snippet)| {
+                let article = &self.articles[*position];
+                ArticleHit {
+                    article,
+                    score,
+                    snippet_html: if snippet.is_empty() {
+                        escape_html(&article.excerpt(snippet_chars))
+                    } else {
+                        snippet
+                    },
+                }
             })
             .collect())
     }

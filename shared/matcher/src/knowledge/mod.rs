@@ -32,6 +32,7 @@ pub mod base;
 pub mod draft;
 pub mod index;
 pub mod snippet;
+pub mod vectors;
 
 pub use article::{Article, FrontMatter};
 pub use base::{ArticleHit, KnowledgeBase};

@@ -1,0 +1,124 @@
+//! Hybrid knowledge search: every article's sentence embedding beside the BM25 index, and
+//! the two rankings fused by reciprocal rank fusion.
+//!
+//! An article is embedded as its title, its example questions and the start of its text
+//! (what a customer's question would resemble). A search ranks the articles by BM25
+//! (tantivy) and by cosine similarity to the question's embedding, and scores each
+//! article `Σ 1 / (RRF_K + rank)` over the lists it appears in (Cormack, Clarke and
+//! Büttcher, *Reciprocal rank fusion outperforms Condorcet and individual rank learning
+//! methods*, SIGIR 2009, with their k = 60). A German question about an English article
+//! shares no words with it but lands near it in the encoder's space; an exact product name
+//! is found by BM25 even when the encoder knows nothing of it.
+
+use std::sync::Arc;
+
+use super::Article;
+use crate::encoder::{DiskCache, Encoder, EncoderError};
+
+/// The constant of reciprocal rank fusion.
+pub const RRF_K: f32 = 60.0;
+/// How many candidates each ranking contributes to the fusion.
+pub const CANDIDATES: usize = 20;
+/// A vector candidate must be at least this similar to the question (cosine): below it,
+/// the nearest articles of an unrelated question are noise, not suggestions.
+pub const MIN_SIMILARITY: f32 = 0.80;
+/// Characters of an article's text embedded after its title and questions.
+const TEXT_CHARS: usize = 300;
+
+/// The articles' embeddings, in the knowledge base's article order.
+#[derive(Debug)]
+pub struct ArticleVectors {
+    encoder: Arc<Encoder>,
+    /// One L2-normalized embedding per article.
+    vectors: Vec<Vec<f32>>,
+}
+
+impl ArticleVectors {
+    /// Embeds `articles` (batched; through `disk` when given, so a reload embeds only
+    /// articles that changed).
+    pub fn embed(
+        encoder: Arc<Encoder>,
+        articles: &[Article],
+        disk: Option<&mut DiskCache>,
+    ) -> Result<ArticleVectors, EncoderError> {
+        let texts: Vec<String> = articles.iter().map(embedded_text).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = encoder.embed_many(&texts, disk)?;
+        Ok(ArticleVectors { encoder, vectors })
+    }
+
+    /// The articles nearest to `question` (article index, cosine), best first: at most
+    /// `limit`, each at least [`MIN_SIMILARITY`].
+    pub fn nearest(&self, question: &str, limit: usize) -> Result<Vec<(usize, f32)>, EncoderError> {
+        let query = self.encoder.embed(question)?;
+        let mut scored: Vec<(usize, f32)> = self
+            .vectors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i, v.iter().zip(query.iter()).map(|(a, b)| a * b).sum()))
+            .filter(|(_, similarity)| *similarity >= MIN_SIMILARITY)
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(limit);
+        Ok(scored)
+    }
+
+    /// Approximate heap memory of the embeddings.
+    pub fn heap_bytes(&self) -> usize {
+        self.vectors.iter().map(|v| 4 * v.len()).sum()
+    }
+}
+
+/// What an article is embedded as: title, example questions, the start of its text.
+fn embedded_text(article: &Article) -> String {
+    let mut text = article.title.clone();
+    for question in &article.questions {
+        text.push_str(". ");
+        text.push_str(question);
+    }
+    text.push_str(". ");
+    text.push_str(&article.excerpt(TEXT_CHARS));
+    text
+}
+
+/// Reciprocal rank fusion of rankings (each a list of item ids, best first): every item
+/// once, with its fused score, best first; ties keep the order of first appearance.
+pub fn reciprocal_rank_fusion(rankings: &[Vec<usize>]) -> Vec<(usize, f32)> {
+    let mut fused: Vec<(usize, f32)> = Vec::new();
+    for ranking in rankings {
+        for (rank, &item) in ranking.iter().enumerate() {
+            let score = 1.0 / (RRF_K + rank as f32 + 1.0);
+            match fused.iter_mut().find(|(i, _)| *i == item) {
+                Some((_, total)) => *total += score,
+                None => fused.push((item, score)),
+            }
+        }
+    }
+    // A stable sort: equal scores keep the order in which they first appeared.
+    fused.sort_by(|a, b| b.1.total_cmp(&a.1));
+    fused
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fusion_rewards_items_both_rankings_agree_on() {
+        // BM25: 3, 1, 2; vectors: 1, 4. Item 1 is in both lists (ranks 2 and 1).
+        let fused = reciprocal_rank_fusion(&[vec![3, 1, 2], vec![1, 4]]);
+        let order: Vec<usize> = fused.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, vec![1, 3, 4, 2]);
+        let expected = 1.0 / 62.0 + 1.0 / 61.0;
+        assert!((fused[0].1 - expected).abs() < 1e-7, "{fused:?}");
+        // 3 (rank 1 of one list) and 4 (rank 2 of the other) are not tied: 1/61 > 1/62.
+        assert!(fused[1].1 > fused[2].1);
+    }
+
+    #[test]
+    fn fusion_of_one_ranking_keeps_its_order() {
+        let fused = reciprocal_rank_fusion(&[vec![5, 2, 9]]);
+        let order: Vec<usize> = fused.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, vec![5, 2, 9]);
+    }
+}
