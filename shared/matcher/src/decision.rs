@@ -72,6 +72,9 @@ pub struct Answer {
     /// Plain text (for chat and transcripts).
     pub text: String,
     pub url: Option<String>,
+    /// The language of a translated answer (an intent's `translations`), as an ISO 639-1
+    /// code; `None` for the site's own language.
+    pub locale: Option<String>,
 }
 
 impl Answer {
@@ -153,6 +156,7 @@ mod tests {
             html: String::new(),
             text: "Within **30 days**.\n\nUse the [portal](https://x.example).".into(),
             url: None,
+            locale: None,
         };
         let stored = answer.transcript_text();
         assert_eq!(

@@ -38,6 +38,7 @@ pub mod human_request;
 pub mod hybrid;
 pub mod intents;
 pub mod knowledge;
+pub mod language;
 pub mod live;
 mod training;
 
@@ -161,6 +162,9 @@ impl Matcher {
             if let Some(template) = &intent.answer {
                 answers.add(&intent.name, template)?;
             }
+            for (code, translation) in &intent.translations {
+                answers.add(&translated_name(&intent.name, code), &translation.answer)?;
+            }
         }
         let mut matcher = Matcher {
             knowledge,
@@ -174,18 +178,21 @@ impl Matcher {
             ignored_links: plan.ignored_links,
             top_intents,
         };
-        matcher.static_answers = matcher
-            .intents
-            .intents
-            .iter()
-            .filter(|i| !i.answer.as_deref().unwrap_or_default().contains("{{"))
-            .map(|i| {
-                (
-                    i.name.clone(),
-                    matcher.render_answer(i, &AnswerContext::default()),
-                )
-            })
-            .collect();
+        let mut static_answers = HashMap::new();
+        for intent in &matcher.intents.intents {
+            if !intent.answer.as_deref().unwrap_or_default().contains("{{") {
+                let answer = matcher.render_answer(intent, &AnswerContext::default(), None);
+                static_answers.insert(intent.name.clone(), answer);
+            }
+            for (code, translation) in &intent.translations {
+                if !translation.answer.contains("{{") {
+                    let answer =
+                        matcher.render_answer(intent, &AnswerContext::default(), Some(code));
+                    static_answers.insert(translated_name(&intent.name, code), answer);
+                }
+            }
+        }
+        matcher.static_answers = static_answers;
         Ok(matcher)
     }
 
@@ -202,8 +209,25 @@ impl Matcher {
         &self.ignored_links
     }
 
-    /// Decides what to do with `question`.
+    /// Decides what to do with `question`; an intent's answer comes in the question's
+    /// language when the intent has a translation into it ([`language::detect`]).
     pub fn decide(&self, question: &str, context: &AnswerContext) -> Decision {
+        let mut decision = self.decide_in_site_language(question, context);
+        let translated = decision
+            .answer
+            .as_ref()
+            .filter(|answer| answer.kind == CandidateKind::Intent)
+            .and_then(|answer| self.intents.intent(&answer.id))
+            .zip(language::detect(question))
+            .filter(|(intent, code)| intent.translations.contains_key(*code))
+            .map(|(intent, code)| self.intent_answer(intent, context, Some(code)));
+        if translated.is_some() {
+            decision.answer = translated;
+        }
+        decision
+    }
+
+    fn decide_in_site_language(&self, question: &str, context: &AnswerContext) -> Decision {
         let (ranked, lexical) = self.classifier.rank_with_lexical(question, 5);
         let matched = self.matched(&ranked);
         let confidence = ranked.first().map(|r| r.confidence).unwrap_or(0.0);
@@ -305,7 +329,7 @@ impl Matcher {
                     decision.answer = self.handoff_message(intent, context);
                 } else {
                     decision.kind = DecisionKind::Answer;
-                    decision.answer = Some(self.intent_answer(intent, context));
+                    decision.answer = Some(self.intent_answer(intent, context, None));
                 }
             }
             Target::Article(a) => {
@@ -398,7 +422,7 @@ impl Matcher {
                     return;
                 }
                 decision.kind = DecisionKind::Answer;
-                decision.answer = Some(self.intent_answer(intent, context));
+                decision.answer = Some(self.intent_answer(intent, context, None));
             }
             Some(Target::Article(a)) => {
                 decision.kind = DecisionKind::Answer;
@@ -569,7 +593,7 @@ impl Matcher {
                 .intents
                 .intent(id)
                 .filter(|i| !i.handoff)
-                .map(|intent| self.intent_answer(intent, context)),
+                .map(|intent| self.intent_answer(intent, context, None)),
         }
     }
 
@@ -580,21 +604,62 @@ impl Matcher {
         if wording.trim().is_empty() {
             return None;
         }
-        Some(self.intent_answer(intent, context)).filter(|a| !a.text.trim().is_empty())
+        Some(self.intent_answer(intent, context, None)).filter(|a| !a.text.trim().is_empty())
     }
 
-    fn intent_answer(&self, intent: &Intent, context: &AnswerContext) -> Answer {
-        match self.static_answers.get(&intent.name) {
+    /// `intent`'s answer, in `language` when the intent has a translation into it.
+    fn intent_answer(
+        &self,
+        intent: &Intent,
+        context: &AnswerContext,
+        language: Option<&str>,
+    ) -> Answer {
+        let language = language.filter(|code| intent.translations.contains_key(*code));
+        let key = match language {
+            Some(code) => translated_name(&intent.name, code),
+            None => intent.name.clone(),
+        };
+        match self.static_answers.get(&key) {
             Some(answer) => answer.clone(),
-            None => self.render_answer(intent, context),
+            None => self.render_answer(intent, context, language),
         }
     }
 
-    fn render_answer(&self, intent: &Intent, context: &AnswerContext) -> Answer {
+    /// Renders `intent`'s answer, or its translation into `language` (which it has).
+    fn render_answer(
+        &self,
+        intent: &Intent,
+        context: &AnswerContext,
+        language: Option<&str>,
+    ) -> Answer {
         let article = intent
             .articles
             .first()
             .and_then(|id| self.knowledge.article(id));
+        let translation = language.and_then(|code| Some((code, intent.translations.get(code)?)));
+        if let Some((code, translation)) = translation {
+            let markdown = self
+                .answers
+                .render(&translated_name(&intent.name, code), context)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(intent = %intent.name, language = code, error = %e, "answer template failed");
+                    String::new()
+                });
+            let title = if translation.title.is_empty() {
+                intent.title.clone()
+            } else {
+                translation.title.clone()
+            };
+            return Answer {
+                kind: CandidateKind::Intent,
+                id: intent.name.clone(),
+                title,
+                html: markdown_to_safe_html(&markdown),
+                text: markdown,
+                url: article.and_then(|a| a.url.clone()),
+                locale: Some(code.to_owned()),
+            };
+        }
         let markdown = match &intent.answer {
             Some(_) => self
                 .answers
@@ -621,8 +686,14 @@ impl Matcher {
             html: markdown_to_safe_html(&markdown),
             text: markdown,
             url: article.and_then(|a| a.url.clone()),
+            locale: None,
         }
     }
+}
+
+/// The template name of an intent's answer in another language.
+fn translated_name(intent: &str, code: &str) -> String {
+    format!("{intent}@{code}")
 }
 
 fn article_suggestions(hits: Vec<crate::knowledge::ArticleHit<'_>>) -> Vec<Suggestion> {
@@ -646,5 +717,6 @@ fn article_answer(article: &Article) -> Answer {
         html: article.html.clone(),
         text: article.excerpt(600),
         url: article.url.clone(),
+        locale: None,
     }
 }

@@ -575,3 +575,39 @@ fn related_articles_are_found_across_languages_with_the_encoder() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn a_question_in_german_gets_the_intents_german_answer_when_it_has_one() {
+    let matcher = demo_matcher_with_encoder();
+    let german = matcher.decide(
+        "Wo ist meine Bestellung? Ich warte schon lange.",
+        &context(),
+    );
+    assert_eq!(german.kind, DecisionKind::Answer);
+    let answer = german.answer.expect("answer");
+    assert_eq!(answer.id, "order_status");
+    assert_eq!(answer.locale.as_deref(), Some("de"));
+    assert_eq!(answer.title, "Wo ist meine Bestellung?");
+    // The translation is a template too: the customer's name is rendered into it.
+    assert!(answer.text.starts_with("Sie können Ihr Paket über den Tracking-Link in Ihrer Versandbestätigung verfolgen, Sam."), "{}", answer.text);
+
+    // English stays English, with no locale.
+    let english = matcher
+        .decide("where is my order", &context())
+        .answer
+        .expect("answer");
+    assert_eq!(english.locale, None);
+    assert!(
+        english.text.starts_with("You can follow your parcel"),
+        "{}",
+        english.text
+    );
+
+    // German for an intent without a German answer: the site's answer.
+    let untranslated = matcher
+        .decide("Meine Karte wurde bei der Zahlung abgelehnt", &context())
+        .answer
+        .expect("answer");
+    assert_eq!(untranslated.id, "card_declined");
+    assert_eq!(untranslated.locale, None);
+}

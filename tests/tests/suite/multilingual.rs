@@ -38,6 +38,21 @@ async fn the_default_matcher_answers_questions_in_other_languages() {
                 "{backend:?}: {question}"
             );
         }
+        // An intent with a German answer gives it to a German question.
+        let (_, german) = server
+            .ask(json!({"text": "Wie setze ich mein Passwort zurück?"}), None)
+            .await;
+        assert_eq!(german["answer"]["locale"], "de", "{german}");
+        assert_eq!(
+            german["answer"]["title"],
+            "Wie setze ich mein Passwort zurück?"
+        );
+        assert!(
+            german["answer"]["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Klicken Sie auf der Anmeldeseite")),
+            "{german}"
+        );
         // English keeps its answers, and an off-topic question still goes to a person.
         assert_eq!(
             answered(&server, "where is my order").await.as_deref(),

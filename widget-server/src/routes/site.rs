@@ -21,6 +21,10 @@ pub struct AnswerBody {
     pub html: String,
     pub text: String,
     pub url: Option<String>,
+    /// The language of a translated answer (ISO 639-1, e.g. `de`); absent when the answer
+    /// is in the site's own language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 impl From<Answer> for AnswerBody {
@@ -32,6 +36,7 @@ impl From<Answer> for AnswerBody {
             html: answer.html,
             text: answer.text,
             url: answer.url,
+            locale: answer.locale,
         }
     }
 }

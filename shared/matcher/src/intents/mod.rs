@@ -68,6 +68,22 @@ pub struct Intent {
     pub priority: Priority,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The title and answer in other languages, by ISO 639-1 code
+    /// (`[intents.translations.de]`): a customer who writes in one of them is answered
+    /// in it (see [`language`](crate::language)).
+    #[serde(default)]
+    pub translations: std::collections::BTreeMap<String, IntentTranslation>,
+}
+
+/// An intent's title and answer in another language.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IntentTranslation {
+    /// Defaults to the intent's own title.
+    #[serde(default)]
+    pub title: String,
+    /// Handlebars template, as the intent's `answer`.
+    pub answer: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
