@@ -57,6 +57,7 @@ fn intents(train: &[(String, String)]) -> IntentSet {
                 handoff: false,
                 priority: Priority::Normal,
                 tags: vec![],
+                translations: Default::default(),
             })
             .collect(),
         out_of_scope,
