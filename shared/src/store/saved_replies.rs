@@ -12,13 +12,10 @@ use crate::site_id::SiteId;
 const COLUMNS: &str = "id, name, site_id, body, updated_at, updated_by";
 
 fn saved_reply(row: &AnyRow) -> Result<SavedReply, StoreError> {
-    let site: Option<String> = row.try_get("site_id")?;
     Ok(SavedReply {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        site_id: site
-            .map(|s| SiteId::parse(&s).map_err(StoreError::Corrupt))
-            .transpose()?,
+        site_id: row.try_get("site_id")?,
         body: row.try_get("body")?,
         updated_at_ms: row.try_get("updated_at")?,
         updated_by: row.try_get("updated_by")?,
