@@ -77,10 +77,7 @@ impl Recorder {
     pub fn start(
         store: Store,
         shutdown: Shutdown,
-    ) -> (
-        Recorder,
-        tokio::task::JoinHandle<Result<(), RecorderError>>,
-    ) {
+    ) -> (Recorder, tokio::task::JoinHandle<Result<(), RecorderError>>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(write_loop(store, rx, shutdown));
         (Recorder { tx }, task)

@@ -126,7 +126,10 @@ impl Application {
         let mut workers = Workers::new();
         let (recorder, writer) = Recorder::start(store.clone(), shutdown.clone());
         workers.spawn_fallible("recorder", async move {
-            writer.await.map_err(WorkerError::from)?.map_err(WorkerError::from)
+            writer
+                .await
+                .map_err(WorkerError::from)?
+                .map_err(WorkerError::from)
         });
         let hub = Arc::new(EventHub::default());
         workers.spawn(

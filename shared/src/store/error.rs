@@ -88,8 +88,12 @@ mod tests {
         let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
             .await
             .expect("in-memory sqlite");
-        conn.execute("CREATE TABLE t (x INTEGER)").await.expect("create");
-        conn.execute("PRAGMA query_only = ON").await.expect("pragma");
+        conn.execute("CREATE TABLE t (x INTEGER)")
+            .await
+            .expect("create");
+        conn.execute("PRAGMA query_only = ON")
+            .await
+            .expect("pragma");
         let refused = conn
             .execute("INSERT INTO t (x) VALUES (1)")
             .await

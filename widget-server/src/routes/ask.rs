@@ -100,7 +100,9 @@ pub async fn ask(
     let locale = input::locale(request.locale)?;
     let conversation_id = match request.conversation_id {
         Some(id) => {
-            token.authorize_on_site(&state, &site.settings.id, &id).await?;
+            token
+                .authorize_on_site(&state, &site.settings.id, &id)
+                .await?;
             id
         }
         None => new_id("conv"),

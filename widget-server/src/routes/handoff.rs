@@ -87,7 +87,9 @@ pub async fn handoff(
     let page_url = input::page_url(request.page_url)?;
     let conversation_id = match request.conversation_id {
         Some(id) => {
-            token.authorize_on_site(&state, &site.settings.id, &id).await?;
+            token
+                .authorize_on_site(&state, &site.settings.id, &id)
+                .await?;
             id
         }
         None => new_id("conv"),
