@@ -58,19 +58,13 @@ async fn a_bot_whose_socket_mode_worker_fails_exits_non_zero_naming_the_worker()
 #[tokio::test]
 async fn a_widget_server_whose_store_turns_read_only_exits_non_zero_naming_the_recorder() {
     if postgres_admin_url().is_none() {
-        eprintln!("note: FRONTLINE_TEST_POSTGRES_URL is not set; the read-only store test is skipped");
+        eprintln!(
+            "note: FRONTLINE_TEST_POSTGRES_URL is not set; the read-only store test is skipped"
+        );
         return;
     }
     let db = TestDatabase::new(TestBackend::Postgres).await;
-    let config = frontline_widget_server::demo_dir().join("frontline.toml");
-    let server = ServerProcess::spawn(
-        &config,
-        &[
-            ("FRONTLINE_DATABASE_URL", db.url.clone()),
-            ("FRONTLINE_LISTEN", "127.0.0.1:0".to_string()),
-        ],
-    )
-    .await;
+    let server = demo_server(&db).await;
     let client = reqwest::Client::new();
     let ask = |text: &str| {
         client
@@ -109,6 +103,19 @@ async fn a_widget_server_whose_store_turns_read_only_exits_non_zero_naming_the_r
     assert_failed_naming(status, &printed, "recorder", "read-only transaction");
 }
 
+/// The real widget server on the demo configuration, on `db`, on a free port.
+async fn demo_server(db: &TestDatabase) -> ServerProcess {
+    let config = frontline_widget_server::demo_dir().join("frontline.toml");
+    ServerProcess::spawn(
+        &config,
+        &[
+            ("FRONTLINE_DATABASE_URL", db.url.clone()),
+            ("FRONTLINE_LISTEN", "127.0.0.1:0".to_string()),
+        ],
+    )
+    .await
+}
+
 /// The process ended by itself (`status` is `Some`), non-zero, and what it `printed`
 /// names the failed `worker` and says `why`.
 fn assert_failed_naming(status: Option<ExitStatus>, printed: &str, worker: &str, why: &str) {
@@ -127,14 +134,7 @@ fn assert_failed_naming(status: Option<ExitStatus>, printed: &str, worker: &str,
 async fn sigterm_stops_both_binaries_gracefully_with_status_zero() {
     let db = TestDatabase::new(backends()[0]).await;
     let config = frontline_widget_server::demo_dir().join("frontline.toml");
-    let server = ServerProcess::spawn(
-        &config,
-        &[
-            ("FRONTLINE_DATABASE_URL", db.url.clone()),
-            ("FRONTLINE_LISTEN", "127.0.0.1:0".to_string()),
-        ],
-    )
-    .await;
+    let server = demo_server(&db).await;
     let bot = BotProcess::spawn(
         &config,
         &[
