@@ -70,7 +70,7 @@ impl Routes {
                     .rules
                     .iter()
                     .filter(|r| r.platform == platform)
-                    .filter(|r| r.site.as_ref().is_none_or(|s| *site == s.as_str()))
+                    .filter(|r| r.site.as_ref().is_none_or(|s| s == *site))
                     .filter(|r| r.intent.is_none() && r.priority.is_none() && r.tag.is_none())
                     .collect();
                 let hours = |wanted: Option<bool>| {
@@ -88,7 +88,7 @@ impl Routes {
 fn matches(rule: &RouteRule, escalation: &Escalation) -> bool {
     rule.site
         .as_ref()
-        .is_none_or(|site| escalation.site_id == site.as_str())
+        .is_none_or(|site| escalation.site_id == *site)
         && rule
             .intent
             .as_ref()
@@ -155,7 +155,7 @@ mod tests {
     fn the_first_rule_whose_every_condition_holds_wins() {
         let routes = Routes::new(vec![
             RouteRule {
-                site: Some("other".into()),
+                site: Some(site("other")),
                 ..rule("C_OTHER_SITE")
             },
             RouteRule {
@@ -192,16 +192,16 @@ mod tests {
         );
         let partial = Routes::new(vec![
             RouteRule {
-                site: Some("demo".into()),
+                site: Some(site("demo")),
                 ..rule("C_DEMO")
             },
             RouteRule {
-                site: Some("shop".into()),
+                site: Some(site("shop")),
                 tag: Some("returns".into()),
                 ..rule("C_SHOP_RETURNS")
             },
             RouteRule {
-                site: Some("shop".into()),
+                site: Some(site("shop")),
                 outside_hours: Some(true),
                 ..rule("C_SHOP_NIGHTS")
             },

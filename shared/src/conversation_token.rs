@@ -15,6 +15,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::config::Secrets;
+use crate::site_id::SiteId;
 use crate::store::{Store, StoreError};
 
 /// The key of conversation tokens and of mail tokens ([`crate::mail_token`]):
@@ -74,8 +75,9 @@ impl TokenSigner {
         mac
     }
 
-    /// A token opening `conversation_id` of `site` (a valid site id: no `.`).
-    pub fn issue(&self, site: &str, conversation_id: &str) -> String {
+    /// A token opening `conversation_id` of `site` (a site id has no `.`, so the token
+    /// splits unambiguously).
+    pub fn issue(&self, site: &SiteId, conversation_id: &str) -> String {
         let mac = self.mac(site, conversation_id).finalize().into_bytes();
         format!("{site}.{}", hex::encode(mac))
     }
@@ -104,11 +106,13 @@ impl TokenSigner {
 #[cfg(test)]
 mod tests {
     use super::{TokenSigner, TokenSite};
+    use crate::site_id::SiteId;
 
     #[test]
     fn a_token_opens_only_its_own_conversation_on_its_own_site() {
         let signer = TokenSigner::new(b"key");
-        let token = signer.issue("demo", "c_1");
+        let demo = SiteId::parse("demo").expect("a site id");
+        let token = signer.issue(&demo, "c_1");
         assert!(token.starts_with("demo."), "{token}");
         assert_eq!(signer.verify("c_1", &token), Some(TokenSite::Site("demo")));
         assert_eq!(signer.verify("c_2", &token), None);

@@ -106,7 +106,7 @@ pub struct ChannelPlan {
 /// Everything planning shows for one site.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
-    pub site: String,
+    pub site: SiteId,
     pub time_zone: String,
     /// First forecast day (today, local), `YYYY-MM-DD`.
     pub from: String,
@@ -180,7 +180,7 @@ pub async fn plan(
         });
     }
     Ok(Plan {
-        site: site.id.to_string(),
+        site: site.id.clone(),
         time_zone: site.business_hours.time_zone_name.clone(),
         from: today.to_string(),
         days,
@@ -370,7 +370,7 @@ async fn accuracy(
 /// What the daily digest says about planning for one site.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DigestLines {
-    pub site: String,
+    pub site_id: SiteId,
     /// "Tomorrow: ~N contacts, peak HH:00 (~M agents needed at peak)".
     pub tomorrow: String,
     /// "Yesterday: forecast X, actual Y (error Z %)"; `None` when no forecast was stored.
@@ -497,7 +497,7 @@ pub async fn digest_lines(
         )
     });
     Ok(DigestLines {
-        site: plan.site.clone(),
+        site_id: plan.site.clone(),
         tomorrow: tomorrow_line,
         yesterday: yesterday_line,
         rota_warning,

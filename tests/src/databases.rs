@@ -67,6 +67,30 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Makes this PostgreSQL database refuse writes the way a standby does after a
+    /// failover (SQLSTATE 25006): `default_transaction_read_only` for every new session,
+    /// and the open sessions ended, so that their clients reconnect into it.
+    pub async fn turn_read_only(&self) {
+        let (Some(name), Some(admin)) = (&self.pg_name, postgres_admin_url()) else {
+            panic!("turn_read_only needs a PostgreSQL test database");
+        };
+        run_admin(
+            &admin,
+            &format!("ALTER DATABASE {name} SET default_transaction_read_only = on"),
+        )
+        .await;
+        run_admin(
+            &admin,
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            ),
+        )
+        .await;
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let (Some(name), Some(admin)) = (self.pg_name.take(), postgres_admin_url()) else {

@@ -3,6 +3,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// `target/<profile>/<name>`, next to the running test binary's `deps/` folder.
@@ -49,6 +51,10 @@ pub struct ServerProcess {
     /// `None` once it was handed to [`terminate`].
     child: Option<std::process::Child>,
     pub url: String,
+    /// Every line it printed on stdout and stderr so far (stderr is also echoed).
+    printed: Arc<Mutex<Vec<String>>>,
+    /// The threads draining its stdout and stderr (they end when it exits).
+    readers: Vec<JoinHandle<()>>,
 }
 
 impl ServerProcess {
@@ -61,12 +67,15 @@ impl ServerProcess {
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("FRONTLINE_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("frontline-widget-server starts");
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let printed = Arc::new(Mutex::new(Vec::new()));
         let (found, address) = tokio::sync::oneshot::channel::<String>();
-        std::thread::spawn(move || {
+        let keep = Arc::clone(&printed);
+        let stdout_reader = std::thread::spawn(move || {
             let mut found = Some(found);
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix("Frontline widget server listening on ") {
@@ -74,6 +83,14 @@ impl ServerProcess {
                         let _ = found.send(url.trim().to_string());
                     }
                 }
+                keep.lock().expect("printed lines").push(line);
+            }
+        });
+        let keep = Arc::clone(&printed);
+        let stderr_reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                keep.lock().expect("printed lines").push(line);
             }
         });
         let url = match tokio::time::timeout(Duration::from_secs(60), address).await {
@@ -86,7 +103,33 @@ impl ServerProcess {
         ServerProcess {
             child: Some(child),
             url,
+            printed,
+            readers: vec![stdout_reader, stderr_reader],
         }
+    }
+
+    /// Waits up to `within` for the process to exit by itself: its exit status (`None`:
+    /// still running at `within`, then killed) and every line it printed.
+    pub async fn wait_for_exit(mut self, within: Duration) -> (Option<ExitStatus>, String) {
+        let mut child = self.child.take().expect("a running process");
+        let pid = child.id();
+        let mut waited = tokio::task::spawn_blocking(move || child.wait());
+        let status = match tokio::time::timeout(within, &mut waited).await {
+            Ok(joined) => joined.ok().and_then(Result::ok),
+            Err(_) => {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                let _ = waited.await;
+                None
+            }
+        };
+        // Its pipes are closed now: the readers finish with its last lines.
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        let printed = self.printed.lock().expect("printed lines").join("\n");
+        (status, printed)
     }
 
     fn child(&mut self) -> &mut std::process::Child {

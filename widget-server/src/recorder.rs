@@ -16,12 +16,19 @@
 //! split in halves and each half written on its own, down to single rows (a few
 //! transactions per bad row, not one per row). A single row still refused is logged at
 //! `error` with its conversation and site, and dropped; every other row is kept, in order.
+//!
+//! A store that refuses writes as such ([`StoreError::is_read_only`]: a PostgreSQL standby
+//! after a failover, `default_transaction_read_only`) would refuse every question from
+//! then on, and this process's connections would stay on it: the writer ends with
+//! [`RecorderError::ReadOnly`], and the supervised process exits non-zero so that its
+//! supervisor restarts it, connecting afresh (start-up fails, naming the cause, for as
+//! long as the store stays read-only).
 
 use std::time::Duration;
 
 use frontline_shared::shutdown::Shutdown;
 use frontline_shared::store::conversations::QuestionRecord;
-use frontline_shared::store::Store;
+use frontline_shared::store::{Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -29,6 +36,20 @@ const QUEUE: usize = 16_384;
 const BATCH: usize = 1_024;
 /// The shortest time between two commits, unless a flush or a full batch asks for one.
 pub const COMMIT_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Why the writer stopped before shutdown.
+#[derive(Debug, thiserror::Error)]
+pub enum RecorderError {
+    #[error(
+        "the store refuses writes, so no question can be recorded ({dropped} of the current \
+         batch not recorded): {source}"
+    )]
+    ReadOnly {
+        dropped: usize,
+        #[source]
+        source: StoreError,
+    },
+}
 
 enum Command {
     Record(Box<QuestionRecord>),
@@ -51,8 +72,12 @@ impl std::fmt::Debug for Command {
 }
 
 impl Recorder {
-    /// Starts the writer task; it drains the queue and exits after shutdown.
-    pub fn start(store: Store, shutdown: Shutdown) -> (Recorder, tokio::task::JoinHandle<()>) {
+    /// Starts the writer task; it drains the queue and exits after shutdown, or fails when
+    /// the store refuses writes (see the module's documentation).
+    pub fn start(
+        store: Store,
+        shutdown: Shutdown,
+    ) -> (Recorder, tokio::task::JoinHandle<Result<(), RecorderError>>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(write_loop(store, rx, shutdown));
         (Recorder { tx }, task)
@@ -79,7 +104,11 @@ impl Recorder {
     }
 }
 
-async fn write_loop(store: Store, mut rx: mpsc::Receiver<Command>, mut shutdown: Shutdown) {
+async fn write_loop(
+    store: Store,
+    mut rx: mpsc::Receiver<Command>,
+    mut shutdown: Shutdown,
+) -> Result<(), RecorderError> {
     let mut batch: Vec<QuestionRecord> = Vec::with_capacity(BATCH);
     let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
     let mut last_commit = Instant::now();
@@ -88,7 +117,7 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Command>, mut shutdown:
             command = rx.recv() => command,
             _ = shutdown.wait(), if batch.is_empty() => { rx.close(); rx.recv().await }
         };
-        let Some(first) = first else { return };
+        let Some(first) = first else { return Ok(()) };
         take(first, &mut batch, &mut waiters);
         // Gather until the interval is up; once a flush waits, only what is queued now.
         let due = last_commit + COMMIT_INTERVAL;
@@ -101,7 +130,7 @@ async fn write_loop(store: Store, mut rx: mpsc::Receiver<Command>, mut shutdown:
             let Some(command) = next else { break };
             take(command, &mut batch, &mut waiters);
         }
-        write_with_retry(&store, &batch).await;
+        write_with_retry(&store, &batch).await?;
         last_commit = Instant::now();
         batch.clear();
         for waiter in waiters.drain(..) {
@@ -117,12 +146,16 @@ fn take(command: Command, batch: &mut Vec<QuestionRecord>, waiters: &mut Vec<one
     }
 }
 
-async fn write_with_retry(store: &Store, batch: &[QuestionRecord]) {
+async fn write_with_retry(store: &Store, batch: &[QuestionRecord]) -> Result<(), RecorderError> {
     // Parts still to write, the next one last; halves keep the questions' order.
     let mut pending = vec![batch];
     while let Some(part) = pending.pop() {
         match write_through_outages(store, part).await {
             Ok(()) => {}
+            Err(source) if source.is_read_only() => {
+                let dropped = part.len() + pending.iter().map(|p| p.len()).sum::<usize>();
+                return Err(RecorderError::ReadOnly { dropped, source });
+            }
             Err(error) => match part {
                 [] => {}
                 [record] => tracing::error!(
@@ -141,6 +174,7 @@ async fn write_with_retry(store: &Store, batch: &[QuestionRecord]) {
             },
         }
     }
+    Ok(())
 }
 
 /// Writes `batch` in one transaction, waiting out outages; any other error is returned.

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontline_serve::supervisor::{self, RunError, Workers};
+use frontline_serve::supervisor::{self, RunError, WorkerError, Workers};
 use frontline_shared::config::{Secret, Settings};
 use frontline_shared::conversation_token::TokenSigner;
 use frontline_shared::shutdown::{self, Shutdown, ShutdownTrigger};
@@ -124,8 +124,13 @@ impl Application {
         };
         let (trigger, shutdown) = shutdown::channel();
         let mut workers = Workers::new();
-        let (recorder, recorder_task) = Recorder::start(store.clone(), shutdown.clone());
-        workers.spawn_fallible("recorder", recorder_task);
+        let (recorder, writer) = Recorder::start(store.clone(), shutdown.clone());
+        workers.spawn_fallible("recorder", async move {
+            writer
+                .await
+                .map_err(WorkerError::from)?
+                .map_err(WorkerError::from)
+        });
         let hub = Arc::new(EventHub::default());
         workers.spawn(
             "event listener",

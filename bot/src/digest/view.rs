@@ -5,9 +5,9 @@
 //! `on_demand`, `figures[].{label, value, vs_previous, vs_week}` (pre-formatted),
 //! `unclaimed_now`, `top_intents[].{intent, count}`, `top_unanswered[].{example, count}`,
 //! and the raw numbers as `today`, `previous_day`, `week_average` (see
-//! `frontline_shared::stats::digest::Figures`), and `planning[]` per site (`site`,
-//! `tomorrow`, `yesterday`, `rota_warning`, `confidence_note`; see
-//! `frontline_shared::planning::DigestLines`). Text from customers (the unanswered
+//! `frontline_shared::stats::digest::Figures`), and `planning[]` per site (`site`, its
+//! display name, `site_id`, `tomorrow`, `yesterday`, `rota_warning`, `confidence_note`;
+//! see `frontline_shared::planning::DigestLines`). Text from customers (the unanswered
 //! examples) is escaped by the registry like any other value.
 
 use frontline_shared::planning::DigestLines;
@@ -38,9 +38,18 @@ pub struct DigestView {
     pub previous_day: Figures,
     pub week_average: Figures,
     /// Forecast lines per site: tomorrow, yesterday against its forecast, rota warnings.
-    pub planning: Vec<DigestLines>,
+    pub planning: Vec<PlanningView>,
     /// "100 % satisfied · 4.5 average · 2 of 3 rated", when anything was resolved.
     pub csat: Option<String>,
+}
+
+/// One site's planning lines as the digest shows them: every field of [`DigestLines`]
+/// (its `site_id` among them) and the site's display name as `site`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanningView {
+    pub site: String,
+    #[serde(flatten)]
+    pub lines: DigestLines,
 }
 
 /// The digest's satisfaction line, when anything was resolved that day.
@@ -163,9 +172,9 @@ impl DigestView {
             week_average: data.week_average,
             planning: planning
                 .into_iter()
-                .map(|mut p| {
-                    p.site = sites.name(&p.site).to_string();
-                    p
+                .map(|lines| PlanningView {
+                    site: sites.name(&lines.site_id).to_string(),
+                    lines,
                 })
                 .collect(),
         }

@@ -112,7 +112,7 @@ fn demo_storefront() {
     let matcher = source.build().expect("demo");
     let context = AnswerContext {
         customer: serde_json::Map::from_iter([("name".to_string(), serde_json::json!("Sam"))]),
-        site: "demo".into(),
+        site: Some(frontline_shared::site_id::SiteId::parse("demo").expect("a site id")),
         page_url: None,
     };
     let questions = [

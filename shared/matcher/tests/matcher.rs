@@ -4,6 +4,7 @@
 use frontline_matcher::classifier::Thresholds;
 use frontline_matcher::live::{LiveMatcher, MatcherSource};
 use frontline_matcher::{AnswerContext, CandidateKind, DecisionKind, HandoffReason, Matcher};
+use frontline_shared::site_id::SiteId;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -30,7 +31,7 @@ fn demo_matcher() -> Matcher {
 fn context() -> AnswerContext {
     AnswerContext {
         customer: serde_json::Map::from_iter([("name".to_string(), serde_json::json!("Sam"))]),
-        site: "demo".into(),
+        site: Some(SiteId::parse("demo").expect("a site id")),
         page_url: None,
     }
 }
@@ -265,7 +266,7 @@ fn answers_render_the_customer_context_safely() {
             "name".to_string(),
             serde_json::json!("<img src=x onerror=alert(1)>"),
         )]),
-        site: "demo".into(),
+        site: Some(SiteId::parse("demo").expect("a site id")),
         page_url: None,
     };
     for intent in &matcher.intents().intents {

@@ -379,7 +379,7 @@ impl Default for DiscordSettings {
 pub struct RouteRule {
     pub platform: ChatPlatform,
     pub channel: String,
-    pub site: Option<String>,
+    pub site: Option<crate::site_id::SiteId>,
     pub intent: Option<String>,
     pub priority: Option<Priority>,
     pub tag: Option<String>,

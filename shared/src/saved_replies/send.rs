@@ -27,7 +27,7 @@ pub fn context_of(escalation: &Escalation) -> AnswerContext {
     }
     AnswerContext {
         customer,
-        site: escalation.site_id.to_string(),
+        site: Some(escalation.site_id.clone()),
         page_url: escalation.context.page_url.clone(),
     }
 }

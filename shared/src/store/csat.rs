@@ -54,7 +54,7 @@ impl Store {
             return Ok(Rated::NoEscalation);
         };
         let escalation_id: String = row.try_get("id")?;
-        let site_id: String = row.try_get("site_id")?;
+        let site_id: SiteId = row.try_get("site_id")?;
         let status: String = row.try_get("status")?;
         if status != EscalationStatus::Resolved.as_str() {
             return Ok(Rated::NotResolved);

@@ -21,6 +21,7 @@ use super::{Store, StoreError};
 use crate::contracts::outbox::OutboxMessage;
 use crate::contracts::Subject;
 use crate::escalation::{Escalation, HandoffContext, TranscriptLine};
+use crate::site_id::SiteId;
 
 /// Everything stored about one customer, as exported.
 #[derive(Debug, Clone, Serialize)]
@@ -33,7 +34,7 @@ pub struct CustomerExport {
 #[derive(Debug, Clone, Serialize)]
 pub struct ConversationExport {
     pub id: String,
-    pub site_id: String,
+    pub site_id: SiteId,
     pub page_url: Option<String>,
     pub locale: Option<String>,
     /// Customer fields the storefront sent (`customer: {…}`).

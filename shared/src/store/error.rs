@@ -21,6 +21,24 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
     }
+
+    /// True when the database refuses writes as such: a PostgreSQL server that is read-only
+    /// (a standby after a failover, `default_transaction_read_only`), a SQLite file opened
+    /// read-only. Retrying over the same connections does not help; a restart reconnects.
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                // PostgreSQL: read_only_sql_transaction (25006). SQLite: SQLITE_READONLY
+                // (8), _DBMOVED (1032: the file was moved or deleted under the process) and
+                // _DIRECTORY (1544); not _RECOVERY or _CANTLOCK, which can pass.
+                matches!(
+                    db.code().unwrap_or_default().as_ref(),
+                    "25006" | "8" | "1032" | "1544"
+                )
+            }
+            _ => false,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -54,5 +72,40 @@ fn is_transient(error: &sqlx::Error) -> bool {
                 || code == "261"
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{Connection, Executor};
+
+    use super::StoreError;
+
+    /// SQLite refuses writes on a `query_only` connection with SQLITE_READONLY, as it does
+    /// on a file opened read-only.
+    #[tokio::test]
+    async fn a_refused_write_is_read_only_and_not_an_outage() {
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("in-memory sqlite");
+        conn.execute("CREATE TABLE t (x INTEGER)")
+            .await
+            .expect("create");
+        conn.execute("PRAGMA query_only = ON")
+            .await
+            .expect("pragma");
+        let refused = conn
+            .execute("INSERT INTO t (x) VALUES (1)")
+            .await
+            .expect_err("a read-only connection refuses writes");
+        let error = StoreError::from(refused);
+        assert!(error.is_read_only(), "{error}");
+        assert!(!error.is_unavailable(), "{error}");
+        let other = StoreError::from(
+            conn.execute("SELECT * FROM missing")
+                .await
+                .expect_err("no such table"),
+        );
+        assert!(!other.is_read_only(), "{other}");
     }
 }

@@ -12,13 +12,10 @@ use crate::site_id::SiteId;
 const COLUMNS: &str = "id, name, site_id, body, updated_at, updated_by";
 
 fn saved_reply(row: &AnyRow) -> Result<SavedReply, StoreError> {
-    let site: Option<String> = row.try_get("site_id")?;
     Ok(SavedReply {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        site_id: site
-            .map(|s| SiteId::parse(&s).map_err(StoreError::Corrupt))
-            .transpose()?,
+        site_id: row.try_get("site_id")?,
         body: row.try_get("body")?,
         updated_at_ms: row.try_get("updated_at")?,
         updated_by: row.try_get("updated_by")?,
@@ -33,20 +30,15 @@ impl Store {
         by: &str,
     ) -> Result<Option<SavedReply>, StoreError> {
         let id = new_id("sr");
-        let inserted = sqlx::query(
-            "INSERT INTO saved_replies (id, name, name_key, site_id, body, created_at, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT DO NOTHING",
-        )
-        .bind(&id)
-        .bind(&input.name)
-        .bind(input.name_key())
-        .bind(input.site_id.as_ref().map(SiteId::as_str))
-        .bind(&input.body)
-        .bind(self.now_ms())
-        .bind(by)
-        .execute(self.writer())
-        .await?
-        .rows_affected();
+        let inserted = self
+            .write_saved_reply(
+                "INSERT INTO saved_replies (id, name, name_key, site_id, body, created_at, updated_at, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT DO NOTHING",
+                &id,
+                input,
+                by,
+            )
+            .await?;
         if inserted == 0 {
             return Ok(None);
         }
@@ -71,20 +63,38 @@ impl Store {
         if taken {
             return Ok(Some(false));
         }
-        sqlx::query(
+        self.write_saved_reply(
             "UPDATE saved_replies SET name = $2, name_key = $3, site_id = $4, body = $5, \
              updated_at = $6, updated_by = $7 WHERE id = $1",
+            id,
+            input,
+            by,
         )
-        .bind(id)
-        .bind(&input.name)
-        .bind(input.name_key())
-        .bind(input.site_id.as_ref().map(SiteId::as_str))
-        .bind(&input.body)
-        .bind(self.now_ms())
-        .bind(by)
-        .execute(self.writer())
         .await?;
         Ok(Some(true))
+    }
+
+    /// Runs `sql`, an insert or update of saved reply `id`, with `$1` the id, `$2` to `$5`
+    /// the input's name, name key, site and body, `$6` now and `$7` who; the rows it
+    /// changed. One binding for both, so a new column is bound the same way in each.
+    async fn write_saved_reply(
+        &self,
+        sql: &'static str,
+        id: &str,
+        input: &SavedReplyInput,
+        by: &str,
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sql)
+            .bind(id)
+            .bind(&input.name)
+            .bind(input.name_key())
+            .bind(input.site_id.as_ref().map(SiteId::as_str))
+            .bind(&input.body)
+            .bind(self.now_ms())
+            .bind(by)
+            .execute(self.writer())
+            .await?
+            .rows_affected())
     }
 
     /// Deletes a saved reply; false when there was none.

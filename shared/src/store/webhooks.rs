@@ -116,7 +116,7 @@ pub(crate) async fn enqueue_events(
         })?;
     let site_name = routing
         .site_names
-        .get(escalation.site_id.as_str())
+        .get(&escalation.site_id)
         .cloned()
         .unwrap_or_else(|| escalation.site_id.to_string());
     // Receivers get what chat gets: the customer's text with `[privacy] redact` applied.

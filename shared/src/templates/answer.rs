@@ -9,12 +9,15 @@
 use serde::Serialize;
 
 use super::{Markup, TemplateError, Templates};
+use crate::site_id::SiteId;
 
 /// What the answer templates may use: `{{customer.name}}`, `{{site}}`, `{{page_url}}`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AnswerContext {
     pub customer: serde_json::Map<String, serde_json::Value>,
-    pub site: String,
+    /// The site asked on (`None` when a template is rendered outside a conversation, as
+    /// when an answer is checked at load; `{{site}}` is then empty).
+    pub site: Option<SiteId>,
     pub page_url: Option<String>,
 }
 
@@ -52,7 +55,7 @@ mod tests {
         customer.insert("name".into(), "Sam <b>".into());
         let context = AnswerContext {
             customer,
-            site: "shop".into(),
+            site: Some(SiteId::parse("shop").expect("a site id")),
             page_url: None,
         };
         let template = "Hi {{customer.name}}, **30 days** on {{site}}.";

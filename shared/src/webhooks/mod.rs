@@ -85,7 +85,7 @@ impl Endpoint {
 pub struct Routing {
     pub endpoints: Arc<Vec<Endpoint>>,
     /// Site id → display name, for `data.site.name`.
-    pub site_names: Arc<HashMap<String, String>>,
+    pub site_names: Arc<HashMap<crate::site_id::SiteId, String>>,
     /// `[privacy] redact`: what the customer typed is masked in every payload.
     pub redactor: Arc<crate::privacy::Redactor>,
 }
@@ -105,7 +105,7 @@ impl Routing {
         let site_names = settings
             .sites
             .iter()
-            .map(|s| (s.id.to_string(), s.name.clone()))
+            .map(|s| (s.id.clone(), s.name.clone()))
             .collect();
         Routing {
             endpoints: Arc::new(endpoints),

@@ -132,7 +132,9 @@ async fn a_row_the_store_refuses_costs_no_other_question() {
             "{backend:?}: only the poisoned row is dropped"
         );
         trigger.trigger();
-        task.await.expect("recorder stops");
+        task.await
+            .expect("recorder stops")
+            .expect("without an error");
     }
 }
 

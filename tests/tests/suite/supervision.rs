@@ -3,11 +3,12 @@
 //! stops both binaries cleanly with status 0; every request carries an `x-request-id`;
 //! and a handoff's escalation id follows it into the bot's delivery log lines.
 
+use std::process::ExitStatus;
 use std::time::Duration;
 
 use frontline_tests::bot::{self, BotProcess, TestBot, SLACK_DEFAULT_CHANNEL};
 use frontline_tests::customer::hand_off;
-use frontline_tests::databases::{backends, TestDatabase};
+use frontline_tests::databases::{backends, postgres_admin_url, TestBackend, TestDatabase};
 use frontline_tests::processes::ServerProcess;
 use frontline_tests::slack_standin::{SlackStandIn, BOT_TOKEN, SIGNING_SECRET};
 use frontline_tests::widget_server::TestServer;
@@ -41,33 +42,99 @@ async fn a_bot_whose_socket_mode_worker_fails_exits_non_zero_naming_the_worker()
         ("SLACK_APP_TOKEN", "xapp-revoked".to_string()),
     ];
     let (status, printed) = BotProcess::run_expecting_exit(&config, &env, EXIT_WITHIN).await;
-    let status = status.unwrap_or_else(|| {
-        panic!("the bot kept running without its Socket Mode worker:\n{printed}")
-    });
-    assert!(!status.success(), "exit status {status}:\n{printed}");
     assert!(
         printed.contains("Frontline bot listening on"),
         "it started before the worker failed:\n{printed}"
     );
-    assert!(
-        printed.contains("worker `slack socket mode` failed"),
-        "the message names the worker:\n{printed}"
-    );
-    assert!(printed.contains("invalid_auth"), "and why:\n{printed}");
+    assert_failed_naming(status, &printed, "slack socket mode", "invalid_auth");
 }
 
+/// A PostgreSQL store that turns read-only under a running widget server (a standby after
+/// a failover, an operator's `default_transaction_read_only`) refuses every question the
+/// recorder writes from then on. The recorder cannot recover from that over connections
+/// that stay on that server, so it fails and the process exits non-zero, naming it and
+/// why; its supervisor restarts it and it connects afresh. PostgreSQL only: SQLite cannot
+/// be made read-only under a process that has the file open.
 #[tokio::test]
-async fn sigterm_stops_both_binaries_gracefully_with_status_zero() {
-    let db = TestDatabase::new(backends()[0]).await;
+async fn a_widget_server_whose_store_turns_read_only_exits_non_zero_naming_the_recorder() {
+    if postgres_admin_url().is_none() {
+        eprintln!(
+            "note: FRONTLINE_TEST_POSTGRES_URL is not set; the read-only store test is skipped"
+        );
+        return;
+    }
+    let db = TestDatabase::new(TestBackend::Postgres).await;
+    let server = demo_server(&db).await;
+    let client = reqwest::Client::new();
+    let ask = |text: &str| {
+        client
+            .post(format!("{}/api/v1/sites/demo/ask", server.url))
+            .json(&json!({ "text": text }))
+            .send()
+    };
+    let asked: serde_json::Value = ask("how long does shipping take")
+        .await
+        .expect("ask")
+        .error_for_status()
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let conversation = client
+        .get(format!(
+            "{}/api/v1/conversations/{}",
+            server.url,
+            asked["conversation_id"].as_str().expect("conversation id")
+        ))
+        .bearer_auth(asked["conversation_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("conversation");
+    assert_eq!(conversation.status(), 200, "the question was recorded");
+
+    db.turn_read_only().await;
+    let answered = ask("do you ship to Austria?").await.expect("ask");
+    assert_eq!(
+        answered.status(),
+        200,
+        "answers come from the knowledge base; recording follows"
+    );
+    let (status, printed) = server.wait_for_exit(EXIT_WITHIN).await;
+    assert_failed_naming(status, &printed, "recorder", "read-only transaction");
+}
+
+/// The real widget server on the demo configuration, on `db`, on a free port.
+async fn demo_server(db: &TestDatabase) -> ServerProcess {
     let config = frontline_widget_server::demo_dir().join("frontline.toml");
-    let server = ServerProcess::spawn(
+    ServerProcess::spawn(
         &config,
         &[
             ("FRONTLINE_DATABASE_URL", db.url.clone()),
             ("FRONTLINE_LISTEN", "127.0.0.1:0".to_string()),
         ],
     )
-    .await;
+    .await
+}
+
+/// The process ended by itself (`status` is `Some`), non-zero, and what it `printed`
+/// names the failed `worker` and says `why`.
+fn assert_failed_naming(status: Option<ExitStatus>, printed: &str, worker: &str, why: &str) {
+    let status = status.unwrap_or_else(|| {
+        panic!("the process kept running although its `{worker}` worker failed:\n{printed}")
+    });
+    assert!(!status.success(), "exit status {status}:\n{printed}");
+    assert!(
+        printed.contains(&format!("worker `{worker}` failed")),
+        "the message names the worker:\n{printed}"
+    );
+    assert!(printed.contains(why), "and why ({why}):\n{printed}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_both_binaries_gracefully_with_status_zero() {
+    let db = TestDatabase::new(backends()[0]).await;
+    let config = frontline_widget_server::demo_dir().join("frontline.toml");
+    let server = demo_server(&db).await;
     let bot = BotProcess::spawn(
         &config,
         &[

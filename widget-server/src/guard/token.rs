@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use frontline_shared::conversation_token::TokenSite;
+use frontline_shared::site_id::SiteId;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -53,11 +54,11 @@ impl BearerToken {
     pub async fn authorize_on_site(
         &self,
         state: &AppState,
-        site_id: &str,
+        site_id: &SiteId,
         conversation_id: &str,
     ) -> Result<(), ApiError> {
         match self.authorize(state, conversation_id)? {
-            TokenSite::Site(site) if site == site_id => Ok(()),
+            TokenSite::Site(site) if site_id == site => Ok(()),
             TokenSite::Site(_) => Err(ApiError::Unauthorized),
             TokenSite::Unbound => {
                 let mut stored = state.store.conversation(conversation_id).await?;
@@ -67,7 +68,7 @@ impl BearerToken {
                     stored = state.store.conversation(conversation_id).await?;
                 }
                 match stored {
-                    Some(conversation) if conversation.site_id != site_id => {
+                    Some(conversation) if conversation.site_id != *site_id => {
                         Err(ApiError::Unauthorized)
                     }
                     _ => Ok(()),

@@ -100,14 +100,16 @@ pub async fn ask(
     let locale = input::locale(request.locale)?;
     let conversation_id = match request.conversation_id {
         Some(id) => {
-            token.authorize_on_site(&state, &site_id, &id).await?;
+            token
+                .authorize_on_site(&state, &site.settings.id, &id)
+                .await?;
             id
         }
         None => new_id("conv"),
     };
     let context = AnswerContext {
         customer: customer.clone(),
-        site: site_id.clone(),
+        site: Some(site.settings.id.clone()),
         page_url: page_url.clone(),
     };
     let loaded = site.matcher.current();
@@ -156,7 +158,7 @@ pub async fn ask(
     };
     state.recorder.record(record).await;
     Ok(Json(AskResponse {
-        conversation_token: state.tokens.issue(&site_id, &conversation_id),
+        conversation_token: state.tokens.issue(&site.settings.id, &conversation_id),
         conversation_id,
         decision: decision.kind.as_str().to_string(),
         answer: decision.answer.map(AnswerBody::from),

@@ -29,7 +29,7 @@ pub async fn feedback(
 ) -> Result<StatusCode, ApiError> {
     let site = state.site(&site_id)?;
     token
-        .authorize_on_site(&state, &site_id, &request.conversation_id)
+        .authorize_on_site(&state, &site.settings.id, &request.conversation_id)
         .await?;
     let conversation = Conversation {
         id: request.conversation_id,

@@ -87,7 +87,9 @@ pub async fn handoff(
     let page_url = input::page_url(request.page_url)?;
     let conversation_id = match request.conversation_id {
         Some(id) => {
-            token.authorize_on_site(&state, &site_id, &id).await?;
+            token
+                .authorize_on_site(&state, &site.settings.id, &id)
+                .await?;
             id
         }
         None => new_id("conv"),
@@ -132,7 +134,7 @@ pub async fn handoff(
         Json(HandoffResponse {
             escalation_id: handed.escalation.id,
             status: handed.escalation.status.as_str().to_string(),
-            conversation_token: state.tokens.issue(&site_id, &conversation_id),
+            conversation_token: state.tokens.issue(&site.settings.id, &conversation_id),
             conversation_id,
             outside_hours: handed.escalation.outside_hours,
             next_open: hours.next_open,
@@ -155,7 +157,7 @@ impl HandoffPorts for SitePorts<'_> {
     fn triage(&self, question: &str, handoff: &Handoff) -> Triage {
         let context = AnswerContext {
             customer: handoff.customer.clone(),
-            site: self.site.settings.id.to_string(),
+            site: Some(self.site.settings.id.clone()),
             page_url: handoff.page_url.clone(),
         };
         let decision = self

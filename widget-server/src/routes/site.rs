@@ -139,7 +139,7 @@ pub async fn answer(
         }
     };
     let context = AnswerContext {
-        site: site_id,
+        site: Some(site.settings.id.clone()),
         ..AnswerContext::default()
     };
     site.matcher
