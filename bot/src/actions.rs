@@ -67,6 +67,7 @@ pub async fn thread_reply(
         }
     };
     let action = AgentAction::Reply(Reply {
+        files: Vec::new(),
         text,
         chat_event: Some(chat_event),
         saved_reply: None,

@@ -5,7 +5,7 @@
 //! | `escalation_created` | post the alert in the routed channel (purpose `alert`) |
 //! | `escalation_updated` | re-render the alert for the new status |
 //! | `customer_message` | post the message in the alert's thread (`customer-{message id}`), then share its files there (`file-{attachment id}`, [`super::files`]) |
-//! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), except on the platform it was typed in |
+//! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), then share its files there, except on the platform it was typed in |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //! | `csat` | post the customer's rating in the alert's thread (`csat-{outbox row id}`) |
@@ -270,7 +270,7 @@ impl Effects {
         let purpose = format!("customer-{}", message.message_id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
             .await?;
-        self.customer_files(chat, escalation, message, &thread_of(&alert))
+        self.message_files(chat, escalation, message.message_id, &thread_of(&alert))
             .await
     }
 
@@ -298,6 +298,8 @@ impl Effects {
         };
         let purpose = format!("agent-{}", message.message_id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
+            .await?;
+        self.message_files(chat, escalation, message.message_id, &thread_of(&alert))
             .await
     }
 
