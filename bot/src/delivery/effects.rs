@@ -12,6 +12,7 @@
 //! | `erased` | edit the alert (and the managers' heads-up) to "[erased at the customer's request]", delete the thread replies and files ([`super::files`]) |
 //! | `webhook` | POST the event, signed, to its endpoint ([`crate::webhooks`]) |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
+//! | `chat_files` | fetch the files an agent shared in the thread, check them and relay them with the text to the customer ([`super::chat_files`]) |
 //! | `mail_flagged` | note an inbound mail held back (another sender) or opened from a stale reply address in the alert's thread (`mail-flag-{outbox row id}`) |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
@@ -70,6 +71,8 @@ pub struct Effects {
     pub mailer: Option<Arc<Mailer>>,
     /// `[[webhooks]]` endpoints (empty: webhook rows of removed endpoints are dropped).
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// `[attachments] max_bytes`: the largest file an agent's chat share may relay.
+    pub max_file_bytes: usize,
 }
 
 impl Effects {
@@ -84,6 +87,9 @@ impl Effects {
             }
             (Subject::Webhook { .. }, OutboxMessage::Webhook(job)) => {
                 return self.webhooks.deliver(&self.store, row, job).await;
+            }
+            (Subject::Escalation(id), OutboxMessage::ChatFiles(job)) => {
+                return self.chat_files(id, job, row).await;
             }
             (Subject::Escalation(id), _) => id,
             // The store parks rows whose subject does not fit their kind.
@@ -122,7 +128,10 @@ impl Effects {
                     self.mail_flagged(chat, &escalation, flag, row).await?
                 }
                 OutboxMessage::Erased => self.erase(chat, &escalation).await?,
-                OutboxMessage::Digest(_) | OutboxMessage::Email(_) | OutboxMessage::Webhook(_) => {}
+                OutboxMessage::Digest(_)
+                | OutboxMessage::Email(_)
+                | OutboxMessage::Webhook(_)
+                | OutboxMessage::ChatFiles(_) => {}
             }
         }
         Ok(())

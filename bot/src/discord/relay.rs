@@ -96,7 +96,7 @@ impl ThreadRelay {
             &self.store,
             escalation_id,
             (&user, self.allow_unlinked),
-            text.to_string(),
+            (text.to_string(), Vec::new()),
             chat_event,
         )
         .await
