@@ -107,3 +107,72 @@ async fn files_shared_in_the_slack_thread_reach_the_customer_once_with_the_text(
         rig.stop().await;
     }
 }
+
+const ANA_DISCORD: (&str, &str) = ("1100000000000000301", "ana");
+
+#[tokio::test]
+async fn attachments_on_a_discord_thread_message_reach_the_customer() {
+    for backend in backends() {
+        let context = format!("{backend:?}");
+        let rig = Rig::start(
+            backend,
+            Platforms::Discord,
+            "[bot.discord]\ngateway = true\n",
+        )
+        .await;
+        let discord = rig.discord();
+        discord
+            .gateway
+            .wait_for("the bot to identify", WAIT, |log| log.identifies.len() == 1)
+            .await;
+        let handoff = frontline_tests::customer::hand_off(
+            &rig.server,
+            serde_json::json!({"email": "eve@example.com", "name": "Eve", "message": "How do I pack it?"}),
+        )
+        .await;
+        let alert = discord
+            .wait_for("the alert", WAIT, |s| s.messages.first().cloned())
+            .await;
+        let mut stream = handoff.stream(&rig.server).await;
+
+        let photo = discord.add_cdn_file(&alert.id, "1300000000000000001", "box.jpg", &photo_with_gps());
+        let fake = discord.add_cdn_file(&alert.id, "1300000000000000002", "notes.txt", EXE);
+        let size = photo_with_gps().len();
+        discord.gateway.message_with_files(
+            &alert.id,
+            ANA_DISCORD,
+            "Like this",
+            None,
+            false,
+            &[
+                ("1300000000000000001", "box.jpg", &photo, size),
+                ("1300000000000000002", "notes.txt", &fake, EXE.len()),
+            ],
+        );
+        let relayed = stream
+            .until(WAIT, |e| e.event == "message" && e.data["author"] == "agent")
+            .await
+            .expect("the agent's file on the customer's stream");
+        assert_eq!(relayed.data["body"], "Like this\n📎 box.jpg", "{context}");
+        let files = relayed.data["attachments"].as_array().expect("files");
+        assert_eq!(files.len(), 1, "{context}: the executable is left out");
+        let url = files[0]["url"].as_str().expect("url");
+        let bytes = rig
+            .server
+            .client
+            .get(url)
+            .send()
+            .await
+            .expect("GET")
+            .bytes()
+            .await
+            .expect("body");
+        assert_eq!(bytes.as_ref(), photo_without_gps().as_slice(), "{context}");
+        let downloads = discord.with(|s| s.cdn_downloads.clone());
+        assert!(
+            downloads.iter().all(|(_, authorized)| !authorized),
+            "{context}: the bot token is never sent to the CDN: {downloads:?}"
+        );
+        rig.stop().await;
+    }
+}
