@@ -13,6 +13,7 @@ use frontline_tests::databases::backends;
 use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::sse::SseEvent;
 use frontline_tests::widget_server::{TestServer, ADMIN_TOKEN};
+use mail_parser::MimeHeaders;
 use serde_json::{json, Value};
 
 use crate::attachments::{photo_with_gps, photo_without_gps, EXE, PDF};
@@ -314,5 +315,60 @@ async fn the_dashboard_reply_box_sends_files_shown_under_the_agents_line() {
             .count();
         assert_eq!(agent_lines, 1, "{context}: only the one reply");
         rig.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_agents_files_go_with_the_reply_mail_as_attachments() {
+    for backend in backends() {
+        let context = format!("{backend:?}");
+        let smtp = frontline_tests::smtp::SmtpServer::start().await;
+        let rig = Rig::start_shared(
+            backend,
+            Platforms::Slack,
+            &frontline_tests::mail::email_toml(smtp.port),
+            "",
+            frontline_bot::BotOptions::default(),
+        )
+        .await;
+        // Kai chose "email me": every reply is mailed at once.
+        let kai = hand_off(
+            &rig.server,
+            json!({"email": "kai@customer.test", "email_me": true, "message": "Can I get a return label?"}),
+        )
+        .await;
+        smtp.wait_for(1, WAIT).await;
+        let (status, sent) = send_agent_files(
+            &rig.server,
+            &kai.escalation_id,
+            &[("agent", "Ana"), ("text", "Your label is attached")],
+            &[("label.pdf", PDF), ("shelf.jpg", &photo_with_gps())],
+        )
+        .await;
+        assert_eq!(status, 201, "{context}: {sent}");
+        let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
+        let parsed = mail_parser::MessageParser::default()
+            .parse(mails[1].raw.as_bytes())
+            .expect("a mail");
+        let text = parsed.body_text(0).unwrap_or_default().to_string();
+        assert!(text.contains("Your label is attached"), "{context}: {text}");
+        let files: Vec<(String, Vec<u8>)> = parsed
+            .attachments()
+            .map(|a| {
+                (
+                    a.attachment_name().unwrap_or_default().to_string(),
+                    a.contents().to_vec(),
+                )
+            })
+            .collect();
+        assert_eq!(files.len(), 2, "{context}: {:?}", mails[1].raw);
+        assert_eq!(files[0], ("label.pdf".to_string(), PDF.to_vec()), "{context}");
+        assert_eq!(
+            files[1],
+            ("shelf.jpg".to_string(), photo_without_gps()),
+            "{context}: as stored, without the GPS position"
+        );
+        rig.stop().await;
+        smtp.stop().await;
     }
 }
