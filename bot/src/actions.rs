@@ -10,9 +10,9 @@
 
 use frontline_shared::agent_action::{self, ChatEvent, Outcome, Refusal, Reply};
 use frontline_shared::attachments::Upload;
-use frontline_shared::contracts::outbox::{ChatFiles, SharedFileLink};
 use frontline_shared::chat_identity::{self, ChatUser};
 use frontline_shared::config::ChatPlatform;
+use frontline_shared::contracts::outbox::{ChatFiles, SharedFileLink};
 use frontline_shared::store::{Store, StoreError};
 
 pub use frontline_shared::agent_action::AgentAction;

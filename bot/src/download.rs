@@ -98,8 +98,7 @@ impl FileFetcher {
             .is_some_and(|v| v.starts_with("text/html"));
         if html && self.bearer.is_some() {
             return Err(DownloadError::Refused(
-                "a sign-in page instead of the file (does the bot token have `files:read`?)"
-                    .into(),
+                "a sign-in page instead of the file (does the bot token have `files:read`?)".into(),
             ));
         }
         if response

@@ -210,7 +210,10 @@ impl SlackStandIn {
         let router = Router::new()
             .route("/api/{method}", any(call))
             .route("/upload/{file}", axum::routing::post(upload))
-            .route("/files-pri/{team_file}/{name}", axum::routing::get(private_file))
+            .route(
+                "/files-pri/{team_file}/{name}",
+                axum::routing::get(private_file),
+            )
             .merge(crate::slack_view::routes())
             .with_state(Arc::clone(&state));
         let (base, server) = crate::standin::serve(router).await;

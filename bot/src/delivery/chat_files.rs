@@ -19,7 +19,10 @@ use frontline_shared::attachments::Upload;
 use frontline_shared::contracts::outbox::ChatFiles;
 use frontline_shared::store::outbox::OutboxRow;
 
+use std::sync::Arc;
+
 use super::Effects;
+use crate::chat::Chat;
 use crate::download::DownloadError;
 use crate::error::{ChatError, DeliveryError};
 
@@ -35,42 +38,22 @@ impl Effects {
         job: &ChatFiles,
         row: &OutboxRow,
     ) -> Result<(), DeliveryError> {
-        let Some(chat) = self
-            .chats
-            .iter()
-            .find(|c| c.platform() == job.user.platform)
-        else {
-            return Err(DeliveryError::NotConfigured(
-                "the platform the files were shared on has no credentials",
-            ));
+        let platform = job.user.platform;
+        let files = match self.chats.iter().find(|c| c.platform() == platform) {
+            Some(chat) => fetch_all(chat, escalation_id, job, row, self.max_file_bytes).await?,
+            None => {
+                // The credentials were removed since: the files cannot be had, and waiting
+                // would hold up the escalation's other rows for good. The text still goes.
+                tracing::error!(escalation = %escalation_id, platform = platform.as_str(),
+                    files = job.files.len(), "no credentials for the platform the files were shared on; relaying the text only");
+                Vec::new()
+            }
         };
-        let mut files = Vec::with_capacity(job.files.len());
-        for shared in &job.files {
-            let refused = match chat.download_file(&shared.url, self.max_file_bytes).await {
-                Ok(bytes) => match Upload::check(&shared.name, bytes) {
-                    Ok(upload) => {
-                        files.push(upload);
-                        continue;
-                    }
-                    Err(error) => error.to_string(),
-                },
-                Err(DownloadError::Unavailable(error)) if row.attempts < MAX_FETCH_ATTEMPTS => {
-                    return Err(ChatError::Unavailable(format!(
-                        "fetching {:?}: {error}",
-                        shared.name
-                    ))
-                    .into());
-                }
-                Err(error) => format!("{:?}: {error}", shared.name),
-            };
-            tracing::warn!(escalation = %escalation_id, platform = job.user.platform.as_str(),
-                file = %shared.name, reason = %refused, "a file shared in the thread is not relayed");
-        }
         if files.is_empty() && job.text.trim().is_empty() {
             return Ok(());
         }
         let chat_event = frontline_shared::agent_action::ChatEvent {
-            platform: job.user.platform,
+            platform,
             id: job.event.clone(),
         };
         // Whether the user may reply was decided when the files were shared.
@@ -84,4 +67,35 @@ impl Effects {
         .await?;
         Ok(())
     }
+}
+
+/// The files of `job` that could be fetched and passed the checks; an error when a host
+/// failed in a way worth retrying (and attempts are left).
+async fn fetch_all(
+    chat: &Arc<dyn Chat>,
+    escalation_id: &str,
+    job: &ChatFiles,
+    row: &OutboxRow,
+    max_bytes: usize,
+) -> Result<Vec<Upload>, DeliveryError> {
+    let mut files = Vec::with_capacity(job.files.len());
+    for shared in &job.files {
+        let refused = match chat.download_file(&shared.url, max_bytes).await {
+            Ok(bytes) => match Upload::check(&shared.name, bytes) {
+                Ok(upload) => {
+                    files.push(upload);
+                    continue;
+                }
+                Err(error) => error.to_string(),
+            },
+            Err(DownloadError::Unavailable(error)) if row.attempts < MAX_FETCH_ATTEMPTS => {
+                let error = format!("fetching {:?}: {error}", shared.name);
+                return Err(ChatError::Unavailable(error).into());
+            }
+            Err(error) => format!("{:?}: {error}", shared.name),
+        };
+        tracing::warn!(escalation = %escalation_id, platform = job.user.platform.as_str(),
+            file = %shared.name, reason = %refused, "a file shared in the thread is not relayed");
+    }
+    Ok(files)
 }

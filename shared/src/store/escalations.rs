@@ -16,8 +16,8 @@ use super::emails;
 use super::events;
 use super::outbox;
 use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
-use crate::config::ChatPlatform;
 use crate::attachments::Upload;
+use crate::config::ChatPlatform;
 use crate::contracts::conversation_event::{
     ConversationEvent, EventFile, MessageEvent, StatusEvent,
 };
@@ -429,9 +429,14 @@ impl Store {
             at_ms: now,
         };
         let message_id = insert_message(&mut tx, &conversation, line).await?;
-        let stored =
-            super::attachments::insert_attachments(&mut tx, &conversation.id, message_id, files, now)
-                .await?;
+        let stored = super::attachments::insert_attachments(
+            &mut tx,
+            &conversation.id,
+            message_id,
+            files,
+            now,
+        )
+        .await?;
         let line = ConversationEvent::Message(MessageEvent {
             message_id,
             author: Author::Agent,

@@ -103,7 +103,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let subject = Subject::Escalation(escalation_id.to_string());
-        enqueue(self, &mut tx, &subject, &OutboxMessage::ChatFiles(files.clone())).await?;
+        enqueue(
+            self,
+            &mut tx,
+            &subject,
+            &OutboxMessage::ChatFiles(files.clone()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -57,7 +57,11 @@ async fn download(server: &TestServer, url: &str) -> (u16, String, Vec<u8>) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    (status, disposition, response.bytes().await.expect("body").to_vec())
+    (
+        status,
+        disposition,
+        response.bytes().await.expect("body").to_vec(),
+    )
 }
 
 fn is_agent_line(event: &SseEvent) -> bool {
@@ -73,7 +77,10 @@ async fn transcript(server: &TestServer, sam: &Handoff) -> Vec<Value> {
         )
         .await;
     assert_eq!(status, 200, "{conversation}");
-    conversation["transcript"].as_array().cloned().expect("lines")
+    conversation["transcript"]
+        .as_array()
+        .cloned()
+        .expect("lines")
 }
 
 #[tokio::test]
@@ -116,12 +123,22 @@ async fn an_agents_files_reach_the_widget_live_and_the_slack_thread() {
         let (status, disposition, bytes) =
             download(&rig.server, files[1]["url"].as_str().expect("url")).await;
         assert_eq!(status, 200, "{context}");
-        assert!(disposition.starts_with("inline"), "{context}: {disposition}");
-        assert_eq!(bytes, photo_without_gps(), "{context}: the GPS position is gone");
+        assert!(
+            disposition.starts_with("inline"),
+            "{context}: {disposition}"
+        );
+        assert_eq!(
+            bytes,
+            photo_without_gps(),
+            "{context}: the GPS position is gone"
+        );
         let (status, disposition, bytes) =
             download(&rig.server, files[0]["url"].as_str().expect("url")).await;
         assert_eq!(status, 200, "{context}");
-        assert!(disposition.starts_with("attachment"), "{context}: {disposition}");
+        assert!(
+            disposition.starts_with("attachment"),
+            "{context}: {disposition}"
+        );
         assert_eq!(bytes, PDF, "{context}");
 
         // A reload shows them under the agent's line, with fresh links.
@@ -232,9 +249,13 @@ async fn an_agents_file_is_judged_by_its_bytes_and_nothing_is_stored_when_refuse
         assert_eq!(status, 422, "{context}: {error}");
         assert_eq!(error["error"]["code"], "unknown_field", "{context}");
 
-        let (status, error) =
-            send_agent_files(&rig.server, "esc_nope", &[("agent", "Ana")], &[("a.pdf", PDF)])
-                .await;
+        let (status, error) = send_agent_files(
+            &rig.server,
+            "esc_nope",
+            &[("agent", "Ana")],
+            &[("a.pdf", PDF)],
+        )
+        .await;
         assert_eq!(status, 404, "{context}: {error}");
 
         let after = transcript(&rig.server, &sam).await;
@@ -307,7 +328,11 @@ async fn the_dashboard_reply_box_sends_files_shown_under_the_agents_line() {
         let (content_type, body) = multipart_form(&[("text", "label")], &[("label.png", EXE)]);
         let answer = dashboard.post_multipart(&path, &content_type, body).await;
         assert_eq!(answer.status, 422, "{context}: {}", answer.body);
-        assert!(answer.body.contains("label.png"), "{context}: {}", answer.body);
+        assert!(
+            answer.body.contains("label.png"),
+            "{context}: {}",
+            answer.body
+        );
         let agent_lines = transcript(&rig.server, &sam)
             .await
             .iter()
@@ -362,7 +387,11 @@ async fn an_agents_files_go_with_the_reply_mail_as_attachments() {
             })
             .collect();
         assert_eq!(files.len(), 2, "{context}: {:?}", mails[1].raw);
-        assert_eq!(files[0], ("label.pdf".to_string(), PDF.to_vec()), "{context}");
+        assert_eq!(
+            files[0],
+            ("label.pdf".to_string(), PDF.to_vec()),
+            "{context}"
+        );
         assert_eq!(
             files[1],
             ("shelf.jpg".to_string(), photo_without_gps()),

@@ -53,12 +53,13 @@ async fn files_shared_in_the_slack_thread_reach_the_customer_once_with_the_text(
         assert_eq!(answer.status(), 200, "{context}");
 
         let relayed = stream
-            .until(WAIT, |e| e.event == "message" && e.data["author"] == "agent")
+            .until(WAIT, |e| {
+                e.event == "message" && e.data["author"] == "agent"
+            })
             .await
             .expect("the agent's files on the customer's stream");
         assert_eq!(
-            relayed.data["body"],
-            "Here is the label, and how to pack it\n📎 label.pdf, box.jpg",
+            relayed.data["body"], "Here is the label, and how to pack it\n📎 label.pdf, box.jpg",
             "{context}"
         );
         let files = relayed.data["attachments"].as_array().expect("files");
@@ -135,7 +136,12 @@ async fn attachments_on_a_discord_thread_message_reach_the_customer() {
             .await;
         let mut stream = handoff.stream(&rig.server).await;
 
-        let photo = discord.add_cdn_file(&alert.id, "1300000000000000001", "box.jpg", &photo_with_gps());
+        let photo = discord.add_cdn_file(
+            &alert.id,
+            "1300000000000000001",
+            "box.jpg",
+            &photo_with_gps(),
+        );
         let fake = discord.add_cdn_file(&alert.id, "1300000000000000002", "notes.txt", EXE);
         let size = photo_with_gps().len();
         discord.gateway.message_with_files(
@@ -150,7 +156,9 @@ async fn attachments_on_a_discord_thread_message_reach_the_customer() {
             ],
         );
         let relayed = stream
-            .until(WAIT, |e| e.event == "message" && e.data["author"] == "agent")
+            .until(WAIT, |e| {
+                e.event == "message" && e.data["author"] == "agent"
+            })
             .await
             .expect("the agent's file on the customer's stream");
         assert_eq!(relayed.data["body"], "Like this\n📎 box.jpg", "{context}");

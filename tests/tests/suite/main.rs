@@ -6,9 +6,9 @@
 mod accounts;
 mod admin_security;
 mod agent_actions;
+mod agent_figures;
 mod agent_files;
 mod agent_files_chat;
-mod agent_figures;
 mod api;
 mod api_tokens;
 mod assignment;

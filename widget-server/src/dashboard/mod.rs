@@ -75,9 +75,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         // The reply box may carry files: its body may be larger than `body_bytes`.
         .route(
             "/admin/escalations/{id}/reply",
-            post(pages::reply).layer(DefaultBodyLimit::max(
-                state.attachments.max_request_bytes(),
-            )),
+            post(pages::reply).layer(DefaultBodyLimit::max(state.attachments.max_request_bytes())),
         )
         .route(
             "/admin/escalations/{id}/saved-reply",

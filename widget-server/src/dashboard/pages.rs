@@ -17,9 +17,9 @@ use crate::error::ApiError;
 use crate::input::Text;
 use crate::routes::admin::refused;
 use crate::routes::attachments::FileForm;
-use frontline_shared::attachments::Upload;
 use crate::routes::stats::{Period, StatsQuery};
 use crate::state::AppState;
+use frontline_shared::attachments::Upload;
 
 pub(super) fn render(state: &AppState, name: &str, data: &serde_json::Value) -> Response {
     match state.dashboard.render(name, data) {
@@ -209,7 +209,10 @@ pub async fn escalation(
         state.privacy.redactor().clone()
     };
     let shown = redactor.escalation(&escalation);
-    let masked = shown != escalation || transcript.iter().any(|(_, l)| redactor.mask(&l.body) != l.body);
+    let masked = shown != escalation
+        || transcript
+            .iter()
+            .any(|(_, l)| redactor.mask(&l.body) != l.body);
     let lines: Vec<serde_json::Value> = transcript
         .iter()
         .map(|(message_id, l)| {

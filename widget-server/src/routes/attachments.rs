@@ -86,7 +86,9 @@ pub fn event_data(
     {
         let now_ms = state.clock.now_ms();
         for (file, meta) in files.iter_mut().zip(&message.attachments) {
-            let link = state.attachment_links.sign(conversation_id, &meta.id, now_ms);
+            let link = state
+                .attachment_links
+                .sign(conversation_id, &meta.id, now_ms);
             let url = format!(
                 "{}/api/v1/attachments/{}?{}",
                 state.public_url,
