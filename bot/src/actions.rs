@@ -9,8 +9,10 @@
 //! wording, agents written as handles (`Already claimed by @ana.`).
 
 use frontline_shared::agent_action::{self, ChatEvent, Outcome, Refusal, Reply};
+use frontline_shared::attachments::Upload;
 use frontline_shared::chat_identity::{self, ChatUser};
 use frontline_shared::config::ChatPlatform;
+use frontline_shared::contracts::outbox::{ChatFiles, SharedFileLink};
 use frontline_shared::store::{Store, StoreError};
 
 pub use frontline_shared::agent_action::AgentAction;
@@ -55,7 +57,7 @@ pub async fn thread_reply(
     store: &Store,
     escalation_id: &str,
     (user, allow_unlinked): (&ChatUser, bool),
-    text: String,
+    (text, files): (String, Vec<Upload>),
     chat_event: ChatEvent,
 ) -> Result<(), StoreError> {
     let event = chat_event.id.clone();
@@ -67,6 +69,7 @@ pub async fn thread_reply(
         }
     };
     let action = AgentAction::Reply(Reply {
+        files,
         text,
         chat_event: Some(chat_event),
         saved_reply: None,
@@ -82,5 +85,31 @@ pub async fn thread_reply(
             tracing::info!(escalation = %escalation_id, %refusal, "thread reply not relayed");
         }
     }
+    Ok(())
+}
+
+/// Queues files `user` shared in an alert's thread, with what they wrote, for the delivery
+/// worker to fetch and relay ([`crate::delivery::chat_files`]); an unlinked user (with
+/// `allow_unlinked` off) is not relayed, as for a thread reply.
+pub async fn thread_files(
+    store: &Store,
+    escalation_id: &str,
+    (user, allow_unlinked): (&ChatUser, bool),
+    (text, files): (String, Vec<SharedFileLink>),
+    chat_event: ChatEvent,
+) -> Result<(), StoreError> {
+    if let Err(not_linked) = chat_identity::actor(store, user, allow_unlinked).await? {
+        tracing::info!(escalation = %escalation_id, user = %user.id, %not_linked, "files shared by an unlinked user not relayed");
+        return Ok(());
+    }
+    let count = files.len();
+    let job = ChatFiles {
+        event: chat_event.id,
+        user: user.clone(),
+        text,
+        files,
+    };
+    store.enqueue_chat_files(escalation_id, &job).await?;
+    tracing::info!(escalation = %escalation_id, event = %job.event, files = count, "files shared in the thread queued for the customer");
     Ok(())
 }

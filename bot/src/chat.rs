@@ -236,6 +236,14 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
         file_id: &str,
     ) -> Result<Option<String>, ChatError>;
 
+    /// Fetches a file a person shared in a thread, from the URL the platform's event gave
+    /// (only from the platform's own hosts), at most `max_bytes`.
+    async fn download_file(
+        &self,
+        url: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, crate::download::DownloadError>;
+
     /// Shares `file` at `target` (into `slot` when one was reserved); returns what
     /// [`Chat::delete`] needs later (Slack file id, Discord message id).
     async fn post_file(

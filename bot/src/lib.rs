@@ -39,6 +39,7 @@ pub mod chat;
 pub mod delivery;
 pub mod digest;
 pub mod discord;
+pub mod download;
 pub mod error;
 pub mod http;
 pub mod mail;

@@ -256,6 +256,7 @@ impl Application {
                 site_settings: Arc::new(settings.sites.clone()),
                 mailer,
                 webhooks,
+                max_file_bytes: settings.attachments.max_bytes,
             };
             // Without chat credentials there is nobody to re-alert; mail is still sent.
             let watcher = (!effects.chats.is_empty())

@@ -22,7 +22,7 @@ use crate::store::{Store, StoreError};
 pub const LINK_CODE_VALID_FOR: Duration = Duration::from_secs(15 * 60);
 
 /// A chat user as a callback names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChatUser {
     pub platform: ChatPlatform,
     /// The platform's user id (`U0…`, a Discord snowflake).

@@ -54,12 +54,18 @@ impl Handoff {
 /// A `multipart/form-data` body (RFC 7578) of `file` parts and an optional `text` part, as
 /// a browser's `FormData` sends it: its `Content-Type` and bytes.
 pub fn file_form(text: Option<&str>, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let fields: Vec<(&str, &str)> = text.map(|text| ("text", text)).into_iter().collect();
+    multipart_form(&fields, files)
+}
+
+/// A `multipart/form-data` body of text `fields` (name, value), then `file` parts.
+pub fn multipart_form(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     const BOUNDARY: &str = "----frontline-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
-    if let Some(text) = text {
+    for (name, value) in fields {
         body.extend_from_slice(
             format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{text}\r\n"
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
             )
             .as_bytes(),
         );

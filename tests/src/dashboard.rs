@@ -121,4 +121,20 @@ impl DashboardSession {
             .expect("dashboard form");
         Self::page(response).await
     }
+
+    /// Submits a `multipart/form-data` form (`content_type` with its boundary, `body`) to
+    /// `path`, as a browser does for a form with files.
+    pub async fn post_multipart(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, &self.cookies)
+            .header(reqwest::header::ORIGIN, &self.base)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("dashboard form");
+        Self::page(response).await
+    }
 }

@@ -142,6 +142,28 @@ impl GatewayStandIn {
         replied_to: Option<&str>,
         bot: bool,
     ) -> String {
+        self.message_with_files(channel_id, author, content, replied_to, bot, &[])
+    }
+
+    /// [`message_create`](Self::message_create) with `attachments` (`(id, filename, url,
+    /// size)`), as the attachment object describes them
+    /// (https://discord.com/developers/docs/resources/message#attachment-object).
+    pub fn message_with_files(
+        &self,
+        channel_id: &str,
+        author: (&str, &str),
+        content: &str,
+        replied_to: Option<&str>,
+        bot: bool,
+        attachments: &[(&str, &str, &str, usize)],
+    ) -> String {
+        let attachments: Vec<Value> = attachments
+            .iter()
+            .map(|(id, filename, url, size)| {
+                json!({"id": id, "filename": filename, "size": size, "url": url,
+                       "proxy_url": url.replace("cdn.", "media."), "content_type": "application/octet-stream"})
+            })
+            .collect();
         let (author_id, username) = author;
         let (seq, id) = self.with(|s| {
             s.next_message_id += 1;
@@ -154,7 +176,7 @@ impl GatewayStandIn {
                            "deaf": false, "mute": false, "flags": 0},
                 "content": content, "timestamp": "2026-11-29T10:00:00.000000+00:00",
                 "edited_timestamp": null, "tts": false, "mention_everyone": false,
-                "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+                "mentions": [], "mention_roles": [], "attachments": attachments, "embeds": [],
                 "pinned": false, "type": if replied_to.is_some() { 19 } else { 0 },
                 "flags": 0,
                 "message_reference": replied_to.map(|m| json!({

@@ -93,6 +93,11 @@ pub struct DiscordState {
     pub calls: Vec<DiscordCall>,
     failures: VecDeque<Failure>,
     next_id: u64,
+    /// Files people attached, served by the CDN route (see
+    /// [`DiscordStandIn::add_cdn_file`]), by path.
+    cdn_files: std::collections::HashMap<String, Vec<u8>>,
+    /// Every CDN request: the path and whether it carried an `Authorization` header.
+    pub cdn_downloads: Vec<(String, bool)>,
 }
 
 /// The running stand-in, with the application's signing key.
@@ -132,6 +137,10 @@ impl DiscordStandIn {
                 "/api/v10/channels/{channel}/messages/{id}",
                 patch(edit).delete(remove),
             )
+            .route(
+                "/attachments/{channel}/{id}/{name}",
+                axum::routing::get(cdn_file),
+            )
             .with_state(Arc::clone(&state));
         let router = router.merge(gateway.router());
         let (base, server) = crate::standin::serve(router).await;
@@ -146,6 +155,19 @@ impl DiscordStandIn {
     }
 
     /// `DISCORD_PUBLIC_KEY` for the bot.
+    /// A file a person attaches to a message in `channel`: served (without any token, as
+    /// Discord's CDN does) at the attachment `url` this returns, the way
+    /// https://discord.com/developers/docs/resources/message#attachment-object names it.
+    pub fn add_cdn_file(&self, channel: &str, id: &str, name: &str, bytes: &[u8]) -> String {
+        let path = format!("/attachments/{channel}/{id}/{name}");
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .cdn_files
+            .insert(path.clone(), bytes.to_vec());
+        format!("{}{path}?ex=6a1b2c3d&is=6a19dabd&hm=0f1e2d3c", self.base)
+    }
+
     pub fn public_key_hex(&self) -> String {
         hex::encode(self.key.verifying_key().to_bytes())
     }
@@ -507,4 +529,20 @@ pub(crate) fn message_json(m: &DiscordMessage) -> Value {
         "nonce": m.nonce, "components": m.components, "flags": 0,
         "message_reference": m.message_reference,
     })
+}
+
+/// The CDN: an attachment's bytes by its path (the signed query is not checked).
+async fn cdn_file(
+    State(state): State<Shared>,
+    Path((channel, id, name)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/attachments/{channel}/{id}/{name}");
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let authorized = headers.contains_key(axum::http::header::AUTHORIZATION);
+    s.cdn_downloads.push((path.clone(), authorized));
+    match s.cdn_files.get(&path) {
+        Some(bytes) => bytes.clone().into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -294,6 +294,43 @@ pub fn thread_reply(event_id: &str, user: &SlackUser, parent: &Posted, text: &st
     )
 }
 
+/// A person's message sharing files in the thread of `parent` (subtype `file_share`, as
+/// https://api.slack.com/events/message/file_share shows it): `files` are
+/// `(file id, name, url_private)`, e.g. from
+/// [`SlackStandIn::add_private_file`](crate::slack_standin::SlackStandIn::add_private_file).
+pub fn thread_file_share(
+    event_id: &str,
+    user: &SlackUser,
+    parent: &Posted,
+    text: &str,
+    files: &[(&str, &str, &str)],
+) -> Value {
+    let ts = format!("{}.{:06}", now(), rand::random::<u32>() % 1_000_000);
+    let files: Vec<Value> = files
+        .iter()
+        .map(|(id, name, url)| {
+            json!({
+                "id": id, "created": now(), "timestamp": now(), "name": name, "title": name,
+                "mimetype": "application/octet-stream", "filetype": "binary",
+                "pretty_type": "Binary", "user": user.id, "editable": false, "size": 1,
+                "mode": "hosted", "is_external": false, "external_type": "",
+                "is_public": false, "public_url_shared": false, "display_as_bot": false,
+                "username": "", "url_private": url, "url_private_download": format!("{url}?download=1"),
+                "permalink": format!("https://northwind.slack.com/files/{}/{id}/{name}", user.id),
+            })
+        })
+        .collect();
+    event_callback(
+        event_id,
+        json!({
+            "type": "message", "subtype": "file_share", "channel": parent.channel,
+            "user": user.id, "text": text, "files": files, "upload": false,
+            "ts": ts, "thread_ts": parent.ts, "event_ts": ts, "channel_type": "channel",
+            "display_as_bot": false, "team": "T0NORTHWIND",
+        }),
+    )
+}
+
 /// A bot's message (another integration, or ours) in the thread of `parent`.
 pub fn bot_thread_message(event_id: &str, parent: &Posted, text: &str) -> Value {
     let ts = format!("{}.{:06}", now(), rand::random::<u32>() % 1_000_000);

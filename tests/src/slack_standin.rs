@@ -162,6 +162,19 @@ pub struct SlackState {
     pub(crate) socket_mode_tickets: u64,
     /// Modals opened with `views.open`, as the bot sent them.
     pub views: Vec<Value>,
+    /// Files people shared, served at their `url_private` (see
+    /// [`SlackStandIn::add_private_file`]), by file id.
+    private_files: HashMap<String, PrivateFile>,
+    /// Every request for a `url_private`: the file id and the `Authorization` header.
+    pub file_downloads: Vec<(String, Option<String>)>,
+}
+
+/// A file a person shared, as Slack keeps it.
+#[derive(Debug, Clone)]
+struct PrivateFile {
+    bytes: Vec<u8>,
+    /// Answer with HTTP 500 this many more times (a CDN hiccup).
+    failures: usize,
 }
 
 impl SlackState {
@@ -197,6 +210,10 @@ impl SlackStandIn {
         let router = Router::new()
             .route("/api/{method}", any(call))
             .route("/upload/{file}", axum::routing::post(upload))
+            .route(
+                "/files-pri/{team_file}/{name}",
+                axum::routing::get(private_file),
+            )
             .merge(crate::slack_view::routes())
             .with_state(Arc::clone(&state));
         let (base, server) = crate::standin::serve(router).await;
@@ -272,6 +289,20 @@ impl SlackStandIn {
         if let Some(member) = state.users.get_mut(id) {
             member.email = Some(email.to_string());
         }
+    }
+
+    /// A file a person shares (e.g. in a thread): served at the `url_private` this returns,
+    /// only to requests carrying the bot token as `Authorization: Bearer` (as Slack does:
+    /// https://api.slack.com/types/file#authentication); the first `failures` requests
+    /// answer HTTP 500.
+    pub fn add_private_file(&self, id: &str, name: &str, bytes: &[u8], failures: usize) -> String {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let file = PrivateFile {
+            bytes: bytes.to_vec(),
+            failures,
+        };
+        state.private_files.insert(id.to_string(), file);
+        format!("{}/files-pri/T0NORTHWIND-{id}/{name}", state.base)
     }
 
     /// Polls until `check` returns `Some`, or panics with `what` after `timeout`.
@@ -375,6 +406,43 @@ async fn call(
         }
     }
     Json(answer).into_response()
+}
+
+/// A shared file's `url_private` (`/files-pri/{team}-{file id}/{name}`): the bytes with
+/// the bot token as a bearer token, else Slack's sign-in page (HTTP 200, HTML), which is
+/// what a client that forgets the header gets
+/// (https://api.slack.com/types/file#authentication).
+async fn private_file(
+    State(state): State<Arc<Mutex<SlackState>>>,
+    Path((team_file, _name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    let id = team_file
+        .split_once('-')
+        .map_or(team_file.as_str(), |(_, id)| id)
+        .to_string();
+    let auth = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    s.file_downloads.push((id.clone(), auth.clone()));
+    if auth.as_deref() != Some(&format!("Bearer {BOT_TOKEN}")) {
+        let page = "<!DOCTYPE html><html><body>Sign in to Slack</body></html>";
+        return ([(axum::http::header::CONTENT_TYPE, "text/html")], page).into_response();
+    }
+    match s.private_files.get_mut(&id) {
+        Some(file) if file.failures > 0 => {
+            file.failures -= 1;
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Some(file) => (
+            [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
+            file.bytes.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The upload URL: takes the file's bytes, answers in plain text like Slack does.

@@ -60,10 +60,21 @@ export interface HandoffReply {
 
 export type Author = "customer" | "assistant" | "agent";
 
+/** A stored file with a short-lived signed link (signed when the server sent it). */
+export interface FileLink {
+  id: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  url: string;
+}
+
 export interface Message {
   author: Author;
   author_name?: string;
   body: string;
+  /** Files sent with the line (an agent's, live; anyone's, restored). */
+  attachments?: FileLink[];
   /** Restored assistant answers: the card's title and its sanitized HTML. */
   title?: string | null;
   html?: string | null;

@@ -2,15 +2,32 @@
 // (sanitized article HTML + feedback row; restored from history without it), "did you
 // mean" choices, and the clarifying choice for vague questions.
 
-import type { Answer, Author, ClarifyOption, Suggestion } from "./api";
+import type { Answer, Author, ClarifyOption, FileLink, Suggestion } from "./api";
 import { h } from "./dom";
 import type { Strings } from "./i18n";
 import { safeUrl, sanitize, SNIPPET_TAGS } from "./sanitize";
 
-/** A message from the customer, the assistant or an agent; the body is text, never HTML. */
-export function bubble(t: Strings, author: Author, body: string, name?: string): HTMLElement {
+/**
+ * A message from the customer, the assistant or an agent; the body is text, never HTML.
+ * Files sent with it follow: images inline, other files as links (the server's signed
+ * links, opened in a new tab; the server marks non-images as downloads).
+ */
+export function bubble(t: Strings, author: Author, body: string, name?: string, files?: FileLink[]): HTMLElement {
   const who = author === "customer" ? t.you : author === "agent" ? name || t.agent : t.assistant;
-  return h("div", { class: "msg " + author }, h("span", { class: "who" }, who), body);
+  const shown = (files || []).map(fileLink).filter((node): node is HTMLElement => !!node);
+  // The stored line ends with "📎 names"; the files themselves say that.
+  const text = shown.length ? body.replace(/\n?📎 [^\n]*$/, "") : body;
+  return h("div", { class: "msg " + author + (shown.length ? " files" : "") }, h("span", { class: "who" }, who), text, ...shown);
+}
+
+function fileLink(file: FileLink): HTMLElement | null {
+  const url = safeUrl(file.url);
+  if (!url) return null;
+  const link = { href: url, target: "_blank", rel: "noopener noreferrer", class: "file" };
+  if (file.content_type.indexOf("image/") === 0) {
+    return h("a", link, h("img", { class: "attachment", src: url, alt: file.file_name }));
+  }
+  return h("a", link, file.file_name);
 }
 
 export function systemLine(text: string): HTMLElement {

@@ -54,7 +54,7 @@ textarea{resize:vertical;min-height:64px}
 .primary:disabled{opacity:.6;cursor:default}
 .attach{border:0;background:transparent;color:var(--accent);cursor:pointer;padding:4px;display:flex;align-items:center}.attach[hidden]{display:none}
 .attach svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round}.msg.failed{opacity:.55}
-.files img.preview{display:block;max-width:100%;max-height:160px;border-radius:8px;margin:4px 0}.files .file{display:block}.progress{display:block;font-size:12px;opacity:.8}
+.files img.preview,.files img.attachment{display:block;max-width:100%;max-height:160px;border-radius:8px;margin:4px 0}.msg a.file{color:inherit;text-decoration:underline}.files .file{display:block}.progress{display:block;font-size:12px;opacity:.8}
 .human{margin:0 12px 12px;border:0;background:transparent;color:var(--accent);font-weight:600;text-decoration:underline;cursor:pointer;padding:4px}
 form.handoff{display:flex;flex-direction:column;gap:8px;padding:12px 16px;border-top:1px solid #e4e7ec;overflow-y:auto}
 form.handoff h3{margin:0;font-size:16px}form.handoff p{margin:0;font-size:14px}

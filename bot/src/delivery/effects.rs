@@ -5,13 +5,14 @@
 //! | `escalation_created` | post the alert in the routed channel (purpose `alert`) |
 //! | `escalation_updated` | re-render the alert for the new status |
 //! | `customer_message` | post the message in the alert's thread (`customer-{message id}`), then share its files there (`file-{attachment id}`, [`super::files`]) |
-//! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), except on the platform it was typed in |
+//! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), then share its files there, except on the platform it was typed in |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //! | `csat` | post the customer's rating in the alert's thread (`csat-{outbox row id}`) |
 //! | `erased` | edit the alert (and the managers' heads-up) to "[erased at the customer's request]", delete the thread replies and files ([`super::files`]) |
 //! | `webhook` | POST the event, signed, to its endpoint ([`crate::webhooks`]) |
 //! | `email` | send the mail to the customer ([`crate::mail`]); a bounce is noted in the alert's thread (`bounce-{message id}`) |
+//! | `chat_files` | fetch the files an agent shared in the thread, check them and relay them with the text to the customer ([`super::chat_files`]) |
 //! | `mail_flagged` | note an inbound mail held back (another sender) or opened from a stale reply address in the alert's thread (`mail-flag-{outbox row id}`) |
 //!
 //! Every post goes through [`Effects::post_once`]: skip it if recorded, else (on a retry)
@@ -70,6 +71,8 @@ pub struct Effects {
     pub mailer: Option<Arc<Mailer>>,
     /// `[[webhooks]]` endpoints (empty: webhook rows of removed endpoints are dropped).
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// `[attachments] max_bytes`: the largest file an agent's chat share may relay.
+    pub max_file_bytes: usize,
 }
 
 impl Effects {
@@ -84,6 +87,9 @@ impl Effects {
             }
             (Subject::Webhook { .. }, OutboxMessage::Webhook(job)) => {
                 return self.webhooks.deliver(&self.store, row, job).await;
+            }
+            (Subject::Escalation(id), OutboxMessage::ChatFiles(job)) => {
+                return self.chat_files(id, job, row).await;
             }
             (Subject::Escalation(id), _) => id,
             // The store parks rows whose subject does not fit their kind.
@@ -122,7 +128,10 @@ impl Effects {
                     self.mail_flagged(chat, &escalation, flag, row).await?
                 }
                 OutboxMessage::Erased => self.erase(chat, &escalation).await?,
-                OutboxMessage::Digest(_) | OutboxMessage::Email(_) | OutboxMessage::Webhook(_) => {}
+                OutboxMessage::Digest(_)
+                | OutboxMessage::Email(_)
+                | OutboxMessage::Webhook(_)
+                | OutboxMessage::ChatFiles(_) => {}
             }
         }
         Ok(())
@@ -270,7 +279,7 @@ impl Effects {
         let purpose = format!("customer-{}", message.message_id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
             .await?;
-        self.customer_files(chat, escalation, message, &thread_of(&alert))
+        self.message_files(chat, escalation, message.message_id, &thread_of(&alert))
             .await
     }
 
@@ -298,6 +307,8 @@ impl Effects {
         };
         let purpose = format!("agent-{}", message.message_id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
+            .await?;
+        self.message_files(chat, escalation, message.message_id, &thread_of(&alert))
             .await
     }
 

@@ -1,6 +1,7 @@
-//! Customers' files in the alert's thread, and what erasure does to the thread.
+//! Files in the alert's thread, and what erasure does to the thread.
 //!
-//! A `customer_message` row whose transcript line came with files shares each file in
+//! A `customer_message` row whose transcript line came with files (or an `agent_message`
+//! row whose reply did, mirrored to a platform it was not sent from) shares each file in
 //! the thread after the line (purpose `file-{attachment id}`), exactly once:
 //!
 //! 1. recorded already: nothing to do;
@@ -21,7 +22,6 @@
 
 use std::sync::Arc;
 
-use frontline_shared::contracts::outbox::CustomerMessage;
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::Escalation;
 use frontline_shared::store::attachments::AttachmentMeta;
@@ -37,17 +37,18 @@ pub const FILE_PURPOSE: &str = "file-";
 const SLOT_SUFFIX: &str = "-slot";
 
 impl Effects {
-    /// Shares the files sent with `message` in the thread `target`, each once.
-    pub(super) async fn customer_files(
+    /// Shares the files sent with transcript line `message_id` in the thread `target`,
+    /// each once.
+    pub(super) async fn message_files(
         &self,
         chat: &Arc<dyn Chat>,
         escalation: &Escalation,
-        message: &CustomerMessage,
+        message_id: i64,
         target: &Target,
     ) -> Result<(), DeliveryError> {
         let files = self
             .store
-            .message_attachments(&escalation.conversation_id, message.message_id)
+            .message_attachments(&escalation.conversation_id, message_id)
             .await?;
         for meta in &files {
             self.share_file_once(chat, escalation, meta, target).await?;

@@ -11,8 +11,10 @@
 //! # Layout
 //! - [`effects`]: what each kind of row does on each platform.
 //! - [`files`]: customers' files into the thread, exactly once; erasure in the thread.
+//! - [`chat_files`]: files agents share in the thread, fetched and relayed to the customer.
 //! - [`retry`]: back-off and `Retry-After`.
 
+pub mod chat_files;
 pub mod effects;
 pub mod files;
 pub mod retry;

@@ -17,6 +17,10 @@ use serenity::model::id::{ChannelId, MessageId};
 
 use crate::error::ChatError;
 
+/// Where Discord serves attachments
+/// (https://discord.com/developers/docs/reference#image-formatting-image-base-url).
+const DISCORD_CDN: &[&str] = &["https://cdn.discordapp.com", "https://media.discordapp.net"];
+
 /// A Discord REST client for one bot token.
 #[derive(Clone)]
 pub struct DiscordRest {
@@ -24,6 +28,8 @@ pub struct DiscordRest {
     /// `Bot <token>`.
     authorization: String,
     base: String,
+    /// Fetches attachments people post (their CDN URLs are signed; no token is sent).
+    pub files: crate::download::FileFetcher,
 }
 
 impl std::fmt::Debug for DiscordRest {
@@ -46,6 +52,7 @@ impl DiscordRest {
             client: reqwest::Client::builder().timeout(timeout).build()?,
             authorization,
             base: api_url.trim_end_matches('/').to_string(),
+            files: crate::download::FileFetcher::new(api_url, DISCORD_CDN, None, timeout * 4)?,
         })
     }
 

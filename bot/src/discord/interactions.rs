@@ -263,6 +263,7 @@ impl DiscordEndpoint {
         };
         let agent = actor.name.clone();
         let action = AgentAction::Reply(Reply {
+            files: Vec::new(),
             text: body.clone(),
             chat_event: Some(ChatEvent {
                 platform: ChatPlatform::Discord,

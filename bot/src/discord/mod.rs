@@ -383,6 +383,14 @@ impl Chat for DiscordChat {
             .await?;
         Ok(sent.id.to_string())
     }
+
+    async fn download_file(
+        &self,
+        url: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, crate::download::DownloadError> {
+        self.rest.files.fetch(url, max_bytes).await
+    }
 }
 
 /// Checks that configured Discord channel and role ids are numeric snowflakes; the

@@ -7,6 +7,9 @@
 //!   message's id as its own id), or
 //! - a reply to the alert (`message_reference`) in the alert's channel.
 //!
+//! A message with attachments is queued for the delivery worker, which fetches the files
+//! from Discord's CDN and relays them with the text ([`crate::delivery::chat_files`]).
+//!
 //! The relay is the same use as Slack thread replies ([`crate::actions::thread_reply`]),
 //! keyed `discord-message:<id>`, so a message seen twice (replayed after a resume, or
 //! both live and in the history after a failover) is relayed once.
@@ -21,6 +24,7 @@ use std::collections::HashSet;
 use frontline_shared::agent_action::ChatEvent;
 use frontline_shared::chat_identity::ChatUser;
 use frontline_shared::config::ChatPlatform;
+use frontline_shared::contracts::outbox::SharedFileLink;
 use frontline_shared::store::{Store, StoreError};
 use serenity::all::Message;
 
@@ -74,7 +78,16 @@ impl ThreadRelay {
 
     async fn relay(&self, message: &Message, escalation_id: &str) -> Result<(), StoreError> {
         let text = message.content.trim();
-        if text.is_empty() {
+        // https://discord.com/developers/docs/resources/message#attachment-object
+        let files: Vec<SharedFileLink> = message
+            .attachments
+            .iter()
+            .map(|a| SharedFileLink {
+                name: a.filename.clone(),
+                url: a.url.clone(),
+            })
+            .collect();
+        if text.is_empty() && files.is_empty() {
             return Ok(());
         }
         let agent = message
@@ -92,14 +105,14 @@ impl ThreadRelay {
             name: agent,
             email: None,
         };
-        crate::actions::thread_reply(
-            &self.store,
-            escalation_id,
-            (&user, self.allow_unlinked),
-            text.to_string(),
-            chat_event,
-        )
-        .await
+        let who = (&user, self.allow_unlinked);
+        if files.is_empty() {
+            let reply = (text.to_string(), Vec::new());
+            crate::actions::thread_reply(&self.store, escalation_id, who, reply, chat_event).await
+        } else {
+            let shared = (text.to_string(), files);
+            crate::actions::thread_files(&self.store, escalation_id, who, shared, chat_event).await
+        }
     }
 
     /// The escalation whose alert `message` replies to, in the alert's channel.

@@ -27,7 +27,8 @@ use frontline_shared::mail_token::{MailTokens, Purpose};
 use frontline_shared::store::emails::{MailRecord, MailThread};
 use frontline_shared::store::{Store, StoreError};
 use frontline_shared::templates::TemplateError;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -308,11 +309,34 @@ impl Mailer {
                 .in_reply_to(last.clone())
                 .references(earlier.join(" "));
         }
+        let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
+        let files = match (job.mail, job.reply_message_id) {
+            (MailKind::AgentReply, Some(line)) => {
+                store
+                    .message_attachments(&escalation.conversation_id, line)
+                    .await?
+            }
+            _ => Vec::new(),
+        };
+        if files.is_empty() {
+            return builder
+                .multipart(body)
+                .map_err(|e| MailError::Build(e.to_string()));
+        }
+        // The agent's files go with their reply, as attachments (RFC 2183).
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for meta in &files {
+            let Some(stored) = store.attachment(&meta.id).await? else {
+                continue; // erased meanwhile
+            };
+            let content_type = ContentType::parse(&stored.meta.content_type)
+                .map_err(|e| MailError::Build(format!("{}: {e}", stored.meta.file_name)))?;
+            mixed = mixed.singlepart(
+                Attachment::new(stored.meta.file_name.clone()).body(stored.content, content_type),
+            );
+        }
         builder
-            .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
-            ))
+            .multipart(mixed)
             .map_err(|e| MailError::Build(e.to_string()))
     }
 }

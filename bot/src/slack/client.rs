@@ -15,10 +15,16 @@ use crate::error::ChatError;
 /// The hyper connector every Slack client here uses.
 pub type Connector = SlackClientHyperHttpsConnector;
 
+/// Where Slack serves shared files (`url_private`).
+const SLACK_FILES: &str = "https://files.slack.com";
+
 /// An authenticated Slack Web API client.
 pub struct SlackWeb {
     client: SlackClient<Connector>,
     token: SlackApiToken,
+    /// Fetches files people share (`url_private` with the bot token as a bearer token,
+    /// https://api.slack.com/types/file#authentication; scope `files:read`).
+    pub files: crate::download::FileFetcher,
 }
 
 impl std::fmt::Debug for SlackWeb {
@@ -55,9 +61,17 @@ pub fn connector(api_url: &str) -> std::io::Result<Connector> {
 
 impl SlackWeb {
     pub fn new(api_url: &str, bot_token: &str) -> std::io::Result<Self> {
+        let files = crate::download::FileFetcher::new(
+            api_url,
+            &[SLACK_FILES],
+            Some(bot_token),
+            std::time::Duration::from_secs(60),
+        )
+        .map_err(std::io::Error::other)?;
         Ok(SlackWeb {
             client: SlackClient::new(connector(api_url)?),
             token: SlackApiToken::new(SlackApiTokenValue::new(bot_token.to_string())),
+            files,
         })
     }
 

@@ -4,7 +4,10 @@
 //! - `event_callback` with a `message` in an alert's thread (`thread_ts` = the alert's
 //!   `ts`, same channel) from a person: relayed to the customer as an agent message,
 //!   deduplicated by `event_id`, so Slack's retries (`X-Slack-Retry-Num`) apply once.
-//!   Bot messages (ours included), edits, deletions and other subtypes are ignored.
+//!   One that shares files (subtype `file_share`) is queued for the delivery worker, which
+//!   fetches the files with the bot token and relays them with the text
+//!   ([`crate::delivery::chat_files`]). Bot messages (ours included), edits, deletions and
+//!   other subtypes are ignored.
 //!
 //! Slack expects an answer within 3 s; relaying is one store write (plus, for a reply
 //! racing a just-posted alert, a short wait for the alert's record).
@@ -18,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use frontline_shared::agent_action::ChatEvent;
 use frontline_shared::config::ChatPlatform;
+use frontline_shared::contracts::outbox::SharedFileLink;
 use frontline_shared::store::StoreError;
 use slack_morphism::prelude::*;
 
@@ -62,23 +66,43 @@ struct ThreadReply {
     thread_ts: String,
     user: String,
     text: String,
+    /// Files shared with it (`file_share`): name and `url_private`.
+    files: Vec<SharedFileLink>,
 }
 
 impl ThreadReply {
-    /// A plain message (no subtype, no bot) inside a thread, with an author and text.
+    /// A person's message inside a thread, with an author and text, files or both: plain
+    /// (no subtype) or sharing files (`file_share`); never a bot's.
     fn parse(message: &SlackMessageEvent) -> Option<ThreadReply> {
-        if message.subtype.is_some()
-            || message.sender.bot_id.is_some()
-            || message.hidden == Some(true)
-        {
+        let plain = match &message.subtype {
+            None => true,
+            Some(SlackMessageEventType::FileShare) => false,
+            Some(_) => return None,
+        };
+        if message.sender.bot_id.is_some() || message.hidden == Some(true) {
             return None;
         }
         let thread_ts = message.origin.thread_ts.as_ref()?.to_string();
         if thread_ts == message.origin.ts.to_string() {
             return None; // the thread's parent, not a reply
         }
-        let text = message.content.as_ref()?.text.clone()?;
-        if text.trim().is_empty() {
+        let content = message.content.as_ref()?;
+        let text = content.text.clone().unwrap_or_default();
+        let files: Vec<SharedFileLink> = if plain {
+            Vec::new()
+        } else {
+            content
+                .files
+                .iter()
+                .flatten()
+                .filter_map(|file| {
+                    let url = file.url_private.as_ref()?.to_string();
+                    let name = file.name.clone().or_else(|| file.title.clone())?;
+                    Some(SharedFileLink { name, url })
+                })
+                .collect()
+        };
+        if text.trim().is_empty() && files.is_empty() {
             return None;
         }
         Some(ThreadReply {
@@ -86,6 +110,7 @@ impl ThreadReply {
             thread_ts,
             user: message.sender.user.as_ref()?.to_string(),
             text,
+            files,
         })
     }
 }
@@ -133,14 +158,21 @@ impl SlackHandlers {
             id: format!("slack-event:{}", callback.event_id),
         };
         let text = text::to_plain(&reply.text);
-        crate::actions::thread_reply(
-            &self.store,
-            &escalation_id,
-            (&user, self.allow_unlinked),
-            text,
-            chat_event,
-        )
-        .await?;
+        let who = (&user, self.allow_unlinked);
+        if reply.files.is_empty() {
+            crate::actions::thread_reply(
+                &self.store,
+                &escalation_id,
+                who,
+                (text, Vec::new()),
+                chat_event,
+            )
+            .await?;
+        } else {
+            let shared = (text, reply.files);
+            crate::actions::thread_files(&self.store, &escalation_id, who, shared, chat_event)
+                .await?;
+        }
         Ok(())
     }
 }

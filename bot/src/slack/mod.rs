@@ -581,6 +581,14 @@ impl Chat for SlackChat {
             .await?;
         Ok(slot.file_id.clone())
     }
+
+    async fn download_file(
+        &self,
+        url: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<u8>, crate::download::DownloadError> {
+        self.web.files.fetch(url, max_bytes).await
+    }
 }
 
 #[cfg(test)]

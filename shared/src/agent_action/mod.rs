@@ -24,6 +24,7 @@ mod refusal;
 
 pub use refusal::Refusal;
 
+use crate::attachments::{message_line, Upload};
 use crate::audit::{Actor, AuditAction};
 use crate::config::ChatPlatform;
 use crate::escalation::Escalation;
@@ -57,12 +58,39 @@ pub enum AgentAction {
 /// An agent's message to the customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
+    /// What the agent wrote (may be empty when `files` are sent alone).
     pub text: String,
+    /// Files sent with it, checked by [`Upload::check`] at the door they came through
+    /// (dashboard, admin API, a chat thread's shared files): stored with the line, shown in
+    /// the customer's widget, named in the chat threads and mailed with the reply.
+    pub files: Vec<Upload>,
     /// Set when typed in a chat: the callback's event, so a redelivered callback applies once.
     pub chat_event: Option<ChatEvent>,
     /// The saved reply's name when `text` is one rendered for this customer
     /// ([`crate::saved_replies::send`]): the chat threads say who sent which saved reply.
     pub saved_reply: Option<String>,
+}
+
+impl Reply {
+    /// A reply of `text` alone (no files), as most doors send.
+    pub fn text(text: impl Into<String>) -> Reply {
+        Reply {
+            text: text.into(),
+            files: Vec::new(),
+            chat_event: None,
+            saved_reply: None,
+        }
+    }
+
+    /// The transcript line: the text, then `📎` and the files' names when there are any
+    /// ([`message_line`]).
+    pub fn line(&self) -> String {
+        if self.files.is_empty() {
+            self.text.clone()
+        } else {
+            message_line(Some(&self.text), &self.files)
+        }
+    }
 }
 
 /// A chat callback an action came from.
@@ -206,15 +234,16 @@ async fn send_reply(
         .append_agent_message_as(
             escalation_id,
             agent,
-            &reply.text,
+            &reply.line(),
             origin,
             reply.saved_reply.as_deref(),
+            &reply.files,
         )
         .await?;
     if !fresh {
         return Ok(Outcome::AlreadyApplied(Box::new(escalation)));
     }
-    tracing::info!(escalation = %escalation_id, agent, origin = origin.origin().as_str(), saved_reply = reply.saved_reply.as_deref(), "agent reply relayed to the customer");
+    tracing::info!(escalation = %escalation_id, agent, origin = origin.origin().as_str(), saved_reply = reply.saved_reply.as_deref(), files = reply.files.len(), "agent reply relayed to the customer");
     Ok(Outcome::Applied(Box::new(escalation)))
 }
 

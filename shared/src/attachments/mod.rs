@@ -1,4 +1,4 @@
-//! Attachments: files a customer sends with a message.
+//! Attachments: files a customer sends with a message, or an agent with a reply.
 //!
 //! A file is accepted by what its bytes are, never by its name or declared type
 //! ([`FileType::sniff`]: PNG, JPEG, GIF, WebP, PDF, plain UTF-8 text; no SVG, no HTML).
@@ -10,7 +10,9 @@
 //! - [`file_type`]: the allow-list, by magic bytes.
 //! - [`metadata`]: removing image metadata.
 //! - [`signed_url`]: signing and checking download links.
-//! - [`Upload`]: one checked file, ready for the store (`Store::append_customer_attachments`).
+//! - [`Upload`]: one checked file, ready for the store (`Store::append_customer_attachments`,
+//!   or an agent's reply through `agent_action`).
+//! - [`message_line`]: the transcript line a message with files becomes, whoever sent it.
 
 pub mod file_type;
 pub mod metadata;
@@ -60,6 +62,19 @@ impl Upload {
             file_type,
             content,
         })
+    }
+}
+
+/// The transcript line of a message with `files`: what was written, then `📎` and the
+/// files' names (`📎 parcel.jpg, invoice.pdf`). Chat threads, e-mails and the widget
+/// read it as any message; the files themselves hang off the line.
+pub fn message_line(text: Option<&str>, files: &[Upload]) -> String {
+    let names: Vec<&str> = files.iter().map(|f| f.file_name.as_str()).collect();
+    let line = format!("📎 {}", names.join(", "));
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) if files.is_empty() => text.to_string(),
+        Some(text) => format!("{text}\n{line}"),
+        None => line,
     }
 }
 

@@ -5,7 +5,7 @@
 //!
 //! | `kind` | fields |
 //! |---|---|
-//! | `message` | `message_id`, `author`, `author_name` (agents), `body`, `at_ms` |
+//! | `message` | `message_id`, `author`, `author_name` (agents), `body`, `at_ms`, `attachments` (an agent's files; absent when none) |
 //! | `status` | `escalation_id`, `status`, `agent` (`null` unless claimed), `at_ms` |
 
 use serde::{Deserialize, Serialize};
@@ -54,6 +54,32 @@ pub struct MessageEvent {
     pub author_name: Option<String>,
     pub body: String,
     pub at_ms: i64,
+    /// The files an agent sent with the line (absent when none, and in events of earlier
+    /// releases). The event stream adds a fresh signed `url` to each as it sends them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<EventFile>,
+}
+
+/// A file sent with a transcript line, as the live stream names it (no link: links are
+/// signed when the event is sent, so a replayed event never carries an expired one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFile {
+    /// The attachment's id (`GET /api/v1/attachments/{id}` with a signed link).
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+impl From<&crate::store::attachments::AttachmentMeta> for EventFile {
+    fn from(meta: &crate::store::attachments::AttachmentMeta) -> Self {
+        EventFile {
+            id: meta.id.clone(),
+            file_name: meta.file_name.clone(),
+            content_type: meta.content_type.clone(),
+            size_bytes: meta.size_bytes,
+        }
+    }
 }
 
 /// An escalation's status as the customer sees it.

@@ -14,6 +14,7 @@
 //! | `erased` | escalation | – (the customer's data was erased: edit what was posted) |
 //! | `webhook` | webhook | the [`WebhookJob`]: `endpoint`, `event_id`, `event_type`, `body` |
 //! | `email` | mail | the [`EmailJob`]: `mail` (`receipt`, `agent_reply`, `resolved`), `message_id`, `reply_message_id` |
+//! | `chat_files` | escalation | the [`ChatFiles`]: `event`, `user`, `text`, `files` (`name`, `url`) |
 //!
 //! Rows of the previous release also carry `escalation_id` (and `author` in customer
 //! messages); the row's subject says the same, so they are ignored.
@@ -66,6 +67,9 @@ pub enum OutboxMessage {
     Erased,
     /// POST an event to a webhook endpoint (subject [`Subject::Webhook`](super::Subject::Webhook)).
     Webhook(WebhookJob),
+    /// An agent shared files in the alert's thread: fetch them and relay them, with what
+    /// they wrote, to the customer.
+    ChatFiles(ChatFiles),
 }
 
 impl Contract for OutboxMessage {
@@ -83,8 +87,32 @@ impl Contract for OutboxMessage {
             OutboxMessage::MailFlagged(_) => "mail_flagged",
             OutboxMessage::Erased => "erased",
             OutboxMessage::Webhook(_) => "webhook",
+            OutboxMessage::ChatFiles(_) => "chat_files",
         }
     }
+}
+
+/// Files a person shared in an alert's thread (Slack `file_share`, Discord attachments),
+/// for the bot's worker to fetch, check and relay with the text as one agent reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatFiles {
+    /// The callback they came in (`slack-event:Ev…`, `discord-message:…`): the reply is
+    /// applied once under it, however often the row or the callback is repeated.
+    pub event: String,
+    /// Who shared them (allowed to reply when the row was written).
+    pub user: crate::chat_identity::ChatUser,
+    /// What they wrote with the files (may be empty).
+    pub text: String,
+    pub files: Vec<SharedFileLink>,
+}
+
+/// A file as the platform's event names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedFileLink {
+    /// Its name in chat (cleaned like an upload's when stored).
+    pub name: String,
+    /// Where the platform serves it (Slack `url_private`, Discord `attachments[].url`).
+    pub url: String,
 }
 
 /// An escalation given to an agent by someone else.

@@ -76,6 +76,7 @@ pub async fn send(
     };
     let text = render_for(&saved, &escalation)?;
     let action = AgentAction::Reply(Reply {
+        files: Vec::new(),
         text: text.clone(),
         chat_event,
         saved_reply: Some(saved.name.clone()),

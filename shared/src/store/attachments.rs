@@ -1,4 +1,4 @@
-//! Attachments: files a customer sent with a message, stored in the store itself (a
+//! Attachments: files a customer sent with a message (or an agent with a reply), stored in the store itself (a
 //! SQLite BLOB, a PostgreSQL `bytea`), so replicas see every file.
 //!
 //! A message with files is one transaction: the customer's line (relayed to an open
@@ -57,6 +57,47 @@ fn meta(row: &AnyRow) -> Result<AttachmentMeta, StoreError> {
     })
 }
 
+/// Stores `files` as sent with transcript line `message_id` of `conversation_id`, inside
+/// the transaction that writes the line (a customer's message or an agent's reply).
+pub(crate) async fn insert_attachments(
+    tx: &mut super::Tx,
+    conversation_id: &str,
+    message_id: i64,
+    files: &[Upload],
+    now: i64,
+) -> Result<Vec<AttachmentMeta>, StoreError> {
+    let mut attachments = Vec::with_capacity(files.len());
+    for (position, file) in (0_i64..).zip(files) {
+        let meta = AttachmentMeta {
+            id: new_id("att"),
+            conversation_id: conversation_id.to_string(),
+            message_id,
+            file_name: file.file_name.clone(),
+            content_type: file.file_type.mime_type().to_string(),
+            size_bytes: i64::try_from(file.content.len()).unwrap_or(i64::MAX),
+            created_at_ms: now,
+        };
+        sqlx::query(
+            "INSERT INTO attachments (id, conversation_id, message_id, position, file_name, \
+             content_type, size_bytes, content, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&meta.id)
+        .bind(&meta.conversation_id)
+        .bind(meta.message_id)
+        .bind(position)
+        .bind(&meta.file_name)
+        .bind(&meta.content_type)
+        .bind(meta.size_bytes)
+        .bind(file.content.clone())
+        .bind(meta.created_at_ms)
+        .execute(&mut **tx)
+        .await?;
+        attachments.push(meta);
+    }
+    Ok(attachments)
+}
+
 impl Store {
     /// Stores the customer's line `body` and its `files` in one transaction.
     pub async fn append_customer_attachments(
@@ -69,35 +110,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let (message_id, escalation_id) =
             append_customer_line_in(self, &mut tx, conversation, body).await?;
-        let mut attachments = Vec::with_capacity(files.len());
-        for (position, file) in (0_i64..).zip(files) {
-            let meta = AttachmentMeta {
-                id: new_id("att"),
-                conversation_id: conversation.id.clone(),
-                message_id,
-                file_name: file.file_name.clone(),
-                content_type: file.file_type.mime_type().to_string(),
-                size_bytes: i64::try_from(file.content.len()).unwrap_or(i64::MAX),
-                created_at_ms: now,
-            };
-            sqlx::query(
-                "INSERT INTO attachments (id, conversation_id, message_id, position, file_name, \
-                 content_type, size_bytes, content, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(&meta.id)
-            .bind(&meta.conversation_id)
-            .bind(meta.message_id)
-            .bind(position)
-            .bind(&meta.file_name)
-            .bind(&meta.content_type)
-            .bind(meta.size_bytes)
-            .bind(file.content.clone())
-            .bind(meta.created_at_ms)
-            .execute(&mut *tx)
-            .await?;
-            attachments.push(meta);
-        }
+        let attachments =
+            insert_attachments(&mut tx, &conversation.id, message_id, files, now).await?;
         tx.commit().await?;
         Ok(SentAttachments {
             message_id,

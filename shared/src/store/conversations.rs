@@ -95,6 +95,19 @@ impl Store {
         transcript_lines(&rows)
     }
 
+    /// [`transcript`](Self::transcript) with each line's message id (`None` for an
+    /// assistant's reply), to show the files sent with a line under it.
+    pub async fn numbered_transcript(
+        &self,
+        conversation_id: &str,
+    ) -> Result<Vec<(Option<i64>, TranscriptLine)>, StoreError> {
+        let rows = sqlx::query(TRANSCRIPT_SQL)
+            .bind(conversation_id)
+            .fetch_all(self.pool())
+            .await?;
+        numbered_lines(&rows)
+    }
+
     /// The body of the conversation's newest customer line, if any (one row, however long
     /// the transcript).
     pub async fn last_customer_message(
@@ -184,6 +197,7 @@ pub(crate) async fn append_customer_line_in(
         author_name: None,
         body: body.to_string(),
         at_ms: now,
+        attachments: Vec::new(),
     };
     let event = ConversationEvent::Message(line);
     events::insert(store, tx, &conversation.id, &event).await?;
@@ -245,7 +259,7 @@ pub(crate) struct NewMessage<'a> {
 
 /// Every message of a conversation (`$1`) in order, with the reply each question got.
 pub(crate) const TRANSCRIPT_SQL: &str =
-    "SELECT m.author, m.author_name, m.body, r.body AS reply, m.created_at FROM messages m \
+    "SELECT m.id, m.author, m.author_name, m.body, r.body AS reply, m.created_at FROM messages m \
      LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 ORDER BY m.id";
 
 /// The newest `$2` messages of a conversation (`$1`), in order, with their replies.
@@ -256,22 +270,33 @@ pub(crate) const RECENT_TRANSCRIPT_SQL: &str =
 
 /// The transcript from rows of [`TRANSCRIPT_SQL`]: a question's reply is the next line.
 pub(crate) fn transcript_lines(rows: &[AnyRow]) -> Result<Vec<TranscriptLine>, StoreError> {
+    Ok(numbered_lines(rows)?
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect())
+}
+
+/// [`transcript_lines`] with each line's message id (`None` for an assistant's reply,
+/// which is not a message of its own): what files are sent with (`attachments.message_id`).
+fn numbered_lines(rows: &[AnyRow]) -> Result<Vec<(Option<i64>, TranscriptLine)>, StoreError> {
     let mut lines = Vec::with_capacity(rows.len() * 2);
     for row in rows {
         let at_ms = row.try_get("created_at")?;
-        lines.push(TranscriptLine {
+        let line = TranscriptLine {
             author: row.try_get("author")?,
             author_name: row.try_get("author_name")?,
             body: row.try_get("body")?,
             at_ms,
-        });
+        };
+        lines.push((Some(row.try_get("id")?), line));
         if let Some(reply) = row.try_get::<Option<String>, _>("reply")? {
-            lines.push(TranscriptLine {
+            let line = TranscriptLine {
                 author: Author::Assistant.as_str().to_string(),
                 author_name: None,
                 body: reply,
                 at_ms,
-            });
+            };
+            lines.push((None, line));
         }
     }
     Ok(lines)

@@ -16,8 +16,11 @@ use super::emails;
 use super::events;
 use super::outbox;
 use super::{json_column, new_id, opt_i64, Store, StoreError, Tx};
+use crate::attachments::Upload;
 use crate::config::ChatPlatform;
-use crate::contracts::conversation_event::{ConversationEvent, MessageEvent, StatusEvent};
+use crate::contracts::conversation_event::{
+    ConversationEvent, EventFile, MessageEvent, StatusEvent,
+};
 use crate::contracts::outbox::{AgentMessage, Assignment, MailKind, Origin, OutboxMessage};
 use crate::contracts::Subject;
 use crate::escalation::{Escalation, EscalationStatus, HandoffContext, MatchedCandidate, Priority};
@@ -383,12 +386,14 @@ impl Store {
         body: &str,
         origin: ReplyOrigin<'_>,
     ) -> Result<bool, StoreError> {
-        self.append_agent_message_as(escalation_id, agent, body, origin, None)
+        self.append_agent_message_as(escalation_id, agent, body, origin, None, &[])
             .await
     }
 
     /// [`append_agent_message`](Self::append_agent_message) of a reply that is the saved
-    /// reply named `saved_reply` (when given), which the chat threads' post names.
+    /// reply named `saved_reply` (when given), which the chat threads' post names, with
+    /// `files` (checked already) stored in the same transaction as the line: the customer's
+    /// stream names them, so the reply is never shown before its files are stored.
     pub async fn append_agent_message_as(
         &self,
         escalation_id: &str,
@@ -396,6 +401,7 @@ impl Store {
         body: &str,
         origin: ReplyOrigin<'_>,
         saved_reply: Option<&str>,
+        files: &[Upload],
     ) -> Result<bool, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
@@ -423,12 +429,21 @@ impl Store {
             at_ms: now,
         };
         let message_id = insert_message(&mut tx, &conversation, line).await?;
+        let stored = super::attachments::insert_attachments(
+            &mut tx,
+            &conversation.id,
+            message_id,
+            files,
+            now,
+        )
+        .await?;
         let line = ConversationEvent::Message(MessageEvent {
             message_id,
             author: Author::Agent,
             author_name: Some(agent.to_string()),
             body: body.to_string(),
             at_ms: now,
+            attachments: stored.iter().map(EventFile::from).collect(),
         });
         events::insert(self, &mut tx, &conversation.id, &line).await?;
         let mirrored = OutboxMessage::AgentMessage(AgentMessage {

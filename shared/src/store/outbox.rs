@@ -94,6 +94,26 @@ const LEASE_POSTGRES: &str = "UPDATE outbox SET leased_until = $1, leased_by = $
     RETURNING id, escalation_id, kind, payload, attempts, created_at";
 
 impl Store {
+    /// Queues files shared in the thread of `escalation_id`'s alert for the bot's worker
+    /// (fetched, checked and relayed there, with retries).
+    pub async fn enqueue_chat_files(
+        &self,
+        escalation_id: &str,
+        files: &crate::contracts::outbox::ChatFiles,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let subject = Subject::Escalation(escalation_id.to_string());
+        enqueue(
+            self,
+            &mut tx,
+            &subject,
+            &OutboxMessage::ChatFiles(files.clone()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Leases up to `max` deliverable rows for `worker` for `lease`. Rows this release
     /// cannot read are parked (and logged) instead of returned.
     pub async fn lease_outbox(

@@ -89,6 +89,7 @@ fn event_of(message: &OutboxMessage) -> Option<(EventType, Detail)> {
         | OutboxMessage::Email(_)
         | OutboxMessage::MailFlagged(_)
         | OutboxMessage::Erased
+        | OutboxMessage::ChatFiles(_)
         | OutboxMessage::Webhook(_) => return None,
     };
     Some(event)

@@ -140,12 +140,14 @@ async fn a_reply_reaches_the_transcript_once_even_when_chat_delivers_it_twice() 
         let db = TestDatabase::new(backend).await;
         let (store, id) = queued_escalation(&db).await;
         let web = AgentAction::Reply(Reply {
+            files: Vec::new(),
             text: "Checking with the carrier.".into(),
             chat_event: None,
             saved_reply: None,
         });
         applied(&store, web, &id, "Ana").await;
         let from_slack = AgentAction::Reply(Reply {
+            files: Vec::new(),
             text: "It ships today.".into(),
             chat_event: Some(ChatEvent {
                 platform: ChatPlatform::Slack,
@@ -189,6 +191,7 @@ async fn every_action_on_an_unknown_escalation_is_refused_as_not_found() {
         let db = TestDatabase::new(backend).await;
         let (store, _) = queued_escalation(&db).await;
         let reply = AgentAction::Reply(Reply {
+            files: Vec::new(),
             text: "hello".into(),
             chat_event: None,
             saved_reply: None,

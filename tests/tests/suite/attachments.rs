@@ -31,18 +31,18 @@ MM\x00\x2a\x00\x00\x00\x08\
 \x00\x00\x00\x30\x00\x00\x00\x01\x00\x00\x00\x33\x00\x00\x00\x01\x00\x00\x0b\x94\x00\x00\x00\x64";
 const SCAN: &[u8] = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00\x12\x34\x56\xff\xd9";
 
-fn photo_with_gps() -> Vec<u8> {
+pub(crate) fn photo_with_gps() -> Vec<u8> {
     [SOI, JFIF, EXIF_GPS, SCAN].concat()
 }
 
 /// The photo as it must be stored and served: the same bytes without the EXIF segment.
-fn photo_without_gps() -> Vec<u8> {
+pub(crate) fn photo_without_gps() -> Vec<u8> {
     [SOI, JFIF, SCAN].concat()
 }
 
 /// An executable (a DOS "MZ" header) named like an image.
-const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00";
-const PDF: &[u8] =
+pub(crate) const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8\x00";
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 async fn get(server: &TestServer, url: &str) -> reqwest::Response {

@@ -7,6 +7,8 @@ mod accounts;
 mod admin_security;
 mod agent_actions;
 mod agent_figures;
+mod agent_files;
+mod agent_files_chat;
 mod api;
 mod api_tokens;
 mod assignment;

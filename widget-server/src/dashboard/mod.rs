@@ -41,6 +41,7 @@ pub mod tokens;
 pub mod views;
 pub mod webhooks;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -71,7 +72,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/conversations", get(conversations::list))
         .route("/admin/conversations/{id}", get(conversations::show))
         .route("/admin/escalations/{id}", get(pages::escalation))
-        .route("/admin/escalations/{id}/reply", post(pages::reply))
+        // The reply box may carry files: its body may be larger than `body_bytes`.
+        .route(
+            "/admin/escalations/{id}/reply",
+            post(pages::reply).layer(DefaultBodyLimit::max(state.attachments.max_request_bytes())),
+        )
         .route(
             "/admin/escalations/{id}/saved-reply",
             post(saved_replies::send_to_customer),

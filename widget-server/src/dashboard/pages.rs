@@ -1,6 +1,6 @@
 //! Dashboard handlers: overview, queue, escalation view and their form posts.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
@@ -16,8 +16,10 @@ use super::{chart, drafts};
 use crate::error::ApiError;
 use crate::input::Text;
 use crate::routes::admin::refused;
+use crate::routes::attachments::FileForm;
 use crate::routes::stats::{Period, StatsQuery};
 use crate::state::AppState;
+use frontline_shared::attachments::Upload;
 
 pub(super) fn render(state: &AppState, name: &str, data: &serde_json::Value) -> Response {
     match state.dashboard.render(name, data) {
@@ -170,7 +172,11 @@ pub async fn escalation(
         Ok(None) => return refused(Refusal::NotFound).into_response(),
         Err(error) => return ApiError::from(error).into_response(),
     };
-    let transcript = match state.store.transcript(&escalation.conversation_id).await {
+    let transcript = match state
+        .store
+        .numbered_transcript(&escalation.conversation_id)
+        .await
+    {
         Ok(lines) => lines,
         Err(error) => return ApiError::from(error).into_response(),
     };
@@ -182,15 +188,19 @@ pub async fn escalation(
         Ok(files) => files,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    // Images are shown inline, other files are links; both through signed links.
-    let files: Vec<serde_json::Value> = files
-        .iter()
-        .map(|f| {
-            let image = frontline_shared::attachments::FileType::from_mime_type(&f.content_type)
-                .is_some_and(frontline_shared::attachments::FileType::is_image);
-            json!({ "url": crate::routes::attachments::signed_path(&state, f), "file_name": f.file_name, "image": image, "size_kib": (f.size_bytes + 1023) / 1024 })
-        })
-        .collect();
+    // Under the line they came with, customer's or agent's: images inline, other files
+    // as links, both through signed links.
+    let files_of = |message_id: Option<i64>| -> Vec<serde_json::Value> {
+        files
+            .iter()
+            .filter(|f| Some(f.message_id) == message_id)
+            .map(|f| {
+                let image = frontline_shared::attachments::FileType::from_mime_type(&f.content_type)
+                    .is_some_and(frontline_shared::attachments::FileType::is_image);
+                json!({ "url": crate::routes::attachments::signed_path(&state, f), "file_name": f.file_name, "image": image, "size_kib": (f.size_bytes + 1023) / 1024 })
+            })
+            .collect()
+    };
     // Masked by default; "Reveal" shows the original, and who looked is logged.
     let redactor = if query.reveal {
         tracing::info!(escalation = %escalation.id, agent = %agent.name, "masked customer text revealed in the dashboard");
@@ -199,10 +209,13 @@ pub async fn escalation(
         state.privacy.redactor().clone()
     };
     let shown = redactor.escalation(&escalation);
-    let masked = shown != escalation || transcript.iter().any(|l| redactor.mask(&l.body) != l.body);
+    let masked = shown != escalation
+        || transcript
+            .iter()
+            .any(|(_, l)| redactor.mask(&l.body) != l.body);
     let lines: Vec<serde_json::Value> = transcript
         .iter()
-        .map(|l| {
+        .map(|(message_id, l)| {
             let at = jiff::Timestamp::from_millisecond(l.at_ms).map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string());
             // An assistant answer is Markdown: shown as the same sanitized HTML the widget shows.
             let (title, html) = if l.author == "assistant" {
@@ -212,7 +225,7 @@ pub async fn escalation(
                 (None, None)
             };
             let body = if l.author == "assistant" { l.body.clone() } else { redactor.mask_owned(&l.body) };
-            json!({ "author": l.author, "author_name": l.author_name, "body": body, "title": title, "html": html, "at": at.unwrap_or_default() })
+            json!({ "author": l.author, "author_name": l.author_name, "body": body, "title": title, "html": html, "at": at.unwrap_or_default(), "files": files_of(*message_id) })
         })
         .collect();
     let saved_replies: Vec<String> =
@@ -249,7 +262,7 @@ pub async fn escalation(
     render(
         &state,
         "escalation",
-        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "files": files, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal, "admin": admin, "assignees": assignees, "saved_replies": saved_replies }),
+        &json!({ "title": "Escalation", "nav": { "queue": true }, "e": row, "transcript": lines, "notice": notice, "error": error, "masked": masked, "revealed": query.reveal, "admin": admin, "assignees": assignees, "saved_replies": saved_replies }),
     )
 }
 
@@ -272,22 +285,52 @@ pub struct ReplyForm {
     text: String,
 }
 
+/// The reply box: a `multipart/form-data` form of `text` and `file` parts (the files are
+/// checked as the customer's are, [`FileForm`]), or a plain form of `text` alone. A reply
+/// needs text or at least one file.
 pub async fn reply(
     State(state): State<AppState>,
     agent: Agent,
     Path(id): Path<String>,
-    Form(form): Form<ReplyForm>,
+    request: Request,
 ) -> Response {
-    let text = match Text::parse("text", &form.text, &state.limits) {
-        Ok(text) => text,
-        Err(error) => return error.into_response(),
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"multipart/form-data"));
+    let parsed = if multipart {
+        let form = Multipart::from_request(request, &state).await;
+        match FileForm::read(&state, form, &["text"]).await {
+            Ok(form) => {
+                let text = form.field("text").map(str::to_string);
+                reply_of(&state, text.as_deref(), form.files)
+            }
+            Err(error) => Err(error),
+        }
+    } else {
+        match Form::<ReplyForm>::from_request(request, &state).await {
+            Ok(Form(form)) => reply_of(&state, Some(&form.text), Vec::new()),
+            Err(rejection) => return rejection.into_response(),
+        }
     };
-    let reply = AgentAction::Reply(Reply {
-        text: text.into_string(),
-        chat_event: None,
-        saved_reply: None,
-    });
-    apply_and_show(&state, &agent, &id, reply).await
+    match parsed {
+        Ok(reply) => apply_and_show(&state, &agent, &id, AgentAction::Reply(reply)).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The reply of `text` (blank: none) and `files`; 422 `empty_text` when both are missing.
+fn reply_of(state: &AppState, text: Option<&str>, files: Vec<Upload>) -> Result<Reply, ApiError> {
+    // Text alone must be there; with files it may be left out.
+    let text = match text {
+        Some(raw) if !files.is_empty() && raw.trim().is_empty() => String::new(),
+        None if !files.is_empty() => String::new(),
+        raw => Text::parse("text", raw.unwrap_or_default(), &state.limits)?.into_string(),
+    };
+    Ok(Reply {
+        files,
+        ..Reply::text(text)
+    })
 }
 
 /// Applies `action` through the core, then shows the escalation with what came of it

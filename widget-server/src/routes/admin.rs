@@ -5,7 +5,8 @@
 //! These escalation routes are open to both roles ([`Staff`]); the others under
 //! `/api/v1/admin` need the `admin` role ([`crate::guard::admin::Admin`]).
 
-use axum::extract::{Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply};
@@ -29,6 +30,9 @@ use crate::state::AppState;
 /// Each route is registered with its documentation (`routes!`, see [`super::app`]).
 pub fn routes(state: AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
+        // Files: the one admin route with a body larger than `[server.limits] body_bytes`.
+        .routes(routes!(reply_with_files))
+        .layer(DefaultBodyLimit::max(state.attachments.max_request_bytes()))
         .routes(routes!(list))
         .routes(routes!(show))
         .routes(routes!(claim))
@@ -249,7 +253,54 @@ pub async fn reply(
     let actor = actor(staff, request.agent)?;
     let text = Text::parse("text", &request.text, &state.limits)?;
     let reply = AgentAction::Reply(Reply {
+        files: Vec::new(),
         text: text.into_string(),
+        chat_event: None,
+        saved_reply: None,
+    });
+    act(&state, &id, &actor, reply).await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// The form of `POST …/attachments` (for the OpenAPI document).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct AgentFilesForm {
+    /// The files (repeat the part): PNG, JPEG, GIF, WebP, PDF or plain text, judged by
+    /// their content, at most `[attachments] max_files` of `max_bytes` each.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    file: Vec<Vec<u8>>,
+    /// What the agent writes with them (optional).
+    text: Option<String>,
+    /// As in `AgentRequest`.
+    agent: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/attachments", tag = "admin",
+    params(("id" = String, Path, description = "escalation id")),
+    request_body(content = AgentFilesForm, content_type = "multipart/form-data"),
+    security(("admin_token" = [])),
+    responses((status = 201, description = "stored with the reply and delivered to the customer's stream (images inline, other files as links); the chat threads name them"),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody, description = "`file_too_large`"),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "`no_file`, `too_many_files`, `file_type_not_allowed`, `damaged_file`, `unknown_field`, `invalid_agent`")))]
+pub async fn reply_with_files(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<StatusCode, ApiError> {
+    let form = super::attachments::FileForm::read(&state, multipart, &["text", "agent"]).await?;
+    if form.files.is_empty() {
+        return Err(super::attachments::no_file());
+    }
+    let actor = actor(staff, form.field("agent").map(str::to_string))?;
+    let text = match form.field("text") {
+        Some(raw) => Text::parse("text", raw, &state.limits)?.into_string(),
+        None => String::new(),
+    };
+    let reply = AgentAction::Reply(Reply {
+        files: form.files,
+        text,
         chat_event: None,
         saved_reply: None,
     });

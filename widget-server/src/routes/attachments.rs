@@ -15,7 +15,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use frontline_shared::attachments::{AttachmentError, FileType, LinkError, Upload};
+use frontline_shared::attachments::{message_line, AttachmentError, FileType, LinkError, Upload};
+use frontline_shared::contracts::conversation_event::ConversationEvent;
 use frontline_shared::store::attachments::AttachmentMeta;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
@@ -68,6 +69,38 @@ pub fn signed_path(state: &AppState, meta: &AttachmentMeta) -> String {
     format!("/api/v1/attachments/{}?{}", meta.id, link.query())
 }
 
+/// A live event's data as the widget receives it: an agent's files each get a link signed
+/// now (`url`), so a replayed event never carries an expired one.
+pub fn event_data(
+    state: &AppState,
+    conversation_id: &str,
+    event: &ConversationEvent,
+) -> serde_json::Value {
+    let mut data = event.data();
+    let ConversationEvent::Message(message) = event else {
+        return data;
+    };
+    if let Some(files) = data
+        .get_mut("attachments")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        let now_ms = state.clock.now_ms();
+        for (file, meta) in files.iter_mut().zip(&message.attachments) {
+            let link = state
+                .attachment_links
+                .sign(conversation_id, &meta.id, now_ms);
+            let url = format!(
+                "{}/api/v1/attachments/{}?{}",
+                state.public_url,
+                meta.id,
+                link.query()
+            );
+            file["url"] = serde_json::Value::String(url);
+        }
+    }
+    data
+}
+
 impl AttachmentBody {
     /// `meta` with a link signed now.
     pub fn signed(state: &AppState, meta: AttachmentMeta) -> AttachmentBody {
@@ -97,58 +130,16 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<AttachmentsResponse>), ApiError> {
     let conversation = load(&state, &token, &id).await?;
-    let mut multipart = multipart.map_err(|_| {
-        ApiError::WrongMediaType("expected a multipart/form-data body with `file` parts")
-    })?;
-    let mut files = Vec::new();
-    let mut text = None;
-    while let Some(field) = multipart.next_field().await.map_err(form_error)? {
-        let part = field.name().map(str::to_string);
-        match part.as_deref() {
-            Some("file") => {
-                if files.len() == state.attachments.max_files {
-                    return Err(ApiError::Unprocessable {
-                        code: "too_many_files",
-                        message: format!(
-                            "`file`: at most {} files per message",
-                            state.attachments.max_files
-                        ),
-                    });
-                }
-                let name = field.file_name().unwrap_or("file").to_string();
-                let content = read_file(field, &name, state.attachments.max_bytes).await?;
-                let upload = Upload::check(&name, content).map_err(refused)?;
-                files.push(upload);
-            }
-            Some("text") => {
-                let raw = field.text().await.map_err(form_error)?;
-                if !raw.trim().is_empty() {
-                    text = Some(Text::parse("text", &raw, &state.limits)?.into_string());
-                }
-            }
-            other => {
-                return Err(ApiError::Unprocessable {
-                    code: "unknown_field",
-                    message: format!(
-                        "unknown form field {:?}: expected `file` or `text`",
-                        other.unwrap_or_default()
-                    ),
-                })
-            }
-        }
+    let form = FileForm::read(&state, multipart, &["text"]).await?;
+    if form.files.is_empty() {
+        return Err(no_file());
     }
-    if files.is_empty() {
-        return Err(ApiError::Unprocessable {
-            code: "no_file",
-            message: "`file`: send at least one file".into(),
-        });
-    }
-    let names: Vec<&str> = files.iter().map(|f| f.file_name.as_str()).collect();
-    let line = format!("📎 {}", names.join(", "));
-    let body = match text {
-        Some(text) => format!("{text}\n{line}"),
-        None => line,
+    let text = match form.field("text") {
+        Some(raw) => Some(Text::parse("text", raw, &state.limits)?.into_string()),
+        None => None,
     };
+    let body = message_line(text.as_deref(), &form.files);
+    let files = form.files;
     let sent = state
         .store
         .append_customer_attachments(&conversation, &body, &files)
@@ -164,6 +155,91 @@ pub async fn upload(
                 .collect(),
         }),
     ))
+}
+
+/// A `multipart/form-data` body of `file` parts and a few named text fields, each file
+/// checked as it arrives (the same limits and checks whoever sends it: the customer's
+/// widget, the dashboard's reply box, the admin API).
+pub struct FileForm {
+    /// The files in the order sent: type judged by the bytes, image metadata removed.
+    pub files: Vec<Upload>,
+    /// The text fields sent and not blank, by name (one of the names allowed).
+    fields: Vec<(&'static str, String)>,
+}
+
+impl FileForm {
+    /// Reads `multipart`: up to `[attachments] max_files` parts named `file` (each at most
+    /// `max_bytes`, 413 `file_too_large`; more files 422 `too_many_files`; a type not
+    /// allowed 422 `file_type_not_allowed`) and the text fields named in `fields` (any other
+    /// part is 422 `unknown_field`). No file at all is the caller's to judge.
+    pub async fn read(
+        state: &AppState,
+        multipart: Result<Multipart, MultipartRejection>,
+        fields: &[&'static str],
+    ) -> Result<FileForm, ApiError> {
+        let mut multipart = multipart.map_err(|_| {
+            ApiError::WrongMediaType("expected a multipart/form-data body with `file` parts")
+        })?;
+        let mut form = FileForm {
+            files: Vec::new(),
+            fields: Vec::new(),
+        };
+        while let Some(field) = multipart.next_field().await.map_err(form_error)? {
+            let part = field.name().map(str::to_string).unwrap_or_default();
+            if part == "file" {
+                if form.files.len() == state.attachments.max_files {
+                    return Err(ApiError::Unprocessable {
+                        code: "too_many_files",
+                        message: format!(
+                            "`file`: at most {} files per message",
+                            state.attachments.max_files
+                        ),
+                    });
+                }
+                let name = field.file_name().unwrap_or("file").to_string();
+                let content = read_file(field, &name, state.attachments.max_bytes).await?;
+                if name.is_empty() && content.is_empty() {
+                    continue; // a browser form's file input with nothing chosen
+                }
+                form.files
+                    .push(Upload::check(&name, content).map_err(refused)?);
+            } else if let Some(known) = fields.iter().find(|f| **f == part) {
+                let raw = field.text().await.map_err(form_error)?;
+                if !raw.trim().is_empty() {
+                    form.fields.push((known, raw));
+                }
+            } else {
+                let expected: Vec<String> = std::iter::once("file")
+                    .chain(fields.iter().copied())
+                    .map(|f| format!("`{f}`"))
+                    .collect();
+                return Err(ApiError::Unprocessable {
+                    code: "unknown_field",
+                    message: format!(
+                        "unknown form field {part:?}: expected {}",
+                        expected.join(" or ")
+                    ),
+                });
+            }
+        }
+        Ok(form)
+    }
+
+    /// The text field `name`, if sent and not blank.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// 422 `no_file`: a form of files without any.
+pub fn no_file() -> ApiError {
+    ApiError::Unprocessable {
+        code: "no_file",
+        message: "`file`: send at least one file".into(),
+    }
 }
 
 /// A `file` part's bytes, refused with 413 as soon as it passes `max_bytes`.

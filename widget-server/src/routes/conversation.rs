@@ -28,6 +28,10 @@ pub struct TranscriptLineBody {
     /// way the live answer was, so restored history looks as it did; `body` stays the source.
     pub html: Option<String>,
     pub at_ms: i64,
+    /// The files sent with this line (the customer's or an agent's), with fresh links;
+    /// absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachments::AttachmentBody>,
 }
 
 impl From<TranscriptLine> for TranscriptLineBody {
@@ -45,6 +49,7 @@ impl From<TranscriptLine> for TranscriptLineBody {
             title,
             html,
             at_ms: line.at_ms,
+            attachments: Vec::new(),
         }
     }
 }
@@ -63,7 +68,8 @@ pub struct ConversationBody {
     pub site_id: String,
     pub transcript: Vec<TranscriptLineBody>,
     pub escalation: Option<EscalationSummary>,
-    /// Files the customer sent, oldest first, with fresh download links.
+    /// Every file of the conversation (the customer's and agents'), oldest first, with
+    /// fresh download links (each also under its transcript line).
     pub attachments: Vec<super::attachments::AttachmentBody>,
 }
 
@@ -109,20 +115,31 @@ pub async fn show(
     token: BearerToken,
 ) -> Result<Json<ConversationBody>, ApiError> {
     let conversation = load(&state, &token, &id).await?;
-    let transcript = state.store.transcript(&id).await?;
+    let transcript = state.store.numbered_transcript(&id).await?;
     let escalation = state.store.latest_escalation_for(&id).await?;
     let attachments = state.store.conversation_attachments(&id).await?;
+    let files_of = |message_id: Option<i64>| {
+        attachments
+            .iter()
+            .filter(|meta| Some(meta.message_id) == message_id)
+            .map(|meta| super::attachments::AttachmentBody::signed(&state, meta.clone()))
+            .collect()
+    };
+    let transcript = transcript
+        .into_iter()
+        .map(|(message_id, line)| TranscriptLineBody {
+            attachments: files_of(message_id),
+            ..TranscriptLineBody::from(line)
+        })
+        .collect();
     Ok(Json(ConversationBody {
         attachments: attachments
-            .into_iter()
-            .map(|meta| super::attachments::AttachmentBody::signed(&state, meta))
+            .iter()
+            .map(|meta| super::attachments::AttachmentBody::signed(&state, meta.clone()))
             .collect(),
         conversation_id: conversation.id,
         site_id: conversation.site_id.into(),
-        transcript: transcript
-            .into_iter()
-            .map(TranscriptLineBody::from)
-            .collect(),
+        transcript,
         escalation: escalation.map(|e| EscalationSummary {
             id: e.id,
             status: e.status.as_str().to_string(),

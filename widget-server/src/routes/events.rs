@@ -5,6 +5,8 @@
 //! its store id, so a reconnecting browser resumes exactly where it stopped. Events are
 //! de-duplicated by id, and each read looks a few seconds back so that an event
 //! committed late by a concurrent transaction (possible on PostgreSQL) is still sent.
+//! An agent's `message` with files lists them as `attachments`, each with a `url` signed
+//! as the event is sent (so a replay long after never carries an expired link).
 //!
 //! Streams are capped (`[server.limits]`): a conversation keeps its newest
 //! `streams_per_conversation` streams (a reload replaces the oldest), and one client IP
@@ -100,7 +102,7 @@ pub async fn stream(
                         if sent.insert(stored.id, stored.at_ms).is_some() {
                             continue;
                         }
-                        let data = stored.event.data().to_string();
+                        let data = super::attachments::event_data(&state, &id, &stored.event).to_string();
                         yield Ok(Event::default().id(stored.id.to_string()).event(stored.event.kind()).data(data));
                     }
                     // Ids older than the look-back window can no longer be overtaken.
