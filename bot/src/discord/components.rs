@@ -123,6 +123,27 @@ pub fn assigned(agent: &str, by: &str, user: Option<&str>) -> (String, Option<Us
     (text, user)
 }
 
+/// The note in the alert's thread that an admin took the escalation over from `from`:
+/// their linked Discord user is mentioned (the only mention allowed), else named.
+pub fn taken_over(by: &str, from: &str, user: Option<&str>) -> (String, Option<UserId>) {
+    let user = user
+        .and_then(|id| id.parse::<u64>().ok())
+        .filter(|id| *id != 0)
+        .map(UserId::new);
+    let text = match user {
+        Some(id) => format!(
+            "🔀 <@{id}>: **{}** took this escalation over from you.",
+            discord_value(by)
+        ),
+        None => format!(
+            "🔀 **{}** took this escalation over from **{}**.",
+            discord_value(by),
+            discord_value(from)
+        ),
+    };
+    (text, user)
+}
+
 /// A customer's follow-up, as a reply to the alert.
 pub fn customer_message(escalation: &Escalation, body: &str, reopened: bool) -> String {
     let line = format!(

@@ -7,12 +7,13 @@
 //! [`Store::reassign`], which changes nothing if the owner changed meanwhile. A loser gets
 //! the escalation as it is now, refused in [`Refusal::of`]'s words (`already claimed by
 //! Ana`). An assignment or reassignment that wins also tells the assignee through the
-//! outbox (`assigned`), in the same transaction; a take-over tells nobody.
+//! outbox (`assigned`), in the same transaction; a take-over tells the agent it was taken
+//! from, and the alert's thread (`taken_over`), the same way.
 
 use super::Refusal;
 use crate::accounts::{AgentAccount, Role};
 use crate::audit::Actor;
-use crate::contracts::outbox::Assignment;
+use crate::contracts::outbox::{Assignment, OutboxMessage, TakeOver};
 use crate::escalation::EscalationStatus;
 use crate::store::escalations::{Owner, Transition};
 use crate::store::{Store, StoreError};
@@ -62,10 +63,8 @@ pub(super) async fn reassign(
         (EscalationStatus::Claimed, Some(owner))
             if escalation.claimed_by_agent_id.as_deref() != Some(account.id.as_str()) =>
         {
-            let notice = notice(&account, actor);
-            Ok(Ok(store
-                .reassign(escalation_id, owner, to, Some(&notice))
-                .await?))
+            let told = OutboxMessage::Assigned(notice(&account, actor));
+            Ok(Ok(store.reassign(escalation_id, owner, to, told).await?))
         }
         // Queued, resolved or already theirs: refused in `Refusal::of`'s words.
         _ => Ok(Ok(Transition::Refused(escalation))),
@@ -90,7 +89,17 @@ pub(super) async fn take_over(
     };
     match (escalation.status, escalation.claimed_by.as_deref()) {
         (EscalationStatus::Claimed, Some(owner)) if owner != actor.name => {
-            Ok(Ok(store.reassign(escalation_id, owner, me, None).await?))
+            let previous = match escalation.claimed_by_agent_id.as_deref() {
+                Some(id) => store.agent(id).await?,
+                None => None,
+            };
+            let told = OutboxMessage::TakenOver(TakeOver {
+                from: owner.to_string(),
+                from_agent_id: previous.as_ref().map(|a| a.id.clone()),
+                from_email: previous.map(|a| a.email),
+                by: actor.name.clone(),
+            });
+            Ok(Ok(store.reassign(escalation_id, owner, me, told).await?))
         }
         // Queued, resolved or already the actor's: refused in `Refusal::of`'s words.
         _ => Ok(Ok(Transition::Refused(escalation))),

@@ -287,14 +287,15 @@ impl Store {
     /// `claimed` by `from` → `claimed` by `to` (a reassignment or a take-over), conditional
     /// on the owner the caller saw: if anyone changed the owner or the status meanwhile,
     /// nothing changes and the escalation as it is now comes back refused. The claim time
-    /// stays the first claim's (time to claim is measured once). With `notice`, the
-    /// outbox row that tells the new owner commits with it.
+    /// stays the first claim's (time to claim is measured once). `told` (the outbox row
+    /// that tells the new owner of a reassignment, or the previous owner of a take-over)
+    /// commits with it.
     pub async fn reassign(
         &self,
         id: &str,
         from: &str,
         to: Owner<'_>,
-        notice: Option<&Assignment>,
+        told: OutboxMessage,
     ) -> Result<Transition, StoreError> {
         let update = sqlx::query(
             "UPDATE escalations SET claimed_by = $1, claimed_by_agent_id = $2 \
@@ -304,8 +305,7 @@ impl Store {
         .bind(to.agent_id.map(str::to_string))
         .bind(id.to_string())
         .bind(from.to_string());
-        let told = notice.map(|n| OutboxMessage::Assigned(n.clone()));
-        self.transition(id, update, told).await
+        self.transition(id, update, Some(told)).await
     }
 
     /// `claimed` → `queued`. Only the owner may release (`agent` must match).
