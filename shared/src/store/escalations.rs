@@ -533,8 +533,8 @@ fn status_event(escalation: &Escalation) -> ConversationEvent {
 }
 
 /// Reopens the conversation's newest escalation if it is resolved: back to `queued`,
-/// unclaimed, with its alert refreshed (outbox) and a `status` event for the customer, all in
-/// the caller's transaction. The update is conditional on `status = 'resolved'`, so of two
+/// unclaimed, with its alert refreshed (outbox), a `status` event for the customer and the
+/// reopen recorded (`escalation_reopens`), all in the caller's transaction. The update is conditional on `status = 'resolved'`, so of two
 /// concurrent messages exactly one reopens. Returns the escalation id when this call did.
 pub(crate) async fn reopen_resolved(
     store: &Store,
@@ -565,6 +565,13 @@ pub(crate) async fn reopen_resolved(
     if changed == 0 {
         return Ok(None);
     }
+    // Kept for the per-agent reopen rate (`stats::agents`): the update above clears
+    // `resolved_at`.
+    sqlx::query("INSERT INTO escalation_reopens (escalation_id, at) VALUES ($1, $2)")
+        .bind(&id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     let escalation = fetch(tx, &id)
         .await?
         .ok_or_else(|| StoreError::Corrupt("reopened escalation vanished".into()))?;
