@@ -15,6 +15,7 @@ use crate::accounts::{AgentAccount, Role};
 use crate::audit::Actor;
 use crate::contracts::outbox::{Assignment, OutboxMessage, TakeOver};
 use crate::escalation::EscalationStatus;
+use crate::store::audit::AuditRecord;
 use crate::store::escalations::{Owner, Transition};
 use crate::store::{Store, StoreError};
 
@@ -27,8 +28,9 @@ pub(super) async fn assign(
     store: &Store,
     agent_id: &str,
     escalation_id: &str,
-    actor: &Actor,
+    audit: AuditRecord<'_>,
 ) -> Result<Attempt, StoreError> {
+    let actor = audit.actor;
     let account = match assignee(store, agent_id, actor).await? {
         Ok(account) => account,
         Err(refusal) => return Ok(Err(refusal)),
@@ -38,7 +40,7 @@ pub(super) async fn assign(
         agent_id: Some(&account.id),
     };
     let notice = notice(&account, actor);
-    Ok(Ok(store.assign(escalation_id, to, &notice).await?))
+    Ok(Ok(store.assign(escalation_id, to, &notice, audit).await?))
 }
 
 /// `claimed` by someone → `claimed` by account `agent_id`.
@@ -46,8 +48,9 @@ pub(super) async fn reassign(
     store: &Store,
     agent_id: &str,
     escalation_id: &str,
-    actor: &Actor,
+    audit: AuditRecord<'_>,
 ) -> Result<Attempt, StoreError> {
+    let actor = audit.actor;
     let account = match assignee(store, agent_id, actor).await? {
         Ok(account) => account,
         Err(refusal) => return Ok(Err(refusal)),
@@ -64,7 +67,9 @@ pub(super) async fn reassign(
             if escalation.claimed_by_agent_id.as_deref() != Some(account.id.as_str()) =>
         {
             let told = OutboxMessage::Assigned(notice(&account, actor));
-            Ok(Ok(store.reassign(escalation_id, owner, to, told).await?))
+            Ok(Ok(store
+                .reassign(escalation_id, owner, to, told, audit)
+                .await?))
         }
         // Queued, resolved or already theirs: refused in `Refusal::of`'s words.
         _ => Ok(Ok(Transition::Refused(escalation))),
@@ -75,8 +80,9 @@ pub(super) async fn reassign(
 pub(super) async fn take_over(
     store: &Store,
     escalation_id: &str,
-    actor: &Actor,
+    audit: AuditRecord<'_>,
 ) -> Result<Attempt, StoreError> {
+    let actor = audit.actor;
     if actor.role != Role::Admin {
         return Ok(Err(Refusal::AdminsOnly));
     }
@@ -99,7 +105,9 @@ pub(super) async fn take_over(
                 from_email: previous.map(|a| a.email),
                 by: actor.name.clone(),
             });
-            Ok(Ok(store.reassign(escalation_id, owner, me, told).await?))
+            Ok(Ok(store
+                .reassign(escalation_id, owner, me, told, audit)
+                .await?))
         }
         // Queued, resolved or already the actor's: refused in `Refusal::of`'s words.
         _ => Ok(Ok(Transition::Refused(escalation))),

@@ -44,6 +44,48 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
     })
 }
 
+/// The audit row a change writes in its own transaction: who did what (the object is the
+/// changed row's id).
+#[derive(Debug, Clone, Copy)]
+pub struct AuditRecord<'a> {
+    pub actor: &'a Actor,
+    pub action: AuditAction,
+}
+
+/// The statement that appends `record` on `object_id` at `at_ms`.
+fn insert<'q>(
+    record: AuditRecord<'q>,
+    object_id: Option<&'q str>,
+    at_ms: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let actor = record.actor;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, actor_id, source, origin, action, object_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(at_ms)
+    .bind(actor.name.as_str())
+    .bind(actor.agent_id.as_deref())
+    .bind(actor.source.as_str())
+    .bind(actor.origin.as_deref())
+    .bind(record.action.as_str())
+    .bind(object_id)
+}
+
+/// Appends `record` on `object_id` in the caller's transaction, so the row commits (or
+/// rolls back) with the change it records.
+pub(crate) async fn append_in(
+    store: &Store,
+    tx: &mut super::Tx,
+    record: AuditRecord<'_>,
+    object_id: &str,
+) -> Result<(), StoreError> {
+    insert(record, Some(object_id), store.now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Records that `actor` did `action` to `object_id`, now.
     pub async fn append_audit(
@@ -52,19 +94,9 @@ impl Store {
         action: AuditAction,
         object_id: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, actor_id, source, origin, action, object_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(self.now_ms())
-        .bind(&actor.name)
-        .bind(actor.agent_id.as_deref())
-        .bind(actor.source.as_str())
-        .bind(actor.origin.as_deref())
-        .bind(action.as_str())
-        .bind(object_id)
-        .execute(self.writer())
-        .await?;
+        insert(AuditRecord { actor, action }, object_id, self.now_ms())
+            .execute(self.writer())
+            .await?;
         Ok(())
     }
 
