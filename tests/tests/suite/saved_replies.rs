@@ -431,7 +431,8 @@ async fn a_saved_reply_picked_in_discords_select_reaches_the_customer_and_the_th
         assert_eq!(options[1], ("Refund policy".to_string(), refund_id.clone()));
 
         let pick = string_select(&ANA, &alert.channel_id, &answer, &button, &refund_id);
-        let (status, sent) = discord.interact(client, url, &pick).await;
+        let signed_at = frontline_tests::slack_callbacks::now();
+        let (status, sent) = discord.interact_at(client, url, &pick, signed_at).await;
         assert_eq!(status, 200);
         assert_eq!(sent["type"], 7, "the select is replaced: {sent}");
         assert_eq!(
@@ -441,8 +442,7 @@ async fn a_saved_reply_picked_in_discords_select_reaches_the_customer_and_the_th
         assert_eq!(sent["data"]["components"], json!([]));
         // The same pick delivered again (signed a second earlier, so not a replay of the
         // same request) sends nothing more.
-        let earlier = frontline_tests::slack_callbacks::now() - 1;
-        let (_, again) = discord.interact_at(client, url, &pick, earlier).await;
+        let (_, again) = discord.interact_at(client, url, &pick, signed_at - 1).await;
         assert_eq!(again["data"]["content"], "Already sent.", "{again}");
 
         let post = discord
