@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use frontline_shared::config::ChatPlatform;
-use frontline_shared::contracts::outbox::{Assignment, MailFlag, MailFlagReason, Origin};
+use frontline_shared::contracts::outbox::{Assignment, MailFlag, MailFlagReason, Origin, TakeOver};
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::Escalation;
 use frontline_shared::store::chat::ChatMessageRef;
@@ -49,6 +49,16 @@ pub enum Post<'a> {
         escalation: &'a Escalation,
         assignment: &'a Assignment,
         mention: Option<&'a str>,
+        alert: Option<&'a ChatMessageRef>,
+    },
+    /// An admin took the escalation over: in the alert's thread (`direct: false`; on
+    /// Discord with a mention of the previous owner, `mention`: their linked user id), or
+    /// as a Slack DM to the previous owner (`direct: true`); `alert` is where it lives.
+    TakenOver {
+        escalation: &'a Escalation,
+        notice: &'a TakeOver,
+        mention: Option<&'a str>,
+        direct: bool,
         alert: Option<&'a ChatMessageRef>,
     },
     /// The managers' heads-up, in their channel; `alert` is where the alert lives.
@@ -100,6 +110,7 @@ impl Post<'_> {
             | Post::Realert { escalation, .. }
             | Post::Managers { escalation, .. }
             | Post::Assigned { escalation, .. }
+            | Post::TakenOver { escalation, .. }
             | Post::MailBounced { escalation, .. }
             | Post::MailFlagged { escalation, .. }
             | Post::Csat { escalation, .. } => Subject::Escalation(escalation.id.clone()),
@@ -200,11 +211,12 @@ pub trait Chat: Send + Sync + std::fmt::Debug {
         post: &Post<'_>,
     ) -> Result<String, ChatError>;
 
-    /// Where to tell the agent of `assignment`: Slack, a direct message found by their
-    /// account's e-mail; Discord, the alert's thread. `None` when they cannot be reached.
-    async fn assignee_target(
+    /// Where to tell the agent whose account's e-mail is `email` about an escalation
+    /// (an assignment, a take-over): Slack, a direct message found by the e-mail; Discord,
+    /// the alert's thread. `None` when they cannot be reached.
+    async fn person_target(
         &self,
-        assignment: &Assignment,
+        email: &str,
         alert: Option<&ChatMessageRef>,
     ) -> Result<Option<Target>, ChatError>;
 

@@ -47,12 +47,14 @@ function serverCommand(profile) {
  * Starts the server on a free port with a fresh temp database. `args` are extra command-line
  * arguments (e.g. `["--config", path]`); `profile` picks target/<profile> (default
  * PROFILE); `mail: true` runs the demo configuration with an `[email]` section (the widget
- * then asks for an e-mail address; without it, it asks for none). Returns
+ * then asks for an e-mail address; without it, it asks for none); `toml` runs the demo
+ * configuration with that text appended (e.g. an `[auth.oidc]` section); `env` adds
+ * environment variables (e.g. `FRONTLINE_OIDC_CLIENT_SECRET`). Returns
  * { url, admin, stop, dir, databaseUrl } (the bot can share the database).
  */
-export async function startServer(name, args = [], { profile = PROFILE, mail = false } = {}) {
+export async function startServer(name, args = [], { profile = PROFILE, mail = false, toml = "", env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "frontline-e2e-"));
-  if (mail) args = ["--config", demoWithMail(dir), ...args];
+  if (mail || toml) args = ["--config", demoConfig(dir, (mail ? MAIL_TOML : "") + toml), ...args];
   const databaseUrl = `sqlite://${dir}/f.db?mode=rwc`;
   const port = await freePort();
   const [command, ...baseArgs] = serverCommand(profile);
@@ -65,6 +67,7 @@ export async function startServer(name, args = [], { profile = PROFILE, mail = f
       FRONTLINE_LISTEN: `127.0.0.1:${port}`,
       FRONTLINE_DATABASE_URL: databaseUrl,
       FRONTLINE_ADMIN_TOKEN: ADMIN_TOKEN,
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -99,18 +102,21 @@ export async function startServer(name, args = [], { profile = PROFILE, mail = f
   return { url, admin: adminClient(url), stop, dir, databaseUrl };
 }
 
+/** An `[email]` section whose SMTP server is never reached (the widget server does not send
+ * mail; only the bot does). */
+const MAIL_TOML = '\n[email]\nsmtp_url = "smtp://127.0.0.1:9"\nfrom = "Support <support@example.com>"\nreply_domain = "reply.example.com"\n';
+
 /**
  * The demo configuration (widget-server/demo/frontline.toml) written to `dir` with its
- * relative paths made absolute and an `[email]` section whose SMTP server is never reached
- * (the widget server does not send mail; only the bot does).
+ * relative paths made absolute and `extra` appended.
  */
-function demoWithMail(dir) {
+function demoConfig(dir, extra) {
   const demo = join(REPO, "widget-server", "demo");
   const toml = readFileSync(join(demo, "frontline.toml"), "utf8")
     .replace(/^knowledge_dir = "(.*)"$/m, (_, path) => `knowledge_dir = ${JSON.stringify(join(demo, path))}`)
     .replace(/^intents_file = "(.*)"$/m, (_, path) => `intents_file = ${JSON.stringify(join(demo, path))}`);
   const path = join(dir, "frontline.toml");
-  writeFileSync(path, toml + '\n[email]\nsmtp_url = "smtp://127.0.0.1:9"\nfrom = "Support <support@example.com>"\nreply_domain = "reply.example.com"\n');
+  writeFileSync(path, toml + "\n" + extra);
   return path;
 }
 

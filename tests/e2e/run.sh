@@ -19,7 +19,7 @@ case "$profile" in
 esac
 
 if [ -z "${FRONTLINE_E2E_SERVER:-}" ]; then
-  for binary in "$profile/frontline-widget-server" "$profile/slack-standin"; do
+  for binary in "$profile/frontline-widget-server" "$profile/slack-standin" "$profile/oidc-provider"; do
     if [ ! -x "$repo/target/$binary" ]; then
       echo "error: $repo/target/$binary is missing; build it first with: $build" >&2
       exit 2

@@ -18,14 +18,14 @@ import { createInterface } from "node:readline";
 import { ARTIFACTS, eventually, PROFILE, REPO } from "./harness.mjs";
 
 /**
- * Starts `command` with `env`, logs to artifacts/NAME.log, and resolves with its first stdout
- * line that `ready` turns into a value (anything else it prints goes to the log).
+ * Starts `command` with `env` (and `args`), logs to artifacts/NAME.log, and resolves with its
+ * first stdout line that `ready` turns into a value (anything else it prints goes to the log).
  */
-async function startProcess(name, command, env, ready) {
+export async function startProcess(name, command, env, ready, args = []) {
   if (!existsSync(command)) throw new Error(`${command} is missing: run tests/e2e/run.sh's build steps first`);
   mkdirSync(ARTIFACTS, { recursive: true });
   const log = createWriteStream(join(ARTIFACTS, `${name}.log`));
-  const child = spawn(command, [], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stderr.pipe(log);
   let exited = null;
   const exit = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exited = { code, signal }))));

@@ -149,6 +149,38 @@ pub fn user_select(
     press
 }
 
+/// `user` picks the option `chosen` (its value) in the string select `custom_id` of the
+/// ephemeral message the bot answered an interaction with (`answer`: a response of type
+/// 4 whose `data` holds the content and components): MESSAGE_COMPONENT with
+/// `component_type` 3 and `values`, the interaction's `message` being that ephemeral
+/// message (`flags` 64), as
+/// <https://discord.com/developers/docs/interactions/message-components#select-menu-object-select-menu-interaction>
+/// documents it.
+pub fn string_select(
+    user: &DiscordUser,
+    channel_id: &str,
+    answer: &Value,
+    custom_id: &str,
+    chosen: &str,
+) -> Value {
+    json!({
+        "id": interaction_id(), "application_id": APPLICATION_ID, "type": 3,
+        "data": {"custom_id": custom_id, "component_type": 3, "values": [chosen]},
+        "guild_id": GUILD_ID, "channel_id": channel_id, "member": member(user),
+        "token": hex::encode(rand::random::<[u8; 16]>()), "version": 1,
+        "message": {
+            "id": (1_300_000_000_000_000_000u64 + u64::from(rand::random::<u32>())).to_string(),
+            "channel_id": channel_id,
+            "author": {"id": crate::discord_standin::BOT_USER_ID, "username": "Frontline", "discriminator": "0000", "avatar": null, "bot": true, "global_name": null},
+            "content": answer["data"]["content"], "components": answer["data"]["components"],
+            "timestamp": "2026-11-26T10:00:00.000000+00:00", "edited_timestamp": null, "tts": false,
+            "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+            "pinned": false, "type": 0, "flags": 64,
+        },
+        "app_permissions": "2248473465835073", "locale": "en-GB", "entitlements": [],
+    })
+}
+
 /// `/frontline link CODE` typed in `channel_id`: the `link` subcommand with its string
 /// option `code` (type 3).
 pub fn link_command(user: &DiscordUser, channel_id: &str, code: &str) -> Value {

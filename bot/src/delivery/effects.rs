@@ -6,6 +6,8 @@
 //! | `escalation_updated` | re-render the alert for the new status |
 //! | `customer_message` | post the message in the alert's thread (`customer-{message id}`), then share its files there (`file-{attachment id}`, [`super::files`]) |
 //! | `agent_message` | post the agent's reply, attributed, in the alert's thread (`agent-{message id}`), then share its files there, except on the platform it was typed in |
+//! | `assigned` | tell the assignee: a Slack DM (`assigned-{row id}`), a Discord mention in the thread |
+//! | `taken_over` | tell the thread (`taken-over-{row id}`, on Discord mentioning the previous owner) and, on Slack, the previous owner by DM (`taken-over-dm-{row id}`) |
 //! | `realert` | nudge in the thread with a mention (`realert-{n}`), or after `realerts_before_managers` tell the managers' channel (`managers-{n}`) |
 //! | `digest` | build the digest from the store, post it in its channel (`digest`), then its chart (`digest-chart`) |
 //! | `csat` | post the customer's rating in the alert's thread (`csat-{outbox row id}`) |
@@ -21,6 +23,7 @@
 //! succeeded find their record and do nothing.
 
 mod assigned;
+mod taken_over;
 
 use std::sync::Arc;
 
@@ -123,6 +126,9 @@ impl Effects {
                 OutboxMessage::Csat(csat) => self.csat(chat, &escalation, csat, row).await?,
                 OutboxMessage::Assigned(assignment) => {
                     self.assigned(chat, &escalation, assignment, row).await?
+                }
+                OutboxMessage::TakenOver(notice) => {
+                    self.taken_over(chat, &escalation, notice, row).await?
                 }
                 OutboxMessage::MailFlagged(flag) => {
                     self.mail_flagged(chat, &escalation, flag, row).await?

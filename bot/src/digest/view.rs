@@ -5,12 +5,14 @@
 //! `on_demand`, `figures[].{label, value, vs_previous, vs_week}` (pre-formatted),
 //! `unclaimed_now`, `top_intents[].{intent, count}`, `top_unanswered[].{example, count}`,
 //! and the raw numbers as `today`, `previous_day`, `week_average` (see
-//! `frontline_shared::stats::digest::Figures`), and `planning[]` per site (`site`, its
+//! `frontline_shared::stats::digest::Figures`), `planning[]` per site (`site`, its
 //! display name, `site_id`, `tomorrow`, `yesterday`, `rota_warning`, `confidence_note`;
-//! see `frontline_shared::planning::DigestLines`). Text from customers (the unanswered
+//! see `frontline_shared::planning::DigestLines`), `csat` and `team` (pre-formatted lines,
+//! absent when there is nothing to say). Text from customers (the unanswered
 //! examples) is escaped by the registry like any other value.
 
 use frontline_shared::planning::DigestLines;
+use frontline_shared::stats::agents::TeamFigures;
 use frontline_shared::stats::csat::CsatFigures;
 use frontline_shared::stats::digest::{DigestData, Figures};
 use frontline_shared::store::digests::DigestJob;
@@ -22,6 +24,8 @@ use crate::view::{humanize_ms, one_line, SiteNames};
 const TOP_ROWS: usize = 5;
 /// Longest unanswered example shown, in characters.
 const EXAMPLE_CHARS: usize = 140;
+/// Longest agent name in the team line, in characters.
+const NAME_CHARS: usize = 40;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DigestView {
@@ -41,6 +45,34 @@ pub struct DigestView {
     pub planning: Vec<PlanningView>,
     /// "100 % satisfied · 4.5 average · 2 of 3 rated", when anything was resolved.
     pub csat: Option<String>,
+    /// "Ana 3 resolved, bo 1 resolved · median first reply 2m 00s", when anyone resolved
+    /// or sent a first reply.
+    pub team: Option<String>,
+}
+
+/// The digest's team line: the top resolvers and the median time to first reply, when
+/// anyone resolved or sent a first reply that day.
+pub fn team_line(team: &TeamFigures) -> Option<String> {
+    if team.is_empty() {
+        return None;
+    }
+    let resolvers = if team.top_resolvers.is_empty() {
+        "nobody resolved".to_string()
+    } else {
+        team.top_resolvers
+            .iter()
+            .map(|(name, n)| format!("{} {n} resolved", one_line(name, NAME_CHARS)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let first_reply = match team.first_reply.median_seconds {
+        Some(seconds) => format!(
+            "median first reply {}",
+            humanize_ms((seconds * 1000.0).round() as i64)
+        ),
+        None => "no first replies".to_string(),
+    };
+    Some(format!("{resolvers} · {first_reply}"))
 }
 
 /// One site's planning lines as the digest shows them: every field of [`DigestLines`]
@@ -167,6 +199,7 @@ impl DigestView {
                 })
                 .collect(),
             csat: csat_line(&data.csat),
+            team: team_line(&data.team),
             today: data.today,
             previous_day: data.previous_day,
             week_average: data.week_average,

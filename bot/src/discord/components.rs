@@ -2,7 +2,7 @@
 //! (`crate::templates`), buttons as message components.
 //!
 //! Button `custom_id`s follow the grammar `{action}:{escalation id}` with action one of
-//! `claim`, `release`, `resolve`, `reply` (see [`ButtonId::parse`]). Customer text is
+//! `claim`, `release`, `resolve`, `reply`, `saved` (see [`ButtonId::parse`]). Customer text is
 //! escaped with [`escape_discord`] (names and other values inside a line are folded to
 //! that line first, [`discord_value`]) and every message is sent with `allowed_mentions`
 //! limited to the on-call role (or nothing), so no customer text can ping anyone.
@@ -12,7 +12,7 @@ use frontline_shared::templates::{discord_value, escape_discord, Templates};
 use serenity::all::{ButtonStyle, InputTextStyle, RoleId, UserId};
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateButton, CreateInputText, CreateModal,
-    CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
 };
 
 use crate::actions::AgentAction;
@@ -37,11 +37,14 @@ pub enum ButtonId {
         reassign: bool,
         escalation: String,
     },
+    /// The alert's "Saved reply" button (show the select of the site's saved replies), or
+    /// that select (send the chosen one).
+    SavedReply(String),
 }
 
 impl ButtonId {
     /// Grammar: `claim:<id>` | `release:<id>` | `resolve:<id>` | `take_over:<id>` |
-    /// `reply:<id>` | `assign:<id>` | `reassign:<id>`.
+    /// `reply:<id>` | `assign:<id>` | `reassign:<id>` | `saved:<id>`.
     pub fn parse(custom_id: &str) -> Option<ButtonId> {
         let (verb, id) = custom_id.split_once(':')?;
         if id.is_empty() {
@@ -49,6 +52,7 @@ impl ButtonId {
         }
         match verb {
             "reply" => Some(ButtonId::Reply(id.to_string())),
+            "saved" => Some(ButtonId::SavedReply(id.to_string())),
             "assign" | "reassign" => Some(ButtonId::Assign {
                 reassign: verb == "reassign",
                 escalation: id.to_string(),
@@ -64,9 +68,9 @@ pub fn alert_content(templates: &Templates, view: &AlertView) -> Result<String, 
     Ok(cut(text.trim_end(), CONTENT_CHARS))
 }
 
-/// Buttons for the escalation's status: Claim + Reply; Release + Resolve + Reply; none.
-/// An open alert also gets an "Assign to…" user select in a row of its own (`assign:<id>`
-/// while queued, `reassign:<id>` once claimed).
+/// Buttons for the escalation's status: Claim + Reply + Saved reply; Release + Resolve +
+/// Reply + Saved reply; none. An open alert also gets an "Assign to…" user select in a row
+/// of its own (`assign:<id>` while queued, `reassign:<id>` once claimed).
 pub fn alert_buttons(view: &AlertView) -> Vec<CreateActionRow> {
     let id = &view.id;
     let button = |verb: &str, label: &str, style: ButtonStyle| {
@@ -75,13 +79,15 @@ pub fn alert_buttons(view: &AlertView) -> Vec<CreateActionRow> {
             .style(style)
     };
     let reply = button("reply", "Reply", ButtonStyle::Secondary);
+    let saved = button("saved", "Saved reply", ButtonStyle::Secondary);
     let buttons = if view.queued {
-        vec![button("claim", "Claim", ButtonStyle::Primary), reply]
+        vec![button("claim", "Claim", ButtonStyle::Primary), reply, saved]
     } else if view.claimed {
         vec![
             button("release", "Release", ButtonStyle::Secondary),
             button("resolve", "Resolve", ButtonStyle::Success),
             reply,
+            saved,
         ]
     } else {
         return Vec::new();
@@ -120,6 +126,27 @@ pub fn assigned(agent: &str, by: &str, user: Option<&str>) -> (String, Option<Us
         "📥 {who}: **{}** assigned this escalation to you.",
         discord_value(by)
     );
+    (text, user)
+}
+
+/// The note in the alert's thread that an admin took the escalation over from `from`:
+/// their linked Discord user is mentioned (the only mention allowed), else named.
+pub fn taken_over(by: &str, from: &str, user: Option<&str>) -> (String, Option<UserId>) {
+    let user = user
+        .and_then(|id| id.parse::<u64>().ok())
+        .filter(|id| *id != 0)
+        .map(UserId::new);
+    let text = match user {
+        Some(id) => format!(
+            "🔀 <@{id}>: **{}** took this escalation over from you.",
+            discord_value(by)
+        ),
+        None => format!(
+            "🔀 **{}** took this escalation over from **{}**.",
+            discord_value(by),
+            discord_value(from)
+        ),
+    };
     (text, user)
 }
 
@@ -181,6 +208,42 @@ pub fn relayed_reply(agent: &str, body: &str) -> String {
     )
 }
 
+/// The private confirmation that replaces the select once the chosen saved reply was
+/// sent (the thread gets "sent saved reply …" through the outbox, like every platform).
+pub fn saved_reply_sent(name: &str, body: &str) -> String {
+    cut(
+        &format!(
+            "✅ Sent “{}”: {}",
+            discord_value(name),
+            escape_discord(body)
+        ),
+        CONTENT_CHARS,
+    )
+}
+
+/// Most options a string select may list (Discord's limit).
+pub const MAX_SAVED_REPLIES: usize = 25;
+
+/// The string select (`saved:<id>`) listing saved replies `(id, name)` for the escalation,
+/// in an action row (Discord's limits: at most 25 options, labels and values of at most
+/// 100 characters).
+pub fn saved_reply_select(escalation_id: &str, replies: &[(String, String)]) -> CreateActionRow {
+    let options = replies
+        .iter()
+        .take(MAX_SAVED_REPLIES)
+        .map(|(id, name)| {
+            let label: String = name.chars().take(100).collect();
+            CreateSelectMenuOption::new(label, id.clone())
+        })
+        .collect();
+    let select = CreateSelectMenu::new(
+        format!("saved:{escalation_id}"),
+        CreateSelectMenuKind::String { options },
+    )
+    .placeholder("Send a saved reply…");
+    CreateActionRow::SelectMenu(select)
+}
+
 /// The private answer to a refused click.
 pub fn refusal(message: &str) -> String {
     format!("⛔ {}", escape_discord(message))
@@ -229,6 +292,10 @@ mod tests {
                 reassign: true,
                 escalation: "esc_1".into()
             })
+        );
+        assert_eq!(
+            ButtonId::parse("saved:esc_1"),
+            Some(ButtonId::SavedReply("esc_1".into()))
         );
         assert_eq!(ButtonId::parse("claim:"), None);
         assert_eq!(ButtonId::parse("delete:esc_1"), None);

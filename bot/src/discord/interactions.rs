@@ -11,6 +11,8 @@
 //! | the same, refused | ephemeral message (4, flags 64) naming the holder |
 //! | button `reply:<id>` | MODAL (9) with one paragraph input |
 //! | user select `assign:<id>` / `reassign:<id>` | the picked user's linked account gets it (6), or an ephemeral refusal (4) |
+//! | button `saved:<id>` | ephemeral message (4, flags 64) with a string select `saved:<id>` of the site's saved replies (at most 25) |
+//! | string select `saved:<id>` | sends the chosen saved reply, rendered for the customer, as the clicking agent (deduplicated by interaction id); UPDATE_MESSAGE (7) turns the private select into "Sent …" (the thread is told through the outbox) |
 //! | MODAL_SUBMIT (5) `reply:<id>` | relays the text to the customer (deduplicated by interaction id), answers with a message (4) showing it |
 //! | APPLICATION_COMMAND (2) `/frontline digest` | enqueues today's digest so far for the channel; ephemeral acknowledgement (4) |
 //! | APPLICATION_COMMAND (2) `/frontline link CODE` | links the user to the account whose one-time code it is; ephemeral answer (4) |
@@ -22,9 +24,10 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use frontline_shared::agent_action::{self, ChatEvent, Outcome, Reply};
+use frontline_shared::agent_action::{self, ChatEvent, Outcome, Refusal, Reply};
 use frontline_shared::chat_identity::{self, ChatUser};
 use frontline_shared::config::ChatPlatform;
+use frontline_shared::saved_replies::{send, SavedReplyError};
 use frontline_shared::store::Store;
 use serde::Deserialize;
 use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
@@ -130,6 +133,12 @@ impl DiscordEndpoint {
                     escalation,
                 }),
             ) => self.assign(&interaction, reassign, &escalation).await,
+            (MESSAGE_COMPONENT, Some(ButtonId::SavedReply(id))) => {
+                match interaction.data.as_ref().and_then(|d| d.values.first()) {
+                    None => self.saved_replies(&id).await,
+                    Some(chosen) => self.send_saved_reply(&interaction, &id, chosen).await,
+                }
+            }
             (MESSAGE_COMPONENT, Some(ButtonId::Action(action, id))) => {
                 self.act(action, &id, &interaction.chat_user()).await
             }
@@ -222,6 +231,76 @@ impl DiscordEndpoint {
             AgentAction::Assign { agent_id }
         };
         self.act(action, escalation, &interaction.chat_user()).await
+    }
+
+    /// The "Saved reply" button: a private select of the saved replies usable on the
+    /// escalation's site.
+    async fn saved_replies(&self, id: &str) -> Result<CreateInteractionResponse, CallbackError> {
+        let Some(escalation) = self.store.escalation(id).await? else {
+            return Ok(ephemeral(components::refusal(
+                &Refusal::NotFound.chat_sentence(),
+            )));
+        };
+        let replies = self.store.saved_replies(Some(&escalation.site_id)).await?;
+        if replies.is_empty() {
+            return Ok(ephemeral(
+                "There are no saved replies for this site yet.".to_string(),
+            ));
+        }
+        let listed: Vec<(String, String)> = replies.into_iter().map(|r| (r.id, r.name)).collect();
+        Ok(CreateInteractionResponse::Message(
+            CreateInteractionResponseMessage::new()
+                .content(format!(
+                    "Send a saved reply to {}; it is filled in for them.",
+                    frontline_shared::templates::discord_value(escalation.customer_label())
+                ))
+                .components(vec![components::saved_reply_select(id, &listed)])
+                .ephemeral(true)
+                .allowed_mentions(components::allowed_mentions(None)),
+        ))
+    }
+
+    /// A saved reply picked in the select: sent through the core's saved-reply door (the
+    /// dashboard's and Slack's), as the clicking agent.
+    async fn send_saved_reply(
+        &self,
+        interaction: &Incoming,
+        id: &str,
+        chosen: &str,
+    ) -> Result<CreateInteractionResponse, CallbackError> {
+        let actor =
+            match chat_identity::actor(&self.store, &interaction.chat_user(), self.allow_unlinked)
+                .await?
+            {
+                Ok(actor) => actor,
+                Err(not_linked) => return Ok(ephemeral(not_linked.to_string())),
+            };
+        let Some(saved) = self.store.saved_reply(chosen).await? else {
+            return Ok(ephemeral(components::refusal(
+                "That saved reply no longer exists.",
+            )));
+        };
+        let chat_event = ChatEvent {
+            platform: ChatPlatform::Discord,
+            id: format!("discord-interaction:{}", interaction.id),
+        };
+        let sent = send::send(&self.store, &saved.id, id, &actor, Some(chat_event)).await;
+        let text = match sent {
+            Ok((Outcome::Applied(_), text)) => text,
+            Ok((Outcome::AlreadyApplied(_), _)) => return Ok(ephemeral("Already sent.".into())),
+            Ok((Outcome::Refused(refusal), _)) => {
+                return Ok(ephemeral(components::refusal(&refusal.chat_sentence())))
+            }
+            Err(SavedReplyError::Store(error)) => return Err(error.into()),
+            Err(error) => return Ok(ephemeral(components::refusal(&error.to_string()))),
+        };
+        // Replaces the private select; the thread is told through the outbox.
+        Ok(CreateInteractionResponse::UpdateMessage(
+            CreateInteractionResponseMessage::new()
+                .content(components::saved_reply_sent(&saved.name, &text))
+                .components(Vec::new())
+                .allowed_mentions(components::allowed_mentions(None)),
+        ))
     }
 
     /// `/frontline link CODE`: links the user to the account whose one-time code it is.

@@ -30,7 +30,6 @@ pub mod relay;
 use async_trait::async_trait;
 use frontline_shared::clock::SharedClock;
 use frontline_shared::config::{ChatPlatform, DiscordSettings, Settings};
-use frontline_shared::contracts::outbox::Assignment;
 use frontline_shared::escalation::{Escalation, Priority};
 use frontline_shared::privacy::Redactor;
 use frontline_shared::store::chat::ChatMessageRef;
@@ -202,6 +201,14 @@ impl DiscordChat {
                     .content(content)
                     .allowed_mentions(CreateAllowedMentions::new().users(user))
             }
+            Post::TakenOver {
+                notice, mention, ..
+            } => {
+                let (content, user) = components::taken_over(&notice.by, &notice.from, *mention);
+                CreateMessage::new()
+                    .content(content)
+                    .allowed_mentions(CreateAllowedMentions::new().users(user))
+            }
             Post::Digest { view, .. } => {
                 let text = self
                     .templates
@@ -255,9 +262,9 @@ impl Chat for DiscordChat {
     }
 
     /// The alert's thread (the mention pings them there).
-    async fn assignee_target(
+    async fn person_target(
         &self,
-        _assignment: &Assignment,
+        _email: &str,
         alert: Option<&ChatMessageRef>,
     ) -> Result<Option<Target>, ChatError> {
         Ok(alert.map(crate::delivery::effects::thread_of))

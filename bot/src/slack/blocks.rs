@@ -151,6 +151,35 @@ pub fn assigned(
     text
 }
 
+/// The note in the alert's thread that an admin took the escalation over from `from`.
+pub fn taken_over(by: &str, from: &str) -> String {
+    format!(
+        ":twisted_rightwards_arrows: *{}* took this escalation over from *{}*.",
+        slack_value(by),
+        slack_value(from)
+    )
+}
+
+/// The DM telling an agent an admin took their escalation over; `alert_channel` is where
+/// its alert is.
+pub fn taken_over_from_you(
+    escalation: &Escalation,
+    site: &str,
+    by: &str,
+    alert_channel: Option<&str>,
+) -> String {
+    let mut text = format!(
+        ":twisted_rightwards_arrows: *{}* took over your escalation from *{}* on {}.",
+        slack_value(by),
+        slack_value(escalation.customer_label()),
+        slack_value(site)
+    );
+    if let Some(channel) = alert_channel {
+        text.push_str(&format!(" The alert is in <#{}>.", escape_slack(channel)));
+    }
+    text
+}
+
 /// A customer's follow-up, for the alert's thread.
 pub fn customer_message(escalation: &Escalation, body: &str, reopened: bool) -> String {
     let line = format!(

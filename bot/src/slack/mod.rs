@@ -38,7 +38,6 @@ use async_trait::async_trait;
 use frontline_shared::chat_identity::ChatUser;
 use frontline_shared::clock::SharedClock;
 use frontline_shared::config::{ChatPlatform, SlackSettings};
-use frontline_shared::contracts::outbox::Assignment;
 use frontline_shared::escalation::{Escalation, Priority};
 use frontline_shared::privacy::Redactor;
 use frontline_shared::store::chat::ChatMessageRef;
@@ -319,6 +318,23 @@ impl SlackChat {
                     None,
                 )
             }
+            Post::TakenOver {
+                escalation,
+                notice,
+                direct,
+                alert,
+                ..
+            } => {
+                let escalation = &self.redactor.escalation(escalation);
+                let text = if *direct {
+                    let site = self.sites.name(&escalation.site_id);
+                    let channel = alert.map(|a| a.channel.as_str());
+                    blocks::taken_over_from_you(escalation, site, &notice.by, channel)
+                } else {
+                    blocks::taken_over(&notice.by, &notice.from)
+                };
+                (text, None)
+            }
             Post::Digest { view, .. } => (
                 self.templates
                     .render(crate::templates::DIGEST_SLACK, &view.masked(&self.redactor))?,
@@ -389,19 +405,15 @@ impl Chat for SlackChat {
     }
 
     /// A direct message, found by the account's e-mail.
-    async fn assignee_target(
+    async fn person_target(
         &self,
-        assignment: &Assignment,
+        email: &str,
         _alert: Option<&ChatMessageRef>,
     ) -> Result<Option<Target>, ChatError> {
-        Ok(self
-            .web
-            .direct_channel(&assignment.email)
-            .await?
-            .map(|channel| Target {
-                channel,
-                thread: None,
-            }))
+        Ok(self.web.direct_channel(email).await?.map(|channel| Target {
+            channel,
+            thread: None,
+        }))
     }
 
     async fn find_earlier(

@@ -7,13 +7,15 @@
 //! [`Store::reassign`], which changes nothing if the owner changed meanwhile. A loser gets
 //! the escalation as it is now, refused in [`Refusal::of`]'s words (`already claimed by
 //! Ana`). An assignment or reassignment that wins also tells the assignee through the
-//! outbox (`assigned`), in the same transaction; a take-over tells nobody.
+//! outbox (`assigned`), in the same transaction; a take-over tells the agent it was taken
+//! from, and the alert's thread (`taken_over`), the same way.
 
 use super::Refusal;
 use crate::accounts::{AgentAccount, Role};
 use crate::audit::Actor;
-use crate::contracts::outbox::Assignment;
+use crate::contracts::outbox::{Assignment, OutboxMessage, TakeOver};
 use crate::escalation::EscalationStatus;
+use crate::store::audit::AuditRecord;
 use crate::store::escalations::{Owner, Transition};
 use crate::store::{Store, StoreError};
 
@@ -26,8 +28,9 @@ pub(super) async fn assign(
     store: &Store,
     agent_id: &str,
     escalation_id: &str,
-    actor: &Actor,
+    audit: AuditRecord<'_>,
 ) -> Result<Attempt, StoreError> {
+    let actor = audit.actor;
     let account = match assignee(store, agent_id, actor).await? {
         Ok(account) => account,
         Err(refusal) => return Ok(Err(refusal)),
@@ -37,7 +40,7 @@ pub(super) async fn assign(
         agent_id: Some(&account.id),
     };
     let notice = notice(&account, actor);
-    Ok(Ok(store.assign(escalation_id, to, &notice).await?))
+    Ok(Ok(store.assign(escalation_id, to, &notice, audit).await?))
 }
 
 /// `claimed` by someone → `claimed` by account `agent_id`.
@@ -45,8 +48,9 @@ pub(super) async fn reassign(
     store: &Store,
     agent_id: &str,
     escalation_id: &str,
-    actor: &Actor,
+    audit: AuditRecord<'_>,
 ) -> Result<Attempt, StoreError> {
+    let actor = audit.actor;
     let account = match assignee(store, agent_id, actor).await? {
         Ok(account) => account,
         Err(refusal) => return Ok(Err(refusal)),
@@ -62,9 +66,9 @@ pub(super) async fn reassign(
         (EscalationStatus::Claimed, Some(owner))
             if escalation.claimed_by_agent_id.as_deref() != Some(account.id.as_str()) =>
         {
-            let notice = notice(&account, actor);
+            let told = OutboxMessage::Assigned(notice(&account, actor));
             Ok(Ok(store
-                .reassign(escalation_id, owner, to, Some(&notice))
+                .reassign(escalation_id, owner, to, told, audit)
                 .await?))
         }
         // Queued, resolved or already theirs: refused in `Refusal::of`'s words.
@@ -76,8 +80,9 @@ pub(super) async fn reassign(
 pub(super) async fn take_over(
     store: &Store,
     escalation_id: &str,
-    actor: &Actor,
+    audit: AuditRecord<'_>,
 ) -> Result<Attempt, StoreError> {
+    let actor = audit.actor;
     if actor.role != Role::Admin {
         return Ok(Err(Refusal::AdminsOnly));
     }
@@ -90,7 +95,19 @@ pub(super) async fn take_over(
     };
     match (escalation.status, escalation.claimed_by.as_deref()) {
         (EscalationStatus::Claimed, Some(owner)) if owner != actor.name => {
-            Ok(Ok(store.reassign(escalation_id, owner, me, None).await?))
+            let previous = match escalation.claimed_by_agent_id.as_deref() {
+                Some(id) => store.agent(id).await?,
+                None => None,
+            };
+            let told = OutboxMessage::TakenOver(TakeOver {
+                from: owner.to_string(),
+                from_agent_id: previous.as_ref().map(|a| a.id.clone()),
+                from_email: previous.map(|a| a.email),
+                by: actor.name.clone(),
+            });
+            Ok(Ok(store
+                .reassign(escalation_id, owner, me, told, audit)
+                .await?))
         }
         // Queued, resolved or already the actor's: refused in `Refusal::of`'s words.
         _ => Ok(Ok(Transition::Refused(escalation))),

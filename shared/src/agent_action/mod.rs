@@ -11,7 +11,9 @@
 //! customer's live stream and into every chat thread of the escalation.
 //!
 //! Every action that takes effect is recorded in the audit log with its [`Actor`] (name,
-//! account, door, IP or chat id), so each door is covered by this one place.
+//! account, door, IP or chat id), in the transaction of the change it records (so a
+//! change is never left without its row, nor a row without its change), and each door is
+//! covered by this one place.
 //!
 //! # Adding an action
 //! One variant of [`AgentAction`], one arm in [`apply`] (its refusals, if new, one
@@ -28,7 +30,8 @@ use crate::attachments::{message_line, Upload};
 use crate::audit::{Actor, AuditAction};
 use crate::config::ChatPlatform;
 use crate::escalation::Escalation;
-use crate::store::escalations::{Owner, ReplyOrigin, Transition};
+use crate::store::audit::AuditRecord;
+use crate::store::escalations::{Owner, ReplyExtras, ReplyOrigin, Transition};
 use crate::store::{Store, StoreError};
 
 /// What an agent does to an escalation.
@@ -154,52 +157,40 @@ pub enum Outcome {
 }
 
 /// Applies `action` by `actor` to escalation `escalation_id`; an action that takes effect
-/// is recorded in the audit log.
+/// is recorded in the audit log, in its own transaction.
 pub async fn apply(
     store: &Store,
     action: &AgentAction,
     escalation_id: &str,
     actor: &Actor,
 ) -> Result<Outcome, StoreError> {
-    let outcome = decide(store, action, escalation_id, actor).await?;
-    if let Outcome::Applied(_) = outcome {
-        // After the transition, not inside it: a failed append is logged loudly rather
-        // than turned into an error for an action that did take effect.
-        if let Err(error) = store
-            .append_audit(actor, action.audit_action(), Some(escalation_id))
-            .await
-        {
-            tracing::error!(%error, escalation = %escalation_id, action = action.as_str(), "audit row not recorded");
-        }
-    }
-    Ok(outcome)
-}
-
-async fn decide(
-    store: &Store,
-    action: &AgentAction,
-    escalation_id: &str,
-    actor: &Actor,
-) -> Result<Outcome, StoreError> {
     let agent = actor.name.as_str();
+    let audit = AuditRecord {
+        actor,
+        action: action.audit_action(),
+    };
     let attempt = match action {
         AgentAction::Claim => {
             let me = Owner {
                 name: agent,
                 agent_id: actor.agent_id.as_deref(),
             };
-            Ok(store.claim_for(escalation_id, me).await?)
+            Ok(store.claim_for(escalation_id, me, Some(audit)).await?)
         }
-        AgentAction::Release => Ok(store.release(escalation_id, agent).await?),
-        AgentAction::Resolve => Ok(store.resolve(escalation_id, agent).await?),
-        AgentAction::Reply(reply) => return send_reply(store, reply, escalation_id, agent).await,
+        AgentAction::Release => Ok(store
+            .release_recorded(escalation_id, agent, Some(audit))
+            .await?),
+        AgentAction::Resolve => Ok(store
+            .resolve_recorded(escalation_id, agent, Some(audit))
+            .await?),
+        AgentAction::Reply(reply) => return send_reply(store, reply, escalation_id, audit).await,
         AgentAction::Assign { agent_id } => {
-            assignment::assign(store, agent_id, escalation_id, actor).await?
+            assignment::assign(store, agent_id, escalation_id, audit).await?
         }
         AgentAction::Reassign { agent_id } => {
-            assignment::reassign(store, agent_id, escalation_id, actor).await?
+            assignment::reassign(store, agent_id, escalation_id, audit).await?
         }
-        AgentAction::TakeOver => assignment::take_over(store, escalation_id, actor).await?,
+        AgentAction::TakeOver => assignment::take_over(store, escalation_id, audit).await?,
     };
     Ok(match attempt {
         Ok(Transition::Applied(escalation)) => {
@@ -218,8 +209,9 @@ async fn send_reply(
     store: &Store,
     reply: &Reply,
     escalation_id: &str,
-    agent: &str,
+    audit: AuditRecord<'_>,
 ) -> Result<Outcome, StoreError> {
+    let agent = audit.actor.name.as_str();
     let Some(escalation) = store.escalation(escalation_id).await? else {
         return Ok(Outcome::Refused(Refusal::NotFound));
     };
@@ -236,8 +228,11 @@ async fn send_reply(
             agent,
             &reply.line(),
             origin,
-            reply.saved_reply.as_deref(),
-            &reply.files,
+            ReplyExtras {
+                saved_reply: reply.saved_reply.as_deref(),
+                files: &reply.files,
+                audit: Some(audit),
+            },
         )
         .await?;
     if !fresh {

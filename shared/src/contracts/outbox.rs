@@ -9,6 +9,7 @@
 //! | `agent_message` | escalation | `message_id`, `author_name`, `body`, `at_ms`, `origin` |
 //! | `realert` | escalation | `realert` (its number), `away_owner` (when its owner is away) |
 //! | `assigned` | escalation | the [`Assignment`]: `agent_id`, `agent`, `email`, `by` |
+//! | `taken_over` | escalation | the [`TakeOver`]: `from`, `from_agent_id`, `from_email`, `by` |
 //! | `digest` | digest | the [`DigestJob`] |
 //! | `csat` | escalation | `rating`, `comment`, `at_ms` |
 //! | `erased` | escalation | – (the customer's data was erased: edit what was posted) |
@@ -53,6 +54,9 @@ pub enum OutboxMessage {
     /// An admin assigned (or reassigned) it to an agent: tell them (a Slack DM, a Discord
     /// mention in the alert's thread).
     Assigned(Assignment),
+    /// An admin took it over from the agent who had claimed it: tell them (a Slack DM, a
+    /// Discord mention in the alert's thread) and the alert's thread.
+    TakenOver(TakeOver),
     /// Post a daily (or on-demand) digest.
     Digest(DigestJob),
     /// The customer rated the resolved escalation: post it in the thread.
@@ -81,6 +85,7 @@ impl Contract for OutboxMessage {
             OutboxMessage::AgentMessage(_) => "agent_message",
             OutboxMessage::Realert { .. } => "realert",
             OutboxMessage::Assigned(_) => "assigned",
+            OutboxMessage::TakenOver(_) => "taken_over",
             OutboxMessage::Digest(_) => "digest",
             OutboxMessage::Email(_) => "email",
             OutboxMessage::Csat(_) => "csat",
@@ -125,6 +130,22 @@ pub struct Assignment {
     /// Their account's e-mail: Slack finds them by it (`users.lookupByEmail`).
     pub email: String,
     /// Who assigned it (a display name).
+    pub by: String,
+}
+
+/// A claimed escalation taken from its owner by an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeOver {
+    /// Who had claimed it: their display name, or the name an agent without an account
+    /// acted under.
+    pub from: String,
+    /// Their account, when they have one (Discord mentions the user linked to it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_agent_id: Option<String>,
+    /// Their account's e-mail: Slack finds them by it (`users.lookupByEmail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_email: Option<String>,
+    /// Who took it over (a display name).
     pub by: String,
 }
 

@@ -3,6 +3,11 @@
 //! - **claims**, **resolves**: actions recorded in the period;
 //! - **time to claim** (**to resolve**): the action's time − the escalation's creation,
 //!   median and p90 by nearest rank, as the team figures ([`super::Percentiles`]);
+//! - **time to first reply**: for each escalation whose first reply to the customer (by
+//!   anyone) was sent in the period, that reply's time − the escalation's creation,
+//!   credited to whoever sent it (`first_replies` counts them);
+//! - **reopen rate** over the distinct escalations they resolved in the period: those the
+//!   customer reopened after their resolve (`reopened`), in percent (`reopen_percent`);
 //! - **CSAT** over the distinct escalations they resolved in the period: ratings, share of
 //!   4–5 ratings in percent, mean rating.
 //!
@@ -10,10 +15,11 @@
 //! unlinked chat user or token sign-in). An agent sees their own figures, an admin everyone's.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Percentiles;
 use crate::audit::AuditAction;
+use crate::site_id::SiteId;
 use crate::store::audit::HandledEscalation;
 use crate::store::{Store, StoreError};
 
@@ -28,6 +34,14 @@ pub struct AgentFigures {
     pub resolves: usize,
     pub time_to_claim: Percentiles,
     pub time_to_resolve: Percentiles,
+    /// Escalations whose first reply they sent in the period.
+    pub first_replies: usize,
+    pub time_to_first_reply: Percentiles,
+    /// Escalations they resolved in the period that were reopened after it.
+    pub reopened: usize,
+    /// `reopened` in percent of the distinct escalations they resolved; `None` without
+    /// resolves.
+    pub reopen_percent: Option<f64>,
     /// Ratings of the escalations they resolved in the period.
     pub ratings: usize,
     /// Ratings of 4 or 5, in percent of `ratings`; `None` without ratings.
@@ -45,9 +59,72 @@ pub async fn figures(
     agent_id: Option<&str>,
 ) -> Result<Vec<AgentFigures>, StoreError> {
     let rows = store
-        .handled_escalations(from_ms, until_ms, agent_id)
+        .handled_escalations(from_ms, until_ms, agent_id, None)
         .await?;
     Ok(tally(&rows))
+}
+
+/// How many agents the digest's team line names.
+pub const TEAM_TOP: usize = 3;
+
+/// The digest's team section for `sites` over `[from_ms, until_ms)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamFigures {
+    /// Up to [`TEAM_TOP`] people who resolved the most escalations, most first (ties by
+    /// name): `(name, resolves)`.
+    pub top_resolvers: Vec<(String, usize)>,
+    /// Time to first reply over every escalation whose first reply was sent in the period.
+    pub first_reply: Percentiles,
+}
+
+impl TeamFigures {
+    /// Whether anyone resolved or first-replied in the period.
+    pub fn is_empty(&self) -> bool {
+        self.top_resolvers.is_empty() && self.first_reply.count == 0
+    }
+}
+
+/// [`TeamFigures`] of escalations of `sites`.
+pub async fn team(
+    store: &Store,
+    sites: &[SiteId],
+    from_ms: i64,
+    until_ms: i64,
+) -> Result<TeamFigures, StoreError> {
+    let mut rows = Vec::new();
+    for site in sites {
+        rows.extend(
+            store
+                .handled_escalations(from_ms, until_ms, None, Some(site))
+                .await?,
+        );
+    }
+    rows.sort_by_key(|r| r.at_ms);
+    Ok(team_of(&rows))
+}
+
+/// [`TeamFigures`] of `rows` (oldest first).
+pub fn team_of(rows: &[HandledEscalation]) -> TeamFigures {
+    let mut people = tally(rows);
+    people.retain(|p| p.resolves > 0);
+    people.sort_by(|a, b| {
+        b.resolves
+            .cmp(&a.resolves)
+            .then_with(|| a.agent.cmp(&b.agent))
+    });
+    let first_replies = rows
+        .iter()
+        .filter(|r| r.action == AuditAction::Reply)
+        .map(|r| (r.at_ms - r.created_at_ms).max(0))
+        .collect();
+    TeamFigures {
+        top_resolvers: people
+            .into_iter()
+            .take(TEAM_TOP)
+            .map(|p| (p.agent, p.resolves))
+            .collect(),
+        first_reply: Percentiles::of(first_replies),
+    }
 }
 
 #[derive(Default)]
@@ -56,8 +133,11 @@ struct Tally {
     agent: String,
     claims: Vec<i64>,
     resolves: Vec<i64>,
+    first_replies: Vec<i64>,
     /// Rating (if any) by resolved escalation, each counted once.
     resolved: BTreeMap<String, Option<i64>>,
+    /// Resolved escalations reopened after one of their resolves.
+    reopened: BTreeSet<String>,
 }
 
 /// The figures of `rows` (oldest first), by person.
@@ -76,7 +156,11 @@ pub fn tally(rows: &[HandledEscalation]) -> Vec<AgentFigures> {
             AuditAction::Resolve => {
                 tally.resolves.push(waited);
                 tally.resolved.insert(row.escalation_id.clone(), row.rating);
+                if row.reopened {
+                    tally.reopened.insert(row.escalation_id.clone());
+                }
             }
+            AuditAction::Reply => tally.first_replies.push(waited),
             _ => tally.claims.push(waited),
         }
     }
@@ -90,6 +174,8 @@ fn finish(tally: Tally) -> AgentFigures {
     let count = ratings.len();
     let share = |n: usize| (count > 0).then(|| n as f64 / count as f64);
     let happy = ratings.iter().filter(|r| **r >= 4).count();
+    let resolved = tally.resolved.len();
+    let reopened = tally.reopened.len();
     AgentFigures {
         agent_id: tally.agent_id,
         agent: tally.agent,
@@ -97,6 +183,10 @@ fn finish(tally: Tally) -> AgentFigures {
         resolves: tally.resolves.len(),
         time_to_claim: Percentiles::of(tally.claims),
         time_to_resolve: Percentiles::of(tally.resolves),
+        first_replies: tally.first_replies.len(),
+        time_to_first_reply: Percentiles::of(tally.first_replies),
+        reopened,
+        reopen_percent: (resolved > 0).then(|| reopened as f64 * 100.0 / resolved as f64),
         ratings: count,
         csat_percent: share(happy).map(|s| s * 100.0),
         average_rating: (count > 0).then(|| ratings.iter().sum::<i64>() as f64 / count as f64),
@@ -123,6 +213,7 @@ mod tests {
             at_ms: at,
             created_at_ms: 0,
             rating,
+            reopened: false,
         }
     }
 
@@ -195,5 +286,36 @@ mod tests {
             (None, 0, 1, 0)
         );
         assert_eq!(bob.csat_percent, None);
+        assert_eq!((bob.reopened, bob.reopen_percent), (0, Some(0.0)));
+    }
+
+    #[test]
+    fn first_replies_and_reopens_are_credited_and_the_team_ranks_by_resolves() {
+        let mut reopened = row("Ana", None, AuditAction::Resolve, "e1", 600_000, None);
+        reopened.reopened = true;
+        let rows = vec![
+            row("Ana", None, AuditAction::Reply, "e1", 120_000, None),
+            row("bo", None, AuditAction::Reply, "e2", 60_000, None),
+            row("bo", None, AuditAction::Reply, "e3", 240_000, None),
+            reopened,
+            row("Ana", None, AuditAction::Resolve, "e2", 700_000, None),
+            row("bo", None, AuditAction::Resolve, "e3", 800_000, None),
+            row("Cy", None, AuditAction::Claim, "e4", 10_000, None),
+        ];
+        let figures = tally(&rows);
+        let ana = &figures[0];
+        assert_eq!(
+            (ana.first_replies, ana.time_to_first_reply.median_seconds),
+            (1, Some(120.0))
+        );
+        assert_eq!((ana.reopened, ana.reopen_percent), (1, Some(50.0)));
+        let team = team_of(&rows);
+        assert_eq!(
+            team.top_resolvers,
+            vec![("Ana".to_string(), 2), ("bo".to_string(), 1)],
+            "Cy resolved nothing"
+        );
+        // 60, 120, 240 s: nearest-rank median 120.
+        assert_eq!(team.first_reply.median_seconds, Some(120.0));
     }
 }

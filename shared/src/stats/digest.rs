@@ -91,6 +91,8 @@ pub struct DigestData {
     pub series: Vec<DayPoint>,
     /// Satisfaction over the escalations resolved on `day`.
     pub csat: super::csat::CsatFigures,
+    /// Who resolved most on `day`, and the team's time to first reply.
+    pub team: super::agents::TeamFigures,
 }
 
 /// Builds the digest of `day` (a local date in `tz`), judging SLAs at `now_ms`.
@@ -117,6 +119,7 @@ pub async fn digest(
     let first = day.checked_sub(jiff::Span::new().days(13)).unwrap_or(day);
     let series = days::series(store, sites, tz, first, day).await?;
     let csat = super::csat::figures(store, sites, from, to).await?;
+    let team = super::agents::team(store, sites, from, to).await?;
     Ok(DigestData {
         day: day.to_string(),
         time_zone: time_zone_name.to_string(),
@@ -127,5 +130,6 @@ pub async fn digest(
         report: main,
         series,
         csat,
+        team,
     })
 }

@@ -9,14 +9,16 @@ use sqlx::Row;
 
 use super::{Store, StoreError};
 use crate::audit::{Actor, AuditAction, AuditEntry, AuditFilter};
+use crate::site_id::SiteId;
 
-/// A claim or resolve of the audit log, with its escalation's creation time and rating
-/// (the raw material of the per-agent figures, [`crate::stats::agents`]).
+/// A claim, resolve or first reply of the audit log, with its escalation's creation time,
+/// rating and whether it was reopened after (the raw material of the per-agent figures, [`crate::stats::agents`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandledEscalation {
     pub actor: String,
     pub actor_id: Option<String>,
-    /// [`AuditAction::Claim`] or [`AuditAction::Resolve`].
+    /// [`AuditAction::Claim`], [`AuditAction::Resolve`], or [`AuditAction::Reply`] (only
+    /// the escalation's first reply, by anyone).
     pub action: AuditAction,
     pub escalation_id: String,
     /// When the action was taken (Unix ms).
@@ -25,6 +27,8 @@ pub struct HandledEscalation {
     pub created_at_ms: i64,
     /// The customer's rating of the escalation, if they gave one.
     pub rating: Option<i64>,
+    /// For a resolve: the escalation was reopened after it (by the customer writing again).
+    pub reopened: bool,
 }
 
 fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
@@ -40,6 +44,48 @@ fn entry(row: &AnyRow) -> Result<AuditEntry, StoreError> {
     })
 }
 
+/// The audit row a change writes in its own transaction: who did what (the object is the
+/// changed row's id).
+#[derive(Debug, Clone, Copy)]
+pub struct AuditRecord<'a> {
+    pub actor: &'a Actor,
+    pub action: AuditAction,
+}
+
+/// The statement that appends `record` on `object_id` at `at_ms`.
+fn insert<'q>(
+    record: AuditRecord<'q>,
+    object_id: Option<&'q str>,
+    at_ms: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let actor = record.actor;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, actor_id, source, origin, action, object_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(at_ms)
+    .bind(actor.name.as_str())
+    .bind(actor.agent_id.as_deref())
+    .bind(actor.source.as_str())
+    .bind(actor.origin.as_deref())
+    .bind(record.action.as_str())
+    .bind(object_id)
+}
+
+/// Appends `record` on `object_id` in the caller's transaction, so the row commits (or
+/// rolls back) with the change it records.
+pub(crate) async fn append_in(
+    store: &Store,
+    tx: &mut super::Tx,
+    record: AuditRecord<'_>,
+    object_id: &str,
+) -> Result<(), StoreError> {
+    insert(record, Some(object_id), store.now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Records that `actor` did `action` to `object_id`, now.
     pub async fn append_audit(
@@ -48,19 +94,9 @@ impl Store {
         action: AuditAction,
         object_id: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, actor_id, source, origin, action, object_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(self.now_ms())
-        .bind(&actor.name)
-        .bind(actor.agent_id.as_deref())
-        .bind(actor.source.as_str())
-        .bind(actor.origin.as_deref())
-        .bind(action.as_str())
-        .bind(object_id)
-        .execute(self.writer())
-        .await?;
+        insert(AuditRecord { actor, action }, object_id, self.now_ms())
+            .execute(self.writer())
+            .await?;
         Ok(())
     }
 
@@ -113,33 +149,39 @@ impl Store {
         rows.iter().map(entry).collect()
     }
 
-    /// The claims and resolves recorded in `[from_ms, until_ms)`, of account `agent_id`
-    /// only when given, oldest first.
+    /// The claims, resolves and escalations' first replies recorded in `[from_ms,
+    /// until_ms)`, of account `agent_id` only and of escalations of `site` only when given,
+    /// oldest first.
     pub async fn handled_escalations(
         &self,
         from_ms: i64,
         until_ms: i64,
         agent_id: Option<&str>,
+        site: Option<&SiteId>,
     ) -> Result<Vec<HandledEscalation>, StoreError> {
-        let sql = format!(
-            "SELECT a.actor, a.actor_id, a.action, a.object_id, a.at, e.created_at, r.rating \
+        // A reply counts only as the escalation's first (no earlier reply row, by anyone);
+        // a resolve is reopened when a reopen of its escalation follows it.
+        let query = sqlx::query(
+            "SELECT a.actor, a.actor_id, a.action, a.object_id, a.at, e.created_at, r.rating, \
+             CAST(CASE WHEN a.action = $2 AND EXISTS (SELECT 1 FROM escalation_reopens o \
+               WHERE o.escalation_id = a.object_id AND o.at >= a.at) THEN 1 ELSE 0 END AS BIGINT) \
+               AS reopened \
              FROM audit_log a JOIN escalations e ON e.id = a.object_id \
              LEFT JOIN csat_ratings r ON r.escalation_id = a.object_id \
-             WHERE a.action IN ($1, $2) AND a.at >= $3 AND a.at < $4{} ORDER BY a.at, a.id",
-            if agent_id.is_some() {
-                " AND a.actor_id = $5"
-            } else {
-                ""
-            }
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(AuditAction::Claim.as_str())
-            .bind(AuditAction::Resolve.as_str())
-            .bind(from_ms)
-            .bind(until_ms);
-        if let Some(agent_id) = agent_id {
-            query = query.bind(agent_id);
-        }
+             WHERE a.action IN ($1, $2, $3) AND a.at >= $4 AND a.at < $5 \
+             AND ($6 = '' OR a.actor_id = $6) AND ($7 = '' OR e.site_id = $7) \
+             AND (a.action <> $3 OR NOT EXISTS (SELECT 1 FROM audit_log b \
+               WHERE b.object_id = a.object_id AND b.action = $3 \
+               AND (b.at < a.at OR (b.at = a.at AND b.id < a.id)))) \
+             ORDER BY a.at, a.id",
+        )
+        .bind(AuditAction::Claim.as_str())
+        .bind(AuditAction::Resolve.as_str())
+        .bind(AuditAction::Reply.as_str())
+        .bind(from_ms)
+        .bind(until_ms)
+        .bind(agent_id.unwrap_or_default().to_string())
+        .bind(site.map(|s| s.to_string()).unwrap_or_default());
         let rows = query.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|row| {
@@ -152,6 +194,7 @@ impl Store {
                     at_ms: row.try_get("at")?,
                     created_at_ms: row.try_get("created_at")?,
                     rating: super::opt_i64(row, "rating")?,
+                    reopened: super::opt_i64(row, "reopened")?.unwrap_or(0) != 0,
                 })
             })
             .collect()

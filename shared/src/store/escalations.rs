@@ -8,6 +8,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::audit::{self, AuditRecord};
 use super::conversations::{
     ensure_conversation, insert_message, transcript_lines, Author, Conversation, NewMessage,
     RECENT_TRANSCRIPT_SQL,
@@ -91,6 +92,19 @@ pub enum Transition {
 
 const COLUMNS: &str = "id, conversation_id, site_id, status, priority, tags, intent, email, name, message, \
     outside_hours, context, created_at, claimed_at, claimed_by, claimed_by_agent_id, resolved_at, resolved_by, released_at, realerts";
+
+/// What comes with an agent's reply besides its text
+/// ([`Store::append_agent_message_as`]).
+#[derive(Debug, Default)]
+pub struct ReplyExtras<'a> {
+    /// The saved reply it is (the chat threads' post names it).
+    pub saved_reply: Option<&'a str>,
+    /// Files (checked already), stored in the same transaction as the line: the customer's
+    /// stream names them, so the reply is never shown before its files are stored.
+    pub files: &'a [Upload],
+    /// The action's audit row, committed with the reply.
+    pub audit: Option<AuditRecord<'a>>,
+}
 
 impl Store {
     /// Stores the escalation with its full context and the bot's outbox row in one
@@ -245,21 +259,29 @@ impl Store {
     /// `queued` → `claimed` by `owner`; exactly one concurrent caller wins. A claim is an
     /// assignment to oneself: assigning a queued escalation runs this same update, so a
     /// claim and an assignment racing for it yield exactly one owner.
-    pub async fn claim_for(&self, id: &str, owner: Owner<'_>) -> Result<Transition, StoreError> {
-        self.transition(id, self.claim_update(id, owner), None)
+    /// With `audit`, its row commits with the claim.
+    pub async fn claim_for(
+        &self,
+        id: &str,
+        owner: Owner<'_>,
+        audit: Option<AuditRecord<'_>>,
+    ) -> Result<Transition, StoreError> {
+        self.transition(id, self.claim_update(id, owner), None, audit)
             .await
     }
 
     /// An admin's assignment of a queued escalation: [`Store::claim_for`]'s very update,
-    /// and (when it wins) the outbox row that tells the assignee, in its transaction.
+    /// and (when it wins) the outbox row that tells the assignee and the audit row, in its
+    /// transaction.
     pub async fn assign(
         &self,
         id: &str,
         owner: Owner<'_>,
         notice: &Assignment,
+        audit: AuditRecord<'_>,
     ) -> Result<Transition, StoreError> {
         let told = OutboxMessage::Assigned(notice.clone());
-        self.transition(id, self.claim_update(id, owner), Some(told))
+        self.transition(id, self.claim_update(id, owner), Some(told), Some(audit))
             .await
     }
 
@@ -284,20 +306,22 @@ impl Store {
             name: agent,
             agent_id: None,
         };
-        self.claim_for(id, owner).await
+        self.claim_for(id, owner, None).await
     }
 
     /// `claimed` by `from` → `claimed` by `to` (a reassignment or a take-over), conditional
     /// on the owner the caller saw: if anyone changed the owner or the status meanwhile,
     /// nothing changes and the escalation as it is now comes back refused. The claim time
-    /// stays the first claim's (time to claim is measured once). With `notice`, the
-    /// outbox row that tells the new owner commits with it.
+    /// stays the first claim's (time to claim is measured once). `told` (the outbox row
+    /// that tells the new owner of a reassignment, or the previous owner of a take-over)
+    /// and the audit row commit with it.
     pub async fn reassign(
         &self,
         id: &str,
         from: &str,
         to: Owner<'_>,
-        notice: Option<&Assignment>,
+        told: OutboxMessage,
+        audit: AuditRecord<'_>,
     ) -> Result<Transition, StoreError> {
         let update = sqlx::query(
             "UPDATE escalations SET claimed_by = $1, claimed_by_agent_id = $2 \
@@ -307,12 +331,21 @@ impl Store {
         .bind(to.agent_id.map(str::to_string))
         .bind(id.to_string())
         .bind(from.to_string());
-        let told = notice.map(|n| OutboxMessage::Assigned(n.clone()));
-        self.transition(id, update, told).await
+        self.transition(id, update, Some(told), Some(audit)).await
     }
 
     /// `claimed` → `queued`. Only the owner may release (`agent` must match).
     pub async fn release(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
+        self.release_recorded(id, agent, None).await
+    }
+
+    /// [`release`](Store::release); with `audit`, its row commits with it.
+    pub async fn release_recorded(
+        &self,
+        id: &str,
+        agent: &str,
+        audit: Option<AuditRecord<'_>>,
+    ) -> Result<Transition, StoreError> {
         let now = self.now_ms();
         let update = sqlx::query(
             "UPDATE escalations SET status = 'queued', released_at = $2, claimed_by = NULL, \
@@ -322,11 +355,21 @@ impl Store {
         .bind(agent.to_string())
         .bind(now)
         .bind(id.to_string());
-        self.transition(id, update, None).await
+        self.transition(id, update, None, audit).await
     }
 
     /// `queued` or `claimed` → `resolved` by `agent`.
     pub async fn resolve(&self, id: &str, agent: &str) -> Result<Transition, StoreError> {
+        self.resolve_recorded(id, agent, None).await
+    }
+
+    /// [`resolve`](Store::resolve); with `audit`, its row commits with it.
+    pub async fn resolve_recorded(
+        &self,
+        id: &str,
+        agent: &str,
+        audit: Option<AuditRecord<'_>>,
+    ) -> Result<Transition, StoreError> {
         let now = self.now_ms();
         let update = sqlx::query(
             "UPDATE escalations SET status = 'resolved', resolved_by = $1, resolved_at = $2 \
@@ -335,17 +378,19 @@ impl Store {
         .bind(agent.to_string())
         .bind(now)
         .bind(id.to_string());
-        self.transition(id, update, None).await
+        self.transition(id, update, None, audit).await
     }
 
     /// Runs the conditional `update` of escalation `id`; when it changed the row, the
     /// outbox row that refreshes the chat alerts, `also` (another outbox row), the
-    /// customer's status event (and, for a resolve, the resolved mail) commit with it.
+    /// customer's status event (and, for a resolve, the resolved mail) and the `audit`
+    /// row commit with it.
     async fn transition(
         &self,
         id: &str,
         update: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
         also: Option<OutboxMessage>,
+        audit: Option<AuditRecord<'_>>,
     ) -> Result<Transition, StoreError> {
         let mut tx = self.begin_write().await?;
         let changed = update.execute(&mut *tx).await?.rows_affected();
@@ -371,6 +416,9 @@ impl Store {
         }
         let status = status_event(&escalation);
         events::insert(self, &mut tx, &escalation.conversation_id, &status).await?;
+        if let Some(record) = audit {
+            audit::append_in(self, &mut tx, record, id).await?;
+        }
         tx.commit().await?;
         Ok(Transition::Applied(escalation))
     }
@@ -386,23 +434,25 @@ impl Store {
         body: &str,
         origin: ReplyOrigin<'_>,
     ) -> Result<bool, StoreError> {
-        self.append_agent_message_as(escalation_id, agent, body, origin, None, &[])
+        self.append_agent_message_as(escalation_id, agent, body, origin, ReplyExtras::default())
             .await
     }
 
     /// [`append_agent_message`](Self::append_agent_message) of a reply that is the saved
-    /// reply named `saved_reply` (when given), which the chat threads' post names, with
-    /// `files` (checked already) stored in the same transaction as the line: the customer's
-    /// stream names them, so the reply is never shown before its files are stored.
+    /// reply or carries files or an audit row ([`ReplyExtras`]).
     pub async fn append_agent_message_as(
         &self,
         escalation_id: &str,
         agent: &str,
         body: &str,
         origin: ReplyOrigin<'_>,
-        saved_reply: Option<&str>,
-        files: &[Upload],
+        extras: ReplyExtras<'_>,
     ) -> Result<bool, StoreError> {
+        let ReplyExtras {
+            saved_reply,
+            files,
+            audit,
+        } = extras;
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
         if let ReplyOrigin::Chat { event, .. } = origin {
@@ -467,6 +517,9 @@ impl Store {
             Some(message_id),
         )
         .await?;
+        if let Some(record) = audit {
+            audit::append_in(self, &mut tx, record, escalation_id).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -548,8 +601,8 @@ fn status_event(escalation: &Escalation) -> ConversationEvent {
 }
 
 /// Reopens the conversation's newest escalation if it is resolved: back to `queued`,
-/// unclaimed, with its alert refreshed (outbox) and a `status` event for the customer, all in
-/// the caller's transaction. The update is conditional on `status = 'resolved'`, so of two
+/// unclaimed, with its alert refreshed (outbox), a `status` event for the customer and the
+/// reopen recorded (`escalation_reopens`), all in the caller's transaction. The update is conditional on `status = 'resolved'`, so of two
 /// concurrent messages exactly one reopens. Returns the escalation id when this call did.
 pub(crate) async fn reopen_resolved(
     store: &Store,
@@ -580,6 +633,13 @@ pub(crate) async fn reopen_resolved(
     if changed == 0 {
         return Ok(None);
     }
+    // Kept for the per-agent reopen rate (`stats::agents`): the update above clears
+    // `resolved_at`.
+    sqlx::query("INSERT INTO escalation_reopens (escalation_id, at) VALUES ($1, $2)")
+        .bind(&id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     let escalation = fetch(tx, &id)
         .await?
         .ok_or_else(|| StoreError::Corrupt("reopened escalation vanished".into()))?;

@@ -85,6 +85,7 @@ fn event_of(message: &OutboxMessage) -> Option<(EventType, Detail)> {
         ),
         OutboxMessage::Realert { .. }
         | OutboxMessage::Assigned(_)
+        | OutboxMessage::TakenOver(_)
         | OutboxMessage::Digest(_)
         | OutboxMessage::Email(_)
         | OutboxMessage::MailFlagged(_)

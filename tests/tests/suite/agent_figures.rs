@@ -1,9 +1,10 @@
 //! Per-agent figures (issue 21) on each backend: claims, resolves, median and p90 time to
-//! claim and to resolve, and CSAT of what each person resolved, for a period. History is
-//! written on a manual clock through the agent-action use case; the expected numbers are
-//! worked out by hand below. An admin sees everyone, an agent only themselves.
+//! claim, to first reply and to resolve, reopen rate, and CSAT of what each person
+//! resolved, for a period. History is written on a manual clock through the agent-action
+//! use case (and a customer's message for the reopen); the expected numbers are worked out
+//! by hand below. An admin sees everyone, an agent only themselves.
 
-use frontline_shared::agent_action::{apply, AgentAction, Outcome};
+use frontline_shared::agent_action::{apply, AgentAction, Outcome, Reply};
 use frontline_shared::audit::{Actor, Source};
 use frontline_shared::clock::ManualClock;
 use frontline_shared::store::conversations::Conversation;
@@ -18,18 +19,23 @@ use crate::accounts::create_agent;
 
 const MINUTE: i64 = 60_000;
 
-/// Opens an escalation now (on the store's clock); its conversation id.
-async fn open(store: &Store, conversation: &str) -> String {
+/// Conversation `id` of the demo site, as the widget opened it at `created_at_ms`.
+fn conversation(id: &str, created_at_ms: i64) -> Conversation {
+    Conversation {
+        id: id.into(),
+        site_id: frontline_tests::demo_site(),
+        page_url: None,
+        locale: None,
+        customer: serde_json::Map::new(),
+        created_at_ms,
+    }
+}
+
+/// Opens an escalation now (on the store's clock); its id.
+pub(crate) async fn open(store: &Store, conversation_id: &str) -> String {
     let handoff = NewHandoff {
-        conversation: Conversation {
-            id: conversation.into(),
-            site_id: frontline_tests::demo_site(),
-            page_url: None,
-            locale: None,
-            customer: serde_json::Map::new(),
-            created_at_ms: store.now_ms(),
-        },
-        email: format!("{conversation}@example.com"),
+        conversation: conversation(conversation_id, store.now_ms()),
+        email: format!("{conversation_id}@example.com"),
         name: None,
         message: Some("Help please".into()),
         customer: serde_json::Map::new(),
@@ -74,6 +80,40 @@ type Row = (
     Option<f64>,
     Option<f64>,
 );
+
+/// One person's newer figures as `(agent, first replies, first reply median, first reply
+/// p90, reopened, reopen %)`.
+type NewerRow = (String, i64, f64, f64, i64, Option<f64>);
+
+fn newer_rows(body: &Value) -> Vec<NewerRow> {
+    body["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .map(|a| {
+            (
+                a["agent"].as_str().unwrap_or_default().to_string(),
+                a["first_replies"].as_i64().unwrap_or(-1),
+                a["time_to_first_reply"]["median_seconds"]
+                    .as_f64()
+                    .unwrap_or(-1.0),
+                a["time_to_first_reply"]["p90_seconds"]
+                    .as_f64()
+                    .unwrap_or(-1.0),
+                a["reopened"].as_i64().unwrap_or(-1),
+                a["reopen_percent"].as_f64(),
+            )
+        })
+        .collect()
+}
+
+fn reply(text: &str) -> AgentAction {
+    AgentAction::Reply(Reply {
+        text: text.into(),
+        chat_event: None,
+        saved_reply: None,
+    })
+}
 
 fn rows(body: &Value) -> Vec<Row> {
     body["agents"]
@@ -175,11 +215,29 @@ async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
         // bo (Slack, no account) claims e4 after 30 s and resolves it at 90 s.
         act(&store, &clock, t0 + 30_000, &bo, AgentAction::Claim, &e4).await;
         act(&store, &clock, t0 + 90_000, &bo, AgentAction::Resolve, &e4).await;
+        // First replies: Ana to e1 at 3 min (and again at 4, not a first), to e2 at 8;
+        // bo to e4 at 60 s and to e3 (Ana's) at 6 min.
+        for (at, who, id) in [
+            (t0 + 3 * MINUTE, &ana, &e1),
+            (t0 + 4 * MINUTE, &ana, &e1),
+            (t0 + 8 * MINUTE, &ana, &e2),
+            (t0 + MINUTE, &bo, &e4),
+            (t0 + 6 * MINUTE, &bo, &e3),
+        ] {
+            act(&store, &clock, at, who, reply("On it."), id).await;
+        }
         // Ratings: e1 5, e2 2, e4 4.
         clock.set_ms(t0 + 30 * MINUTE);
         for (conversation, rating) in [("conv_f1", 5), ("conv_f2", 2), ("conv_f4", 4)] {
             store.rate(conversation, rating, None).await.expect("rate");
         }
+        // At 40 min the customer of e1 writes again: Ana's resolve of e1 is reopened.
+        clock.set_ms(t0 + 40 * MINUTE);
+        let reopened = store
+            .append_customer_message(&conversation("conv_f1", t0), "It came back broken.")
+            .await
+            .expect("message");
+        assert_eq!(reopened.as_deref(), Some(e1.as_str()), "{backend:?}");
 
         // Ana: claims 60, 120, 300 s → median 120, p90 300; resolves 600, 1200 s →
         // nearest-rank median 600, p90 1200; ratings 5 and 2 → 50 %, 3.5.
@@ -217,6 +275,17 @@ async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
             vec![ana_row.clone(), bo_row],
             "{backend:?}: {all}"
         );
+        // Ana sent the first reply of e1 (180 s) and e2 (480 s): nearest-rank median 180,
+        // p90 480; of the two escalations she resolved, e1 was reopened: 50 %. bo sent
+        // the first reply of e4 (60 s) and e3 (360 s); his one resolve stayed resolved.
+        assert_eq!(
+            newer_rows(&all),
+            vec![
+                ("Ana Ruiz".into(), 2, 180.0, 480.0, 1, Some(50.0)),
+                ("bo".into(), 2, 60.0, 360.0, 0, Some(0.0)),
+            ],
+            "{backend:?}: {all}"
+        );
         assert_eq!(all["agents"][0]["agent_id"], json!(ana_id));
         assert_eq!(all["agents"][1]["agent_id"], Value::Null);
 
@@ -247,6 +316,17 @@ async fn each_agent_sees_their_own_figures_and_an_admin_sees_everyones() {
         );
         assert!(page.body.contains("2 min 0 s / 5 min 0 s"), "{}", page.body);
         assert!(page.body.contains("50 %"), "{}", page.body);
+        assert!(
+            page.body
+                .contains("<td data-time-to-first-reply>3 min 0 s / 8 min 0 s</td>"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("<td data-reopened>1 (50 %)</td>"),
+            "{}",
+            page.body
+        );
         assert!(
             !page.body.contains(r#"data-agent-figures="bo""#),
             "only her own row"

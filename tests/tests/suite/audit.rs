@@ -198,3 +198,108 @@ async fn the_audit_page_lists_and_filters_for_admins() {
         rig.stop().await;
     }
 }
+
+/// An agent action and its audit row commit together: while the audit log refuses new rows
+/// (a trigger this test adds, as a full disk or a lost connection would), a claim, a reply
+/// and a resolve fail and leave nothing behind (no owner, no message for the customer, no
+/// outbox row); once rows are accepted again, the claim applies with its row.
+#[tokio::test]
+async fn an_agent_action_and_its_audit_row_commit_together_or_not_at_all() {
+    use frontline_shared::agent_action::{apply, AgentAction, Outcome, Reply};
+    use frontline_shared::audit::{Actor, AuditAction, AuditFilter, Source};
+    use frontline_shared::escalation::EscalationStatus;
+    use frontline_shared::store::Store;
+    use frontline_tests::databases::{TestBackend, TestDatabase};
+
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("store");
+        let id = crate::agent_figures::open(&store, "conv_atomic").await;
+        let pool = sqlx::AnyPool::connect(&db.url).await.expect("pool");
+        let count = |sql: &'static str| {
+            let pool = pool.clone();
+            let id = id.clone();
+            async move {
+                let row: (i64,) = sqlx::query_as(sql)
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("count");
+                row.0
+            }
+        };
+        let outbox_before = count("SELECT COUNT(*) FROM outbox WHERE escalation_id = $1").await;
+        let (block, unblock): (&[&str], &str) = match backend {
+            TestBackend::Sqlite => (
+                &["CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+                   BEGIN SELECT RAISE(ABORT, 'audit log down'); END"],
+                "DROP TRIGGER audit_down",
+            ),
+            TestBackend::Postgres => (
+                &[
+                    "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN RAISE EXCEPTION 'audit log down'; END $$",
+                    "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+                     FOR EACH ROW EXECUTE FUNCTION audit_down()",
+                ],
+                "DROP TRIGGER audit_down ON audit_log",
+            ),
+        };
+        for statement in block {
+            sqlx::query(*statement)
+                .execute(&pool)
+                .await
+                .expect("block audit rows");
+        }
+
+        let ana = Actor::unlinked("Ana", Source::Api, None);
+        let reply = AgentAction::Reply(Reply {
+            text: "Hi, checking now.".into(),
+            chat_event: None,
+            saved_reply: None,
+        });
+        for action in [AgentAction::Claim, reply, AgentAction::Resolve] {
+            let result = apply(&store, &action, &id, &ana).await;
+            assert!(
+                result.is_err(),
+                "{backend:?}: {} applied without its audit row: {result:?}",
+                action.as_str()
+            );
+        }
+        let escalation = store.escalation(&id).await.expect("read").expect("stored");
+        assert_eq!(escalation.status, EscalationStatus::Queued, "{backend:?}");
+        assert_eq!(escalation.claimed_by, None);
+        let agent_messages = count(
+            "SELECT COUNT(*) FROM messages m JOIN escalations e ON e.conversation_id = m.conversation_id \
+             WHERE e.id = $1 AND m.author = 'agent'",
+        )
+        .await;
+        assert_eq!(agent_messages, 0, "{backend:?}: the reply was rolled back");
+        assert_eq!(
+            count("SELECT COUNT(*) FROM outbox WHERE escalation_id = $1").await,
+            outbox_before,
+            "{backend:?}: no chat update or mail queued"
+        );
+
+        sqlx::query(unblock)
+            .execute(&pool)
+            .await
+            .expect("unblock audit rows");
+        let outcome = apply(&store, &AgentAction::Claim, &id, &ana)
+            .await
+            .expect("claim");
+        assert!(matches!(outcome, Outcome::Applied(_)), "{outcome:?}");
+        let claims = AuditFilter {
+            action: Some(AuditAction::Claim),
+            ..AuditFilter::default()
+        };
+        let rows = store.audit_entries(&claims, 10).await.expect("audit");
+        assert_eq!(rows.len(), 1, "{backend:?}");
+        assert_eq!(
+            (rows[0].actor.as_str(), rows[0].object_id.as_deref()),
+            ("Ana", Some(id.as_str()))
+        );
+        pool.close().await;
+        store.close().await;
+    }
+}

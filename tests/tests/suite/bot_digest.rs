@@ -275,6 +275,82 @@ async fn a_chat_outage_delays_the_digest_without_doubling_it() {
     }
 }
 
+/// The digest's team line: who resolved most that day and the team's median time to first
+/// reply, over the digest's sites, from history written on a manual clock and counted by
+/// hand below.
+#[tokio::test]
+async fn the_digest_names_the_top_resolvers_and_the_median_first_reply() {
+    use frontline_shared::agent_action::{apply, AgentAction, Outcome, Reply};
+    use frontline_shared::audit::{Actor, Source};
+
+    const MINUTE: i64 = 60_000;
+    for backend in backends() {
+        // Tuesday 2026-11-10, 09:00 EST: four escalations open at once.
+        let t0 = ms("2026-11-10T14:00:00Z");
+        let clock = ManualClock::starting_at(t0);
+        let options = BotOptions {
+            clock: clock.clone(),
+            run_workers: false,
+        };
+        let config = format!("{DIGEST_DELIVERY}\n{NEW_YORK_DIGEST}");
+        let rig = Rig::start_with(backend, Platforms::Slack, &config, options).await;
+        let store = Store::connect_with_clock(&rig.db.url, clock.clone())
+            .await
+            .expect("store");
+        let mut ids = Vec::new();
+        for conversation in ["conv_t1", "conv_t2", "conv_t3", "conv_t4"] {
+            ids.push(crate::agent_figures::open(&store, conversation).await);
+        }
+        let ana = Actor::unlinked("Ana", Source::Slack, Some("U0ANA".into()));
+        let bo = Actor::unlinked("bo", Source::Slack, Some("U0BO".into()));
+        let reply = |text: &str| {
+            AgentAction::Reply(Reply {
+                text: text.into(),
+                chat_event: None,
+                saved_reply: None,
+            })
+        };
+        // First replies: e4 by bo at 1 min, e1 by Ana at 2, e2 by Ana at 4 (and again at
+        // 5, not a first), e3 by bo at 10. Ana resolves e1, e2, e3; bo resolves e4.
+        let steps = [
+            (MINUTE, &bo, reply("Looking."), 3),
+            (2 * MINUTE, &ana, reply("Hi!"), 0),
+            (4 * MINUTE, &ana, reply("Hello."), 1),
+            (5 * MINUTE, &ana, reply("Still here."), 1),
+            (10 * MINUTE, &bo, reply("On it."), 2),
+            (20 * MINUTE, &ana, AgentAction::Resolve, 0),
+            (21 * MINUTE, &ana, AgentAction::Resolve, 1),
+            (22 * MINUTE, &ana, AgentAction::Resolve, 2),
+            (23 * MINUTE, &bo, AgentAction::Resolve, 3),
+        ];
+        for (at, actor, action, index) in steps {
+            clock.set_ms(t0 + at);
+            let outcome = apply(&store, &action, &ids[index], actor)
+                .await
+                .expect("apply");
+            assert!(matches!(outcome, Outcome::Applied(_)), "{outcome:?}");
+        }
+
+        // Wednesday 08:00 EST: Tuesday's digest.
+        clock.set_ms(ms("2026-11-11T13:00:30Z"));
+        assert_eq!(rig.bot.digests().check_once().await.expect("check"), 1);
+        deliver_all(&rig.bot).await;
+        let digest = digests_of(rig.slack(), "2026-11-10");
+        assert_eq!(digest.len(), 1, "{backend:?}");
+        // Ana 3 resolved, bo 1; first replies 60, 120, 240, 600 s: nearest-rank median
+        // (the 2nd of 4) 120 s.
+        assert!(
+            digest[0]
+                .text
+                .contains("• *Team:* Ana 3 resolved, bo 1 resolved · median first reply 2m 00s"),
+            "{backend:?}: {}",
+            digest[0].text
+        );
+        store.close().await;
+        rig.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn slash_command_posts_today_so_far_and_forgeries_change_nothing() {
     for backend in backends() {

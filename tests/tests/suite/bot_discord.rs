@@ -56,7 +56,11 @@ async fn discord_alert_claim_and_reply_modal() {
         assert_eq!(alert.channel_id, DISCORD_DEFAULT_CHANNEL, "{backend:?}");
         assert_eq!(
             alert.buttons(),
-            [format!("claim:{id}"), format!("reply:{id}")]
+            [
+                format!("claim:{id}"),
+                format!("reply:{id}"),
+                format!("saved:{id}")
+            ]
         );
         assert!(
             alert.content.contains("@\u{200b}everyone Eve \\*urgent\\*"),
@@ -143,7 +147,8 @@ async fn discord_alert_claim_and_reply_modal() {
             [
                 format!("release:{id}"),
                 format!("resolve:{id}"),
-                format!("reply:{id}")
+                format!("reply:{id}"),
+                format!("saved:{id}")
             ]
         );
         assert!(

@@ -155,6 +155,101 @@ async fn an_admin_assigns_from_the_slack_alert_and_the_assignee_is_told_once_by_
 }
 
 #[tokio::test]
+async fn a_take_over_tells_the_previous_owner_by_dm_and_the_thread_once() {
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Slack, "").await;
+        people(&rig).await;
+        let handoff = hand_off(
+            &rig.server,
+            json!({"email": "kim@example.com", "name": "Kim", "message": "Where is my order?"}),
+        )
+        .await;
+        let id = handoff.escalation_id.as_str();
+        let alert = rig.slack().alert_for(id).await;
+        // Ana claims in Slack: she acts as her account (found by her Slack e-mail).
+        let click = SignedRequest::interaction(&block_action(&ANA, &alert, "claim"));
+        assert_eq!(
+            click.send(&rig.bot.client, &rig.bot.url).await.status(),
+            200
+        );
+        let claimed = rig
+            .store
+            .escalation(id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert!(claimed.claimed_by_agent_id.is_some(), "{backend:?}");
+
+        // Lea, an admin, takes it over through the admin API.
+        let (status, body) = rig
+            .server
+            .admin_post(
+                &format!("/api/v1/admin/escalations/{id}/take_over"),
+                json!({"agent": "Lea"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+
+        let note = rig
+            .slack()
+            .wait_for("the thread note", Duration::from_secs(10), |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.text.contains("took this escalation over"))
+                    .cloned()
+            })
+            .await;
+        assert_eq!(
+            note.text, ":twisted_rightwards_arrows: *Lea* took this escalation over from *Ana*.",
+            "{backend:?}"
+        );
+        assert_eq!(
+            note.thread_ts.as_deref(),
+            Some(alert.ts.as_str()),
+            "in the alert's thread"
+        );
+        let dm = rig
+            .slack()
+            .wait_for("Ana's DM", Duration::from_secs(10), |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.channel == "DU0ANA" && m.text.contains("took over"))
+                    .cloned()
+            })
+            .await;
+        assert!(
+            dm.text
+                .contains(":twisted_rightwards_arrows: *Lea* took over your escalation from *Kim*"),
+            "{backend:?}: {}",
+            dm.text
+        );
+        assert!(
+            dm.text.contains(&format!("<#{}>", alert.channel)),
+            "{}",
+            dm.text
+        );
+        rig.drained().await;
+        rig.slack().with(|s| {
+            let notes = s
+                .messages
+                .iter()
+                .filter(|m| m.text.contains("took this escalation over"))
+                .count();
+            let dms = s.messages.iter().filter(|m| m.channel == "DU0ANA").count();
+            assert_eq!((notes, dms), (1, 1), "{backend:?}: told once each");
+        });
+        let now = rig
+            .store
+            .escalation(id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(now.claimed_by.as_deref(), Some("Lea"), "{backend:?}");
+        rig.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn without_allow_unlinked_an_unlinked_slack_user_is_refused_and_a_linked_one_acts_as_their_account(
 ) {
     for backend in backends() {
@@ -232,7 +327,9 @@ mod discord {
     use frontline_tests::customer::hand_off;
     use frontline_tests::dashboard::DashboardSession;
     use frontline_tests::databases::backends;
-    use frontline_tests::discord_callbacks::{link_command, user_select, DiscordUser};
+    use frontline_tests::discord_callbacks::{
+        button_press, link_command, user_select, DiscordUser,
+    };
     use frontline_tests::rig::{Platforms, Rig};
     use serde_json::json;
 
@@ -420,6 +517,103 @@ mod discord {
                 ("Lea", "discord")
             );
             assert_eq!(rows[0].origin.as_deref(), Some(LEA.id));
+            rig.stop().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_take_over_mentions_the_previous_owner_in_the_thread_once() {
+        for backend in backends() {
+            let rig = Rig::start(backend, Platforms::Discord, "").await;
+            let discord = rig.discord();
+            let (client, url) = (&rig.bot.client, rig.bot.url.as_str());
+            create_agent(
+                &rig.server,
+                "ana@example.com",
+                "Ana",
+                "agent",
+                Some("ana's passphrase"),
+            )
+            .await;
+            let code = link_code(&rig, "ana@example.com", "ana's passphrase").await;
+            discord
+                .interact(
+                    client,
+                    url,
+                    &link_command(&ANA, "1100000000000000500", &code),
+                )
+                .await;
+            let handoff = hand_off(
+                &rig.server,
+                json!({"email": "kim@example.com", "name": "Kim", "message": "Where is my order?"}),
+            )
+            .await;
+            let id = handoff.escalation_id.as_str();
+            let alert = discord
+                .wait_for("the alert", Duration::from_secs(10), |s| {
+                    s.messages.first().cloned()
+                })
+                .await;
+            let (status, _) = discord
+                .interact(
+                    client,
+                    url,
+                    &button_press(&ANA, &alert, &format!("claim:{id}")),
+                )
+                .await;
+            assert_eq!(status, 200);
+            let claimed = rig
+                .store
+                .escalation(id)
+                .await
+                .expect("read")
+                .expect("stored");
+            assert_eq!(claimed.claimed_by.as_deref(), Some("Ana"), "{backend:?}");
+
+            let (status, body) = rig
+                .server
+                .admin_post(
+                    &format!("/api/v1/admin/escalations/{id}/take_over"),
+                    json!({"agent": "Lea"}),
+                )
+                .await;
+            assert_eq!(status, 200, "{backend:?}: {body}");
+            let told = discord
+                .wait_for("the take-over note", Duration::from_secs(10), |s| {
+                    s.messages
+                        .iter()
+                        .find(|m| m.content.contains("took this escalation over"))
+                        .cloned()
+                })
+                .await;
+            assert_eq!(
+                told.content,
+                format!(
+                    "🔀 <@{}>: **Lea** took this escalation over from you.",
+                    ANA.id
+                ),
+                "{backend:?}"
+            );
+            assert_eq!(
+                told.allowed_mentions["users"],
+                json!([ANA.id]),
+                "only Ana is pinged"
+            );
+            assert_eq!(
+                told.message_reference
+                    .as_ref()
+                    .map(|r| r["message_id"].clone()),
+                Some(json!(alert.id)),
+                "in the alert's thread"
+            );
+            rig.drained().await;
+            let notes = discord.with(|s| {
+                s.messages
+                    .iter()
+                    .filter(|m| m.content.contains("took this escalation over"))
+                    .count()
+            });
+            assert_eq!(notes, 1, "{backend:?}: told once");
             rig.stop().await;
         }
     }

@@ -354,3 +354,143 @@ async fn a_saved_reply_chosen_in_slacks_modal_reaches_the_customer_and_the_threa
         rig.stop().await;
     }
 }
+
+/// Discord's door: the alert's "Saved reply" button answers privately with a string select
+/// of the site's saved replies; picking one sends it, rendered for the customer, as the
+/// clicking agent (once, even when the pick arrives twice), turns the select into "Sent",
+/// and the alert's thread says who sent which saved reply.
+#[tokio::test]
+async fn a_saved_reply_picked_in_discords_select_reaches_the_customer_and_the_thread() {
+    use frontline_tests::discord_callbacks::{button_press, string_select, DiscordUser};
+
+    const ANA: DiscordUser = DiscordUser {
+        id: "1100000000000000022",
+        username: "ana",
+    };
+    for backend in backends() {
+        let rig = Rig::start(backend, Platforms::Discord, "").await;
+        let discord = rig.discord();
+        let (client, url) = (&rig.bot.client, rig.bot.url.as_str());
+        let (status, created) = rig
+            .server
+            .admin_post(
+                "/api/v1/admin/saved-replies",
+                json!({"name": "Refund policy", "body": REFUND}),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        let refund_id = created["id"].as_str().expect("id").to_string();
+        let (status, _) = rig
+            .server
+            .admin_post(
+                "/api/v1/admin/saved-replies",
+                json!({"name": "Elsewhere only", "site": "demo", "body": "Hi from demo."}),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let sam = hand_off(
+            &rig.server,
+            json!({"email": "sam@example.com", "name": "Sam O'Brien", "message": "Where is my refund?"}),
+        )
+        .await;
+        let id = sam.escalation_id.as_str();
+        let alert = discord
+            .wait_for("the alert", Duration::from_secs(10), |s| {
+                s.messages.first().cloned()
+            })
+            .await;
+        let button = format!("saved:{id}");
+        assert!(alert.buttons().contains(&button), "{:?}", alert.buttons());
+
+        let (status, answer) = discord
+            .interact(client, url, &button_press(&ANA, &alert, &button))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["type"], 4, "{backend:?}: {answer}");
+        assert_eq!(answer["data"]["flags"], 64, "only Ana sees the select");
+        let select = &answer["data"]["components"][0]["components"][0];
+        assert_eq!(select["type"], 3, "a string select: {answer}");
+        assert_eq!(select["custom_id"], json!(button));
+        let mut options: Vec<(String, String)> = select["options"]
+            .as_array()
+            .expect("options")
+            .iter()
+            .map(|o| {
+                (
+                    o["label"].as_str().unwrap_or_default().to_string(),
+                    o["value"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        options.sort();
+        assert_eq!(
+            options.len(),
+            2,
+            "the global and the demo site's: {options:?}"
+        );
+        assert_eq!(options[1], ("Refund policy".to_string(), refund_id.clone()));
+
+        let pick = string_select(&ANA, &alert.channel_id, &answer, &button, &refund_id);
+        let signed_at = frontline_tests::slack_callbacks::now();
+        let (status, sent) = discord.interact_at(client, url, &pick, signed_at).await;
+        assert_eq!(status, 200);
+        assert_eq!(sent["type"], 7, "the select is replaced: {sent}");
+        assert_eq!(
+            sent["data"]["content"],
+            "✅ Sent “Refund policy”: Hi Sam O'Brien, refunds reach your card within \\*\\*5 days\\*\\*."
+        );
+        assert_eq!(sent["data"]["components"], json!([]));
+        // The same pick delivered again (signed a second earlier, so not a replay of the
+        // same request) sends nothing more.
+        let (_, again) = discord.interact_at(client, url, &pick, signed_at - 1).await;
+        assert_eq!(again["data"]["content"], "Already sent.", "{again}");
+
+        let post = discord
+            .wait_for(
+                "the saved reply in the thread",
+                Duration::from_secs(10),
+                |s| {
+                    s.messages
+                        .iter()
+                        .find(|m| m.content.contains("saved reply"))
+                        .cloned()
+                },
+            )
+            .await;
+        assert!(
+            post.content
+                .contains("**ana** sent saved reply “Refund policy” in Discord: Hi Sam O'Brien"),
+            "{backend:?}: {}",
+            post.content
+        );
+        assert_eq!(
+            post.message_reference
+                .as_ref()
+                .map(|r| r["message_id"].clone()),
+            Some(json!(alert.id)),
+            "in the alert's thread"
+        );
+        let (_, conversation) = rig
+            .server
+            .get_json(
+                &format!("/api/v1/conversations/{}", sam.conversation_id),
+                Some(&sam.token),
+            )
+            .await;
+        let agent_lines: Vec<&Value> = conversation["transcript"]
+            .as_array()
+            .expect("transcript")
+            .iter()
+            .filter(|l| l["author"] == "agent")
+            .collect();
+        assert_eq!(agent_lines.len(), 1, "sent once: {conversation}");
+        assert_eq!(
+            agent_lines[0]["body"],
+            "Hi Sam O'Brien, refunds reach your card within **5 days**."
+        );
+        assert_eq!(agent_lines[0]["author_name"], "ana");
+        let replies = audited(&rig, "reply").await;
+        assert_eq!(replies, vec![("ana".to_string(), id.to_string())]);
+        rig.stop().await;
+    }
+}

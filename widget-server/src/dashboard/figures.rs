@@ -59,6 +59,12 @@ pub async fn page(
                 "claim_p90": duration(a.time_to_claim.p90_seconds),
                 "resolve_median": duration(a.time_to_resolve.median_seconds),
                 "resolve_p90": duration(a.time_to_resolve.p90_seconds),
+                "first_reply_median": duration(a.time_to_first_reply.median_seconds),
+                "first_reply_p90": duration(a.time_to_first_reply.p90_seconds),
+                "reopened": match a.reopen_percent {
+                    Some(p) => format!("{} ({p:.0} %)", a.reopened),
+                    None => "–".into(),
+                },
                 "ratings": a.ratings,
                 "csat": a.csat_percent.map(|p| format!("{p:.0} %")).unwrap_or_else(|| "–".into()),
                 "average": a.average_rating.map(|r| format!("{r:.1}")).unwrap_or_else(|| "–".into()),

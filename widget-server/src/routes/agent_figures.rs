@@ -1,5 +1,6 @@
 //! `GET /api/v1/admin/stats/agents`: per-agent figures of a period (claims, resolves,
-//! median and p90 time to claim and to resolve, CSAT of what they resolved), from
+//! median and p90 time to claim, to first reply and to resolve, reopen rate and CSAT of
+//! what they resolved), from
 //! `frontline_shared::stats::agents`. An admin sees everyone; an agent sees only their own.
 
 use axum::extract::State;
@@ -31,10 +32,13 @@ pub struct AgentFiguresBody {
     pub from: String,
     pub to: String,
     pub time_zone: String,
-    /// One entry per person who claimed or resolved in the period, by name: `agent`,
-    /// `agent_id` (absent for an unlinked chat user), `claims`, `resolves`,
-    /// `time_to_claim` and `time_to_resolve` (`count`, `median_seconds`, `p90_seconds`),
-    /// `ratings`, `csat_percent` (4–5 of all ratings), `average_rating`.
+    /// One entry per person who claimed, resolved or sent an escalation's first reply in
+    /// the period, by name: `agent`, `agent_id` (absent for an unlinked chat user),
+    /// `claims`, `resolves`, `time_to_claim` and `time_to_resolve` (`count`,
+    /// `median_seconds`, `p90_seconds`), `first_replies` and `time_to_first_reply` (of the
+    /// escalations whose first reply they sent), `reopened` and `reopen_percent` (of the
+    /// escalations they resolved, those reopened afterwards), `ratings`, `csat_percent`
+    /// (4–5 of all ratings), `average_rating`.
     #[schema(value_type = Vec<Object>)]
     pub agents: Vec<AgentFigures>,
 }

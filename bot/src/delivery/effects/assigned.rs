@@ -36,7 +36,10 @@ impl Effects {
             }
             ChatPlatform::Slack => None,
         };
-        let Some(target) = chat.assignee_target(assignment, alert.as_ref()).await? else {
+        let Some(target) = chat
+            .person_target(&assignment.email, alert.as_ref())
+            .await?
+        else {
             tracing::info!(escalation = %escalation.id, agent = %assignment.agent_id,
                 platform = chat.platform().as_str(), "assignee not reachable in chat; not told");
             return Ok(());
