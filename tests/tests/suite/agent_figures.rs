@@ -110,6 +110,7 @@ fn newer_rows(body: &Value) -> Vec<NewerRow> {
 fn reply(text: &str) -> AgentAction {
     AgentAction::Reply(Reply {
         text: text.into(),
+        files: Vec::new(),
         chat_event: None,
         saved_reply: None,
     })

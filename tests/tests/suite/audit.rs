@@ -255,6 +255,7 @@ async fn an_agent_action_and_its_audit_row_commit_together_or_not_at_all() {
         let ana = Actor::unlinked("Ana", Source::Api, None);
         let reply = AgentAction::Reply(Reply {
             text: "Hi, checking now.".into(),
+            files: Vec::new(),
             chat_event: None,
             saved_reply: None,
         });

@@ -306,6 +306,7 @@ async fn the_digest_names_the_top_resolvers_and_the_median_first_reply() {
         let reply = |text: &str| {
             AgentAction::Reply(Reply {
                 text: text.into(),
+                files: Vec::new(),
                 chat_event: None,
                 saved_reply: None,
             })
