@@ -187,13 +187,23 @@ impl KnowledgeBase {
             })
             .collect();
         let terms: Vec<String> = weighted.iter().map(|(term, _)| term.clone()).collect();
+        Ok(self.with_snippets(hits, &terms, snippet_chars))
+    }
+
+    /// `hits` (position, article, score) with snippets highlighting `terms`, or the
+    /// article's opening words where none matches.
+    fn with_snippets<'a>(
+        &self,
+        hits: Vec<(usize, &'a Article, f32)>,
+        terms: &[String],
+        snippet_chars: usize,
+    ) -> Vec<ArticleHit<'a>> {
         let bodies: Vec<(usize, &str)> = hits
             .iter()
             .map(|(position, article, _)| (*position, article.text.as_str()))
             .collect();
-        let snippets = self.index.snippets(&terms, &bodies, snippet_chars);
-        Ok(hits
-            .into_iter()
+        let snippets = self.index.snippets(terms, &bodies, snippet_chars);
+        hits.into_iter()
             .zip(snippets)
             .map(|((_, article, score), snippet)| ArticleHit {
                 article,
@@ -204,7 +214,7 @@ impl KnowledgeBase {
                     snippet
                 },
             })
-            .collect())
+            .collect()
     }
 
     /// Makes [`related_with_snippets`](Self::related_with_snippets) hybrid (see
@@ -245,32 +255,15 @@ impl KnowledgeBase {
         };
         let mut fused = reciprocal_rank_fusion(&[lexical, semantic]);
         fused.truncate(limit);
-        let bodies: Vec<(usize, &str)> = fused
-            .iter()
-            .filter_map(|(position, _)| {
+        let hits = fused
+            .into_iter()
+            .filter_map(|(position, score)| {
                 self.articles
-                    .get(*position)
-                    .map(|a| (*position, a.text.as_str()))
+                    .get(position)
+                    .map(|article| (position, article, score))
             })
             .collect();
-        let snippets = self.index.snippets(&terms, &bodies, snippet_chars);
-        Ok(bodies
-            .iter()
-            .zip(fused)
-            .zip(snippets)
-            .map(|(((position, _), (_, score)), snippet)| {
-                let article = &self.articles[*position];
-                ArticleHit {
-                    article,
-                    score,
-                    snippet_html: if snippet.is_empty() {
-                        escape_html(&article.excerpt(snippet_chars))
-                    } else {
-                        snippet
-                    },
-                }
-            })
-            .collect())
+        Ok(self.with_snippets(hits, &terms, snippet_chars))
     }
 
     /// Search hits for analyzed `terms` as (position, article, score).
