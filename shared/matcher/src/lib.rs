@@ -209,6 +209,13 @@ impl Matcher {
         &self.ignored_links
     }
 
+    /// Whether [`decide`](Matcher::decide) would run the sentence encoder on `question`
+    /// (there is one and the lexical side is unsure): milliseconds of CPU, not
+    /// microseconds, so callers on async threads move such a decision off them.
+    pub fn runs_encoder(&self, question: &str) -> bool {
+        self.classifier.runs_encoder(question)
+    }
+
     /// Decides what to do with `question`; an intent's answer comes in the question's
     /// language when the intent has a translation into it ([`language::detect`]).
     pub fn decide(&self, question: &str, context: &AnswerContext) -> Decision {

@@ -127,6 +127,16 @@ pub async fn ask(
                     invalid_choice(format!("choice: no {} {:?}", kind.as_str(), choice.id))
                 })?
         }
+        // The sentence encoder spends milliseconds of CPU on a question the lexical side is
+        // unsure of: that decision runs off the async threads.
+        None if matcher.runs_encoder(text.as_str()) => {
+            let loaded = std::sync::Arc::clone(&loaded);
+            let question = text.as_str().to_owned();
+            let context = context.clone();
+            tokio::task::spawn_blocking(move || loaded.matcher.decide(&question, &context))
+                .await
+                .map_err(ApiError::internal)?
+        }
         None => matcher.decide(text.as_str(), &context),
     };
     count(&state.metrics, &site_id, &decision);
