@@ -139,16 +139,13 @@ pub fn assigned(
     by: &str,
     alert_channel: Option<&str>,
 ) -> String {
-    let mut text = format!(
+    let text = format!(
         ":inbox_tray: *{}* assigned you the escalation from *{}* on {}.",
         slack_value(by),
         slack_value(escalation.customer_label()),
         slack_value(site)
     );
-    if let Some(channel) = alert_channel {
-        text.push_str(&format!(" The alert is in <#{}>.", escape_slack(channel)));
-    }
-    text
+    with_alert_link(text, alert_channel)
 }
 
 /// The note in the alert's thread that an admin took the escalation over from `from`.
@@ -168,12 +165,17 @@ pub fn taken_over_from_you(
     by: &str,
     alert_channel: Option<&str>,
 ) -> String {
-    let mut text = format!(
+    let text = format!(
         ":twisted_rightwards_arrows: *{}* took over your escalation from *{}* on {}.",
         slack_value(by),
         slack_value(escalation.customer_label()),
         slack_value(site)
     );
+    with_alert_link(text, alert_channel)
+}
+
+/// A direct message, with where the escalation's alert is when that is known.
+fn with_alert_link(mut text: String, alert_channel: Option<&str>) -> String {
     if let Some(channel) = alert_channel {
         text.push_str(&format!(" The alert is in <#{}>.", escape_slack(channel)));
     }
