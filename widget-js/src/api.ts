@@ -10,6 +10,8 @@ export interface Answer {
   html: string;
   text: string;
   url?: string;
+  /** In the customer's language when the answer is in another one ("Diese Antwort gibt es nur auf Englisch."). */
+  language_note?: string;
 }
 
 export interface Suggestion {

@@ -63,6 +63,7 @@ impl Sites {
                 human_phrases: matcher.human_phrases.clone(),
                 encoder: encoder.clone(),
                 embedding_cache: matcher.embedding_cache.clone(),
+                site_locale: settings.locale.clone(),
             };
             let live = LiveMatcher::load(source).map_err(|cause| SiteLoadError {
                 site: settings.id.to_string(),

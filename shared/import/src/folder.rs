@@ -143,6 +143,7 @@ pub fn write(
             tags: article.tags.clone(),
             intents: Vec::new(),
             locale: article.locale.clone(),
+            translation_of: None,
             questions: article.questions.clone(),
             draft: false,
         };

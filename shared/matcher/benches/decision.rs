@@ -86,6 +86,7 @@ fn articles(vocabulary: &[String], count: usize) -> Vec<Article> {
                 tags: vec![words(1)],
                 intents: vec![],
                 locale: "en".into(),
+                translation_of: None,
                 questions: vec![],
                 draft: false,
                 headings,
@@ -108,6 +109,7 @@ fn demo_storefront() {
         human_phrases: vec![],
         encoder: None,
         embedding_cache: None,
+        site_locale: "en".into(),
     };
     let matcher = source.build().expect("demo");
     let context = AnswerContext {

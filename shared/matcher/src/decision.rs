@@ -75,6 +75,9 @@ pub struct Answer {
     /// The language of a translated answer (an intent's `translations`), as an ISO 639-1
     /// code; `None` for the site's own language.
     pub locale: Option<String>,
+    /// Said to a customer who wrote in another language than the answer's, in theirs
+    /// ("Diese Antwort gibt es nur auf Englisch."); `None` otherwise.
+    pub language_note: Option<String>,
 }
 
 impl Answer {
@@ -157,6 +160,7 @@ mod tests {
             text: "Within **30 days**.\n\nUse the [portal](https://x.example).".into(),
             url: None,
             locale: None,
+            language_note: None,
         };
         let stored = answer.transcript_text();
         assert_eq!(

@@ -4,7 +4,8 @@
 //! has built-in phrases for ([`LANGUAGES`]), and only trusted at a confidence of
 //! [`MIN_CONFIDENCE`] or more. Short questions rarely reach it ("my card was declined":
 //! 0.006, "Kann ich mit PayPal bezahlen?": 0.39) and are then answered in the site's
-//! language; "Wo ist meine Bestellung?" reaches 0.58.
+//! language; "Wo ist meine Bestellung?" reaches 0.58. An answer that exists only in
+//! another language carries [`only_in_note`] in the customer's.
 
 use whatlang::{Detector, Lang};
 
@@ -36,6 +37,114 @@ pub fn detect(text: &str) -> Option<&'static str> {
         .map(|(_, code)| *code)
 }
 
+/// The names of the [`LANGUAGES`] as said in each of them, in [`LANGUAGES`]' order, with
+/// the sentence that tells a customer an answer exists only in one of them.
+const ONLY_IN: &[(&str, &str, [&str; 7])] = &[
+    (
+        "en",
+        "This answer is only available in {}.",
+        [
+            "English",
+            "German",
+            "French",
+            "Spanish",
+            "Italian",
+            "Dutch",
+            "Portuguese",
+        ],
+    ),
+    (
+        "de",
+        "Diese Antwort gibt es nur auf {}.",
+        [
+            "Englisch",
+            "Deutsch",
+            "Französisch",
+            "Spanisch",
+            "Italienisch",
+            "Niederländisch",
+            "Portugiesisch",
+        ],
+    ),
+    (
+        "fr",
+        "Cette réponse n'existe qu'en {}.",
+        [
+            "anglais",
+            "allemand",
+            "français",
+            "espagnol",
+            "italien",
+            "néerlandais",
+            "portugais",
+        ],
+    ),
+    (
+        "es",
+        "Esta respuesta solo está disponible en {}.",
+        [
+            "inglés",
+            "alemán",
+            "francés",
+            "español",
+            "italiano",
+            "neerlandés",
+            "portugués",
+        ],
+    ),
+    (
+        "it",
+        "Questa risposta è disponibile solo in {}.",
+        [
+            "inglese",
+            "tedesco",
+            "francese",
+            "spagnolo",
+            "italiano",
+            "olandese",
+            "portoghese",
+        ],
+    ),
+    (
+        "nl",
+        "Dit antwoord is alleen beschikbaar in het {}.",
+        [
+            "Engels",
+            "Duits",
+            "Frans",
+            "Spaans",
+            "Italiaans",
+            "Nederlands",
+            "Portugees",
+        ],
+    ),
+    (
+        "pt",
+        "Esta resposta só está disponível em {}.",
+        [
+            "inglês",
+            "alemão",
+            "francês",
+            "espanhol",
+            "italiano",
+            "neerlandês",
+            "português",
+        ],
+    ),
+];
+
+/// The note for a customer writing in `customer` whose answer is written in `answer`
+/// ("Diese Antwort gibt es nur auf Englisch."), in the customer's language; `None` when
+/// both are the same or either is not one of [`LANGUAGES`].
+pub fn only_in_note(customer: &str, answer: &str) -> Option<String> {
+    if customer == answer {
+        return None;
+    }
+    let (_, sentence, names) = ONLY_IN.iter().find(|(code, _, _)| *code == customer)?;
+    let position = LANGUAGES.iter().position(|(_, code)| *code == answer)?;
+    Some(sentence.replace("{}", names[position]))
+}
+
 /// The language part of a locale tag (`de-AT` → `de`), lower-case.
 pub fn primary(tag: &str) -> String {
     tag.split(['-', '_'])
@@ -47,6 +156,29 @@ pub fn primary(tag: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_note_names_the_answers_language_in_the_customers() {
+        assert_eq!(
+            only_in_note("de", "en").as_deref(),
+            Some("Diese Antwort gibt es nur auf Englisch.")
+        );
+        assert_eq!(
+            only_in_note("fr", "de").as_deref(),
+            Some("Cette réponse n'existe qu'en allemand.")
+        );
+        assert_eq!(
+            only_in_note("en", "es").as_deref(),
+            Some("This answer is only available in Spanish.")
+        );
+        assert_eq!(only_in_note("de", "de"), None, "same language");
+        assert_eq!(only_in_note("de", "ja"), None, "an unknown language");
+        assert_eq!(only_in_note("ja", "en"), None);
+        for (code, _, names) in ONLY_IN {
+            assert!(LANGUAGES.iter().any(|(_, c)| c == code));
+            assert_eq!(names.len(), LANGUAGES.len());
+        }
+    }
 
     #[test]
     fn whole_questions_are_recognised_in_each_storefront_language() {

@@ -109,6 +109,9 @@ pub struct Matcher {
     /// What a clarifying choice offers when no candidate is relevant (indexes into the
     /// intents), from [`clarify::top_intents`].
     top_intents: Vec<usize>,
+    /// The ISO 639-1 code of the site's own language (its `locale`): what intent answers
+    /// are written in unless translated.
+    site_language: String,
 }
 
 impl Matcher {
@@ -146,7 +149,12 @@ impl Matcher {
                     disk.as_deref_mut(),
                     &HybridOptions::default(),
                 )?;
-                let vectors = ArticleVectors::embed(encoder.clone(), knowledge.articles(), disk)?;
+                let vectors = ArticleVectors::embed(
+                    encoder.clone(),
+                    knowledge.articles(),
+                    knowledge.original_positions(),
+                    disk,
+                )?;
                 knowledge.set_vectors(vectors);
                 ranker
             }
@@ -177,6 +185,7 @@ impl Matcher {
             static_answers: HashMap::new(),
             ignored_links: plan.ignored_links,
             top_intents,
+            site_language: "en".to_string(),
         };
         let mut static_answers = HashMap::new();
         for intent in &matcher.intents.intents {
@@ -194,6 +203,13 @@ impl Matcher {
         }
         matcher.static_answers = static_answers;
         Ok(matcher)
+    }
+
+    /// This matcher for a site written in `locale` (a language tag, `de-AT` → `de`; the
+    /// default is English).
+    pub fn with_site_language(mut self, locale: &str) -> Matcher {
+        self.site_language = language::primary(locale);
+        self
     }
 
     pub fn knowledge(&self) -> &KnowledgeBase {
@@ -216,22 +232,120 @@ impl Matcher {
         self.classifier.runs_encoder(question)
     }
 
-    /// Decides what to do with `question`; an intent's answer comes in the question's
-    /// language when the intent has a translation into it ([`language::detect`]).
+    /// Decides what to do with `question`, answering in the question's language
+    /// ([`language::detect`]) where the answer has a version in it (see
+    /// [`in_customer_language`](Self::in_customer_language)).
     pub fn decide(&self, question: &str, context: &AnswerContext) -> Decision {
-        let mut decision = self.decide_in_site_language(question, context);
-        let translated = decision
-            .answer
-            .as_ref()
-            .filter(|answer| answer.kind == CandidateKind::Intent)
-            .and_then(|answer| self.intents.intent(&answer.id))
-            .zip(language::detect(question))
-            .filter(|(intent, code)| intent.translations.contains_key(*code))
-            .map(|(intent, code)| self.intent_answer(intent, context, Some(code)));
-        if translated.is_some() {
-            decision.answer = translated;
+        let decision = self.decide_in_site_language(question, context);
+        match language::detect(question) {
+            Some(code) => self.in_customer_language(decision, code, context),
+            None => decision,
         }
+    }
+
+    /// `decision` for a customer writing in `language`: an intent's answer from its
+    /// translation, an article's from its version in that language (`translation_of`),
+    /// article suggestions in that language where they exist; an answer that stays in
+    /// another language carries a note saying so ([`language::only_in_note`]).
+    fn in_customer_language(
+        &self,
+        mut decision: Decision,
+        language: &str,
+        context: &AnswerContext,
+    ) -> Decision {
+        if let Some(answer) = decision.answer.take() {
+            let mut answer = self
+                .translated_answer(&answer, language, context)
+                .unwrap_or(answer);
+            answer.language_note = language::only_in_note(language, &self.language_of(&answer));
+            decision.answer = Some(answer);
+        }
+        for suggestion in &mut decision.suggestions {
+            self.suggest_in(suggestion, language);
+        }
+        let mut seen = std::collections::HashSet::new();
         decision
+            .suggestions
+            .retain(|s| seen.insert((s.kind.as_str(), s.id.clone())));
+        decision
+    }
+
+    /// `answer` in `language`, when it has a version in it.
+    fn translated_answer(
+        &self,
+        answer: &Answer,
+        language: &str,
+        context: &AnswerContext,
+    ) -> Option<Answer> {
+        let article = match answer.kind {
+            CandidateKind::Intent => {
+                let intent = self.intents.intent(&answer.id)?;
+                if intent.translations.contains_key(language) {
+                    return Some(self.intent_answer(intent, context, Some(language)));
+                }
+                // An intent without an answer of its own answers with its article.
+                if !intent
+                    .answer
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .is_empty()
+                {
+                    return None;
+                }
+                self.knowledge.article(intent.articles.first()?)?
+            }
+            CandidateKind::Article => self.knowledge.article(&answer.id)?,
+        };
+        let version = self.knowledge.version_in(article, language)?;
+        let locale = (language != self.site_language).then(|| language.to_owned());
+        if version.id == article.id {
+            return Some(Answer {
+                locale,
+                ..answer.clone()
+            });
+        }
+        Some(Answer {
+            kind: answer.kind,
+            id: answer.id.clone(),
+            locale,
+            ..article_answer(version)
+        })
+    }
+
+    /// The language `answer` is written in: its `locale`, an article's own, or the site's.
+    fn language_of(&self, answer: &Answer) -> String {
+        if let Some(locale) = &answer.locale {
+            return locale.clone();
+        }
+        match answer.kind {
+            CandidateKind::Article => self
+                .knowledge
+                .article(&answer.id)
+                .map(|article| language::primary(&article.locale))
+                .unwrap_or_else(|| self.site_language.clone()),
+            CandidateKind::Intent => self.site_language.clone(),
+        }
+    }
+
+    /// Turns an article `suggestion` into its version in `language`, when there is one.
+    fn suggest_in(&self, suggestion: &mut Suggestion, language: &str) {
+        if suggestion.kind != CandidateKind::Article {
+            return;
+        }
+        let Some(article) = self.knowledge.article(&suggestion.id) else {
+            return;
+        };
+        let Some(version) = self.knowledge.version_in(article, language) else {
+            return;
+        };
+        if version.id != article.id {
+            suggestion.id = version.id.clone();
+            suggestion.title = version.title.clone();
+            suggestion.url = version.url.clone();
+            suggestion.snippet_html =
+                frontline_shared::templates::escape_html(&version.excerpt(140));
+        }
     }
 
     fn decide_in_site_language(&self, question: &str, context: &AnswerContext) -> Decision {
@@ -665,6 +779,7 @@ impl Matcher {
                 text: markdown,
                 url: article.and_then(|a| a.url.clone()),
                 locale: Some(code.to_owned()),
+                language_note: None,
             };
         }
         let markdown = match &intent.answer {
@@ -694,6 +809,7 @@ impl Matcher {
             text: markdown,
             url: article.and_then(|a| a.url.clone()),
             locale: None,
+            language_note: None,
         }
     }
 }
@@ -725,5 +841,6 @@ fn article_answer(article: &Article) -> Answer {
         text: article.excerpt(600),
         url: article.url.clone(),
         locale: None,
+        language_note: None,
     }
 }

@@ -27,6 +27,8 @@ pub struct MatcherSource {
     pub encoder: Option<Arc<Encoder>>,
     /// Folder of the on-disk embedding cache (`None`: embed at every load).
     pub embedding_cache: Option<PathBuf>,
+    /// The site's `locale` (e.g. `en`, `de-AT`): the language its intent answers are in.
+    pub site_locale: String,
 }
 
 impl MatcherSource {
@@ -46,6 +48,7 @@ impl MatcherSource {
             self.encoder.as_ref(),
             disk.as_mut(),
         )
+        .map(|matcher| matcher.with_site_language(&self.site_locale))
     }
 
     /// A cheap fingerprint of the files (names, sizes, modification times).

@@ -21,6 +21,7 @@ fn source(dir: &Path) -> MatcherSource {
         human_phrases: vec![],
         encoder: None,
         embedding_cache: None,
+        site_locale: "en".into(),
     }
 }
 
@@ -300,8 +301,8 @@ fn reloads_atomically_under_concurrent_queries() {
                 while !stop.load(Ordering::Relaxed) {
                     let loaded = live.current();
                     let count = loaded.matcher.knowledge().articles().len();
-                    // A matcher is always complete: 45 articles before, 46 after the edit.
-                    assert!(count == 45 || count == 46, "saw {count} articles");
+                    // A matcher is always complete: 48 articles before, 49 after the edit.
+                    assert!(count == 48 || count == 49, "saw {count} articles");
                     let decision = loaded
                         .matcher
                         .decide("how long does shipping take", &AnswerContext::default());
@@ -342,7 +343,7 @@ fn reloads_atomically_under_concurrent_queries() {
     }
     assert!(answered.load(Ordering::Relaxed) > 0);
     let current = live.current();
-    assert_eq!(current.matcher.knowledge().articles().len(), 46);
+    assert_eq!(current.matcher.knowledge().articles().len(), 49);
     let decision = current
         .matcher
         .decide("do you sell surfboards?", &AnswerContext::default());
@@ -365,7 +366,7 @@ fn a_broken_linked_article_leaves_the_site_up_and_a_failed_reload_is_tried_once(
     .expect("write");
     assert!(live.reload_if_changed().expect("reloads without the file"));
     let current = live.current();
-    assert_eq!(current.matcher.knowledge().articles().len(), 44);
+    assert_eq!(current.matcher.knowledge().articles().len(), 47);
     assert_eq!(
         current.matcher.knowledge().problems()[0].line,
         Some(3),
@@ -392,7 +393,7 @@ fn a_broken_linked_article_leaves_the_site_up_and_a_failed_reload_is_tried_once(
     assert!(live
         .reload_error()
         .is_some_and(|e| e.contains("intents.toml")));
-    assert_eq!(live.current().matcher.knowledge().articles().len(), 44);
+    assert_eq!(live.current().matcher.knowledge().articles().len(), 47);
     std::fs::copy(demo().join("intents.toml"), dir.path().join("intents.toml")).expect("copy");
     assert!(live.reload_if_changed().expect("fixed"));
     assert!(live.reload_error().is_none());
@@ -570,6 +571,21 @@ fn related_articles_are_found_across_languages_with_the_encoder() {
             .map(String::as_str),
         Some("lost-parcel")
     );
+    // A German version is one candidate with its original, shown in the words that
+    // matched; it does not outrank the article a question is about by being German.
+    assert_eq!(
+        related_ids(&hybrid, "Ich habe ein Geschenk bekommen, das nicht passt")
+            .first()
+            .map(String::as_str),
+        Some("gift-returns-de")
+    );
+    let found = related_ids(&hybrid, "Mein Paket ist nie angekommen");
+    assert!(
+        !found
+            .iter()
+            .any(|id| id == "gift-returns" || id == "pre-orders"),
+        "one version of an article at most: {found:?}"
+    );
     // An unrelated question finds nothing by meaning.
     assert_eq!(
         related_ids(&hybrid, "Wie wird das Wetter morgen in Rom?"),
@@ -611,4 +627,119 @@ fn a_question_in_german_gets_the_intents_german_answer_when_it_has_one() {
         .expect("answer");
     assert_eq!(untranslated.id, "card_declined");
     assert_eq!(untranslated.locale, None);
+    assert_eq!(
+        untranslated.language_note.as_deref(),
+        Some("Diese Antwort gibt es nur auf Englisch."),
+        "the German customer is told the answer is in English"
+    );
+    assert_eq!(english.language_note, None);
+}
+
+#[test]
+fn an_article_answers_from_its_version_in_the_customers_language() {
+    // The demo has German versions (`translation_of`) of three English articles; their
+    // German titles and questions teach the same class as the original.
+    let matcher = demo_matcher();
+    let german = matcher.decide(
+        "Kann ich eine Vorbestellung stornieren, bevor sie verschickt wird?",
+        &context(),
+    );
+    assert_eq!(german.kind, DecisionKind::Answer, "{german:?}");
+    let label = german.top_label();
+    let answer = german.answer.expect("answer");
+    assert_eq!(answer.title, "So funktionieren Vorbestellungen");
+    assert_eq!(answer.locale.as_deref(), Some("de"));
+    assert_eq!(answer.language_note, None);
+    assert!(
+        answer.html.contains("jederzeit kostenlos stornieren"),
+        "{}",
+        answer.html
+    );
+    assert_eq!(
+        answer.url.as_deref(),
+        Some("https://northwind.example/de/hilfe/vorbestellungen")
+    );
+    // Recorded under the original, whichever version answered.
+    assert_eq!(label.as_deref(), Some("article:pre-orders"));
+
+    // The same article asked in English answers in English, with nothing to say.
+    let english = matcher
+        .decide("can I cancel my pre-order before it ships", &context())
+        .answer
+        .expect("answer");
+    assert_eq!(english.title, "How pre-orders work");
+    assert_eq!((english.locale, english.language_note), (None, None));
+
+    // A French customer gets the English original, and is told so in French.
+    let french = matcher
+        .decide(
+            "Comment puis-je annuler ma précommande avant l'expédition ? pre-order",
+            &context(),
+        )
+        .answer
+        .expect("answer");
+    assert_eq!(french.title, "How pre-orders work");
+    assert_eq!(
+        french.language_note.as_deref(),
+        Some("Cette réponse n'existe qu'en anglais.")
+    );
+}
+
+#[test]
+fn a_german_article_is_found_by_german_word_forms_it_does_not_contain() {
+    let matcher = demo_matcher();
+    let kb = matcher.knowledge();
+    // "Newslettern" (dative plural) is in no article; the German stemmer makes it and
+    // "Newsletter" the same stem, the English one does not.
+    assert!(kb
+        .articles()
+        .iter()
+        .all(|a| !a.text.to_lowercase().contains("newslettern")
+            && !a.title.to_lowercase().contains("newslettern")
+            && a.questions
+                .iter()
+                .all(|q| !q.to_lowercase().contains("newslettern"))));
+    let found: Vec<&str> = kb
+        .search("Von allen Newslettern abmelden", 3)
+        .expect("search")
+        .into_iter()
+        .map(|(article, _)| article.id.as_str())
+        .collect();
+    assert_eq!(
+        found.first(),
+        Some(&"newsletter-unsubscribe-de"),
+        "{found:?}"
+    );
+    // English questions rank English articles as before.
+    let english: Vec<&str> = kb
+        .search("stop the newsletters", 1)
+        .expect("search")
+        .into_iter()
+        .map(|(article, _)| article.id.as_str())
+        .collect();
+    assert_eq!(english, ["newsletter-unsubscribe"]);
+}
+
+#[test]
+fn a_translation_of_an_unknown_article_stands_on_its_own() {
+    let dir = tempfile::tempdir().expect("dir");
+    let kb = dir.path().join("kb");
+    std::fs::create_dir_all(&kb).expect("kb");
+    std::fs::write(
+        kb.join("a.md"),
+        "+++\nid = \"versand-de\"\ntitle = \"Versandkosten\"\nlocale = \"de\"\ntranslation_of = \"no-such-article\"\n+++\nVersand kostet 4,95 €.\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("intents.toml"), "").expect("intents");
+    let matcher = source(dir.path()).build().expect("loads");
+    let article = matcher.knowledge().article("versand-de").expect("loaded");
+    assert_eq!(matcher.knowledge().original_id(article), "versand-de");
+    assert_eq!(
+        matcher
+            .knowledge()
+            .version_in(article, "de")
+            .map(|a| a.id.as_str()),
+        Some("versand-de")
+    );
+    assert!(matcher.knowledge().version_in(article, "en").is_none());
 }

@@ -25,6 +25,10 @@ pub struct AnswerBody {
     /// is in the site's own language.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// For a customer who wrote in another language than the answer's, a sentence in
+    /// theirs saying so ("Diese Antwort gibt es nur auf Englisch."); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language_note: Option<String>,
 }
 
 impl From<Answer> for AnswerBody {
@@ -37,6 +41,7 @@ impl From<Answer> for AnswerBody {
             text: answer.text,
             url: answer.url,
             locale: answer.locale,
+            language_note: answer.language_note,
         }
     }
 }

@@ -17,6 +17,9 @@ pub struct Article {
     /// Intents this article answers (linked from either side).
     pub intents: Vec<String>,
     pub locale: String,
+    /// The id of the article this one translates (`None` for an original): the versions
+    /// of one article in several languages, answered in the customer's language.
+    pub translation_of: Option<String>,
     /// Extra phrasings customers use for this article.
     pub questions: Vec<String>,
     /// A stub not yet written (created from a knowledge gap): never served.
@@ -45,6 +48,8 @@ pub struct FrontMatter {
     pub intents: Vec<String>,
     #[serde(default = "english")]
     pub locale: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub translation_of: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -97,6 +102,7 @@ impl Article {
             tags: meta.tags,
             intents: meta.intents,
             locale: meta.locale,
+            translation_of: meta.translation_of.filter(|id| !id.trim().is_empty()),
             questions: meta.questions,
             draft: meta.draft,
             headings: rendered.headings,
@@ -227,6 +233,7 @@ mod tests {
             tags: vec!["Versand".into()],
             intents: Vec::new(),
             locale: "de".into(),
+            translation_of: None,
             questions: Vec::new(),
             draft: false,
         };

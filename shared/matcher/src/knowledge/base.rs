@@ -13,6 +13,9 @@ use super::{Article, FileProblem, KnowledgeError};
 pub struct KnowledgeBase {
     articles: Vec<Article>,
     by_id: HashMap<String, usize>,
+    /// Per article, the position of its original (its own for an original): the article
+    /// its `translation_of` names, when that one loaded.
+    originals: Vec<usize>,
     index: ArticleIndex,
     /// Files that were skipped and why (shown in `/admin`, logged at load).
     problems: Vec<FileProblem>,
@@ -88,6 +91,7 @@ impl KnowledgeBase {
         }
         let index = ArticleIndex::build(&articles)?;
         Ok(KnowledgeBase {
+            originals: originals(&articles, &by_id),
             articles,
             by_id,
             index,
@@ -111,6 +115,7 @@ impl KnowledgeBase {
         }
         let index = ArticleIndex::build(&articles)?;
         Ok(KnowledgeBase {
+            originals: originals(&articles, &by_id),
             articles,
             by_id,
             index,
@@ -130,6 +135,33 @@ impl KnowledgeBase {
 
     pub fn article(&self, id: &str) -> Option<&Article> {
         self.by_id.get(id).map(|&i| &self.articles[i])
+    }
+
+    /// The id of the original `article` translates (its `translation_of`, when that article
+    /// loaded), or its own id: what every version of one article shares.
+    pub fn original_id<'a>(&'a self, article: &'a Article) -> &'a str {
+        match self.by_id.get(&article.id) {
+            Some(&position) => &self.articles[self.originals[position]].id,
+            None => &article.id,
+        }
+    }
+
+    /// The version of `article` written in `language` (an ISO 639-1 code): itself, its
+    /// original or another translation of that original; `None` when there is none.
+    pub fn version_in<'a>(&'a self, article: &'a Article, language: &str) -> Option<&'a Article> {
+        if crate::language::primary(&article.locale) == language {
+            return Some(article);
+        }
+        let original = self.original_id(article);
+        self.articles.iter().find(|candidate| {
+            crate::language::primary(&candidate.locale) == language
+                && self.original_id(candidate) == original
+        })
+    }
+
+    /// Per article, the position of its original ([`original_id`](Self::original_id)).
+    pub fn original_positions(&self) -> &[usize] {
+        &self.originals
     }
 
     /// The `limit` best articles for `text`, best first, without snippets (the fast path).
@@ -241,11 +273,17 @@ impl KnowledgeBase {
             return self.search_with_snippets(text, limit, snippet_chars);
         };
         let terms = self.index.terms(text);
-        let lexical: Vec<usize> = self
-            .hits(&terms, CANDIDATES)?
-            .into_iter()
-            .map(|(position, _, _)| position)
-            .collect();
+        // Rankings of originals: the versions of one article are one candidate, shown in
+        // the version whose words matched (else the original).
+        let mut shown: HashMap<usize, usize> = HashMap::new();
+        let mut lexical: Vec<usize> = Vec::new();
+        for (position, _, _) in self.hits(&terms, CANDIDATES)? {
+            let original = self.originals[position];
+            if !lexical.contains(&original) {
+                lexical.push(original);
+                shown.insert(original, position);
+            }
+        }
         let semantic: Vec<usize> = match vectors.nearest(text, CANDIDATES) {
             Ok(nearest) => nearest.into_iter().map(|(position, _)| position).collect(),
             Err(error) => {
@@ -257,7 +295,8 @@ impl KnowledgeBase {
         fused.truncate(limit);
         let hits = fused
             .into_iter()
-            .filter_map(|(position, score)| {
+            .filter_map(|(original, score)| {
+                let position = shown.get(&original).copied().unwrap_or(original);
                 self.articles
                     .get(position)
                     .map(|article| (position, article, score))
@@ -320,6 +359,24 @@ fn id_line(source: &str) -> Option<usize> {
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
         })
         .map(|i| i + 1)
+}
+
+/// Per article, the position of its original: the article its `translation_of` names
+/// when that one loaded (and is not itself a translation), else its own.
+fn originals(articles: &[Article], by_id: &HashMap<String, usize>) -> Vec<usize> {
+    articles
+        .iter()
+        .enumerate()
+        .map(|(position, article)| {
+            article
+                .translation_of
+                .as_ref()
+                .and_then(|id| by_id.get(id))
+                .copied()
+                .filter(|&original| articles[original].translation_of.is_none())
+                .unwrap_or(position)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ pub fn draft_source(id: &str, question: &str, also: &[String]) -> Result<String,
         tags: Vec::new(),
         intents: Vec::new(),
         locale: "en".to_string(),
+        translation_of: None,
         questions: std::iter::once(question)
             .chain(also.iter().map(String::as_str))
             .map(str::to_string)

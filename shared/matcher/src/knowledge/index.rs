@@ -1,11 +1,13 @@
 //! The tantivy index over articles: title, headings, body and tags with field boosts.
 //!
 //! The index lives in RAM (a storefront's help centre is small; 10,000 articles build in
-//! well under a second) and is rebuilt whole on reload. Text is analyzed with
-//! `frontline_en` (lower-case, English stop words dropped, Snowball stemming), so "how do
-//! I return my jacket" searches for `return` and `jacket` instead of walking the posting
-//! lists of words every article contains. Queries are built term by term from that
-//! analyzer, so customer text can never be parsed as query syntax. The index is immutable
+//! well under a second) and is rebuilt whole on reload. Each article is analyzed in its
+//! own language ([`Analyzers`]: lower-case, that language's stop words dropped, Snowball
+//! stemming), so "how do I return my jacket" searches for `return` and `jacket` instead of
+//! walking the posting lists of words every article contains, and a German article is
+//! found by German word forms. A question is analyzed in every language the articles
+//! have. Queries are built term by term from those analyzers, so customer text can never
+//! be parsed as query syntax. The index is immutable
 //! once built, so the searcher and each segment's position column are opened once, and
 //! bodies are analyzed once for snippets ([`SnippetTerms`]).
 //!
@@ -26,28 +28,17 @@ use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
 };
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    LowerCaser, PreTokenizedString, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
 };
-use tantivy::{doc, Index, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{Index, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use super::analysis::{Analyzers, LanguageSlot};
 use super::snippet::SnippetTerms;
 use super::Article;
 
-const TOKENIZER: &str = "frontline_en";
-
-/// Lower-case, drop English stop words, stem.
-pub(crate) fn analyzer() -> TextAnalyzer {
-    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser);
-    match StopWordFilter::new(Language::English) {
-        Some(stop_words) => builder
-            .filter(stop_words)
-            .filter(Stemmer::new(Language::English))
-            .build(),
-        None => builder.filter(Stemmer::new(Language::English)).build(),
-    }
-}
+/// The fields' tokenizer. Documents arrive pre-tokenized, each in its article's language
+/// ([`Analyzers`]); this one is registered because the schema names one.
+const TOKENIZER: &str = "frontline";
 
 /// Lower-case only: words as typed, for the as-you-type vocabulary.
 fn word_analyzer() -> TextAnalyzer {
@@ -68,12 +59,13 @@ const MIN_PREFIX_CHARS: usize = 2;
 /// Words shorter than this are never corrected (too many neighbours).
 const MIN_FUZZY_CHARS: usize = 4;
 
-/// One distinct word of the indexed text as written, with its stem (`None` for a stop
-/// word) and the number of articles that contain it.
+/// One distinct word of the indexed text as written, with its stems (one per language of
+/// the articles it occurs in; none when it is a stop word in all of them) and the number
+/// of articles that contain it.
 #[derive(Debug)]
 struct Word {
     text: String,
-    stem: Option<String>,
+    stems: Vec<String>,
     docs: u32,
 }
 
@@ -98,8 +90,8 @@ pub struct ArticleIndex {
     /// Article position of each document, per segment.
     positions: Vec<Column<u64>>,
     fields: Vec<(Field, f32)>,
-    /// The query analyzer (clones share its stop-word set).
-    analyzer: TextAnalyzer,
+    /// The articles' languages' analyzers, for questions.
+    analyzers: Analyzers,
     snippets: SnippetTerms,
     /// Every distinct indexed word, sorted by text (for prefix ranges).
     words: Vec<Word>,
@@ -134,13 +126,17 @@ impl ArticleIndex {
             field("body")?,
         );
 
+        let analyzers = Analyzers::for_locales(articles.iter().map(|a| a.locale.as_str()));
         let mut words_analyzer = word_analyzer();
-        let mut docs_per_word: HashMap<String, u32> = HashMap::new();
+        // Per word: the articles containing it, and the languages it was written in.
+        let mut docs_per_word: HashMap<String, (u32, Vec<LanguageSlot>)> = HashMap::new();
         let mut seen: Vec<String> = Vec::new();
         let index = Index::create_in_ram(schema.clone());
-        index.tokenizers().register(TOKENIZER, analyzer());
+        index.tokenizers().register(TOKENIZER, word_analyzer());
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 64 * 1024 * 1024)?;
+        let mut bodies = Vec::with_capacity(articles.len());
         for (i, article) in articles.iter().enumerate() {
+            let slot = analyzers.slot(&article.locale);
             let mut title_text = article.title.clone();
             for question in &article.questions {
                 title_text.push_str(" \n ");
@@ -160,15 +156,34 @@ impl ArticleIndex {
             seen.sort_unstable();
             seen.dedup();
             for word in seen.drain(..) {
-                *docs_per_word.entry(word).or_default() += 1;
+                let (docs, slots) = docs_per_word.entry(word).or_default();
+                *docs += 1;
+                if !slots.contains(&slot) {
+                    slots.push(slot);
+                }
             }
-            writer.add_document(doc!(
-                position => i as u64,
-                title => title_text,
-                headings => article.headings.join("\n"),
-                tags => article.tags.join(" "),
-                body_field => article.text.clone(),
-            ))?;
+            let pre_tokenized = |text: String| {
+                let tokens = analyzers
+                    .analyze(slot, &text)
+                    .into_iter()
+                    .map(|a| Token {
+                        offset_from: a.offset_from,
+                        offset_to: a.offset_to,
+                        position: a.position,
+                        text: a.term,
+                        position_length: 1,
+                    })
+                    .collect();
+                PreTokenizedString { text, tokens }
+            };
+            let mut document = TantivyDocument::default();
+            document.add_u64(position, i as u64);
+            document.add_pre_tokenized_text(title, pre_tokenized(title_text));
+            document.add_pre_tokenized_text(headings, pre_tokenized(article.headings.join("\n")));
+            document.add_pre_tokenized_text(tags, pre_tokenized(article.tags.join(" ")));
+            document.add_pre_tokenized_text(body_field, pre_tokenized(article.text.clone()));
+            writer.add_document(document)?;
+            bodies.push(analyzers.analyze(slot, &article.text));
         }
         writer.commit()?;
         let reader: tantivy::IndexReader = index
@@ -181,12 +196,14 @@ impl ArticleIndex {
             .iter()
             .map(|segment| segment.fast_fields().u64("position"))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let analyzer = analyzer();
-        let snippets = SnippetTerms::build(articles.iter().map(|a| a.text.as_str()), &analyzer);
+        let snippets = SnippetTerms::build(bodies.into_iter());
         let mut words: Vec<Word> = docs_per_word
             .into_iter()
-            .map(|(text, docs)| Word {
-                stem: stem(&analyzer, &text),
+            .map(|(text, (docs, slots))| Word {
+                stems: slots
+                    .into_iter()
+                    .filter_map(|slot| analyzers.stem(slot, &text))
+                    .collect(),
                 text,
                 docs,
             })
@@ -196,24 +213,17 @@ impl ArticleIndex {
             searcher,
             positions,
             fields,
-            analyzer,
+            analyzers,
             snippets,
             words,
         })
     }
 
-    /// The distinct analyzed terms of `text`: what [`search`](Self::search) and
-    /// [`snippets`](Self::snippets) take, so a question is analyzed once for both.
+    /// The distinct analyzed terms of `text`, in every language of the articles: what
+    /// [`search`](Self::search) and [`snippets`](Self::snippets) take, so a question is
+    /// analyzed once for both.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        let mut terms: Vec<String> = Vec::new();
-        let mut analyzer = self.analyzer.clone();
-        let mut stream = analyzer.token_stream(text);
-        while let Some(token) = stream.next() {
-            if !terms.contains(&token.text) {
-                terms.push(token.text.clone());
-            }
-        }
-        terms
+        self.analyzers.query_terms(text)
     }
 
     /// Analyzed terms with weights for text typed so far: the typed words (weight 1),
@@ -237,13 +247,17 @@ impl ArticleIndex {
         for (word, unfinished) in typed {
             let known = self.word(&word);
             if let Some(known) = known {
-                if let Some(stem) = &known.stem {
+                for stem in &known.stems {
                     add(stem, 1.0);
                 }
-            } else if let Some(stem) = stem(&self.analyzer, &word) {
-                add(&stem, 1.0);
+            } else {
+                for slot in self.analyzers.slots() {
+                    if let Some(stem) = self.analyzers.stem(slot, &word) {
+                        add(&stem, 1.0);
+                    }
+                }
             }
-            if known.is_some_and(|w| w.stem.is_none()) {
+            if known.is_some_and(|w| w.stems.is_empty()) {
                 continue; // a stop word: never a prefix of what was meant
             }
             let chars = word.chars().count();
@@ -251,7 +265,7 @@ impl ArticleIndex {
             if unfinished && chars >= MIN_PREFIX_CHARS {
                 for completion in self.completions(&word) {
                     completed = true;
-                    if let Some(stem) = &completion.stem {
+                    for stem in &completion.stems {
                         add(stem, PREFIX_WEIGHT);
                     }
                 }
@@ -259,7 +273,7 @@ impl ArticleIndex {
             if known.is_none() && !completed && chars >= MIN_FUZZY_CHARS {
                 let distance = if chars <= 7 { 1 } else { 2 };
                 for near in self.near(&word, distance) {
-                    if let Some(stem) = &near.stem {
+                    for stem in &near.stems {
                         add(stem, FUZZY_WEIGHT);
                     }
                 }
@@ -373,13 +387,6 @@ impl ArticleIndex {
             .map(|&(position, body)| self.snippets.snippet(position, body, &query, max_chars))
             .collect()
     }
-}
-
-/// The analyzed (stemmed) form of one word; `None` for a stop word.
-fn stem(analyzer: &TextAnalyzer, word: &str) -> Option<String> {
-    let mut analyzer = analyzer.clone();
-    let mut stream = analyzer.token_stream(word);
-    stream.next().map(|token| token.text.clone())
 }
 
 /// The optimal-string-alignment distance between `a` and `b` when it is at most `max`.

@@ -11,6 +11,7 @@
 //! tags = ["returns"]
 //! intents = ["start_return"]   # optional: intents this article answers
 //! locale = "en"                # optional, default "en"
+//! translation_of = "returns"    # optional: this is that article in `locale`
 //! questions = ["can I send it back"]  # optional: extra phrasings for the matcher
 //! draft = true                 # optional: a stub that is not served yet
 //! +++
@@ -19,6 +20,7 @@
 //! ```
 //!
 //! # Layout
+//! - [`analysis`]: text analysis in each article's language (stop words, stemmer).
 //! - [`article`]: parsing one file (front matter + Markdown → text, headings, safe HTML).
 //! - [`index`]: the tantivy index with field boosts.
 //! - [`snippet`]: highlighted snippets from bodies analyzed once at build time.
@@ -27,6 +29,7 @@
 //!   does not parse is skipped and listed as a [`FileProblem`]; the rest still loads.
 //! - [`draft`]: the stub written for a knowledge gap, customer text kept as text.
 
+pub(crate) mod analysis;
 pub mod article;
 pub mod base;
 pub mod draft;

@@ -10,9 +10,9 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use tantivy::tokenizer::TextAnalyzer;
-
 use frontline_shared::templates::escape_html;
+
+use super::analysis::Analyzed;
 
 /// One analyzed word of a body: its term and where it is in the text.
 #[derive(Debug, Clone, Copy)]
@@ -32,20 +32,19 @@ pub struct SnippetTerms {
 }
 
 impl SnippetTerms {
-    /// Analyzes `bodies` (body `i` is later asked for as `i`).
-    pub fn build<'a>(bodies: impl Iterator<Item = &'a str>, analyzer: &TextAnalyzer) -> Self {
-        let mut analyzer = analyzer.clone();
+    /// Interns analyzed `bodies` (body `i` is later asked for as `i`), each analyzed in
+    /// its article's language ([`Analyzers::analyze`]).
+    pub(crate) fn build(bodies: impl Iterator<Item = Vec<Analyzed>>) -> Self {
         let mut terms = SnippetTerms::default();
         let mut containing: Vec<u32> = Vec::new();
         for body in bodies {
-            let mut tokens = Vec::new();
-            let mut stream = analyzer.token_stream(body);
-            while let Some(token) = stream.next() {
-                let term = match terms.ids.get(&token.text) {
+            let mut tokens = Vec::with_capacity(body.len());
+            for token in body {
+                let term = match terms.ids.get(&token.term) {
                     Some(&term) => term,
                     None => {
                         let term = terms.ids.len() as u32;
-                        terms.ids.insert(token.text.clone(), term);
+                        terms.ids.insert(token.term, term);
                         containing.push(0);
                         term
                     }
@@ -218,19 +217,16 @@ fn highlight(body: &str, span: Range<usize>, matches: &[Token]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::knowledge::index::analyzer;
+    use crate::knowledge::analysis::Analyzers;
 
     fn snippet(bodies: &[&str], index: usize, query: &[&str], max_chars: usize) -> String {
-        let analyzer = analyzer();
-        let terms = SnippetTerms::build(bodies.iter().copied(), &analyzer);
-        let mut stream_analyzer = analyzer.clone();
-        let mut analyzed = Vec::new();
-        for word in query {
-            let mut stream = stream_analyzer.token_stream(word);
-            while let Some(token) = stream.next() {
-                analyzed.push(token.text.clone());
-            }
-        }
+        let analyzers = Analyzers::english();
+        let en = analyzers.slot("en");
+        let terms = SnippetTerms::build(bodies.iter().map(|body| analyzers.analyze(en, body)));
+        let analyzed: Vec<String> = query
+            .iter()
+            .flat_map(|word| analyzers.query_terms(word))
+            .collect();
         let ids = terms.query_terms(&analyzed);
         terms.snippet(index, bodies[index], &ids, max_chars)
     }
@@ -291,6 +287,21 @@ mod tests {
         assert!(
             html.starts_with('…') && html.contains("<b>card</b>"),
             "{html}"
+        );
+    }
+
+    #[test]
+    fn a_german_body_is_highlighted_by_its_german_stems() {
+        let analyzers = Analyzers::for_locales(["de"].into_iter());
+        let body = "Eine Vorbestellung können Sie bis zum Versand kostenlos stornieren.";
+        let terms = SnippetTerms::build(std::iter::once(
+            analyzers.analyze(analyzers.slot("de"), body),
+        ));
+        let ids = terms.query_terms(&analyzers.query_terms("Vorbestellungen stornieren?"));
+        let html = terms.snippet(0, body, &ids, 200);
+        assert_eq!(
+            html,
+            "Eine <b>Vorbestellung</b> können Sie bis zum Versand kostenlos <b>stornieren</b>."
         );
     }
 

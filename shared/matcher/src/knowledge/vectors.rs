@@ -9,6 +9,11 @@
 //! methods*, SIGIR 2009, with their k = 60). A German question about an English article
 //! shares no words with it but lands near it in the encoder's space; an exact product name
 //! is found by BM25 even when the encoder knows nothing of it.
+//!
+//! Only originals are embedded: an article's translations (`translation_of`) mean what it
+//! means and are one candidate with it. Embedding them too would rank them by their
+//! language as much as by their topic (multilingual-e5 puts any German question nearer to
+//! any German text: 0.85 to a gift-returns page against 0.82 to its English original).
 
 use std::sync::Arc;
 
@@ -22,50 +27,68 @@ pub const CANDIDATES: usize = 20;
 /// A vector candidate must be at least this similar to the question (cosine): below it,
 /// the nearest articles of an unrelated question are noise, not suggestions.
 pub const MIN_SIMILARITY: f32 = 0.80;
+/// A vector candidate must also be within this much of the best one's similarity. The
+/// encoder's similarities are close together (an unrelated storefront article is often
+/// above 0.80), so without it every article joins the fusion and any word shared with the
+/// question ranks it above the article the question is about.
+pub const SIMILARITY_MARGIN: f32 = 0.02;
 /// Characters of an article's text embedded after its title and questions.
 const TEXT_CHARS: usize = 300;
 
-/// The articles' embeddings, in the knowledge base's article order.
+/// The original articles' embeddings.
 #[derive(Debug)]
 pub struct ArticleVectors {
     encoder: Arc<Encoder>,
-    /// One L2-normalized embedding per article.
-    vectors: Vec<Vec<f32>>,
+    /// (article position, L2-normalized embedding) of every original article.
+    vectors: Vec<(usize, Vec<f32>)>,
 }
 
 impl ArticleVectors {
-    /// Embeds `articles` (batched; through `disk` when given, so a reload embeds only
-    /// articles that changed).
+    /// Embeds the original `articles`, those whose position in `originals` is their own
+    /// (batched; through `disk` when given, so a reload embeds only articles that changed).
     pub fn embed(
         encoder: Arc<Encoder>,
         articles: &[Article],
+        originals: &[usize],
         disk: Option<&mut DiskCache>,
     ) -> Result<ArticleVectors, EncoderError> {
-        let texts: Vec<String> = articles.iter().map(embedded_text).collect();
+        let positions: Vec<usize> = (0..articles.len())
+            .filter(|&i| originals.get(i) == Some(&i))
+            .collect();
+        let texts: Vec<String> = positions
+            .iter()
+            .map(|&i| embedded_text(&articles[i]))
+            .collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         let vectors = encoder.embed_many(&texts, disk)?;
-        Ok(ArticleVectors { encoder, vectors })
+        Ok(ArticleVectors {
+            encoder,
+            vectors: positions.into_iter().zip(vectors).collect(),
+        })
     }
 
-    /// The articles nearest to `question` (article index, cosine), best first: at most
-    /// `limit`, each at least [`MIN_SIMILARITY`].
+    /// The original articles nearest to `question` (article position, cosine), best
+    /// first: at most `limit`, each at least [`MIN_SIMILARITY`] and within
+    /// [`SIMILARITY_MARGIN`] of the best.
     pub fn nearest(&self, question: &str, limit: usize) -> Result<Vec<(usize, f32)>, EncoderError> {
         let query = self.encoder.embed(question)?;
         let mut scored: Vec<(usize, f32)> = self
             .vectors
             .iter()
-            .enumerate()
-            .map(|(i, v)| (i, v.iter().zip(query.iter()).map(|(a, b)| a * b).sum()))
+            .map(|(i, v)| (*i, v.iter().zip(query.iter()).map(|(a, b)| a * b).sum()))
             .filter(|(_, similarity)| *similarity >= MIN_SIMILARITY)
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        if let Some(&(_, best)) = scored.first() {
+            scored.retain(|(_, similarity)| *similarity >= best - SIMILARITY_MARGIN);
+        }
         scored.truncate(limit);
         Ok(scored)
     }
 
     /// Approximate heap memory of the embeddings.
     pub fn heap_bytes(&self) -> usize {
-        self.vectors.iter().map(|v| 4 * v.len()).sum()
+        self.vectors.iter().map(|(_, v)| 4 * v.len()).sum()
     }
 }
 
