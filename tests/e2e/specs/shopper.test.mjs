@@ -94,6 +94,31 @@ describe("shopper: formatting after reload, origins, handoff wording, away statu
     await page.context().close();
   });
 
+  it("answers a German shopper from the German version of an article, and says in German when an answer is only in English", async () => {
+    const page = await newPage(browser);
+    const w = widget(page);
+    await page.goto(server.url + "/");
+    await w.launcher.click();
+    await w.input.fill("Kann ich eine Vorbestellung stornieren, bevor sie verschickt wird?");
+    await w.input.press("Enter");
+    const german = w.cards.first();
+    await german.waitFor();
+    assert.equal(await german.locator("h3").innerText(), "So funktionieren Vorbestellungen");
+    assert.ok((await german.locator(".body").innerText()).includes("jederzeit kostenlos stornieren"));
+    assert.equal(await german.locator(".note").count(), 0, "no note on an answer in the shopper's language");
+
+    await w.input.fill("Meine Karte wurde bei der Zahlung abgelehnt");
+    await w.input.press("Enter");
+    const english = w.cards.nth(1);
+    await english.waitFor();
+    assert.equal(await english.locator(".note").innerText(), "Diese Antwort gibt es nur auf Englisch.");
+    // Shown between the title and the answer.
+    const order = await english.evaluate((card) => [...card.children].map((c) => c.className || c.tagName.toLowerCase()));
+    assert.deepEqual(order.slice(0, 3), ["h3", "note", "body"]);
+    await screenshot(page, "shopper-german-note");
+    await page.context().close();
+  });
+
   it("works when the demo is opened as localhost although the server listens on 127.0.0.1", async () => {
     const page = await newPage(browser);
     const w = widget(page);

@@ -53,10 +53,35 @@ async fn the_default_matcher_answers_questions_in_other_languages() {
                 .is_some_and(|t| t.starts_with("Klicken Sie auf der Anmeldeseite")),
             "{german}"
         );
-        // English keeps its answers, and an off-topic question still goes to a person.
+        // An intent without a German answer answers in English, and says so in German.
+        let (_, english_only) = server
+            .ask(
+                json!({"text": "Meine Karte wurde bei der Zahlung abgelehnt"}),
+                None,
+            )
+            .await;
+        assert_eq!(
+            english_only["answer"]["id"], "card_declined",
+            "{english_only}"
+        );
+        assert_eq!(
+            english_only["answer"]["language_note"], "Diese Antwort gibt es nur auf Englisch.",
+            "{english_only}"
+        );
+        assert!(
+            english_only["answer"].get("locale").is_none(),
+            "{english_only}"
+        );
+        // English keeps its answers, with no note, and an off-topic question still goes
+        // to a person.
         assert_eq!(
             answered(&server, "where is my order").await.as_deref(),
             Some("order_status")
+        );
+        let (_, english) = server.ask(json!({"text": "where is my order"}), None).await;
+        assert!(
+            english["answer"].get("language_note").is_none(),
+            "{english}"
         );
         let (_, weather) = server
             .ask(json!({"text": "Wie wird das Wetter morgen?"}), None)
@@ -80,4 +105,47 @@ async fn the_lexical_matcher_alone_misses_most_of_them() {
         "the lexical path answered {right} of {} right",
         QUESTIONS.len()
     );
+}
+
+/// The demo's German versions of articles (`translation_of`) answer German customers, on
+/// the lexical path too: their German titles and questions teach the article's class.
+#[tokio::test]
+async fn an_article_with_a_german_version_answers_a_german_customer_in_german() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let server = TestServer::start(&db.url).await;
+        let (status, german) = server
+            .ask(
+                json!({"text": "Kann ich eine Vorbestellung stornieren, bevor sie verschickt wird?"}),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{german}");
+        assert_eq!(german["decision"], "answer", "{backend:?}: {german}");
+        let answer = &german["answer"];
+        assert_eq!(
+            answer["title"], "So funktionieren Vorbestellungen",
+            "{german}"
+        );
+        assert_eq!(answer["locale"], "de");
+        assert!(answer.get("language_note").is_none(), "{german}");
+        assert!(
+            answer["html"]
+                .as_str()
+                .is_some_and(|html| html.contains("jederzeit kostenlos stornieren")),
+            "{german}"
+        );
+        // The English question gets the English original.
+        let (_, english) = server
+            .ask(
+                json!({"text": "can I cancel my pre-order before it ships"}),
+                None,
+            )
+            .await;
+        assert_eq!(
+            english["answer"]["title"], "How pre-orders work",
+            "{english}"
+        );
+        assert!(english["answer"].get("locale").is_none(), "{english}");
+    }
 }
