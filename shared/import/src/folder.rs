@@ -15,7 +15,7 @@ use frontline_matcher::knowledge::draft::markdown_heading_text;
 use frontline_matcher::knowledge::FrontMatter;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -122,6 +122,21 @@ pub fn write(
         chosen.push((id, article));
     }
     let converter = Converter::new(Arc::new(links));
+    // The versions of one source article in several locales: the first one read (the
+    // source's default locale comes first) is the original, the others its translations.
+    let mut originals: HashMap<&str, &str> = HashMap::new();
+    for (id, article) in &chosen {
+        originals
+            .entry(article.source_id.as_str())
+            .or_insert(id.as_str());
+    }
+    let translation_of: HashMap<String, String> = chosen
+        .iter()
+        .filter_map(|(id, article)| {
+            let original = originals.get(article.source_id.as_str())?;
+            (*original != id.as_str()).then(|| (id.clone(), original.to_string()))
+        })
+        .collect();
 
     let mut kept = HashSet::new();
     for (id, article) in chosen {
@@ -143,7 +158,7 @@ pub fn write(
             tags: article.tags.clone(),
             intents: Vec::new(),
             locale: article.locale.clone(),
-            translation_of: None,
+            translation_of: translation_of.get(&id).cloned(),
             questions: article.questions.clone(),
             draft: false,
         };

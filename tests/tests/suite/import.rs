@@ -176,6 +176,10 @@ async fn zendesk_import_pages_waits_out_a_429_and_repeats_in_place() {
     }
     let german = article(&kb, "zendesk", "zendesk-101-de");
     assert_eq!(german.locale, "de");
+    // The German version is the English original's translation: one article, answered in
+    // the customer's language.
+    assert_eq!(german.translation_of.as_deref(), Some("zendesk-101-en-us"));
+    assert_eq!(returns.translation_of, None);
     assert!(
         german.html.contains("href=\"zendesk-102-de.md\""),
         "{}",

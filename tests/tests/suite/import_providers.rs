@@ -38,6 +38,14 @@ async fn intercom_articles_in_each_locale_with_their_collection() {
     assert_eq!(french.title, "Comment fonctionnent les cartes cadeaux ?");
     assert_eq!(french.tags, ["Payments"]);
     let english = article(&kb, "intercom", "intercom-1-en");
+    assert_eq!(
+        (
+            french.translation_of.as_deref(),
+            english.translation_of.as_deref()
+        ),
+        (Some("intercom-1-en"), None),
+        "the default locale's version is the original"
+    );
     assert!(
         english.html.contains("<li>In store</li>"),
         "{}",
@@ -191,6 +199,8 @@ async fn freshdesk_solution_articles_follow_link_headers_in_each_portal_language
     );
     let german = article(&kb, "freshdesk", "freshdesk-1002-de");
     assert_eq!(german.locale, "de");
+    assert_eq!(german.translation_of.as_deref(), Some("freshdesk-1002-en"));
+    assert_eq!(claim.translation_of, None);
     assert_eq!(german.title, "Wie melde ich einen Garantiefall?");
     assert_eq!(
         german.url.as_deref(),

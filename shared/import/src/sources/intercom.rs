@@ -67,6 +67,9 @@ fn read_article(
     if versions.is_empty() {
         let locale = article.default_locale.unwrap_or_else(|| "en".into());
         versions.push((locale, article.content));
+    } else if let Some(default) = &article.default_locale {
+        // The default locale's version first: it is the original, the others translations.
+        versions.sort_by_key(|(locale, _)| locale != default);
     }
     versions
         .into_iter()

@@ -160,9 +160,9 @@ pub async fn fetch(api: &Api) -> Result<Fetched, ImportError> {
         .and_then(|v| v.as_str())
         .unwrap_or("en-us")
         .to_string();
-    if codes.is_empty() {
-        codes.push(default.clone());
-    }
+    // The default locale first: its articles are the originals, the others' translations.
+    codes.retain(|code| *code != default);
+    codes.insert(0, default.clone());
     let sections = all(
         api,
         &format!("/api/v2/help_center/{default}/sections?page[size]=100"),
