@@ -16,6 +16,8 @@ pub struct KnowledgeBase {
     /// Per article, the position of its original (its own for an original): the article
     /// its `translation_of` names, when that one loaded.
     originals: Vec<usize>,
+    /// The positions of the articles that are translations of another.
+    translations: Vec<usize>,
     index: ArticleIndex,
     /// Files that were skipped and why (shown in `/admin`, logged at load).
     problems: Vec<FileProblem>,
@@ -90,8 +92,12 @@ impl KnowledgeBase {
             articles.push(article);
         }
         let index = ArticleIndex::build(&articles)?;
+        let originals = originals(&articles, &by_id);
         Ok(KnowledgeBase {
-            originals: originals(&articles, &by_id),
+            translations: (0..originals.len())
+                .filter(|&i| originals[i] != i)
+                .collect(),
+            originals,
             articles,
             by_id,
             index,
@@ -114,8 +120,12 @@ impl KnowledgeBase {
             by_id.insert(article.id.clone(), i);
         }
         let index = ArticleIndex::build(&articles)?;
+        let originals = originals(&articles, &by_id);
         Ok(KnowledgeBase {
-            originals: originals(&articles, &by_id),
+            translations: (0..originals.len())
+                .filter(|&i| originals[i] != i)
+                .collect(),
+            originals,
             articles,
             by_id,
             index,
@@ -149,14 +159,22 @@ impl KnowledgeBase {
     /// The version of `article` written in `language` (an ISO 639-1 code): itself, its
     /// original or another translation of that original; `None` when there is none.
     pub fn version_in<'a>(&'a self, article: &'a Article, language: &str) -> Option<&'a Article> {
-        if crate::language::primary(&article.locale) == language {
+        let in_language = |a: &Article| crate::language::primary(&a.locale) == language;
+        if in_language(article) {
             return Some(article);
         }
-        let original = self.original_id(article);
-        self.articles.iter().find(|candidate| {
-            crate::language::primary(&candidate.locale) == language
-                && self.original_id(candidate) == original
-        })
+        let original = self.originals[*self.by_id.get(&article.id)?];
+        // Translations are rare, so the original's are found among the few articles that
+        // are translations, not by walking every article.
+        std::iter::once(original)
+            .chain(
+                self.translations
+                    .iter()
+                    .copied()
+                    .filter(|&t| self.originals[t] == original),
+            )
+            .map(|position| &self.articles[position])
+            .find(|candidate| in_language(candidate))
     }
 
     /// Per article, the position of its original ([`original_id`](Self::original_id)).
