@@ -50,7 +50,7 @@ function fillCard(t: Strings, card: HTMLElement, answer: Answer, onFeedback?: (h
   const body = h("div", { class: "body" });
   body.append(answer.html ? sanitize(answer.html) : answer.text);
   if (answer.title) card.append(h("h3", {}, answer.title));
-  if (answer.language_note) card.append(h("p", { class: "note" }, answer.language_note));
+  if (answer.language_note) card.append(h("p", { class: "lang-note" }, answer.language_note));
   card.append(body);
   const url = safeUrl(answer.url);
   if (url) card.append(h("div", { class: "row" }, h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, t.readMore)));

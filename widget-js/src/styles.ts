@@ -34,7 +34,7 @@ h2{flex:1;margin:0;font-size:17px;font-weight:700}
 .system{align-self:center;max-width:100%;font-size:13px;color:#4a5566;text-align:center}
 .card{align-self:stretch;border:1px solid #dbe0e7;border-radius:12px;padding:12px 14px;background:#fff}
 .card h3{margin:0 0 6px;font-size:16px}
-.card .note{margin:0 0 6px;font-size:13px;font-style:italic;color:#5b6472}
+.card .lang-note{margin:0 0 6px;font-size:13px;font-style:italic;color:#5b6472}
 .card .body{overflow-wrap:anywhere}.card .body>:first-child{margin-top:0}.card .body>:last-child{margin-bottom:0}
 .card pre{overflow-x:auto;background:#f5f6f8;padding:8px;border-radius:6px}
 a{color:var(--accent)}a:not([href]){color:inherit}

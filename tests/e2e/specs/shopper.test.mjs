@@ -105,16 +105,16 @@ describe("shopper: formatting after reload, origins, handoff wording, away statu
     await german.waitFor();
     assert.equal(await german.locator("h3").innerText(), "So funktionieren Vorbestellungen");
     assert.ok((await german.locator(".body").innerText()).includes("jederzeit kostenlos stornieren"));
-    assert.equal(await german.locator(".note").count(), 0, "no note on an answer in the shopper's language");
+    assert.equal(await german.locator(".lang-note").count(), 0, "no note on an answer in the shopper's language");
 
     await w.input.fill("Meine Karte wurde bei der Zahlung abgelehnt");
     await w.input.press("Enter");
     const english = w.cards.nth(1);
     await english.waitFor();
-    assert.equal(await english.locator(".note").innerText(), "Diese Antwort gibt es nur auf Englisch.");
+    assert.equal(await english.locator(".lang-note").innerText(), "Diese Antwort gibt es nur auf Englisch.");
     // Shown between the title and the answer.
     const order = await english.evaluate((card) => [...card.children].map((c) => c.className || c.tagName.toLowerCase()));
-    assert.deepEqual(order.slice(0, 3), ["h3", "note", "body"]);
+    assert.deepEqual(order.slice(0, 3), ["h3", "lang-note", "body"]);
     await screenshot(page, "shopper-german-note");
     await page.context().close();
   });
