@@ -263,6 +263,9 @@ impl Matcher {
         for suggestion in &mut decision.suggestions {
             self.suggest_in(suggestion, language);
         }
+        for option in &mut decision.options {
+            self.offer_in(option, language);
+        }
         let mut seen = std::collections::HashSet::new();
         decision
             .suggestions
@@ -328,9 +331,41 @@ impl Matcher {
         }
     }
 
-    /// Turns an article `suggestion` into its version in `language`, when there is one.
+    /// An intent's title in `language`, when it has a translation into it.
+    fn intent_title_in(&self, name: &str, language: &str) -> Option<String> {
+        let translation = self.intents.intent(name)?.translations.get(language)?;
+        (!translation.title.is_empty()).then(|| translation.title.clone())
+    }
+
+    /// A clarifying `option` in `language`: an intent's translated title, an article's
+    /// version in that language, where they exist.
+    fn offer_in(&self, option: &mut ClarifyOption, language: &str) {
+        match option.kind {
+            CandidateKind::Intent => {
+                if let Some(title) = self.intent_title_in(&option.id, language) {
+                    option.title = title;
+                }
+            }
+            CandidateKind::Article => {
+                let version = self
+                    .knowledge
+                    .article(&option.id)
+                    .and_then(|article| self.knowledge.version_in(article, language));
+                if let Some(version) = version {
+                    option.id = version.id.clone();
+                    option.title = version.title.clone();
+                }
+            }
+        }
+    }
+
+    /// Turns a `suggestion` into its version in `language`, when there is one: an
+    /// intent's translated title, an article's version.
     fn suggest_in(&self, suggestion: &mut Suggestion, language: &str) {
-        if suggestion.kind != CandidateKind::Article {
+        if suggestion.kind == CandidateKind::Intent {
+            if let Some(title) = self.intent_title_in(&suggestion.id, language) {
+                suggestion.title = title;
+            }
             return;
         }
         let Some(article) = self.knowledge.article(&suggestion.id) else {
@@ -400,13 +435,16 @@ impl Matcher {
         decision
     }
 
-    /// The decision for an option the customer picked from a clarifying choice: as if they
-    /// had asked that intent or article and it had matched for sure (confidence 1), so an
-    /// always-handoff intent still hands off. `None` for an unknown intent or article.
+    /// The decision for an option the customer picked from a clarifying choice or the
+    /// suggestions: as if they had asked that intent or article and it had matched for sure
+    /// (confidence 1), so an always-handoff intent still hands off. `shown` is the option's
+    /// text as the customer saw it: in their language, the answer is too. `None` for an
+    /// unknown intent or article.
     pub fn decide_choice(
         &self,
         kind: CandidateKind,
         id: &str,
+        shown: &str,
         context: &AnswerContext,
     ) -> Option<Decision> {
         let (title, target) = match kind {
@@ -459,7 +497,10 @@ impl Matcher {
             }
             Target::OutOfScope => {}
         }
-        Some(decision)
+        Some(match language::detect(shown) {
+            Some(code) => self.in_customer_language(decision, code, context),
+            None => decision,
+        })
     }
 
     /// Whether an always-handoff intent matched well enough to suggest: a person should

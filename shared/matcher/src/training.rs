@@ -1,7 +1,11 @@
 //! Turning a site's intents and articles into classifier training examples.
 //!
-//! Intents are always classes. Articles linked to an intent teach that intent, and an
-//! article's translations (`translation_of`) teach what the original teaches. Unlinked
+//! Intents are always classes. Articles linked to an intent teach that intent. An
+//! article's translations (`translation_of`) teach nothing: with a few articles translated,
+//! their words taught "German" more than their topic, and any German question went to
+//! them ("Ich möchte etwas zurückgeben" to the gift-returns page, not to returns). A
+//! question in another language reaches the original's class through the sentence
+//! encoder, and is answered from the version in its language. Unlinked
 //! articles become classes of their own only in help centres of up to
 //! [`MAX_ARTICLE_CLASSES`] of them: the classifier's weights grow with features × classes,
 //! and past a few hundred articles retrieval (tantivy) is the better tool, so large
@@ -88,25 +92,28 @@ pub(super) fn plan(knowledge: &KnowledgeBase, intents: &IntentSet) -> Result<Pla
             push(example, &label);
         }
     }
-    // A translation teaches what its original teaches: one class for every version.
-    let unlinked = knowledge
+    // Translations teach nothing (see the module docs).
+    let originals: Vec<&crate::knowledge::Article> = knowledge
         .articles()
         .iter()
-        .filter(|a| knowledge.original_id(a) == a.id && !owner.contains_key(a.id.as_str()))
+        .filter(|a| knowledge.original_id(a) == a.id)
+        .collect();
+    let unlinked = originals
+        .iter()
+        .filter(|a| !owner.contains_key(a.id.as_str()))
         .count();
     let articles_are_classes = unlinked <= MAX_ARTICLE_CLASSES;
-    for article in knowledge.articles() {
-        let original = knowledge.original_id(article);
-        let label = match owner.get(original) {
+    for article in originals {
+        let label = match owner.get(article.id.as_str()) {
             Some(intent) => intent_label(intent),
-            None if articles_are_classes => article_label(original),
+            None if articles_are_classes => article_label(&article.id),
             None => continue,
         };
         push(&article.title, &label);
         for question in &article.questions {
             push(question, &label);
         }
-        if !owner.contains_key(original) {
+        if !owner.contains_key(article.id.as_str()) {
             for heading in article.headings.iter().filter(|h| **h != article.title) {
                 push(heading, &label);
             }

@@ -122,7 +122,7 @@ pub async fn ask(
                 _ => return Err(invalid_choice("choice.kind must be `intent` or `article`")),
             };
             matcher
-                .decide_choice(kind, &choice.id, &context)
+                .decide_choice(kind, &choice.id, text.as_str(), &context)
                 .ok_or_else(|| {
                     invalid_choice(format!("choice: no {} {:?}", kind.as_str(), choice.id))
                 })?
