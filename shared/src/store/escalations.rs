@@ -417,7 +417,7 @@ impl Store {
         let status = status_event(&escalation);
         events::insert(self, &mut tx, &escalation.conversation_id, &status).await?;
         if let Some(record) = audit {
-            audit::append_in(self, &mut tx, record, id).await?;
+            audit::append_in(self, &mut tx, record, Some(id)).await?;
         }
         tx.commit().await?;
         Ok(Transition::Applied(escalation))
@@ -518,7 +518,7 @@ impl Store {
         )
         .await?;
         if let Some(record) = audit {
-            audit::append_in(self, &mut tx, record, escalation_id).await?;
+            audit::append_in(self, &mut tx, record, Some(escalation_id)).await?;
         }
         tx.commit().await?;
         Ok(true)
