@@ -345,7 +345,10 @@ pub(super) async fn apply_and_show(
         Ok(Outcome::Applied(_) | Outcome::AlreadyApplied(_)) => "done",
         // Not the escalation's state: a 404, or the 403 / 422 the admin API gives.
         Ok(Outcome::Refused(
-            refusal @ (Refusal::NotFound | Refusal::AdminsOnly | Refusal::UnknownAgent),
+            refusal @ (Refusal::NotFound
+            | Refusal::AdminsOnly
+            | Refusal::UnlinkedAdminsOnly { .. }
+            | Refusal::UnknownAgent),
         )) => return refused(refusal).into_response(),
         Ok(Outcome::Refused(_)) => "refused",
         Err(error) => return ApiError::from(error).into_response(),
