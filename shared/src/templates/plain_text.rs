@@ -40,11 +40,7 @@ pub fn markdown_to_text(markdown: &str) -> String {
                     _ => out.push_str("- "),
                 }
             }
-            Event::End(TagEnd::Item) => {
-                if !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
+            Event::End(TagEnd::Item) if !out.ends_with('\n') => out.push('\n'),
             Event::Start(Tag::Link { dest_url, .. }) => {
                 links.push((dest_url.to_string(), out.len()))
             }
