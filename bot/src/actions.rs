@@ -49,6 +49,23 @@ pub async fn click(
     Ok(refusal.map(|refusal| refusal.chat_sentence()))
 }
 
+/// Whether chat `user` may assign, reassign or take over: `None` when they may, else
+/// the private message saying why not and how to fix it (an unlinked user is told to
+/// link, or to ask an admin). Asked before the picked assignee is looked up, so what
+/// they are told is about themselves; nothing changes either way.
+pub async fn may_assign(
+    store: &Store,
+    user: &ChatUser,
+    allow_unlinked: bool,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        match chat_identity::actor(store, user, allow_unlinked).await? {
+            Ok(actor) => Refusal::assigning(&actor).map(|refusal| refusal.chat_sentence()),
+            Err(not_linked) => Some(not_linked.to_string()),
+        },
+    )
+}
+
 /// Relays what `user` wrote in an alert's thread (Slack thread reply, Discord thread
 /// message or reply to the alert) to the customer of `escalation_id`. `chat_event` keys
 /// it, so a platform's retry or replay is relayed once; a refusal (e.g. resolved) is

@@ -1,7 +1,10 @@
 //! The audit log's vocabulary: who ([`Actor`]), through which door ([`Source`]), did what
-//! ([`AuditAction`]) to which object. Rows are appended by the use cases themselves
-//! (agent actions in [`crate::agent_action::apply`], sign-ins and account changes by the
-//! widget server's handlers) and never changed: see [`crate::store::audit`].
+//! ([`AuditAction`]) to which object. Rows are written by the use cases themselves (agent
+//! actions in [`crate::agent_action::apply`], accounts, tokens, saved replies, chat links,
+//! sign-ins, erasures), each in the transaction of the change it records
+//! ([`crate::store::audit::AuditRecord`]); what changes nothing (a failed sign-in, an
+//! export, a sign-out) is appended alone. Rows are never changed: see
+//! [`crate::store::audit`].
 
 use serde::Serialize;
 use std::fmt;

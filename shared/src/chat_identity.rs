@@ -16,6 +16,7 @@ use crate::accounts::manage::account_actor;
 use crate::accounts::AgentAccount;
 use crate::audit::{Actor, AuditAction};
 use crate::config::ChatPlatform;
+use crate::store::audit::AuditRecord;
 use crate::store::{Store, StoreError};
 
 /// How long a link code works.
@@ -100,24 +101,26 @@ pub async fn link_code(store: &Store, actor: &Actor) -> Result<Option<String>, S
 }
 
 /// Links `user` to the account whose code `code` is; the account, or `None` for an
-/// unknown, used or expired code. Recorded in the audit log under the account.
+/// unknown, used or expired code. The link commits with its audit row, under the account.
 pub async fn link(
     store: &Store,
     user: &ChatUser,
     code: &str,
 ) -> Result<Option<AgentAccount>, StoreError> {
-    let Some(agent_id) = store
-        .redeem_link_code(user.platform, &user.id, code)
-        .await?
-    else {
+    // The account is the actor: read by the code first; redeeming it decides.
+    let Some(agent_id) = store.link_code_agent_id(code).await? else {
         return Ok(None);
     };
     let Some(account) = store.agent(&agent_id).await? else {
         return Ok(None);
     };
     let actor = account_actor(&account, user.platform.into(), Some(user.id.clone()));
-    store
-        .append_audit(&actor, AuditAction::ChatLinked, Some(&account.id))
+    let audit = AuditRecord {
+        actor: &actor,
+        action: AuditAction::ChatLinked,
+    };
+    let redeemed = store
+        .redeem_link_code(user.platform, &user.id, code, audit)
         .await?;
-    Ok(Some(account))
+    Ok(redeemed.map(|_| account))
 }

@@ -85,6 +85,11 @@ pub struct TranscriptLine {
     pub author_name: Option<String>,
     pub body: String,
     pub at_ms: i64,
+    /// `body` is Markdown (an agent's saved reply), shown to the customer rendered
+    /// ([`crate::templates::transcript_html`], [`crate::templates::markdown_to_text`]).
+    /// Absent (false) for plain text and in lines stored by earlier releases.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub markdown: bool,
 }
 
 /// Most transcript lines copied into an escalation's context: the newest ones. The whole
@@ -180,6 +185,7 @@ mod tests {
             author_name: None,
             body,
             at_ms: 0,
+            markdown: false,
         }
     }
 

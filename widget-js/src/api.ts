@@ -77,7 +77,7 @@ export interface Message {
   body: string;
   /** Files sent with the line (an agent's, live; anyone's, restored). */
   attachments?: FileLink[];
-  /** Restored assistant answers: the card's title and its sanitized HTML. */
+  /** Assistant answers (restored): the card's title and its sanitized HTML; an agent's saved reply (live and restored): its sanitized HTML. */
   title?: string | null;
   html?: string | null;
   at_ms: number;

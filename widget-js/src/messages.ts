@@ -12,12 +12,15 @@ import { safeUrl, sanitize, SNIPPET_TAGS } from "./sanitize";
  * Files sent with it follow: images inline, other files as links (the server's signed
  * links, opened in a new tab; the server marks non-images as downloads).
  */
-export function bubble(t: Strings, author: Author, body: string, name?: string, files?: FileLink[]): HTMLElement {
+/** A line as a bubble; `html` (an agent's saved reply, rendered by the server) is shown through `sanitize()`, anything else as text. */
+export function bubble(t: Strings, author: Author, body: string, name?: string, files?: FileLink[], html?: string | null): HTMLElement {
   const who = author === "customer" ? t.you : author === "agent" ? name || t.agent : t.assistant;
   const shown = (files || []).map(fileLink).filter((node): node is HTMLElement => !!node);
   // The stored line ends with "📎 names"; the files themselves say that.
   const text = shown.length ? body.replace(/\n?📎 [^\n]*$/, "") : body;
-  return h("div", { class: "msg " + author + (shown.length ? " files" : "") }, h("span", { class: "who" }, who), text, ...shown);
+  const rich = author === "agent" && !!html;
+  const content = rich ? h("div", { class: "rich" }, sanitize(html || "")) : text;
+  return h("div", { class: "msg " + author + (shown.length ? " files" : "") }, h("span", { class: "who" }, who), content, ...shown);
 }
 
 function fileLink(file: FileLink): HTMLElement | null {

@@ -27,7 +27,7 @@ h2{flex:1;margin:0;font-size:17px;font-weight:700}
 .note{padding:8px 16px;background:#fff7e0;border-bottom:1px solid #f0e0b0;font-size:14px}
 .log{flex:1;overflow-y:auto;padding:14px 16px;display:flex;flex-direction:column;gap:10px}
 .msg{max-width:85%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}
-.msg .who{display:block;font-size:12px;font-weight:700;opacity:.75}
+.msg .who{display:block;font-size:12px;font-weight:700;opacity:.75}.msg .rich{white-space:normal}.rich>:first-child{margin-top:0}.rich>:last-child{margin-bottom:0}
 .customer{align-self:flex-end;background:var(--accent);color:var(--accent-text)}
 .assistant,.agent{align-self:flex-start;background:#f0f2f5}
 .agent{background:#e8f6ee}

@@ -353,7 +353,7 @@ export function mount(options: Options): Widget {
   /** A transcript line as it looked live: answers as cards (server-sanitized HTML), the rest as bubbles. */
   function restored(message: Message): HTMLElement {
     if (message.author === "assistant" && message.html) return restoredCard(t, message.title || "", message.html);
-    return bubble(t, message.author, message.body, message.author_name, message.attachments);
+    return bubble(t, message.author, message.body, message.author_name, message.attachments, message.html);
   }
 
   function listen(id: string, token: string, after?: string) {
@@ -370,7 +370,7 @@ export function mount(options: Options): Widget {
           }
         }
         if (!markSeen(message)) return;
-        show(bubble(t, message.author, message.body, message.author_name, message.attachments));
+        show(bubble(t, message.author, message.body, message.author_name, message.attachments, message.html));
         if (message.author === "agent") ui.markUnread(t.unread);
       },
       status(event, eventId) {

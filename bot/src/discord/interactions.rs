@@ -209,6 +209,11 @@ impl DiscordEndpoint {
         let Some(chosen) = interaction.data.as_ref().and_then(|d| d.values.first()) else {
             return Ok(CreateInteractionResponse::Acknowledge);
         };
+        // Whether the clicking user may assign at all, before who they picked.
+        let user = interaction.chat_user();
+        if let Some(refusal) = actions::may_assign(&self.store, &user, self.allow_unlinked).await? {
+            return Ok(ephemeral(components::refusal(&refusal)));
+        }
         let assignee = ChatUser {
             platform: ChatPlatform::Discord,
             id: chosen.clone(),
@@ -230,7 +235,7 @@ impl DiscordEndpoint {
         } else {
             AgentAction::Assign { agent_id }
         };
-        self.act(action, escalation, &interaction.chat_user()).await
+        self.act(action, escalation, &user).await
     }
 
     /// The "Saved reply" button: a private select of the saved replies usable on the

@@ -204,6 +204,37 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_reply_is_mailed_rendered_in_both_parts() {
+        let templates = MailTemplates::load(None, &[]).expect("built-in templates");
+        let reply = serde_json::json!({"from_customer": false, "from_agent": true, "author_name": "Lea",
+            "body": "Refunds take 30 days.", "html": "<p>Refunds take <strong>30 days</strong>.</p>"});
+        let view = serde_json::json!({
+            "site_name": "Shop",
+            "transcript": [reply],
+            "reply": reply,
+            "open_now": true,
+            "public_url": "http://x",
+        });
+        for locale in ["en", "de"] {
+            let mail = templates
+                .render(MailKind::AgentReply, locale, &view)
+                .expect("renders");
+            assert!(
+                mail.html
+                    .contains("<p>Refunds take <strong>30 days</strong>.</p></blockquote>"),
+                "{locale}: {}",
+                mail.html
+            );
+            assert!(
+                mail.text.contains("\nRefunds take 30 days.\n"),
+                "{}",
+                mail.text
+            );
+            assert!(!mail.text.contains('*') && !mail.text.contains("<p>"));
+        }
+    }
+
+    #[test]
     fn a_german_site_gets_german_mails_and_other_locales_english() {
         let templates = MailTemplates::load(None, &[]).expect("built-in templates");
         let view = serde_json::json!({

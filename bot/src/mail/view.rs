@@ -4,6 +4,7 @@
 use frontline_shared::config::SiteSettings;
 use frontline_shared::escalation::{Escalation, TranscriptLine};
 use frontline_shared::language::Language;
+use frontline_shared::templates::{markdown_to_text, transcript_html};
 use serde::Serialize;
 
 /// Lines of the conversation a mail repeats: the newest ones.
@@ -53,7 +54,11 @@ pub struct LineView {
     pub from_agent: bool,
     /// The agent's name, for an agent's line.
     pub author_name: Option<String>,
+    /// The line as plain text (a saved reply's Markdown as its rendered text).
     pub body: String,
+    /// A saved reply rendered as sanitized HTML, for the HTML part (`{{{html}}}`); `None`
+    /// for plain text, which the HTML part escapes from `body`.
+    pub html: Option<String>,
 }
 
 impl MailView {
@@ -79,7 +84,12 @@ impl MailView {
                 from_customer: line.author == "customer",
                 from_agent: line.author == "agent",
                 author_name: line.author_name.clone(),
-                body: line.body.clone(),
+                body: if line.markdown {
+                    markdown_to_text(&line.body)
+                } else {
+                    line.body.clone()
+                },
+                html: line.markdown.then(|| transcript_html(&line.body)),
             })
             .collect::<Vec<LineView>>();
         let reply = lines.iter().rev().find(|l| l.from_agent).cloned();

@@ -66,7 +66,8 @@ fn parse(body: &[u8]) -> Result<SlackInteractionEvent, CallbackError> {
 impl SlackHandlers {
     /// "Assign to…" by `user`: the chosen Slack user's account (by their `users.info`
     /// e-mail) gets the escalation through the core. The private message for `user`,
-    /// if any (a refusal, or that the chosen user has no account).
+    /// if any (a refusal: first whether `user` may assign at all, e.g. an unlinked user
+    /// is told to get an account; or that the chosen user has no account).
     async fn assign(
         &self,
         user: &ChatUser,
@@ -76,6 +77,9 @@ impl SlackHandlers {
         let Some(chosen) = chosen else {
             return Ok(None);
         };
+        if let Some(refusal) = actions::may_assign(&self.store, user, self.allow_unlinked).await? {
+            return Ok(Some(refusal));
+        }
         let assignee = self.chat.chat_user(chosen, None).await;
         let Some(account) = chat_identity::linked_account(&self.store, &assignee).await? else {
             return Ok(Some(format!(

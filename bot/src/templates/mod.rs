@@ -111,6 +111,7 @@ mod tests {
                     author_name: None,
                     body: "my parcel <https://evil.example|click> never came".into(),
                     at_ms: 0,
+                    markdown: false,
                 }],
                 page_url: Some("https://shop.example/orders?a=1&b=2".into()),
                 matched: vec![MatchedCandidate {
@@ -202,6 +203,7 @@ mod tests {
                 author_name: None,
                 body: "Returns\n\nYou can return unworn items within **30 days of delivery**. Start in our [returns portal](https://northwind.example/returns).".into(),
                 at_ms: 0,
+                markdown: false,
             },
         );
         escalation

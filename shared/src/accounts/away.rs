@@ -6,9 +6,10 @@
 
 use super::AgentAccount;
 use crate::audit::{Actor, AuditAction};
+use crate::store::audit::AuditRecord;
 use crate::store::{Store, StoreError};
 
-/// Sets the actor's own account away (`true`) or back; recorded in the audit log. `None`
+/// Sets the actor's own account away (`true`) or back, with its audit row. `None`
 /// when the actor has no account (the admin token, a token sign-in, an unlinked chat
 /// user): away is a person's state.
 pub async fn set_away(
@@ -19,12 +20,13 @@ pub async fn set_away(
     let Some(agent_id) = actor.agent_id.as_deref() else {
         return Ok(None);
     };
-    let Some(account) = store.set_agent_away(agent_id, away).await? else {
+    let audit = AuditRecord {
+        actor,
+        action: AuditAction::Away,
+    };
+    let Some(account) = store.set_agent_away(agent_id, away, audit).await? else {
         return Ok(None);
     };
-    store
-        .append_audit(actor, AuditAction::Away, Some(agent_id))
-        .await?;
     tracing::info!(agent = %agent_id, away, "agent away state set");
     Ok(Some(account))
 }

@@ -1,12 +1,15 @@
 //! The account use cases, the same from the admin API and the dashboard: create an
 //! account (with an invitation link or a password), change it, issue a new link, set a
-//! password, accept an invitation, sign in. Each records itself in the audit log.
+//! password, accept an invitation, sign in. Each change commits with its audit row (or
+//! not at all); a sign-in's row commits with the session it starts (the widget server's
+//! `start_session`), a failed sign-in's row is appended alone.
 
 use std::time::Duration;
 
 use super::{check_password, password, AccountInputError, AgentAccount, NewAgent};
 use crate::audit::{Actor, AuditAction, Source};
-use crate::store::agents::AgentChange;
+use crate::store::agents::{new_agent_id, AgentChange};
+use crate::store::audit::AuditRecord;
 use crate::store::{Store, StoreError};
 
 /// How long an invitation or password-reset link works.
@@ -59,18 +62,16 @@ pub async fn create(
         }
         None => None,
     };
+    let audit = AuditRecord {
+        actor: by,
+        action: AuditAction::AgentCreated,
+    };
     let account = store
-        .create_agent(new)
+        .create_agent(&new_agent_id(), new, hashed.as_deref(), audit)
         .await?
         .ok_or(AccountError::EmailTaken)?;
-    store
-        .append_audit(by, AuditAction::AgentCreated, Some(&account.id))
-        .await?;
     let invitation = match hashed {
-        Some(hashed) => {
-            store.set_agent_password(&account.id, &hashed).await?;
-            None
-        }
+        Some(_) => None,
         None => Some(invite(store, by, &account.id).await?),
     };
     let account = store
@@ -90,14 +91,14 @@ pub async fn change(
     id: &str,
     change: &AgentChange,
 ) -> Result<AgentAccount, AccountError> {
-    let account = store
-        .change_agent(id, change)
-        .await?
-        .ok_or(AccountError::NotFound)?;
+    let audit = AuditRecord {
+        actor: by,
+        action: AuditAction::AgentChanged,
+    };
     store
-        .append_audit(by, AuditAction::AgentChanged, Some(id))
-        .await?;
-    Ok(account)
+        .change_agent(id, change, audit)
+        .await?
+        .ok_or(AccountError::NotFound)
 }
 
 /// Issues a new invitation (password-reset) token for account `id`; earlier links stop
@@ -106,11 +107,13 @@ pub async fn invite(store: &Store, by: &Actor, id: &str) -> Result<String, Accou
     if store.agent(id).await?.is_none() {
         return Err(AccountError::NotFound);
     }
-    let token = store.create_invitation(id, INVITATION_VALID_FOR).await?;
-    store
-        .append_audit(by, AuditAction::Invitation, Some(id))
-        .await?;
-    Ok(token)
+    let audit = AuditRecord {
+        actor: by,
+        action: AuditAction::Invitation,
+    };
+    Ok(store
+        .create_invitation(id, INVITATION_VALID_FOR, audit)
+        .await?)
 }
 
 /// An admin sets account `id`'s password (its sessions end).
@@ -122,12 +125,13 @@ pub async fn set_password(
 ) -> Result<(), AccountError> {
     check_password(&password)?;
     let hashed = hash(password).await?;
-    if !store.set_agent_password(id, &hashed).await? {
+    let audit = AuditRecord {
+        actor: by,
+        action: AuditAction::PasswordSet,
+    };
+    if !store.set_agent_password(id, &hashed, audit).await? {
         return Err(AccountError::NotFound);
     }
-    store
-        .append_audit(by, AuditAction::PasswordSet, Some(id))
-        .await?;
     Ok(())
 }
 
@@ -139,16 +143,32 @@ pub async fn accept_invitation(
     origin: Option<String>,
 ) -> Result<AgentAccount, AccountError> {
     check_password(&password)?;
-    let hashed = hash(password).await?;
-    let account = store
-        .accept_invitation(token, &hashed)
+    // The invitee is the actor: their account, read by the link first; accepting it is
+    // what decides (of two browsers racing, one wins and only its row is recorded).
+    let invitee = store
+        .invitation(token)
         .await?
         .ok_or(AccountError::InvitationInvalid)?;
-    let actor = account_actor(&account, Source::Web, origin);
+    let hashed = hash(password).await?;
+    let actor = account_actor(&invitee, Source::Web, origin);
+    let audit = AuditRecord {
+        actor: &actor,
+        action: AuditAction::PasswordSet,
+    };
     store
-        .append_audit(&actor, AuditAction::PasswordSet, Some(&account.id))
-        .await?;
-    Ok(account)
+        .accept_invitation(token, &hashed, audit)
+        .await?
+        .ok_or(AccountError::InvitationInvalid)
+}
+
+/// The audit row of a sign-in by `actor`: the session store writes it with the session
+/// ([`Store::create_account_session`], [`Store::create_admin_session`]), so a sign-in is
+/// never recorded without its session, nor a session started without its row.
+pub fn sign_in_record(actor: &Actor) -> AuditRecord<'_> {
+    AuditRecord {
+        actor,
+        action: AuditAction::SignIn,
+    }
 }
 
 /// The actor an account is in the audit log.
@@ -163,8 +183,9 @@ pub fn account_actor(account: &AgentAccount, source: Source, origin: Option<Stri
 }
 
 /// Checks `email` and `password` (from `origin`, an IP): the account when they match an
-/// enabled account with a password. Both outcomes are recorded; the check takes as long
-/// for an unknown e-mail as for a wrong password.
+/// enabled account with a password. A failure is recorded here; a success is recorded
+/// with the session it starts ([`sign_in_record`]). The check takes as long for an
+/// unknown e-mail as for a wrong password.
 pub async fn sign_in(
     store: &Store,
     email: &str,
@@ -182,14 +203,7 @@ pub async fn sign_in(
             .await
             .map_err(|e| AccountError::Hash(e.to_string()))?;
     match credentials {
-        Some(credentials) if matches => {
-            let account = credentials.account;
-            let actor = account_actor(&account, Source::Web, origin);
-            store
-                .append_audit(&actor, AuditAction::SignIn, Some(&account.id))
-                .await?;
-            Ok(Some(account))
-        }
+        Some(credentials) if matches => Ok(Some(credentials.account)),
         known => {
             // The typed e-mail is the actor of a failed sign-in (bounded, it is input).
             let actor = match &known {

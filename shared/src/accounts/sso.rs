@@ -5,13 +5,16 @@
 //! applies Frontline's rules: the e-mail's domain must be allowed, an account with that
 //! e-mail is linked (its role follows what single sign-on says, the change audited),
 //! otherwise one is created on first sign-in; a disabled account stays out. Every
-//! outcome, and every failure the widget server reports, is in the audit log.
+//! outcome, and every failure the widget server reports, is in the audit log: a creation
+//! or role change with the change, a success with the session it starts (the widget
+//! server's `start_session`), a refusal alone.
 
 use super::manage::account_actor;
 use super::{parse_display_name, parse_email, AgentAccount, NewAgent};
 use crate::audit::{Actor, AuditAction, Source};
 use crate::config::OidcSettings;
-use crate::store::agents::AgentChange;
+use crate::store::agents::{new_agent_id, AgentChange};
+use crate::store::audit::AuditRecord;
 use crate::store::{Store, StoreError};
 
 /// The audit log's actor for a failed single sign-on before anyone is known.
@@ -44,7 +47,8 @@ pub enum SsoRefusal {
 }
 
 /// Signs `identity` in from `origin` (an IP): the account to start a session for, or
-/// why not. Creates or links the account and records the outcome.
+/// why not. Creates or links the account; records a creation, a role change and a
+/// refusal (the sign-in itself is recorded with its session).
 pub async fn sign_in(
     store: &Store,
     settings: &OidcSettings,
@@ -75,19 +79,26 @@ pub async fn sign_in(
                     parse_display_name(local).ok()
                 })
                 .unwrap_or_else(|| address.clone());
+            // The new account creates itself: it is the actor of its creation.
+            let id = new_agent_id();
+            let actor = Actor {
+                name: display_name.clone(),
+                agent_id: Some(id.clone()),
+                source: Source::Web,
+                origin: origin.clone(),
+                role,
+            };
             let new = NewAgent {
                 email,
                 display_name,
                 role,
             };
-            match store.create_agent(&new).await? {
-                Some(created) => {
-                    let actor = account_actor(&created, Source::Web, origin.clone());
-                    store
-                        .append_audit(&actor, AuditAction::AgentCreated, Some(&created.id))
-                        .await?;
-                    created
-                }
+            let audit = AuditRecord {
+                actor: &actor,
+                action: AuditAction::AgentCreated,
+            };
+            match store.create_agent(&id, &new, None, audit).await? {
+                Some(created) => created,
                 // Created by a concurrent first sign-in: link to it.
                 None => match store.agent_credentials(&address).await? {
                     Some(known) => known.account,
@@ -110,22 +121,18 @@ pub async fn sign_in(
             role: Some(role),
             ..AgentChange::default()
         };
-        let changed = store
-            .change_agent(&account.id, &change)
-            .await?
-            .unwrap_or(account);
-        let actor = account_actor(&changed, Source::Web, origin.clone());
+        let actor = account_actor(&account, Source::Web, origin).with_role(role);
+        let audit = AuditRecord {
+            actor: &actor,
+            action: AuditAction::AgentChanged,
+        };
         store
-            .append_audit(&actor, AuditAction::AgentChanged, Some(&changed.id))
-            .await?;
-        changed
+            .change_agent(&account.id, &change, audit)
+            .await?
+            .unwrap_or(account)
     } else {
         account
     };
-    let actor = account_actor(&account, Source::Web, origin);
-    store
-        .append_audit(&actor, AuditAction::SignIn, Some(&account.id))
-        .await?;
     Ok(Ok(account))
 }
 

@@ -3,12 +3,14 @@
 //! A token is `flt_` and 64 hex digits (256 random bits), shown once when created; the
 //! store keeps only its SHA-256. Sent as `Authorization: Bearer`, it acts as its account
 //! with the account's current role (an `agent`'s token gets 403 where the agent would),
-//! until it is revoked or the account is disabled. Creating and revoking are audited.
+//! until it is revoked or the account is disabled. Creating and revoking are audited, each
+//! in the change's own transaction.
 
 use serde::Serialize;
 
 use super::{AgentAccount, Role};
 use crate::audit::{Actor, AuditAction};
+use crate::store::audit::AuditRecord;
 use crate::store::{Store, StoreError};
 
 /// How every personal token starts (so a leaked one is recognisable, and told apart from
@@ -57,10 +59,11 @@ pub fn parse_name(raw: &str) -> Result<String, TokenError> {
 pub async fn create(store: &Store, by: &Actor, name: &str) -> Result<CreatedToken, TokenError> {
     let name = parse_name(name)?;
     let agent_id = by.agent_id.as_deref().ok_or(TokenError::NoAccount)?;
-    let (token, secret) = store.create_api_token(agent_id, &name).await?;
-    store
-        .append_audit(by, AuditAction::TokenCreated, Some(&token.id))
-        .await?;
+    let audit = AuditRecord {
+        actor: by,
+        action: AuditAction::TokenCreated,
+    };
+    let (token, secret) = store.create_api_token(agent_id, &name, audit).await?;
     Ok(CreatedToken { token, secret })
 }
 
@@ -83,14 +86,14 @@ pub async fn revoke(
     if !own && role != Role::Admin {
         return Err(TokenError::NotFound);
     }
-    let revoked = store
-        .revoke_api_token(id)
-        .await?
-        .ok_or(TokenError::NotFound)?;
+    let audit = AuditRecord {
+        actor: by,
+        action: AuditAction::TokenRevoked,
+    };
     store
-        .append_audit(by, AuditAction::TokenRevoked, Some(&revoked.id))
-        .await?;
-    Ok(revoked)
+        .revoke_api_token(id, audit)
+        .await?
+        .ok_or(TokenError::NotFound)
 }
 
 /// The account a bearer `token` acts as, when it is a live personal token.

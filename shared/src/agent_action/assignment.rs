@@ -11,7 +11,7 @@
 //! from, and the alert's thread (`taken_over`), the same way.
 
 use super::Refusal;
-use crate::accounts::{AgentAccount, Role};
+use crate::accounts::AgentAccount;
 use crate::audit::Actor;
 use crate::contracts::outbox::{Assignment, OutboxMessage, TakeOver};
 use crate::escalation::EscalationStatus;
@@ -83,8 +83,8 @@ pub(super) async fn take_over(
     audit: AuditRecord<'_>,
 ) -> Result<Attempt, StoreError> {
     let actor = audit.actor;
-    if actor.role != Role::Admin {
-        return Ok(Err(Refusal::AdminsOnly));
+    if let Some(refusal) = Refusal::assigning(actor) {
+        return Ok(Err(refusal));
     }
     let Some(escalation) = store.escalation(escalation_id).await? else {
         return Ok(Err(Refusal::NotFound));
@@ -130,8 +130,8 @@ async fn assignee(
     agent_id: &str,
     actor: &Actor,
 ) -> Result<Result<AgentAccount, Refusal>, StoreError> {
-    if actor.role != Role::Admin {
-        return Ok(Err(Refusal::AdminsOnly));
+    if let Some(refusal) = Refusal::assigning(actor) {
+        return Ok(Err(refusal));
     }
     Ok(store
         .agent(agent_id)

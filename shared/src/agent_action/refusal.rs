@@ -8,6 +8,9 @@
 use std::fmt;
 
 use super::AgentAction;
+use crate::accounts::Role;
+use crate::audit::{Actor, Source};
+use crate::config::ChatPlatform;
 use crate::escalation::{Escalation, EscalationStatus};
 
 /// Why an action was not applied.
@@ -27,6 +30,10 @@ pub enum Refusal {
     AlreadyResolved { by: String },
     /// An assignment or take-over by someone without the admin role.
     AdminsOnly,
+    /// An assignment or take-over by a chat user linked to no account (acting by their
+    /// chat name, with `[bot] allow_unlinked`): they have no role, so they may not; the
+    /// words say how to fix it on `platform`.
+    UnlinkedAdminsOnly { platform: ChatPlatform },
     /// An assignment to an account that does not exist or is disabled.
     UnknownAgent,
     /// An assignment to the agent who already owns it.
@@ -36,6 +43,23 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Why `actor` may not assign, reassign or take over, if they may not: only admins
+    /// may, and a chat user linked to no account is told to link first.
+    pub fn assigning(actor: &Actor) -> Option<Refusal> {
+        if actor.role == Role::Admin {
+            return None;
+        }
+        Some(match (actor.agent_id.as_deref(), actor.source) {
+            (None, Source::Slack) => Refusal::UnlinkedAdminsOnly {
+                platform: ChatPlatform::Slack,
+            },
+            (None, Source::Discord) => Refusal::UnlinkedAdminsOnly {
+                platform: ChatPlatform::Discord,
+            },
+            _ => Refusal::AdminsOnly,
+        })
+    }
+
     /// Why `action` by `agent` was refused, given the escalation as it is now.
     pub fn of(action: &AgentAction, escalation: &Escalation, agent: &str) -> Refusal {
         let owner = || escalation.claimed_by.clone().unwrap_or_else(someone);
@@ -94,6 +118,19 @@ impl Refusal {
             Refusal::AlreadyClaimed { owner } => format!("already claimed by {}", name(owner)),
             Refusal::AlreadyYours => "you already claimed this escalation".to_string(),
             Refusal::AdminsOnly => "only an admin can assign or take over escalations".to_string(),
+            Refusal::UnlinkedAdminsOnly {
+                platform: ChatPlatform::Slack,
+            } => "only an admin can assign or take over escalations, and your Slack account is \
+                  not linked to a Frontline account: ask an admin to give you an admin account \
+                  with your Slack e-mail address, or to assign it from the dashboard"
+                .to_string(),
+            Refusal::UnlinkedAdminsOnly {
+                platform: ChatPlatform::Discord,
+            } => "only an admin can assign or take over escalations, and your Discord account \
+                  is not linked to a Frontline account: take a link code from your queue page \
+                  in Frontline and type /frontline link CODE here (an admin's account can \
+                  assign), or ask an admin to assign it from the dashboard"
+                .to_string(),
             Refusal::UnknownAgent => "no such agent account, or it is disabled".to_string(),
             Refusal::AlreadyAssigned { owner } => format!("already assigned to {}", name(owner)),
             Refusal::NotClaimed => "this escalation is not claimed".to_string(),
@@ -158,6 +195,23 @@ mod tests {
         assert_eq!(
             Refusal::AdminsOnly.chat_sentence(),
             "Only an admin can assign or take over escalations."
+        );
+        let unlinked = Actor::unlinked("max", Source::Slack, Some("U0MAX".into()));
+        assert_eq!(
+            Refusal::assigning(&unlinked).map(|r| r.chat_sentence()),
+            Some(
+                "Only an admin can assign or take over escalations, and your Slack account is \
+                 not linked to a Frontline account: ask an admin to give you an admin account \
+                 with your Slack e-mail address, or to assign it from the dashboard."
+                    .to_string()
+            )
+        );
+        let on_the_web = Actor::unlinked("Max", Source::Web, None);
+        assert_eq!(Refusal::assigning(&on_the_web), Some(Refusal::AdminsOnly));
+        assert_eq!(
+            Refusal::assigning(&unlinked.with_role(Role::Admin)),
+            None,
+            "a role is what counts"
         );
         assert_eq!(
             Refusal::AlreadyAssigned {

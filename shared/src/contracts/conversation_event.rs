@@ -5,7 +5,7 @@
 //!
 //! | `kind` | fields |
 //! |---|---|
-//! | `message` | `message_id`, `author`, `author_name` (agents), `body`, `at_ms`, `attachments` (an agent's files; absent when none) |
+//! | `message` | `message_id`, `author`, `author_name` (agents), `body`, `html` (a saved reply rendered; absent otherwise), `at_ms`, `attachments` (an agent's files; absent when none) |
 //! | `status` | `escalation_id`, `status`, `agent` (`null` unless claimed), `at_ms` |
 
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,11 @@ pub struct MessageEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
     pub body: String,
+    /// An agent's saved reply rendered from its Markdown `body` as sanitized HTML (the
+    /// widget shows it through its own sanitizer); absent for plain text and in events of
+    /// earlier releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
     pub at_ms: i64,
     /// The files an agent sent with the line (absent when none, and in events of earlier
     /// releases). The event stream adds a fresh signed `url` to each as it sends them.

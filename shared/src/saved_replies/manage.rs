@@ -1,9 +1,10 @@
 //! The admins' use cases, the same from the admin API and the dashboard: create, change
-//! and delete a saved reply. Each records a `saved_reply_changed` row in the audit log
-//! with the reply's id.
+//! and delete a saved reply. Each change commits with its `saved_reply_changed` row in the
+//! audit log (the object is the reply's id), or not at all.
 
 use super::{SavedReply, SavedReplyError, SavedReplyInput};
 use crate::audit::{Actor, AuditAction};
+use crate::store::audit::AuditRecord;
 use crate::store::Store;
 
 /// Stores `input` as a new saved reply written by `by`.
@@ -12,12 +13,10 @@ pub async fn create(
     by: &Actor,
     input: &SavedReplyInput,
 ) -> Result<SavedReply, SavedReplyError> {
-    let created = store
-        .create_saved_reply(input, &by.name)
+    store
+        .create_saved_reply(input, audit(by))
         .await?
-        .ok_or(SavedReplyError::NameTaken)?;
-    audit(store, by, &created.id).await?;
-    Ok(created)
+        .ok_or(SavedReplyError::NameTaken)
 }
 
 /// Replaces saved reply `id` with `input`.
@@ -27,12 +26,11 @@ pub async fn change(
     id: &str,
     input: &SavedReplyInput,
 ) -> Result<SavedReply, SavedReplyError> {
-    match store.change_saved_reply(id, input, &by.name).await? {
+    match store.change_saved_reply(id, input, audit(by)).await? {
         None => return Err(SavedReplyError::NotFound),
         Some(false) => return Err(SavedReplyError::NameTaken),
         Some(true) => {}
     }
-    audit(store, by, id).await?;
     store
         .saved_reply(id)
         .await?
@@ -41,15 +39,15 @@ pub async fn change(
 
 /// Deletes saved reply `id` (replies already sent stay in the transcripts).
 pub async fn delete(store: &Store, by: &Actor, id: &str) -> Result<(), SavedReplyError> {
-    if !store.delete_saved_reply(id).await? {
+    if !store.delete_saved_reply(id, audit(by)).await? {
         return Err(SavedReplyError::NotFound);
     }
-    audit(store, by, id).await
+    Ok(())
 }
 
-async fn audit(store: &Store, by: &Actor, id: &str) -> Result<(), SavedReplyError> {
-    store
-        .append_audit(by, AuditAction::SavedReplyChanged, Some(id))
-        .await?;
-    Ok(())
+fn audit(by: &Actor) -> AuditRecord<'_> {
+    AuditRecord {
+        actor: by,
+        action: AuditAction::SavedReplyChanged,
+    }
 }

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::time::Duration;
 
+use super::audit::{self, AuditRecord};
 use super::{Store, StoreError};
 use crate::accounts::{AgentAccount, Role};
 
@@ -42,24 +43,30 @@ fn millis(duration: Duration) -> i64 {
 }
 
 impl Store {
-    /// Starts a session for `agent` and returns its id (64 hex characters, 256 random
-    /// bits), the only copy of which goes to the browser. Sessions idle longer than
+    /// Starts a session for `agent` (a bootstrap admin: the admin token and a typed name)
+    /// and returns its id (64 hex characters, 256 random bits), the only copy of which goes
+    /// to the browser; `audit` (the sign-in) commits with it. Sessions idle longer than
     /// `idle` are pruned on the way.
     pub async fn create_admin_session(
         &self,
         agent: &str,
         idle: Duration,
+        audit: AuditRecord<'_>,
     ) -> Result<String, StoreError> {
-        self.create_session(agent, None, Role::Admin, idle).await
+        self.create_session(agent, None, Role::Admin, idle, audit)
+            .await
     }
 
-    /// Starts a session for `account` (a local sign-in), as [`Store::create_admin_session`].
+    /// Starts a session for `account` (a local or single sign-on), as
+    /// [`Store::create_admin_session`]; `audit`'s object is the account.
     pub async fn create_account_session(
         &self,
         account: &AgentAccount,
         idle: Duration,
+        audit: AuditRecord<'_>,
     ) -> Result<String, StoreError> {
-        self.create_session(&account.display_name, Some(&account.id), account.role, idle)
+        let (name, id) = (&account.display_name, Some(account.id.as_str()));
+        self.create_session(name, id, account.role, idle, audit)
             .await
     }
 
@@ -69,12 +76,14 @@ impl Store {
         agent_id: Option<&str>,
         role: Role,
         idle: Duration,
+        audit: AuditRecord<'_>,
     ) -> Result<String, StoreError> {
         let now = self.now_ms();
         let id = hex::encode(rand::random::<[u8; 32]>());
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM admin_sessions WHERE last_seen_at < $1")
             .bind(now.saturating_sub(millis(idle)))
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await?;
         sqlx::query(
             "INSERT INTO admin_sessions (id_hash, agent, agent_id, role, created_at, last_seen_at) \
@@ -85,8 +94,10 @@ impl Store {
         .bind(agent_id)
         .bind(role.as_str())
         .bind(now)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?;
+        audit::append_in(self, &mut tx, audit, agent_id).await?;
+        tx.commit().await?;
         Ok(id)
     }
 

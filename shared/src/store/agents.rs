@@ -10,8 +10,15 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::time::Duration;
 
+use super::audit::{self, AuditRecord};
 use super::{new_id, Store, StoreError};
 use crate::accounts::{AgentAccount, NewAgent, Role};
+
+/// A fresh account id, for [`Store::create_agent`] (known before the account exists, so
+/// an account that creates itself, at a first single sign-on, can be the audit's actor).
+pub fn new_agent_id() -> String {
+    new_id("agt")
+}
 
 fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -52,26 +59,37 @@ pub struct AgentChange {
 }
 
 impl Store {
-    /// Creates an account without a password; `None` when the e-mail is taken.
-    pub async fn create_agent(&self, new: &NewAgent) -> Result<Option<AgentAccount>, StoreError> {
+    /// Creates account `id` (from [`new_agent_id`]), with `password_hash` when given (it can
+    /// sign in at once), and `audit`'s row on it in the same transaction; `None` when the
+    /// e-mail is taken (then nothing is recorded).
+    pub async fn create_agent(
+        &self,
+        id: &str,
+        new: &NewAgent,
+        password_hash: Option<&str>,
+        audit: AuditRecord<'_>,
+    ) -> Result<Option<AgentAccount>, StoreError> {
         let now = self.now_ms();
-        let id = new_id("agt");
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
-            "INSERT INTO agents (id, email, display_name, role, disabled, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 0, $5, $5) ON CONFLICT (email) DO NOTHING",
+            "INSERT INTO agents (id, email, display_name, role, password_hash, disabled, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6, $6) ON CONFLICT (email) DO NOTHING",
         )
-        .bind(&id)
+        .bind(id)
         .bind(new.email.as_str())
         .bind(&new.display_name)
         .bind(new.role.as_str())
+        .bind(password_hash)
         .bind(now)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if inserted == 0 {
             return Ok(None);
         }
-        self.agent(&id).await
+        audit::append_in(self, &mut tx, audit, Some(id)).await?;
+        tx.commit().await?;
+        self.agent(id).await
     }
 
     pub async fn agent(&self, id: &str) -> Result<Option<AgentAccount>, StoreError> {
@@ -85,18 +103,27 @@ impl Store {
             .transpose()
     }
 
-    /// Sets account `id` away (or back); the account as it is now, `None` when unknown.
+    /// Sets account `id` away (or back), with `audit`'s row on it; the account as it is
+    /// now, `None` when unknown (then nothing is recorded).
     pub async fn set_agent_away(
         &self,
         id: &str,
         away: bool,
+        audit: AuditRecord<'_>,
     ) -> Result<Option<AgentAccount>, StoreError> {
-        sqlx::query("UPDATE agents SET away = $1, updated_at = $2 WHERE id = $3")
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query("UPDATE agents SET away = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(away))
             .bind(self.now_ms())
             .bind(id)
-            .execute(self.writer())
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Ok(None);
+        }
+        audit::append_in(self, &mut tx, audit, Some(id)).await?;
+        tx.commit().await?;
         self.agent(id).await
     }
 
@@ -127,12 +154,13 @@ impl Store {
         .transpose()
     }
 
-    /// Applies `change`; `None` when there is no such account. A role change or disabling
-    /// ends the account's sessions.
+    /// Applies `change`, with `audit`'s row on the account; `None` when there is no such
+    /// account. A role change or disabling ends the account's sessions.
     pub async fn change_agent(
         &self,
         id: &str,
         change: &AgentChange,
+        audit: AuditRecord<'_>,
     ) -> Result<Option<AgentAccount>, StoreError> {
         let Some(before) = self.agent(id).await? else {
             return Ok(None);
@@ -160,16 +188,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        audit::append_in(self, &mut tx, audit, Some(id)).await?;
         tx.commit().await?;
         self.agent(id).await
     }
 
-    /// Stores a new password hash for the account (and ends its sessions); `false` when
-    /// there is no such account.
+    /// Stores a new password hash for the account (and ends its sessions), with `audit`'s
+    /// row on it; `false` when there is no such account (then nothing is recorded).
     pub async fn set_agent_password(
         &self,
         id: &str,
         password_hash: &str,
+        audit: AuditRecord<'_>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let changed =
@@ -180,20 +210,25 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
         sqlx::query("DELETE FROM admin_sessions WHERE agent_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        audit::append_in(self, &mut tx, audit, Some(id)).await?;
         tx.commit().await?;
-        Ok(changed > 0)
+        Ok(true)
     }
 
-    /// Issues an invitation (or reset) link token for the account, valid for `valid_for`.
-    /// Earlier unused links of the account stop working.
+    /// Issues an invitation (or reset) link token for the account, valid for `valid_for`,
+    /// with `audit`'s row on the account. Earlier unused links of the account stop working.
     pub async fn create_invitation(
         &self,
         agent_id: &str,
         valid_for: Duration,
+        audit: AuditRecord<'_>,
     ) -> Result<String, StoreError> {
         let now = self.now_ms();
         let token = hex::encode(rand::random::<[u8; 32]>());
@@ -215,6 +250,7 @@ impl Store {
         .bind(now.saturating_add(valid_ms))
         .execute(&mut *tx)
         .await?;
+        audit::append_in(self, &mut tx, audit, Some(agent_id)).await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -234,12 +270,14 @@ impl Store {
         }
     }
 
-    /// Uses the invitation: sets the account's password once. `None` when the token is
-    /// unknown, used or expired (two browsers racing: exactly one wins).
+    /// Uses the invitation: sets the account's password once, with `audit`'s row on the
+    /// account. `None` when the token is unknown, used or expired (two browsers racing:
+    /// exactly one wins, and only its row is recorded).
     pub async fn accept_invitation(
         &self,
         token: &str,
         password_hash: &str,
+        audit: AuditRecord<'_>,
     ) -> Result<Option<AgentAccount>, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
@@ -265,6 +303,7 @@ impl Store {
             .bind(&agent_id)
             .execute(&mut *tx)
             .await?;
+        audit::append_in(self, &mut tx, audit, Some(&agent_id)).await?;
         tx.commit().await?;
         self.agent(&agent_id).await
     }

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::audit::{self, AuditRecord};
 use super::{new_id, Store, StoreError};
 use crate::accounts::tokens::{ApiToken, TOKEN_PREFIX};
 use crate::accounts::AgentAccount;
@@ -40,15 +41,18 @@ fn token(row: &AnyRow) -> Result<ApiToken, StoreError> {
 const COLUMNS: &str = "id, agent_id, name, created_at, last_used_at, revoked_at";
 
 impl Store {
-    /// Creates a token named `name` for account `agent_id`: the stored row and the token
-    /// itself (`flt_` and 64 hex digits, 256 random bits), whose only copy is returned.
+    /// Creates a token named `name` for account `agent_id`, with `audit`'s row on it: the
+    /// stored row and the token itself (`flt_` and 64 hex digits, 256 random bits), whose
+    /// only copy is returned.
     pub async fn create_api_token(
         &self,
         agent_id: &str,
         name: &str,
+        audit: AuditRecord<'_>,
     ) -> Result<(ApiToken, String), StoreError> {
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
         let id = new_id("tok");
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, agent_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -57,8 +61,10 @@ impl Store {
         .bind(name)
         .bind(hash(&secret))
         .bind(self.now_ms())
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?;
+        audit::append_in(self, &mut tx, audit, Some(&id)).await?;
+        tx.commit().await?;
         let created = self
             .api_token(&id)
             .await?
@@ -91,19 +97,27 @@ impl Store {
             .collect()
     }
 
-    /// Revokes token `id`: the revoked row, or `None` when there is no such live token.
-    pub async fn revoke_api_token(&self, id: &str) -> Result<Option<ApiToken>, StoreError> {
+    /// Revokes token `id`, with `audit`'s row on it: the revoked row, or `None` when there
+    /// is no such live token (then nothing is recorded).
+    pub async fn revoke_api_token(
+        &self,
+        id: &str,
+        audit: AuditRecord<'_>,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let mut tx = self.begin_write().await?;
         let revoked = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
         .bind(self.now_ms())
         .bind(id)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if revoked == 0 {
             return Ok(None);
         }
+        audit::append_in(self, &mut tx, audit, Some(id)).await?;
+        tx.commit().await?;
         self.api_token(id).await
     }
 

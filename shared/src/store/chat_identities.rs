@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use std::time::Duration;
 
+use super::audit::{self, AuditRecord};
 use super::{Store, StoreError};
 use crate::config::ChatPlatform;
 
@@ -54,14 +55,29 @@ impl Store {
         Ok(code)
     }
 
+    /// The account whose unused, unexpired code `code` is (case-insensitive), if any;
+    /// the code stays usable.
+    pub async fn link_code_agent_id(&self, code: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT agent_id FROM chat_link_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(hash(code))
+        .bind(self.now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.try_get("agent_id")).transpose()?)
+    }
+
     /// Links chat user `user_id` on `platform` to the account whose unused, unexpired
-    /// code `code` is (case-insensitive); the code is used up. Returns the account id, or
-    /// `None` for an unknown, used or expired code. A user linked before is relinked.
+    /// code `code` is (case-insensitive), with `audit`'s row on the account; the code is
+    /// used up. Returns the account id, or `None` for an unknown, used or expired code
+    /// (then nothing is recorded). A user linked before is relinked.
     pub async fn redeem_link_code(
         &self,
         platform: ChatPlatform,
         user_id: &str,
         code: &str,
+        audit: AuditRecord<'_>,
     ) -> Result<Option<String>, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
@@ -98,6 +114,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        audit::append_in(self, &mut tx, audit, Some(&agent_id)).await?;
         tx.commit().await?;
         Ok(Some(agent_id))
     }

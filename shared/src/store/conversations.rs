@@ -187,6 +187,7 @@ pub(crate) async fn append_customer_line_in(
         author: Author::Customer,
         author_name: None,
         body,
+        markdown: false,
         decision: None,
         at_ms: now,
     };
@@ -196,6 +197,7 @@ pub(crate) async fn append_customer_line_in(
         author: Author::Customer,
         author_name: None,
         body: body.to_string(),
+        html: None,
         at_ms: now,
         attachments: Vec::new(),
     };
@@ -252,6 +254,8 @@ pub(crate) struct NewMessage<'a> {
     pub author: Author,
     pub author_name: Option<&'a str>,
     pub body: &'a str,
+    /// The body is Markdown (a saved reply), rendered where the customer reads it.
+    pub markdown: bool,
     /// The matcher's verdict, for customer questions.
     pub decision: Option<QuestionDecision<'a>>,
     pub at_ms: i64,
@@ -259,12 +263,12 @@ pub(crate) struct NewMessage<'a> {
 
 /// Every message of a conversation (`$1`) in order, with the reply each question got.
 pub(crate) const TRANSCRIPT_SQL: &str =
-    "SELECT m.id, m.author, m.author_name, m.body, r.body AS reply, m.created_at FROM messages m \
+    "SELECT m.id, m.author, m.author_name, m.body, m.markdown, r.body AS reply, m.created_at FROM messages m \
      LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 ORDER BY m.id";
 
 /// The newest `$2` messages of a conversation (`$1`), in order, with their replies.
 pub(crate) const RECENT_TRANSCRIPT_SQL: &str =
-    "SELECT * FROM (SELECT m.id, m.author, m.author_name, m.body, r.body AS reply, m.created_at \
+    "SELECT * FROM (SELECT m.id, m.author, m.author_name, m.body, m.markdown, r.body AS reply, m.created_at \
      FROM messages m LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 \
      ORDER BY m.id DESC LIMIT $2) recent ORDER BY id";
 
@@ -287,6 +291,7 @@ fn numbered_lines(rows: &[AnyRow]) -> Result<Vec<(Option<i64>, TranscriptLine)>,
             author_name: row.try_get("author_name")?,
             body: row.try_get("body")?,
             at_ms,
+            markdown: row.try_get::<i64, _>("markdown")? != 0,
         };
         lines.push((Some(row.try_get("id")?), line));
         if let Some(reply) = row.try_get::<Option<String>, _>("reply")? {
@@ -295,6 +300,7 @@ fn numbered_lines(rows: &[AnyRow]) -> Result<Vec<(Option<i64>, TranscriptLine)>,
                 author_name: None,
                 body: reply,
                 at_ms,
+                markdown: false,
             };
             lines.push((None, line));
         }
@@ -316,8 +322,8 @@ pub(crate) async fn insert_message(
 ) -> Result<i64, StoreError> {
     let decision = message.decision.as_ref();
     let row = sqlx::query(
-        "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, reason, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO messages (conversation_id, site_id, author, author_name, body, decision, confidence, label, reason, created_at, markdown) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&conversation.id)
     .bind(&conversation.site_id)
@@ -329,6 +335,7 @@ pub(crate) async fn insert_message(
     .bind(decision.and_then(|d| d.label))
     .bind(decision.and_then(|d| d.reason))
     .bind(message.at_ms)
+    .bind(i64::from(message.markdown))
     .fetch_one(&mut **tx)
     .await?;
     Ok(row.try_get("id")?)

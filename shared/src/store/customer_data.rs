@@ -16,8 +16,9 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::attachments::AttachmentMeta;
+use super::audit::{self, AuditRecord};
 use super::outbox::enqueue;
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 use crate::contracts::outbox::OutboxMessage;
 use crate::contracts::Subject;
 use crate::escalation::{Escalation, HandoffContext, TranscriptLine};
@@ -156,37 +157,56 @@ impl Store {
         }))
     }
 
-    /// Erases every conversation of the customer with `email` (see the module docs).
-    pub async fn erase_customer(&self, email: &str) -> Result<Erasure, StoreError> {
+    /// Erases every conversation of the customer with `email` (see the module docs) in one
+    /// transaction, with `audit`'s row on `object_id` (not the address: the audit log is
+    /// never rewritten, so it must not hold it). Erasing again changes nothing but is
+    /// recorded again.
+    pub async fn erase_customer(
+        &self,
+        email: &str,
+        audit: AuditRecord<'_>,
+        object_id: &str,
+    ) -> Result<Erasure, StoreError> {
+        let conversations = self.customer_conversations(email).await?;
+        let mut tx = self.begin_write().await?;
         let mut total = Erasure::default();
-        for id in self.customer_conversations(email).await? {
-            let done = self.erase_conversation(&id).await?;
+        for id in &conversations {
+            let done = self.erase_conversation_in(&mut tx, id).await?;
             total.conversations += done.conversations;
             total.escalations += done.escalations;
         }
+        audit::append_in(self, &mut tx, audit, Some(object_id)).await?;
+        tx.commit().await?;
         Ok(total)
     }
 
     /// Erases one conversation in one transaction; nothing happens if it already was.
     pub async fn erase_conversation(&self, id: &str) -> Result<Erasure, StoreError> {
-        let now = self.now_ms();
         let mut tx = self.begin_write().await?;
+        let erased = self.erase_conversation_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(erased)
+    }
+
+    /// Erases one conversation in the caller's transaction; nothing changes if it already
+    /// was.
+    async fn erase_conversation_in(&self, tx: &mut Tx, id: &str) -> Result<Erasure, StoreError> {
+        let now = self.now_ms();
         let marked = sqlx::query(
             "UPDATE conversations SET erased_at = $2, customer = '{}', page_url = NULL \
              WHERE id = $1 AND erased_at IS NULL",
         )
         .bind(id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         let exists = sqlx::query("SELECT 1 AS one FROM conversations WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .is_some();
         if marked == 0 && exists {
-            tx.rollback().await?;
             return Ok(Erasure::default());
         }
         sqlx::query(
@@ -195,12 +215,12 @@ impl Store {
              WHERE conversation_id = $1",
         )
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let escalations =
             sqlx::query("SELECT id, context FROM escalations WHERE conversation_id = $1")
                 .bind(id)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut **tx)
                 .await?;
         for row in &escalations {
             let escalation_id: String = row.try_get("id")?;
@@ -219,7 +239,7 @@ impl Store {
             )
             .bind(&escalation_id)
             .bind(kept)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             let mail = Subject::Mail(escalation_id.clone()).key();
             sqlx::query(
@@ -227,7 +247,7 @@ impl Store {
             )
             .bind(&escalation_id)
             .bind(mail)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             // Webhook events not yet sent carry the customer's data too.
             let webhooks = Subject::Webhook {
@@ -237,11 +257,11 @@ impl Store {
             .key();
             sqlx::query("DELETE FROM outbox WHERE escalation_id LIKE $1 AND delivered_at IS NULL")
                 .bind(webhooks)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             enqueue(
                 self,
-                &mut tx,
+                tx,
                 &Subject::Escalation(escalation_id),
                 &OutboxMessage::Erased,
             )
@@ -255,9 +275,8 @@ impl Store {
             "DELETE FROM inbound_emails WHERE conversation_id = $1",
             "DELETE FROM attachments WHERE conversation_id = $1",
         ] {
-            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+            sqlx::query(sql).bind(id).execute(&mut **tx).await?;
         }
-        tx.commit().await?;
         Ok(Erasure {
             conversations: u64::from(exists),
             escalations: escalations.len() as u64,

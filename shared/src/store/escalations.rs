@@ -97,7 +97,8 @@ const COLUMNS: &str = "id, conversation_id, site_id, status, priority, tags, int
 /// ([`Store::append_agent_message_as`]).
 #[derive(Debug, Default)]
 pub struct ReplyExtras<'a> {
-    /// The saved reply it is (the chat threads' post names it).
+    /// The saved reply it is (the chat threads' post names it). Its text is Markdown: the
+    /// message is marked so, and the customer sees it rendered (sanitized HTML).
     pub saved_reply: Option<&'a str>,
     /// Files (checked already), stored in the same transaction as the line: the customer's
     /// stream names them, so the reply is never shown before its files are stored.
@@ -137,6 +138,7 @@ impl Store {
                 author: Author::Customer,
                 author_name: handoff.name.as_deref(),
                 body: message,
+                markdown: false,
                 decision: None,
                 at_ms: now,
             };
@@ -417,7 +419,7 @@ impl Store {
         let status = status_event(&escalation);
         events::insert(self, &mut tx, &escalation.conversation_id, &status).await?;
         if let Some(record) = audit {
-            audit::append_in(self, &mut tx, record, id).await?;
+            audit::append_in(self, &mut tx, record, Some(id)).await?;
         }
         tx.commit().await?;
         Ok(Transition::Applied(escalation))
@@ -471,10 +473,13 @@ impl Store {
             customer: serde_json::Map::new(),
             created_at_ms: now,
         };
+        // A saved reply is Markdown: the customer reads it rendered.
+        let markdown = saved_reply.is_some();
         let line = NewMessage {
             author: Author::Agent,
             author_name: Some(agent),
             body,
+            markdown,
             decision: None,
             at_ms: now,
         };
@@ -492,6 +497,7 @@ impl Store {
             author: Author::Agent,
             author_name: Some(agent.to_string()),
             body: body.to_string(),
+            html: markdown.then(|| crate::templates::transcript_html(body)),
             at_ms: now,
             attachments: stored.iter().map(EventFile::from).collect(),
         });
@@ -518,7 +524,7 @@ impl Store {
         )
         .await?;
         if let Some(record) = audit {
-            audit::append_in(self, &mut tx, record, escalation_id).await?;
+            audit::append_in(self, &mut tx, record, Some(escalation_id)).await?;
         }
         tx.commit().await?;
         Ok(true)

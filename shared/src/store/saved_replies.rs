@@ -1,10 +1,11 @@
 //! Saved replies: one row per reply, global (`site_id` NULL) or for one site, one name
 //! per scope (the unique index on the lower-case name and the site). Created, changed and
-//! deleted only through [`crate::saved_replies`], which records each change in the audit log.
+//! deleted only through [`crate::saved_replies`]; each change commits with its audit row.
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::audit::{self, AuditRecord};
 use super::{new_id, Store, StoreError};
 use crate::saved_replies::{SavedReply, SavedReplyInput};
 use crate::site_id::SiteId;
@@ -23,11 +24,12 @@ fn saved_reply(row: &AnyRow) -> Result<SavedReply, StoreError> {
 }
 
 impl Store {
-    /// Stores a new saved reply; `None` when its scope has one of that name.
+    /// Stores a new saved reply written by `audit`'s actor, with `audit`'s row on it; `None`
+    /// when its scope has one of that name (then nothing is recorded).
     pub async fn create_saved_reply(
         &self,
         input: &SavedReplyInput,
-        by: &str,
+        audit: AuditRecord<'_>,
     ) -> Result<Option<SavedReply>, StoreError> {
         let id = new_id("sr");
         let inserted = self
@@ -36,7 +38,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT DO NOTHING",
                 &id,
                 input,
-                by,
+                audit,
             )
             .await?;
         if inserted == 0 {
@@ -45,13 +47,14 @@ impl Store {
         self.saved_reply(&id).await
     }
 
-    /// Replaces a saved reply's name, scope and body: `None` when there is no such reply,
-    /// `Some(false)` when the new name is taken in its scope, `Some(true)` once changed.
+    /// Replaces a saved reply's name, scope and body (written by `audit`'s actor, with
+    /// `audit`'s row on it): `None` when there is no such reply, `Some(false)` when the new
+    /// name is taken in its scope, `Some(true)` once changed.
     pub async fn change_saved_reply(
         &self,
         id: &str,
         input: &SavedReplyInput,
-        by: &str,
+        audit: AuditRecord<'_>,
     ) -> Result<Option<bool>, StoreError> {
         if self.saved_reply(id).await?.is_none() {
             return Ok(None);
@@ -68,43 +71,61 @@ impl Store {
              updated_at = $6, updated_by = $7 WHERE id = $1",
             id,
             input,
-            by,
+            audit,
         )
         .await?;
         Ok(Some(true))
     }
 
     /// Runs `sql`, an insert or update of saved reply `id`, with `$1` the id, `$2` to `$5`
-    /// the input's name, name key, site and body, `$6` now and `$7` who; the rows it
-    /// changed. One binding for both, so a new column is bound the same way in each.
+    /// the input's name, name key, site and body, `$6` now and `$7` who (`audit`'s actor);
+    /// when it changed a row, `audit`'s row commits with it. The rows it changed. One
+    /// binding for both, so a new column is bound the same way in each.
     async fn write_saved_reply(
         &self,
         sql: &'static str,
         id: &str,
         input: &SavedReplyInput,
-        by: &str,
+        audit: AuditRecord<'_>,
     ) -> Result<u64, StoreError> {
-        Ok(sqlx::query(sql)
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(sql)
             .bind(id)
             .bind(&input.name)
             .bind(input.name_key())
             .bind(input.site_id.as_ref().map(SiteId::as_str))
             .bind(&input.body)
             .bind(self.now_ms())
-            .bind(by)
-            .execute(self.writer())
-            .await?
-            .rows_affected())
-    }
-
-    /// Deletes a saved reply; false when there was none.
-    pub async fn delete_saved_reply(&self, id: &str) -> Result<bool, StoreError> {
-        let deleted = sqlx::query("DELETE FROM saved_replies WHERE id = $1")
-            .bind(id)
-            .execute(self.writer())
+            .bind(audit.actor.name.as_str())
+            .execute(&mut *tx)
             .await?
             .rows_affected();
-        Ok(deleted > 0)
+        if changed > 0 {
+            audit::append_in(self, &mut tx, audit, Some(id)).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
+    }
+
+    /// Deletes a saved reply, with `audit`'s row on it; false when there was none (then
+    /// nothing is recorded).
+    pub async fn delete_saved_reply(
+        &self,
+        id: &str,
+        audit: AuditRecord<'_>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let deleted = sqlx::query("DELETE FROM saved_replies WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(false);
+        }
+        audit::append_in(self, &mut tx, audit, Some(id)).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn saved_reply(&self, id: &str) -> Result<Option<SavedReply>, StoreError> {

@@ -12,11 +12,13 @@
 mod answer;
 mod chat_markdown;
 mod escape;
+mod plain_text;
 
 pub use answer::{answer_templates, check_answer_template, render_answer, AnswerContext};
 
 pub use chat_markdown::{markdown_to_chat, ChatMedium, CHAT_LINE_CHARS};
 pub use escape::{discord_value, escape_discord, escape_html, escape_slack, one_line, slack_value};
+pub use plain_text::markdown_to_text;
 
 use chat_markdown::MarkdownHelper;
 use handlebars::Handlebars;
@@ -198,8 +200,9 @@ pub fn markdown_to_safe_html(markdown: &str) -> String {
 
 /// A transcript line's Markdown as HTML ready to insert in a page: rendered by
 /// [`markdown_to_safe_html`], then through the same `ammonia` allowlist as articles.
-/// Every surface that shows an assistant reply as HTML (the widget's restored history,
-/// the admin conversation view) uses this one function, so they render alike.
+/// Every surface that shows an assistant reply or a saved reply as HTML (the widget, live
+/// and restored, the admin conversation view, the reply mail) uses this one function, so
+/// they render alike.
 pub fn transcript_html(markdown: &str) -> String {
     sanitize_html(&markdown_to_safe_html(markdown))
 }

@@ -2,7 +2,8 @@
 // the loopback OpenID Connect provider (`oidc-provider`, tests/src/bin) and lands on the
 // dashboard; assigns a customer's escalation to a named agent and sees it assigned (and the
 // customer's widget says who is on it); picks a saved reply by typing part of its name in
-// the reply box, and the customer's widget shows it rendered with their name.
+// the reply box, and the customer's widget shows it filled in with their name and its
+// Markdown rendered (bold, not asterisks), live and after a reload.
 
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
@@ -41,7 +42,7 @@ describe("people: single sign-on, assignment, saved replies", () => {
     await adminPost(server, "/agents", { email: "dana@example.com", display_name: "Dana Diaz", role: "agent" });
     await adminPost(server, "/saved-replies", {
       name: "Refund policy",
-      body: "Hi {{customer.name}}, refunds reach your card within 5 days.",
+      body: "Hi {{customer.name}}, refunds reach your card within **5 days**.",
     });
     await adminPost(server, "/saved-replies", { name: "Opening hours", body: "We are here 9 to 5." });
     browser = await launchBrowser();
@@ -106,11 +107,20 @@ describe("people: single sign-on, assignment, saved replies", () => {
     await manager.getByText("Hi Kim, refunds reach your card within").waitFor();
     await screenshot(manager, "people-03-saved-reply-sent");
 
-    const reply = w.agentBubbles.filter({ hasText: "refunds reach your card" });
-    await reply.waitFor();
-    assert.match(await reply.innerText(), /^Olga Ops\s+Hi Kim, refunds reach your card within 5 days\.$/, "sent as the signed-in manager");
-    assert.doesNotMatch(await reply.innerText(), /\{\{/, "no template left over");
+    // The saved reply's Markdown reaches the customer rendered: bold text, no asterisks,
+    // live and again after a reload.
+    const seen = async () => {
+      const reply = w.agentBubbles.filter({ hasText: "refunds reach your card" });
+      await reply.waitFor();
+      assert.match(await reply.innerText(), /^Olga Ops\s+Hi Kim, refunds reach your card within 5 days\.$/, "sent as the signed-in manager");
+      assert.doesNotMatch(await reply.innerText(), /\{\{|\*/, "no template or Markdown left over");
+      assert.equal(await reply.locator("strong").innerText(), "5 days", "the bold part is bold");
+    };
+    await seen();
     await screenshot(customer, "people-04-customer-sees-saved-reply");
+    await customer.reload();
+    await w.launcher.click();
+    await seen();
     assert.deepEqual(customer.errors, []);
   });
 });

@@ -3,6 +3,9 @@
 //! sign-out, the admin API refuses foreign pages, `/admin` pages carry security headers,
 //! `X-Forwarded-For` counts only from trusted proxies, and `/metrics` can ask for a token.
 
+use frontline_shared::accounts::manage::sign_in_record;
+use frontline_shared::accounts::Role;
+use frontline_shared::audit::{Actor, Source};
 use frontline_shared::clock::ManualClock;
 use frontline_shared::config::{IpNet, Secret};
 use frontline_shared::store::Store;
@@ -255,8 +258,9 @@ async fn sessions_expire_after_twelve_idle_hours() {
             .await
             .expect("store");
         let idle = Duration::from_secs(12 * 3600);
+        let actor = Actor::unlinked("Ana", Source::Web, None).with_role(Role::Admin);
         let id = store
-            .create_admin_session("Ana", idle)
+            .create_admin_session("Ana", idle, sign_in_record(&actor))
             .await
             .expect("create");
         assert_eq!(id.len(), 64);
@@ -282,7 +286,7 @@ async fn sessions_expire_after_twelve_idle_hours() {
         );
         // The stored key is a hash: the id itself is nowhere in the table.
         let other = store
-            .create_admin_session("Bo", idle)
+            .create_admin_session("Bo", idle, sign_in_record(&actor))
             .await
             .expect("create");
         let rows: Vec<(String,)> = sqlx::query_as("SELECT id_hash FROM admin_sessions")

@@ -8,6 +8,8 @@ use frontline_shared::accounts::Role;
 use frontline_shared::agent_action::{apply, AgentAction, Outcome};
 use frontline_shared::audit::{Actor, AuditAction, AuditFilter, Source};
 use frontline_shared::escalation::Priority;
+use frontline_shared::store::agents::new_agent_id;
+use frontline_shared::store::audit::AuditRecord;
 use frontline_shared::store::conversations::Conversation;
 use frontline_shared::store::escalations::NewHandoff;
 use frontline_shared::store::Store;
@@ -51,12 +53,16 @@ async fn an_assignment_racing_claims_leaves_exactly_one_owner_and_the_losers_are
         let db = TestDatabase::new(backend).await;
         let store = Store::connect(&db.url).await.expect("connect");
         let bob = NewAgent::parse("bob@example.com", "Bob Baker", "agent").expect("valid");
+        let manager = Actor::unlinked("Lea", Source::Api, None).with_role(Role::Admin);
+        let created = AuditRecord {
+            actor: &manager,
+            action: AuditAction::AgentCreated,
+        };
         let bob = store
-            .create_agent(&bob)
+            .create_agent(&new_agent_id(), &bob, None, created)
             .await
             .expect("create")
             .expect("new");
-        let manager = Actor::unlinked("Lea", Source::Api, None).with_role(Role::Admin);
         let mut assignments_won = 0;
         for round in 0..8 {
             let conversation = format!("conv_race_{round}");

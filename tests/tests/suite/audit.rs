@@ -4,7 +4,7 @@
 
 use frontline_tests::customer::hand_off;
 use frontline_tests::dashboard::DashboardSession;
-use frontline_tests::databases::backends;
+use frontline_tests::databases::{backends, TestBackend};
 use frontline_tests::rig::{Platforms, Rig};
 use frontline_tests::widget_server::ADMIN_TOKEN;
 use serde_json::{json, Value};
@@ -209,7 +209,7 @@ async fn an_agent_action_and_its_audit_row_commit_together_or_not_at_all() {
     use frontline_shared::audit::{Actor, AuditAction, AuditFilter, Source};
     use frontline_shared::escalation::EscalationStatus;
     use frontline_shared::store::Store;
-    use frontline_tests::databases::{TestBackend, TestDatabase};
+    use frontline_tests::databases::TestDatabase;
 
     for backend in backends() {
         let db = TestDatabase::new(backend).await;
@@ -229,28 +229,7 @@ async fn an_agent_action_and_its_audit_row_commit_together_or_not_at_all() {
             }
         };
         let outbox_before = count("SELECT COUNT(*) FROM outbox WHERE escalation_id = $1").await;
-        let (block, unblock): (&[&str], &str) = match backend {
-            TestBackend::Sqlite => (
-                &["CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
-                   BEGIN SELECT RAISE(ABORT, 'audit log down'); END"],
-                "DROP TRIGGER audit_down",
-            ),
-            TestBackend::Postgres => (
-                &[
-                    "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS \
-                     $$ BEGIN RAISE EXCEPTION 'audit log down'; END $$",
-                    "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
-                     FOR EACH ROW EXECUTE FUNCTION audit_down()",
-                ],
-                "DROP TRIGGER audit_down ON audit_log",
-            ),
-        };
-        for statement in block {
-            sqlx::query(*statement)
-                .execute(&pool)
-                .await
-                .expect("block audit rows");
-        }
+        let unblock = block_audit_rows(&pool, backend).await;
 
         let ana = Actor::unlinked("Ana", Source::Api, None);
         let reply = AgentAction::Reply(Reply {
@@ -299,6 +278,163 @@ async fn an_agent_action_and_its_audit_row_commit_together_or_not_at_all() {
         assert_eq!(
             (rows[0].actor.as_str(), rows[0].object_id.as_deref()),
             ("Ana", Some(id.as_str()))
+        );
+        pool.close().await;
+        store.close().await;
+    }
+}
+
+/// Makes the audit log refuse new rows (a trigger, as a full disk or a lost connection
+/// would); returns the statement that accepts them again.
+async fn block_audit_rows(pool: &sqlx::AnyPool, backend: TestBackend) -> &'static str {
+    let (block, unblock): (&[&str], &str) = match backend {
+        TestBackend::Sqlite => (
+            &["CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+               BEGIN SELECT RAISE(ABORT, 'audit log down'); END"],
+            "DROP TRIGGER audit_down",
+        ),
+        TestBackend::Postgres => (
+            &[
+                "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'audit log down'; END $$",
+                "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION audit_down()",
+            ],
+            "DROP TRIGGER audit_down ON audit_log",
+        ),
+    };
+    for statement in block {
+        sqlx::query(*statement)
+            .execute(pool)
+            .await
+            .expect("block audit rows");
+    }
+    unblock
+}
+
+/// The other audited changes commit with their rows too: while the audit log refuses rows,
+/// creating a personal token, creating or changing a saved reply, changing an account's
+/// role, setting oneself away and erasing a customer fail and change nothing (no token,
+/// the reply and the account as they were, the customer's words still there); once rows
+/// are accepted again, a token is created with its row.
+#[tokio::test]
+async fn account_token_saved_reply_and_erasure_changes_commit_with_their_audit_rows_or_not_at_all()
+{
+    use frontline_shared::accounts::{away, manage, tokens, NewAgent, Role};
+    use frontline_shared::audit::{Actor, AuditAction, AuditFilter, Source};
+    use frontline_shared::saved_replies::{self, SavedReplyInput};
+    use frontline_shared::store::agents::AgentChange;
+    use frontline_shared::store::Store;
+    use frontline_tests::databases::TestDatabase;
+
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("store");
+        let token = Actor::unlinked("admin token", Source::Api, None).with_role(Role::Admin);
+        let new = NewAgent::parse("lea@example.com", "Lea", "admin").expect("valid");
+        let lea = manage::create(&store, &token, &new, Some("lea's long passphrase".into()))
+            .await
+            .expect("create Lea")
+            .account;
+        let as_lea = manage::account_actor(&lea, Source::Web, Some("127.0.0.1".into()));
+        let refunds =
+            SavedReplyInput::parse("Refunds", None, "Refunds take **30 days**.").expect("valid");
+        let reply = saved_replies::manage::create(&store, &as_lea, &refunds)
+            .await
+            .expect("saved reply");
+        let escalation = crate::agent_figures::open(&store, "conv_erase").await;
+        let customer = store
+            .escalation(&escalation)
+            .await
+            .expect("read")
+            .expect("stored");
+        let transcript_before = store
+            .transcript(&customer.conversation_id)
+            .await
+            .expect("transcript");
+        assert!(
+            !customer.email.is_empty(),
+            "the fixture has a customer e-mail"
+        );
+        let all = AuditFilter::default();
+        let rows_before = store.audit_entries(&all, 100).await.expect("audit").len();
+        assert_eq!(
+            rows_before, 2,
+            "{backend:?}: the account's creation, the reply's"
+        );
+
+        let pool = sqlx::AnyPool::connect(&db.url).await.expect("pool");
+        let unblock = block_audit_rows(&pool, backend).await;
+
+        let created = tokens::create(&store, &as_lea, "CI export").await;
+        assert!(created.is_err(), "{backend:?}: a token without its row");
+        assert!(store
+            .api_tokens_of(&lea.id)
+            .await
+            .expect("tokens")
+            .is_empty());
+
+        let shorter =
+            SavedReplyInput::parse("Refunds", None, "Refunds take **14 days**.").expect("valid");
+        let changed = saved_replies::manage::change(&store, &as_lea, &reply.id, &shorter).await;
+        assert!(
+            changed.is_err(),
+            "{backend:?}: a saved-reply change without its row"
+        );
+        let other = SavedReplyInput::parse("Shipping", None, "Two days.").expect("valid");
+        assert!(saved_replies::manage::create(&store, &as_lea, &other)
+            .await
+            .is_err());
+        let replies = store.saved_replies(None).await.expect("replies");
+        assert_eq!(replies.len(), 1, "{backend:?}");
+        assert_eq!(replies[0].body, "Refunds take **30 days**.", "{backend:?}");
+
+        let demote = AgentChange {
+            role: Some(Role::Agent),
+            ..AgentChange::default()
+        };
+        assert!(manage::change(&store, &token, &lea.id, &demote)
+            .await
+            .is_err());
+        assert!(away::set_away(&store, &as_lea, true).await.is_err());
+        let now = store.agent(&lea.id).await.expect("read").expect("stored");
+        assert_eq!((now.role, now.away), (Role::Admin, false), "{backend:?}");
+
+        let audit = frontline_shared::store::audit::AuditRecord {
+            actor: &token,
+            action: AuditAction::Erasure,
+        };
+        let erased = store
+            .erase_customer(&customer.email, audit, "customer:0000")
+            .await;
+        assert!(erased.is_err(), "{backend:?}: an erasure without its row");
+        let transcript = store
+            .transcript(&customer.conversation_id)
+            .await
+            .expect("transcript");
+        assert_eq!(transcript, transcript_before, "{backend:?}: nothing erased");
+
+        sqlx::query(unblock)
+            .execute(&pool)
+            .await
+            .expect("unblock audit rows");
+        assert_eq!(
+            store.audit_entries(&all, 100).await.expect("audit").len(),
+            rows_before,
+            "{backend:?}: no row of what did not happen"
+        );
+        let created = tokens::create(&store, &as_lea, "CI export")
+            .await
+            .expect("token");
+        let filter = AuditFilter {
+            action: Some(AuditAction::TokenCreated),
+            ..AuditFilter::default()
+        };
+        let rows = store.audit_entries(&filter, 10).await.expect("audit");
+        assert_eq!(rows.len(), 1, "{backend:?}");
+        assert_eq!(
+            (rows[0].actor.as_str(), rows[0].object_id.as_deref()),
+            ("Lea", Some(created.token.id.as_str()))
         );
         pool.close().await;
         store.close().await;

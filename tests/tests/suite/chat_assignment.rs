@@ -73,7 +73,8 @@ async fn an_admin_assigns_from_the_slack_alert_and_the_assignee_is_told_once_by_
         );
         assert!(select.contains("Assign to…"), "{select}");
 
-        // Max is no admin (unlinked, allowed to act, but not to assign).
+        // Max is in Slack only (unlinked: allowed to claim or reply, but he has no role, so
+        // he may not assign): he alone is told why and what to do, and nothing changes.
         let click = SignedRequest::interaction(&user_pick(&MAX, &alert, ANA.id));
         assert_eq!(
             click.send(&rig.bot.client, &rig.bot.url).await.status(),
@@ -81,12 +82,32 @@ async fn an_admin_assigns_from_the_slack_alert_and_the_assignee_is_told_once_by_
         );
         let told = rig.slack().with(|s| s.ephemerals.clone());
         assert_eq!(told.len(), 1, "{backend:?}: {told:?}");
-        assert!(
-            told[0]
-                .to_string()
-                .contains("Only an admin can assign or take over escalations."),
-            "{told:?}"
+        assert_eq!(told[0]["user"], MAX.id, "{told:?}");
+        assert_eq!(
+            told[0]["text"],
+            ":no_entry: Only an admin can assign or take over escalations, and your Slack \
+             account is not linked to a Frontline account: ask an admin to give you an admin \
+             account with your Slack e-mail address, or to assign it from the dashboard.",
+            "{backend:?}: {told:?}"
         );
+        let untouched = rig
+            .store
+            .escalation(id)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(untouched.status.as_str(), "queued", "{backend:?}");
+        assert_eq!(untouched.claimed_by, None);
+        let assigned = AuditFilter {
+            action: Some(AuditAction::Assign),
+            ..AuditFilter::default()
+        };
+        assert!(rig
+            .store
+            .audit_entries(&assigned, 10)
+            .await
+            .expect("audit")
+            .is_empty());
 
         let click = SignedRequest::interaction(&user_pick(&LEA, &alert, ANA.id));
         assert_eq!(
@@ -343,6 +364,10 @@ mod discord {
         id: "1100000000000000022",
         username: "ana",
     };
+    const MAX: DiscordUser = DiscordUser {
+        id: "1100000000000000033",
+        username: "max",
+    };
 
     /// Signs `email` in to the dashboard and takes a link code from the queue page.
     async fn link_code(rig: &Rig, email: &str, password: &str) -> String {
@@ -443,6 +468,30 @@ mod discord {
                 [format!("assign:{id}")],
                 "{backend:?}"
             );
+
+            // Max never linked: he may claim (allow_unlinked) but not assign. He alone is
+            // told why and how to link; nothing changes.
+            let pick = user_select(&MAX, &alert, &format!("assign:{id}"), ANA.id);
+            let (status, answer) = discord.interact(client, url, &pick).await;
+            assert_eq!(
+                (status, answer["type"].as_i64()),
+                (200, Some(4)),
+                "{backend:?}: {answer}"
+            );
+            assert_eq!(answer["data"]["flags"].as_i64(), Some(64), "ephemeral");
+            let text = answer["data"]["content"].as_str().unwrap_or_default();
+            assert!(
+                text.starts_with("⛔ Only an admin can assign or take over escalations, and your Discord account is not linked to a Frontline account"),
+                "{backend:?}: {text}"
+            );
+            assert!(text.contains("/frontline link CODE"), "{text}");
+            let untouched = rig
+                .store
+                .escalation(id)
+                .await
+                .expect("read")
+                .expect("stored");
+            assert_eq!(untouched.claimed_by, None, "{backend:?}: nothing changed");
 
             let pick = user_select(&LEA, &alert, &format!("assign:{id}"), ANA.id);
             let (status, answer) = discord.interact(client, url, &pick).await;

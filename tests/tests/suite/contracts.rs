@@ -105,6 +105,7 @@ fn line(message_id: i64, author_name: Option<&str>, body: &str, step: i64) -> Co
         },
         author_name: author_name.map(str::to_string),
         body: body.into(),
+        html: None,
         at_ms: T0 + step * 1000,
         attachments: Vec::new(),
     })

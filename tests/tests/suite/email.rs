@@ -598,3 +598,50 @@ async fn an_agent_reply_is_mailed_to_a_customer_who_left_and_not_to_one_watching
         smtp.stop().await;
     }
 }
+
+/// A saved reply is Markdown: its mail carries it rendered, as HTML in the HTML part and as
+/// its text in the text part (no asterisks anywhere), while a plain reply stays as typed.
+#[tokio::test]
+async fn a_saved_reply_is_mailed_with_its_markdown_rendered() {
+    use frontline_shared::store::escalations::{ReplyExtras, ReplyOrigin};
+    for backend in backends() {
+        let smtp = SmtpServer::start().await;
+        let toml = format!("{}away_after = \"1s\"\n", email_toml(smtp.port));
+        let rig =
+            Rig::start_shared(backend, Platforms::Slack, &toml, "", BotOptions::default()).await;
+        let gone = customer_hands_off(&rig).await;
+        smtp.wait_for(1, Duration::from_secs(15)).await;
+        let extras = ReplyExtras {
+            saved_reply: Some("Refund policy"),
+            ..ReplyExtras::default()
+        };
+        rig.store
+            .append_agent_message_as(
+                &gone.escalation_id,
+                "Ana",
+                "Refunds reach your card within **5 days**. See [refunds](https://shop.test/refunds).",
+                ReplyOrigin::Web,
+                extras,
+            )
+            .await
+            .expect("reply");
+        let mails = smtp.wait_for(2, Duration::from_secs(15)).await;
+        let body = mails[1].text();
+        assert!(
+            body.contains(
+                "Refunds reach your card within 5 days. See refunds (https://shop.test/refunds)."
+            ),
+            "{backend:?}: the text part: {body}"
+        );
+        assert!(
+            body.contains("Refunds reach your card within <strong>5 days</strong>."),
+            "{backend:?}: the HTML part: {body}"
+        );
+        assert!(
+            !body.contains("**"),
+            "{backend:?}: no Markdown left: {body}"
+        );
+        rig.stop().await;
+        smtp.stop().await;
+    }
+}

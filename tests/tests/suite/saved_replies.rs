@@ -152,8 +152,9 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
         assert_eq!(unknown.status, 422, "{}", unknown.body);
         assert!(unknown.body.contains("`name`"), "{}", unknown.body);
 
-        // What the customer's widget restores: the reply filled in with their name as typed, apostrophe and all
-        // (the widget shows an agent's message as text).
+        // What the customer's widget restores: the reply filled in with their name as typed,
+        // apostrophe and all; `body` is the Markdown, `html` what the widget shows (bold, no
+        // asterisks). A plain line has no `html`.
         let (status, conversation) = server
             .get_json(
                 &format!("/api/v1/conversations/{}", sam.conversation_id),
@@ -172,6 +173,15 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
             last["body"],
             "Hi Sam O'Brien, refunds reach your card within **5 days**."
         );
+        let html = last["html"].as_str().unwrap_or_default();
+        assert_eq!(
+            html.trim(),
+            "<p>Hi Sam O'Brien, refunds reach your card within <strong>5 days</strong>.</p>",
+            "{backend:?}"
+        );
+        let customer_line = &conversation["transcript"][0];
+        assert_eq!(customer_line["author"], "customer");
+        assert!(customer_line["html"].is_null(), "{customer_line}");
 
         // The Slack thread says who sent which saved reply.
         let post = rig

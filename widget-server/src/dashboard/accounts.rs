@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use frontline_shared::accounts::manage;
 use frontline_shared::accounts::{NewAgent, Role};
+use frontline_shared::audit::Source;
 use frontline_shared::store::agents::AgentChange;
 use serde::Deserialize;
 use serde_json::json;
@@ -216,9 +217,15 @@ pub async fn accept(
             Err(manage::AccountError::Input(_)) => return retry,
             Err(error) => return ApiError::from(error).into_response(),
         };
+    // Signed in by the link: a sign-in, recorded with its session.
+    let actor = manage::account_actor(&account, Source::Web, Some(ip.to_string()));
     let session_id = match state
         .store
-        .create_account_session(&account, admin::SESSION_IDLE_TIMEOUT)
+        .create_account_session(
+            &account,
+            admin::SESSION_IDLE_TIMEOUT,
+            manage::sign_in_record(&actor),
+        )
         .await
     {
         Ok(id) => id,

@@ -217,14 +217,17 @@ pub async fn escalation(
         .iter()
         .map(|(message_id, l)| {
             let at = jiff::Timestamp::from_millisecond(l.at_ms).map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string());
-            // An assistant answer is Markdown: shown as the same sanitized HTML the widget shows.
+            // An assistant answer and a saved reply are Markdown: shown as the same sanitized
+            // HTML the widget shows (a saved reply masked first, as every other line is).
+            let body = if l.author == "assistant" { l.body.clone() } else { redactor.mask_owned(&l.body) };
             let (title, html) = if l.author == "assistant" {
                 let (title, markdown) = frontline_matcher::split_transcript_text(&l.body);
                 (title, Some(frontline_shared::templates::transcript_html(markdown)))
+            } else if l.markdown {
+                (None, Some(frontline_shared::templates::transcript_html(&body)))
             } else {
                 (None, None)
             };
-            let body = if l.author == "assistant" { l.body.clone() } else { redactor.mask_owned(&l.body) };
             json!({ "author": l.author, "author_name": l.author_name, "body": body, "title": title, "html": html, "at": at.unwrap_or_default(), "files": files_of(*message_id) })
         })
         .collect();
@@ -345,7 +348,10 @@ pub(super) async fn apply_and_show(
         Ok(Outcome::Applied(_) | Outcome::AlreadyApplied(_)) => "done",
         // Not the escalation's state: a 404, or the 403 / 422 the admin API gives.
         Ok(Outcome::Refused(
-            refusal @ (Refusal::NotFound | Refusal::AdminsOnly | Refusal::UnknownAgent),
+            refusal @ (Refusal::NotFound
+            | Refusal::AdminsOnly
+            | Refusal::UnlinkedAdminsOnly { .. }
+            | Refusal::UnknownAgent),
         )) => return refused(refusal).into_response(),
         Ok(Outcome::Refused(_)) => "refused",
         Err(error) => return ApiError::from(error).into_response(),

@@ -3,7 +3,7 @@
 //! [`start_session`] too (see [`super::sso`]). Either way the browser's previous session
 //! ends and a new one starts (rotation); failures are throttled per address, and
 //! password failures per account too; sign-ins, failed ones and sign-outs go to the
-//! audit log.
+//! audit log (a sign-in's row in the transaction that starts its session).
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -106,24 +106,34 @@ pub(super) async fn start_session(
     )
 }
 
-/// Who a successful sign-in starts a session for.
+/// Who a successful sign-in starts a session for, and from where (the client IP).
 pub(super) enum NewSession {
-    Token { agent: String },
-    Account(frontline_shared::accounts::AgentAccount),
+    Token {
+        agent: String,
+        origin: Option<String>,
+    },
+    Account {
+        account: frontline_shared::accounts::AgentAccount,
+        origin: Option<String>,
+    },
 }
 
 impl NewSession {
+    /// The session's id; the sign-in's audit row commits with the session.
     async fn start(self, state: &AppState) -> Result<String, ApiError> {
         let store = &state.store;
+        let idle = admin::SESSION_IDLE_TIMEOUT;
         Ok(match self {
-            NewSession::Token { agent } => {
+            NewSession::Token { agent, origin } => {
+                let actor = Actor::unlinked(&agent, Source::Web, origin).with_role(Role::Admin);
                 store
-                    .create_admin_session(&agent, admin::SESSION_IDLE_TIMEOUT)
+                    .create_admin_session(&agent, idle, manage::sign_in_record(&actor))
                     .await?
             }
-            NewSession::Account(account) => {
+            NewSession::Account { account, origin } => {
+                let actor = manage::account_actor(&account, Source::Web, origin);
                 store
-                    .create_account_session(&account, admin::SESSION_IDLE_TIMEOUT)
+                    .create_account_session(&account, idle, manage::sign_in_record(&actor))
                     .await?
             }
         })
@@ -167,12 +177,10 @@ async fn token_sign_in(
             "Please give your name.".into(),
         )));
     };
-    let actor = Actor::unlinked(&agent, Source::Web, Some(ip.to_string())).with_role(Role::Admin);
-    state
-        .store
-        .append_audit(&actor, AuditAction::SignIn, None)
-        .await?;
-    Ok(SignIn::Session(NewSession::Token { agent }))
+    Ok(SignIn::Session(NewSession::Token {
+        agent,
+        origin: Some(ip.to_string()),
+    }))
 }
 
 /// E-mail and password: throttled per address and per account before the password is
@@ -199,7 +207,10 @@ async fn account_sign_in(
     let account =
         manage::sign_in(&state.store, &email, form.password, Some(ip.to_string())).await?;
     if let Some(account) = account {
-        return Ok(SignIn::Session(NewSession::Account(account)));
+        return Ok(SignIn::Session(NewSession::Account {
+            account,
+            origin: Some(ip.to_string()),
+        }));
     }
     // Both buckets take the failure, whichever runs out first answers.
     let by_address = throttle.failed(ip);

@@ -83,7 +83,15 @@ pub async fn callback(
     let cleared: Vec<_> = session::sso_cookie_cleared(&state).into_iter().collect();
     match outcome {
         Ok(Ok(account)) => with_cookies(
-            start_session(&state, &headers, NewSession::Account(account)).await,
+            start_session(
+                &state,
+                &headers,
+                NewSession::Account {
+                    account,
+                    origin: Some(ip.to_string()),
+                },
+            )
+            .await,
             cleared,
         ),
         Ok(Err(Refused(status, message))) => {

@@ -183,7 +183,7 @@ async fn act(
 pub(crate) fn refused(refusal: Refusal) -> ApiError {
     match refusal {
         Refusal::NotFound => ApiError::not_found("unknown_escalation", refusal.to_string()),
-        Refusal::AdminsOnly => ApiError::Forbidden {
+        Refusal::AdminsOnly | Refusal::UnlinkedAdminsOnly { .. } => ApiError::Forbidden {
             code: "admin_required",
             message: refusal.to_string(),
         },

@@ -24,8 +24,9 @@ pub struct TranscriptLineBody {
     pub body: String,
     /// An assistant answer's title (the card's heading), when the line is one.
     pub title: Option<String>,
-    /// An assistant answer's text as sanitized HTML, rendered from its Markdown the same
-    /// way the live answer was, so restored history looks as it did; `body` stays the source.
+    /// An assistant answer's or an agent's saved reply's text as sanitized HTML, rendered
+    /// from its Markdown the same way the live line was, so restored history looks as it
+    /// did; `body` stays the source. Absent (null) for plain text.
     pub html: Option<String>,
     pub at_ms: i64,
     /// The files sent with this line (the customer's or an agent's), with fresh links;
@@ -39,6 +40,8 @@ impl From<TranscriptLine> for TranscriptLineBody {
         let (title, html) = if line.author == Author::Assistant.as_str() {
             let (title, markdown) = split_transcript_text(&line.body);
             (title.map(str::to_string), Some(transcript_html(markdown)))
+        } else if line.markdown {
+            (None, Some(transcript_html(&line.body)))
         } else {
             (None, None)
         };

@@ -7,8 +7,11 @@
 //! "[erased at the customer's request]" through the outbox. Both are idempotent and work
 //! from any replica: the store is all they touch.
 //!
-//! Both are recorded in the audit log. The object is [`customer_ref`], not the e-mail, so
-//! the log keeps no trace of an erased customer's address (the log is never rewritten).
+//! Both are recorded in the audit log: an erasure in its own transaction (all of the
+//! customer's conversations and the row, or nothing), an export (which changes nothing)
+//! before the data is sent, so an export whose row cannot be written is not sent. The
+//! object is [`customer_ref`], not the e-mail, so the log keeps no trace of an erased
+//! customer's address (the log is never rewritten).
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
@@ -24,6 +27,7 @@ use crate::error::{ApiError, ApiQuery, ErrorBody};
 use crate::guard::admin::Admin;
 use crate::state::AppState;
 use frontline_shared::audit::AuditAction;
+use frontline_shared::store::audit::AuditRecord;
 use sha2::{Digest, Sha256};
 
 /// The audit log's object for a customer: `customer:` and the first 16 hex digits of the
@@ -140,14 +144,13 @@ pub async fn erase(
 ) -> Result<Json<ErasureBody>, ApiError> {
     let email = email(&raw)?;
     state.recorder.flush().await;
-    let erasure = state.store.erase_customer(email.as_str()).await?;
-    state
+    let audit = AuditRecord {
+        actor: &admin.actor,
+        action: AuditAction::Erasure,
+    };
+    let erasure = state
         .store
-        .append_audit(
-            &admin.actor,
-            AuditAction::Erasure,
-            Some(&customer_ref(&email)),
-        )
+        .erase_customer(email.as_str(), audit, &customer_ref(&email))
         .await?;
     tracing::info!(
         conversations = erasure.conversations,
