@@ -261,7 +261,9 @@ impl Store {
     }
 
     /// The newest questions we could not answer: handed off for low confidence or as out
-    /// of scope, or only offered suggestions below `max_confidence`.
+    /// of scope, or only offered suggestions below `max_confidence`. From the partial
+    /// index of handoff and suggest decisions (migration `0031`; the query names its
+    /// condition so both databases use it).
     pub async fn unanswered_questions(
         &self,
         site: &SiteId,
@@ -272,8 +274,8 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
             "SELECT body FROM messages \
-             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND decision IS NOT NULL AND body <> '' \
-               AND ((decision = 'handoff' AND reason IN ('low_confidence', 'out_of_scope')) \
+             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND decision IN ('handoff', 'suggest') \
+               AND body <> '' AND ((decision = 'handoff' AND reason IN ('low_confidence', 'out_of_scope')) \
                     OR (decision = 'suggest' AND confidence < $4)) \
              ORDER BY created_at DESC LIMIT $5",
         )
