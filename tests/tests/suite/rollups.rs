@@ -516,13 +516,16 @@ async fn a_store_from_before_the_daily_intent_rollups_gets_them_filled_from_its_
     }
 }
 
+/// `(id, created, priority, claimed after s, resolved after s)`.
+type Escalation = (&'static str, i64, &'static str, Option<i64>, Option<i64>);
+
 #[tokio::test]
 async fn a_store_from_before_the_timing_histograms_gets_them_filled_and_reports_from_them() {
     // 2026-11-09 00:00 UTC, and the hour in milliseconds.
     let (day0, h) = (1_794_182_400_000_i64, 3_600_000_i64);
     // (id, created, priority, claimed after s, resolved after s): one escalation in the
     // partial UTC day at each end of the period below, the rest in its ten whole days.
-    let escalations: [(&str, i64, &str, Option<i64>, Option<i64>); 8] = [
+    let escalations: [Escalation; 8] = [
         ("e1", day0 + 18 * h, "normal", Some(60), Some(3_600)),
         ("e2", day0 + 34 * h, "normal", Some(120), Some(7_200)),
         ("e3", day0 + 82 * h, "normal", Some(600), Some(5_400)),
