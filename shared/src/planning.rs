@@ -140,9 +140,9 @@ pub async fn plan(
         shrinkage: inputs.shrinkage,
     };
     let mut channels = Vec::new();
-    for channel in Channel::ALL {
+    let histories = histories(store, &site.id, &tz, today).await?;
+    for (channel, history) in Channel::ALL.into_iter().zip(histories) {
         let calendar = calendar(settings, site, channel);
-        let history = history(store, &site.id, channel, &tz, today).await?;
         let made = frontline_planning::forecast(&history, &calendar, days);
         store_forecasts(store, site, channel, &made, now_ms).await?;
         let hours = made
@@ -205,28 +205,57 @@ fn calendar(settings: &PlanningSettings, site: &SiteSettings, channel: Channel) 
     }
 }
 
-/// Hourly arrivals of complete local days before `today` (at most [`HISTORY_DAYS`]),
-/// starting with the day of the channel's first arrival.
-async fn history(
+/// Hourly arrivals of each channel ([`Channel::ALL`] order) over the complete local
+/// days before `today` (at most [`HISTORY_DAYS`]), starting with the day of the channel's
+/// first arrival. Both are read in one pass over the hourly sums of the rollups when every
+/// local hour of the range starts on the same minute of the UTC hour (every zone whose
+/// offsets are whole hours, or always :30 or :45); otherwise per 15-minute bucket.
+async fn histories(
     store: &Store,
     site: &SiteId,
-    channel: Channel,
     tz: &TimeZone,
     today: Date,
-) -> Result<HourlyCounts, StoreError> {
+) -> Result<Vec<HourlyCounts>, StoreError> {
     let oldest = today
         .checked_sub(jiff::Span::new().days(HISTORY_DAYS))
         .unwrap_or(today);
-    let first = match store.first_arrival(site, channel).await? {
-        Some(ms) => days::date_of(ms, tz).max(oldest).min(today),
-        None => today,
+    let mut counts = Vec::new();
+    for channel in Channel::ALL {
+        let first = match store.first_arrival(site, channel).await? {
+            Some(ms) => days::date_of(ms, tz).max(oldest).min(today),
+            None => today,
+        };
+        counts.push(HourlyCounts::new(tz.clone(), first, today));
+    }
+    let Some(first) = counts.iter().map(HourlyCounts::first).min() else {
+        return Ok(counts);
     };
     let (from_ms, _) = days::bounds(first, tz);
     let (to_ms, _) = days::bounds(today, tz);
-    let mut counts = HourlyCounts::new(tz.clone(), first, today);
-    for (start_ms, n) in store.arrival_buckets(site, channel, from_ms, to_ms).await? {
+    let hourly = !store.reads_raw_rows()
+        && counts.iter().all(|c| {
+            c.hours()
+                .iter()
+                .all(|h| (h.start.as_millisecond() - from_ms).rem_euclid(3_600_000) == 0)
+        });
+    let add = |counts: &mut HourlyCounts, start_ms: i64, n: i64| {
         if let Ok(at) = Timestamp::from_millisecond(start_ms) {
             counts.add(at, n as f64);
+        }
+    };
+    if hourly {
+        for (start_ms, conversations, handoffs) in
+            store.arrival_hours(site, from_ms, to_ms, from_ms).await?
+        {
+            add(&mut counts[0], start_ms, conversations);
+            add(&mut counts[1], start_ms, handoffs);
+        }
+        return Ok(counts);
+    }
+    for (channel, counts) in Channel::ALL.into_iter().zip(counts.iter_mut()) {
+        let (from_ms, _) = days::bounds(counts.first(), tz);
+        for (start_ms, n) in store.arrival_buckets(site, channel, from_ms, to_ms).await? {
+            add(counts, start_ms, n);
         }
     }
     Ok(counts)

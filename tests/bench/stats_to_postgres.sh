@@ -8,7 +8,7 @@
 # The database is created and migrated by a first `cargo bench … --bench stats` run with
 # CONVERSATIONS=0 (it generates nothing then), the raw rows are copied with triggers off
 # (`session_replication_role = replica`), and the rollups are refilled with the
-# migrations' own fill statements (0017 and 0025). Then run the bench with
+# migrations' own fill statements (0017, 0025 and 0030). Then run the bench with
 # STATS_DB=<admin url>/<name>: an existing history is measured, not generated.
 set -euo pipefail
 sqlite_db=$1 admin=$2 name=$3
@@ -31,7 +31,10 @@ done
 fill() { # migration file: its statements from the first INSERT on
   sed -n '/^INSERT INTO/,$p' "shared/migrations/postgres/$1"
 }
+# 0030's fill: the statement after "-- The escalations an earlier release stored."
+timings() { sed -n '/^-- The escalations an earlier release stored/,/^$/p' shared/migrations/postgres/0030_timing_histograms.sql; }
 psql "$url" -q -v ON_ERROR_STOP=1 \
-  -c "TRUNCATE stats_rollups, intent_rollups, intent_rollups_daily" \
-  -c "$(fill 0017_rollups.sql)" -c "$(fill 0025_faster_reports.sql | sed '/^-- /,$d')"
+  -c "TRUNCATE stats_rollups, intent_rollups, intent_rollups_daily, timing_rollups" \
+  -c "$(fill 0017_rollups.sql)" -c "$(fill 0025_faster_reports.sql | sed '/^-- /,$d')" \
+  -c "$(timings)"
 psql "$url" -q -c "VACUUM ANALYZE"

@@ -209,7 +209,13 @@ pub async fn report_with_top(
         }
         unanswered.extend(
             store
-                .unanswered_questions(site, from_ms, to_ms, 0.5, UNANSWERED_SAMPLE)
+                .unanswered_questions(
+                    site,
+                    from_ms,
+                    to_ms,
+                    crate::store::stats::UNANSWERED_CONFIDENCE,
+                    UNANSWERED_SAMPLE,
+                )
                 .await?,
         );
         unclaimed_now += store.unclaimed_now(site).await?;

@@ -139,6 +139,59 @@ impl Store {
             .collect())
     }
 
+    /// Arrivals of both channels for `site` in `[from_ms, to_ms)` per hour `[anchor_ms +
+    /// k h, anchor_ms + (k + 1) h)`: `(hour start ms, conversations, handoffs)`, oldest
+    /// first, empty hours left out. The database sums the rollups' four buckets of each
+    /// hour, so 16 weeks are 2,700 rows, not 10,800 per channel; partial buckets at the
+    /// ends are read raw. `anchor_ms` is a bucket boundary no later than `from_ms`.
+    pub async fn arrival_hours(
+        &self,
+        site: &SiteId,
+        from_ms: i64,
+        to_ms: i64,
+        anchor_ms: i64,
+    ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        const HOUR_MS: i64 = 3_600_000;
+        let hour_of = |at_ms: i64| anchor_ms + (at_ms - anchor_ms).div_euclid(HOUR_MS) * HOUR_MS;
+        let mut hours: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
+        let split = self.split(from_ms, to_ms);
+        if split.buckets.0 < split.buckets.1 {
+            // Buckets start at or after `anchor_ms`: the division rounds down.
+            let rows = sqlx::query(
+                "SELECT (bucket * 900000 - $4) / 3600000 AS hour, \
+                        CAST(SUM(conversations) AS BIGINT) AS conversations, \
+                        CAST(SUM(handoffs) AS BIGINT) AS handoffs \
+                 FROM stats_rollups WHERE site_id = $1 AND bucket >= $2 AND bucket < $3 \
+                 GROUP BY (bucket * 900000 - $4) / 3600000",
+            )
+            .bind(site)
+            .bind(split.buckets.0)
+            .bind(split.buckets.1)
+            .bind(anchor_ms)
+            .fetch_all(self.pool())
+            .await?;
+            for row in &rows {
+                let hour: i64 = row.try_get("hour")?;
+                let entry = hours.entry(anchor_ms + hour * HOUR_MS).or_default();
+                entry.0 += row.try_get::<i64, _>("conversations")?;
+                entry.1 += row.try_get::<i64, _>("handoffs")?;
+            }
+        }
+        for (from, to) in split.edges() {
+            for bucket in self.bucket_counts_raw(site, from, to).await? {
+                let at = (bucket.bucket * BUCKET_MS).max(from);
+                let entry = hours.entry(hour_of(at)).or_default();
+                entry.0 += bucket.conversations;
+                entry.1 += bucket.handoffs;
+            }
+        }
+        Ok(hours
+            .into_iter()
+            .filter(|(_, (c, h))| *c != 0 || *h != 0)
+            .map(|(hour, (c, h))| (hour, c, h))
+            .collect())
+    }
+
     /// [`Store::arrival_buckets`] counted from raw rows only.
     pub async fn arrival_buckets_raw(
         &self,

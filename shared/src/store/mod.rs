@@ -61,6 +61,7 @@ pub mod search;
 mod site_column;
 pub mod sso_logins;
 pub mod stats;
+pub mod timing_histograms;
 pub mod timings;
 pub mod webhooks;
 

@@ -40,6 +40,10 @@ impl std::ops::AddAssign for PeriodCounts {
     }
 }
 
+/// The confidence under which a suggestion counts as unanswered in reports (the partial
+/// index of migration `0031` is built for it).
+pub const UNANSWERED_CONFIDENCE: f64 = 0.5;
+
 /// When an escalation was created, claimed and resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EscalationTiming {
@@ -261,7 +265,10 @@ impl Store {
     }
 
     /// The newest questions we could not answer: handed off for low confidence or as out
-    /// of scope, or only offered suggestions below `max_confidence`.
+    /// of scope, or only offered suggestions below `max_confidence`. With the reports'
+    /// threshold ([`UNANSWERED_CONFIDENCE`]) read from the partial index of exactly those
+    /// questions (migration `0031`), whose condition the query repeats word for word so
+    /// both databases use it.
     pub async fn unanswered_questions(
         &self,
         site: &SiteId,
@@ -270,20 +277,31 @@ impl Store {
         max_confidence: f64,
         limit: i64,
     ) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT body FROM messages \
-             WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND decision IS NOT NULL AND body <> '' \
-               AND ((decision = 'handoff' AND reason IN ('low_confidence', 'out_of_scope')) \
-                    OR (decision = 'suggest' AND confidence < $4)) \
-             ORDER BY created_at DESC LIMIT $5",
-        )
-        .bind(site)
-        .bind(from_ms)
-        .bind(to_ms)
-        .bind(max_confidence)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+        let query = if max_confidence == UNANSWERED_CONFIDENCE {
+            sqlx::query(
+                "SELECT body FROM messages \
+                 WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND body <> '' \
+                   AND ((decision = 'handoff' AND reason IN ('low_confidence', 'out_of_scope')) \
+                        OR (decision = 'suggest' AND confidence < 0.5)) \
+                 ORDER BY created_at DESC LIMIT $4",
+            )
+        } else {
+            sqlx::query(
+                "SELECT body FROM messages \
+                 WHERE site_id = $1 AND created_at >= $2 AND created_at < $3 AND decision IS NOT NULL AND body <> '' \
+                   AND ((decision = 'handoff' AND reason IN ('low_confidence', 'out_of_scope')) \
+                        OR (decision = 'suggest' AND confidence < $5)) \
+                 ORDER BY created_at DESC LIMIT $4",
+            )
+        };
+        let rows = query
+            .bind(site)
+            .bind(from_ms)
+            .bind(to_ms)
+            .bind(limit)
+            .bind(max_confidence)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(|row| Ok(row.try_get("body")?)).collect()
     }
 

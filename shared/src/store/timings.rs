@@ -1,18 +1,16 @@
 //! Time to claim, time to resolve and SLA breaches of the escalations created in a period,
-//! worked out by the database: the report gets a count, two nearest-rank percentiles per
-//! kind and one breach count instead of every escalation of the period (100,000 rows for
-//! 400 days of the stats bench).
+//! worked out by the database: the report gets a count, two percentiles per kind and one
+//! breach count instead of every escalation of the period.
 //!
-//! Exact, not a histogram: the figures equal what [`crate::stats::summary`] computes from
-//! the raw timings ([`Store::escalation_timings`]), which the stats bench checks. A
-//! histogram exact to the dashboard's shown precision (seconds under a minute, minutes
-//! under a day, hours beyond) needs about 1,500 bins per day and priority, more rows
-//! than the escalations themselves at this volume; and SLA breaches depend on the
-//! configured `[sla]` limits and on "now" (an escalation still waiting), so a count kept
-//! at write time would be wrong after a config change.
+//! Periods with fewer than [`HISTOGRAM_FROM_DAYS`] whole UTC days are ranked exactly
+//! (nearest rank; the figures equal what [`crate::stats::summary`] computes from the raw
+//! timings, [`Store::escalation_timings`]). Longer ones read the per-day histograms of
+//! [`super::timing_histograms`]: counts and SLA breaches exact, percentiles within 0.5 s
+//! or 5 %. Ranking 100,000 escalations for a 400-day period cost 0.7–1.5 s.
 
 use sqlx::Row;
 
+use super::timing_histograms::HISTOGRAM_FROM_DAYS;
 use super::{opt_i64, Store, StoreError};
 use crate::config::SlaSettings;
 use crate::escalation::Priority;
@@ -65,7 +63,8 @@ fn site_list(count: usize, first: usize) -> String {
 
 impl Store {
     /// Counts, percentiles and SLA breaches of the escalations of `sites` created in
-    /// `[from_ms, to_ms)`, judging escalations still waiting at `now_ms`. An escalation
+    /// `[from_ms, to_ms)`, judging escalations still waiting at `now_ms` (long periods
+    /// from the histograms: see the module). An escalation
     /// breaches when claimed (or, never claimed, resolved; or still waiting now) later than
     /// its priority's limit; an unknown priority counts as normal.
     pub async fn timing_figures(
@@ -78,6 +77,12 @@ impl Store {
     ) -> Result<TimingFigures, StoreError> {
         if sites.is_empty() {
             return Ok(TimingFigures::default());
+        }
+        let days = super::rollups::DaySplit::of(from_ms, to_ms);
+        if !self.reads_raw_rows() && days.days.1 - days.days.0 >= HISTOGRAM_FROM_DAYS {
+            return self
+                .timing_figures_from_histograms(sites, days, sla, now_ms)
+                .await;
         }
         let limit = |p: Priority| sla.for_priority(p).as_millis() as i64;
         let sql = format!(

@@ -9,6 +9,7 @@ use frontline_shared::config::SlaSettings;
 use frontline_shared::stats::{days, report, Report};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::forecasts::Channel;
+use frontline_shared::store::timing_histograms::TIMING_BINS;
 use frontline_shared::store::Store;
 use frontline_tests::databases::{backends, TestBackend, TestDatabase};
 use jiff::civil::date;
@@ -47,7 +48,57 @@ fn conversation(g: &Generated) -> Conversation {
     }
 }
 
+/// `got` is within the timing histograms' stated precision of the exact `want` (seconds):
+/// 0.5 s or 5 %, whichever is larger (exact periods meet it too).
+fn assert_close(got: Option<f64>, want: Option<f64>, what: &str) {
+    match (got, want) {
+        (Some(got), Some(want)) => assert!(
+            (got - want).abs() <= 0.5f64.max(want * 0.05),
+            "{what}: {got} s against exactly {want} s"
+        ),
+        (got, want) => assert_eq!(got, want, "{what}"),
+    }
+}
+
+/// The report's figures against an independent count: counts and breaches exactly,
+/// percentiles within the histograms' precision.
+fn assert_figures(got: &Report, want: &Expected, what: &str) {
+    let got = figures(got);
+    assert_close(
+        got.median_claim,
+        want.median_claim,
+        &format!("{what} median claim"),
+    );
+    assert_close(got.p90_claim, want.p90_claim, &format!("{what} p90 claim"));
+    assert_close(
+        got.p90_resolve,
+        want.p90_resolve,
+        &format!("{what} p90 resolve"),
+    );
+    let counted = |e: &Expected| Expected {
+        median_claim: None,
+        p90_claim: None,
+        p90_resolve: None,
+        top_intent: e.top_intent.clone(),
+        ..*e
+    };
+    assert_eq!(counted(&got), counted(want), "{what}");
+}
+
 async fn assert_rollups_equal_recount(store: &Store, what: &str) {
+    let (stored, recounted) = store
+        .timing_rollups_and_recount()
+        .await
+        .expect("timing histograms");
+    assert_eq!(
+        stored, recounted,
+        "{what}: timing histograms against a recount"
+    );
+    assert_eq!(
+        store.stored_timing_bins().await.expect("bins"),
+        *TIMING_BINS,
+        "{what}: the migration's bins are the code's"
+    );
     let stored = store.stored_rollups().await.expect("stored rollups");
     let recounted = store.recount_rollups().await.expect("recount");
     assert!(!recounted.is_empty(), "{what}: there is something to count");
@@ -148,7 +199,7 @@ async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
                 .expect("report");
             let want = expected(&history, from, to, now);
             assert!(want.conversations > 10, "{want:?}");
-            assert_eq!(figures(&got), want, "{backend:?} [{from}, {to})");
+            assert_figures(&got, &want, &format!("{backend:?} [{from}, {to})"));
         }
         // The daily series (summed per local day by the database) equals an independent
         // count of each Berlin day, the 25-hour 2026-10-25 included.
@@ -184,6 +235,25 @@ async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
             .map(|(_, n)| n)
             .sum();
         assert_eq!(handoffs, expected(&history, from, to, now).handoffs);
+        // The same month per hour, both channels in one read (what the forecast fits
+        // on), against a count of the generated history per hour since `start`.
+        let mut want: std::collections::BTreeMap<i64, (i64, i64)> = Default::default();
+        for g in &history {
+            if (from..to).contains(&g.created) {
+                want.entry(from + (g.created - from) / HOUR * HOUR)
+                    .or_default()
+                    .0 += 1;
+            }
+            if let Some((at, _)) = g.handoff.filter(|(at, _)| (from..to).contains(at)) {
+                want.entry(from + (at - from) / HOUR * HOUR).or_default().1 += 1;
+            }
+        }
+        let want: Vec<(i64, i64, i64)> = want.into_iter().map(|(h, (c, e))| (h, c, e)).collect();
+        let got = a
+            .arrival_hours(&sites[0], from, to, from)
+            .await
+            .expect("hours");
+        assert_eq!(got, want, "{backend:?} arrivals per hour");
         a.close().await;
         b.close().await;
     }
@@ -442,6 +512,159 @@ async fn a_store_from_before_the_daily_intent_rollups_gets_them_filled_from_its_
             ],
             "{backend:?}"
         );
+        store.close().await;
+    }
+}
+
+/// `(id, created, priority, claimed after s, resolved after s)`.
+type Escalation = (&'static str, i64, &'static str, Option<i64>, Option<i64>);
+
+#[tokio::test]
+async fn a_store_from_before_the_timing_histograms_gets_them_filled_and_reports_from_them() {
+    // 2026-11-09 00:00 UTC, and the hour in milliseconds.
+    let (day0, h) = (1_794_182_400_000_i64, 3_600_000_i64);
+    // (id, created, priority, claimed after s, resolved after s): one escalation in the
+    // partial UTC day at each end of the period below, the rest in its ten whole days.
+    let escalations: [Escalation; 8] = [
+        ("e1", day0 + 18 * h, "normal", Some(60), Some(3_600)),
+        ("e2", day0 + 34 * h, "normal", Some(120), Some(7_200)),
+        ("e3", day0 + 82 * h, "normal", Some(600), Some(5_400)),
+        ("e4", day0 + 130 * h, "high", Some(900), Some(10_800)),
+        ("e5", day0 + 178 * h, "normal", Some(1_000), None),
+        ("e6", day0 + 226 * h, "normal", None, Some(1_200)),
+        ("e7", day0 + 250 * h, "low", None, None),
+        ("e8", day0 + 270 * h, "urgent", Some(30), None),
+    ];
+    // 2026-11-09 12:00 to 2026-11-20 12:00 UTC: whole days 11-10 to 11-19.
+    let (from, to) = (day0 + 12 * h, day0 + 276 * h);
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let migrations = previous_migrations(backend, "0030");
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.url).await.expect("pool");
+        sqlx::migrate::Migrator::new(migrations.path())
+            .await
+            .expect("migrator")
+            .run(&pool)
+            .await
+            .expect("previous release's migrations");
+        for (id, created, priority, claimed, resolved) in escalations {
+            sqlx::query(
+                "INSERT INTO conversations (id, site_id, created_at, answers, escalated) \
+                 VALUES ($1, 'demo', $2, 0, 1)",
+            )
+            .bind(format!("c{id}"))
+            .bind(created)
+            .execute(&pool)
+            .await
+            .expect("conversation");
+            sqlx::query(
+                "INSERT INTO escalations (id, conversation_id, site_id, status, priority, tags, \
+                 email, outside_hours, context, created_at, claimed_at, resolved_at) \
+                 VALUES ($1, $2, 'demo', 'queued', $3, '[]', 'a@example.com', 0, '{}', $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(format!("c{id}"))
+            .bind(priority)
+            .bind(created)
+            .bind(claimed.map(|s| created + s * 1000))
+            .bind(resolved.map(|s| created + s * 1000))
+            .execute(&pool)
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?} {id}: {e}"));
+        }
+        pool.close().await;
+
+        // Opening the store applies migration 0030, which fills the histograms.
+        let store = Store::connect(&db.url).await.expect("store");
+        assert_rollups_equal_recount(&store, &format!("{backend:?} upgraded")).await;
+        // e2 (2026-11-10, UTC day 20767, also counted in the 16-day block from day
+        // 20752): claimed after 120 s, bin (114 s, 120 s]; resolved after 2 h, bin
+        // (6,900 s, 7,200 s].
+        let (stored, _) = store.timing_rollups_and_recount().await.expect("stored");
+        let day: Vec<_> = stored
+            .iter()
+            .filter(|r| (r.1, r.2) == (1, 20_767))
+            .cloned()
+            .collect();
+        let row = |kind: &str, bin: i64| {
+            (
+                "demo".to_string(),
+                1,
+                20_767,
+                kind.to_string(),
+                "normal".to_string(),
+                bin,
+                1,
+            )
+        };
+        assert_eq!(
+            day,
+            [row("claim", 114), row("resolve", 6_900)],
+            "{backend:?}"
+        );
+
+        let demo = [frontline_tests::demo_site()];
+        let r = report(&store, &demo, from, to, &SlaSettings::default(), to)
+            .await
+            .expect("report");
+        // Claims (s): 30, 60, 120, 600, 900, 1000: median (rank 3) 120, p90 (rank 6) 1000;
+        // read as their bins' middles, (114, 120] → 117 and (960, 1020] → 990.
+        assert_eq!(r.time_to_claim.count, 6, "{backend:?}");
+        assert_eq!(r.time_to_claim.median_seconds, Some(117.0), "{backend:?}");
+        assert_eq!(r.time_to_claim.p90_seconds, Some(990.0), "{backend:?}");
+        assert_close(r.time_to_claim.median_seconds, Some(120.0), "median claim");
+        assert_close(r.time_to_claim.p90_seconds, Some(1_000.0), "p90 claim");
+        // Resolves (s): 1200, 3600, 5400, 7200, 10800: median 5400 in (5100, 5400] →
+        // 5250; p90 (rank 5) 10800 in (10200, 10800] → 10500.
+        assert_eq!(r.time_to_resolve.count, 5, "{backend:?}");
+        assert_eq!(
+            r.time_to_resolve.median_seconds,
+            Some(5_250.0),
+            "{backend:?}"
+        );
+        assert_eq!(r.time_to_resolve.p90_seconds, Some(10_500.0), "{backend:?}");
+        assert_close(
+            r.time_to_resolve.median_seconds,
+            Some(5_400.0),
+            "median resolve",
+        );
+        assert_close(r.time_to_resolve.p90_seconds, Some(10_800.0), "p90 resolve");
+        // Breaches (urgent 2 min, high 5, normal 15, low 60): e4 (high, 900 s), e5
+        // (normal, 1000 s), e6 (normal, resolved unclaimed after 1200 s), e7 (low, still
+        // waiting 26 h at `to`). Exact, also for a limit inside a bin: 990 s and 1000 s
+        // both fall in (960, 1020], where e5 (1000 s) is late for one and not the other.
+        assert_eq!(r.sla_breaches, 4, "{backend:?}");
+        for (normal, breaches) in [(990, 4), (1_000, 3)] {
+            let sla = SlaSettings {
+                normal: jiff::SignedDuration::from_secs(normal),
+                ..SlaSettings::default()
+            };
+            let r = report(&store, &demo, from, to, &sla, to)
+                .await
+                .expect("report");
+            assert_eq!(r.sla_breaches, breaches, "{backend:?} normal {normal} s");
+        }
+        // Later writes move the histograms: e7 claimed, e5's claim taken back.
+        let pool = sqlx::AnyPool::connect(&db.url).await.expect("pool");
+        for statement in [
+            "UPDATE escalations SET claimed_at = created_at + 45000 WHERE id = 'e7'",
+            "UPDATE escalations SET claimed_at = NULL WHERE id = 'e5'",
+        ] {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{backend:?}: {e}\n{statement}"));
+        }
+        pool.close().await;
+        assert_rollups_equal_recount(&store, &format!("{backend:?} after updates")).await;
+        let r = report(&store, &demo, from, to, &SlaSettings::default(), to)
+            .await
+            .expect("report");
+        // Claims now 30, 45, 60, 120, 600, 900; e7 no longer late (45 s, low), e5 waiting
+        // since 2026-11-16 10:00 (late at `to`).
+        assert_eq!(r.time_to_claim.count, 6, "{backend:?}");
+        assert_eq!(r.sla_breaches, 3, "{backend:?}");
         store.close().await;
     }
 }
