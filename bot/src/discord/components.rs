@@ -8,7 +8,9 @@
 //! limited to the on-call role (or nothing), so no customer text can ping anyone.
 
 use frontline_shared::escalation::Escalation;
-use frontline_shared::templates::{discord_value, escape_discord, Templates};
+use frontline_shared::templates::{
+    discord_value, escape_discord, markdown_to_chat, ChatMedium, Templates,
+};
 use serenity::all::{ButtonStyle, InputTextStyle, RoleId, UserId};
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateButton, CreateInputText, CreateModal,
@@ -167,13 +169,19 @@ pub fn customer_message(escalation: &Escalation, body: &str, reopened: bool) -> 
 
 /// An agent's reply typed outside Discord (`origin`: `web`, `slack`), for the thread.
 pub fn agent_message(agent: &str, body: &str, origin: &str, saved_reply: Option<&str>) -> String {
+    // A saved reply is Markdown we hold (rendered for the customer): in Discord's markup,
+    // its text escaped. What an agent typed is text.
+    let body = match saved_reply {
+        Some(_) => markdown_to_chat(body, ChatMedium::Discord, CONTENT_CHARS),
+        None => escape_discord(body),
+    };
     cut(
         &format!(
             "↩️ **{}** {} {}: {}",
             escape_discord(agent),
             crate::chat::replied(saved_reply, escape_discord),
             crate::chat::typed_in(origin),
-            escape_discord(body)
+            body
         ),
         CONTENT_CHARS,
     )

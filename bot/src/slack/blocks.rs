@@ -13,7 +13,9 @@
 //! that line first ([`slack_value`]), so they cannot forge lines either.
 
 use frontline_shared::escalation::Escalation;
-use frontline_shared::templates::{escape_slack, slack_value, Templates};
+use frontline_shared::templates::{
+    escape_slack, markdown_to_chat, slack_value, ChatMedium, Templates,
+};
 use slack_morphism::prelude::*;
 
 use crate::actions::AgentAction;
@@ -198,14 +200,23 @@ pub fn customer_message(escalation: &Escalation, body: &str, reopened: bool) -> 
 
 /// An agent's reply typed outside this thread (`origin`: `web`, `discord`), for the thread.
 pub fn agent_message(agent: &str, body: &str, origin: &str, saved_reply: Option<&str>) -> String {
+    // A saved reply is Markdown we hold (rendered for the customer): in Slack's markup, its
+    // text escaped. What an agent typed is text.
+    let body = match saved_reply {
+        Some(_) => markdown_to_chat(body, ChatMedium::Slack, SAVED_REPLY_CHARS),
+        None => escape_slack(body),
+    };
     format!(
         ":leftwards_arrow_with_hook: *{}* {} {}: {}",
         escape_slack(agent),
         crate::chat::replied(saved_reply, escape_slack),
         crate::chat::typed_in(origin),
-        escape_slack(body)
+        body
     )
 }
+
+/// Characters of a saved reply's text shown in the thread (Slack cuts a message at 40,000).
+const SAVED_REPLY_CHARS: usize = 3_000;
 
 /// The thread nudge for an escalation still unclaimed after its SLA (`realert.slack.hbs`).
 pub fn realert(templates: &Templates, view: &RealertView) -> Result<String, ChatError> {

@@ -202,6 +202,11 @@ async fn an_agent_sends_a_saved_reply_from_the_dashboard_and_the_customer_and_th
             post.contains("*Ana Ruiz* sent saved reply “Refund policy” from the dashboard: Hi Sam"),
             "{post}"
         );
+        // Its Markdown in Slack's markup: bold is `*…*`, no `**` left.
+        assert!(
+            post.contains("within *5 days*.") && !post.contains("**"),
+            "{post}"
+        );
 
         // The API sends one too (the token names the agent), and reports the text.
         let (status, answer) = server
@@ -342,6 +347,10 @@ async fn a_saved_reply_chosen_in_slacks_modal_reaches_the_customer_and_the_threa
             post.contains("*ana* sent saved reply “Refund policy” in Slack: Hi Sam O'Brien"),
             "{post}"
         );
+        assert!(
+            post.contains("within *5 days*.") && !post.contains("**"),
+            "{post}"
+        );
         let (_, conversation) = rig
             .server
             .get_json(
@@ -470,6 +479,12 @@ async fn a_saved_reply_picked_in_discords_select_reaches_the_customer_and_the_th
         assert!(
             post.content
                 .contains("**ana** sent saved reply “Refund policy” in Discord: Hi Sam O'Brien"),
+            "{backend:?}: {}",
+            post.content
+        );
+        // Its Markdown is Discord's bold, not escaped asterisks.
+        assert!(
+            post.content.contains("within **5 days**.") && !post.content.contains("\\*"),
             "{backend:?}: {}",
             post.content
         );
