@@ -62,8 +62,10 @@ pub trait HandoffPorts {
     /// batches, and the handoff reads the transcript).
     fn flush_questions(&self) -> impl Future<Output = ()> + Send;
 
-    /// The matcher's triage of `question`, asked on the handoff's page by its customer.
-    fn triage(&self, question: &str, handoff: &Handoff) -> Triage;
+    /// The matcher's triage of `question`, asked on the handoff's page by its customer
+    /// (async: a decision that runs the sentence encoder costs milliseconds of CPU and
+    /// runs off the async threads).
+    fn triage(&self, question: &str, handoff: &Handoff) -> impl Future<Output = Triage> + Send;
 }
 
 /// A stored handoff.
@@ -90,10 +92,10 @@ pub async fn hand_off(
         .await?
         .or_else(|| handoff.question.clone())
         .or_else(|| handoff.message.clone());
-    let triage = question
-        .as_deref()
-        .map(|q| ports.triage(q, &handoff))
-        .unwrap_or_default();
+    let triage = match question.as_deref() {
+        Some(question) => ports.triage(question, &handoff).await,
+        None => Triage::default(),
+    };
     let tags = triage
         .tags
         .into_iter()

@@ -26,7 +26,7 @@ impl HandoffPorts for FixedPorts {
         self.store.record_questions(&pending).await.expect("record");
     }
 
-    fn triage(&self, question: &str, _handoff: &Handoff) -> Triage {
+    async fn triage(&self, question: &str, _handoff: &Handoff) -> Triage {
         self.triaged
             .lock()
             .expect("lock")

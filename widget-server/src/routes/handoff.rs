@@ -154,18 +154,30 @@ impl HandoffPorts for SitePorts<'_> {
         self.recorder.flush().await;
     }
 
-    fn triage(&self, question: &str, handoff: &Handoff) -> Triage {
+    async fn triage(&self, question: &str, handoff: &Handoff) -> Triage {
         let context = AnswerContext {
             customer: handoff.customer.clone(),
             site: Some(self.site.settings.id.clone()),
             page_url: handoff.page_url.clone(),
         };
-        let decision = self
-            .site
-            .matcher
-            .current()
-            .matcher
-            .decide(question, &context);
+        let loaded = self.site.matcher.current();
+        // As in `/ask`: a decision that runs the sentence encoder (a message never asked,
+        // the lexical side unsure) runs off the async threads.
+        let decision = if loaded.matcher.runs_encoder(question) {
+            let question = question.to_owned();
+            let decided =
+                tokio::task::spawn_blocking(move || loaded.matcher.decide(&question, &context))
+                    .await;
+            match decided {
+                Ok(decision) => decision,
+                Err(error) => {
+                    tracing::warn!(%error, "handoff triage failed; the escalation keeps the defaults");
+                    return Triage::default();
+                }
+            }
+        } else {
+            loaded.matcher.decide(question, &context)
+        };
         Triage {
             priority: decision.priority,
             tags: decision.tags,
