@@ -8,7 +8,8 @@
 //! message texts (question texts used for knowledge gaps included), customer fields,
 //! page URL, the escalation's e-mail, name, message and context (the matched candidates
 //! and locale stay), rating comments, the live stream's events, mail threads, attachments
-//! (their content and names). Queued outbox rows of its escalations are dropped, and one
+//! (their content and names; objects in a bucket are deleted once the rows are gone).
+//! Queued outbox rows of its escalations are dropped, and one
 //! `erased` row per escalation asks the bot to edit what it posted. `conversations.erased_at` marks it done, so erasing
 //! again (or retention meeting it) changes nothing.
 
@@ -247,6 +248,16 @@ impl Store {
             )
             .await?;
         }
+        let objects: Vec<String> = sqlx::query(
+            "SELECT object_key FROM attachments WHERE conversation_id = $1 \
+             AND object_key IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get("object_key"))
+        .collect::<Result<_, _>>()?;
         for sql in [
             "UPDATE csat_ratings SET comment = NULL WHERE conversation_id = $1",
             "UPDATE emails SET error = NULL WHERE conversation_id = $1",
@@ -258,6 +269,7 @@ impl Store {
             sqlx::query(sql).bind(id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        self.delete_objects(objects).await;
         Ok(Erasure {
             conversations: u64::from(exists),
             escalations: escalations.len() as u64,

@@ -453,6 +453,7 @@ impl Store {
             files,
             audit,
         } = extras;
+        let staged = super::attachments::stage(self, files).await?;
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
         if let ReplyOrigin::Chat { event, .. } = origin {
@@ -483,7 +484,7 @@ impl Store {
             &mut tx,
             &conversation.id,
             message_id,
-            files,
+            &staged,
             now,
         )
         .await?;

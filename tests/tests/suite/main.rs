@@ -14,6 +14,7 @@ mod api_tokens;
 mod assignment;
 mod attachments;
 mod attachments_chat;
+mod attachments_s3;
 mod audit;
 mod away;
 mod bad_input;
