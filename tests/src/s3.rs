@@ -1,8 +1,9 @@
 //! A real S3-compatible server on loopback for the attachment-storage tests: `moto`'s
 //! server mode (PyPI `moto[server]`, installed by `.ci/run`) run as a child process.
 //! Frontline's side is the production `object_store` client; this module talks to the
-//! server with plain HTTP (path-style requests, which moto accepts unsigned), so nothing
-//! here shares code with it.
+//! server with plain HTTP (path-style requests with a placeholder `Authorization`: moto
+//! checks no signatures, but serves a private object only to a request that names a
+//! key), so nothing here shares code with it.
 //!
 //! The interpreter is `$FRONTLINE_TEST_PYTHON` (`.ci/run` sets it to the one it installed
 //! moto into), else `python3` on `PATH`. A server that does not start fails the test.
@@ -16,6 +17,8 @@ use frontline_shared::config::{AttachmentSettings, Secret};
 const ACCESS_KEY: &str = "frontline-test";
 const SECRET_KEY: &str = "frontline-test-secret";
 const REGION: &str = "us-east-1";
+/// What the helper's requests carry as `Authorization` (not a valid signature).
+const PLACEHOLDER_AUTH: &str = "AWS4-HMAC-SHA256 Credential=frontline-test/20261130/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
 
 /// A running moto server.
 #[derive(Debug)]
@@ -83,6 +86,7 @@ impl S3Server {
         let response = self
             .client
             .put(format!("{}/{bucket}", self.endpoint()))
+            .header("authorization", PLACEHOLDER_AUTH)
             .send()
             .await
             .expect("PUT bucket");
@@ -98,6 +102,7 @@ impl S3Server {
         let response = self
             .client
             .get(format!("{}/{bucket}?list-type=2", self.endpoint()))
+            .header("authorization", PLACEHOLDER_AUTH)
             .send()
             .await
             .expect("list objects");
@@ -118,6 +123,7 @@ impl S3Server {
         let response = self
             .client
             .get(format!("{}/{bucket}/{key}", self.endpoint()))
+            .header("authorization", PLACEHOLDER_AUTH)
             .send()
             .await
             .expect("get object");
