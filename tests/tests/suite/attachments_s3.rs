@@ -98,7 +98,7 @@ async fn files_both_ways_live_in_the_bucket_and_go_with_erasure() {
             .expect("id")
             .to_string();
         let photo_key = format!("{PREFIX}/{photo_id}");
-        assert_eq!(s3.keys(&bucket).await, [photo_key.clone()], "{context}");
+        assert_eq!(s3.keys(&bucket).await, vec![photo_key.clone()], "{context}");
         assert_eq!(
             s3.object(&bucket, &photo_key).await,
             Some(photo_without_gps()),
@@ -255,7 +255,7 @@ async fn retention_deletes_objects_and_earlier_inline_files_stay_readable() {
             .expect("id")
             .to_string();
         let photo_key = format!("{PREFIX}/{photo_id}");
-        assert_eq!(s3.keys(&bucket).await, [photo_key.clone()], "{context}");
+        assert_eq!(s3.keys(&bucket).await, vec![photo_key.clone()], "{context}");
         let path = format!("/api/v1/conversations/{}", sam.conversation_id);
         let (status, body) = server.get_json(&path, Some(&sam.token)).await;
         assert_eq!(status, 200, "{context}: {body}");
