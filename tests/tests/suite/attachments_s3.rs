@@ -4,7 +4,7 @@
 //! `prefix/<attachment id>` while their rows keep no bytes; they are served through the
 //! signed links, shared in the Slack thread and exported byte for byte; erasure and
 //! retention delete the objects; files stored in the rows before the bucket was set stay
-//! readable.
+//! readable. The shipped binary reads the client's settings from the `AWS_*` variables.
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -301,6 +301,91 @@ async fn retention_deletes_objects_and_earlier_inline_files_stay_readable() {
             assert_eq!(lines, Some(3), "{context}: the transcript stays: {body}");
         }
         server.stop().await;
+    }
+    s3.stop().await;
+}
+
+/// The shipped widget-server binary, configured as in production: `[attachments] store`
+/// in its file, the client from the `AWS_*` environment variables alone (credentials,
+/// region, the loopback endpoint, plain HTTP allowed). A customer's file lands in the
+/// bucket and is served back byte for byte.
+#[tokio::test]
+async fn the_binary_takes_the_bucket_from_its_file_and_the_client_from_the_aws_variables() {
+    use frontline_tests::customer::file_form;
+    use frontline_tests::processes::ServerProcess;
+
+    let s3 = S3Server::start().await;
+    let demo = frontline_widget_server::demo_dir();
+    for backend in backends() {
+        let context = format!("{backend:?}");
+        let bucket = bucket(backend);
+        s3.create_bucket(&bucket).await;
+        let db = TestDatabase::new(backend).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = frontline_widget_server::DEMO_CONFIG
+            .replace(
+                "knowledge_dir = \"kb\"",
+                &format!("knowledge_dir = {:?}", demo.join("kb")),
+            )
+            .replace(
+                "intents_file = \"intents.toml\"",
+                &format!("intents_file = {:?}", demo.join("intents.toml")),
+            );
+        let config = dir.path().join("frontline.toml");
+        let store = format!("[attachments]\nstore = \"s3://{bucket}/binary\"\n");
+        std::fs::write(&config, format!("{text}\n{store}")).expect("config");
+        let aws = s3.environment();
+        let mut env: Vec<(&str, String)> = vec![
+            ("FRONTLINE_DATABASE_URL", db.url.clone()),
+            ("FRONTLINE_LISTEN", "127.0.0.1:0".to_string()),
+        ];
+        env.extend(aws.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        let server = ServerProcess::spawn(&config, &env).await;
+
+        let client = reqwest::Client::new();
+        let asked: Value = client
+            .post(format!("{}/api/v1/sites/demo/ask", server.url))
+            .json(&json!({ "text": "how long does shipping take" }))
+            .send()
+            .await
+            .expect("ask")
+            .json()
+            .await
+            .expect("json");
+        let conversation = asked["conversation_id"].as_str().expect("conversation id");
+        let token = asked["conversation_token"].as_str().expect("token");
+        let (content_type, body) = file_form(None, &[("invoice.pdf", PDF)]);
+        let response = client
+            .post(format!(
+                "{}/api/v1/conversations/{conversation}/attachments",
+                server.url
+            ))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(response.status(), 201, "{context}");
+        let sent: Value = response.json().await.expect("json");
+        let id = sent["attachments"][0]["id"].as_str().expect("id");
+        let key = format!("binary/{id}");
+        assert_eq!(s3.keys(&bucket).await, vec![key.clone()], "{context}");
+        assert_eq!(
+            s3.object(&bucket, &key).await.as_deref(),
+            Some(PDF),
+            "{context}"
+        );
+        assert_eq!(row(&db.url, id).await, (0, Some(key)), "{context}");
+        let url = sent["attachments"][0]["url"].as_str().expect("url");
+        let served = client.get(url).send().await.expect("GET");
+        assert_eq!(served.status(), 200, "{context}");
+        assert_eq!(
+            served.bytes().await.expect("body").as_ref(),
+            PDF,
+            "{context}"
+        );
+        server.terminate(Duration::from_secs(10)).await;
     }
     s3.stop().await;
 }
