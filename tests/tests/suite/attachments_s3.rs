@@ -389,3 +389,38 @@ async fn the_binary_takes_the_bucket_from_its_file_and_the_client_from_the_aws_v
     }
     s3.stop().await;
 }
+
+/// The object is written before the row: when the bucket refuses it (here: no such
+/// bucket), the upload is 503 and nothing is stored, neither the file nor its line.
+#[tokio::test]
+async fn a_bucket_that_refuses_the_file_leaves_no_row_and_no_line() {
+    let s3 = S3Server::start().await;
+    for backend in backends() {
+        let context = format!("{backend:?}");
+        let db = TestDatabase::new(backend).await;
+        let mut missing_bucket = settings(&db.url, &ServerOptions::default());
+        missing_bucket.attachments = s3.attachments("never-created", PREFIX);
+        let server = TestServer::from_settings(missing_bucket).await;
+        let sam = hand_off(
+            &server,
+            json!({"email": "sam@example.com", "message": "Photo"}),
+        )
+        .await;
+        let (status, body) = sam
+            .send_files(&server, Some("Here"), &[("invoice.pdf", PDF)])
+            .await;
+        assert_eq!(status, 503, "{context}: {body}");
+        let path = format!("/api/v1/conversations/{}", sam.conversation_id);
+        let (status, conversation) = server.get_json(&path, Some(&sam.token)).await;
+        assert_eq!(status, 200, "{context}: {conversation}");
+        assert_eq!(conversation["attachments"], json!([]), "{context}");
+        let lines = conversation["transcript"].as_array().map(Vec::len);
+        assert_eq!(
+            lines,
+            Some(1),
+            "{context}: no line for the file: {conversation}"
+        );
+        server.stop().await;
+    }
+    s3.stop().await;
+}
