@@ -35,6 +35,7 @@ mod connections;
 mod contracts;
 mod conversation_tokens;
 mod csat;
+mod customers_page;
 mod dashboard;
 mod email;
 mod email_automatic;
