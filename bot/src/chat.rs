@@ -86,6 +86,11 @@ pub enum Post<'a> {
         escalation: &'a Escalation,
         flag: &'a MailFlag,
     },
+    /// Files shared in the thread that did not reach the customer, each with the reason.
+    FilesRefused {
+        escalation: &'a Escalation,
+        files: &'a [frontline_shared::contracts::outbox::RefusedFile],
+    },
     /// A daily (or on-demand) digest; `subject` is the digest.
     Digest {
         subject: &'a Subject,
@@ -113,6 +118,7 @@ impl Post<'_> {
             | Post::TakenOver { escalation, .. }
             | Post::MailBounced { escalation, .. }
             | Post::MailFlagged { escalation, .. }
+            | Post::FilesRefused { escalation, .. }
             | Post::Csat { escalation, .. } => Subject::Escalation(escalation.id.clone()),
             Post::Digest { subject, .. } | Post::Chart { subject, .. } => (*subject).clone(),
         }
@@ -313,6 +319,27 @@ pub fn flag_text(warning: &str, flag: &MailFlag, escape: fn(&str) -> String) -> 
             "{warning} Mail flagged: {sender} wrote to a reply address that names no conversation{subject}. It was opened as this new escalation."
         ),
     }
+}
+
+/// "<warning> Not sent to the customer: “setup.exe” (not an allowed file type …);
+/// “video.mov” (larger than …)": the files of a chat share that were left out, names and
+/// reasons on one line, escaped by `escape`.
+pub fn refused_files_text(
+    warning: &str,
+    files: &[frontline_shared::contracts::outbox::RefusedFile],
+    escape: fn(&str) -> String,
+) -> String {
+    let named: Vec<String> = files
+        .iter()
+        .map(|f| {
+            format!(
+                "“{}” ({})",
+                escape(&frontline_shared::templates::one_line(&f.name)),
+                escape(&f.reason)
+            )
+        })
+        .collect();
+    format!("{warning} Not sent to the customer: {}", named.join("; "))
 }
 
 /// "★★☆☆☆ 2/5": a rating as stars.

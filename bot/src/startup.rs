@@ -65,6 +65,8 @@ pub enum StartupError {
     #[error("{platform} is enabled but alerts for site `{site}` have no channel: set [bot.{platform}] default_channel (FRONTLINE_{upper}_DEFAULT_CHANNEL) or add a [[bot.routes]] rule with platform = \"{platform}\" and site = \"{site}\"",
         upper = platform.to_uppercase())]
     Unrouted { platform: String, site: SiteId },
+    #[error("[attachments] store: {0}")]
+    FileStorage(#[from] frontline_shared::attachments::storage::StorageError),
 }
 
 /// Knobs tests turn; production uses the defaults.
@@ -121,7 +123,12 @@ impl Application {
             .await?
             .with_webhooks(frontline_shared::webhooks::Routing::from_settings(
                 &settings,
-            ));
+            ))
+            .with_file_storage(
+                frontline_shared::attachments::storage::FileStorage::from_settings(
+                    &settings.attachments,
+                )?,
+            );
         // Rows an earlier (or another) release could not read get another try with this one.
         let unparked = store.unpark_outbox().await?;
         if unparked > 0 {
@@ -257,6 +264,7 @@ impl Application {
                 mailer,
                 webhooks,
                 max_file_bytes: settings.attachments.max_bytes,
+                max_files: settings.attachments.max_files,
             };
             // Without chat credentials there is nobody to re-alert; mail is still sent.
             let watcher = (!effects.chats.is_empty())

@@ -115,10 +115,13 @@ pub enum AuditAction {
     TokenCreated,
     /// A personal API token was revoked.
     TokenRevoked,
+    /// Masked customer text was shown unmasked in the dashboard ("Reveal"; the object is
+    /// the escalation).
+    Reveal,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -140,6 +143,7 @@ impl AuditAction {
         AuditAction::SavedReplyChanged,
         AuditAction::TokenCreated,
         AuditAction::TokenRevoked,
+        AuditAction::Reveal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -165,6 +169,7 @@ impl AuditAction {
             AuditAction::SavedReplyChanged => "saved_reply_changed",
             AuditAction::TokenCreated => "token_created",
             AuditAction::TokenRevoked => "token_revoked",
+            AuditAction::Reveal => "reveal",
         }
     }
 

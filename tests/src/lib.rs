@@ -26,6 +26,7 @@
 //! - [`oidc_provider`]: a loopback OpenID Connect provider (discovery, JWKS, code +
 //!   PKCE, RS256 ID tokens, and forged ones on request).
 //! - [`processes`]: the real widget-server binary as a child process.
+//! - [`s3`]: a real S3-compatible server (moto) on loopback, and what its buckets hold.
 //! - [`smtp`]: a real SMTP server (aiosmtpd) on loopback, and the mails it received.
 //! - [`mail`]: what a customer's mail client does: read a mail's reply address and
 //!   rating links, and mail back through `POST /api/v1/inbound/email`.
@@ -42,6 +43,7 @@ pub mod mail;
 pub mod oidc_provider;
 pub mod processes;
 pub mod rig;
+pub mod s3;
 pub mod slack_api;
 pub mod slack_callbacks;
 pub mod slack_socket_mode;

@@ -55,10 +55,26 @@ impl Rig {
         extra_toml: &str,
         options: BotOptions,
     ) -> Rig {
+        Self::start_configured(backend, platforms, shared_toml, extra_toml, options, |_| {}).await
+    }
+
+    /// Like [`Rig::start_shared`], with `configure` changing both processes' settings
+    /// after they are read (what TOML cannot say, e.g. `[attachments]`' S3 client
+    /// settings).
+    pub async fn start_configured(
+        backend: crate::databases::TestBackend,
+        platforms: Platforms,
+        shared_toml: &str,
+        extra_toml: &str,
+        options: BotOptions,
+        configure: impl Fn(&mut frontline_shared::config::Settings),
+    ) -> Rig {
         let db = crate::databases::TestDatabase::new(backend).await;
         let mut server_options = crate::widget_server::ServerOptions::default();
         server_options.extra_toml = format!("{}\n{shared_toml}", server_options.extra_toml);
-        let server = crate::widget_server::TestServer::start_with(&db.url, &server_options).await;
+        let mut server_settings = crate::widget_server::settings(&db.url, &server_options);
+        configure(&mut server_settings);
+        let server = crate::widget_server::TestServer::from_settings(server_settings).await;
         let extra_toml = format!("{shared_toml}\n{extra_toml}");
         let extra_toml = extra_toml.as_str();
         let (slack, discord) = match platforms {
@@ -71,11 +87,17 @@ impl Rig {
         } else {
             format!("{FAST_DELIVERY}\n{extra_toml}")
         };
-        let bot_settings = settings(&db.url, slack.as_ref(), discord.as_ref(), &toml);
+        let mut bot_settings = settings(&db.url, slack.as_ref(), discord.as_ref(), &toml);
+        configure(&mut bot_settings);
+        let files = frontline_shared::attachments::storage::FileStorage::from_settings(
+            &bot_settings.attachments,
+        )
+        .expect("the test's [attachments] store");
         let bot = TestBot::start_with(bot_settings, options).await;
         let store = frontline_shared::store::Store::connect(&db.url)
             .await
-            .expect("test store handle");
+            .expect("test store handle")
+            .with_file_storage(files);
         Rig {
             bot,
             server,

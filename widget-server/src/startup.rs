@@ -47,6 +47,8 @@ pub enum StartupError {
     AdminTokenTooShort { chars: usize, min: usize },
     #[error("[auth.oidc]: {0}")]
     Sso(#[from] crate::sso::SsoError),
+    #[error("[attachments] store: {0}")]
+    FileStorage(#[from] frontline_shared::attachments::storage::StorageError),
 }
 
 /// A built, bound, not yet serving widget server.
@@ -86,7 +88,12 @@ impl Application {
             })?
             .with_webhooks(frontline_shared::webhooks::Routing::from_settings(
                 &settings,
-            ));
+            ))
+            .with_file_storage(
+                frontline_shared::attachments::storage::FileStorage::from_settings(
+                    &settings.attachments,
+                )?,
+            );
         let token_key =
             frontline_shared::conversation_token::signing_key(&settings.secrets, &store)
                 .await

@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use frontline_shared::config::SlaSettings;
 use frontline_shared::contracts::outbox::{
-    AgentMessage, Csat, CustomerMessage, EmailJob, MailFlag, OutboxMessage,
+    AgentMessage, Csat, CustomerMessage, EmailJob, FilesRefused, MailFlag, OutboxMessage,
 };
 use frontline_shared::contracts::Subject;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
@@ -76,6 +76,9 @@ pub struct Effects {
     pub webhooks: Arc<crate::webhooks::Webhooks>,
     /// `[attachments] max_bytes`: the largest file an agent's chat share may relay.
     pub max_file_bytes: usize,
+    /// `[attachments] max_files`: the most files of one chat share relayed (the rest are
+    /// named in a note in the thread).
+    pub max_files: usize,
 }
 
 impl Effects {
@@ -134,6 +137,9 @@ impl Effects {
                     self.mail_flagged(chat, &escalation, flag, row).await?
                 }
                 OutboxMessage::Erased => self.erase(chat, &escalation).await?,
+                OutboxMessage::FilesRefused(refused) => {
+                    self.files_refused(chat, &escalation, refused, row).await?
+                }
                 OutboxMessage::Digest(_)
                 | OutboxMessage::Email(_)
                 | OutboxMessage::Webhook(_)
@@ -179,6 +185,27 @@ impl Effects {
         };
         let post = Post::MailFlagged { escalation, flag };
         let purpose = format!("mail-flag-{}", row.id);
+        self.post_in_thread(chat, &alert, &purpose, &post, row)
+            .await
+    }
+
+    /// Names the files of a chat share that did not reach the customer, in the alert's
+    /// thread (`files-refused-{outbox row id}`).
+    async fn files_refused(
+        &self,
+        chat: &Arc<dyn Chat>,
+        escalation: &Escalation,
+        refused: &FilesRefused,
+        row: &OutboxRow,
+    ) -> Result<(), DeliveryError> {
+        let Some(alert) = self.alert_of(chat, escalation).await? else {
+            return Ok(());
+        };
+        let post = Post::FilesRefused {
+            escalation,
+            files: &refused.files,
+        };
+        let purpose = format!("files-refused-{}", row.id);
         self.post_in_thread(chat, &alert, &purpose, &post, row)
             .await
     }

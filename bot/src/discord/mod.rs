@@ -237,6 +237,9 @@ impl DiscordChat {
             Post::MailFlagged { flag, .. } => CreateMessage::new()
                 .content(crate::chat::flag_text("⚠️", flag, escape_discord))
                 .allowed_mentions(components::allowed_mentions(None)),
+            Post::FilesRefused { files, .. } => CreateMessage::new()
+                .content(crate::chat::refused_files_text("⚠️", files, escape_discord))
+                .allowed_mentions(components::allowed_mentions(None)),
         };
         Ok(match &target.thread {
             Some(parent) => {

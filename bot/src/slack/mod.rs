@@ -367,6 +367,14 @@ impl SlackChat {
                 ),
                 None,
             ),
+            Post::FilesRefused { files, .. } => (
+                crate::chat::refused_files_text(
+                    ":warning:",
+                    files,
+                    frontline_shared::templates::escape_slack,
+                ),
+                None,
+            ),
         })
     }
 }

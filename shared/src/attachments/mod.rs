@@ -10,6 +10,7 @@
 //! - [`file_type`]: the allow-list, by magic bytes.
 //! - [`metadata`]: removing image metadata.
 //! - [`signed_url`]: signing and checking download links.
+//! - [`storage`]: where the bytes go: the store's own rows, or an S3-compatible bucket.
 //! - [`Upload`]: one checked file, ready for the store (`Store::append_customer_attachments`,
 //!   or an agent's reply through `agent_action`).
 //! - [`message_line`]: the transcript line a message with files becomes, whoever sent it.
@@ -17,6 +18,7 @@
 pub mod file_type;
 pub mod metadata;
 pub mod signed_url;
+pub mod storage;
 
 pub use file_type::FileType;
 pub use metadata::strip_metadata;
@@ -38,6 +40,9 @@ pub enum AttachmentError {
 /// One file as it will be stored: type checked, metadata removed, name cleaned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
+    /// The id it will be stored under (`att_…`), chosen when it is checked, so its object
+    /// can be written before its row and a caller can answer with it.
+    pub id: String,
     pub file_name: String,
     pub file_type: FileType,
     pub content: Vec<u8>,
@@ -58,6 +63,7 @@ impl Upload {
                 kind,
             })?;
         Ok(Upload {
+            id: crate::store::new_id("att"),
             file_name,
             file_type,
             content,

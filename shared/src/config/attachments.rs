@@ -1,4 +1,4 @@
-//! `[attachments]`: what customers may send with a message.
+//! `[attachments]`: what customers may send with a message, and where files are kept.
 
 use serde::Deserialize;
 
@@ -14,6 +14,18 @@ pub struct AttachmentSettings {
     pub max_files: usize,
     /// How long a download link stays valid, in seconds (default 300).
     pub url_ttl_secs: i64,
+    /// Where the files' bytes go: unset (the default), in the store itself (a SQLite
+    /// blob, a PostgreSQL `bytea`); `"s3://bucket/prefix"`, in that S3-compatible bucket
+    /// under `prefix/<attachment id>`, with credentials, region and endpoint from the
+    /// standard `AWS_*` environment variables
+    /// ([`FileStorage`](crate::attachments::storage::FileStorage)).
+    pub store: Option<String>,
+    /// S3 client settings applied after the `AWS_*` variables, by their object_store
+    /// names (`aws_endpoint`, `aws_allow_http`, …; values never printed). Never read from
+    /// the file: code that embeds Frontline (the test suite, one process with several
+    /// servers) sets them.
+    #[serde(skip)]
+    pub s3_overrides: Vec<(String, super::Secret)>,
 }
 
 impl Default for AttachmentSettings {
@@ -22,6 +34,8 @@ impl Default for AttachmentSettings {
             max_bytes: 10 * 1024 * 1024,
             max_files: 5,
             url_ttl_secs: 300,
+            store: None,
+            s3_overrides: Vec::new(),
         }
     }
 }
@@ -53,6 +67,10 @@ impl AttachmentSettings {
                 "attachments.url_ttl_secs",
                 "must be at least 1",
             ));
+        }
+        if let Some(url) = &self.store {
+            crate::attachments::storage::ObjectLocation::parse(url)
+                .map_err(|message| ConfigError::invalid("attachments.store", message))?;
         }
         Ok(())
     }

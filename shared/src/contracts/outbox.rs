@@ -16,6 +16,7 @@
 //! | `webhook` | webhook | the [`WebhookJob`]: `endpoint`, `event_id`, `event_type`, `body` |
 //! | `email` | mail | the [`EmailJob`]: `mail` (`receipt`, `agent_reply`, `resolved`), `message_id`, `reply_message_id` |
 //! | `chat_files` | escalation | the [`ChatFiles`]: `event`, `user`, `text`, `files` (`name`, `url`) |
+//! | `files_refused` | escalation | the [`FilesRefused`]: `event`, `files` (`name`, `reason`) |
 //!
 //! Rows of the previous release also carry `escalation_id` (and `author` in customer
 //! messages); the row's subject says the same, so they are ignored.
@@ -74,6 +75,9 @@ pub enum OutboxMessage {
     /// An agent shared files in the alert's thread: fetch them and relay them, with what
     /// they wrote, to the customer.
     ChatFiles(ChatFiles),
+    /// Files shared in the alert's thread that were not relayed: a note in the thread
+    /// names each with the reason.
+    FilesRefused(FilesRefused),
 }
 
 impl Contract for OutboxMessage {
@@ -93,6 +97,7 @@ impl Contract for OutboxMessage {
             OutboxMessage::Erased => "erased",
             OutboxMessage::Webhook(_) => "webhook",
             OutboxMessage::ChatFiles(_) => "chat_files",
+            OutboxMessage::FilesRefused(_) => "files_refused",
         }
     }
 }
@@ -109,6 +114,24 @@ pub struct ChatFiles {
     /// What they wrote with the files (may be empty).
     pub text: String,
     pub files: Vec<SharedFileLink>,
+}
+
+/// Files of a [`ChatFiles`] row that were left out of the relayed reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilesRefused {
+    /// The callback they came in (the note is posted once per callback).
+    pub event: String,
+    pub files: Vec<RefusedFile>,
+}
+
+/// A shared file that did not reach the customer, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedFile {
+    /// Its name in chat.
+    pub name: String,
+    /// Why, in words an agent reads: `not an allowed file type …`, `larger than 10 MB`,
+    /// `more than 5 files in one message`, `could not be downloaded …`.
+    pub reason: String,
 }
 
 /// A file as the platform's event names it.

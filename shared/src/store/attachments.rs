@@ -1,15 +1,20 @@
-//! Attachments: files a customer sent with a message (or an agent with a reply), stored in the store itself (a
-//! SQLite BLOB, a PostgreSQL `bytea`), so replicas see every file.
+//! Attachments: files a customer sent with a message (or an agent with a reply). Their
+//! bytes are in the row itself (a SQLite BLOB, a PostgreSQL `bytea`) or, with
+//! `[attachments] store = "s3://…"`, in a bucket under the key the row's `object_key`
+//! names (the row's `content` is then empty). Either way replicas see every file.
 //!
 //! A message with files is one transaction: the customer's line (relayed to an open
-//! escalation like any message) and its attachments, or nothing.
+//! escalation like any message) and its attachments, or nothing. Objects are written
+//! before that transaction begins ([`stage`]) and deleted only after their rows are gone
+//! (erasure, retention: [`Store::delete_objects`]), so a row never names a missing object;
+//! a crash in between leaves at worst an object no row names, which nothing serves.
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::conversations::{append_customer_line_in, Conversation};
-use super::{new_id, Store, StoreError};
+use super::{Store, StoreError};
 use crate::attachments::Upload;
 
 /// What is known about a stored file, without its content.
@@ -57,19 +62,51 @@ fn meta(row: &AnyRow) -> Result<AttachmentMeta, StoreError> {
     })
 }
 
-/// Stores `files` as sent with transcript line `message_id` of `conversation_id`, inside
-/// the transaction that writes the line (a customer's message or an agent's reply).
+/// Files ready for their rows: with an object store, each one's bytes are written already
+/// and `keys` names their objects; otherwise `keys` is all `None`.
+#[derive(Debug)]
+pub(crate) struct Staged<'a> {
+    files: &'a [Upload],
+    keys: Vec<Option<String>>,
+}
+
+/// Writes the objects of `files` (with an object store); call it before the transaction
+/// that inserts their rows begins, so no write lock is held during the uploads.
+pub(crate) async fn stage<'a>(
+    store: &Store,
+    files: &'a [Upload],
+) -> Result<Staged<'a>, StoreError> {
+    let mut keys = Vec::with_capacity(files.len());
+    for file in files {
+        keys.push(match store.file_storage().objects() {
+            Some(objects) => {
+                let key = objects.key(&file.id);
+                objects
+                    .put(&key, file.content.clone())
+                    .await
+                    .map_err(StoreError::Files)?;
+                tracing::debug!(attachment = %file.id, key, "attachment written to the object store");
+                Some(key)
+            }
+            None => None,
+        });
+    }
+    Ok(Staged { files, keys })
+}
+
+/// Stores `staged` files as sent with transcript line `message_id` of `conversation_id`,
+/// inside the transaction that writes the line (a customer's message or an agent's reply).
 pub(crate) async fn insert_attachments(
     tx: &mut super::Tx,
     conversation_id: &str,
     message_id: i64,
-    files: &[Upload],
+    staged: &Staged<'_>,
     now: i64,
 ) -> Result<Vec<AttachmentMeta>, StoreError> {
-    let mut attachments = Vec::with_capacity(files.len());
-    for (position, file) in (0_i64..).zip(files) {
+    let mut attachments = Vec::with_capacity(staged.files.len());
+    for ((position, file), key) in (0_i64..).zip(staged.files).zip(&staged.keys) {
         let meta = AttachmentMeta {
-            id: new_id("att"),
+            id: file.id.clone(),
             conversation_id: conversation_id.to_string(),
             message_id,
             file_name: file.file_name.clone(),
@@ -77,10 +114,15 @@ pub(crate) async fn insert_attachments(
             size_bytes: i64::try_from(file.content.len()).unwrap_or(i64::MAX),
             created_at_ms: now,
         };
+        // An object's row keeps no bytes (the column predates `object_key`: NOT NULL).
+        let content = match key {
+            Some(_) => Vec::new(),
+            None => file.content.clone(),
+        };
         sqlx::query(
             "INSERT INTO attachments (id, conversation_id, message_id, position, file_name, \
-             content_type, size_bytes, content, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             content_type, size_bytes, content, created_at, object_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&meta.id)
         .bind(&meta.conversation_id)
@@ -89,8 +131,9 @@ pub(crate) async fn insert_attachments(
         .bind(&meta.file_name)
         .bind(&meta.content_type)
         .bind(meta.size_bytes)
-        .bind(file.content.clone())
+        .bind(content)
         .bind(meta.created_at_ms)
+        .bind(key.clone())
         .execute(&mut **tx)
         .await?;
         attachments.push(meta);
@@ -106,12 +149,13 @@ impl Store {
         body: &str,
         files: &[Upload],
     ) -> Result<SentAttachments, StoreError> {
+        let staged = stage(self, files).await?;
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
         let (message_id, escalation_id) =
             append_customer_line_in(self, &mut tx, conversation, body).await?;
         let attachments =
-            insert_attachments(&mut tx, &conversation.id, message_id, files, now).await?;
+            insert_attachments(&mut tx, &conversation.id, message_id, &staged, now).await?;
         tx.commit().await?;
         Ok(SentAttachments {
             message_id,
@@ -120,20 +164,35 @@ impl Store {
         })
     }
 
-    /// One stored file with its content.
+    /// One stored file with its content (read from the object store when it is there).
     pub async fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>, StoreError> {
-        let sql = format!("SELECT {META_COLUMNS}, content FROM attachments WHERE id = $1");
+        let sql =
+            format!("SELECT {META_COLUMNS}, content, object_key FROM attachments WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|row| {
-            Ok(StoredAttachment {
-                meta: meta(&row)?,
-                content: row.try_get("content")?,
-            })
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let meta = meta(&row)?;
+        let key: Option<String> = row.try_get("object_key")?;
+        let Some(key) = key else {
+            let content = row.try_get("content")?;
+            return Ok(Some(StoredAttachment { meta, content }));
+        };
+        let Some(objects) = self.file_storage().objects() else {
+            return Err(StoreError::Corrupt(format!(
+                "attachment {id} is in an object store ({key}), but `[attachments] store` is not set"
+            )));
+        };
+        match objects.get(&key).await.map_err(StoreError::Files)? {
+            Some(content) => Ok(Some(StoredAttachment { meta, content })),
+            None => {
+                tracing::error!(attachment = %id, key, "an attachment's object is missing from the object store");
+                Ok(None)
+            }
+        }
     }
 
     /// The files of a conversation, oldest message first, each message's in the order sent
@@ -172,12 +231,33 @@ impl Store {
         rows.iter().map(meta).collect()
     }
 
-    /// Deletes files stored before `before_ms` (`[privacy] keep_attachments`); how many.
+    /// Deletes files stored before `before_ms` (`[privacy] keep_attachments`), their
+    /// objects after their rows; how many.
     pub async fn purge_attachments(&self, before_ms: i64) -> Result<u64, StoreError> {
-        Ok(sqlx::query("DELETE FROM attachments WHERE created_at < $1")
-            .bind(before_ms)
-            .execute(self.writer())
-            .await?
-            .rows_affected())
+        let rows =
+            sqlx::query("DELETE FROM attachments WHERE created_at < $1 RETURNING object_key")
+                .bind(before_ms)
+                .fetch_all(self.writer())
+                .await?;
+        let keys = rows
+            .iter()
+            .map(|row| row.try_get::<Option<String>, _>("object_key"))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.delete_objects(keys.into_iter().flatten()).await;
+        Ok(rows.len() as u64)
+    }
+
+    /// Deletes the objects under `keys`, whose rows are gone already. A failure is logged
+    /// with the key and does not fail the caller: the rows' change is committed, and an
+    /// object no row names is never served.
+    pub(crate) async fn delete_objects(&self, keys: impl IntoIterator<Item = String>) {
+        let Some(objects) = self.file_storage().objects() else {
+            return;
+        };
+        for key in keys {
+            if let Err(error) = objects.delete(&key).await {
+                tracing::error!(key, %error, "an erased attachment's object could not be deleted; delete it by hand");
+            }
+        }
     }
 }

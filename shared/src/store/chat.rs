@@ -176,6 +176,15 @@ impl Store {
         Ok(row.map(|r| r.try_get("escalation_id")).transpose()?)
     }
 
+    /// Whether a callback key was recorded (its effect applied) already.
+    pub async fn callback_processed(&self, key: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 AS one FROM processed_callbacks WHERE key = $1")
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Remembers a callback key; false when it was already there (a retry).
     pub async fn mark_callback_processed(&self, key: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;

@@ -8,7 +8,8 @@
 //! message texts (question texts used for knowledge gaps included), customer fields,
 //! page URL, the escalation's e-mail, name, message and context (the matched candidates
 //! and locale stay), rating comments, the live stream's events, mail threads, attachments
-//! (their content and names). Queued outbox rows of its escalations are dropped, and one
+//! (their content and names; objects in a bucket are deleted once the rows are gone).
+//! Queued outbox rows of its escalations are dropped, and one
 //! `erased` row per escalation asks the bot to edit what it posted. `conversations.erased_at` marks it done, so erasing
 //! again (or retention meeting it) changes nothing.
 
@@ -170,27 +171,36 @@ impl Store {
         let conversations = self.customer_conversations(email).await?;
         let mut tx = self.begin_write().await?;
         let mut total = Erasure::default();
+        let mut objects = Vec::new();
         for id in &conversations {
-            let done = self.erase_conversation_in(&mut tx, id).await?;
+            let (done, files) = self.erase_conversation_in(&mut tx, id).await?;
             total.conversations += done.conversations;
             total.escalations += done.escalations;
+            objects.extend(files);
         }
         audit::append_in(self, &mut tx, audit, Some(object_id)).await?;
         tx.commit().await?;
+        self.delete_objects(objects).await;
         Ok(total)
     }
 
     /// Erases one conversation in one transaction; nothing happens if it already was.
     pub async fn erase_conversation(&self, id: &str) -> Result<Erasure, StoreError> {
         let mut tx = self.begin_write().await?;
-        let erased = self.erase_conversation_in(&mut tx, id).await?;
+        let (erased, objects) = self.erase_conversation_in(&mut tx, id).await?;
         tx.commit().await?;
+        self.delete_objects(objects).await;
         Ok(erased)
     }
 
     /// Erases one conversation in the caller's transaction; nothing changes if it already
-    /// was.
-    async fn erase_conversation_in(&self, tx: &mut Tx, id: &str) -> Result<Erasure, StoreError> {
+    /// was. Also returns the bucket keys of its files, to delete once the transaction has
+    /// committed.
+    async fn erase_conversation_in(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+    ) -> Result<(Erasure, Vec<String>), StoreError> {
         let now = self.now_ms();
         let marked = sqlx::query(
             "UPDATE conversations SET erased_at = $2, customer = '{}', page_url = NULL \
@@ -207,7 +217,7 @@ impl Store {
             .await?
             .is_some();
         if marked == 0 && exists {
-            return Ok(Erasure::default());
+            return Ok((Erasure::default(), Vec::new()));
         }
         sqlx::query(
             "UPDATE messages SET body = '', \
@@ -267,6 +277,16 @@ impl Store {
             )
             .await?;
         }
+        let objects: Vec<String> = sqlx::query(
+            "SELECT object_key FROM attachments WHERE conversation_id = $1 \
+             AND object_key IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get("object_key"))
+        .collect::<Result<_, _>>()?;
         for sql in [
             "UPDATE csat_ratings SET comment = NULL WHERE conversation_id = $1",
             "UPDATE emails SET error = NULL WHERE conversation_id = $1",
@@ -277,10 +297,11 @@ impl Store {
         ] {
             sqlx::query(sql).bind(id).execute(&mut **tx).await?;
         }
-        Ok(Erasure {
+        let erased = Erasure {
             conversations: u64::from(exists),
             escalations: escalations.len() as u64,
-        })
+        };
+        Ok((erased, objects))
     }
 
     /// Records `slot` (e.g. `retention:<hour>`) as taken; `true` only for the one caller,

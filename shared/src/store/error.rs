@@ -14,12 +14,16 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// The object store holding attachments (`[attachments] store`) failed: callers answer
+    /// 503 and may retry.
+    #[error("the attachment store is unavailable: {0}")]
+    Files(object_store::Error),
 }
 
 impl StoreError {
     /// True when retrying later may succeed (connection lost, pool exhausted, locked).
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_))
+        matches!(self, StoreError::Unavailable(_) | StoreError::Files(_))
     }
 
     /// True when the database refuses writes as such: a PostgreSQL server that is read-only

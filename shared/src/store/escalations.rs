@@ -455,6 +455,7 @@ impl Store {
             files,
             audit,
         } = extras;
+        let staged = super::attachments::stage(self, files).await?;
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
         if let ReplyOrigin::Chat { event, .. } = origin {
@@ -488,7 +489,7 @@ impl Store {
             &mut tx,
             &conversation.id,
             message_id,
-            files,
+            &staged,
             now,
         )
         .await?;

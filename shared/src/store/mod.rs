@@ -10,7 +10,7 @@
 //! - [`admin_sessions`]: dashboard sign-ins (hashed ids, idle expiry).
 //! - [`agents`]: agent accounts (e-mail, name, role, password hash) and invitation links.
 //! - [`audit`]: the append-only audit log (who did what, from where).
-//! - [`attachments`]: files customers sent with a message (content in the store).
+//! - [`attachments`]: files sent with a message (content in the store or in a bucket).
 //! - [`conversations`]: conversations, questions with decisions, feedback, transcripts.
 //! - [`escalations`]: handoffs and the claim / release / resolve transitions.
 //! - [`outbox`]: leased, ordered, retried delivery work for the bot.
@@ -118,6 +118,8 @@ pub struct Store {
     /// Reports count raw rows instead of reading the rollups (see
     /// [`Store::reading_raw_rows`]).
     raw_reports: bool,
+    /// Where attachment bytes go (the rows themselves unless [`Store::with_file_storage`]).
+    files: crate::attachments::storage::FileStorage,
 }
 
 /// A write transaction.
@@ -191,6 +193,7 @@ impl Store {
             url,
             webhooks: crate::webhooks::Routing::default(),
             raw_reports: false,
+            files: crate::attachments::storage::FileStorage::Inline,
         };
         store.migrate().await?;
         Ok(store)
@@ -208,6 +211,19 @@ impl Store {
     pub fn with_webhooks(mut self, routing: crate::webhooks::Routing) -> Store {
         self.webhooks = routing;
         self
+    }
+
+    /// This handle, writing attachment bytes to `files` from now on (files stored inline
+    /// before stay readable). Every process that reads or writes files must be given the
+    /// same `[attachments] store`.
+    pub fn with_file_storage(mut self, files: crate::attachments::storage::FileStorage) -> Store {
+        self.files = files;
+        self
+    }
+
+    /// Where attachment bytes go.
+    pub fn file_storage(&self) -> &crate::attachments::storage::FileStorage {
+        &self.files
     }
 
     /// This handle, with reports, the digest and the forecast counting raw rows as they

@@ -114,6 +114,26 @@ impl Store {
         Ok(())
     }
 
+    /// Queues the thread note naming files of callback `refused.event` that were not
+    /// relayed, once per callback (a retried row does not post it twice); false when it
+    /// was queued already.
+    pub async fn enqueue_files_refused(
+        &self,
+        escalation_id: &str,
+        refused: &crate::contracts::outbox::FilesRefused,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let key = format!("files-refused:{}", refused.event);
+        if !super::chat::mark_processed(&mut tx, &key, self.now_ms()).await? {
+            return Ok(false);
+        }
+        let subject = Subject::Escalation(escalation_id.to_string());
+        let message = OutboxMessage::FilesRefused(refused.clone());
+        enqueue(self, &mut tx, &subject, &message).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Leases up to `max` deliverable rows for `worker` for `lease`. Rows this release
     /// cannot read are parked (and logged) instead of returned.
     pub async fn lease_outbox(

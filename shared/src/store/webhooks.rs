@@ -91,6 +91,7 @@ fn event_of(message: &OutboxMessage) -> Option<(EventType, Detail)> {
         | OutboxMessage::MailFlagged(_)
         | OutboxMessage::Erased
         | OutboxMessage::ChatFiles(_)
+        | OutboxMessage::FilesRefused(_)
         | OutboxMessage::Webhook(_) => return None,
     };
     Some(event)

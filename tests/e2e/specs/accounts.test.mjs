@@ -1,6 +1,8 @@
 // Agents as people (issue 21): an admin invites an agent through the admin API, the agent
 // opens the link, sets a password and signs in with it; the agent gets 403 on an admin
-// page; an admin sees the sign-in in the audit log.
+// page; an admin sees the sign-in in the audit log. Then (issue 24) the admin looks a
+// customer up on the Customers page, downloads the export and erases it after typing the
+// e-mail again.
 
 import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
@@ -73,5 +75,31 @@ describe("accounts: invitation, sign-in, role limits, audit page", () => {
     const failed = page.locator('tr[data-action="sign_in_failed"]');
     assert.equal(await failed.count(), 0, "filtered to sign_in");
     await screenshot(page, "accounts-03-audit");
+  });
+
+  it("lets the admin export and erase a customer on the Customers page", async () => {
+    const handoff = await fetch(server.url + "/api/v1/sites/demo/handoff", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: "sam@example.com", name: "Sam", message: "My parcel never came" }),
+    });
+    assert.equal(handoff.status, 201);
+    await page.getByRole("link", { name: "Customers" }).click();
+    await page.getByLabel("Customer's e-mail").fill("sam@example.com");
+    await page.getByRole("button", { name: "Look up" }).click();
+    await page.getByRole("heading", { name: "Held for sam@example.com" }).waitFor();
+    assert.equal(await page.locator('[data-count="conversations"]').innerText(), "1");
+    assert.equal(await page.locator('[data-count="escalations"]').innerText(), "1");
+    await screenshot(page, "accounts-04-customer");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download export" }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "frontline-customer-export.zip");
+    await page.getByLabel("To erase, type the e-mail again").fill("sam@example.com");
+    await page.getByRole("button", { name: "Erase" }).click();
+    await page.getByText("Erased 1 conversation and 1 escalation.").waitFor();
+    await page.getByText("Nothing is held for this e-mail.").waitFor();
+    await screenshot(page, "accounts-05-erased");
   });
 });

@@ -21,7 +21,7 @@ use crate::attachments::{photo_with_gps, photo_without_gps, EXE, PDF};
 const WAIT: Duration = Duration::from_secs(15);
 
 /// `POST /api/v1/admin/escalations/{id}/attachments` with the admin token: status, body.
-async fn send_agent_files(
+pub(crate) async fn send_agent_files(
     server: &TestServer,
     escalation_id: &str,
     fields: &[(&str, &str)],
@@ -120,6 +120,23 @@ async fn an_agents_files_reach_the_widget_live_and_the_slack_thread() {
         assert_eq!(files[0]["file_name"], "label.pdf", "{context}");
         assert_eq!(files[0]["content_type"], "application/pdf", "{context}");
         assert_eq!(files[1]["content_type"], "image/jpeg", "{context}");
+        // The upload's answer named the same stored files by id, in the order sent.
+        let described = |list: &[Value]| -> Vec<(String, String, String)> {
+            list.iter()
+                .map(|f| {
+                    let text = |key: &str| f[key].as_str().unwrap_or_default().to_string();
+                    (text("id"), text("file_name"), text("content_type"))
+                })
+                .collect()
+        };
+        let answered = described(sent["attachments"].as_array().expect("stored files"));
+        assert_eq!(answered, described(files), "{context}: {sent}");
+        assert!(answered[0].0.starts_with("att_"), "{context}: {sent}");
+        assert_eq!(
+            (answered[0].1.as_str(), answered[1].1.as_str()),
+            ("label.pdf", "shelf.jpg"),
+            "{context}"
+        );
         let (status, disposition, bytes) =
             download(&rig.server, files[1]["url"].as_str().expect("url")).await;
         assert_eq!(status, 200, "{context}");

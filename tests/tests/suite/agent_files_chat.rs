@@ -109,6 +109,97 @@ async fn files_shared_in_the_slack_thread_reach_the_customer_once_with_the_text(
     }
 }
 
+/// `[attachments] max_files = 2` applies to a share in the thread: of three files, the
+/// executable (refused by its bytes) and the third (one too many, never fetched) are
+/// left out, and a note in the thread names both with the reason. Slack sends the event
+/// again after the reply was applied: nothing is downloaded a second time and no second
+/// note is posted.
+#[tokio::test]
+async fn files_left_out_of_a_thread_share_are_named_in_the_thread_and_fetched_once() {
+    for backend in backends() {
+        let context = format!("{backend:?}");
+        let rig = Rig::start(backend, Platforms::Slack, "[attachments]\nmax_files = 2\n").await;
+        let slack = rig.slack();
+        slack.add_user(ANA.id, ANA.name);
+        let handoff = simple_handoff(&rig).await;
+        let mut stream = handoff.stream(&rig.server).await;
+        let alert = slack.alert_for(&handoff.escalation_id).await;
+
+        let label = slack.add_private_file("F1LABEL", "label.pdf", PDF, 0);
+        let fake = slack.add_private_file("F1FAKE", "setup.png", EXE, 0);
+        let extra = slack.add_private_file("F1EXTRA", "extra.pdf", PDF, 0);
+        let shared = thread_file_share(
+            "Ev1FILES",
+            &ANA,
+            &alert,
+            "Label attached",
+            &[
+                ("F1LABEL", "label.pdf", &label),
+                ("F1FAKE", "setup.png", &fake),
+                ("F1EXTRA", "extra.pdf", &extra),
+            ],
+        );
+        let first = SignedRequest::event(&shared);
+        let answer = first.send(&rig.bot.client, &rig.bot.url).await;
+        assert_eq!(answer.status(), 200, "{context}");
+        let relayed = stream
+            .until(WAIT, |e| {
+                e.event == "message" && e.data["author"] == "agent"
+            })
+            .await
+            .expect("the agent's files on the customer's stream");
+        assert_eq!(
+            relayed.data["body"], "Label attached\n📎 label.pdf",
+            "{context}: the first two files were considered, one passed"
+        );
+        let ts = alert.ts.clone();
+        let note = slack
+            .wait_for("the note naming the files left out", WAIT, |s| {
+                s.messages
+                    .iter()
+                    .find(|m| {
+                        m.thread_ts.as_deref() == Some(ts.as_str())
+                            && m.text.contains("Not sent to the customer")
+                    })
+                    .cloned()
+            })
+            .await;
+        assert_eq!(
+            note.text,
+            ":warning: Not sent to the customer: “setup.png” (not an allowed file type \
+             (images PNG, JPEG, GIF or WebP, PDF, plain text)); “extra.pdf” (more than 2 \
+             files in one message)",
+            "{context}"
+        );
+        rig.drained().await;
+
+        // Slack sends the event again: the row it queues fetches nothing.
+        let again = first.clone().retry(1);
+        let answer = again.send(&rig.bot.client, &rig.bot.url).await;
+        assert_eq!(answer.status(), 200, "{context}");
+        rig.drained().await;
+        let downloads: Vec<String> =
+            slack.with(|s| s.file_downloads.iter().map(|(id, _)| id.clone()).collect());
+        assert_eq!(
+            downloads,
+            ["F1LABEL", "F1FAKE"],
+            "{context}: each of the first two once, the rest never"
+        );
+        let notes = slack.with(|s| {
+            s.messages
+                .iter()
+                .filter(|m| m.text.contains("Not sent to the customer"))
+                .count()
+        });
+        assert_eq!(notes, 1, "{context}: one note");
+        assert!(
+            stream.next(Duration::from_millis(300)).await.is_none(),
+            "{context}: relayed once"
+        );
+        rig.stop().await;
+    }
+}
+
 const ANA_DISCORD: (&str, &str) = ("1100000000000000301", "ana");
 
 #[tokio::test]
@@ -180,6 +271,21 @@ async fn attachments_on_a_discord_thread_message_reach_the_customer() {
         assert!(
             downloads.iter().all(|(_, authorized)| !authorized),
             "{context}: the bot token is never sent to the CDN: {downloads:?}"
+        );
+        // The thread hears which file did not reach the customer, and why.
+        let note = discord
+            .wait_for("the note naming the executable", WAIT, |s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.content.contains("Not sent to the customer"))
+                    .cloned()
+            })
+            .await;
+        assert!(
+            note.content
+                .contains("“notes.txt” (not an allowed file type"),
+            "{context}: {}",
+            note.content
         );
         rig.stop().await;
     }

@@ -33,7 +33,7 @@ async fn erase(server: &TestServer, email: &str) {
 }
 
 /// `GET …/export` with `query` and `accept`: status, content type and body.
-async fn export(
+pub(crate) async fn export(
     server: &TestServer,
     email: &str,
     query: &str,
@@ -61,7 +61,7 @@ async fn export(
     )
 }
 
-fn entry(archive: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> Vec<u8> {
+pub(crate) fn entry(archive: &mut zip::ZipArchive<Cursor<Vec<u8>>>, name: &str) -> Vec<u8> {
     let mut bytes = Vec::new();
     archive
         .by_name(name)

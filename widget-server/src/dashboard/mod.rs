@@ -8,7 +8,7 @@
 //! admin); failures are throttled per address and per account. It starts a server-side
 //! session: a random id in an HttpOnly, SameSite=Lax cookie (Secure behind HTTPS), the
 //! agent's name, account and role with it in the store. An `agent` gets 403 on the admin
-//! pages (planning, webhooks, agents, audit, saved replies). Claims go through the same single-winner
+//! pages (planning, webhooks, agents, audit, saved replies, customers). Claims go through the same single-winner
 //! store transition as the bot's buttons.
 //!
 //! # Layout
@@ -19,7 +19,8 @@
 //!   delivery log; [`accounts`]: the Agents page and invitation links; [`audit`]: the
 //!   audit log; [`saved_replies`]: the Saved replies page and the reply box's saved
 //!   replies; [`figures`]: per-agent figures; [`sso`]: single sign-on (OpenID Connect);
-//!   [`tokens`]: personal API tokens.
+//!   [`tokens`]: personal API tokens; [`customers`]: a customer's data (GDPR export and
+//!   erasure).
 
 pub mod accounts;
 pub mod assignment;
@@ -28,6 +29,7 @@ pub mod away;
 pub mod chart;
 pub mod chat_link;
 pub mod conversations;
+pub mod customers;
 pub mod drafts;
 pub mod figures;
 pub mod pages;
@@ -96,6 +98,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(accounts::invitation).post(accounts::accept),
         )
         .route("/admin/audit", get(audit::page))
+        .route("/admin/customers", get(customers::page))
+        .route("/admin/customers/export", post(customers::export))
+        .route("/admin/customers/erase", post(customers::erase))
         .route("/admin/figures", get(figures::page))
         .route(
             "/admin/saved-replies",
@@ -174,5 +179,6 @@ pub fn templates() -> Result<Templates, TemplateError> {
     templates.add("forbidden", include_str!("templates/forbidden.hbs"))?;
     templates.add("chat_link", include_str!("templates/chat_link.hbs"))?;
     templates.add("tokens", include_str!("templates/tokens.hbs"))?;
+    templates.add("customers", include_str!("templates/customers.hbs"))?;
     Ok(templates)
 }

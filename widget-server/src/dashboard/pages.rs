@@ -6,6 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use frontline_shared::accounts::Role;
 use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply};
+use frontline_shared::audit::AuditAction;
 use frontline_shared::escalation::EscalationStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -156,7 +157,7 @@ pub struct ResultQuery {
     refused: Option<String>,
     /// With `refused=assign`: the account it was to go to.
     to: Option<String>,
-    /// `?reveal=true`: show what `[privacy] redact` masks (recorded in the log).
+    /// `?reveal=true`: show what `[privacy] redact` masks (recorded in the audit log).
     #[serde(default)]
     reveal: bool,
 }
@@ -201,8 +202,16 @@ pub async fn escalation(
             })
             .collect()
     };
-    // Masked by default; "Reveal" shows the original, and who looked is logged.
+    // Masked by default; "Reveal" shows the original, and who looked is recorded in the
+    // audit log (and logged); unrecorded, nothing is revealed.
     let redactor = if query.reveal {
+        if let Err(error) = state
+            .store
+            .append_audit(&agent.actor(), AuditAction::Reveal, Some(&escalation.id))
+            .await
+        {
+            return ApiError::from(error).into_response();
+        }
         tracing::info!(escalation = %escalation.id, agent = %agent.name, "masked customer text revealed in the dashboard");
         frontline_shared::privacy::Redactor::none()
     } else {

@@ -13,7 +13,7 @@ use frontline_shared::agent_action::{self, AgentAction, Outcome, Refusal, Reply}
 use frontline_shared::audit::Actor;
 use frontline_shared::escalation::{Escalation, EscalationStatus};
 use frontline_shared::site_id::SiteId;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -280,7 +280,7 @@ pub struct AgentFilesForm {
     params(("id" = String, Path, description = "escalation id")),
     request_body(content = AgentFilesForm, content_type = "multipart/form-data"),
     security(("admin_token" = [])),
-    responses((status = 201, description = "stored with the reply and delivered to the customer's stream (images inline, other files as links); the chat threads name them"),
+    responses((status = 201, body = AgentFilesResponse, description = "stored with the reply and delivered to the customer's stream (images inline, other files as links); the chat threads name them. The stored files, in the order sent, with their ids and fresh links"),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody, description = "`file_too_large`"),
         (status = 415, body = ErrorBody), (status = 422, body = ErrorBody, description = "`no_file`, `too_many_files`, `file_type_not_allowed`, `damaged_file`, `unknown_field`, `invalid_agent`")))]
 pub async fn reply_with_files(
@@ -288,7 +288,7 @@ pub async fn reply_with_files(
     staff: Staff,
     Path(id): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(StatusCode, Json<AgentFilesResponse>), ApiError> {
     let form = super::attachments::FileForm::read(&state, multipart, &["text", "agent"]).await?;
     if form.files.is_empty() {
         return Err(super::attachments::no_file());
@@ -298,14 +298,35 @@ pub async fn reply_with_files(
         Some(raw) => Text::parse("text", raw, &state.limits)?.into_string(),
         None => String::new(),
     };
+    let ids: Vec<String> = form.files.iter().map(|f| f.id.clone()).collect();
     let reply = AgentAction::Reply(Reply {
         files: form.files,
         text,
         chat_event: None,
         saved_reply: None,
     });
-    act(&state, &id, &actor, reply).await?;
-    Ok(StatusCode::CREATED)
+    let escalation = act(&state, &id, &actor, reply).await?;
+    let mut stored = state
+        .store
+        .conversation_attachments(&escalation.conversation_id)
+        .await?;
+    stored.retain(|meta| ids.contains(&meta.id));
+    stored.sort_by_key(|meta| ids.iter().position(|id| *id == meta.id));
+    let attachments = stored
+        .into_iter()
+        .map(|meta| super::attachments::AttachmentBody::signed(&state, meta))
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(AgentFilesResponse { attachments }),
+    ))
+}
+
+/// What `POST …/escalations/{id}/attachments` stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentFilesResponse {
+    /// The reply's files in the order sent: ids, names, types, sizes and links signed now.
+    pub attachments: Vec<super::attachments::AttachmentBody>,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/escalations/{id}/assign", tag = "admin",

@@ -25,8 +25,9 @@ pub struct AuditQuery {
     /// Exact actor name (an account's display name, a chat or typed name, `admin token`).
     pub actor: Option<String>,
     /// `sign_in`, `sign_in_failed`, `sign_out`, `claim`, `release`, `resolve`, `reply`,
-    /// `agent_created`, `agent_changed`, `invitation`, `password_set`, `export`, `erasure`,
-    /// `token_created` or `token_revoked`.
+    /// `assign`, `reassign`, `take_over`, `away`, `chat_linked`, `agent_created`,
+    /// `agent_changed`, `invitation`, `password_set`, `export`, `erasure`,
+    /// `saved_reply_changed`, `token_created`, `token_revoked` or `reveal`.
     pub action: Option<String>,
     /// First day, `YYYY-MM-DD` (UTC).
     pub from: Option<String>,

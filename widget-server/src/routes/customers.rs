@@ -19,14 +19,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use frontline_shared::email::Email;
 use frontline_shared::privacy::export_archive;
-use frontline_shared::store::customer_data::Erasure;
+use frontline_shared::store::attachments::StoredAttachment;
+use frontline_shared::store::customer_data::{CustomerExport, Erasure};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiQuery, ErrorBody};
 use crate::guard::admin::Admin;
 use crate::state::AppState;
-use frontline_shared::audit::AuditAction;
+use frontline_shared::audit::{Actor, AuditAction};
 use frontline_shared::store::audit::AuditRecord;
 use sha2::{Digest, Sha256};
 
@@ -37,7 +38,8 @@ pub fn customer_ref(email: &Email) -> String {
     format!("customer:{}", &hex::encode(digest)[..16])
 }
 
-fn email(raw: &str) -> Result<Email, ApiError> {
+/// `raw` as an e-mail address, or a 400 naming `email`.
+pub fn email(raw: &str) -> Result<Email, ApiError> {
     Email::parse(raw).map_err(|e| ApiError::bad_request("invalid_email", format!("`email`: {e}")))
 }
 
@@ -83,38 +85,65 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let email = email(&raw)?;
     let archive = wants_archive(&query, &headers)?;
+    let (export, files) = export_customer(&state, &admin.actor, &email, archive).await?;
+    if !archive {
+        let disposition = "attachment; filename=\"frontline-customer-export.json\"";
+        return Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response());
+    }
+    Ok(zip_response(archive_of(export, files).await?))
+}
+
+/// Everything stored under `email`, as exported (nothing recorded: the dashboard's
+/// customer view counts it before any export).
+pub async fn held(state: &AppState, email: &Email) -> Result<CustomerExport, ApiError> {
     state.recorder.flush().await;
-    let export = state.store.export_customer(email.as_str()).await?;
-    let files = if archive {
+    Ok(state.store.export_customer(email.as_str()).await?)
+}
+
+/// The export use case, for the API and the dashboard's customer view alike: what
+/// [`held`] finds, with the files' contents when `with_files`, recorded in the audit log
+/// as `export` by `actor` once all of it is read.
+pub async fn export_customer(
+    state: &AppState,
+    actor: &Actor,
+    email: &Email,
+    with_files: bool,
+) -> Result<(CustomerExport, Vec<StoredAttachment>), ApiError> {
+    let export = held(state, email).await?;
+    let files = if with_files {
         export_archive::files_of(&state.store, &export).await?
     } else {
         Vec::new()
     };
     state
         .store
-        .append_audit(
-            &admin.actor,
-            AuditAction::Export,
-            Some(&customer_ref(&email)),
-        )
+        .append_audit(actor, AuditAction::Export, Some(&customer_ref(email)))
         .await?;
-    if !archive {
-        let disposition = "attachment; filename=\"frontline-customer-export.json\"";
-        return Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response());
-    }
-    let zip = tokio::task::spawn_blocking(move || export_archive::build(&export, &files))
+    Ok((export, files))
+}
+
+/// The zip archive of an export: `export.json` and the files.
+pub async fn archive_of(
+    export: CustomerExport,
+    files: Vec<StoredAttachment>,
+) -> Result<Vec<u8>, ApiError> {
+    tokio::task::spawn_blocking(move || export_archive::build(&export, &files))
         .await
         .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::internal)
+}
+
+/// An archive as a download.
+pub fn zip_response(zip: Vec<u8>) -> Response {
     let disposition = "attachment; filename=\"frontline-customer-export.zip\"";
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "application/zip"),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         zip,
     )
-        .into_response())
+        .into_response()
 }
 
 /// What `DELETE /api/v1/admin/customers/{email}` erased now (zero when already erased).
@@ -143,19 +172,33 @@ pub async fn erase(
     Path(raw): Path<String>,
 ) -> Result<Json<ErasureBody>, ApiError> {
     let email = email(&raw)?;
+    Ok(Json(
+        erase_customer(&state, &admin.actor, &email).await?.into(),
+    ))
+}
+
+/// The erasure use case, for the API and the dashboard's customer view alike: erases
+/// what is stored under `email` (see `frontline_shared::store::customer_data`), recorded
+/// in the audit log as `erasure` by `actor`.
+pub async fn erase_customer(
+    state: &AppState,
+    actor: &Actor,
+    email: &Email,
+) -> Result<Erasure, ApiError> {
     state.recorder.flush().await;
+    // The erasure and its audit row commit together, or neither does.
     let audit = AuditRecord {
-        actor: &admin.actor,
+        actor,
         action: AuditAction::Erasure,
     };
     let erasure = state
         .store
-        .erase_customer(email.as_str(), audit, &customer_ref(&email))
+        .erase_customer(email.as_str(), audit, &customer_ref(email))
         .await?;
     tracing::info!(
         conversations = erasure.conversations,
         escalations = erasure.escalations,
         "customer data erased on request"
     );
-    Ok(Json(erasure.into()))
+    Ok(erasure)
 }
