@@ -11,7 +11,10 @@
 //!
 //! With less than a week: the mean open day times the hour-of-day shape of all days.
 //! Under 14 days of history the forecast says "low confidence: N days of history".
-//! Closed days are left out of the fit and forecast as zero.
+//! Closed days are left out of the fit and forecast as zero. A day of history without a
+//! single contact whose weekday usually has some ([`UNANNOUNCED_CLOSURE_MEDIAN`]) is taken
+//! as closed too: a holiday nobody listed in `closed_dates` (or a day the log lost) must
+//! not drag that weekday's factor and the level down for weeks.
 
 use jiff::civil::{Date, Weekday};
 
@@ -30,6 +33,10 @@ const BETA: f64 = 0.05;
 const PHI: f64 = 0.85;
 /// Contacts' worth of weight the all-week hour shape gets against one weekday's own.
 const SHAPE_PRIOR: f64 = 30.0;
+/// A day of history with no contacts is taken as closed when the median of its weekday's
+/// last [`WEEKS`] days is at least this: with Poisson arrivals at that rate an empty day
+/// happens by chance less than once in 100 days.
+pub const UNANNOUNCED_CLOSURE_MEDIAN: f64 = 5.0;
 /// Below this many days of history the forecast is marked low confidence.
 pub const CONFIDENT_DAYS: usize = 14;
 
@@ -70,6 +77,12 @@ struct Day {
 }
 
 fn days_of(history: &HourlyCounts, calendar: &Calendar) -> Vec<Day> {
+    let mut days = counted_days(history, calendar);
+    close_empty_days_of_busy_weekdays(&mut days);
+    days
+}
+
+fn counted_days(history: &HourlyCounts, calendar: &Calendar) -> Vec<Day> {
     (0..history.days())
         .map(|i| {
             let (hours, counts) = history.day(i);
@@ -86,6 +99,37 @@ fn days_of(history: &HourlyCounts, calendar: &Calendar) -> Vec<Day> {
             }
         })
         .collect()
+}
+
+/// Marks closed each empty open day when the last [`WEEKS`] open days of its weekday have a
+/// median of at least [`UNANNOUNCED_CLOSURE_MEDIAN`] contacts.
+fn close_empty_days_of_busy_weekdays(days: &mut [Day]) {
+    let empty_days_to_close: Vec<usize> = (0..days.len())
+        .filter(|&i| days[i].open && days[i].total == 0.0)
+        .filter(|&i| {
+            let weekday = days[i].date.weekday();
+            let mut same_weekday: Vec<f64> = days
+                .iter()
+                .filter(|d| d.open && d.date.weekday() == weekday)
+                .map(|d| d.total)
+                .collect();
+            let start = same_weekday.len().saturating_sub(WEEKS);
+            let window = &mut same_weekday[start..];
+            window.sort_by(f64::total_cmp);
+            median_of_sorted(window) >= UNANNOUNCED_CLOSURE_MEDIAN
+        })
+        .collect();
+    for i in empty_days_to_close {
+        days[i].open = false;
+    }
+}
+
+fn median_of_sorted(values: &[f64]) -> f64 {
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 fn clock(hour: i8) -> usize {
@@ -358,5 +402,55 @@ mod tests {
         assert_eq!(day(date(2026, 6, 2)), 0.0);
         assert!((day(date(2026, 6, 1)) - 72.0).abs() < 1e-6);
         assert!((day(date(2026, 6, 3)) - 72.0).abs() < 1e-6);
+    }
+
+    fn day_total(f: &Forecast, d: Date) -> f64 {
+        f.hours
+            .iter()
+            .filter(|h| h.hour.date == d)
+            .map(|h| h.expected)
+            .sum()
+    }
+
+    fn empty(history: &mut HourlyCounts, day: Date) {
+        let starts: Vec<_> = history
+            .on(day)
+            .expect("day")
+            .0
+            .iter()
+            .map(|h| h.start)
+            .collect();
+        for s in starts {
+            history.set(s, 0.0);
+        }
+    }
+
+    #[test]
+    fn an_empty_day_of_a_busy_weekday_is_an_unlisted_holiday_and_not_fitted() {
+        // Four weeks of 72 contacts a day; Wednesday 2026-05-27 (a holiday nobody listed)
+        // had none. Fitted as a day like others, it would pull next Wednesday down.
+        let mut history = utc_history(28, 3.0);
+        empty(&mut history, date(2026, 5, 27));
+        let f = forecast(&history, &Calendar::default(), 7);
+        assert!((day_total(&f, date(2026, 6, 3)) - 72.0).abs() < 1e-6);
+        assert!((day_total(&f, date(2026, 6, 1)) - 72.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_weekday_that_is_usually_empty_stays_a_day_without_contacts() {
+        // Sundays are empty every week: they are forecast as empty, not as closures
+        // whose volume is unknown.
+        let mut history = utc_history(28, 3.0);
+        for d in [
+            date(2026, 5, 10),
+            date(2026, 5, 17),
+            date(2026, 5, 24),
+            date(2026, 5, 31),
+        ] {
+            empty(&mut history, d);
+        }
+        let f = forecast(&history, &Calendar::default(), 7);
+        assert_eq!(day_total(&f, date(2026, 6, 7)), 0.0);
+        assert!((day_total(&f, date(2026, 6, 1)) - 72.0).abs() < 1e-6);
     }
 }
