@@ -46,6 +46,10 @@ pub struct Percentiles {
     pub count: usize,
     pub median_seconds: Option<f64>,
     pub p90_seconds: Option<f64>,
+    /// `true` when the median and p90 were read from the timing histograms (periods of 7
+    /// whole UTC days or more): within 0.5 s or 5 % of the exact value, whichever is
+    /// larger. `false`: ranked exactly. Counts are always exact.
+    pub approximate: bool,
 }
 
 impl Percentiles {
@@ -60,6 +64,7 @@ impl Percentiles {
             count: millis.len(),
             median_seconds: rank(0.5),
             p90_seconds: rank(0.9),
+            approximate: false,
         }
     }
 
@@ -70,6 +75,7 @@ impl Percentiles {
             count: durations.count,
             median_seconds: seconds(durations.median_ms),
             p90_seconds: seconds(durations.p90_ms),
+            approximate: durations.approximate,
         }
     }
 }

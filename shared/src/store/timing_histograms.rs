@@ -130,6 +130,7 @@ impl Histogram {
             count: n,
             median_ms: at_rank(nearest_rank(0.5, n)),
             p90_ms: at_rank(nearest_rank(0.9, n)),
+            approximate: true,
         }
     }
 }

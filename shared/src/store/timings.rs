@@ -22,6 +22,8 @@ pub struct RankedDurations {
     pub count: usize,
     pub median_ms: Option<i64>,
     pub p90_ms: Option<i64>,
+    /// Read from the timing histograms' bins (within 0.5 s or 5 %), not ranked exactly.
+    pub approximate: bool,
 }
 
 /// What a report shows about the handling of a period's escalations.

@@ -17,10 +17,12 @@ pub fn duration(seconds: f64) -> String {
     }
 }
 
-/// "12 min / 40 min", or "–" without data.
+/// "12 min / 40 min", "≈ 12 min / 40 min" when read from the timing histograms, or "–"
+/// without data.
 pub fn percentiles(p: &Percentiles) -> String {
+    let about = if p.approximate { "≈ " } else { "" };
     match (p.median_seconds, p.p90_seconds) {
-        (Some(m), Some(p90)) => format!("{} / {}", duration(m), duration(p90)),
+        (Some(m), Some(p90)) => format!("{about}{} / {}", duration(m), duration(p90)),
         _ => "–".into(),
     }
 }

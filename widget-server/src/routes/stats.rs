@@ -38,8 +38,11 @@ pub struct StatsBody {
     pub from: String,
     pub to: String,
     pub time_zone: String,
-    /// Counts, deflection rate, time to claim / resolve (median, p90), SLA breaches,
-    /// unclaimed now, top intents, top unanswered question clusters.
+    /// Counts, deflection rate, time to claim / resolve (`count`, `median_seconds`,
+    /// `p90_seconds`, and `approximate`: `true` when the percentiles were read from
+    /// histograms, for periods of 7 whole UTC days or more, within 0.5 s or 5 % of the
+    /// exact value, whichever is larger; counts are always exact), SLA breaches, unclaimed
+    /// now, top intents, top unanswered question clusters.
     #[schema(value_type = Object)]
     pub report: Report,
     #[schema(value_type = Vec<Object>)]
