@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Start-up with a 10,000-article help centre (issue 19: "index and embed 10,000 articles:
+# < 60 s cold, < 3 s warm from the cache"). Generates 10,000 distinct articles (titles and
+# example questions from CLINC150 `train` texts, bodies from the demo's articles with the
+# article's number in them) beside the demo's own 48, then starts the release widget server three times on them
+# and times each start until /healthz answers:
+#   1. `encoder = "none"`: parsing, training the demo intents, tantivy indexing (the
+#      baseline without embeddings);
+#   2. the default encoder with an empty embedding cache (cold: every article embedded);
+#   3. the same again (warm: every embedding read from the cache).
+# Also prints the server's resident memory once it is up, from /proc.
+#
+#   bash tests/bench/kb_load.sh          # ARTICLES=10000 by default
+#
+# Needs the CLINC150 files (FRONTLINE_CLINC150_DIR, default ../shared/data/clinc150).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PROFILE=${PROFILE:-release}
+ARTICLES=${ARTICLES:-10000}
+cargo build --profile "$PROFILE" --workspace --bins -q
+clinc=${FRONTLINE_CLINC150_DIR:-../shared/data/clinc150}
+work=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+source tests/bench/config.sh
+require_free_ports 18096
+
+# The demo's own articles too: its intents link some of them.
+cp -r widget-server/demo/kb "$work/kb"
+python3 - "$clinc/train.jsonl" widget-server/demo/kb "$work/kb" "$ARTICLES" <<'PY'
+import json, pathlib, sys
+texts = [json.loads(line)["text"] for line in open(sys.argv[1])]
+bodies = []
+for path in sorted(pathlib.Path(sys.argv[2]).glob("*.md")):
+    body = path.read_text().split("+++", 2)[2]
+    bodies.append(body)
+out, n = pathlib.Path(sys.argv[3]), int(sys.argv[4])
+for i in range(n):
+    title = texts[(4 * i) % len(texts)].capitalize()
+    questions = [texts[(4 * i + k) % len(texts)] for k in (1, 2, 3)]
+    body = f"Article {i}: {title}.\n\n" + bodies[i % len(bodies)]
+    (out / f"a{i:05}.md").write_text(
+        "+++\n"
+        f'id = "a{i:05}"\n'
+        f"title = {json.dumps(title)}\n"
+        f"questions = {json.dumps(questions)}\n"
+        "+++\n" + body)
+PY
+bench_config | sed 's|knowledge_dir = ".*"|knowledge_dir = "'"$work/kb"'"|; s|^\[matcher\]$|[matcher]\nembedding_cache = "'"$work/cache"'"|' > "$work/bench.toml"
+grep -q '^embedding_cache' "$work/bench.toml" || { echo "no [matcher] table in the demo config; adapt the bench" >&2; exit 1; }
+
+start() { # label [env...] → one table row
+  local label=$1; shift
+  local begin end rss
+  begin=$(date +%s.%N)
+  env "$@" FRONTLINE_LOG=warn FRONTLINE_DATABASE_URL="sqlite://$work/store.db?mode=rwc" \
+    FRONTLINE_LISTEN=127.0.0.1:18096 "target/$PROFILE/frontline-widget-server" --config "$work/bench.toml" >/dev/null &
+  pid=$!
+  until curl -sf http://127.0.0.1:18096/healthz >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { echo "the server exited during start-up" >&2; exit 1; }
+    sleep 0.05
+  done
+  end=$(date +%s.%N)
+  rss=$(awk '/^VmRSS/ { print $2 / 1024 }' "/proc/$pid/status")
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+  printf '| %s | %.1f | %.0f |\n' "$label" "$(echo "$end - $begin" | bc -l)" "$rss"
+}
+
+echo "| $ARTICLES + 48 articles | start-up s | RSS MB |"
+echo "|---|---|---|"
+start 'encoder = "none" (index only)' FRONTLINE_ENCODER=none
+start "default encoder, empty cache (cold)"
+start "default encoder, cache filled (warm)"
