@@ -208,7 +208,25 @@ pub fn knowledge_problems(sites: &Sites) -> Vec<KnowledgeProblem> {
 
 #[cfg(test)]
 mod tests {
-    use super::duration;
+    use super::{duration, percentiles};
+    use frontline_shared::stats::Percentiles;
+
+    #[test]
+    fn percentiles_read_from_histograms_are_marked_approximate() {
+        let exact = Percentiles {
+            count: 3,
+            median_seconds: Some(600.0),
+            p90_seconds: Some(7_500.0),
+            approximate: false,
+        };
+        assert_eq!(percentiles(&exact), "10 min / 2 h 5 min");
+        let approximate = Percentiles {
+            approximate: true,
+            ..exact
+        };
+        assert_eq!(percentiles(&approximate), "≈ 10 min / 2 h 5 min");
+        assert_eq!(percentiles(&Percentiles::default()), "–");
+    }
 
     #[test]
     fn durations_read_naturally() {
