@@ -131,6 +131,7 @@ describe("shopper: formatting after reload, origins, handoff wording, away statu
     assert.equal(await note.evaluate((p) => getComputedStyle(p).fontStyle), "italic");
     const restoredOrder = await restored.nth(1).evaluate((card) => [...card.children].map((c) => c.className || c.tagName.toLowerCase()));
     assert.deepEqual(restoredOrder.slice(0, 3), ["h3", "lang-note", "body"]);
+    await restored.nth(1).scrollIntoViewIfNeeded();
     await screenshot(page, "shopper-german-note-restored");
     await page.context().close();
   });
