@@ -90,6 +90,11 @@ pub struct TranscriptLine {
     /// Absent (false) for plain text and in lines stored by earlier releases.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub markdown: bool,
+    /// With an assistant's answer to a customer who wrote in another language than the
+    /// answer's: the note they were shown, in theirs ("Diese Antwort gibt es nur auf
+    /// Englisch."). Absent otherwise and in lines stored by earlier releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_note: Option<String>,
 }
 
 /// Most transcript lines copied into an escalation's context: the newest ones. The whole
@@ -186,6 +191,7 @@ mod tests {
             body,
             at_ms: 0,
             markdown: false,
+            language_note: None,
         }
     }
 

@@ -109,6 +109,7 @@ async fn main() -> anyhow::Result<()> {
                 )),
                 reason: handoff_question.then(|| "low_confidence".into()),
                 reply: None,
+                reply_language_note: None,
                 at_ms: created + q * 30_000,
             });
         }

@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`databases`]: a fresh SQLite file or PostgreSQL database per test.
 //! - [`widget_server`]: the widget server in-process on port 0, with a typed client.
+//! - [`audit`]: the audit log's rows, as the admin API lists them.
 //! - [`sse`]: a small Server-Sent Events reader.
 //! - [`customer`]: handoffs, follow-ups and live streams, as the widget does them.
 //! - [`dashboard`]: a signed-in `/admin` session (pages and form posts).
@@ -31,6 +32,7 @@
 //! - [`mail`]: what a customer's mail client does: read a mail's reply address and
 //!   rating links, and mail back through `POST /api/v1/inbound/email`.
 
+pub mod audit;
 pub mod bot;
 pub mod customer;
 pub mod dashboard;

@@ -80,6 +80,8 @@ export interface Message {
   /** Assistant answers (restored): the card's title and its sanitized HTML; an agent's saved reply (live and restored): its sanitized HTML. */
   title?: string | null;
   html?: string | null;
+  /** Assistant answers (restored): the note shown when the answer is in another language than the customer's. */
+  language_note?: string | null;
   at_ms: number;
   message_id?: string;
 }

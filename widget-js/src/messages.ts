@@ -43,10 +43,10 @@ export function answerCard(t: Strings, answer: Answer, onFeedback?: (helpful: bo
   return fillCard(t, card, answer, onFeedback);
 }
 
-/** An answer from the restored history: the same card, from the server's sanitized HTML. */
-export function restoredCard(t: Strings, title: string, html: string): HTMLElement {
+/** An answer from the restored history: the same card, from the server's sanitized HTML, with its language note. */
+export function restoredCard(t: Strings, title: string, html: string, languageNote?: string | null): HTMLElement {
   const card = h("div", { class: "card", "data-restored": "" });
-  return fillCard(t, card, { kind: "", id: "", title, html, text: "" });
+  return fillCard(t, card, { kind: "", id: "", title, html, text: "", language_note: languageNote || undefined });
 }
 
 function fillCard(t: Strings, card: HTMLElement, answer: Answer, onFeedback?: (helpful: boolean) => void): HTMLElement {

@@ -352,7 +352,7 @@ export function mount(options: Options): Widget {
 
   /** A transcript line as it looked live: answers as cards (server-sanitized HTML), the rest as bubbles. */
   function restored(message: Message): HTMLElement {
-    if (message.author === "assistant" && message.html) return restoredCard(t, message.title || "", message.html);
+    if (message.author === "assistant" && message.html) return restoredCard(t, message.title || "", message.html, message.language_note);
     return bubble(t, message.author, message.body, message.author_name, message.attachments, message.html);
   }
 

@@ -112,6 +112,7 @@ mod tests {
                     body: "my parcel <https://evil.example|click> never came".into(),
                     at_ms: 0,
                     markdown: false,
+                    language_note: None,
                 }],
                 page_url: Some("https://shop.example/orders?a=1&b=2".into()),
                 matched: vec![MatchedCandidate {
@@ -204,6 +205,7 @@ mod tests {
                 body: "Returns\n\nYou can return unworn items within **30 days of delivery**. Start in our [returns portal](https://northwind.example/returns).".into(),
                 at_ms: 0,
                 markdown: false,
+                language_note: None,
             },
         );
         escalation

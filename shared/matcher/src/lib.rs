@@ -254,11 +254,7 @@ impl Matcher {
         context: &AnswerContext,
     ) -> Decision {
         if let Some(answer) = decision.answer.take() {
-            let mut answer = self
-                .translated_answer(&answer, language, context)
-                .unwrap_or(answer);
-            answer.language_note = language::only_in_note(language, &self.language_of(&answer));
-            decision.answer = Some(answer);
+            decision.answer = Some(self.answer_in(answer, language, context));
         }
         for suggestion in &mut decision.suggestions {
             self.suggest_in(suggestion, language);
@@ -273,47 +269,62 @@ impl Matcher {
         decision
     }
 
-    /// `answer` in `language`, when it has a version in it.
-    fn translated_answer(
-        &self,
-        answer: &Answer,
-        language: &str,
-        context: &AnswerContext,
-    ) -> Option<Answer> {
+    /// `answer` for a customer writing in `language`: its version in that language when it
+    /// has one, with a note when it stays in another ([`language::only_in_note`]). An
+    /// answer already in `language` (an English question on an English site, the usual
+    /// case) comes back as it is: no copy, and no look-up beyond the one that tells its
+    /// language.
+    fn answer_in(&self, mut answer: Answer, language: &str, context: &AnswerContext) -> Answer {
         let article = match answer.kind {
             CandidateKind::Intent => {
-                let intent = self.intents.intent(&answer.id)?;
+                let Some(intent) = self.intents.intent(&answer.id) else {
+                    return self.with_language_note(answer, language);
+                };
                 if intent.translations.contains_key(language) {
-                    return Some(self.intent_answer(intent, context, Some(language)));
+                    return self.intent_answer(intent, context, Some(language));
                 }
-                // An intent without an answer of its own answers with its article.
-                if !intent
-                    .answer
-                    .as_deref()
-                    .unwrap_or_default()
-                    .trim()
-                    .is_empty()
-                {
-                    return None;
+                match self.answering_article(intent) {
+                    Some(article) => article,
+                    // The intent's own answer, written in the site's language.
+                    None => return self.with_language_note(answer, language),
                 }
-                self.knowledge.article(intent.articles.first()?)?
             }
-            CandidateKind::Article => self.knowledge.article(&answer.id)?,
+            CandidateKind::Article => match self.knowledge.article(&answer.id) {
+                Some(article) => article,
+                None => return self.with_language_note(answer, language),
+            },
         };
-        let version = self.knowledge.version_in(article, language)?;
         let locale = (language != self.site_language).then(|| language.to_owned());
-        if version.id == article.id {
-            return Some(Answer {
-                locale,
-                ..answer.clone()
-            });
+        if language::primary(&article.locale) == language {
+            answer.locale = locale;
+            return answer;
         }
-        Some(Answer {
-            kind: answer.kind,
-            id: answer.id.clone(),
-            locale,
-            ..article_answer(version)
-        })
+        match self.knowledge.version_in(article, language) {
+            Some(version) => Answer {
+                kind: answer.kind,
+                id: answer.id,
+                locale,
+                ..article_answer(version)
+            },
+            None => self.with_language_note(answer, language),
+        }
+    }
+
+    /// `answer`, which stays in the language it is written in, with the note telling a
+    /// customer writing in `language` when that is another.
+    fn with_language_note(&self, mut answer: Answer, language: &str) -> Answer {
+        answer.language_note = language::only_in_note(language, &self.language_of(&answer));
+        answer
+    }
+
+    /// The article an intent without an answer of its own answers with: its first linked
+    /// article. `None` when the intent has an answer (or no article that loaded).
+    fn answering_article(&self, intent: &Intent) -> Option<&Article> {
+        let own = intent.answer.as_deref().unwrap_or_default();
+        if !own.trim().is_empty() {
+            return None;
+        }
+        self.knowledge.article(intent.articles.first()?)
     }
 
     /// The language `answer` is written in: its `locale`, an article's own, or the site's.
@@ -823,6 +834,13 @@ impl Matcher {
                 language_note: None,
             };
         }
+        if let Some(article) = self.answering_article(intent) {
+            return Answer {
+                kind: CandidateKind::Intent,
+                id: intent.name.clone(),
+                ..article_answer(article)
+            };
+        }
         let markdown = match &intent.answer {
             Some(_) => self
                 .answers
@@ -833,15 +851,6 @@ impl Matcher {
                 }),
             None => String::new(),
         };
-        if markdown.trim().is_empty() {
-            if let Some(article) = article {
-                return Answer {
-                    kind: CandidateKind::Intent,
-                    id: intent.name.clone(),
-                    ..article_answer(article)
-                };
-            }
-        }
         Answer {
             kind: CandidateKind::Intent,
             id: intent.name.clone(),

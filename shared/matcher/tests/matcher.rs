@@ -711,6 +711,27 @@ fn an_article_answers_from_its_version_in_the_customers_language() {
     );
 }
 
+/// A German version picked by an English customer (its title shown in a clarifying
+/// choice before the customer's language was known) answers with the English original,
+/// and says nothing: the answer is in their language. Before the answer's language was
+/// read from the article that answers, this said "only available in German".
+#[test]
+fn a_german_version_picked_in_english_answers_in_english_without_a_note() {
+    let matcher = demo_matcher();
+    let answer = matcher
+        .decide_choice(
+            CandidateKind::Article,
+            "pre-orders-de",
+            "Can I cancel my pre-order before it ships to me?",
+            &context(),
+        )
+        .and_then(|d| d.answer)
+        .expect("an answer");
+    assert_eq!(answer.title, "How pre-orders work");
+    assert_eq!(answer.locale, None);
+    assert_eq!(answer.language_note, None);
+}
+
 #[test]
 fn a_german_article_is_found_by_german_word_forms_it_does_not_contain() {
     let matcher = demo_matcher();

@@ -59,6 +59,10 @@ pub struct QuestionRecord {
     pub reason: Option<String>,
     /// What the assistant said back: stored once per distinct text, the next transcript line.
     pub reply: Option<String>,
+    /// The note shown with `reply` to a customer who wrote in another language than the
+    /// reply's ("Diese Antwort gibt es nur auf Englisch."), kept with the question so the
+    /// restored transcript shows it too.
+    pub reply_language_note: Option<String>,
     pub at_ms: i64,
 }
 
@@ -263,12 +267,12 @@ pub(crate) struct NewMessage<'a> {
 
 /// Every message of a conversation (`$1`) in order, with the reply each question got.
 pub(crate) const TRANSCRIPT_SQL: &str =
-    "SELECT m.id, m.author, m.author_name, m.body, m.markdown, r.body AS reply, m.created_at FROM messages m \
-     LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 ORDER BY m.id";
+    "SELECT m.id, m.author, m.author_name, m.body, m.markdown, r.body AS reply, m.language_note, m.created_at \
+     FROM messages m LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 ORDER BY m.id";
 
 /// The newest `$2` messages of a conversation (`$1`), in order, with their replies.
 pub(crate) const RECENT_TRANSCRIPT_SQL: &str =
-    "SELECT * FROM (SELECT m.id, m.author, m.author_name, m.body, m.markdown, r.body AS reply, m.created_at \
+    "SELECT * FROM (SELECT m.id, m.author, m.author_name, m.body, m.markdown, r.body AS reply, m.language_note, m.created_at \
      FROM messages m LEFT JOIN replies r ON r.hash = m.reply_hash WHERE m.conversation_id = $1 \
      ORDER BY m.id DESC LIMIT $2) recent ORDER BY id";
 
@@ -292,6 +296,7 @@ fn numbered_lines(rows: &[AnyRow]) -> Result<Vec<(Option<i64>, TranscriptLine)>,
             body: row.try_get("body")?,
             at_ms,
             markdown: row.try_get::<i64, _>("markdown")? != 0,
+            language_note: None,
         };
         lines.push((Some(row.try_get("id")?), line));
         if let Some(reply) = row.try_get::<Option<String>, _>("reply")? {
@@ -301,6 +306,7 @@ fn numbered_lines(rows: &[AnyRow]) -> Result<Vec<(Option<i64>, TranscriptLine)>,
                 body: reply,
                 at_ms,
                 markdown: false,
+                language_note: row.try_get("language_note")?,
             };
             lines.push((None, line));
         }

@@ -16,7 +16,7 @@ use super::conversations::{Author, Conversation, QuestionRecord};
 use super::rollups::{BUCKET_MS, INTENT_CONFIDENCE};
 use super::{Backend, Store, StoreError, Tx};
 
-/// Most rows per multi-row statement (up to 10 columns each). SQLite gets anonymous `?`
+/// Most rows per multi-row statement (up to 11 columns each). SQLite gets anonymous `?`
 /// placeholders: sqlx looks up the name of every numbered one (`$7`), which SQLite finds
 /// by scanning the statement's parameter list, so numbered placeholders made binding
 /// quadratic in the statement's size (measured with `perf` under `tests/bench/http.sh`).
@@ -92,8 +92,8 @@ const INTENT_ROLLUPS: Insert = Insert {
 };
 
 const QUESTIONS: Insert = Insert {
-    head: "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, reason, reply_hash, created_at) VALUES ",
-    columns: 10,
+    head: "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, reason, reply_hash, language_note, created_at) VALUES ",
+    columns: 11,
     tail: "",
 };
 
@@ -147,6 +147,7 @@ impl Store {
                 .bind(record.label.as_deref())
                 .bind(record.reason.as_deref())
                 .bind(record.reply.as_deref().map(|body| keys[body].as_str()))
+                .bind(record.reply_language_note.as_deref())
                 .bind(record.at_ms)
         })
         .await?;

@@ -94,7 +94,7 @@ describe("shopper: formatting after reload, origins, handoff wording, away statu
     await page.context().close();
   });
 
-  it("answers a German shopper from the German version of an article, and says in German when an answer is only in English", async () => {
+  it("answers a German shopper from the German version of an article, and says in German when an answer is only in English, also after a reload", async () => {
     const page = await newPage(browser);
     const w = widget(page);
     await page.goto(server.url + "/");
@@ -116,6 +116,23 @@ describe("shopper: formatting after reload, origins, handoff wording, away statu
     const order = await english.evaluate((card) => [...card.children].map((c) => c.className || c.tagName.toLowerCase()));
     assert.deepEqual(order.slice(0, 3), ["h3", "lang-note", "body"]);
     await screenshot(page, "shopper-german-note");
+
+    // After a reload the restored answers look as they did live: the note is still there,
+    // between title and body, and still absent on the German answer.
+    await page.reload();
+    await w.launcher.click();
+    const restored = page.locator("frontline-widget .card[data-restored]");
+    await restored.nth(1).waitFor();
+    assert.equal(await restored.count(), 2);
+    assert.equal(await restored.first().locator("h3").innerText(), "So funktionieren Vorbestellungen");
+    assert.equal(await restored.first().locator(".lang-note").count(), 0, "still no note on the German answer");
+    const note = restored.nth(1).locator(".lang-note");
+    assert.equal(await note.innerText(), "Diese Antwort gibt es nur auf Englisch.");
+    assert.equal(await note.evaluate((p) => getComputedStyle(p).fontStyle), "italic");
+    const restoredOrder = await restored.nth(1).evaluate((card) => [...card.children].map((c) => c.className || c.tagName.toLowerCase()));
+    assert.deepEqual(restoredOrder.slice(0, 3), ["h3", "lang-note", "body"]);
+    await restored.nth(1).scrollIntoViewIfNeeded();
+    await screenshot(page, "shopper-german-note-restored");
     await page.context().close();
   });
 

@@ -4,6 +4,7 @@
 //! the agent would), revocable, dead once revoked or its account disabled; creation,
 //! revocation and sign-out are in the audit log.
 
+use frontline_tests::audit::audit_rows;
 use frontline_tests::dashboard::DashboardSession;
 use frontline_tests::databases::{backends, TestDatabase};
 use frontline_tests::widget_server::{TestServer, ADMIN_TOKEN};
@@ -47,27 +48,20 @@ async fn get(server: &TestServer, path: &str, token: &str) -> (u16, Value) {
 
 /// Audit rows with `action` as `(actor, source, action)`, oldest first.
 async fn audit(server: &TestServer, action: &str) -> Vec<(String, String, String)> {
-    let (status, rows) = get(
-        server,
-        &format!("/api/v1/admin/audit?action={action}"),
-        ADMIN_TOKEN,
-    )
-    .await;
-    assert_eq!(status, 200, "{rows}");
-    let mut rows: Vec<(i64, String, String, String)> = rows
-        .as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| {
-            let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
-            (
-                r["id"].as_i64().unwrap_or_default(),
-                text("actor"),
-                text("source"),
-                text("action"),
-            )
-        })
-        .collect();
+    let mut rows: Vec<(i64, String, String, String)> =
+        audit_rows(server, &format!("action={action}"))
+            .await
+            .iter()
+            .map(|r| {
+                let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                (
+                    r["id"].as_i64().unwrap_or_default(),
+                    text("actor"),
+                    text("source"),
+                    text("action"),
+                )
+            })
+            .collect();
     rows.sort();
     rows.into_iter().map(|(_, a, s, x)| (a, s, x)).collect()
 }

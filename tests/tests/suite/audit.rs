@@ -2,6 +2,7 @@
 //! dashboard are recorded with actor, source, origin and object, sign-ins too; the API
 //! filters and exports CSV; the rows cannot be changed or deleted and survive an erasure.
 
+use frontline_tests::audit::audit_rows;
 use frontline_tests::customer::hand_off;
 use frontline_tests::dashboard::DashboardSession;
 use frontline_tests::databases::{backends, TestBackend};
@@ -12,14 +13,9 @@ use serde_json::{json, Value};
 use crate::accounts::create_agent;
 use crate::bot_slack::{alert_with_buttons, click, ANA};
 
-/// `GET /api/v1/admin/audit?{query}` with the admin token: the rows.
+/// The audit rows matching `query`, newest first.
 async fn audit(rig: &Rig, query: &str) -> Vec<Value> {
-    let (status, rows) = rig
-        .server
-        .get_json(&format!("/api/v1/admin/audit?{query}"), Some(ADMIN_TOKEN))
-        .await;
-    assert_eq!(status, 200, "{rows}");
-    rows.as_array().cloned().expect("an array")
+    audit_rows(&rig.server, query).await
 }
 
 /// Each row as `(actor, source, origin, action, object_id)`.

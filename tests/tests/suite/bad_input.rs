@@ -34,6 +34,7 @@ fn question(conversation_id: &str, text: &str) -> QuestionRecord {
         label: Some("intent:shipping_time".into()),
         reason: None,
         reply: Some(format!("Shipping times\n\nThree to five days ({text}).")),
+        reply_language_note: None,
         at_ms: 2,
     }
 }
@@ -297,6 +298,7 @@ async fn the_transcript_copied_into_an_escalation_is_bounded() {
         let big: Vec<QuestionRecord> = (0..40)
             .map(|i| QuestionRecord {
                 reply: None,
+                reply_language_note: None,
                 ..question("conv_big", &format!("{i:02}{huge}"))
             })
             .collect();

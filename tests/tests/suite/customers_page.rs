@@ -5,6 +5,7 @@
 
 use std::io::{Cursor, Read};
 
+use frontline_tests::audit::audit_rows;
 use frontline_tests::customer::hand_off;
 use frontline_tests::dashboard::DashboardSession;
 use frontline_tests::databases::backends;
@@ -25,14 +26,7 @@ fn count(body: &str, name: &str) -> Option<u64> {
 
 /// The audit rows of `action`, as the admin API lists them.
 async fn audit(server: &TestServer, action: &str) -> Vec<Value> {
-    let (status, body) = server
-        .get_json(
-            &format!("/api/v1/admin/audit?action={action}"),
-            Some(ADMIN_TOKEN),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body.as_array().cloned().unwrap_or_default()
+    audit_rows(server, &format!("action={action}")).await
 }
 
 /// Posts the export form as the page does; status, content type and bytes.

@@ -88,6 +88,7 @@ async fn a_handoff_triages_the_last_question_asked_and_keeps_the_sites_routing_t
             label: None,
             reason: Some("low_confidence".into()),
             reply: None,
+            reply_language_note: None,
             at_ms: 2,
         };
         let ports = FixedPorts {

@@ -151,6 +151,7 @@ pub async fn seed(store: &Store, clock: &ManualClock, history: &[Generated]) {
                     label: label.clone(),
                     reason: reason.map(String::from),
                     reply: None,
+                    reply_language_note: None,
                     at_ms: *at,
                 },
             )

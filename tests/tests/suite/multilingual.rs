@@ -151,3 +151,146 @@ async fn an_article_with_a_german_version_answers_a_german_customer_in_german() 
         assert!(english["answer"].get("locale").is_none(), "{english}");
     }
 }
+
+/// The answer's assistant line in the restored conversation (`GET
+/// /api/v1/conversations/{id}`) of the one question `question` opened.
+async fn restored_answer(server: &TestServer, question: &str) -> serde_json::Value {
+    let (status, asked) = server.ask(json!({ "text": question }), None).await;
+    assert_eq!(status, 200, "{question}: {asked}");
+    assert_eq!(asked["decision"], "answer", "{question}: {asked}");
+    let id = asked["conversation_id"].as_str().expect("conversation id");
+    let token = asked["conversation_token"].as_str().expect("token");
+    let (status, conversation) = server
+        .get_json(&format!("/api/v1/conversations/{id}"), Some(token))
+        .await;
+    assert_eq!(status, 200, "{conversation}");
+    let lines = conversation["transcript"].as_array().expect("transcript");
+    assert_eq!(
+        lines.len(),
+        2,
+        "the question and its answer: {conversation}"
+    );
+    assert_eq!(lines[1]["author"], "assistant", "{conversation}");
+    lines[1].clone()
+}
+
+/// After a reload the widget shows the conversation from the API: an answer that stayed
+/// in English for a German customer carries the same note there as it did live; an answer
+/// in the customer's language carries none.
+#[tokio::test]
+async fn a_restored_answer_keeps_its_language_note() {
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let mut config = settings(&db.url, &ServerOptions::default());
+        config.matcher.encoder = None;
+        let server = TestServer::from_settings(config).await;
+
+        let english_only =
+            restored_answer(&server, "Meine Karte wurde bei der Zahlung abgelehnt").await;
+        assert_eq!(
+            english_only["language_note"], "Diese Antwort gibt es nur auf Englisch.",
+            "{backend:?}: {english_only}"
+        );
+        let german = restored_answer(
+            &server,
+            "Kann ich eine Vorbestellung stornieren, bevor sie verschickt wird?",
+        )
+        .await;
+        assert_eq!(
+            german["title"], "So funktionieren Vorbestellungen",
+            "{backend:?}: {german}"
+        );
+        assert!(
+            german.get("language_note").is_none(),
+            "{backend:?}: {german}"
+        );
+        let english = restored_answer(&server, "where is my order").await;
+        assert!(
+            english.get("language_note").is_none(),
+            "{backend:?}: {english}"
+        );
+        server.stop().await;
+    }
+}
+
+/// A store written by the release before migration 0034: its answers have no language
+/// note after the upgrade (NULL), and the upgraded store keeps the notes of new answers.
+#[tokio::test]
+async fn answers_stored_before_language_notes_restore_without_one() {
+    use frontline_shared::store::conversations::{Conversation, QuestionRecord};
+    use frontline_shared::store::Store;
+
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let migrations = crate::rollups::previous_migrations(backend, "0034");
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.url).await.expect("pool");
+        sqlx::migrate::Migrator::new(migrations.path())
+            .await
+            .expect("migrator")
+            .run(&pool)
+            .await
+            .expect("previous release's migrations");
+        // A question and its reply as the previous release's batch wrote them.
+        for statement in [
+            "INSERT INTO conversations (id, site_id, created_at, answers) VALUES ('c1', 'demo', 1795132800000, 1)",
+            "INSERT INTO replies (hash, body) VALUES ('h1', 'Card declined\n\nTry another card.')",
+            "INSERT INTO messages (conversation_id, site_id, author, body, decision, confidence, label, reply_hash, created_at) VALUES \
+             ('c1', 'demo', 'customer', 'Meine Karte wurde abgelehnt', 'answer', 0.9, 'intent:card_declined', 'h1', 1795132800000)",
+        ] {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .expect("a row of the previous release");
+        }
+        pool.close().await;
+
+        let store = Store::connect(&db.url).await.expect("the upgrade");
+        let before = store.transcript("c1").await.expect("transcript");
+        let notes: Vec<(&str, Option<&str>)> = before
+            .iter()
+            .map(|l| (l.author.as_str(), l.language_note.as_deref()))
+            .collect();
+        assert_eq!(
+            notes,
+            [("customer", None), ("assistant", None)],
+            "{backend:?}"
+        );
+
+        let asked = QuestionRecord {
+            conversation: Conversation {
+                id: "c1".into(),
+                site_id: frontline_tests::demo_site(),
+                page_url: None,
+                locale: None,
+                customer: serde_json::Map::new(),
+                created_at_ms: 1795132800000,
+            },
+            question: "Meine Karte wurde schon wieder abgelehnt".into(),
+            decision: "answer".into(),
+            confidence: 0.9,
+            label: Some("intent:card_declined".into()),
+            reason: None,
+            reply: Some("Card declined\n\nTry another card.".into()),
+            reply_language_note: Some("Diese Antwort gibt es nur auf Englisch.".into()),
+            at_ms: 1795132860000,
+        };
+        store.record_questions(&[asked]).await.expect("record");
+        let after = store.transcript("c1").await.expect("transcript");
+        let notes: Vec<(&str, Option<&str>)> = after
+            .iter()
+            .map(|l| (l.author.as_str(), l.language_note.as_deref()))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                ("customer", None),
+                ("assistant", None),
+                ("customer", None),
+                ("assistant", Some("Diese Antwort gibt es nur auf Englisch.")),
+            ],
+            "{backend:?}"
+        );
+        store.close().await;
+    }
+}

@@ -55,6 +55,7 @@ async fn conversation(store: &Store, id: &str, at_ms: i64) -> Conversation {
         label: Some("intent:order_status".into()),
         reason: None,
         reply: None,
+        reply_language_note: None,
         at_ms,
     };
     store.record_questions(&[record]).await.expect("question");

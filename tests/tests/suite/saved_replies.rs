@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use frontline_tests::audit::audit_rows;
 use frontline_tests::customer::hand_off;
 use frontline_tests::dashboard::DashboardSession;
 use frontline_tests::databases::backends;
@@ -18,16 +19,8 @@ const REFUND: &str = "Hi {{customer.name}}, refunds reach your card within **5 d
 
 /// `GET /api/v1/admin/audit?action={action}` with the admin token: `(actor, object_id)`.
 async fn audited(rig: &Rig, action: &str) -> Vec<(String, String)> {
-    let (status, rows) = rig
-        .server
-        .get_json(
-            &format!("/api/v1/admin/audit?action={action}"),
-            Some(ADMIN_TOKEN),
-        )
-        .await;
-    assert_eq!(status, 200, "{rows}");
-    rows.as_array()
-        .expect("rows")
+    audit_rows(&rig.server, &format!("action={action}"))
+        .await
         .iter()
         .map(|r| {
             (

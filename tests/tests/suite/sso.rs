@@ -6,6 +6,7 @@
 //! foreign callback) audited as a failed sign-in.
 
 use frontline_shared::config::Secret;
+use frontline_tests::audit::audit_rows;
 use frontline_tests::dashboard::client_from;
 use frontline_tests::databases::{backends, TestDatabase};
 use frontline_tests::oidc_provider::{Forgery, OidcProvider, Person, CLIENT_ID, CLIENT_SECRET};
@@ -132,16 +133,8 @@ async fn visit(
 
 /// Audit rows with `action`, as `(actor, source, action)`, oldest first.
 async fn audit(server: &TestServer, action: &str) -> Vec<(String, String, String)> {
-    let (status, rows) = server
-        .get_json(
-            &format!("/api/v1/admin/audit?action={action}"),
-            Some(ADMIN_TOKEN),
-        )
-        .await;
-    assert_eq!(status, 200, "{rows}");
-    let mut rows: Vec<(String, String, String)> = rows
-        .as_array()
-        .expect("rows")
+    let mut rows: Vec<(String, String, String)> = audit_rows(server, &format!("action={action}"))
+        .await
         .iter()
         .map(|r| {
             let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();

@@ -52,6 +52,7 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
             label: Some("intent:shipping_time".into()),
             reason: None,
             reply: Some("Shipping times\n\nThree to five days.".into()),
+            reply_language_note: None,
             at_ms: 4,
         };
         let question = QuestionRecord {
@@ -61,6 +62,7 @@ async fn handoff_keeps_the_transcript_and_queues_one_alert() {
             label: None,
             reason: Some("low_confidence".into()),
             reply: None,
+            reply_language_note: None,
             at_ms: 5,
             ..answered.clone()
         };

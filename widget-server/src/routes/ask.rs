@@ -164,6 +164,10 @@ pub async fn ask(
         label: decision.top_label(),
         reason: handoff_reason.clone(),
         reply: decision.answer.as_ref().map(|a| a.transcript_text()),
+        reply_language_note: decision
+            .answer
+            .as_ref()
+            .and_then(|a| a.language_note.clone()),
         at_ms: now,
     };
     state.recorder.record(record).await;

@@ -28,6 +28,11 @@ pub struct TranscriptLineBody {
     /// from its Markdown the same way the live line was, so restored history looks as it
     /// did; `body` stays the source. Absent (null) for plain text.
     pub html: Option<String>,
+    /// With an assistant's answer to a customer who wrote in another language than the
+    /// answer's: the note they were shown, in theirs ("Diese Antwort gibt es nur auf
+    /// Englisch."), as `answer.language_note` was on `/ask`; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language_note: Option<String>,
     pub at_ms: i64,
     /// The files sent with this line (the customer's or an agent's), with fresh links;
     /// absent when none.
@@ -51,6 +56,7 @@ impl From<TranscriptLine> for TranscriptLineBody {
             body: line.body,
             title,
             html,
+            language_note: line.language_note,
             at_ms: line.at_ms,
             attachments: Vec::new(),
         }

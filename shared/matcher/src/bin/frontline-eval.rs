@@ -11,10 +11,11 @@
 //! `{"text": "...", "intent": "..."}`, optionally with `"lang": "de"`; intent `oos` marks an out-of-scope message that must
 //! be handed off.
 //!
-//! By default the ranking is the product's default (`[matcher] encoder` unset, today
-//! `none`: the lexical classifier alone). `--encoder multilingual-e5-small` adds the
-//! sentence encoder's head, probabilities averaged ([`frontline_matcher::hybrid`]), and
-//! `--encoder none` measures the lexical path alone; `--hybrid` overrides the head's options as JSON;
+//! By default the ranking is the product's default (`[matcher] encoder` unset:
+//! [`DEFAULT_SETTING`](frontline_matcher::encoder::DEFAULT_SETTING), the
+//! `multilingual-e5-small` sentence encoder's head beside the lexical classifier,
+//! probabilities averaged as [`frontline_matcher::hybrid`] does); `--encoder none`
+//! measures the lexical path alone; `--hybrid` overrides the head's options as JSON;
 //! `--embedding-cache DIR` keeps the training embeddings on disk between runs. Thresholds come from `--val` only (without it, the built-in defaults);
 //! the test files are never used for tuning.
 //!
