@@ -851,6 +851,17 @@ impl Matcher {
                 }),
             None => String::new(),
         };
+        // A template that failed (or rendered nothing) gives the linked article rather than
+        // an empty answer.
+        if markdown.trim().is_empty() {
+            if let Some(article) = article {
+                return Answer {
+                    kind: CandidateKind::Intent,
+                    id: intent.name.clone(),
+                    ..article_answer(article)
+                };
+            }
+        }
         Answer {
             kind: CandidateKind::Intent,
             id: intent.name.clone(),
