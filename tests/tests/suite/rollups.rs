@@ -260,7 +260,7 @@ async fn rollups_equal_a_recount_after_random_writes_from_two_replicas() {
 }
 
 /// Migrations of `backend` numbered before `before`, as an earlier release applied them.
-fn previous_migrations(backend: TestBackend, before: &str) -> tempfile::TempDir {
+pub(crate) fn previous_migrations(backend: TestBackend, before: &str) -> tempfile::TempDir {
     let dialect = match backend {
         TestBackend::Sqlite => "sqlite",
         TestBackend::Postgres => "postgres",
