@@ -72,7 +72,7 @@ pub async fn top_unanswered(
         }
     }
     // Largest stored clusters first, so they anchor the merged clusters' words.
-    stored.sort_by(|a, b| b.count.cmp(&a.count));
+    stored.sort_by_key(|c| std::cmp::Reverse(c.count));
     Ok(clusters::cluster_weighted(
         stored.into_iter().chain(raw),
         THRESHOLD,
