@@ -6,7 +6,7 @@
 
 use frontline_shared::clock::ManualClock;
 use frontline_shared::config::SlaSettings;
-use frontline_shared::stats::day_clusters::{CatchUp, DayClustering};
+use frontline_shared::stats::day_clusters::{cluster_day, CatchUp, DayClustering};
 use frontline_shared::stats::{report_with_top, Cluster};
 use frontline_shared::store::Store;
 use frontline_tests::databases::{backends, TestDatabase};
@@ -207,6 +207,17 @@ async fn two_replicas_clustering_the_same_days_at_once_count_each_question_once(
         let (a, b) = tokio::join!(job_one.catch_up(), job_two.catch_up());
         let (a, b) = (a.expect("replica one"), b.expect("replica two"));
         assert_eq!(a.stored + b.stored, 20, "{backend:?}: {a:?} {b:?}");
+        // A replica that clusters a day the other stored stores nothing.
+        let day = FIRST / DAY + 3;
+        let site = frontline_tests::demo_site();
+        assert!(
+            !cluster_day(&two, &site, day).await.expect("again"),
+            "{backend:?}"
+        );
+        assert!(
+            !cluster_day(&one, &site, day).await.expect("again"),
+            "{backend:?}"
+        );
         for store in [&one, &two] {
             assert_eq!(
                 top_gaps(store, FIRST, FIRST + 30 * DAY).await,
