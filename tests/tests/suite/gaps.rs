@@ -380,3 +380,36 @@ async fn a_store_from_before_the_stored_clusters_gets_its_days_clustered_and_rep
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_widget_server_clusters_closed_days_by_itself() {
+    // The server reads the system clock: questions of three days ago are of a closed day.
+    let now = jiff::Timestamp::now().as_millisecond();
+    let day = now / DAY - 3;
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("store");
+        let pool = pool(&db.url).await;
+        insert_unanswered(&pool, "c1", "Do you ship to Iceland?", 4, day * DAY + HOUR).await;
+        let server = frontline_tests::widget_server::TestServer::start(&db.url).await;
+        let site = frontline_tests::demo_site();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut clustered = Vec::new();
+        while clustered.is_empty() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            clustered = store
+                .clustered_unanswered_days(&site, day, day + 1)
+                .await
+                .expect("days");
+        }
+        assert_eq!(clustered, [day], "{backend:?}");
+        assert_eq!(
+            top_gaps(&store, day * DAY, (day + 1) * DAY).await,
+            [gap("Do you ship to Iceland?", 4, &[])],
+            "{backend:?}"
+        );
+        server.stop().await;
+        pool.close().await;
+        store.close().await;
+    }
+}
