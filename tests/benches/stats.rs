@@ -8,12 +8,17 @@
 //! 7-day average, plus 14 days of volume), and planning (a 7-day forecast with staffing,
 //! and the digest's planning lines), each read from the raw rows (before the rollups)
 //! and from the rollups (after), checking both give the same figures. Prints the
-//! database size.
+//! database size. Setup clusters every closed UTC day's unanswered questions
+//! (`stats::day_clusters`, as the widget server's job does after an upgrade) and prints
+//! how long that took; the top unanswered questions are then checked against clustering
+//! every unanswered question of the period (before read only the newest 5,000, so its
+//! counts differ: the 400-day lists of both are printed).
 
 use frontline_shared::clock::ManualClock;
 use frontline_shared::config::SlaSettings;
 use frontline_shared::escalation::Priority;
-use frontline_shared::stats::{days, digest, report, Percentiles, Report};
+use frontline_shared::stats::day_clusters::DayClustering;
+use frontline_shared::stats::{clusters, days, digest, report, Percentiles, Report, TOP};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::escalations::NewHandoff;
 use frontline_shared::store::Store;
@@ -172,6 +177,17 @@ async fn main() -> anyhow::Result<()> {
     let sla = SlaSettings::default();
     let last_day = first_day.checked_add(jiff::Span::new().days(span_days - 1))?;
     let now = days::bounds(last_day, &tz).1;
+    // The closed days' unanswered questions clustered, as the widget server's job does
+    // (on a database from before migration 0033: the backfill).
+    let clustered = Instant::now();
+    let job_store = Store::connect_with_clock(&url, ManualClock::starting_at(now)).await?;
+    let done = DayClustering::new(job_store.clone()).catch_up().await?;
+    job_store.close().await;
+    println!(
+        "clustered the unanswered questions of {} days in {:.1} s",
+        done.stored,
+        clustered.elapsed().as_secs_f64()
+    );
     // "Before": the same store read as before the rollups (raw rows counted per query,
     // the queries `main` ran); "after": the rollups. Same run, same database; each time is
     // the median of three runs.
@@ -196,6 +212,30 @@ async fn main() -> anyhow::Result<()> {
             agrees(&before, &after) && before_series == after_series,
             "{length} days: rollups differ from raw rows"
         );
+        let every_question = store
+            .unanswered_questions(&demo, from, to, 0.5, i64::MAX)
+            .await?;
+        anyhow::ensure!(
+            after.top_unanswered == clusters::cluster(&every_question, 0.5, TOP),
+            "{length} days: top unanswered differ from clustering every question"
+        );
+        if length == 400 {
+            let counts = |r: &Report| {
+                r.top_unanswered
+                    .iter()
+                    .map(|c| format!("{} × {:?}", c.count, c.example))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            println!(
+                "  400 days, top unanswered before (newest 5,000): {}",
+                counts(&before)
+            );
+            println!(
+                "  400 days, top unanswered after (every question): {}",
+                counts(&after)
+            );
+        }
         println!(
             "| report, {length} days (+ daily series) | {before_ms:.0} | {after_ms:.0} | {} |",
             after.counts.conversations
@@ -278,10 +318,19 @@ async fn main() -> anyhow::Result<()> {
         let questions = store
             .unanswered_questions(&demo, from, to, 0.5, 5_000)
             .await?;
-        parts.push(("unanswered_questions (raw, newest 5,000)", t.elapsed()));
+        parts.push((
+            "unanswered_questions (raw, newest 5,000, before)",
+            t.elapsed(),
+        ));
         let t = Instant::now();
-        frontline_shared::stats::clusters::cluster(&questions, 0.5, 5);
-        parts.push(("clustering", t.elapsed()));
+        clusters::cluster(&questions, 0.5, 5);
+        parts.push(("clustering them (before)", t.elapsed()));
+        let t = Instant::now();
+        frontline_shared::stats::gaps::top_unanswered(&store, &sites, from, to, TOP).await?;
+        parts.push((
+            "top unanswered (stored day clusters + raw edges, merged)",
+            t.elapsed(),
+        ));
         let t = Instant::now();
         store.bucket_counts(&demo, from, to).await?;
         parts.push(("bucket_counts (rollups, before)", t.elapsed()));
@@ -303,7 +352,9 @@ async fn main() -> anyhow::Result<()> {
 
 /// `after` gives the same figures as `before` (raw rows), except that percentiles of
 /// periods read from the timing histograms may differ by up to 0.5 s or 5 % (see
-/// `store::timing_histograms`); prints the largest difference seen.
+/// `store::timing_histograms`; prints the largest difference seen), and the top
+/// unanswered questions, which before counted only the newest 5,000 (`main` checks
+/// after's against clustering every question).
 fn agrees(before: &Report, after: &Report) -> bool {
     let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) => {
@@ -324,6 +375,7 @@ fn agrees(before: &Report, after: &Report) -> bool {
             && close(a.p90_seconds, b.p90_seconds)
     };
     let mut rest = after.clone();
+    rest.top_unanswered = before.top_unanswered.clone();
     rest.time_to_claim = before.time_to_claim;
     rest.time_to_resolve = before.time_to_resolve;
     rest == *before

@@ -158,6 +158,11 @@ impl Application {
         ) {
             workers.spawn("retention", retention.run(shutdown.clone()));
         }
+        workers.spawn(
+            "day clustering",
+            frontline_shared::stats::day_clusters::DayClustering::new(store.clone())
+                .run(shutdown.clone()),
+        );
         let rate_limits = Arc::new(RateLimiters::new(
             &settings.server.rate_limits,
             sites.iter().map(|site| site.settings.id.as_str()),

@@ -71,6 +71,26 @@ fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
 /// Groups `questions` into clusters of similarity ≥ `threshold`; the `limit` largest,
 /// largest first (ties: the cluster seen first).
 pub fn cluster(questions: &[String], threshold: f64, limit: usize) -> Vec<Cluster> {
+    cluster_weighted(
+        questions.iter().map(|question| Cluster {
+            example: question.clone(),
+            count: 1,
+            others: Vec::new(),
+        }),
+        threshold,
+        limit,
+    )
+}
+
+/// [`cluster`] for questions already grouped elsewhere (a day's stored clusters): each
+/// group joins by its example's words as one question would and adds its `count`; its
+/// example counts `count` times towards a cluster's most frequent phrasing, its `others`
+/// are listed as phrasings seen (counting nothing). One question is a group of 1.
+pub fn cluster_weighted(
+    grouped: impl IntoIterator<Item = Cluster>,
+    threshold: f64,
+    limit: usize,
+) -> Vec<Cluster> {
     struct Group {
         words: BTreeSet<String>,
         phrasings: HashMap<String, usize>,
@@ -83,8 +103,8 @@ pub fn cluster(questions: &[String], threshold: f64, limit: usize) -> Vec<Cluste
     // with every group (thousands of distinct questions made this quadratic).
     let mut by_word: HashMap<String, Vec<usize>> = HashMap::new();
     let mut candidates: Vec<usize> = Vec::new();
-    for question in questions {
-        let words = content_words(question);
+    for entry in grouped {
+        let words = content_words(&entry.example);
         if words.is_empty() {
             continue;
         }
@@ -103,7 +123,6 @@ pub fn cluster(questions: &[String], threshold: f64, limit: usize) -> Vec<Cluste
             .map(|&i| (i, jaccard(&groups[i].words, &words)))
             .filter(|(_, s)| *s >= threshold)
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        let text = question.trim().to_string();
         let group = match best {
             Some((i, _)) => &mut groups[i],
             None => {
@@ -120,12 +139,16 @@ pub fn cluster(questions: &[String], threshold: f64, limit: usize) -> Vec<Cluste
                 &mut groups[last]
             }
         };
-        group.count += 1;
-        let seen = group.phrasings.entry(text.clone()).or_insert(0);
-        if *seen == 0 {
-            group.order.push(text);
+        group.count += entry.count;
+        let weighted = std::iter::once((entry.example, entry.count))
+            .chain(entry.others.into_iter().map(|other| (other, 0)));
+        for (phrasing, count) in weighted {
+            let text = phrasing.trim().to_string();
+            if !group.phrasings.contains_key(&text) {
+                group.order.push(text.clone());
+            }
+            *group.phrasings.entry(text).or_insert(0) += count;
         }
-        *seen += 1;
     }
     let mut clusters: Vec<(usize, Cluster)> = groups
         .into_iter()
@@ -186,6 +209,43 @@ mod tests {
                 .iter()
                 .any(|c| c.count == 2 && c.example.contains("gift")),
             "{clusters:?}"
+        );
+    }
+
+    #[test]
+    fn stored_groups_count_as_many_questions_as_they_stand_for() {
+        let group = |example: &str, count, others: &[&str]| Cluster {
+            example: example.into(),
+            count,
+            others: others.iter().map(|o| o.to_string()).collect(),
+        };
+        // Two days' "Iceland" clusters (30 and 12 questions) and today's raw questions.
+        let clusters = cluster_weighted(
+            [
+                group("Do you ship to Iceland?", 30, &["Shipping to Iceland?"]),
+                group("shipping to iceland", 12, &[]),
+                group("gift wrapping?", 20, &[]),
+                group("do you ship to iceland", 1, &[]),
+                group("student discount", 1, &[]),
+            ],
+            0.5,
+            10,
+        );
+        assert_eq!(
+            clusters,
+            [
+                group(
+                    "Do you ship to Iceland?",
+                    43,
+                    &[
+                        "Shipping to Iceland?",
+                        "shipping to iceland",
+                        "do you ship to iceland"
+                    ]
+                ),
+                group("gift wrapping?", 20, &[]),
+                group("student discount", 1, &[]),
+            ]
         );
     }
 

@@ -10,11 +10,14 @@
 //!   later than its priority's SLA, or still waiting longer than that now.
 //! - **top intents** = intents that were the best match with confidence ≥ 0.5.
 //! - **top unanswered** = questions handed off for low confidence or as out of scope, or
-//!   only offered weak suggestions (< 0.5), grouped into near-duplicate [`clusters`].
+//!   only offered weak suggestions (< 0.5), grouped into near-duplicate [`clusters`]:
+//!   whole days from their stored clusters, the rest from raw rows, merged ([`gaps`]).
 //!
 //! # Layout
 //! - [`agents`]: per-agent figures (claims, resolves, times, CSAT) from the audit log.
 //! - [`clusters`]: near-duplicate grouping.
+//! - [`day_clusters`]: the job that clusters each closed day's unanswered questions once.
+//! - [`gaps`]: a period's top unanswered clusters, from stored days and raw rows.
 //! - [`days`]: local calendar days as store periods (DST-correct), daily series.
 //! - [`digest`]: a day compared with the day before and the 7-day average.
 //! - [`schedule`]: when a daily digest is due, DST-correct.
@@ -22,8 +25,10 @@
 pub mod agents;
 pub mod clusters;
 pub mod csat;
+pub mod day_clusters;
 pub mod days;
 pub mod digest;
+pub mod gaps;
 pub mod schedule;
 
 use serde::Serialize;
@@ -36,9 +41,6 @@ use crate::store::timings::RankedDurations;
 use crate::store::{Store, StoreError};
 
 pub use clusters::Cluster;
-
-/// Most unanswered questions clustered for one report.
-const UNANSWERED_SAMPLE: i64 = 5_000;
 
 /// Median and 90th percentile of a set of durations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -207,25 +209,14 @@ pub async fn report_with_top(
 ) -> Result<Report, StoreError> {
     let summary = summary(store, sites, from_ms, to_ms, sla, now_ms).await?;
     let mut intents: HashMap<String, i64> = HashMap::new();
-    let mut unanswered: Vec<String> = Vec::new();
     let mut unclaimed_now = 0;
     for site in sites {
         for (intent, n) in store.top_intents(site, from_ms, to_ms, 50).await? {
             *intents.entry(intent).or_default() += n;
         }
-        unanswered.extend(
-            store
-                .unanswered_questions(
-                    site,
-                    from_ms,
-                    to_ms,
-                    crate::store::stats::UNANSWERED_CONFIDENCE,
-                    UNANSWERED_SAMPLE,
-                )
-                .await?,
-        );
         unclaimed_now += store.unclaimed_now(site).await?;
     }
+    let top_unanswered = gaps::top_unanswered(store, sites, from_ms, to_ms, top).await?;
     let mut top_intents: Vec<IntentCount> = intents
         .into_iter()
         .map(|(intent, count)| IntentCount { intent, count })
@@ -242,7 +233,7 @@ pub async fn report_with_top(
         sla_breaches: summary.sla_breaches,
         unclaimed_now,
         top_intents,
-        top_unanswered: clusters::cluster(&unanswered, 0.5, top),
+        top_unanswered,
     })
 }
 

@@ -21,6 +21,7 @@
 //! - [`search`]: the dashboard's conversation list: filters, full-text search, pages.
 //! - [`stats`]: figures for digests and the dashboard, per period.
 //! - [`rollups`]: counts per site and 15-minute bucket, kept by triggers; recounts.
+//! - [`unanswered_days`]: each closed day's unanswered questions, clustered once (by id).
 //! - [`digests`]: daily digests recorded once per channel and day.
 //! - [`forecasts`]: forecasts as made (one per site, channel and day), hourly arrivals.
 //! - [`csat`]: satisfaction ratings after a resolution.
@@ -63,6 +64,7 @@ pub mod sso_logins;
 pub mod stats;
 pub mod timing_histograms;
 pub mod timings;
+pub mod unanswered_days;
 pub mod webhooks;
 
 pub use error::StoreError;

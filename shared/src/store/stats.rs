@@ -1,7 +1,8 @@
 //! Figures for one site and one period `[from_ms, to_ms)`. Counts come from the
 //! [rollups](super::rollups) (whole 15-minute buckets) plus the raw rows of partial edge
 //! buckets; the `*_raw` methods count raw rows only, each answered from an index (see
-//! migration `0002_stats.sql`). Escalation timings and unanswered questions are read raw.
+//! migration `0002_stats.sql`). Escalation timings are read raw, and so are unanswered
+//! questions outside the days already clustered ([`super::unanswered_days`]).
 //! [`crate::stats`] turns them into a report.
 
 use sqlx::Row;

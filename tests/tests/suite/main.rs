@@ -44,6 +44,7 @@ mod email_inbound;
 mod email_language;
 mod email_tokens;
 mod fuzz;
+mod gaps;
 mod gdpr;
 mod handoff;
 mod history;
