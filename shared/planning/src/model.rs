@@ -379,26 +379,11 @@ mod tests {
         // Closed days in history hold no contacts; they must not pull the level down.
         calendar.closed_dates.insert(date(2026, 5, 20));
         let mut history = utc_history(28, 3.0);
-        let starts: Vec<_> = history
-            .on(date(2026, 5, 20))
-            .expect("day")
-            .0
-            .iter()
-            .map(|h| h.start)
-            .collect();
-        for s in starts {
-            history.set(s, 0.0);
-        }
+        empty(&mut history, date(2026, 5, 20));
         let f = forecast(&history, &calendar, 3);
         assert_eq!(f.model, PROFILE_MODEL);
         assert_eq!(f.confidence_note, None);
-        let day = |d| -> f64 {
-            f.hours
-                .iter()
-                .filter(|h| h.hour.date == d)
-                .map(|h| h.expected)
-                .sum()
-        };
+        let day = |d| day_total(&f, d);
         assert_eq!(day(date(2026, 6, 2)), 0.0);
         assert!((day(date(2026, 6, 1)) - 72.0).abs() < 1e-6);
         assert!((day(date(2026, 6, 3)) - 72.0).abs() < 1e-6);
