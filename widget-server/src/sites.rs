@@ -64,6 +64,9 @@ impl Sites {
                 encoder: encoder.clone(),
                 embedding_cache: matcher.embedding_cache.clone(),
                 site_locale: settings.locale.clone(),
+                embed_in_background_above: matcher
+                    .embed_in_background_above
+                    .unwrap_or(frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE),
             };
             let live = LiveMatcher::load(source).map_err(|cause| SiteLoadError {
                 site: settings.id.to_string(),

@@ -110,6 +110,7 @@ fn demo_storefront() {
         encoder: None,
         embedding_cache: None,
         site_locale: "en".into(),
+        embed_in_background_above: frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE,
     };
     let matcher = source.build().expect("demo");
     let context = AnswerContext {

@@ -137,6 +137,11 @@ impl Ranker {
         self.classifier.labels()
     }
 
+    /// The sentence encoder, when there is one.
+    pub fn encoder(&self) -> Option<&Arc<Encoder>> {
+        self.semantic.as_ref().map(|s| &s.encoder)
+    }
+
     /// The encoder's name, or `"none"`.
     pub fn encoder_name(&self) -> &str {
         self.semantic

@@ -114,6 +114,16 @@ pub struct Matcher {
     site_language: String,
 }
 
+/// When a matcher with a sentence encoder embeds its knowledge articles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArticleEmbedding {
+    /// While it is built.
+    AtBuild,
+    /// Later, by [`Matcher::embed_articles`]; until then related articles come from BM25
+    /// alone.
+    Later,
+}
+
 impl Matcher {
     /// A matcher on the lexical classifier alone.
     pub fn build(
@@ -129,12 +139,34 @@ impl Matcher {
     /// related-article search is hybrid ([`knowledge::vectors`]); the embeddings of
     /// training examples and articles come from (and go to) `disk` when given.
     pub fn build_with_encoder(
-        mut knowledge: KnowledgeBase,
+        knowledge: KnowledgeBase,
         intents: IntentSet,
         thresholds: Thresholds,
         human: HumanRequest,
         encoder: Option<&Arc<Encoder>>,
         disk: Option<&mut DiskCache>,
+    ) -> Result<Matcher, MatcherError> {
+        Matcher::build_embedding_articles(
+            knowledge,
+            intents,
+            thresholds,
+            human,
+            encoder,
+            disk,
+            ArticleEmbedding::AtBuild,
+        )
+    }
+
+    /// [`build_with_encoder`](Self::build_with_encoder), embedding the articles at build
+    /// or leaving them to [`embed_articles`](Self::embed_articles).
+    pub fn build_embedding_articles(
+        knowledge: KnowledgeBase,
+        intents: IntentSet,
+        thresholds: Thresholds,
+        human: HumanRequest,
+        encoder: Option<&Arc<Encoder>>,
+        disk: Option<&mut DiskCache>,
+        articles: ArticleEmbedding,
     ) -> Result<Matcher, MatcherError> {
         let plan = training::plan(&knowledge, &intents)?;
         let lexical = Classifier::train(&plan.examples, &classifier::TrainOptions::default())?;
@@ -149,13 +181,15 @@ impl Matcher {
                     disk.as_deref_mut(),
                     &HybridOptions::default(),
                 )?;
-                let vectors = ArticleVectors::embed(
-                    encoder.clone(),
-                    knowledge.articles(),
-                    knowledge.original_positions(),
-                    disk,
-                )?;
-                knowledge.set_vectors(vectors);
+                if articles == ArticleEmbedding::AtBuild {
+                    let vectors = ArticleVectors::embed(
+                        encoder.clone(),
+                        knowledge.articles(),
+                        knowledge.original_positions(),
+                        disk,
+                    )?;
+                    knowledge.set_vectors(vectors);
+                }
                 ranker
             }
         };
@@ -214,6 +248,25 @@ impl Matcher {
 
     pub fn knowledge(&self) -> &KnowledgeBase {
         &self.knowledge
+    }
+
+    /// Embeds the original articles, through `disk` when given, when the matcher has an
+    /// encoder and they are not embedded yet (built with [`ArticleEmbedding::Later`]).
+    /// `Ok(true)` when this call embedded them. Blocking: run it off async threads.
+    pub fn embed_articles(&self, disk: Option<&mut DiskCache>) -> Result<bool, EncoderError> {
+        let Some(encoder) = self.classifier.encoder() else {
+            return Ok(false);
+        };
+        if self.knowledge.has_vectors() {
+            return Ok(false);
+        }
+        let vectors = ArticleVectors::embed(
+            encoder.clone(),
+            self.knowledge.articles(),
+            self.knowledge.original_positions(),
+            disk,
+        )?;
+        Ok(self.knowledge.set_vectors(vectors))
     }
 
     pub fn intents(&self) -> &IntentSet {

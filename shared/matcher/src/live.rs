@@ -8,9 +8,10 @@ use arc_swap::ArcSwap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
+use std::thread::JoinHandle;
+use std::time::{Instant, SystemTime};
 
-use super::{HumanRequest, Matcher, MatcherError};
+use super::{ArticleEmbedding, HumanRequest, Matcher, MatcherError};
 use crate::classifier::Thresholds;
 use crate::encoder::{DiskCache, Encoder};
 use crate::intents::IntentSet;
@@ -29,26 +30,68 @@ pub struct MatcherSource {
     pub embedding_cache: Option<PathBuf>,
     /// The site's `locale` (e.g. `en`, `de-AT`): the language its intent answers are in.
     pub site_locale: String,
+    /// With more articles than this to embed (not in the embedding cache), a load does not
+    /// wait for them: the matcher serves at once, related articles from BM25 alone, and a
+    /// background thread embeds them ([`LiveMatcher::wait_for_articles`]).
+    pub embed_in_background_above: usize,
 }
 
+/// Articles embedded before a load returns, at most, by default: a larger first load (an
+/// empty embedding cache) serves at once and embeds them in the background. About 100 ms
+/// of CPU an article, so 1,000 is under a minute on two cores.
+pub const EMBED_IN_BACKGROUND_ABOVE: usize = 1_000;
+
 impl MatcherSource {
-    /// Builds a matcher from the files as they are now (blocking: run off async threads).
+    /// Builds a matcher from the files as they are now, its articles embedded
+    /// (blocking: run off async threads).
     pub fn build(&self) -> Result<Matcher, MatcherError> {
+        let (matcher, pending) = self.build_serving()?;
+        if pending {
+            matcher.embed_articles(self.disk_cache().as_mut())?;
+        }
+        Ok(matcher)
+    }
+
+    /// Builds a matcher that can serve now; `true` when its articles are still to embed
+    /// ([`Matcher::embed_articles`]): more than
+    /// [`embed_in_background_above`](Self::embed_in_background_above) are not in the cache.
+    fn build_serving(&self) -> Result<(Matcher, bool), MatcherError> {
         let knowledge = KnowledgeBase::load_dir(&self.knowledge_dir)?;
         let intents = IntentSet::load(&self.intents_file)?;
-        let mut disk = match (&self.encoder, &self.embedding_cache) {
-            (Some(encoder), Some(dir)) => Some(DiskCache::open(dir, encoder.name(), encoder.dim())),
-            _ => None,
+        let mut disk = self.disk_cache();
+        let articles = match &self.encoder {
+            Some(_) => {
+                let uncached = crate::knowledge::vectors::ArticleVectors::uncached(
+                    knowledge.articles(),
+                    knowledge.original_positions(),
+                    disk.as_ref(),
+                );
+                if uncached > self.embed_in_background_above {
+                    ArticleEmbedding::Later
+                } else {
+                    ArticleEmbedding::AtBuild
+                }
+            }
+            None => ArticleEmbedding::AtBuild,
         };
-        Matcher::build_with_encoder(
+        let matcher = Matcher::build_embedding_articles(
             knowledge,
             intents,
             self.thresholds,
             HumanRequest::new(&self.human_phrases),
             self.encoder.as_ref(),
             disk.as_mut(),
-        )
-        .map(|matcher| matcher.with_site_language(&self.site_locale))
+            articles,
+        )?
+        .with_site_language(&self.site_locale);
+        Ok((matcher, articles == ArticleEmbedding::Later))
+    }
+
+    fn disk_cache(&self) -> Option<DiskCache> {
+        match (&self.encoder, &self.embedding_cache) {
+            (Some(encoder), Some(dir)) => Some(DiskCache::open(dir, encoder.name(), encoder.dim())),
+            _ => None,
+        }
     }
 
     /// A cheap fingerprint of the files (names, sizes, modification times).
@@ -97,6 +140,9 @@ pub struct LiveMatcher {
     current: ArcSwap<Loaded>,
     /// The last failed reload, while the files are as they were then: (fingerprint, why).
     failed: Mutex<Option<(u64, String)>>,
+    /// The thread embedding the current version's articles, while one runs or until
+    /// [`wait_for_articles`](Self::wait_for_articles).
+    embedding: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// A built matcher and the fingerprint of the files it was built from.
@@ -107,18 +153,71 @@ pub struct Loaded {
 }
 
 impl LiveMatcher {
-    /// Builds the first version; errors here stop start-up.
+    /// Builds the first version; errors here stop start-up. With many articles to embed
+    /// it serves before they are (see [`MatcherSource::embed_in_background_above`]).
     pub fn load(source: MatcherSource) -> Result<LiveMatcher, MatcherError> {
         let fingerprint = source.fingerprint();
-        let matcher = source.build()?;
-        Ok(LiveMatcher {
+        let (matcher, pending) = source.build_serving()?;
+        let live = LiveMatcher {
             source,
             current: ArcSwap::from_pointee(Loaded {
                 matcher,
                 fingerprint,
             }),
             failed: Mutex::new(None),
-        })
+            embedding: Mutex::new(None),
+        };
+        if pending {
+            live.embed_articles_in_background();
+        }
+        Ok(live)
+    }
+
+    /// Embeds the current version's articles on a thread of its own; failures are logged
+    /// (related articles then stay BM25 alone until the next reload).
+    fn embed_articles_in_background(&self) {
+        let loaded = self.current.load_full();
+        let source = self.source.clone();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let articles = loaded.matcher.knowledge().articles().len();
+            tracing::info!(
+                dir = %source.knowledge_dir.display(),
+                articles,
+                "serving before the articles are embedded; related articles use BM25 alone until then"
+            );
+            match loaded.matcher.embed_articles(source.disk_cache().as_mut()) {
+                Ok(_) => tracing::info!(
+                    dir = %source.knowledge_dir.display(),
+                    articles,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "articles embedded; related articles are hybrid"
+                ),
+                Err(error) => tracing::error!(
+                    dir = %source.knowledge_dir.display(),
+                    %error,
+                    "embedding the articles failed; related articles use BM25 alone"
+                ),
+            }
+        });
+        let mut embedding = self
+            .embedding
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // An earlier version's thread, if still running, finishes on its own.
+        *embedding = Some(thread);
+    }
+
+    /// Blocks until the background embedding of the articles (if any) is done.
+    pub fn wait_for_articles(&self) {
+        let thread = self
+            .embedding
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 
     /// The matcher to answer with now; hold the `Arc` for the whole request.
@@ -142,13 +241,16 @@ impl LiveMatcher {
         {
             return Ok(false);
         }
-        match self.source.build() {
-            Ok(matcher) => {
+        match self.source.build_serving() {
+            Ok((matcher, pending)) => {
                 *failed = None;
                 self.current.store(Arc::new(Loaded {
                     matcher,
                     fingerprint,
                 }));
+                if pending {
+                    self.embed_articles_in_background();
+                }
                 Ok(true)
             }
             Err(error) => {

@@ -22,6 +22,7 @@ fn source(dir: &Path) -> MatcherSource {
         encoder: None,
         embedding_cache: None,
         site_locale: "en".into(),
+        embed_in_background_above: frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE,
     }
 }
 
@@ -546,19 +547,57 @@ fn as_you_type_snippets_begin_at_a_sentence_start() {
     assert!(checked >= 20, "only {checked} snippets checked");
 }
 
-/// The demo storefront with the product's default encoder (hybrid ranking and search).
-fn demo_matcher_with_encoder() -> Matcher {
+/// The product's default encoder, loaded once for all tests.
+fn default_encoder() -> Arc<frontline_matcher::encoder::Encoder> {
     use frontline_matcher::encoder::{Encoder, DEFAULT_MODEL};
     static ENCODER: std::sync::OnceLock<Arc<Encoder>> = std::sync::OnceLock::new();
-    let encoder = ENCODER
-        .get_or_init(|| Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("the shipped model")));
+    ENCODER
+        .get_or_init(|| Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("the shipped model")))
+        .clone()
+}
+
+/// The demo storefront's source with the product's default encoder.
+fn demo_source_with_encoder() -> MatcherSource {
     MatcherSource {
-        encoder: Some(encoder.clone()),
+        encoder: Some(default_encoder()),
         thresholds: frontline_matcher::hybrid::default_thresholds(),
         ..source(&demo())
     }
-    .build()
-    .expect("the demo storefront loads with the encoder")
+}
+
+/// The demo storefront with the product's default encoder (hybrid ranking and search).
+fn demo_matcher_with_encoder() -> Matcher {
+    demo_source_with_encoder()
+        .build()
+        .expect("the demo storefront loads with the encoder")
+}
+
+#[test]
+fn a_help_centre_with_more_articles_to_embed_than_the_limit_serves_first_and_embeds_them_in_the_background(
+) {
+    // The demo's 48 articles are under the default limit: embedded before the load returns.
+    let small = LiveMatcher::load(demo_source_with_encoder()).expect("loads");
+    assert!(small.current().matcher.knowledge().has_vectors());
+
+    // With a limit of 0 the load returns before embedding them; a question is answered
+    // from the lexical and semantic intent ranking meanwhile.
+    let large = LiveMatcher::load(MatcherSource {
+        embed_in_background_above: 0,
+        ..demo_source_with_encoder()
+    })
+    .expect("loads");
+    let decision = large
+        .current()
+        .matcher
+        .decide("where is my order", &context());
+    assert_ne!(decision.kind, DecisionKind::Handoff, "{decision:?}");
+    large.wait_for_articles();
+    let loaded = large.current();
+    assert!(loaded.matcher.knowledge().has_vectors());
+    // Once embedded, related articles are found by meaning across languages, as when
+    // embedded at load (BM25 alone does not find this one: see the test below).
+    let found = related_ids(&loaded.matcher, "Mein Paket ist nie angekommen");
+    assert!(found.iter().any(|id| id == "lost-parcel"), "{found:?}");
 }
 
 fn related_ids(matcher: &Matcher, question: &str) -> Vec<String> {

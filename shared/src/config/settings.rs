@@ -239,6 +239,11 @@ pub struct MatcherSettings {
     /// Folder where sentence embeddings of intent examples are kept between starts and
     /// reloads (keyed by content hash and model). Unset: embedded at every load.
     pub embedding_cache: Option<PathBuf>,
+    /// With more knowledge articles than this to embed at a load (not in the embedding
+    /// cache: a large help centre's first start), the site serves at once and embeds them
+    /// in the background, related articles from BM25 alone meanwhile. Unset: the
+    /// matcher's default (`frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE`, 1,000).
+    pub embed_in_background_above: Option<usize>,
 }
 
 /// `[[sites]]`: one storefront served by this installation.

@@ -3,12 +3,14 @@
 use frontline_shared::templates::escape_html;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::index::ArticleIndex;
 use super::vectors::{reciprocal_rank_fusion, ArticleVectors, CANDIDATES};
 use super::{Article, FileProblem, KnowledgeError};
 
-/// All articles of one folder, searchable. Immutable: a reload builds a new one.
+/// All articles of one folder, searchable. Immutable but for its embeddings, which may
+/// arrive once after it is built: a reload builds a new one.
 #[derive(Debug)]
 pub struct KnowledgeBase {
     articles: Vec<Article>,
@@ -22,8 +24,9 @@ pub struct KnowledgeBase {
     /// Files that were skipped and why (shown in `/admin`, logged at load).
     problems: Vec<FileProblem>,
     /// The articles' embeddings when the matcher runs a sentence encoder: then
-    /// [`related_with_snippets`](Self::related_with_snippets) is hybrid.
-    vectors: Option<ArticleVectors>,
+    /// [`related_with_snippets`](Self::related_with_snippets) is hybrid. Set once, at
+    /// build or later from a background thread (a large help centre's first start).
+    vectors: OnceLock<ArticleVectors>,
 }
 
 /// A search result with a display snippet.
@@ -102,7 +105,7 @@ impl KnowledgeBase {
             by_id,
             index,
             problems,
-            vectors: None,
+            vectors: OnceLock::new(),
         })
     }
 
@@ -130,7 +133,7 @@ impl KnowledgeBase {
             by_id,
             index,
             problems: Vec::new(),
-            vectors: None,
+            vectors: OnceLock::new(),
         })
     }
 
@@ -268,14 +271,20 @@ impl KnowledgeBase {
     }
 
     /// Makes [`related_with_snippets`](Self::related_with_snippets) hybrid (see
-    /// [`vectors`](super::vectors)); `vectors` must be of this base's articles.
-    pub fn set_vectors(&mut self, vectors: ArticleVectors) {
-        self.vectors = Some(vectors);
+    /// [`vectors`](super::vectors)); `vectors` must be of this base's articles. Only the
+    /// first call counts (`false` for a later one).
+    pub fn set_vectors(&self, vectors: ArticleVectors) -> bool {
+        self.vectors.set(vectors).is_ok()
+    }
+
+    /// Whether the articles' embeddings are in (related articles are hybrid).
+    pub fn has_vectors(&self) -> bool {
+        self.vectors.get().is_some()
     }
 
     /// Approximate heap memory of the article embeddings (0 without an encoder).
     pub fn vectors_heap_bytes(&self) -> usize {
-        self.vectors.as_ref().map_or(0, ArticleVectors::heap_bytes)
+        self.vectors.get().map_or(0, ArticleVectors::heap_bytes)
     }
 
     /// Articles related to a whole question, best first, with snippets: BM25 and, with
@@ -287,7 +296,7 @@ impl KnowledgeBase {
         limit: usize,
         snippet_chars: usize,
     ) -> Result<Vec<ArticleHit<'_>>, KnowledgeError> {
-        let Some(vectors) = &self.vectors else {
+        let Some(vectors) = self.vectors.get() else {
             return self.search_with_snippets(text, limit, snippet_chars);
         };
         let terms = self.index.terms(text);

@@ -67,6 +67,20 @@ impl ArticleVectors {
         })
     }
 
+    /// How many of the original `articles` (as in [`embed`](Self::embed)) `disk` has no
+    /// embedding of: what embedding them would cost, in articles.
+    pub fn uncached(articles: &[Article], originals: &[usize], disk: Option<&DiskCache>) -> usize {
+        (0..articles.len())
+            .filter(|&i| originals.get(i) == Some(&i))
+            .filter(|&i| {
+                disk.is_none_or(|disk| {
+                    disk.get(&crate::encoder::cache_key(&embedded_text(&articles[i])))
+                        .is_none()
+                })
+            })
+            .count()
+    }
+
     /// The original articles nearest to `question` (article position, cosine), best
     /// first: at most `limit`, each at least [`MIN_SIMILARITY`] and within
     /// [`SIMILARITY_MARGIN`] of the best.
