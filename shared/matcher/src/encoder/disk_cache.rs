@@ -3,7 +3,10 @@
 //!
 //! One append-only file per model, `<dir>/<model>.embeddings`: records of the SHA-256 of
 //! the text ([`cache_key`](super::cache_key)) followed by `dim` little-endian f32. A
-//! truncated last record (a crash mid-write) is ignored and overwritten.
+//! truncated last record (a crash mid-write) is ignored and overwritten. Several handles
+//! may be open on one file (sites sharing a cache folder, a background embedding beside
+//! a load): each appends its new records after the file's whole records as they are when
+//! it flushes, so none drops what another wrote.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -21,8 +24,6 @@ pub struct DiskCache {
     known: HashMap<[u8; 32], Vec<f32>>,
     /// Records not yet written.
     pending: Vec<([u8; 32], Vec<f32>)>,
-    /// Length of the file's whole records (where the next record goes).
-    valid_len: u64,
 }
 
 impl DiskCache {
@@ -41,13 +42,11 @@ impl DiskCache {
                 .collect();
             known.insert(hash, vector);
         }
-        let valid_len = (bytes.len() - bytes.len() % record) as u64;
         DiskCache {
             path,
             dim,
             known,
             pending: Vec::new(),
-            valid_len,
         }
     }
 
@@ -74,7 +73,8 @@ impl DiskCache {
         }
     }
 
-    /// Appends the new records to the file.
+    /// Appends the new records to the file, after its whole records as they are now (a
+    /// partial last record is overwritten).
     pub fn flush(&mut self) -> Result<(), EncoderError> {
         if self.pending.is_empty() {
             return Ok(());
@@ -93,15 +93,17 @@ impl DiskCache {
             .write(true)
             .open(&self.path)
             .map_err(failed)?;
-        file.set_len(self.valid_len).map_err(failed)?;
+        let record = (32 + 4 * self.dim) as u64;
+        let len = file.metadata().map_err(failed)?.len();
+        let whole = len - len % record;
+        file.set_len(whole).map_err(failed)?;
         let mut out = std::io::BufWriter::new(file);
-        std::io::Seek::seek(&mut out, std::io::SeekFrom::Start(self.valid_len)).map_err(failed)?;
+        std::io::Seek::seek(&mut out, std::io::SeekFrom::Start(whole)).map_err(failed)?;
         for (h, vector) in self.pending.drain(..) {
             out.write_all(&h).map_err(failed)?;
             for v in vector {
                 out.write_all(&v.to_le_bytes()).map_err(failed)?;
             }
-            self.valid_len += (32 + 4 * self.dim) as u64;
         }
         out.flush().map_err(failed)
     }
@@ -109,4 +111,48 @@ impl DiskCache {
 
 fn hash(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DiskCache;
+
+    #[test]
+    fn two_handles_on_one_file_keep_each_others_records() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Both open the file while it is empty, as a load and its background embedding
+        // (or two sites sharing the folder) may; each flushes its own record.
+        let mut first = DiskCache::open(dir.path(), "m", 2);
+        let mut second = DiskCache::open(dir.path(), "m", 2);
+        first.insert("a question", &[1.0, 2.0]);
+        first.flush().expect("first flush");
+        second.insert("an article", &[3.0, 4.0]);
+        second.flush().expect("second flush");
+        let reopened = DiskCache::open(dir.path(), "m", 2);
+        assert_eq!(reopened.len(), 2);
+        assert_eq!(reopened.get("a question"), Some(vec![1.0, 2.0]));
+        assert_eq!(reopened.get("an article"), Some(vec![3.0, 4.0]));
+    }
+
+    #[test]
+    fn a_partial_last_record_is_overwritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cache = DiskCache::open(dir.path(), "m", 2);
+        cache.insert("kept", &[1.0, 2.0]);
+        cache.flush().expect("flush");
+        // A crash in the middle of the next record: 10 of its 40 bytes (32 + 2 × 4).
+        let path = dir.path().join("m.embeddings");
+        let mut bytes = std::fs::read(&path).expect("read");
+        assert_eq!(bytes.len(), 40);
+        bytes.extend_from_slice(&[7u8; 10]);
+        std::fs::write(&path, &bytes).expect("write");
+        let mut reopened = DiskCache::open(dir.path(), "m", 2);
+        assert_eq!(reopened.len(), 1);
+        reopened.insert("after the crash", &[5.0, 6.0]);
+        reopened.flush().expect("flush");
+        assert_eq!(std::fs::metadata(&path).expect("meta").len(), 80);
+        let last = DiskCache::open(dir.path(), "m", 2);
+        assert_eq!(last.get("kept"), Some(vec![1.0, 2.0]));
+        assert_eq!(last.get("after the crash"), Some(vec![5.0, 6.0]));
+    }
 }
