@@ -207,9 +207,10 @@ fn calendar(settings: &PlanningSettings, site: &SiteSettings, channel: Channel) 
 
 /// Hourly arrivals of each channel ([`Channel::ALL`] order) over the complete local
 /// days before `today` (at most [`HISTORY_DAYS`]), starting with the day of the channel's
-/// first arrival. Both are read in one pass over the hourly sums of the rollups when every
-/// local hour of the range starts on the same minute of the UTC hour (every zone whose
-/// offsets are whole hours, or always :30 or :45); otherwise per 15-minute bucket.
+/// first arrival. Conversations and handoffs are read in one pass over the hourly sums of
+/// the rollups when every local hour of the range starts on the same minute of the UTC
+/// hour (every zone whose offsets are whole hours, or always :30 or :45); otherwise per
+/// 15-minute bucket. Mail contacts are counted from their rows per bucket.
 async fn histories(
     store: &Store,
     site: &SiteId,
@@ -219,9 +220,10 @@ async fn histories(
     let oldest = today
         .checked_sub(jiff::Span::new().days(HISTORY_DAYS))
         .unwrap_or(today);
+    let (oldest_ms, _) = days::bounds(oldest, tz);
     let mut counts = Vec::new();
     for channel in Channel::ALL {
-        let first = match store.first_arrival(site, channel).await? {
+        let first = match store.first_arrival(site, channel, oldest_ms).await? {
             Some(ms) => days::date_of(ms, tz).max(oldest).min(today),
             None => today,
         };
@@ -250,9 +252,14 @@ async fn histories(
             add(&mut counts[0], start_ms, conversations);
             add(&mut counts[1], start_ms, handoffs);
         }
-        return Ok(counts);
     }
-    for (channel, counts) in Channel::ALL.into_iter().zip(counts.iter_mut()) {
+    // The channels the hourly sums did not cover (all of them without them).
+    let covered = if hourly { 2 } else { 0 };
+    for (channel, counts) in Channel::ALL
+        .into_iter()
+        .zip(counts.iter_mut())
+        .skip(covered)
+    {
         let (from_ms, _) = days::bounds(counts.first(), tz);
         for (start_ms, n) in store.arrival_buckets(site, channel, from_ms, to_ms).await? {
             add(counts, start_ms, n);

@@ -65,10 +65,14 @@ pub fn site_for<'s>(
     Some((first, SiteChoice::Fallback))
 }
 
+/// How the id of every conversation a mail opens begins (the forecast's e-mail channel
+/// counts those escalations: `store::forecasts::Channel::Email`).
+pub const CONVERSATION_PREFIX: &str = "conv_mail_";
+
 /// The conversation a mail opens: the same for every delivery of the same Message-ID.
 pub fn conversation_id(message_id: &str) -> String {
     let digest = hex::encode(Sha256::digest(message_id.as_bytes()));
-    format!("conv_mail_{}", &digest[..24])
+    format!("{CONVERSATION_PREFIX}{}", &digest[..24])
 }
 
 /// Opens a new escalation on `site` from `mail` (see the module docs); `max_chars`

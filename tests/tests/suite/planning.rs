@@ -256,6 +256,72 @@ async fn plan_forecasts_staffs_and_measures_stored_forecasts_against_actual() {
 }
 
 #[tokio::test]
+async fn contacts_that_came_by_email_are_forecast_as_a_channel_of_their_own() {
+    let first = date(2026, 2, 2); // a Monday
+    let today = date(2026, 2, 23); // three weeks later, a Monday
+    let site = demo_site();
+    for backend in backends() {
+        let db = TestDatabase::new(backend).await;
+        let clock = ManualClock::starting_at(at(first, 0, 0));
+        let store = Store::connect_with_clock(&db.url, clock.clone())
+            .await
+            .expect("store");
+        // Every day two mails open escalations (ids as `inbound_mail::unmapped` gives
+        // them) at 10:20 and 10:40, Berlin time, and the widget hands off one at 14:20.
+        let mut day = first;
+        while day < today {
+            for (k, minute) in [20, 40].into_iter().enumerate() {
+                let id = format!("conv_mail_{day}-{k}");
+                let c = conversation(&store, &id, at(day, 10, minute)).await;
+                handoff(&store, &clock, c, at(day, 10, minute)).await;
+            }
+            let c = conversation(&store, &format!("{day}-widget"), at(day, 14, 20)).await;
+            handoff(&store, &clock, c, at(day, 14, 20)).await;
+            day = day.tomorrow().expect("date");
+        }
+        let now = at(today, 8, 0);
+        clock.set_ms(now);
+        let plan = planning::plan(&store, &PlanningSettings::default(), &site, 7, now)
+            .await
+            .expect("plan");
+        let channels: Vec<&str> = plan.channels.iter().map(|c| c.channel.as_str()).collect();
+        assert_eq!(
+            channels,
+            ["conversations", "handoffs", "email"],
+            "{backend:?}"
+        );
+        // The demo's team works Monday to Friday: weekdays two mails, both in the 10:00
+        // hour; the weekend is closed (handoffs and mail are the team's channels).
+        for d in 0..7 {
+            let day = today.checked_add(jiff::Span::new().days(d)).expect("date");
+            let weekend = day.weekday().to_monday_one_offset() > 5;
+            let email = plan.channel(Channel::Email).expect("email");
+            let total: f64 = email
+                .hours
+                .iter()
+                .filter(|h| h.day == day.to_string())
+                .map(|h| h.expected)
+                .sum();
+            let (mails, handoffs) = if weekend { (0.0, 0.0) } else { (2.0, 3.0) };
+            assert!((total - mails).abs() < 1e-6, "{backend:?} {day}: {total}");
+            let at_ten = hour_of(&plan, Channel::Email, day, 10).expected;
+            assert!((at_ten - mails).abs() < 1e-6, "{backend:?} {day}: {at_ten}");
+            // Handoffs, which staffing uses, include the mails.
+            let all: f64 = plan
+                .channel(Channel::Handoffs)
+                .expect("handoffs")
+                .hours
+                .iter()
+                .filter(|h| h.day == day.to_string())
+                .map(|h| h.expected)
+                .sum();
+            assert!((all - handoffs).abs() < 1e-6, "{backend:?} {day}: {all}");
+        }
+        store.close().await;
+    }
+}
+
+#[tokio::test]
 async fn short_history_is_low_confidence() {
     let site = demo_site();
     let db = TestDatabase::new(backends()[0]).await;

@@ -84,6 +84,7 @@ pub async fn page(
         "rows": heat_rows(&plan),
         "hours": (0..24).map(|h| format!("{h:02}")).collect::<Vec<_>>(),
         "weeks": week_rows(&plan),
+        "channel_totals": channel_totals(&plan),
         "short": short_hours(handoffs),
         "has_rota": handoffs.is_some_and(|h| h.hours.iter().any(|x| x.rostered.is_some())),
         "handle_time": minutes_seconds(plan.inputs.handle_time_seconds),
@@ -160,6 +161,17 @@ fn heat_rows(plan: &Plan) -> Vec<Row> {
                 cells,
                 total: format!("{total:.0}"),
             }
+        })
+        .collect()
+}
+
+/// Each channel's expected contacts over the whole horizon, e.g. `("email", "12")`.
+fn channel_totals(plan: &Plan) -> Vec<serde_json::Value> {
+    plan.channels
+        .iter()
+        .map(|c| {
+            let total: f64 = c.hours.iter().map(|h| h.expected).sum();
+            json!({ "channel": c.channel.as_str(), "total": format!("{total:.0}") })
         })
         .collect()
 }

@@ -64,7 +64,7 @@ pub async fn load(state: &AppState, site: Option<&str>, days: u32) -> Result<Pla
     security(("admin_token" = [])),
     responses((status = 200, body = Object, description = "the site's plan: `site`, `time_zone`, `from` (first forecast day), `days`, \
 `inputs` (`handle_time_seconds`, `handle_time_source`, `handle_time_samples`, `service_level`, `answer_within_seconds`, `concurrency`, `shrinkage`) \
-and `channels`: per channel (`conversations`, `handoffs`) the `model`, `confidence_note` (\"low confidence: N days of history\" or null), `history_days`, \
+and `channels`: per channel (`conversations`, `handoffs`, `email`: the handoffs a mail opened, included in `handoffs`) the `model`, `confidence_note` (\"low confidence: N days of history\" or null), `history_days`, \
 `hours` (`start` RFC 3339 local hour, `day`, `hour`, `expected`, `agents`, `rostered`, `predicted_service_level`, `short`), \
 `accuracy` per week (`week_start`, `days_forecast`, `forecast`, `actual`, `wape`) and `daily` (`day`, `forecast`, `actual`)"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn forecast(
