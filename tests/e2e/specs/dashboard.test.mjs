@@ -117,7 +117,11 @@ describe("dashboard: figures, queue, claim, reply", () => {
     assert.match(await page.locator("[data-confidence]").innerText(), /low confidence: \d+ days of history/);
     assert.match(await page.locator('[data-input="service_level"]').innerText(), /^80%$/);
     assert.match(await page.locator('[data-input="shrinkage"]').innerText(), /^30%$/);
-    assert.equal(await page.locator("[data-accuracy] tbody tr").count(), 8, "4 weeks × 2 channels");
+    assert.equal(await page.locator("[data-accuracy] tbody tr").count(), 12, "4 weeks × 3 channels");
+    // Each channel's expected total over the heat map's days, e-mail among them.
+    const totals = page.locator("[data-channel-totals] [data-channel]");
+    assert.deepEqual(await totals.evaluateAll((spans) => spans.map((s) => s.dataset.channel)), ["conversations", "handoffs", "email"]);
+    assert.match(await page.locator('[data-channel="email"] strong').innerText(), /^\d+$/);
     const background = await page.locator("[data-heatmap] td.heat-0").first().evaluate((el) => getComputedStyle(el).backgroundColor);
     assert.equal(background, "rgb(255, 255, 255)", "heat classes come from the stylesheet");
     await screenshot(page, "dashboard-04-planning");
