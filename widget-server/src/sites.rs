@@ -110,7 +110,11 @@ pub fn load_encoder(matcher: &MatcherSettings) -> Result<Option<Arc<Encoder>>, E
         return Ok(None);
     }
     let encoder = Encoder::builtin(name)?;
-    tracing::info!(encoder = name, "sentence encoder loaded");
+    tracing::info!(
+        encoder = name,
+        precision = encoder.precision().as_str(),
+        "sentence encoder loaded"
+    );
     Ok(Some(Arc::new(encoder)))
 }
 

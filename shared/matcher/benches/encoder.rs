@@ -123,7 +123,7 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("embeddings"));
     std::fs::create_dir_all(&cache_dir).expect("cache dir");
-    let mut disk = DiskCache::open(&cache_dir, encoder.name(), encoder.dim());
+    let mut disk = DiskCache::open(&cache_dir, &encoder.cache_name(), encoder.dim());
     let started = Instant::now();
     let options = HybridOptions::default();
     let mut hybrid = Ranker::hybrid(

@@ -237,7 +237,7 @@ fn main() {
     let classifier = Classifier::train(&train, &Default::default()).expect("train");
     let encoder = std::sync::Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("model"));
     std::fs::create_dir_all(&cache_dir).expect("cache dir");
-    let mut disk = DiskCache::open(&cache_dir, encoder.name(), encoder.dim());
+    let mut disk = DiskCache::open(&cache_dir, &encoder.cache_name(), encoder.dim());
     let options = HybridOptions::default();
     let ranker =
         Ranker::hybrid(classifier, encoder, &train, Some(&mut disk), &options).expect("hybrid");

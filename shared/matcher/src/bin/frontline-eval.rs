@@ -139,7 +139,7 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         let mut disk = args
             .embedding_cache
             .as_ref()
-            .map(|dir| DiskCache::open(dir, encoder.name(), encoder.dim()));
+            .map(|dir| DiskCache::open(dir, &encoder.cache_name(), encoder.dim()));
         let ranker = Ranker::hybrid(classifier, encoder.clone(), &train, disk.as_mut(), &hybrid)?;
         (ranker, Some(encoder))
     };

