@@ -38,7 +38,7 @@ const BLOCK: usize = 16;
 /// Inputs per lane in one multiply-add (4 bytes).
 const GROUP: usize = 4;
 /// Rows sharing one weight load in the kernel (12 accumulators of the 32 registers).
-const TILE_ROWS: usize = 12;
+const TILE_ROWS: usize = 12; // the `match` in `multiply_vnni` lists 1…12
 /// Rows quantized and multiplied together, so their bytes stay in the L2 cache while
 /// every output block passes over them.
 const CHUNK_ROWS: usize = 192;
@@ -197,7 +197,7 @@ impl QuantizedDense {
     }
 
     /// `sums[r · outputs + j] = Σ_k u[r,k] q[j,k]` with `vpdpbusd`: per block of 16
-    /// outputs, the rows in tiles of 12 (then 4, then 1).
+    /// outputs, the rows in tiles of 12 and one of what is left.
     ///
     /// # Safety
     /// The CPU must have AVX-512 F, BW and VNNI ([`supported`]).
@@ -208,15 +208,23 @@ impl QuantizedDense {
         for (b, block) in self.packed.chunks_exact(block_bytes).enumerate() {
             let mut first = 0;
             while first < rows.count {
-                let left = rows.count - first;
                 // SAFETY: the caller vouches for the CPU; each tile stays within `rows`.
+                // One tile per pass of up to 12 rows (a question of 15 tokens is two
+                // passes over the weights: 12 and 3).
                 first += unsafe {
-                    if left >= TILE_ROWS {
-                        self.tile_vnni::<TILE_ROWS>(block, b, rows, first, sums)
-                    } else if left >= 4 {
-                        self.tile_vnni::<4>(block, b, rows, first, sums)
-                    } else {
-                        self.tile_vnni::<1>(block, b, rows, first, sums)
+                    match (rows.count - first).min(TILE_ROWS) {
+                        12 => self.tile_vnni::<12>(block, b, rows, first, sums),
+                        11 => self.tile_vnni::<11>(block, b, rows, first, sums),
+                        10 => self.tile_vnni::<10>(block, b, rows, first, sums),
+                        9 => self.tile_vnni::<9>(block, b, rows, first, sums),
+                        8 => self.tile_vnni::<8>(block, b, rows, first, sums),
+                        7 => self.tile_vnni::<7>(block, b, rows, first, sums),
+                        6 => self.tile_vnni::<6>(block, b, rows, first, sums),
+                        5 => self.tile_vnni::<5>(block, b, rows, first, sums),
+                        4 => self.tile_vnni::<4>(block, b, rows, first, sums),
+                        3 => self.tile_vnni::<3>(block, b, rows, first, sums),
+                        2 => self.tile_vnni::<2>(block, b, rows, first, sums),
+                        _ => self.tile_vnni::<1>(block, b, rows, first, sums),
                     }
                 };
             }
@@ -393,14 +401,18 @@ mod tests {
             eprintln!("this CPU has no AVX-512 VNNI: nothing to compare");
             return;
         }
-        // 37 rows: three full tiles of 12 and one row left over; 48 outputs, 96 inputs.
+        // Every tile size (1 to 13 rows) and 37 rows (three full tiles and one row left
+        // over); 48 outputs, 96 inputs.
         let w = Array2::from_shape_vec((48, 96), values(48 * 96, 7)).expect("shape");
-        let x = Array2::from_shape_vec((37, 96), values(37 * 96, 11)).expect("shape");
         let dense = QuantizedDense::new(&w.view(), values(48, 3)).expect("packs");
-        assert_eq!(
-            dense.forward(&x.view()),
-            dense.forward_portable(&x.view())
-        );
+        for rows in (1..=13).chain([37]) {
+            let x = Array2::from_shape_vec((rows, 96), values(rows * 96, 11)).expect("shape");
+            assert_eq!(
+                dense.forward(&x.view()),
+                dense.forward_portable(&x.view()),
+                "{rows} rows"
+            );
+        }
     }
 
     #[test]
