@@ -282,6 +282,10 @@ fn round_to_i8(v: f32) -> i8 {
     (v + 0.5f32.copysign(v)).clamp(-127.0, 127.0) as i8
 }
 
+/// 2²³: a float in 0…2²³ plus this has its integer part, rounded to nearest, in the low
+/// bits of its mantissa.
+const ROUNDING_BIAS: f32 = 8_388_608.0;
+
 /// The smallest and largest of `values`, in lanes of 16 the compiler turns into vector
 /// min / max instructions (`f32::min` keeps NaN rules that stop it).
 fn range(values: &[f32]) -> (f32, f32) {
@@ -335,9 +339,11 @@ impl QuantizedRows {
             let inverse = 1.0 / step;
             let at = bytes.len();
             bytes.resize(at + width, 0);
-            // Non-negative, so `+ 0.5` then the saturating cast rounds to nearest.
+            // `(v − low) / step` lies in 0…255. Adding 2²³ leaves its nearest integer in the
+            // float's low mantissa bits: a bit cast the compiler vectorizes, where the
+            // saturating `as u8` of a float was a scalar sequence per value.
             for (byte, &v) in bytes[at..].iter_mut().zip(row) {
-                *byte = ((v - low) * inverse + 0.5) as u8;
+                *byte = ((v - low) * inverse + ROUNDING_BIAS).to_bits() as u8;
             }
             minimums.push(if low.is_finite() { low } else { 0.0 });
             steps.push(step);
