@@ -89,7 +89,9 @@ impl MatcherSource {
 
     fn disk_cache(&self) -> Option<DiskCache> {
         match (&self.encoder, &self.embedding_cache) {
-            (Some(encoder), Some(dir)) => Some(DiskCache::open(dir, &encoder.cache_name(), encoder.dim())),
+            (Some(encoder), Some(dir)) => {
+                Some(DiskCache::open(dir, &encoder.cache_name(), encoder.dim()))
+            }
             _ => None,
         }
     }

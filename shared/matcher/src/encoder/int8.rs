@@ -299,8 +299,14 @@ fn range(values: &[f32]) -> (f32, f32) {
             *h = if v > *h { v } else { *h };
         }
     }
-    let mut lowest = chunks.remainder().iter().fold(f32::INFINITY, |m, &v| m.min(v));
-    let mut highest = chunks.remainder().iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let mut lowest = chunks
+        .remainder()
+        .iter()
+        .fold(f32::INFINITY, |m, &v| m.min(v));
+    let mut highest = chunks
+        .remainder()
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| m.max(v));
     for (l, h) in low.iter().zip(&high) {
         lowest = lowest.min(*l);
         highest = highest.max(*h);
@@ -335,7 +341,11 @@ impl QuantizedRows {
                 }
             };
             let (low, high) = range(row);
-            let step = if high > low { (high - low) / 255.0 } else { 1.0 };
+            let step = if high > low {
+                (high - low) / 255.0
+            } else {
+                1.0
+            };
             let inverse = 1.0 / step;
             let at = bytes.len();
             bytes.resize(at + width, 0);
@@ -380,7 +390,7 @@ mod tests {
     }
 
     fn exact(x: &Array2<f32>, w: &Array2<f32>, bias: &[f32]) -> Array2<f32> {
-        x.dot(&w.t()) + &ndarray::ArrayView1::from(bias)
+        x.dot(&w.t()) + ndarray::ArrayView1::from(bias)
     }
 
     #[test]

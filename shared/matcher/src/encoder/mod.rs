@@ -32,8 +32,8 @@ use ndarray::{Array1, Array2, Axis};
 use tokenizers::Tokenizer;
 
 pub(crate) use bert::softmax;
-use bert::{Bert, LayerNorm};
 pub use bert::Precision;
+use bert::{Bert, LayerNorm};
 
 pub use disk_cache::DiskCache;
 
@@ -116,7 +116,11 @@ impl Encoder {
                 known: MODELS.iter().map(|m| (*m).to_owned()).collect(),
             });
         }
-        Encoder::load(&default_models_dir().join(name), name, Precision::configured())
+        Encoder::load(
+            &default_models_dir().join(name),
+            name,
+            Precision::configured(),
+        )
     }
 
     /// Loads the model in `dir` (`config.json`, `tokenizer.json`, `model.safetensors`),

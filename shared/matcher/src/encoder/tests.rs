@@ -88,7 +88,11 @@ fn eight_bit_embeddings_stay_close_to_the_references() {
         return;
     }
     let encoder = encoder();
-    assert_eq!(encoder.precision(), Precision::Int8, "the fastest on this CPU");
+    assert_eq!(
+        encoder.precision(),
+        Precision::Int8,
+        "the fastest on this CPU"
+    );
     assert_eq!(encoder.cache_name(), "multilingual-e5-small.int8");
     for reference in references() {
         let vector = encoder.embed(&reference.text).expect("embed");
