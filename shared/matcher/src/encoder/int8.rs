@@ -78,7 +78,10 @@ impl QuantizedDense {
     /// whole blocks of 16 and the inputs in groups of 4 (BERT's 384, 1152 and 1536 do).
     pub fn new(weight: &ArrayView2<f32>, bias: Vec<f32>) -> Result<QuantizedDense, String> {
         let (outputs, inputs) = weight.dim();
-        if !outputs.is_multiple_of(BLOCK) || !inputs.is_multiple_of(GROUP) || outputs != bias.len()
+        if outputs == 0
+            || !outputs.is_multiple_of(BLOCK)
+            || !inputs.is_multiple_of(GROUP)
+            || outputs != bias.len()
         {
             return Err(format!(
                 "a {outputs}×{inputs} weight with {} biases cannot be packed in blocks of {BLOCK}×{GROUP}",
@@ -150,20 +153,20 @@ impl QuantizedDense {
         multiply: impl Fn(&QuantizedRows, &mut [i32]),
     ) -> Array2<f32> {
         let outputs = self.outputs();
-        let mut y = Array2::<f32>::zeros((x.nrows(), outputs));
+        let mut y = vec![0f32; x.nrows() * outputs];
         let mut sums = Vec::new();
-        for start in (0..x.nrows()).step_by(CHUNK_ROWS) {
-            let end = (start + CHUNK_ROWS).min(x.nrows());
-            let rows = QuantizedRows::new(x, start..end, self.inputs);
+        for (chunk, out) in y.chunks_mut(CHUNK_ROWS * outputs).enumerate() {
+            let start = chunk * CHUNK_ROWS;
+            let rows = QuantizedRows::new(x, start..start + out.len() / outputs, self.inputs);
             sums.clear();
-            sums.resize((end - start) * outputs, 0);
+            sums.resize(out.len(), 0);
             multiply(&rows, &mut sums);
-            for (r, dots) in sums.chunks_exact(outputs).enumerate() {
+            for (r, (out, dots)) in out
+                .chunks_exact_mut(outputs)
+                .zip(sums.chunks_exact(outputs))
+                .enumerate()
+            {
                 let (step, minimum) = (rows.steps[r], rows.minimums[r]);
-                let mut out = y.row_mut(start + r);
-                let Some(out) = out.as_slice_mut() else {
-                    continue; // a fresh standard-layout array: never
-                };
                 // y = s_j · step · dot + s_j · Σq · minimum + b_j, one zipped pass.
                 for ((((value, &dot), &scale), &scaled_sum), &bias) in out
                     .iter_mut()
@@ -176,7 +179,8 @@ impl QuantizedDense {
                 }
             }
         }
-        y
+        Array2::from_shape_vec((x.nrows(), outputs), y)
+            .unwrap_or_else(|_| Array2::zeros((x.nrows(), outputs)))
     }
 
     fn multiply_portable(&self, rows: &QuantizedRows, sums: &mut [i32]) {
