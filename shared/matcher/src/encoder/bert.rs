@@ -11,9 +11,8 @@
 //! multiplies by their transpose as a view (no copy).
 
 use ndarray::linalg::general_mat_mul;
-use std::ops::Range;
-
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
+use multiversion::multiversion;
 
 use super::int8::QuantizedDense;
 
@@ -157,13 +156,14 @@ impl LayerNorm {
 
     /// Normalizes every row of `x` in place.
     pub fn apply(&self, x: &mut ArrayViewMut2<f32>) {
-        for mut row in x.rows_mut() {
-            let width = row.len() as f32;
-            let mean = row.sum() / width;
-            let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width;
-            let scale = 1.0 / (variance + self.eps).sqrt();
-            for ((v, w), b) in row.iter_mut().zip(&self.weight).zip(&self.bias) {
-                *v = (*v - mean) * scale * w + b;
+        match x.as_slice_mut() {
+            Some(values) => normalize_rows(values, &self.weight, &self.bias, self.eps),
+            None => {
+                for mut row in x.rows_mut() {
+                    let mut values: Vec<f32> = row.to_vec();
+                    normalize_rows(&mut values, &self.weight, &self.bias, self.eps);
+                    row.iter_mut().zip(values).for_each(|(v, n)| *v = n);
+                }
             }
         }
     }
@@ -278,49 +278,176 @@ impl Bert {
     /// Multi-head self-attention within each sequence: `softmax(Q Kᵀ / √d) V` per head,
     /// heads side by side. `qkv` holds each row's query, key and value.
     fn attention(&self, qkv: &ArrayView2<f32>, lengths: &[usize]) -> Array2<f32> {
-        let h = self.hidden;
-        let d = h / self.heads;
-        let scale = 1.0 / (d as f32).sqrt();
-        let mut context = Array2::zeros((qkv.nrows(), h));
-        let mut start = 0;
-        for &len in lengths {
-            let rows = start..start + len;
-            let mut scores = Array2::zeros((len, len));
-            for head in 0..self.heads {
-                let columns = head * d..(head + 1) * d;
-                let q = block(qkv, rows.clone(), columns.clone());
-                let k = block(qkv, rows.clone(), h + columns.start..h + columns.end);
-                let v = block(
-                    qkv,
-                    rows.clone(),
-                    2 * h + columns.start..2 * h + columns.end,
-                );
-                general_mat_mul(scale, &q, &k.t(), 0.0, &mut scores);
-                for mut row in scores.axis_iter_mut(Axis(0)) {
-                    if let Some(row) = row.as_slice_mut() {
-                        softmax(row);
-                    }
-                }
-                let mut out = context
-                    .slice_axis_mut(Axis(0), Slice::from(rows.clone()))
-                    .slice_axis_move(Axis(1), Slice::from(columns));
-                general_mat_mul(1.0, &scores, &v, 0.0, &mut out);
-            }
-            start += len;
+        let rows = qkv.nrows();
+        let mut context = vec![0f32; rows * self.hidden];
+        let qkv = qkv.as_standard_layout();
+        if let Some(qkv) = qkv.as_slice() {
+            attend(qkv, self.hidden, self.heads, lengths, &mut context);
         }
-        context
+        Array2::from_shape_vec((rows, self.hidden), context)
+            .unwrap_or_else(|_| Array2::zeros((rows, self.hidden)))
     }
 }
 
-/// The `rows × columns` block of `matrix`, as a view.
-fn block<'a>(
-    matrix: &ArrayView2<'a, f32>,
-    rows: Range<usize>,
-    columns: Range<usize>,
-) -> ArrayView2<'a, f32> {
-    (*matrix)
-        .slice_axis_move(Axis(0), Slice::from(rows))
-        .slice_axis_move(Axis(1), Slice::from(columns))
+/// The attention of [`Bert::attention`] over plain rows: `qkv` is `rows × 3·hidden`
+/// (each row's query, key and value), `context` (zeros, `rows × hidden`) receives each
+/// head's weighted values in its columns.
+///
+/// A question is a few dozen tokens and a head 32 wide, so these are direct loops (a
+/// general matrix product packed both operands on every one of its 288 calls per
+/// question), shaped so every sum stays in a vector register: a head's keys are
+/// transposed once, so a query's scores for [`LANES`] keys at a time are `d` scaled
+/// additions into one register; its output is [`LANES`] of its `d` columns at a time,
+/// summed over the keys in two registers. Compiled for the CPU's widest vectors
+/// (`multiversion`).
+#[multiversion(targets("x86_64+avx512f+avx2+fma", "x86_64+avx2+fma"))]
+#[allow(clippy::needless_range_loop)] // indexes fixed-size chunks (below)
+fn attend(qkv: &[f32], hidden: usize, heads: usize, lengths: &[usize], context: &mut [f32]) {
+    let d = hidden / heads;
+    let width = 3 * hidden;
+    let scale = 1.0 / (d as f32).sqrt();
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    // Whole chunks of keys: the padding's keys are zeros, its scores ignored.
+    let padded_longest = longest.div_ceil(LANES) * LANES;
+    let mut scores = vec![0f32; padded_longest];
+    let mut keys = vec![0f32; padded_longest * d];
+    let mut start = 0;
+    for &len in lengths {
+        let padded = len.div_ceil(LANES) * LANES;
+        let keys = &mut keys[..padded * d];
+        for head in 0..heads {
+            let column = head * d;
+            keys.fill(0.0);
+            for j in 0..len {
+                let key = &qkv[(start + j) * width + hidden + column..][..d];
+                for k in 0..d {
+                    keys[k * padded + j] = key[k];
+                }
+            }
+            for i in start..start + len {
+                let query = &qkv[i * width + column..][..d];
+                let (score_chunks, _) = scores[..padded].as_chunks_mut::<LANES>();
+                for (c, chunk) in score_chunks.iter_mut().enumerate() {
+                    let mut sums = [0f32; LANES];
+                    for k in 0..d {
+                        let q = query[k];
+                        let row = &keys[k * padded + c * LANES..][..LANES];
+                        for t in 0..LANES {
+                            sums[t] += q * row[t];
+                        }
+                    }
+                    for t in 0..LANES {
+                        chunk[t] = scale * sums[t];
+                    }
+                }
+                let weights = &mut scores[..len];
+                attention_softmax(weights);
+                let out = &mut context[i * hidden + column..][..d];
+                let (out_chunks, out_rest) = out.as_chunks_mut::<LANES>();
+                for (c, out) in out_chunks.iter_mut().enumerate() {
+                    // Two sums (even and odd keys) so consecutive additions do not wait
+                    // on each other.
+                    let (mut even, mut odd) = ([0f32; LANES], [0f32; LANES]);
+                    let value = |j: usize| -> &[f32] {
+                        &qkv[(start + j) * width + 2 * hidden + column + c * LANES..][..LANES]
+                    };
+                    let mut j = 0;
+                    while j + 1 < len {
+                        let (a, b) = (value(j), value(j + 1));
+                        let (wa, wb) = (weights[j], weights[j + 1]);
+                        for t in 0..LANES {
+                            even[t] += wa * a[t];
+                            odd[t] += wb * b[t];
+                        }
+                        j += 2;
+                    }
+                    if j < len {
+                        let (a, wa) = (value(j), weights[j]);
+                        for t in 0..LANES {
+                            even[t] += wa * a[t];
+                        }
+                    }
+                    for t in 0..LANES {
+                        out[t] = even[t] + odd[t];
+                    }
+                }
+                // A head width that is not a multiple of LANES: the rest one by one.
+                let done = d - out_rest.len();
+                for (k, o) in out_rest.iter_mut().enumerate() {
+                    for j in 0..len {
+                        *o += weights[j] * qkv[(start + j) * width + 2 * hidden + column + done + k];
+                    }
+                }
+            }
+        }
+        start += len;
+    }
+}
+
+// The loops below index fixed-size chunks instead of zipping iterators: in this build
+// (dependencies at opt-level 1, which share their generic functions) `zip` was left as
+// calls in the hot loops, and the loops then ran one value at a time.
+
+/// Lanes summed side by side (one vector register's worth), so the compiler may keep
+/// them in one register: a plain `sum()` of floats is a chain of dependent additions.
+const LANES: usize = 16;
+
+/// `Σ term(v)` over `values`, in [`LANES`] partial sums.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // indexes into fixed-size chunks (above)
+fn lane_sum(values: &[f32], term: impl Fn(f32) -> f32) -> f32 {
+    let (chunks, rest) = values.as_chunks::<LANES>();
+    let mut sums = [0f32; LANES];
+    for chunk in chunks {
+        for k in 0..LANES {
+            sums[k] += term(chunk[k]);
+        }
+    }
+    let mut total = 0.0;
+    for k in 0..LANES {
+        total += sums[k];
+    }
+    for &v in rest {
+        total += term(v);
+    }
+    total
+}
+
+/// LayerNorm over each row (`weight.len()` values) of `values`: `(v − mean) / √(variance
+/// + eps) · w + b`.
+#[multiversion(targets("x86_64+avx512f+avx2+fma", "x86_64+avx2+fma"))]
+fn normalize_rows(values: &mut [f32], weight: &[f32], bias: &[f32], eps: f32) {
+    let width = weight.len().min(bias.len());
+    if width == 0 {
+        return;
+    }
+    let (weight, bias) = (&weight[..width], &bias[..width]);
+    for row in values.chunks_exact_mut(width) {
+        let mean = lane_sum(row, |v| v) / width as f32;
+        let variance = lane_sum(row, |v| (v - mean) * (v - mean)) / width as f32;
+        let scale = 1.0 / (variance + eps).sqrt();
+        for k in 0..width {
+            row[k] = (row[k] - mean) * scale * weight[k] + bias[k];
+        }
+    }
+}
+
+/// [`softmax`] with [`exp_nonpositive`] (every value minus the row's maximum is ≤ 0):
+/// attention's probabilities, a few hundred thousand per question, where libm's `expf`
+/// is a call per value.
+#[inline(always)]
+fn attention_softmax(row: &mut [f32]) {
+    let mut max = f32::NEG_INFINITY;
+    for &v in row.iter() {
+        max = if v > max { v } else { max };
+    }
+    for k in 0..row.len() {
+        row[k] = exp_nonpositive(row[k] - max);
+    }
+    let inverse = 1.0 / lane_sum(row, |v| v);
+    for k in 0..row.len() {
+        row[k] *= inverse;
+    }
 }
 
 /// `row ← exp(row − max) / Σ exp(row − max)`.
@@ -342,11 +469,38 @@ fn gelu(x: f32) -> f32 {
 }
 
 /// [`gelu`] over a whole slice: branch-free arithmetic the compiler vectorizes (libm's
-/// `erff` is a call per value, and took as long as the 8-bit matrix products).
+/// `erff` is a call per value, and took as long as the 8-bit matrix products), for the
+/// CPU's widest vectors (`multiversion`).
+#[multiversion(targets("x86_64+avx512f+avx2+fma", "x86_64+avx2+fma"))]
 fn gelu_in_place(values: &mut [f32]) {
-    for v in values {
-        *v = gelu(*v);
+    for k in 0..values.len() {
+        values[k] = gelu(values[k]);
     }
+}
+
+/// `eˣ` for `x ≤ 0` (and `x` not NaN), branch-free so the compiler vectorizes it: `x =
+/// n·ln 2 + r` with `|r| ≤ ln 2 / 2`, `eʳ` by Cephes' `expf` polynomial (degree 6, within
+/// 2 ulp), `2ⁿ` built in the exponent bits. Below −87 the result is 0 (as `expf`'s, near
+/// enough for a probability). Within 2e-7 relative of `f32::exp` (tested).
+#[inline(always)]
+fn exp_nonpositive(x: f32) -> f32 {
+    // 1.5 · 2²³: adding it rounds x·log₂e to the nearest integer, left in the low bits.
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 0.0);
+    let shifted = x * std::f32::consts::LOG2_E + ROUND;
+    let n = shifted - ROUND;
+    // ln 2 in two parts, so n · ln 2 loses no bits (Cody and Waite).
+    let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4;
+    let mut p = 1.987_569_1e-4_f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let er = p * r * r + r + 1.0;
+    // n in −126…0: 2ⁿ is the float with exponent field n + 127.
+    let two_to_n = f32::from_bits(((shifted.to_bits() as i32 - ROUND.to_bits() as i32 + 127) as u32) << 23);
+    er * two_to_n
 }
 
 /// The error function as a rational function of `x`, clamped to ±4 (where erf is 1 in

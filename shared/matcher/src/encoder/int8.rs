@@ -33,6 +33,7 @@
 // pointer stays within a slice whose length the comment beside it states.
 #![allow(unsafe_code)]
 
+use multiversion::multiversion;
 use ndarray::{Array2, ArrayView2};
 
 /// Outputs per packed block (one 512-bit register of 32-bit sums).
@@ -166,17 +167,12 @@ impl QuantizedDense {
                 .zip(sums.chunks_exact(outputs))
                 .enumerate()
             {
-                let (step, minimum) = (rows.steps[r], rows.minimums[r]);
-                // y = s_j · step · dot + s_j · Σq · minimum + b_j, one zipped pass.
-                for ((((value, &dot), &scale), &scaled_sum), &bias) in out
-                    .iter_mut()
-                    .zip(dots)
-                    .zip(&self.scales)
-                    .zip(&self.scaled_sums)
-                    .zip(&self.bias)
-                {
-                    *value = scale * step * dot as f32 + scaled_sum * minimum + bias;
-                }
+                dequantize_row(
+                    out,
+                    dots,
+                    (rows.steps[r], rows.minimums[r]),
+                    (&self.scales, &self.scaled_sums, &self.bias),
+                );
             }
         }
         Array2::from_shape_vec((x.nrows(), outputs), y)
@@ -292,30 +288,74 @@ fn round_to_i8(v: f32) -> i8 {
 /// bits of its mantissa.
 const ROUNDING_BIAS: f32 = 8_388_608.0;
 
+/// `y = s_j · step · dot + s_j · Σq · minimum + b_j` over one row of outputs: `dots` are
+/// the row's integer sums, `(step, minimum)` its quantization, `(scales, scaled_sums,
+/// bias)` the layer's per-output values. For the CPU's widest vectors (`multiversion`).
+#[multiversion(targets("x86_64+avx512f+avx2+fma", "x86_64+avx2+fma"))]
+fn dequantize_row(
+    out: &mut [f32],
+    dots: &[i32],
+    (step, minimum): (f32, f32),
+    (scales, scaled_sums, bias): (&[f32], &[f32], &[f32]),
+) {
+    let n = out
+        .len()
+        .min(dots.len())
+        .min(scales.len())
+        .min(scaled_sums.len())
+        .min(bias.len());
+    let (out, dots) = (&mut out[..n], &dots[..n]);
+    let (scales, scaled_sums, bias) = (&scales[..n], &scaled_sums[..n], &bias[..n]);
+    // Index loops: a chain of `zip`s was left as calls in this build (see `bert.rs`).
+    for j in 0..n {
+        out[j] = scales[j] * step * dots[j] as f32 + scaled_sums[j] * minimum + bias[j];
+    }
+}
+
+/// One row of activations to bytes (`bytes`, as long as `row`): returns the row's
+/// `(minimum, step)`. For the CPU's widest vectors (`multiversion`).
+#[multiversion(targets("x86_64+avx512f+avx2+fma", "x86_64+avx2+fma"))]
+fn quantize_row(row: &[f32], bytes: &mut [u8]) -> (f32, f32) {
+    let (low, high) = range(row);
+    let step = if high > low {
+        (high - low) / 255.0
+    } else {
+        1.0
+    };
+    let inverse = 1.0 / step;
+    // `(v − low) / step` lies in 0…255. Adding 2²³ leaves its nearest integer in the
+    // float's low mantissa bits: a bit cast the compiler vectorizes, where the saturating
+    // `as u8` of a float was a scalar sequence per value.
+    let n = bytes.len().min(row.len());
+    let (bytes, row) = (&mut bytes[..n], &row[..n]);
+    for k in 0..n {
+        bytes[k] = ((row[k] - low) * inverse + ROUNDING_BIAS).to_bits() as u8;
+    }
+    (low, step)
+}
+
 /// The smallest and largest of `values`, in lanes of 16 the compiler turns into vector
 /// min / max instructions (`f32::min` keeps NaN rules that stop it).
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // indexes fixed-size chunks (see `dequantize_row`)
 fn range(values: &[f32]) -> (f32, f32) {
     const LANES: usize = 16;
+    let (chunks, rest) = values.as_chunks::<LANES>();
     let mut low = [f32::INFINITY; LANES];
     let mut high = [f32::NEG_INFINITY; LANES];
-    let mut chunks = values.chunks_exact(LANES);
-    for chunk in &mut chunks {
-        for ((l, h), &v) in low.iter_mut().zip(high.iter_mut()).zip(chunk) {
-            *l = if v < *l { v } else { *l };
-            *h = if v > *h { v } else { *h };
+    for chunk in chunks {
+        for k in 0..LANES {
+            let v = chunk[k];
+            low[k] = if v < low[k] { v } else { low[k] };
+            high[k] = if v > high[k] { v } else { high[k] };
         }
     }
-    let mut lowest = chunks
-        .remainder()
-        .iter()
-        .fold(f32::INFINITY, |m, &v| m.min(v));
-    let mut highest = chunks
-        .remainder()
-        .iter()
-        .fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    for (l, h) in low.iter().zip(&high) {
-        lowest = lowest.min(*l);
-        highest = highest.max(*h);
+    let (mut lowest, mut highest) = (f32::INFINITY, f32::NEG_INFINITY);
+    for &v in low.iter().chain(rest) {
+        lowest = lowest.min(v);
+    }
+    for &v in high.iter().chain(rest) {
+        highest = highest.max(v);
     }
     (lowest, highest)
 }
@@ -346,21 +386,9 @@ impl QuantizedRows {
                     &scratch
                 }
             };
-            let (low, high) = range(row);
-            let step = if high > low {
-                (high - low) / 255.0
-            } else {
-                1.0
-            };
-            let inverse = 1.0 / step;
             let at = bytes.len();
             bytes.resize(at + width, 0);
-            // `(v − low) / step` lies in 0…255. Adding 2²³ leaves its nearest integer in the
-            // float's low mantissa bits: a bit cast the compiler vectorizes, where the
-            // saturating `as u8` of a float was a scalar sequence per value.
-            for (byte, &v) in bytes[at..].iter_mut().zip(row) {
-                *byte = ((v - low) * inverse + ROUNDING_BIAS).to_bits() as u8;
-            }
+            let (low, step) = quantize_row(row, &mut bytes[at..]);
             minimums.push(if low.is_finite() { low } else { 0.0 });
             steps.push(step);
         }
