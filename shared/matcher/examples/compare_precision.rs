@@ -4,8 +4,9 @@
 //! `cargo run --release -p frontline-matcher --example compare_precision -- [N] [int8]` embeds the
 //! first `N` (default 1,000) CLINC150 validation questions (`FRONTLINE_CLINC150_DIR`, else
 //! `../shared/data/clinc150`) one at a time with each precision and prints the cosine's
-//! mean, 1st percentile and minimum, and each precision's p50 / p99 per question
-//! (`int8`: only the 8-bit run, for a profiler).
+//! mean, 1st percentile and minimum, each precision's p50 / p99 per question and per
+//! 30-word question (the questions run together), and the time to embed article-sized
+//! texts on all cores (`int8`: only the 8-bit run, for a profiler).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -51,6 +52,27 @@ fn main() {
             at(0.99),
             questions.len(),
             encoder.heap_bytes() / 1_000_000
+        );
+        // 30-word questions (the longest), made of the questions run together.
+        let mut words = questions.iter().flat_map(|q| q.split_whitespace());
+        let long: Vec<String> = (0..questions.len() / 10)
+            .map(|_| words.by_ref().take(30).collect::<Vec<_>>().join(" "))
+            .collect();
+        let mut times = Vec::with_capacity(long.len());
+        for q in &long {
+            encoder.clear_cache();
+            let started = Instant::now();
+            encoder.embed(q).expect("embed");
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        println!(
+            "{}: p50 {:.2} ms, p99 {:.2} ms per 30-word question ({} questions)",
+            precision.as_str(),
+            at(0.5),
+            at(0.99),
+            long.len()
         );
         // Article-sized texts (about 100 tokens: ten questions joined), embedded in
         // batches over the cores as a knowledge base's articles are at load.

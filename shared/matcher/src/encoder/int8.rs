@@ -41,7 +41,7 @@ const BLOCK: usize = 16;
 /// Inputs per lane in one multiply-add (4 bytes).
 const GROUP: usize = 4;
 /// Rows sharing one weight load in the kernel (12 accumulators of the 32 registers).
-const TILE_ROWS: usize = 12; // the `match` in `multiply_vnni` lists 1…12
+const TILE_ROWS: usize = 16; // the `match` in `multiply_vnni` lists 1…16
 /// Rows quantized and multiplied together, so their bytes stay in the L2 cache while
 /// every output block passes over them.
 const CHUNK_ROWS: usize = 192;
@@ -215,6 +215,10 @@ impl QuantizedDense {
                 // passes over the weights: 12 and 3).
                 first += unsafe {
                     match (rows.count - first).min(TILE_ROWS) {
+                        16 => self.tile_vnni::<16>(block, b, rows, first, sums),
+                        15 => self.tile_vnni::<15>(block, b, rows, first, sums),
+                        14 => self.tile_vnni::<14>(block, b, rows, first, sums),
+                        13 => self.tile_vnni::<13>(block, b, rows, first, sums),
                         12 => self.tile_vnni::<12>(block, b, rows, first, sums),
                         11 => self.tile_vnni::<11>(block, b, rows, first, sums),
                         10 => self.tile_vnni::<10>(block, b, rows, first, sums),
