@@ -1,12 +1,13 @@
-//! 8-bit against f32 layers on the same questions, in one run: how close the embeddings
-//! stay (cosine) and how long one question takes on one thread.
+//! 8-bit (on each integer kernel this CPU has: AVX-512 VNNI, AVX2) against f32 layers on
+//! the same questions, in one run: how close the embeddings stay (cosine) and how long one
+//! question takes on one thread.
 //!
 //! `cargo run --release -p frontline-matcher --example compare_precision -- [N] [int8]` embeds the
 //! first `N` (default 1,000) CLINC150 validation questions (`FRONTLINE_CLINC150_DIR`, else
 //! `../shared/data/clinc150`) one at a time with each precision and prints the cosine's
 //! mean, 1st percentile and minimum, each precision's p50 / p99 per question and per
 //! 30-word question (the questions run together), and the time to embed article-sized
-//! texts on all cores (`int8`: only the 8-bit run, for a profiler).
+//! texts on all cores (`int8`: only the 8-bit runs, for a profiler).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -31,10 +32,12 @@ fn main() {
     let model = default_models_dir().join(DEFAULT_MODEL);
     let mut runs = Vec::new();
     let only_int8 = std::env::args().nth(2).as_deref() == Some("int8");
-    for precision in [Precision::F32, Precision::Int8] {
-        if only_int8 && precision == Precision::F32 {
+    let mut names = Vec::new();
+    for precision in [Precision::F32, Precision::Int8, Precision::Int8Avx2] {
+        if (only_int8 && precision == Precision::F32) || !precision.is_supported() {
             continue;
         }
+        names.push(precision.as_str());
         let encoder = Encoder::load(&model, DEFAULT_MODEL, precision).expect("model");
         let mut times = Vec::with_capacity(questions.len());
         let mut vectors = Vec::with_capacity(questions.len());
@@ -89,19 +92,21 @@ fn main() {
         );
         runs.push(vectors);
     }
-    if runs.len() < 2 {
+    if names.first() != Some(&"f32") {
         return;
     }
-    let mut cosines: Vec<f32> = runs[0]
-        .iter()
-        .zip(&runs[1])
-        .map(|(a, b)| a.iter().zip(b.iter()).map(|(x, y)| x * y).sum())
-        .collect();
-    cosines.sort_by(f32::total_cmp);
-    let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;
-    println!(
-        "cosine int8 vs f32: mean {mean:.5}, 1st percentile {:.5}, min {:.5}",
-        cosines[cosines.len() / 100],
-        cosines[0]
-    );
+    for (name, run) in names.iter().zip(&runs).skip(1) {
+        let mut cosines: Vec<f32> = runs[0]
+            .iter()
+            .zip(run)
+            .map(|(a, b)| a.iter().zip(b.iter()).map(|(x, y)| x * y).sum())
+            .collect();
+        cosines.sort_by(f32::total_cmp);
+        let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;
+        println!(
+            "cosine {name} vs f32: mean {mean:.5}, 1st percentile {:.5}, min {:.5}",
+            cosines[cosines.len() / 100],
+            cosines[0]
+        );
+    }
 }

@@ -14,7 +14,7 @@ use multiversion::multiversion;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
-use super::int8::QuantizedDense;
+use super::int8::{Kernel, QuantizedDense};
 
 /// The part of `config.json` the encoder reads.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -43,28 +43,33 @@ pub(super) enum Dense {
 pub enum Precision {
     /// f32 weights and activations (`matrixmultiply`).
     F32,
-    /// 8-bit weights and activations summed in 32-bit integers (AVX-512 VNNI; see
+    /// 8-bit weights and activations summed in 32-bit integers by AVX-512 VNNI (see
     /// [`int8`](super::int8)).
     Int8,
+    /// 8-bit activations and 7-bit weights summed by AVX2's byte multiply-adds (CPUs
+    /// without AVX-512 VNNI; see [`int8`](super::int8)).
+    Int8Avx2,
 }
 
 impl Precision {
-    /// The fastest this CPU runs: 8-bit where it has AVX-512 VNNI, else f32.
+    /// The fastest this CPU runs: 8-bit on AVX-512 VNNI, else on AVX2, else f32.
     pub fn fastest() -> Precision {
-        if super::int8::supported() {
-            Precision::Int8
-        } else {
-            Precision::F32
+        match Kernel::detect() {
+            Some(Kernel::Vnni) => Precision::Int8,
+            Some(Kernel::Avx2) => Precision::Int8Avx2,
+            None => Precision::F32,
         }
     }
 
-    /// [`fastest`](Precision::fastest), unless `FRONTLINE_ENCODER_PRECISION=f32` asks
-    /// for f32 layers (to compare, or should 8-bit answers ever look worse on a site).
+    /// [`fastest`](Precision::fastest), unless `FRONTLINE_ENCODER_PRECISION` names another
+    /// this CPU runs (`f32`, `int8`, `int8-avx2`): to compare, or should 8-bit answers
+    /// ever look worse on a site.
     pub fn configured() -> Precision {
-        match std::env::var("FRONTLINE_ENCODER_PRECISION").as_deref() {
-            Ok("f32") => Precision::F32,
-            _ => Precision::fastest(),
-        }
+        let asked = std::env::var("FRONTLINE_ENCODER_PRECISION").ok();
+        [Precision::F32, Precision::Int8, Precision::Int8Avx2]
+            .into_iter()
+            .find(|p| asked.as_deref() == Some(p.as_str()) && p.is_supported())
+            .unwrap_or_else(Precision::fastest)
     }
 
     /// A short name for logs and the embedding cache's file name.
@@ -72,6 +77,21 @@ impl Precision {
         match self {
             Precision::F32 => "f32",
             Precision::Int8 => "int8",
+            Precision::Int8Avx2 => "int8-avx2",
+        }
+    }
+
+    /// Whether this CPU runs it.
+    pub fn is_supported(self) -> bool {
+        self.kernel().is_none_or(Kernel::is_supported)
+    }
+
+    /// The integer kernel, for the 8-bit precisions.
+    fn kernel(self) -> Option<Kernel> {
+        match self {
+            Precision::F32 => None,
+            Precision::Int8 => Some(Kernel::Vnni),
+            Precision::Int8Avx2 => Some(Kernel::Avx2),
         }
     }
 }
@@ -87,10 +107,12 @@ impl Dense {
 
     /// The same layer in `precision` (an f32 layer becomes 8-bit; nothing else changes).
     pub fn quantize(self, precision: Precision) -> Result<Dense, String> {
-        match (self, precision) {
-            (Dense::F32 { weight, bias }, Precision::Int8) => {
-                Ok(Dense::Int8(QuantizedDense::new(&weight.view(), bias)?))
-            }
+        match (self, precision.kernel()) {
+            (Dense::F32 { weight, bias }, Some(kernel)) => Ok(Dense::Int8(QuantizedDense::new(
+                &weight.view(),
+                bias,
+                kernel,
+            )?)),
             (dense, _) => Ok(dense),
         }
     }

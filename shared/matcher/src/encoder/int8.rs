@@ -46,17 +46,59 @@ const TILE_ROWS: usize = 16; // the `match` in `multiply_vnni` lists 1…16
 /// every output block passes over them.
 const CHUNK_ROWS: usize = 192;
 
-/// Whether this CPU runs the integer kernel (AVX-512 F and BW with VNNI).
-pub(super) fn supported() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512bw")
-            && std::is_x86_feature_detected!("avx512vnni")
+/// Rows sharing one weight load in the AVX2 kernel (8 accumulators of its 16 registers).
+const AVX2_TILE_ROWS: usize = 8; // the `match` in `multiply_avx2` lists 1…8
+
+/// Which integer instructions multiply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kernel {
+    /// AVX-512 VNNI's `vpdpbusd`: 4 byte products summed into 32 bits, 16 outputs an
+    /// instruction. Weights in −127…127.
+    Vnni,
+    /// AVX2's `vpmaddubsw` (two byte products summed into 16 bits, saturating) then
+    /// `vpmaddwd` into 32 bits, 8 outputs at a time. Weights in −63…63, so that two
+    /// products (at most 255 · 63 · 2 = 32,130) never saturate: one bit less of weight
+    /// than [`Kernel::Vnni`].
+    Avx2,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU has, if any.
+    pub fn detect() -> Option<Kernel> {
+        if Kernel::Vnni.is_supported() {
+            Some(Kernel::Vnni)
+        } else if Kernel::Avx2.is_supported() {
+            Some(Kernel::Avx2)
+        } else {
+            None
+        }
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+
+    /// Whether this CPU has the kernel's instructions.
+    pub fn is_supported(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            match self {
+                Kernel::Vnni => {
+                    std::is_x86_feature_detected!("avx512f")
+                        && std::is_x86_feature_detected!("avx512bw")
+                        && std::is_x86_feature_detected!("avx512vnni")
+                }
+                Kernel::Avx2 => std::is_x86_feature_detected!("avx2"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    /// The largest quantized weight.
+    fn weight_levels(self) -> f32 {
+        match self {
+            Kernel::Vnni => 127.0,
+            Kernel::Avx2 => 63.0,
+        }
     }
 }
 
@@ -72,12 +114,19 @@ pub(super) struct QuantizedDense {
     scaled_sums: Vec<f32>,
     bias: Vec<f32>,
     inputs: usize,
+    /// The kernel the weights were quantized for.
+    kernel: Kernel,
 }
 
 impl QuantizedDense {
-    /// Quantizes `weight` (`outputs × inputs`, PyTorch's layout). The outputs must come in
-    /// whole blocks of 16 and the inputs in groups of 4 (BERT's 384, 1152 and 1536 do).
-    pub fn new(weight: &ArrayView2<f32>, bias: Vec<f32>) -> Result<QuantizedDense, String> {
+    /// Quantizes `weight` (`outputs × inputs`, PyTorch's layout) for `kernel`. The outputs
+    /// must come in whole blocks of 16 and the inputs in groups of 4 (BERT's 384, 1152 and
+    /// 1536 do).
+    pub fn new(
+        weight: &ArrayView2<f32>,
+        bias: Vec<f32>,
+        kernel: Kernel,
+    ) -> Result<QuantizedDense, String> {
         let (outputs, inputs) = weight.dim();
         if outputs == 0
             || !outputs.is_multiple_of(BLOCK)
@@ -94,7 +143,11 @@ impl QuantizedDense {
         let mut rows: Vec<Vec<i8>> = Vec::with_capacity(outputs);
         for row in weight.rows() {
             let largest = row.iter().fold(0f32, |m, w| m.max(w.abs()));
-            let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+            let scale = if largest > 0.0 {
+                largest / kernel.weight_levels()
+            } else {
+                1.0
+            };
             let inverse = 1.0 / scale;
             let q: Vec<i8> = row.iter().map(|w| round_to_i8(w * inverse)).collect();
             let sum: i32 = q.iter().map(|&v| i32::from(v)).sum();
@@ -116,6 +169,7 @@ impl QuantizedDense {
             scaled_sums,
             bias,
             inputs,
+            kernel,
         })
     }
 
@@ -127,16 +181,22 @@ impl QuantizedDense {
         self.packed.len() + 4 * (self.scales.len() + self.scaled_sums.len() + self.bias.len())
     }
 
-    /// The `rows × outputs` result for `x` (`rows × inputs`), on the VNNI kernel.
-    /// Callers check [`supported`] first; without it this is
-    /// [`forward_portable`](QuantizedDense::forward_portable).
+    /// The `rows × outputs` result for `x` (`rows × inputs`), on the kernel the weights
+    /// were quantized for; [`forward_portable`](QuantizedDense::forward_portable) on a CPU
+    /// without it.
     pub fn forward(&self, x: &ArrayView2<f32>) -> Array2<f32> {
         #[cfg(target_arch = "x86_64")]
-        if supported() {
-            return self.forward_with(x, |rows, sums| {
-                // SAFETY: `supported()` checked the instructions `multiply_vnni` enables.
-                unsafe { self.multiply_vnni(rows, sums) }
-            });
+        if self.kernel.is_supported() {
+            return match self.kernel {
+                Kernel::Vnni => self.forward_with(x, |rows, sums| {
+                    // SAFETY: `is_supported()` checked the instructions it enables.
+                    unsafe { self.multiply_vnni(rows, sums) }
+                }),
+                Kernel::Avx2 => self.forward_with(x, |rows, sums| {
+                    // SAFETY: `is_supported()` checked the instructions it enables.
+                    unsafe { self.multiply_avx2(rows, sums) }
+                }),
+            };
         }
         self.forward_portable(x)
     }
@@ -277,6 +337,84 @@ impl QuantizedDense {
             let out = &mut sums[at..at + BLOCK];
             // SAFETY: `out` holds 16 i32; unaligned store.
             unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), *acc) };
+        }
+        R
+    }
+    /// [`multiply_vnni`](QuantizedDense::multiply_vnni) on AVX2: per block of 16
+    /// outputs, each half of 8 outputs, the rows in tiles of 8 and one of what is left.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn multiply_avx2(&self, rows: &QuantizedRows, sums: &mut [i32]) {
+        let block_bytes = self.inputs * BLOCK;
+        for (b, block) in self.packed.chunks_exact(block_bytes).enumerate() {
+            for half in 0..2 {
+                let mut first = 0;
+                while first < rows.count {
+                    // SAFETY: the caller vouches for the CPU; each tile stays within `rows`.
+                    first += unsafe {
+                        match (rows.count - first).min(AVX2_TILE_ROWS) {
+                            8 => self.tile_avx2::<8>(block, (b, half), rows, first, sums),
+                            7 => self.tile_avx2::<7>(block, (b, half), rows, first, sums),
+                            6 => self.tile_avx2::<6>(block, (b, half), rows, first, sums),
+                            5 => self.tile_avx2::<5>(block, (b, half), rows, first, sums),
+                            4 => self.tile_avx2::<4>(block, (b, half), rows, first, sums),
+                            3 => self.tile_avx2::<3>(block, (b, half), rows, first, sums),
+                            2 => self.tile_avx2::<2>(block, (b, half), rows, first, sums),
+                            _ => self.tile_avx2::<1>(block, (b, half), rows, first, sums),
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    /// Outputs `8·half … 8·half + 8` of block `b` times `R` rows from `first`: per group
+    /// of 4 inputs, `vpmaddubsw` sums the row's bytes times the weights in pairs (16-bit)
+    /// and `vpmaddwd` with ones sums the pairs into each output's 32-bit total. Returns `R`.
+    ///
+    /// # Safety
+    /// AVX2; `first + R ≤ rows.count`; `half` is 0 or 1.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn tile_avx2<const R: usize>(
+        &self,
+        block: &[i8],
+        (b, half): (usize, usize),
+        rows: &QuantizedRows,
+        first: usize,
+        sums: &mut [i32],
+    ) -> usize {
+        use std::arch::x86_64::*;
+        let outputs = self.outputs();
+        let starts: [&[u8]; R] = std::array::from_fn(|t| rows.row(first + t));
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = [_mm256_setzero_si256(); R];
+        for group in 0..self.inputs / GROUP {
+            // SAFETY: `block` holds `inputs / 4` groups of 64 bytes, outputs 0–7 in the
+            // first 32 and 8–15 in the next; unaligned load.
+            let w =
+                unsafe { _mm256_loadu_si256(block.as_ptr().add(group * 64 + half * 32).cast()) };
+            for t in 0..R {
+                // SAFETY: each row holds `inputs` bytes, so 4 from `group · 4` are in it.
+                let four = unsafe {
+                    starts[t]
+                        .as_ptr()
+                        .add(group * GROUP)
+                        .cast::<i32>()
+                        .read_unaligned()
+                };
+                let pairs = _mm256_maddubs_epi16(_mm256_set1_epi32(four), w);
+                acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(pairs, ones));
+            }
+        }
+        for (t, acc) in acc.iter().enumerate() {
+            let at = (first + t) * outputs + b * BLOCK + half * 8;
+            let out = &mut sums[at..at + 8];
+            // SAFETY: `out` holds 8 i32; unaligned store.
+            unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), *acc) };
         }
         R
     }
@@ -439,7 +577,7 @@ mod tests {
             [127.0, -127.0, 0.0, 64.0][k] * (j + 1) as f32 / 127.0
         });
         let x = Array2::from_shape_vec((1, 4), vec![0.0, 255.0, 51.0, 102.0]).expect("shape");
-        let dense = QuantizedDense::new(&w.view(), vec![0.5; 16]).expect("packs");
+        let dense = QuantizedDense::new(&w.view(), vec![0.5; 16], Kernel::Vnni).expect("packs");
         let y = dense.forward_portable(&x.view());
         let want = exact(&x, &w, &[0.5; 16]);
         for (got, want) in y.iter().zip(want.iter()) {
@@ -450,22 +588,45 @@ mod tests {
     }
 
     #[test]
-    fn the_kernel_sums_the_same_integers_as_plain_rust() {
-        if !supported() {
-            eprintln!("this CPU has no AVX-512 VNNI: nothing to compare");
+    fn each_kernel_sums_the_same_integers_as_plain_rust() {
+        for kernel in [Kernel::Vnni, Kernel::Avx2] {
+            if !kernel.is_supported() {
+                eprintln!("this CPU has no {kernel:?} instructions: nothing to compare");
+                continue;
+            }
+            // Every tile size (1 to 17 rows) and 37 rows (full tiles and rows left over);
+            // 48 outputs, 96 inputs.
+            let w = Array2::from_shape_vec((48, 96), values(48 * 96, 7)).expect("shape");
+            let dense = QuantizedDense::new(&w.view(), values(48, 3), kernel).expect("packs");
+            for rows in (1..=17).chain([37]) {
+                let x = Array2::from_shape_vec((rows, 96), values(rows * 96, 11)).expect("shape");
+                assert_eq!(
+                    dense.forward(&x.view()),
+                    dense.forward_portable(&x.view()),
+                    "{kernel:?}, {rows} rows"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_avx2_kernel_never_saturates_on_extreme_bytes_and_weights() {
+        if !Kernel::Avx2.is_supported() {
+            eprintln!("this CPU has no AVX2: nothing to compare");
             return;
         }
-        // Every tile size (1 to 13 rows) and 37 rows (three full tiles and one row left
-        // over); 48 outputs, 96 inputs.
-        let w = Array2::from_shape_vec((48, 96), values(48 * 96, 7)).expect("shape");
-        let dense = QuantizedDense::new(&w.view(), values(48, 3)).expect("packs");
-        for rows in (1..=13).chain([37]) {
-            let x = Array2::from_shape_vec((rows, 96), values(rows * 96, 11)).expect("shape");
-            assert_eq!(
-                dense.forward(&x.view()),
-                dense.forward_portable(&x.view()),
-                "{rows} rows"
-            );
+        // Activations at both ends of their range (bytes 0 and 255) against weights at
+        // both ends of theirs (−63 and 63): every pair of products is as large as it gets.
+        let w = Array2::from_shape_fn((16, 64), |(j, k)| if (j + k) % 2 == 0 { 1.0 } else { -1.0 });
+        let x = Array2::from_shape_fn(
+            (3, 64),
+            |(r, k)| if (r + k / 2) % 2 == 0 { 1.0 } else { 0.0 },
+        );
+        let dense = QuantizedDense::new(&w.view(), vec![0.0; 16], Kernel::Avx2).expect("packs");
+        let got = dense.forward(&x.view());
+        let want = exact(&x, &w, &[0.0; 16]);
+        for (got, want) in got.iter().zip(want.iter()) {
+            assert!((got - want).abs() < 1e-3, "{got} vs {want}");
         }
     }
 
@@ -474,23 +635,32 @@ mod tests {
         let w = Array2::from_shape_vec((32, 384), values(32 * 384, 5)).expect("shape");
         let x = Array2::from_shape_vec((5, 384), values(5 * 384, 9)).expect("shape");
         let bias = values(32, 2);
-        let dense = QuantizedDense::new(&w.view(), bias.clone()).expect("packs");
         let want = exact(&x, &w, &bias);
-        let got = dense.forward(&x.view());
-        // Each of 384 terms is off by at most half a step of either factor (1/127 and
-        // 2/255 of its range); independent errors leave a few hundredths on sums of ~±10.
-        let largest = got
-            .iter()
-            .zip(want.iter())
-            .map(|(a, b)| (a - b).abs())
-            .fold(0f32, f32::max);
-        assert!(largest < 0.1, "largest difference {largest}");
+        for kernel in [Kernel::Vnni, Kernel::Avx2] {
+            let dense = QuantizedDense::new(&w.view(), bias.clone(), kernel).expect("packs");
+            let got = dense.forward(&x.view());
+            // Each of 384 terms is off by at most half a step of either factor (weights:
+            // 1/127 of their range on VNNI, 1/63 on AVX2; activations 2/255); independent
+            // errors leave a standard deviation of about 0.04 (VNNI) or 0.06 (AVX2) on
+            // sums of ~±10, so the largest of 160 stays under about 3.5 of them.
+            let largest = got
+                .iter()
+                .zip(want.iter())
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
+            let bound = match kernel {
+                Kernel::Vnni => 0.15,
+                Kernel::Avx2 => 0.22,
+            };
+            assert!(largest < bound, "{kernel:?}: largest difference {largest}");
+        }
     }
 
     #[test]
     fn shapes_that_do_not_pack_are_refused() {
         let w = Array2::<f32>::zeros((10, 8));
-        let error = QuantizedDense::new(&w.view(), vec![0.0; 10]).expect_err("10 outputs");
+        let error =
+            QuantizedDense::new(&w.view(), vec![0.0; 10], Kernel::Vnni).expect_err("10 outputs");
         assert!(error.contains("10×8"), "{error}");
     }
 }
