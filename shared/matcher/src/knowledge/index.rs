@@ -33,7 +33,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, ReloadPolicy, Searcher, Term};
 
-use super::analysis::{Analyzed, Analyzers, LanguageSlot};
+use super::analysis::{Analyzed, Analyzers, LanguageSlot, StemMemo};
 use super::snippet::{SnippetTerms, SnippetTermsBuilder};
 use super::Article;
 
@@ -90,6 +90,9 @@ type Document = BTreeMap<Field, OwnedValue>;
 
 /// Articles analyzed together on all cores before they are added to the index.
 pub(crate) const ANALYSIS_CHUNK: usize = 256;
+/// Articles of a chunk analyzed one after the other by one thread, remembering their
+/// words' stems ([`StemMemo`]).
+const STEM_MEMO_ARTICLES: usize = 32;
 
 /// One article analyzed for the index, in its own language.
 struct AnalyzedArticle {
@@ -105,7 +108,7 @@ struct AnalyzedArticle {
 }
 
 impl AnalyzedArticle {
-    fn new(analyzers: &Analyzers, article: &Article) -> AnalyzedArticle {
+    fn new(analyzers: &Analyzers, article: &Article, memo: &mut StemMemo) -> AnalyzedArticle {
         let slot = analyzers.slot(&article.locale);
         let mut title_text = article.title.clone();
         for question in &article.questions {
@@ -126,17 +129,20 @@ impl AnalyzedArticle {
         }
         words.sort_unstable();
         words.dedup();
-        let analyzed = |text: String| {
-            let terms = analyzers.analyze(slot, &text);
+        let mut analyzed = |text: String| {
+            let terms = analyzers.analyze_remembering(slot, &text, memo);
             pre_tokenized(text, terms)
         };
+        let title = analyzed(title_text);
+        let headings = analyzed(article.headings.join("\n"));
+        let tags = analyzed(article.tags.join(" "));
         AnalyzedArticle {
             slot,
             words,
-            title: analyzed(title_text),
-            headings: analyzed(article.headings.join("\n")),
-            tags: analyzed(article.tags.join(" ")),
-            body: analyzers.analyze(slot, &article.text),
+            title,
+            headings,
+            tags,
+            body: analyzers.analyze_remembering(slot, &article.text, memo),
         }
     }
 }
@@ -213,8 +219,14 @@ impl ArticleIndex {
         // keep few analyzed articles in memory at once.
         for (chunk_index, chunk) in articles.chunks(ANALYSIS_CHUNK).enumerate() {
             let analyzed: Vec<AnalyzedArticle> = chunk
-                .par_iter()
-                .map(|article| AnalyzedArticle::new(&analyzers, article))
+                .par_chunks(STEM_MEMO_ARTICLES)
+                .flat_map_iter(|articles| {
+                    let mut memo = StemMemo::default();
+                    articles
+                        .iter()
+                        .map(|article| AnalyzedArticle::new(&analyzers, article, &mut memo))
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             for (offset, analyzed) in analyzed.into_iter().enumerate() {
                 let i = chunk_index * ANALYSIS_CHUNK + offset;
