@@ -14,13 +14,16 @@
 # articles are embedded).
 #
 #   bash tests/bench/kb_load.sh          # ARTICLES=10000 by default
-#   (EMBED_IN_BACKGROUND_ABOVE=N sets `[matcher] embed_in_background_above`)
+#   (EMBED_IN_BACKGROUND_ABOVE=N sets `[matcher] embed_in_background_above`;
+#   SERVER=path/to/frontline-widget-server times another build, e.g. a copy of an earlier
+#   one, on the same help centre: compare two builds back to back)
 #
 # Needs the CLINC150 files (FRONTLINE_CLINC150_DIR, default ../shared/data/clinc150).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PROFILE=${PROFILE:-release}
 ARTICLES=${ARTICLES:-10000}
+SERVER=${SERVER:-target/$PROFILE/frontline-widget-server}
 cargo build --profile "$PROFILE" --workspace --bins -q
 clinc=${FRONTLINE_CLINC150_DIR:-../shared/data/clinc150}
 work=$(mktemp -d)
@@ -61,7 +64,7 @@ start() { # label [env...] → one table row; waits for the background embedding
   local begin serving done rss log="$work/server.log"
   begin=$(date +%s.%N)
   env "$@" FRONTLINE_LOG=info FRONTLINE_DATABASE_URL="sqlite://$work/store.db?mode=rwc" \
-    FRONTLINE_LISTEN=127.0.0.1:18096 "target/$PROFILE/frontline-widget-server" --config "$work/bench.toml" > "$log" 2>&1 &
+    FRONTLINE_LISTEN=127.0.0.1:18096 "$SERVER" --config "$work/bench.toml" > "$log" 2>&1 &
   pid=$!
   until curl -sf http://127.0.0.1:18096/healthz >/dev/null 2>&1; do
     kill -0 "$pid" 2>/dev/null || { echo "the server exited during start-up" >&2; cat "$log" >&2; exit 1; }

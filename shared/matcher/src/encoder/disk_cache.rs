@@ -9,58 +9,93 @@
 //! it flushes, so none drops what another wrote.
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use sha2::{Digest, Sha256};
 
 use super::EncoderError;
 
 /// The on-disk embedding cache of one model.
+///
+/// Opening it reads only the records' hashes: an embedding is read from the file when it
+/// is asked for. A warm start of a large help centre asks for every one once, so holding
+/// them all in memory as well only doubled what the load held at its peak (10,000
+/// articles: 16 MB) and left it to the allocator afterwards.
 #[derive(Debug)]
 pub struct DiskCache {
     path: PathBuf,
     dim: usize,
-    known: HashMap<[u8; 32], Vec<f32>>,
-    /// Records not yet written.
-    pending: Vec<([u8; 32], Vec<f32>)>,
+    /// The file as it was opened (`None` when there was none), read by [`get`](Self::get).
+    file: Option<Mutex<File>>,
+    /// Where each embedding of the file starts (the byte after its hash), by hash.
+    on_disk: HashMap<[u8; 32], u64>,
+    /// Embeddings inserted since the cache was opened.
+    added: HashMap<[u8; 32], Vec<f32>>,
+    /// The hashes of inserted embeddings not yet written, in insertion order.
+    pending: Vec<[u8; 32]>,
 }
 
 impl DiskCache {
     /// Opens (or starts) the cache of `model` in `dir`; an unreadable file starts empty.
     pub fn open(dir: &Path, model: &str, dim: usize) -> DiskCache {
         let path = dir.join(format!("{model}.embeddings"));
-        let bytes = std::fs::read(&path).unwrap_or_default();
-        let record = 32 + 4 * dim;
-        let mut known = HashMap::new();
-        for chunk in bytes.chunks_exact(record) {
-            let mut hash = [0u8; 32];
-            hash.copy_from_slice(&chunk[..32]);
-            let vector = chunk[32..]
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            known.insert(hash, vector);
-        }
+        let (file, on_disk) = match File::open(&path) {
+            Ok(file) => {
+                let on_disk = record_offsets(&file, 4 * dim).unwrap_or_default();
+                (Some(Mutex::new(file)), on_disk)
+            }
+            Err(_) => (None, HashMap::new()),
+        };
         DiskCache {
             path,
             dim,
-            known,
+            file,
+            on_disk,
+            added: HashMap::new(),
             pending: Vec::new(),
         }
     }
 
     /// How many embeddings the cache holds.
     pub fn len(&self) -> usize {
-        self.known.len()
+        self.on_disk.len() + self.added.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.known.is_empty()
+        self.len() == 0
     }
 
+    /// Whether the cache holds the embedding of `key` (without reading it).
+    pub fn contains(&self, key: &str) -> bool {
+        let h = hash(key);
+        self.on_disk.contains_key(&h) || self.added.contains_key(&h)
+    }
+
+    /// The embedding of `key`; `None` when the cache has none or its file cannot be read
+    /// (then the text is embedded again).
     pub fn get(&self, key: &str) -> Option<Vec<f32>> {
-        self.known.get(&hash(key)).cloned()
+        let h = hash(key);
+        if let Some(vector) = self.added.get(&h) {
+            return Some(vector.clone());
+        }
+        let offset = *self.on_disk.get(&h)?;
+        let mut file = self
+            .file
+            .as_ref()?
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut bytes = vec![0u8; 4 * self.dim];
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        file.read_exact(&mut bytes).ok()?;
+        Some(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        )
     }
 
     pub fn insert(&mut self, key: &str, vector: &[f32]) {
@@ -68,9 +103,11 @@ impl DiskCache {
             return;
         }
         let h = hash(key);
-        if self.known.insert(h, vector.to_vec()).is_none() {
-            self.pending.push((h, vector.to_vec()));
+        if self.on_disk.contains_key(&h) || self.added.contains_key(&h) {
+            return;
         }
+        self.added.insert(h, vector.to_vec());
+        self.pending.push(h);
     }
 
     /// Appends the new records to the file, after its whole records as they are now (a
@@ -98,8 +135,11 @@ impl DiskCache {
         let whole = len - len % record;
         file.set_len(whole).map_err(failed)?;
         let mut out = std::io::BufWriter::new(file);
-        std::io::Seek::seek(&mut out, std::io::SeekFrom::Start(whole)).map_err(failed)?;
-        for (h, vector) in self.pending.drain(..) {
+        out.seek(SeekFrom::Start(whole)).map_err(failed)?;
+        for h in self.pending.drain(..) {
+            let Some(vector) = self.added.get(&h) else {
+                continue;
+            };
             out.write_all(&h).map_err(failed)?;
             for v in vector {
                 out.write_all(&v.to_le_bytes()).map_err(failed)?;
@@ -107,6 +147,22 @@ impl DiskCache {
         }
         out.flush().map_err(failed)
     }
+}
+
+/// The hash of every whole record of `file` (records of a 32-byte hash and
+/// `vector_bytes`), with where its vector starts; a partial last record is left out.
+fn record_offsets(file: &File, vector_bytes: usize) -> std::io::Result<HashMap<[u8; 32], u64>> {
+    let record = 32 + vector_bytes as u64;
+    let records = file.metadata()?.len() / record;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let mut offsets = HashMap::with_capacity(records as usize);
+    for i in 0..records {
+        let mut h = [0u8; 32];
+        reader.read_exact(&mut h)?;
+        reader.seek_relative(vector_bytes as i64)?;
+        offsets.insert(h, i * record + 32);
+    }
+    Ok(offsets)
 }
 
 fn hash(key: &str) -> [u8; 32] {
@@ -130,6 +186,8 @@ mod tests {
         second.flush().expect("second flush");
         let reopened = DiskCache::open(dir.path(), "m", 2);
         assert_eq!(reopened.len(), 2);
+        assert!(reopened.contains("a question") && !reopened.contains("another question"));
+        assert_eq!(reopened.get("another question"), None);
         assert_eq!(reopened.get("a question"), Some(vec![1.0, 2.0]));
         assert_eq!(reopened.get("an article"), Some(vec![3.0, 4.0]));
     }

@@ -9,8 +9,11 @@
 //! `:`). The languages' terms never meet: a German stem cannot match an English word
 //! spelled the same way, and BM25 weighs each on its own.
 
+use std::collections::HashMap;
+
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
+    TextAnalyzer,
 };
 
 /// The languages analyzed with their own stemmer: the storefront languages Frontline
@@ -38,13 +41,36 @@ pub(crate) struct Analyzed {
 /// The analyzers of the languages one set of articles is written in.
 #[derive(Clone)]
 pub(crate) struct Analyzers {
-    /// `(code, analyzer)`, English first.
-    languages: Vec<(&'static str, TextAnalyzer)>,
+    /// English first.
+    languages: Vec<LanguageAnalyzer>,
+}
+
+/// One language's analysis, whole and in its two steps (see [`StemMemo`]).
+#[derive(Clone)]
+struct LanguageAnalyzer {
+    code: &'static str,
+    /// Words, lower-cased, stop words dropped, stemmed.
+    whole: TextAnalyzer,
+    /// The same without the stemmer.
+    words: TextAnalyzer,
+    /// The stemmer alone, over one word.
+    stemmer: TextAnalyzer,
+}
+
+/// The terms each language's stemmer made of the words an indexing thread has seen.
+/// Stemming is most of analyzing a text and a help centre's articles share most of their
+/// words, so the index analyzes its articles remembering them
+/// ([`Analyzers::analyze_remembering`]); the stemmer is a function of the word alone, so
+/// the terms are the same.
+#[derive(Debug, Default)]
+pub(crate) struct StemMemo {
+    /// Per language slot: word → term.
+    terms: Vec<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Analyzers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let codes: Vec<&str> = self.languages.iter().map(|(code, _)| *code).collect();
+        let codes: Vec<&str> = self.languages.iter().map(|l| l.code).collect();
         f.debug_struct("Analyzers")
             .field("languages", &codes)
             .finish()
@@ -72,7 +98,14 @@ impl Analyzers {
         let languages = STEMMED
             .iter()
             .filter(|(code, _)| codes.contains(code))
-            .map(|(code, language)| (*code, analyzer(*language)))
+            .map(|(code, language)| LanguageAnalyzer {
+                code,
+                whole: analyzer(*language),
+                words: words_analyzer(*language),
+                stemmer: TextAnalyzer::builder(RawTokenizer::default())
+                    .filter(Stemmer::new(*language))
+                    .build(),
+            })
             .collect();
         Analyzers { languages }
     }
@@ -90,7 +123,7 @@ impl Analyzers {
         LanguageSlot(
             self.languages
                 .iter()
-                .position(|(code, _)| *code == primary)
+                .position(|l| l.code == primary)
                 .unwrap_or(0),
         )
     }
@@ -103,13 +136,53 @@ impl Analyzers {
     /// `text` analyzed in `slot`'s language: lower-cased, its stop words dropped, stemmed,
     /// each term tagged with the language (none for English).
     pub fn analyze(&self, slot: LanguageSlot, text: &str) -> Vec<Analyzed> {
-        let (code, analyzer) = &self.languages[slot.0];
-        let mut analyzer = analyzer.clone();
+        let LanguageAnalyzer { code, whole, .. } = &self.languages[slot.0];
+        let mut analyzer = whole.clone();
         let mut stream = analyzer.token_stream(text);
         let mut out = Vec::new();
         while let Some(token) = stream.next() {
             out.push(Analyzed {
                 term: tagged(code, &token.text),
+                offset_from: token.offset_from,
+                offset_to: token.offset_to,
+                position: token.position,
+            });
+        }
+        out
+    }
+
+    /// [`analyze`](Self::analyze), each word stemmed once per `memo` (see [`StemMemo`]).
+    pub fn analyze_remembering(
+        &self,
+        slot: LanguageSlot,
+        text: &str,
+        memo: &mut StemMemo,
+    ) -> Vec<Analyzed> {
+        let language = &self.languages[slot.0];
+        if memo.terms.len() <= slot.0 {
+            memo.terms.resize_with(slot.0 + 1, HashMap::new);
+        }
+        let known = &mut memo.terms[slot.0];
+        let mut words = language.words.clone();
+        let mut stream = words.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            let term = match known.get(&token.text) {
+                Some(term) => term.clone(),
+                None => {
+                    let mut stemmer = language.stemmer.clone();
+                    let mut stemmed = stemmer.token_stream(&token.text);
+                    let stem = match stemmed.next() {
+                        Some(stem) => stem.text.as_str(),
+                        None => token.text.as_str(),
+                    };
+                    let term = tagged(language.code, stem);
+                    known.insert(token.text.clone(), term.clone());
+                    term
+                }
+            };
+            out.push(Analyzed {
+                term,
                 offset_from: token.offset_from,
                 offset_to: token.offset_to,
                 position: token.position,
@@ -144,6 +217,17 @@ fn tagged(code: &str, term: &str) -> String {
         term.to_string()
     } else {
         format!("{code}:{term}")
+    }
+}
+
+/// Lower-case, drop `language`'s stop words (no stemming).
+fn words_analyzer(language: Language) -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match StopWordFilter::new(language) {
+        Some(stop_words) => builder.filter(stop_words).build(),
+        None => builder.build(),
     }
 }
 
@@ -201,6 +285,32 @@ mod tests {
         );
         // A language without a stemmer here is analyzed as English.
         assert_eq!(terms(&analyzers, "ja", "orders"), ["order"]);
+    }
+
+    #[test]
+    fn remembered_stems_give_the_terms_of_a_whole_analysis() {
+        let analyzers = Analyzers::for_locales(["en", "de", "fr"].into_iter());
+        let texts = [
+            (
+                "en",
+                "The parcels are returned; returning a parcel is free. Parcels!",
+            ),
+            (
+                "de",
+                "Wo ist meine Bestellung? Die Bestellungen sind unterwegs.",
+            ),
+            ("fr", "Les commandes annulées, la commande annulée"),
+            ("en", "Returned parcels, said the parcel service"),
+        ];
+        let mut memo = StemMemo::default();
+        for (locale, text) in texts {
+            let slot = analyzers.slot(locale);
+            assert_eq!(
+                analyzers.analyze_remembering(slot, text, &mut memo),
+                analyzers.analyze(slot, text),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use super::index::ArticleIndex;
 use super::vectors::{reciprocal_rank_fusion, ArticleVectors, CANDIDATES};
 use super::{Article, FileProblem, KnowledgeError};
@@ -54,28 +56,23 @@ impl KnowledgeBase {
         let mut problems = Vec::new();
         collect_markdown(dir, &mut files, &mut problems);
         files.sort();
-        let mut articles: Vec<Article> = Vec::with_capacity(files.len());
-        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(files.len());
-        for path in files {
-            let source = match std::fs::read_to_string(&path) {
-                Ok(source) => source,
-                Err(cause) => {
-                    problems.push(FileProblem::new(
-                        &path,
-                        None,
-                        format!("cannot read: {cause}"),
-                    ));
-                    continue;
-                }
-            };
-            let article = match Article::parse(&path, &source) {
-                Ok(article) => article,
-                Err(KnowledgeError::FrontMatter { line, message, .. }) => {
-                    problems.push(FileProblem::new(&path, Some(line), message));
-                    continue;
-                }
-                Err(other) => {
-                    problems.push(FileProblem::new(&path, None, other.to_string()));
+        // Reading and parsing (TOML, Markdown, HTML sanitizing) is most of a large help
+        // centre's load and each file is independent: every core takes a share. The
+        // results stay in path order, so which of two files sharing an id wins is as before.
+        let parsed: Vec<(PathBuf, Result<ReadArticle, FileProblem>)> = files
+            .into_par_iter()
+            .map(|path| {
+                let parsed = read_article(&path);
+                (path, parsed)
+            })
+            .collect();
+        let mut articles: Vec<Article> = Vec::with_capacity(parsed.len());
+        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(parsed.len());
+        for (path, parsed) in parsed {
+            let ReadArticle { article, id_line } = match parsed {
+                Ok(parsed) => parsed,
+                Err(problem) => {
+                    problems.push(problem);
                     continue;
                 }
             };
@@ -88,7 +85,7 @@ impl KnowledgeBase {
                     article.id,
                     articles[other].path.display()
                 );
-                problems.push(FileProblem::new(&path, id_line(&source), message));
+                problems.push(FileProblem::new(&path, id_line, message));
                 continue;
             }
             by_id.insert(article.id.clone(), articles.len());
@@ -351,6 +348,29 @@ impl KnowledgeBase {
     }
 }
 
+/// A parsed article file.
+struct ReadArticle {
+    article: Article,
+    /// The line of its `id` key (named should another file already use the id).
+    id_line: Option<usize>,
+}
+
+/// The article in the file at `path`, or why it is skipped.
+fn read_article(path: &Path) -> Result<ReadArticle, FileProblem> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|cause| FileProblem::new(path, None, format!("cannot read: {cause}")))?;
+    match Article::parse(path, &source) {
+        Ok(article) => Ok(ReadArticle {
+            article,
+            id_line: id_line(&source),
+        }),
+        Err(KnowledgeError::FrontMatter { line, message, .. }) => {
+            Err(FileProblem::new(path, Some(line), message))
+        }
+        Err(other) => Err(FileProblem::new(path, None, other.to_string())),
+    }
+}
+
 /// Every `*.md` file under `dir`; an unreadable subfolder is a problem, not an error.
 fn collect_markdown(dir: &Path, into: &mut Vec<PathBuf>, problems: &mut Vec<FileProblem>) {
     let entries = match std::fs::read_dir(dir) {
@@ -461,6 +481,49 @@ mod tests {
             kb.search("AND OR : \" ( [", 3).is_ok(),
             "query syntax is never parsed"
         );
+    }
+
+    #[test]
+    fn a_help_centre_larger_than_one_analysis_chunk_finds_every_article() {
+        // More articles than are parsed and analyzed together on all cores: each must
+        // keep its own position, words and snippet across the chunks.
+        let dir = tempfile::tempdir().expect("dir");
+        let count = 2 * super::super::index::ANALYSIS_CHUNK + 7;
+        for i in 0..count {
+            write(
+                dir.path(),
+                &format!("a{i:04}.md"),
+                &format!("a{i}"),
+                &format!("Page number {i}"),
+                &format!("This page explains the zq{i}x procedure in detail."),
+            );
+        }
+        // A later file (in path order) reusing an id is skipped, as before.
+        write(dir.path(), "b.md", "a300", "Impostor", "zq300x impostor");
+        let kb = KnowledgeBase::load_dir(dir.path()).expect("load");
+        assert_eq!(kb.articles().len(), count);
+        assert_eq!(kb.problems().len(), 1, "{:?}", kb.problems());
+        for i in [0, 255, 256, 300, 511, 512, count - 1] {
+            let hits = kb
+                .search_with_snippets(&format!("zq{i}x"), 3, 80)
+                .expect("search");
+            assert_eq!(hits.len(), 1, "zq{i}x");
+            assert_eq!(hits[0].article.id, format!("a{i}"));
+            assert!(
+                hits[0].snippet_html.contains(&format!("<b>zq{i}x</b>")),
+                "{}",
+                hits[0].snippet_html
+            );
+        }
+        // The as-you-type vocabulary holds the words of every chunk: "zq51" begins
+        // zq51x and zq510x … zq518x (the last article is a518).
+        let typed = kb.suggest_with_snippets("zq51", 20, 80).expect("suggest");
+        let mut ids: Vec<&str> = typed.iter().map(|h| h.article.id.as_str()).collect();
+        ids.sort_unstable();
+        let expected: Vec<String> = std::iter::once("a51".to_string())
+            .chain((510..519).map(|i| format!("a{i}")))
+            .collect();
+        assert_eq!(ids, expected);
     }
 
     #[test]

@@ -19,21 +19,22 @@
 //! The expansions are stemmed and searched like typed words, with a lower weight, so
 //! BM25 and the field boosts still rank and exact matches still come first.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
+    Field, IndexRecordOption, OwnedValue, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
 };
 use tantivy::tokenizer::{
     LowerCaser, PreTokenizedString, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
 };
-use tantivy::{Index, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{Index, ReloadPolicy, Searcher, Term};
 
-use super::analysis::{Analyzers, LanguageSlot};
-use super::snippet::SnippetTerms;
+use super::analysis::{Analyzed, Analyzers, LanguageSlot, StemMemo};
+use super::snippet::{SnippetTerms, SnippetTermsBuilder};
 use super::Article;
 
 /// The fields' tokenizer. Documents arrive pre-tokenized, each in its article's language
@@ -84,6 +85,83 @@ pub struct IndexHit {
     pub score: f32,
 }
 
+/// A document as the index writer takes it: one value per field.
+type Document = BTreeMap<Field, OwnedValue>;
+
+/// Articles analyzed together on all cores before they are added to the index.
+pub(crate) const ANALYSIS_CHUNK: usize = 256;
+/// Articles of a chunk analyzed one after the other by one thread, remembering their
+/// words' stems ([`StemMemo`]).
+const STEM_MEMO_ARTICLES: usize = 32;
+
+/// One article analyzed for the index, in its own language.
+struct AnalyzedArticle {
+    slot: LanguageSlot,
+    /// Its distinct words as written (lower-cased), for the as-you-type vocabulary.
+    words: Vec<String>,
+    /// Title and example questions.
+    title: PreTokenizedString,
+    headings: PreTokenizedString,
+    tags: PreTokenizedString,
+    /// The body's terms, for the index and for snippets (analyzed once for both).
+    body: Vec<Analyzed>,
+}
+
+impl AnalyzedArticle {
+    fn new(analyzers: &Analyzers, article: &Article, memo: &mut StemMemo) -> AnalyzedArticle {
+        let slot = analyzers.slot(&article.locale);
+        let mut title_text = article.title.clone();
+        for question in &article.questions {
+            title_text.push_str(" \n ");
+            title_text.push_str(question);
+        }
+        let mut words = Vec::new();
+        let mut words_analyzer = word_analyzer();
+        for text in [&title_text, &article.text]
+            .into_iter()
+            .chain(&article.headings)
+            .chain(&article.tags)
+        {
+            let mut stream = words_analyzer.token_stream(text);
+            while let Some(token) = stream.next() {
+                words.push(token.text.clone());
+            }
+        }
+        words.sort_unstable();
+        words.dedup();
+        let mut analyzed = |text: String| {
+            let terms = analyzers.analyze_remembering(slot, &text, memo);
+            pre_tokenized(text, terms)
+        };
+        let title = analyzed(title_text);
+        let headings = analyzed(article.headings.join("\n"));
+        let tags = analyzed(article.tags.join(" "));
+        AnalyzedArticle {
+            slot,
+            words,
+            title,
+            headings,
+            tags,
+            body: analyzers.analyze_remembering(slot, &article.text, memo),
+        }
+    }
+}
+
+/// `text` with its analyzed `terms`, as tantivy indexes it.
+fn pre_tokenized(text: String, terms: Vec<Analyzed>) -> PreTokenizedString {
+    let tokens = terms
+        .into_iter()
+        .map(|a| Token {
+            offset_from: a.offset_from,
+            offset_to: a.offset_to,
+            position: a.position,
+            text: a.term,
+            position_length: 1,
+        })
+        .collect();
+    PreTokenizedString { text, tokens }
+}
+
 /// An immutable, searchable index of a set of articles.
 pub struct ArticleIndex {
     searcher: Searcher,
@@ -127,63 +205,49 @@ impl ArticleIndex {
         );
 
         let analyzers = Analyzers::for_locales(articles.iter().map(|a| a.locale.as_str()));
-        let mut words_analyzer = word_analyzer();
         // Per word: the articles containing it, and the languages it was written in.
         let mut docs_per_word: HashMap<String, (u32, Vec<LanguageSlot>)> = HashMap::new();
-        let mut seen: Vec<String> = Vec::new();
         let index = Index::create_in_ram(schema.clone());
         index.tokenizers().register(TOKENIZER, word_analyzer());
-        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 64 * 1024 * 1024)?;
-        let mut bodies = Vec::with_capacity(articles.len());
-        for (i, article) in articles.iter().enumerate() {
-            let slot = analyzers.slot(&article.locale);
-            let mut title_text = article.title.clone();
-            for question in &article.questions {
-                title_text.push_str(" \n ");
-                title_text.push_str(question);
-            }
-            seen.clear();
-            for text in [&title_text, &article.text]
-                .into_iter()
-                .chain(&article.headings)
-                .chain(&article.tags)
-            {
-                let mut stream = words_analyzer.token_stream(text);
-                while let Some(token) = stream.next() {
-                    seen.push(token.text.clone());
+        // Documents as field → value maps: tantivy's own document type stores a
+        // pre-tokenized text as JSON and parses it back to index it, which was a fifth of
+        // a large help centre's start-up.
+        let mut writer = index.writer_with_num_threads::<Document>(1, 64 * 1024 * 1024)?;
+        let mut snippets = SnippetTermsBuilder::default();
+        // Analysis (tokenizing, stemming) is most of the work and each article's is its
+        // own: a chunk of articles is analyzed on every core, then added in order. Chunks
+        // keep few analyzed articles in memory at once.
+        for (chunk_index, chunk) in articles.chunks(ANALYSIS_CHUNK).enumerate() {
+            let analyzed: Vec<AnalyzedArticle> = chunk
+                .par_chunks(STEM_MEMO_ARTICLES)
+                .flat_map_iter(|articles| {
+                    let mut memo = StemMemo::default();
+                    articles
+                        .iter()
+                        .map(|article| AnalyzedArticle::new(&analyzers, article, &mut memo))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            for (offset, analyzed) in analyzed.into_iter().enumerate() {
+                let i = chunk_index * ANALYSIS_CHUNK + offset;
+                for word in analyzed.words {
+                    let (docs, slots) = docs_per_word.entry(word).or_default();
+                    *docs += 1;
+                    if !slots.contains(&analyzed.slot) {
+                        slots.push(analyzed.slot);
+                    }
                 }
+                snippets.add(&analyzed.body);
+                let body = pre_tokenized(articles[i].text.clone(), analyzed.body);
+                let document = Document::from([
+                    (position, OwnedValue::U64(i as u64)),
+                    (title, OwnedValue::PreTokStr(analyzed.title)),
+                    (headings, OwnedValue::PreTokStr(analyzed.headings)),
+                    (tags, OwnedValue::PreTokStr(analyzed.tags)),
+                    (body_field, OwnedValue::PreTokStr(body)),
+                ]);
+                writer.add_document(document)?;
             }
-            seen.sort_unstable();
-            seen.dedup();
-            for word in seen.drain(..) {
-                let (docs, slots) = docs_per_word.entry(word).or_default();
-                *docs += 1;
-                if !slots.contains(&slot) {
-                    slots.push(slot);
-                }
-            }
-            let pre_tokenized = |text: String| {
-                let tokens = analyzers
-                    .analyze(slot, &text)
-                    .into_iter()
-                    .map(|a| Token {
-                        offset_from: a.offset_from,
-                        offset_to: a.offset_to,
-                        position: a.position,
-                        text: a.term,
-                        position_length: 1,
-                    })
-                    .collect();
-                PreTokenizedString { text, tokens }
-            };
-            let mut document = TantivyDocument::default();
-            document.add_u64(position, i as u64);
-            document.add_pre_tokenized_text(title, pre_tokenized(title_text));
-            document.add_pre_tokenized_text(headings, pre_tokenized(article.headings.join("\n")));
-            document.add_pre_tokenized_text(tags, pre_tokenized(article.tags.join(" ")));
-            document.add_pre_tokenized_text(body_field, pre_tokenized(article.text.clone()));
-            writer.add_document(document)?;
-            bodies.push(analyzers.analyze(slot, &article.text));
         }
         writer.commit()?;
         let reader: tantivy::IndexReader = index
@@ -196,9 +260,9 @@ impl ArticleIndex {
             .iter()
             .map(|segment| segment.fast_fields().u64("position"))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let snippets = SnippetTerms::build(bodies.into_iter());
+        let snippets = snippets.finish();
         let mut words: Vec<Word> = docs_per_word
-            .into_iter()
+            .into_par_iter()
             .map(|(text, (docs, slots))| Word {
                 stems: slots
                     .into_iter()

@@ -31,44 +31,68 @@ pub struct SnippetTerms {
     bodies: Vec<Vec<Token>>,
 }
 
-impl SnippetTerms {
-    /// Interns analyzed `bodies` (body `i` is later asked for as `i`), each analyzed in
-    /// its article's language ([`Analyzers::analyze`]).
-    pub(crate) fn build(bodies: impl Iterator<Item = Vec<Analyzed>>) -> Self {
-        let mut terms = SnippetTerms::default();
-        let mut containing: Vec<u32> = Vec::new();
-        for body in bodies {
-            let mut tokens = Vec::with_capacity(body.len());
-            for token in body {
-                let term = match terms.ids.get(&token.term) {
-                    Some(&term) => term,
-                    None => {
-                        let term = terms.ids.len() as u32;
-                        terms.ids.insert(token.term, term);
-                        containing.push(0);
-                        term
-                    }
-                };
-                tokens.push(Token {
-                    term,
-                    start: token.offset_from as u32,
-                    end: token.offset_to as u32,
-                });
-            }
-            let mut distinct: Vec<u32> = tokens.iter().map(|t| t.term).collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            for term in distinct {
-                containing[term as usize] += 1;
-            }
-            terms.bodies.push(tokens);
+/// [`SnippetTerms`] being built, one body after the other (so that a large help centre's
+/// analyzed bodies are never all held at once as strings).
+#[derive(Debug, Default)]
+pub(crate) struct SnippetTermsBuilder {
+    terms: SnippetTerms,
+    /// Per term, the bodies containing it.
+    containing: Vec<u32>,
+}
+
+impl SnippetTermsBuilder {
+    /// Interns the next analyzed body (the first added is later asked for as 0), analyzed
+    /// in its article's language ([`Analyzers::analyze`](super::analysis::Analyzers::analyze)).
+    pub fn add(&mut self, body: &[Analyzed]) {
+        let terms = &mut self.terms;
+        let mut tokens = Vec::with_capacity(body.len());
+        for token in body {
+            let term = match terms.ids.get(token.term.as_str()) {
+                Some(&term) => term,
+                None => {
+                    let term = terms.ids.len() as u32;
+                    terms.ids.insert(token.term.clone(), term);
+                    self.containing.push(0);
+                    term
+                }
+            };
+            tokens.push(Token {
+                term,
+                start: token.offset_from as u32,
+                end: token.offset_to as u32,
+            });
         }
+        let mut distinct: Vec<u32> = tokens.iter().map(|t| t.term).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        for term in distinct {
+            self.containing[term as usize] += 1;
+        }
+        terms.bodies.push(tokens);
+    }
+
+    pub fn finish(self) -> SnippetTerms {
+        let mut terms = self.terms;
         let n = terms.bodies.len() as f32;
-        terms.weights = containing
+        terms.weights = self
+            .containing
             .iter()
             .map(|&df| (1.0 + n / df.max(1) as f32).ln())
             .collect();
         terms
+    }
+}
+
+impl SnippetTerms {
+    /// Interns analyzed `bodies` (body `i` is later asked for as `i`), each analyzed in
+    /// its article's language ([`Analyzers::analyze`](super::analysis::Analyzers::analyze)).
+    #[cfg(test)]
+    pub(crate) fn build(bodies: impl Iterator<Item = Vec<Analyzed>>) -> Self {
+        let mut builder = SnippetTermsBuilder::default();
+        for body in bodies {
+            builder.add(&body);
+        }
+        builder.finish()
     }
 
     /// The ids of the analyzed query terms that occur in some body.

@@ -74,8 +74,7 @@ impl ArticleVectors {
             .filter(|&i| originals.get(i) == Some(&i))
             .filter(|&i| {
                 disk.is_none_or(|disk| {
-                    disk.get(&crate::encoder::cache_key(&embedded_text(&articles[i])))
-                        .is_none()
+                    !disk.contains(&crate::encoder::cache_key(&embedded_text(&articles[i])))
                 })
             })
             .count()
