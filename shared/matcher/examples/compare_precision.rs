@@ -46,13 +46,10 @@ fn main() {
             vectors.push(encoder.embed(q).expect("embed"));
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
-        times.sort_by(f64::total_cmp);
-        let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        let (p50, p99) = median_and_p99(times);
         println!(
-            "{}: p50 {:.2} ms, p99 {:.2} ms per question ({} questions, heap {} MB)",
+            "{}: p50 {p50:.2} ms, p99 {p99:.2} ms per question ({} questions, heap {} MB)",
             precision.as_str(),
-            at(0.5),
-            at(0.99),
             questions.len(),
             encoder.heap_bytes() / 1_000_000
         );
@@ -68,13 +65,10 @@ fn main() {
             encoder.embed(q).expect("embed");
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
-        times.sort_by(f64::total_cmp);
-        let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        let (p50, p99) = median_and_p99(times);
         println!(
-            "{}: p50 {:.2} ms, p99 {:.2} ms per 30-word question ({} questions)",
+            "{}: p50 {p50:.2} ms, p99 {p99:.2} ms per 30-word question ({} questions)",
             precision.as_str(),
-            at(0.5),
-            at(0.99),
             long.len()
         );
         // Article-sized texts (about 100 tokens: ten questions joined), embedded in
@@ -109,4 +103,11 @@ fn main() {
             cosines[0]
         );
     }
+}
+
+/// The median and 99th percentile of `times` (nearest rank).
+fn median_and_p99(mut times: Vec<f64>) -> (f64, f64) {
+    times.sort_by(f64::total_cmp);
+    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    (at(0.5), at(0.99))
 }

@@ -259,7 +259,7 @@ pub(super) struct Bert {
 
 impl Bert {
     pub fn new(layers: Vec<Layer>, hidden: usize, heads: usize) -> Result<Bert, String> {
-        if heads == 0 || !hidden.is_multiple_of(heads) {
+        if heads == 0 || hidden == 0 || !hidden.is_multiple_of(heads) {
             return Err(format!(
                 "{hidden} dimensions do not split into {heads} heads"
             ));
@@ -514,7 +514,7 @@ fn gelu_in_place(values: &mut [f32]) {
 /// `eˣ` for `x ≤ 0` (and `x` not NaN), branch-free so the compiler vectorizes it: `x =
 /// n·ln 2 + r` with `|r| ≤ ln 2 / 2`, `eʳ` by Cephes' `expf` polynomial (degree 6, within
 /// 2 ulp), `2ⁿ` built in the exponent bits. Below −87 it stays at e⁻⁸⁷ (1.6·10⁻³⁸, nothing
-/// beside a probability of 1). Within 1.2e-7 relative of `f32::exp` (tested).
+/// beside a probability of 1). Within 2e-7 relative of `f32::exp` (tested; 1.2e-7 measured).
 #[inline(always)]
 fn exp_nonpositive(x: f32) -> f32 {
     // 1.5 · 2²³: adding it rounds x·log₂e to the nearest integer, left in the low bits.
@@ -631,7 +631,7 @@ mod tests {
             largest =
                 largest.max((exp_nonpositive(x) - exact).abs() / exact.max(f32::MIN_POSITIVE));
         }
-        assert!(largest < 5e-7, "largest relative difference {largest}");
+        assert!(largest < 2e-7, "largest relative difference {largest}");
         assert_eq!(exp_nonpositive(0.0), 1.0);
         assert_eq!(exp_nonpositive(-200.0), exp_nonpositive(-87.0));
     }

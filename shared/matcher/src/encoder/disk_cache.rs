@@ -18,6 +18,9 @@ use sha2::{Digest, Sha256};
 
 use super::EncoderError;
 
+/// A record's SHA-256, before its embedding.
+const HASH_BYTES: usize = 32;
+
 /// The on-disk embedding cache of one model.
 ///
 /// Opening it reads only the records' hashes: an embedding is read from the file when it
@@ -87,11 +90,19 @@ impl DiskCache {
             .as_ref()?
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let mut bytes = vec![0u8; 4 * self.dim];
-        file.seek(SeekFrom::Start(offset)).ok()?;
+        // The whole record, its hash first: should the file have changed under the
+        // offsets read at open (truncated, rewritten), a record that is not this text's
+        // is not returned for it; the text is embedded again.
+        let mut bytes = vec![0u8; HASH_BYTES + 4 * self.dim];
+        file.seek(SeekFrom::Start(offset.checked_sub(HASH_BYTES as u64)?))
+            .ok()?;
         file.read_exact(&mut bytes).ok()?;
+        let (stored, vector) = bytes.split_at(HASH_BYTES);
+        if stored != h {
+            return None;
+        }
         Some(
-            bytes
+            vector
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect(),
@@ -212,5 +223,31 @@ mod tests {
         let last = DiskCache::open(dir.path(), "m", 2);
         assert_eq!(last.get("kept"), Some(vec![1.0, 2.0]));
         assert_eq!(last.get("after the crash"), Some(vec![5.0, 6.0]));
+    }
+
+    #[test]
+    fn a_record_rewritten_after_opening_is_not_returned_for_another_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut writer = DiskCache::open(dir.path(), "m", 2);
+        writer.insert("first", &[1.0, 2.0]);
+        writer.flush().expect("flush");
+        let reader = DiskCache::open(dir.path(), "m", 2);
+        // The file is rewritten in place in between: a different text's record now sits
+        // where "first"'s was.
+        let elsewhere = tempfile::tempdir().expect("tempdir");
+        let mut other = DiskCache::open(elsewhere.path(), "m", 2);
+        other.insert("second", &[8.0, 9.0]);
+        other.flush().expect("flush");
+        let record = std::fs::read(elsewhere.path().join("m.embeddings")).expect("read");
+        std::fs::write(dir.path().join("m.embeddings"), record).expect("rewrite");
+        assert_eq!(
+            reader.get("first"),
+            None,
+            "embedded again, not another text's vector"
+        );
+        assert_eq!(
+            DiskCache::open(dir.path(), "m", 2).get("second"),
+            Some(vec![8.0, 9.0])
+        );
     }
 }

@@ -509,6 +509,8 @@ mod tests {
                 .expect("search");
             assert_eq!(hits.len(), 1, "zq{i}x");
             assert_eq!(hits[0].article.id, format!("a{i}"));
+            // The first file with an id wins: a300 is "Page number 300", not the impostor.
+            assert_eq!(hits[0].article.title, format!("Page number {i}"));
             assert!(
                 hits[0].snippet_html.contains(&format!("<b>zq{i}x</b>")),
                 "{}",
