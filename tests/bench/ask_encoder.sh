@@ -6,6 +6,8 @@
 # (after the first round every one comes from the encoder's question cache).
 #
 #   bash tests/bench/ask_encoder.sh            # release build (PROFILE=production for fat LTO)
+#   SERVER=path/to/frontline-widget-server bash tests/bench/ask_encoder.sh   # another build,
+#   e.g. a copy of an earlier one: compare two builds back to back
 #
 # Needs wrk and the CLINC150 files (FRONTLINE_CLINC150_DIR, default ../shared/data/clinc150).
 # The last column, the server's CPU time per request from /proc, does not depend on how the
@@ -15,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
 PROFILE=${PROFILE:-release}
+SERVER=${SERVER:-target/$PROFILE/frontline-widget-server}
 cargo build --profile "$PROFILE" --workspace --bins -q
 clinc=${FRONTLINE_CLINC150_DIR:-../shared/data/clinc150}
 DURATION=${DURATION:-10s}
@@ -62,7 +65,7 @@ for encoder in default none; do
   env=()
   [ "$encoder" = none ] && env=(FRONTLINE_ENCODER=none)
   env "${env[@]}" FRONTLINE_LOG=warn FRONTLINE_DATABASE_URL="sqlite://$work/$encoder.db?mode=rwc" \
-    FRONTLINE_LISTEN=127.0.0.1:18095 "target/$PROFILE/frontline-widget-server" --config "$work/bench.toml" >/dev/null &
+    FRONTLINE_LISTEN=127.0.0.1:18095 "$SERVER" --config "$work/bench.toml" >/dev/null &
   pid=$!; pids+=("$pid")
   for _ in $(seq 1200); do curl -sf http://127.0.0.1:18095/healthz >/dev/null 2>&1 && break; sleep 0.1; done
   read -r r p50 p99 n cpu < <(measure "$work/unseen.lua" 8 "$pid")
