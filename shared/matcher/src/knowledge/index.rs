@@ -108,7 +108,14 @@ struct AnalyzedArticle {
 }
 
 impl AnalyzedArticle {
-    fn new(analyzers: &Analyzers, article: &Article, memo: &mut StemMemo) -> AnalyzedArticle {
+    /// `article` analyzed with its language's analyzer, stems from `memo` and words from
+    /// `words_analyzer` (both kept by the thread across its run of articles).
+    fn new(
+        analyzers: &Analyzers,
+        article: &Article,
+        memo: &mut StemMemo,
+        words_analyzer: &mut TextAnalyzer,
+    ) -> AnalyzedArticle {
         let slot = analyzers.slot(&article.locale);
         let mut title_text = article.title.clone();
         for question in &article.questions {
@@ -116,7 +123,6 @@ impl AnalyzedArticle {
             title_text.push_str(question);
         }
         let mut words = Vec::new();
-        let mut words_analyzer = word_analyzer();
         for text in [&title_text, &article.text]
             .into_iter()
             .chain(&article.headings)
@@ -222,9 +228,17 @@ impl ArticleIndex {
                 .par_chunks(STEM_MEMO_ARTICLES)
                 .flat_map_iter(|articles| {
                     let mut memo = StemMemo::default();
+                    let mut words_analyzer = word_analyzer();
                     articles
                         .iter()
-                        .map(|article| AnalyzedArticle::new(&analyzers, article, &mut memo))
+                        .map(|article| {
+                            AnalyzedArticle::new(
+                                &analyzers,
+                                article,
+                                &mut memo,
+                                &mut words_analyzer,
+                            )
+                        })
                         .collect::<Vec<_>>()
                 })
                 .collect();
