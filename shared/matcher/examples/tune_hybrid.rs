@@ -23,13 +23,15 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use frontline_matcher::clarify;
 use frontline_matcher::classifier::{
     decide, top_k, tune_thresholds_with, Classifier, Example, Ranked, Thresholds, Verdict,
     OUT_OF_SCOPE,
 };
 use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_MODEL};
-use frontline_matcher::hybrid::{lexical_is_sure, mix, HybridOptions, Ranker};
+use frontline_matcher::hybrid::{
+    is_foreign, lexical_is_sure, majority_language, mix, HybridOptions, Ranker,
+};
+use frontline_matcher::{clarify, language};
 
 /// Most questions must be decided without the encoder, so that the median decision is
 /// the lexical one.
@@ -42,6 +44,9 @@ const SKIPS: &[f32] = &[
 struct Question {
     example: Example,
     lang: Option<String>,
+    /// Detected in another language than the training examples': ranked by the semantic
+    /// head alone, as the product does.
+    foreign: bool,
     content_words: usize,
     lexical: Vec<f32>,
     semantic: Vec<f32>,
@@ -122,9 +127,10 @@ fn half(text: &str) -> usize {
 
 fn ranked(question: &Question, choice: Choice, k: usize) -> (Vec<Ranked>, bool) {
     let mut probabilities = question.lexical.clone();
-    let runs = !lexical_is_sure(&probabilities, choice.skip_above);
+    let runs = question.foreign || !lexical_is_sure(&probabilities, choice.skip_above);
     if runs {
-        mix(&mut probabilities, &question.semantic, choice.weight);
+        let weight = if question.foreign { 1.0 } else { choice.weight };
+        mix(&mut probabilities, &question.semantic, weight);
     }
     (top_k(probabilities, k), runs)
 }
@@ -244,12 +250,15 @@ fn main() {
     let texts: Vec<&str> = validation.iter().map(|(e, _)| e.text.as_str()).collect();
     let sides = ranker.sides(&texts, Some(&mut disk)).expect("embed");
     let labels = ranker.labels().to_vec();
+    let train_texts: Vec<&str> = train.iter().map(|e| e.text.as_str()).collect();
+    let examples_language = majority_language(&train_texts);
     let questions: Vec<Question> = validation
         .into_iter()
         .zip(sides)
         .map(|((example, lang), (lexical, semantic))| Question {
             half: half(&example.text),
             content_words: clarify::content_words(&example.text),
+            foreign: is_foreign(language::detect(&example.text), examples_language),
             example,
             lang,
             lexical,

@@ -14,6 +14,13 @@
 //! The encoder understands paraphrases and other languages, which n-grams cannot; the
 //! lexical model is sharp on wording it has seen. Both are calibrated-ish probabilities,
 //! so their average stays a probability.
+//!
+//! A question in another language than the training examples' (both [detected]) is
+//! ranked by the semantic head alone, whatever the lexical side says: n-grams learnt
+//! from English say nothing about German wording, only add noise to the mixture, and can
+//! even look "sure" and skip the encoder.
+//!
+//! [detected]: crate::language::detect
 
 use std::sync::Arc;
 
@@ -22,6 +29,7 @@ use ndarray::{Array1, Array2, Axis};
 
 use crate::classifier::{top_k, Classifier, Example, Ranked, Thresholds};
 use crate::encoder::{softmax, DiskCache, Encoder, EncoderError};
+use crate::language;
 
 /// How the semantic head is trained and mixed in. [`Default`] holds the mixing weight and
 /// `skip_above` chosen on CLINC150 validation by `examples/tune_hybrid.rs` (split-half
@@ -87,6 +95,8 @@ struct Semantic {
     head: SemanticHead,
     weight: f32,
     skip_above: f32,
+    /// The language most training examples are detected in, if any is.
+    examples_language: Option<&'static str>,
 }
 
 impl Ranker {
@@ -118,6 +128,7 @@ impl Ranker {
         }
         let embeddings = encoder.embed_many(&texts, disk)?;
         let head = SemanticHead::train(&embeddings, &targets, labels.len(), options)?;
+        let examples_language = majority_language(&texts);
         Ok(Ranker {
             classifier,
             semantic: Some(Semantic {
@@ -125,6 +136,7 @@ impl Ranker {
                 head,
                 weight: options.semantic_weight,
                 skip_above: options.skip_above,
+                examples_language,
             }),
         })
     }
@@ -150,29 +162,50 @@ impl Ranker {
     }
 
     /// The probability of every label for `text`: the lexical ones, mixed with the
-    /// semantic head's unless the lexical side is sure ([`lexical_is_sure`]). Should the
-    /// encoder fail, the lexical probabilities alone (logged).
+    /// semantic head's unless the lexical side is sure ([`lexical_is_sure`]); the
+    /// semantic head's alone for a question in another language than the examples'
+    /// ([`Ranker::semantic_weight_for`]). Should the encoder fail, the lexical
+    /// probabilities alone (logged).
     pub fn probabilities(&self, text: &str) -> Vec<f32> {
-        self.mixed(text, self.classifier.probabilities(text))
+        self.mixed(text, self.classifier.probabilities(text), || {
+            language::detect(text)
+        })
     }
 
-    fn mixed(&self, text: &str, lexical: Vec<f32>) -> Vec<f32> {
+    /// `lexical` mixed with the semantic head's probabilities for `text`;
+    /// `question_language` is asked for only when there is an encoder.
+    fn mixed(
+        &self,
+        text: &str,
+        lexical: Vec<f32>,
+        question_language: impl FnOnce() -> Option<&'static str>,
+    ) -> Vec<f32> {
         let mut probabilities = lexical;
         let Some(semantic) = &self.semantic else {
             return probabilities;
         };
-        if lexical_is_sure(&probabilities, semantic.skip_above) {
+        let Some(weight) = semantic.weight_for(&probabilities, question_language) else {
             return probabilities;
-        }
+        };
         match semantic.encoder.embed(text) {
             Ok(embedding) => mix(
                 &mut probabilities,
                 &semantic.head.probabilities(&embedding),
-                semantic.weight,
+                weight,
             ),
             Err(error) => tracing::warn!(%error, "sentence encoder failed; lexical ranking only"),
         }
         probabilities
+    }
+
+    /// The semantic head's share in `text`'s mixture given its `lexical` probabilities:
+    /// `None` when the encoder is not run (no encoder, or the lexical side is sure of a
+    /// question in the examples' language), 1 for a question [detected](language::detect)
+    /// in another language than the examples', else the configured weight.
+    pub fn semantic_weight_for(&self, text: &str, lexical: &[f32]) -> Option<f32> {
+        self.semantic
+            .as_ref()?
+            .weight_for(lexical, || language::detect(text))
     }
 
     /// Both sides of many texts' rankings before mixing, for tuning the mixture: per
@@ -197,9 +230,10 @@ impl Ranker {
     /// Whether [`probabilities`](Ranker::probabilities) runs the encoder for `text` (there
     /// is one and the lexical side is unsure).
     pub fn runs_encoder(&self, text: &str) -> bool {
-        self.semantic.as_ref().is_some_and(|semantic| {
-            !lexical_is_sure(&self.classifier.probabilities(text), semantic.skip_above)
-        })
+        self.semantic.is_some()
+            && self
+                .semantic_weight_for(text, &self.classifier.probabilities(text))
+                .is_some()
     }
 
     /// Changes how the semantic head is mixed in (no retraining): see
@@ -220,9 +254,21 @@ impl Ranker {
     /// clarifying rule for vague questions was calibrated on: how much a question's words
     /// say, see [`clarify`](crate::clarify)). Equal without an encoder.
     pub fn rank_with_lexical(&self, text: &str, k: usize) -> (Vec<Ranked>, Vec<Ranked>) {
+        self.rank_with_lexical_in(text, language::detect(text), k)
+    }
+
+    /// [`rank_with_lexical`](Ranker::rank_with_lexical) for a question whose language
+    /// the caller has [detected](language::detect) already.
+    pub fn rank_with_lexical_in(
+        &self,
+        text: &str,
+        question_language: Option<&'static str>,
+        k: usize,
+    ) -> (Vec<Ranked>, Vec<Ranked>) {
         let lexical = self.classifier.probabilities(text);
         let lexical_ranked = top_k(lexical.clone(), k);
-        (top_k(self.mixed(text, lexical), k), lexical_ranked)
+        let mixed = self.mixed(text, lexical, || question_language);
+        (top_k(mixed, k), lexical_ranked)
     }
 
     /// Approximate heap memory of the model (the encoder counted once per ranker).
@@ -233,6 +279,52 @@ impl Ranker {
             })
     }
 }
+
+impl Semantic {
+    /// See [`Ranker::semantic_weight_for`]; the question's language is asked for once.
+    fn weight_for(
+        &self,
+        lexical: &[f32],
+        question_language: impl FnOnce() -> Option<&'static str>,
+    ) -> Option<f32> {
+        let foreign = is_foreign(question_language(), self.examples_language);
+        if foreign {
+            Some(1.0)
+        } else {
+            (!lexical_is_sure(lexical, self.skip_above)).then_some(self.weight)
+        }
+    }
+}
+
+/// Whether a question in `question_language` (as [detected](language::detect)) is in
+/// another language than `examples_language` (both known).
+pub fn is_foreign(question_language: Option<&str>, examples_language: Option<&str>) -> bool {
+    matches!((question_language, examples_language), (Some(q), Some(e)) if q != e)
+}
+
+/// The language [detected](language::detect) in most of `texts` that have one, if any
+/// (judged on at most [`LANGUAGE_SAMPLE`] of them, spread over the list).
+pub fn majority_language(texts: &[&str]) -> Option<&'static str> {
+    let step = texts.len().div_ceil(LANGUAGE_SAMPLE).max(1);
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for code in texts
+        .iter()
+        .step_by(step)
+        .filter_map(|text| language::detect(text))
+    {
+        match counts.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((code, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(code, _)| code)
+}
+
+/// How many training examples [`majority_language`] looks at, at most.
+pub const LANGUAGE_SAMPLE: usize = 512;
 
 /// Whether the lexical side is sure enough that the encoder need not run: its top
 /// probability is at least `skip_above`.
@@ -453,5 +545,51 @@ mod tests {
         }
         let lexical = Ranker::lexical(ranker.classifier().clone());
         assert_eq!(lexical.encoder_name(), "none");
+    }
+
+    #[test]
+    fn the_examples_language_is_the_one_most_of_them_are_detected_in() {
+        let english = [
+            "where can i see the status of my order please",
+            "i would like to send these shoes back for a refund",
+            "do you sell gift cards that i can give to a friend",
+            "Wo ist meine Bestellung, ich warte schon seit Tagen darauf?",
+            "ok",
+        ];
+        assert_eq!(majority_language(&english), Some("en"));
+        assert_eq!(majority_language(&["ok", "thanks"]), None);
+        let german = language::detect("Ich möchte die Schuhe zurückschicken, sie sind zu klein");
+        assert_eq!(german, Some("de"));
+        assert!(is_foreign(german, Some("en")));
+        assert!(!is_foreign(german, Some("de")));
+        assert!(!is_foreign(german, None));
+        let english = language::detect("i would like to send these shoes back, they are too small");
+        assert!(!is_foreign(english, Some("en")));
+        assert!(!is_foreign(None, Some("en")));
+    }
+
+    /// A question in another language than the examples' runs the encoder even when the
+    /// lexical side counts as sure, and is ranked by the semantic head alone.
+    #[test]
+    fn a_question_in_another_language_is_ranked_by_meaning_alone() {
+        let examples = examples();
+        let classifier = Classifier::train(&examples, &Default::default()).expect("train");
+        let encoder = Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("model"));
+        let mut ranker = Ranker::hybrid(classifier, encoder, &examples, None, &Default::default())
+            .expect("hybrid");
+        // Every lexical ranking counts as sure: only a foreign question runs the encoder.
+        ranker.set_mixing(0.5, 0.0);
+        let english = "i would like to send these shoes back";
+        assert!(!ranker.runs_encoder(english));
+        assert_eq!(
+            ranker.probabilities(english),
+            ranker.classifier().probabilities(english)
+        );
+        let german = "Ich möchte diese Schuhe zurückschicken, sie passen mir nicht";
+        assert!(ranker.runs_encoder(german));
+        let top = ranker.rank(german, 1)[0];
+        assert_eq!(ranker.labels()[top.label], "returns");
+        assert_eq!(ranker.semantic_weight_for(german, &[1.0]), Some(1.0));
+        assert_eq!(ranker.semantic_weight_for(english, &[0.1, 0.9]), None);
     }
 }

@@ -289,8 +289,9 @@ impl Matcher {
     /// ([`language::detect`]) where the answer has a version in it (see
     /// [`in_customer_language`](Self::in_customer_language)).
     pub fn decide(&self, question: &str, context: &AnswerContext) -> Decision {
-        let decision = self.decide_in_site_language(question, context);
-        match language::detect(question) {
+        let question_language = language::detect(question);
+        let decision = self.decide_in_site_language(question, question_language, context);
+        match question_language {
             Some(code) => self.in_customer_language(decision, code, context),
             None => decision,
         }
@@ -447,8 +448,15 @@ impl Matcher {
         }
     }
 
-    fn decide_in_site_language(&self, question: &str, context: &AnswerContext) -> Decision {
-        let (ranked, lexical) = self.classifier.rank_with_lexical(question, 5);
+    fn decide_in_site_language(
+        &self,
+        question: &str,
+        question_language: Option<&'static str>,
+        context: &AnswerContext,
+    ) -> Decision {
+        let (ranked, lexical) =
+            self.classifier
+                .rank_with_lexical_in(question, question_language, 5);
         let matched = self.matched(&ranked);
         let confidence = ranked.first().map(|r| r.confidence).unwrap_or(0.0);
         let mut decision = Decision {
