@@ -230,10 +230,11 @@ impl Ranker {
     /// Whether [`probabilities`](Ranker::probabilities) runs the encoder for `text` (there
     /// is one and the lexical side is unsure).
     pub fn runs_encoder(&self, text: &str) -> bool {
-        self.semantic.is_some()
-            && self
-                .semantic_weight_for(text, &self.classifier.probabilities(text))
-                .is_some()
+        self.semantic.as_ref().is_some_and(|semantic| {
+            // The language is detected only when the lexical side alone would skip it.
+            !lexical_is_sure(&self.classifier.probabilities(text), semantic.skip_above)
+                || is_foreign(language::detect(text), semantic.examples_language)
+        })
     }
 
     /// Changes how the semantic head is mixed in (no retraining): see
