@@ -8,7 +8,7 @@ use frontline_matcher::classifier::Thresholds;
 use frontline_matcher::encoder::{Encoder, EncoderError, DEFAULT_SETTING, NO_ENCODER};
 use frontline_matcher::live::{LiveMatcher, MatcherSource};
 use frontline_matcher::MatcherError;
-use frontline_shared::config::{MatcherSettings, SiteSettings};
+use frontline_shared::config::{MatcherSettings, RunEncoder, SiteSettings};
 use frontline_shared::shutdown::Shutdown;
 
 /// One storefront: its settings and its matcher.
@@ -67,6 +67,7 @@ impl Sites {
                 embed_in_background_above: matcher
                     .embed_in_background_above
                     .unwrap_or(frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE),
+                encoder_always: matcher.run_encoder == Some(RunEncoder::Always),
             };
             let live = LiveMatcher::load(source).map_err(|cause| SiteLoadError {
                 site: settings.id.to_string(),

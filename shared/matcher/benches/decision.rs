@@ -111,6 +111,7 @@ fn demo_storefront() {
         embedding_cache: None,
         site_locale: "en".into(),
         embed_in_background_above: frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE,
+        encoder_always: false,
     };
     let matcher = source.build().expect("demo");
     let context = AnswerContext {

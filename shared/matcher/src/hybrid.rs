@@ -246,6 +246,15 @@ impl Ranker {
         }
     }
 
+    /// Runs the encoder on every question, however sure the lexical side is: about 0.3
+    /// points more in-scope accuracy on CLINC150 validation (94.9–95.1 % against 94.7 %),
+    /// for an encoding of every new question instead of about one in four.
+    pub fn run_encoder_always(&mut self) {
+        if let Some(semantic) = &mut self.semantic {
+            semantic.skip_above = f32::INFINITY;
+        }
+    }
+
     /// The `k` most probable labels for `text`, best first.
     pub fn rank(&self, text: &str, k: usize) -> Vec<Ranked> {
         top_k(self.probabilities(text), k)

@@ -246,6 +246,14 @@ impl Matcher {
         self
     }
 
+    /// This matcher running its sentence encoder on every question, not only when the
+    /// lexical side is unsure (`[matcher] run_encoder = "always"`; see
+    /// [`Ranker::run_encoder_always`]).
+    pub fn with_encoder_always(mut self) -> Matcher {
+        self.classifier.run_encoder_always();
+        self
+    }
+
     pub fn knowledge(&self) -> &KnowledgeBase {
         &self.knowledge
     }

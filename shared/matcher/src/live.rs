@@ -34,6 +34,9 @@ pub struct MatcherSource {
     /// wait for them: the matcher serves at once, related articles from BM25 alone, and a
     /// background thread embeds them ([`LiveMatcher::wait_for_articles`]).
     pub embed_in_background_above: usize,
+    /// Run the encoder on every question ([`Matcher::with_encoder_always`]), not only when
+    /// the lexical side is unsure.
+    pub encoder_always: bool,
 }
 
 /// Articles embedded before a load returns, at most, by default: a larger first load (an
@@ -84,6 +87,11 @@ impl MatcherSource {
             articles,
         )?
         .with_site_language(&self.site_locale);
+        let matcher = if self.encoder_always {
+            matcher.with_encoder_always()
+        } else {
+            matcher
+        };
         Ok((matcher, articles == ArticleEmbedding::Later))
     }
 

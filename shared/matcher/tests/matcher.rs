@@ -23,6 +23,7 @@ fn source(dir: &Path) -> MatcherSource {
         embedding_cache: None,
         site_locale: "en".into(),
         embed_in_background_above: frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE,
+        encoder_always: false,
     }
 }
 
@@ -570,6 +571,43 @@ fn demo_matcher_with_encoder() -> Matcher {
     demo_source_with_encoder()
         .build()
         .expect("the demo storefront loads with the encoder")
+}
+
+/// `[matcher] run_encoder = "always"`: the encoder runs on questions the lexical side is
+/// sure of too, and they are still answered with the same intent.
+#[test]
+fn a_site_told_to_run_the_encoder_always_encodes_every_question() {
+    let usual = demo_matcher_with_encoder();
+    let always = MatcherSource {
+        encoder_always: true,
+        ..demo_source_with_encoder()
+    }
+    .build()
+    .expect("loads");
+    let questions = [
+        "where is my order",
+        "how do i return an item",
+        "do you ship internationally",
+        "how much is shipping",
+        "i forgot my password",
+        "can i change my delivery address",
+    ];
+    let mut skipped_usually = 0;
+    for question in questions {
+        assert!(always.runs_encoder(question), "{question}");
+        if !usual.runs_encoder(question) {
+            skipped_usually += 1;
+            assert_eq!(
+                always.decide(question, &context()).intent,
+                usual.decide(question, &context()).intent,
+                "{question}"
+            );
+        }
+    }
+    assert!(
+        skipped_usually > 0,
+        "no demo question is clear to the lexical side"
+    );
 }
 
 #[test]

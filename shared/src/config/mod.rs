@@ -29,8 +29,8 @@ pub use proxies::{canonical as canonical_ip, IpNet};
 pub use secrets::{Secret, Secrets};
 pub use settings::{
     BotSettings, ChatPlatform, ConnectionLimits, DeliverySettings, DigestSettings, DiscordSettings,
-    EmailSettings, Limits, MatcherSettings, RateLimits, RouteRule, ServerSettings, Settings,
-    SiteSettings, SlaSettings, SlackSettings,
+    EmailSettings, Limits, MatcherSettings, RateLimits, RouteRule, RunEncoder, ServerSettings,
+    Settings, SiteSettings, SlaSettings, SlackSettings,
 };
 
 pub use webhooks::WebhookSettings;

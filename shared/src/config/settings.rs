@@ -244,6 +244,23 @@ pub struct MatcherSettings {
     /// in the background, related articles from BM25 alone meanwhile. Unset: the
     /// matcher's default (`frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE`, 1,000).
     pub embed_in_background_above: Option<usize>,
+    /// When the sentence encoder runs: `"when_unsure"` (the default: skipped when the
+    /// lexical side is sure, on about three questions in four) or `"always"` (every
+    /// question: about 0.3 points more in-scope accuracy on CLINC150 validation, for an
+    /// encoding of every new question).
+    pub run_encoder: Option<RunEncoder>,
+}
+
+/// `[matcher] run_encoder`: when a question is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunEncoder {
+    /// Only when the lexical classifier is unsure, or the question is in another
+    /// language than the intents' examples.
+    #[default]
+    WhenUnsure,
+    /// On every question.
+    Always,
 }
 
 /// `[[sites]]`: one storefront served by this installation.
@@ -788,6 +805,20 @@ mod tests {
         assert!(err.to_string().contains("sites[0].id"), "{err}");
         let err = parse("[server]\nlistne = \"x\"", &[]).expect_err("unknown key");
         assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn the_encoder_runs_when_unsure_unless_told_always() {
+        let settings = parse(SITE, &[]).expect("valid");
+        assert_eq!(settings.matcher.run_encoder, None);
+        let text = format!("[matcher]\nrun_encoder = \"always\"\n{SITE}");
+        let settings = parse(&text, &[]).expect("valid");
+        assert_eq!(settings.matcher.run_encoder, Some(RunEncoder::Always));
+        let settings = parse(&text, &[("FRONTLINE_RUN_ENCODER", "when_unsure")]).expect("valid");
+        assert_eq!(settings.matcher.run_encoder, Some(RunEncoder::WhenUnsure));
+        let err = parse(SITE, &[("FRONTLINE_RUN_ENCODER", "sometimes")]).expect_err("invalid");
+        assert!(err.to_string().contains("run_encoder"), "{err}");
+        assert!(err.to_string().contains("sometimes"), "{err}");
     }
 
     #[test]
