@@ -67,7 +67,7 @@ impl Sites {
                 embed_in_background_above: matcher
                     .embed_in_background_above
                     .unwrap_or(frontline_matcher::live::EMBED_IN_BACKGROUND_ABOVE),
-                encoder_always: matcher.run_encoder == Some(RunEncoder::Always),
+                encoder_always: matcher.run_encoder == RunEncoder::Always,
             };
             let live = LiveMatcher::load(source).map_err(|cause| SiteLoadError {
                 site: settings.id.to_string(),

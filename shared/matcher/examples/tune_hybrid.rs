@@ -28,9 +28,7 @@ use frontline_matcher::classifier::{
     OUT_OF_SCOPE,
 };
 use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_MODEL};
-use frontline_matcher::hybrid::{
-    is_foreign, lexical_is_sure, majority_language, mix, HybridOptions, Ranker,
-};
+use frontline_matcher::hybrid::{is_foreign, lexical_is_sure, mix, HybridOptions, Ranker};
 use frontline_matcher::{clarify, language};
 
 /// Most questions must be decided without the encoder, so that the median decision is
@@ -127,9 +125,12 @@ fn half(text: &str) -> usize {
 
 fn ranked(question: &Question, choice: Choice, k: usize) -> (Vec<Ranked>, bool) {
     let mut probabilities = question.lexical.clone();
-    let runs = question.foreign || !lexical_is_sure(&probabilities, choice.skip_above);
+    // The lexical baseline (weight 0) keeps foreign questions lexical, as `encoder =
+    // "none"` does.
+    let foreign = question.foreign && choice.weight > 0.0;
+    let runs = foreign || !lexical_is_sure(&probabilities, choice.skip_above);
     if runs {
-        let weight = if question.foreign { 1.0 } else { choice.weight };
+        let weight = if foreign { 1.0 } else { choice.weight };
         mix(&mut probabilities, &question.semantic, weight);
     }
     (top_k(probabilities, k), runs)
@@ -250,8 +251,7 @@ fn main() {
     let texts: Vec<&str> = validation.iter().map(|(e, _)| e.text.as_str()).collect();
     let sides = ranker.sides(&texts, Some(&mut disk)).expect("embed");
     let labels = ranker.labels().to_vec();
-    let train_texts: Vec<&str> = train.iter().map(|e| e.text.as_str()).collect();
-    let examples_language = majority_language(&train_texts);
+    let examples_language = ranker.examples_language();
     let questions: Vec<Question> = validation
         .into_iter()
         .zip(sides)

@@ -40,6 +40,7 @@ pub mod intents;
 pub mod knowledge;
 pub mod language;
 pub mod live;
+pub mod question;
 mod training;
 
 pub use decision::{
@@ -58,6 +59,7 @@ use crate::hybrid::{HybridOptions, Ranker};
 use crate::intents::{Intent, IntentSet};
 use crate::knowledge::vectors::ArticleVectors;
 use crate::knowledge::{Article, KnowledgeBase, KnowledgeError};
+use crate::question::Question;
 use frontline_shared::escalation::{MatchedCandidate, Priority};
 use frontline_shared::templates::{markdown_to_safe_html, Templates};
 
@@ -287,19 +289,25 @@ impl Matcher {
     }
 
     /// Whether [`decide`](Matcher::decide) would run the sentence encoder on `question`
-    /// (there is one and the lexical side is unsure): milliseconds of CPU, not
-    /// microseconds, so callers on async threads move such a decision off them.
-    pub fn runs_encoder(&self, question: &str) -> bool {
-        self.classifier.runs_encoder(question)
+    /// (see [`Ranker::runs_encoder`]: the lexical side is unsure, the question is in
+    /// another language than the examples', or the encoder runs always): milliseconds of
+    /// CPU, not microseconds, so callers on async threads move such a decision off them.
+    pub fn runs_encoder(&self, question: &Question) -> bool {
+        self.classifier
+            .runs_encoder_in(&question.text, question.language)
     }
 
     /// Decides what to do with `question`, answering in the question's language
     /// ([`language::detect`]) where the answer has a version in it (see
     /// [`in_customer_language`](Self::in_customer_language)).
     pub fn decide(&self, question: &str, context: &AnswerContext) -> Decision {
-        let question_language = language::detect(question);
-        let decision = self.decide_in_site_language(question, question_language, context);
-        match question_language {
+        self.decide_question(&Question::new(question), context)
+    }
+
+    /// [`decide`](Matcher::decide) for a question whose language is detected already.
+    pub fn decide_question(&self, question: &Question, context: &AnswerContext) -> Decision {
+        let decision = self.decide_in_site_language(&question.text, question.language, context);
+        match question.language {
             Some(code) => self.in_customer_language(decision, code, context),
             None => decision,
         }

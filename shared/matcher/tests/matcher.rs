@@ -3,6 +3,7 @@
 
 use frontline_matcher::classifier::Thresholds;
 use frontline_matcher::live::{LiveMatcher, MatcherSource};
+use frontline_matcher::question::Question;
 use frontline_matcher::{AnswerContext, CandidateKind, DecisionKind, HandoffReason, Matcher};
 use frontline_shared::site_id::SiteId;
 use std::path::{Path, PathBuf};
@@ -574,9 +575,9 @@ fn demo_matcher_with_encoder() -> Matcher {
 }
 
 /// `[matcher] run_encoder = "always"`: the encoder runs on questions the lexical side is
-/// sure of too, and they are still answered with the same intent.
+/// sure of too (their confidence is the mixture's), and they keep their intent.
 #[test]
-fn a_site_told_to_run_the_encoder_always_encodes_every_question() {
+fn an_installation_told_to_run_the_encoder_always_encodes_every_question() {
     let usual = demo_matcher_with_encoder();
     let always = MatcherSource {
         encoder_always: true,
@@ -593,15 +594,17 @@ fn a_site_told_to_run_the_encoder_always_encodes_every_question() {
         "can i change my delivery address",
     ];
     let mut skipped_usually = 0;
-    for question in questions {
-        assert!(always.runs_encoder(question), "{question}");
-        if !usual.runs_encoder(question) {
+    for text in questions {
+        let question = Question::new(text);
+        assert!(always.runs_encoder(&question), "{text}");
+        if !usual.runs_encoder(&question) {
             skipped_usually += 1;
-            assert_eq!(
-                always.decide(question, &context()).intent,
-                usual.decide(question, &context()).intent,
-                "{question}"
+            let (mixed, lexical) = (
+                always.decide(text, &context()),
+                usual.decide(text, &context()),
             );
+            assert_eq!(mixed.intent, lexical.intent, "{text}");
+            assert_ne!(mixed.confidence, lexical.confidence, "{text}: not mixed");
         }
     }
     assert!(

@@ -4,6 +4,7 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
+use frontline_matcher::question::Question;
 use frontline_matcher::{AnswerContext, CandidateKind, ClarifyOption, Decision, DecisionKind};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::new_id;
@@ -127,17 +128,23 @@ pub async fn ask(
                     invalid_choice(format!("choice: no {} {:?}", kind.as_str(), choice.id))
                 })?
         }
-        // The sentence encoder spends milliseconds of CPU on a question the lexical side is
-        // unsure of: that decision runs off the async threads.
-        None if matcher.runs_encoder(text.as_str()) => {
-            let loaded = std::sync::Arc::clone(&loaded);
-            let question = text.as_str().to_owned();
-            let context = context.clone();
-            tokio::task::spawn_blocking(move || loaded.matcher.decide(&question, &context))
+        // The sentence encoder spends milliseconds of CPU on a question it runs on (the
+        // lexical side unsure, another language): that decision runs off the async threads.
+        // The question's language is detected once for both steps.
+        None => {
+            let question = Question::new(text.as_str());
+            if matcher.runs_encoder(&question) {
+                let loaded = std::sync::Arc::clone(&loaded);
+                let context = context.clone();
+                tokio::task::spawn_blocking(move || {
+                    loaded.matcher.decide_question(&question, &context)
+                })
                 .await
                 .map_err(ApiError::internal)?
+            } else {
+                matcher.decide_question(&question, &context)
+            }
         }
-        None => matcher.decide(text.as_str(), &context),
     };
     count(&state.metrics, &site_id, &decision);
     let handoff_reason = decision

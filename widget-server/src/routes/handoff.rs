@@ -8,6 +8,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use frontline_matcher::question::Question;
 use frontline_matcher::AnswerContext;
 use frontline_shared::handoff::{hand_off, Handoff, HandoffPorts, Triage};
 use frontline_shared::store::new_id;
@@ -162,12 +163,13 @@ impl HandoffPorts for SitePorts<'_> {
         };
         let loaded = self.site.matcher.current();
         // As in `/ask`: a decision that runs the sentence encoder (a message never asked,
-        // the lexical side unsure) runs off the async threads.
-        let decision = if loaded.matcher.runs_encoder(question) {
-            let question = question.to_owned();
-            let decided =
-                tokio::task::spawn_blocking(move || loaded.matcher.decide(&question, &context))
-                    .await;
+        // the lexical side unsure or another language) runs off the async threads.
+        let question = Question::new(question);
+        let decision = if loaded.matcher.runs_encoder(&question) {
+            let decided = tokio::task::spawn_blocking(move || {
+                loaded.matcher.decide_question(&question, &context)
+            })
+            .await;
             match decided {
                 Ok(decision) => decision,
                 Err(error) => {
@@ -176,7 +178,7 @@ impl HandoffPorts for SitePorts<'_> {
                 }
             }
         } else {
-            loaded.matcher.decide(question, &context)
+            loaded.matcher.decide_question(&question, &context)
         };
         Triage {
             priority: decision.priority,
