@@ -170,8 +170,14 @@ impl Ranker {
         self.mixed(
             text,
             self.classifier.probabilities(text),
-            language::detect(text),
+            self.question_language(text),
         )
+    }
+
+    /// `text`'s [detected](language::detect) language when the ranking depends on it
+    /// (with an encoder); lexical ranking alone does not spend the detection.
+    fn question_language(&self, text: &str) -> Option<&'static str> {
+        self.semantic.as_ref().and_then(|_| language::detect(text))
     }
 
     /// `lexical` mixed with the semantic head's probabilities for `text`, a question in
@@ -239,7 +245,7 @@ impl Ranker {
     /// is one, and the lexical side is unsure, or the question is in another language
     /// than the examples', or the encoder [runs always](Ranker::run_encoder_always).
     pub fn runs_encoder(&self, text: &str) -> bool {
-        self.runs_encoder_in(text, language::detect(text))
+        self.runs_encoder_in(text, self.question_language(text))
     }
 
     /// [`runs_encoder`](Ranker::runs_encoder) for a question whose language the caller
@@ -280,7 +286,7 @@ impl Ranker {
     /// clarifying rule for vague questions was calibrated on: how much a question's words
     /// say, see [`clarify`](crate::clarify)). Equal without an encoder.
     pub fn rank_with_lexical(&self, text: &str, k: usize) -> (Vec<Ranked>, Vec<Ranked>) {
-        self.rank_with_lexical_in(text, language::detect(text), k)
+        self.rank_with_lexical_in(text, self.question_language(text), k)
     }
 
     /// [`rank_with_lexical`](Ranker::rank_with_lexical) for a question whose language
