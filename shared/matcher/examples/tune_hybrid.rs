@@ -158,9 +158,11 @@ fn score(
         let (ranked, runs) = ranked(q, choice, thresholds.max_suggestions);
         score.questions += 1;
         score.encoder_runs += usize::from(runs);
-        // Vagueness is judged on the lexical ranking, as the product does.
+        // Vagueness is judged as the product does: on the lexical ranking, and on the
+        // mixture when the encoder ran.
         let lexical = top_k(q.lexical.clone(), thresholds.max_suggestions);
-        let verdict = if clarify::is_vague(q.content_words, &lexical, labels) {
+        let by_meaning = runs.then_some(ranked.as_slice());
+        let verdict = if clarify::is_vague(q.content_words, &lexical, by_meaning, labels) {
             None
         } else {
             Some(decide(&ranked, labels, thresholds))

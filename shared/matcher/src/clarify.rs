@@ -46,6 +46,12 @@ pub const GUESS: f32 = 0.3;
 /// Out of scope ranked first at or above this is handed off even with one content word.
 pub const OUT_OF_SCOPE_SURE: f32 = 0.5;
 
+/// With the semantic head, a short question is not vague when the ranking by meaning puts
+/// first, at or above this (more than all other labels together), the in-scope intent
+/// the lexical classifier puts first too: two readings, of its words and of its meaning,
+/// agree.
+pub const AGREED: f32 = 0.5;
+
 /// The most options in one clarifying choice (the widget adds "Talk to a person").
 pub const MAX_OPTIONS: usize = 4;
 
@@ -230,14 +236,33 @@ pub fn content_words(question: &str) -> usize {
 }
 
 /// Whether a question of `content_words` (see [`content_words`]) is too vague to answer
-/// or hand off without asking what it is about; `ranked` is the classifier's ranking (best
-/// first) and `labels` its labels.
-pub fn is_vague(content_words: usize, ranked: &[Ranked], labels: &[String]) -> bool {
+/// or hand off without asking what it is about. `lexical` is the lexical classifier's
+/// ranking (best first), `by_meaning` the ranking with the semantic head mixed in when the
+/// encoder ran for the question ([`Ranking::by_meaning`](crate::hybrid::Ranking::by_meaning)),
+/// and `labels` the labels.
+///
+/// An in-scope intent is *sure* when the lexical ranking gives it [`CONFIDENT`], or when
+/// both rankings put it first and the one by meaning gives it [`AGREED`] ("goodnight"
+/// means goodbye; "my order", which the semantic head reads as the order's status and
+/// the lexical model as cancelling it, stays vague).
+pub fn is_vague(
+    content_words: usize,
+    lexical: &[Ranked],
+    by_meaning: Option<&[Ranked]>,
+    labels: &[String],
+) -> bool {
     let is_oos = |r: &Ranked| labels.get(r.label).is_none_or(|l| l == OUT_OF_SCOPE);
-    let sure_in_scope = ranked
+    let agreed = |meaning: &[Ranked]| match (meaning.first(), lexical.first()) {
+        (Some(top), Some(lexical_top)) => {
+            !is_oos(top) && top.label == lexical_top.label && top.confidence >= AGREED
+        }
+        _ => false,
+    };
+    let sure_in_scope = lexical
         .iter()
-        .any(|r| !is_oos(r) && r.confidence >= CONFIDENT);
-    let sure_out_of_scope = ranked
+        .any(|r| !is_oos(r) && r.confidence >= CONFIDENT)
+        || by_meaning.is_some_and(agreed);
+    let sure_out_of_scope = lexical
         .first()
         .is_some_and(|top| is_oos(top) && top.confidence >= OUT_OF_SCOPE_SURE);
     match content_words {
@@ -304,15 +329,34 @@ mod tests {
     fn vague_means_few_content_words_and_no_sure_class() {
         let labels = labels();
         // No content word: vague unless an in-scope class is sure, out of scope or not.
-        assert!(is_vague(0, &ranked(&[(0, 0.3), (2, 0.2)]), &labels));
-        assert!(is_vague(0, &ranked(&[(1, 0.9), (0, 0.05)]), &labels));
-        assert!(!is_vague(0, &ranked(&[(0, 0.8)]), &labels));
+        assert!(is_vague(0, &ranked(&[(0, 0.3), (2, 0.2)]), None, &labels));
+        assert!(is_vague(0, &ranked(&[(1, 0.9), (0, 0.05)]), None, &labels));
+        assert!(!is_vague(0, &ranked(&[(0, 0.8)]), None, &labels));
         // One content word: vague unless an in-scope class or out of scope is sure.
-        assert!(is_vague(1, &ranked(&[(2, 0.5), (0, 0.3)]), &labels));
-        assert!(is_vague(1, &ranked(&[(1, 0.3), (2, 0.2)]), &labels));
-        assert!(!is_vague(1, &ranked(&[(0, 0.9)]), &labels));
-        assert!(!is_vague(1, &ranked(&[(1, 0.6), (0, 0.2)]), &labels));
+        assert!(is_vague(1, &ranked(&[(2, 0.5), (0, 0.3)]), None, &labels));
+        assert!(is_vague(1, &ranked(&[(1, 0.3), (2, 0.2)]), None, &labels));
+        assert!(!is_vague(1, &ranked(&[(0, 0.9)]), None, &labels));
+        assert!(!is_vague(1, &ranked(&[(1, 0.6), (0, 0.2)]), None, &labels));
         // Two or more: never.
-        assert!(!is_vague(2, &ranked(&[(2, 0.3)]), &labels));
+        assert!(!is_vague(2, &ranked(&[(2, 0.3)]), None, &labels));
+    }
+
+    #[test]
+    fn a_short_question_both_readings_agree_on_is_not_vague() {
+        let labels = labels();
+        let lexical = ranked(&[(0, 0.4), (2, 0.3)]);
+        // The ranking by meaning puts the lexical model's first intent first, at half.
+        for content_words in [0, 1] {
+            assert!(is_vague(content_words, &lexical, None, &labels));
+            let agreeing = ranked(&[(0, 0.5), (2, 0.3)]);
+            assert!(!is_vague(content_words, &lexical, Some(&agreeing), &labels));
+            // Below half, or another intent first, or out of scope first: still vague.
+            let unsure = ranked(&[(0, 0.49), (2, 0.3)]);
+            assert!(is_vague(content_words, &lexical, Some(&unsure), &labels));
+            let other = ranked(&[(2, 0.9), (0, 0.05)]);
+            assert!(is_vague(content_words, &lexical, Some(&other), &labels));
+        }
+        let out_of_scope = ranked(&[(1, 0.4), (0, 0.3)]);
+        assert!(is_vague(0, &out_of_scope, Some(&out_of_scope), &labels));
     }
 }

@@ -172,6 +172,7 @@ impl Ranker {
             self.classifier.probabilities(text),
             self.question_language(text),
         )
+        .0
     }
 
     /// `text`'s [detected](language::detect) language when the ranking depends on it
@@ -181,24 +182,35 @@ impl Ranker {
     }
 
     /// `lexical` mixed with the semantic head's probabilities for `text`, a question in
-    /// `question_language` (as [detected](language::detect)).
-    fn mixed(&self, text: &str, lexical: Vec<f32>, question_language: Option<&str>) -> Vec<f32> {
+    /// `question_language` (as [detected](language::detect)), and whether the semantic
+    /// head took part.
+    fn mixed(
+        &self,
+        text: &str,
+        lexical: Vec<f32>,
+        question_language: Option<&str>,
+    ) -> (Vec<f32>, bool) {
         let mut probabilities = lexical;
         let Some(semantic) = &self.semantic else {
-            return probabilities;
+            return (probabilities, false);
         };
         let Some(weight) = self.semantic_weight(&probabilities, question_language) else {
-            return probabilities;
+            return (probabilities, false);
         };
         match semantic.encoder.embed(text) {
-            Ok(embedding) => mix(
-                &mut probabilities,
-                &semantic.head.probabilities(&embedding),
-                weight,
-            ),
-            Err(error) => tracing::warn!(%error, "sentence encoder failed; lexical ranking only"),
+            Ok(embedding) => {
+                mix(
+                    &mut probabilities,
+                    &semantic.head.probabilities(&embedding),
+                    weight,
+                );
+                (probabilities, true)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "sentence encoder failed; lexical ranking only");
+                (probabilities, false)
+            }
         }
-        probabilities
     }
 
     /// The semantic head's share in a question's mixture given its `lexical`
@@ -282,10 +294,9 @@ impl Ranker {
         top_k(self.probabilities(text), k)
     }
 
-    /// [`rank`](Ranker::rank), and the lexical classifier's own `k` best (what the
-    /// clarifying rule for vague questions was calibrated on: how much a question's words
-    /// say, see [`clarify`](crate::clarify)). Equal without an encoder.
-    pub fn rank_with_lexical(&self, text: &str, k: usize) -> (Vec<Ranked>, Vec<Ranked>) {
+    /// A question's [`Ranking`]: the `k` most probable labels as [`rank`](Ranker::rank)
+    /// gives them, and the lexical classifier's own `k` best.
+    pub fn rank_with_lexical(&self, text: &str, k: usize) -> Ranking {
         self.rank_with_lexical_in(text, self.question_language(text), k)
     }
 
@@ -296,11 +307,15 @@ impl Ranker {
         text: &str,
         question_language: Option<&str>,
         k: usize,
-    ) -> (Vec<Ranked>, Vec<Ranked>) {
+    ) -> Ranking {
         let lexical = self.classifier.probabilities(text);
         let lexical_ranked = top_k(lexical.clone(), k);
-        let mixed = self.mixed(text, lexical, question_language);
-        (top_k(mixed, k), lexical_ranked)
+        let (mixed, semantic) = self.mixed(text, lexical, question_language);
+        Ranking {
+            ranked: top_k(mixed, k),
+            lexical: lexical_ranked,
+            semantic,
+        }
     }
 
     /// Approximate heap memory of the model (the encoder counted once per ranker).
@@ -309,6 +324,27 @@ impl Ranker {
             + self.semantic.as_ref().map_or(0, |s| {
                 s.encoder.heap_bytes() + 4 * s.head.weights.len() + 4 * s.head.mean.len()
             })
+    }
+}
+
+/// One question's ranking, best first, and what it was made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// What the decision is made on: the mixture when the semantic head took part, else
+    /// the lexical ranking.
+    pub ranked: Vec<Ranked>,
+    /// The lexical classifier's own ranking (what the clarifying rule for vague questions
+    /// was calibrated on: how much a question's words say, see [`clarify`](crate::clarify)).
+    /// Equal to `ranked` without the semantic head.
+    pub lexical: Vec<Ranked>,
+    /// Whether the semantic head took part: the encoder ran for this question.
+    pub semantic: bool,
+}
+
+impl Ranking {
+    /// The ranking by meaning (the mixture), when the semantic head took part.
+    pub fn by_meaning(&self) -> Option<&[Ranked]> {
+        self.semantic.then_some(self.ranked.as_slice())
     }
 }
 
@@ -613,8 +649,10 @@ mod tests {
             assert!((mixed - alone).abs() < 1e-4, "{mixed} against {alone}");
         }
         // Told it is English, the same text keeps the lexical ranking.
-        let (told_english, lexical) = ranker.rank_with_lexical_in(german, Some("en"), 3);
-        assert_eq!(told_english, lexical);
+        let told_english = ranker.rank_with_lexical_in(german, Some("en"), 3);
+        assert_eq!(told_english.ranked, told_english.lexical);
+        assert!(!told_english.semantic);
+        assert!(ranker.rank_with_lexical_in(german, Some("de"), 3).semantic);
         assert_eq!(ranker.semantic_weight(&[1.0], Some("de")), Some(1.0));
         assert_eq!(ranker.semantic_weight(&[0.1, 0.9], Some("en")), None);
         assert_eq!(ranker.semantic_weight(&[0.1, 0.9], None), None);

@@ -470,10 +470,11 @@ impl Matcher {
         question_language: Option<&'static str>,
         context: &AnswerContext,
     ) -> Decision {
-        let (ranked, lexical) =
-            self.classifier
-                .rank_with_lexical_in(question, question_language, 5);
-        let matched = self.matched(&ranked);
+        let ranking = self
+            .classifier
+            .rank_with_lexical_in(question, question_language, 5);
+        let ranked = &ranking.ranked;
+        let matched = self.matched(ranked);
         let confidence = ranked.first().map(|r| r.confidence).unwrap_or(0.0);
         let mut decision = Decision {
             kind: DecisionKind::Handoff,
@@ -493,17 +494,21 @@ impl Matcher {
             return decision;
         }
         let content_words = clarify::content_words(question);
-        if clarify::is_vague(content_words, &lexical, self.classifier.labels())
-            && !self.always_handoff_matched(&ranked)
+        if clarify::is_vague(
+            content_words,
+            &ranking.lexical,
+            ranking.by_meaning(),
+            self.classifier.labels(),
+        ) && !self.always_handoff_matched(ranked)
         {
-            let options = self.clarify_options(&lexical, content_words);
+            let options = self.clarify_options(&ranking.lexical, content_words);
             if options.len() >= 2 {
                 decision.kind = DecisionKind::Clarify;
                 decision.options = options;
                 return decision;
             }
         }
-        match classifier::decide(&ranked, self.classifier.labels(), &self.thresholds) {
+        match classifier::decide(ranked, self.classifier.labels(), &self.thresholds) {
             Verdict::Answer(label) => self.answer_with(&mut decision, label, context),
             Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, context, || {
                 self.related_articles(question, 3)

@@ -892,3 +892,36 @@ fn a_translation_of_an_unknown_article_stands_on_its_own() {
     );
     assert!(matcher.knowledge().version_in(article, "en").is_none());
 }
+
+/// With the encoder, a short question is answered when the ranking by meaning and the
+/// lexical one agree on its intent ("my parcel", "voucher"); one they read differently,
+/// or that says nothing, still gets a clarifying choice.
+#[test]
+fn with_the_encoder_a_short_question_both_readings_agree_on_is_answered() {
+    let lexical = demo_matcher();
+    let with_encoder = demo_matcher_with_encoder();
+    for (text, intent) in [
+        ("my parcel", "order_status"),
+        ("my delivery", "order_status"),
+        ("voucher", "gift_cards"),
+        ("sizing", "jacket_size_advice"),
+    ] {
+        let before = lexical.decide(text, &context());
+        assert_eq!(before.kind, DecisionKind::Clarify, "{text}: {before:?}");
+        let decision = with_encoder.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Answer, "{text}: {decision:?}");
+        assert_eq!(decision.intent.as_deref(), Some(intent), "{text}");
+        assert!(decision.options.is_empty(), "{text}");
+    }
+    for text in [
+        "help",
+        "it doesn't work",
+        "my order",
+        "I have a question",
+        "I need help with my order",
+    ] {
+        let decision = with_encoder.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
+        assert!(decision.answer.is_none(), "{text}: no guessed answer");
+    }
+}

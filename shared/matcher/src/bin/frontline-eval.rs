@@ -161,13 +161,16 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
     let started = Instant::now();
     for example in &test {
         let query = Instant::now();
-        let (ranked, lexical) = ranker.rank_with_lexical(&example.text, thresholds.max_suggestions);
+        let ranking = ranker.rank_with_lexical(&example.text, thresholds.max_suggestions);
         let content_words = clarify::content_words(&example.text);
-        let verdict = if clarify::is_vague(content_words, &lexical, labels) {
-            None
-        } else {
-            Some(decide(&ranked, labels, &thresholds))
-        };
+        let vague = clarify::is_vague(
+            content_words,
+            &ranking.lexical,
+            ranking.by_meaning(),
+            labels,
+        );
+        let verdict = (!vague).then(|| decide(&ranking.ranked, labels, &thresholds));
+        let ranked = ranking.ranked;
         latencies.push(query.elapsed().as_secs_f64() * 1e6);
         outcomes.push((ranked.first().copied(), verdict));
     }
