@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use frontline_matcher::encoder::{default_models_dir, Encoder, Precision, DEFAULT_MODEL};
+use frontline_matcher::encoder::{default_models_dir, sentence, Encoder, Precision, DEFAULT_MODEL};
 
 fn main() {
     let n: usize = std::env::args()
@@ -93,7 +93,10 @@ fn main() {
         let mut cosines: Vec<f32> = runs[0]
             .iter()
             .zip(run)
-            .map(|(a, b)| a.iter().zip(b.iter()).map(|(x, y)| x * y).sum())
+            .map(|(a, b)| {
+                let (a, b) = (sentence(a), sentence(b));
+                a.iter().zip(b).map(|(x, y)| x * y).sum()
+            })
             .collect();
         cosines.sort_by(f32::total_cmp);
         let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;

@@ -499,8 +499,11 @@ impl Matcher {
             &ranking.lexical,
             ranking.by_meaning(),
             self.classifier.labels(),
-        ) && !self.always_handoff_matched(ranked)
-        {
+        ) && !self.always_handoff_matched(if content_words == 0 {
+            &ranking.lexical
+        } else {
+            ranked
+        }) {
             let options = self.clarify_options(&ranking.lexical, content_words);
             if options.len() >= 2 {
                 decision.kind = DecisionKind::Clarify;
@@ -597,7 +600,10 @@ impl Matcher {
     }
 
     /// Whether an always-handoff intent matched well enough to suggest: a person should
-    /// see it, vague or not ("this is unacceptable").
+    /// see it, vague or not ("this is unacceptable", "I'm very disappointed"). For a
+    /// question without a content word the caller passes the lexical ranking: such words
+    /// name no topic, and the semantic head reads "I have a question" or "problem" too
+    /// near to the complaints' wording.
     fn always_handoff_matched(&self, ranked: &[classifier::Ranked]) -> bool {
         ranked.first().is_some_and(|top| {
             top.confidence >= self.thresholds.suggest

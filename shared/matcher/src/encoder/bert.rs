@@ -276,9 +276,15 @@ impl Bert {
     }
 
     /// Runs every layer over `x`: the packed rows (`hidden` wide) of sequences of
-    /// `lengths`, in order.
-    pub fn forward(&self, mut x: Array2<f32>, lengths: &[usize]) -> Array2<f32> {
-        for layer in &self.layers {
+    /// `lengths`, in order. Returns the last layer's output and the middle one's (after
+    /// half the layers, rounded down).
+    pub fn forward(&self, mut x: Array2<f32>, lengths: &[usize]) -> (Array2<f32>, Array2<f32>) {
+        let middle = self.layers.len() / 2;
+        let mut middle_output = None;
+        for (i, layer) in self.layers.iter().enumerate() {
+            if i == middle {
+                middle_output = Some(x.clone());
+            }
             let qkv = layer.qkv.forward(&x.view());
             let context = self.attention(&qkv.view(), lengths);
             let mut attended = layer.attention_out.forward(&context.view());
@@ -294,7 +300,8 @@ impl Bert {
             layer.output_norm.apply(&mut out.view_mut());
             x = out;
         }
-        x
+        let middle_output = middle_output.unwrap_or_else(|| x.clone());
+        (x, middle_output)
     }
 
     /// Multi-head self-attention within each sequence: `softmax(Q Kᵀ / √d) V` per head,

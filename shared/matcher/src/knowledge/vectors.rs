@@ -18,7 +18,7 @@
 use std::sync::Arc;
 
 use super::Article;
-use crate::encoder::{DiskCache, Encoder, EncoderError};
+use crate::encoder::{sentence, DiskCache, Encoder, EncoderError};
 
 /// The constant of reciprocal rank fusion.
 pub const RRF_K: f32 = 60.0;
@@ -39,7 +39,7 @@ const TEXT_CHARS: usize = 300;
 #[derive(Debug)]
 pub struct ArticleVectors {
     encoder: Arc<Encoder>,
-    /// (article position, L2-normalized embedding) of every original article.
+    /// (article position, its L2-normalized [sentence] vector) of every original article.
     vectors: Vec<(usize, Vec<f32>)>,
 }
 
@@ -63,7 +63,11 @@ impl ArticleVectors {
         let vectors = encoder.embed_many(&texts, disk)?;
         Ok(ArticleVectors {
             encoder,
-            vectors: positions.into_iter().zip(vectors).collect(),
+            vectors: positions
+                .into_iter()
+                .zip(vectors)
+                .map(|(i, v)| (i, sentence(&v).to_vec()))
+                .collect(),
         })
     }
 
@@ -84,7 +88,8 @@ impl ArticleVectors {
     /// first: at most `limit`, each at least [`MIN_SIMILARITY`] and within
     /// [`SIMILARITY_MARGIN`] of the best.
     pub fn nearest(&self, question: &str, limit: usize) -> Result<Vec<(usize, f32)>, EncoderError> {
-        let query = self.encoder.embed(question)?;
+        let embedding = self.encoder.embed(question)?;
+        let query = sentence(&embedding);
         let mut scored: Vec<(usize, f32)> = self
             .vectors
             .iter()
