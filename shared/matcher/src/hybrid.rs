@@ -140,9 +140,13 @@ impl Ranker {
             }
         }
         let embeddings = encoder.embed_many(&texts, disk)?;
-        let head = SemanticHead::train(&embeddings, &targets, labels.len(), options)?;
         let sentences: Vec<Vec<f32>> = embeddings.iter().map(|e| sentence(e).to_vec()).collect();
-        let sentence_head = SemanticHead::train(&sentences, &targets, labels.len(), options)?;
+        // Side by side on two cores: the heads are independent.
+        let (head, sentence_head) = rayon::join(
+            || SemanticHead::train(&embeddings, &targets, labels.len(), options),
+            || SemanticHead::train(&sentences, &targets, labels.len(), options),
+        );
+        let (head, sentence_head) = (head?, sentence_head?);
         let examples_language = majority_language(&texts);
         Ok(Ranker {
             classifier,
