@@ -9,9 +9,13 @@
 //!
 //! | content words | vague unless                                                        |
 //! |---------------|---------------------------------------------------------------------|
-//! | none          | an in-scope class reaches [`CONFIDENT`]                             |
-//! | one           | an in-scope class reaches [`CONFIDENT`], or out of scope ranks first at [`OUT_OF_SCOPE_SURE`] or above ("lol") |
+//! | none          | an in-scope class is sure                                           |
+//! | one           | an in-scope class is sure, or out of scope ranks first at [`OUT_OF_SCOPE_SURE`] or above ("lol") |
 //! | two or more   | always: the thresholds decide (answer, suggest or hand off)         |
+//!
+//! An in-scope class is *sure* when the lexical classifier gives it [`CONFIDENT`] or,
+//! with the sentence encoder, when the lexical ranking and the mixture with the semantic
+//! head both put it first and the mixture gives it [`AGREED`] ([`is_vague`]).
 //!
 //! So gibberish and off-topic questions ("what's the capital of France") are still handed
 //! off, and a one-word question the classifier is sure of ("refund" → *Where is my
@@ -46,10 +50,11 @@ pub const GUESS: f32 = 0.3;
 /// Out of scope ranked first at or above this is handed off even with one content word.
 pub const OUT_OF_SCOPE_SURE: f32 = 0.5;
 
-/// With the semantic head, a short question is not vague when the ranking by meaning puts
-/// first, at or above this (more than all other labels together), the in-scope intent
-/// the lexical classifier puts first too: two readings, of its words and of its meaning,
-/// agree.
+/// With the semantic head, a short question is not vague when the ranking by meaning (the
+/// mixture, mostly the semantic head's: see [`HybridOptions`](crate::hybrid::HybridOptions))
+/// puts first, at or above this (more than all other labels together), the in-scope
+/// intent the lexical classifier puts first too: two readings, of its words and of its
+/// meaning, agree.
 pub const AGREED: f32 = 0.5;
 
 /// The most options in one clarifying choice (the widget adds "Talk to a person").

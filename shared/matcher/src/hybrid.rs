@@ -75,7 +75,7 @@ impl Default for HybridOptions {
 /// The decision thresholds for the hybrid ranking when `[matcher]` sets none: what the
 /// lexical model's rule (`tune_thresholds_with`) picks on CLINC150 validation with the
 /// default [`HybridOptions`] (answer 0.2141, suggest 0.2131, as `frontline-eval` reports
-/// them), rounded down: there they hand off 67 % of out-of-scope questions, clarifying
+/// them; the mixing weight and `skip_above` are `tune_hybrid`'s), rounded down: there they hand off 67 % of out-of-scope questions, clarifying
 /// choices counted as not handed off. Averaging with the semantic head flattens the
 /// probabilities, hence values below the lexical model's.
 pub fn default_thresholds() -> Thresholds {
@@ -495,11 +495,11 @@ impl SemanticHead {
         })
     }
 
-    /// Softmax over the classes' scores for one embedding.
     fn heap_bytes(&self) -> usize {
         4 * (self.weights.len() + self.bias.len() + self.mean.len())
     }
 
+    /// Softmax over the classes' scores for one embedding.
     fn probabilities(&self, embedding: &[f32]) -> Vec<f32> {
         let mut scores = self.bias.clone();
         for ((v, m), row) in embedding
@@ -689,6 +689,23 @@ mod tests {
         for (mixed, alone) in ranker.probabilities(german).iter().zip(&semantic) {
             assert!((mixed - alone).abs() < 1e-4, "{mixed} against {alone}");
         }
+        // Read by the sentence vector alone, not the head that reads the middle layer too.
+        let semantic_side = ranker.semantic.as_ref().expect("an encoder");
+        let embedding = semantic_side.encoder.embed(german).expect("embed");
+        let by_sentence = semantic_side
+            .sentence_head
+            .probabilities(sentence(&embedding));
+        let by_both = semantic_side.head.probabilities(&embedding);
+        let ranked = ranker.probabilities(german);
+        let largest = |other: &[f32]| {
+            ranked
+                .iter()
+                .zip(other)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max)
+        };
+        assert!(largest(&by_sentence) < 1e-6);
+        assert!(largest(&by_both) > 1e-4, "the heads differ: {ranked:?} {by_both:?}");
         // Told it is English, the same text keeps the lexical ranking.
         let told_english = ranker.rank_with_lexical_in(german, Some("en"), 3);
         assert_eq!(told_english.ranked, told_english.lexical);

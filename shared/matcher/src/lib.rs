@@ -494,16 +494,22 @@ impl Matcher {
             return decision;
         }
         let content_words = clarify::content_words(question);
+        // A question without a content word names no topic: it is taken for an
+        // always-handoff intent only by its words (the lexical ranking, at the lexical
+        // model's own suggest threshold), as the semantic head reads "I have a question"
+        // or "problem" too near to the complaints' wording.
+        let (handoff_ranking, handoff_floor) = if content_words == 0 && ranking.semantic {
+            (&ranking.lexical, classifier::Thresholds::default().suggest)
+        } else {
+            (ranked, self.thresholds.suggest)
+        };
         if clarify::is_vague(
             content_words,
             &ranking.lexical,
             ranking.by_meaning(),
             self.classifier.labels(),
-        ) && !self.always_handoff_matched(if content_words == 0 {
-            &ranking.lexical
-        } else {
-            ranked
-        }) {
+        ) && !self.always_handoff_matched(handoff_ranking, handoff_floor)
+        {
             let options = self.clarify_options(&ranking.lexical, content_words);
             if options.len() >= 2 {
                 decision.kind = DecisionKind::Clarify;
@@ -599,14 +605,12 @@ impl Matcher {
         })
     }
 
-    /// Whether an always-handoff intent matched well enough to suggest: a person should
-    /// see it, vague or not ("this is unacceptable", "I'm very disappointed"). For a
-    /// question without a content word the caller passes the lexical ranking: such words
-    /// name no topic, and the semantic head reads "I have a question" or "problem" too
-    /// near to the complaints' wording.
-    fn always_handoff_matched(&self, ranked: &[classifier::Ranked]) -> bool {
+    /// Whether an always-handoff intent ranks first in `ranked` at `floor` or above (the
+    /// suggest threshold of the ranking's model): a person should see it, vague or not
+    /// ("this is unacceptable", "I'm very disappointed").
+    fn always_handoff_matched(&self, ranked: &[classifier::Ranked], floor: f32) -> bool {
         ranked.first().is_some_and(|top| {
-            top.confidence >= self.thresholds.suggest
+            top.confidence >= floor
                 && matches!(self.targets.get(top.label),
                     Some(Target::Intent(i)) if self.intents.intents[*i].handoff)
         })

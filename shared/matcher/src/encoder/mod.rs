@@ -11,9 +11,10 @@
 //! An embedding holds two such vectors, each `hidden` long: the model's **sentence
 //! vector** (the last layer's tokens, [`sentence`]; what the model card defines and
 //! knowledge search compares) and the same pooling of the **middle layer**'s output
-//! (after 6 of the 12 layers), which keeps more of the question's wording. The semantic
-//! head reads both: on CLINC150 validation, 95.7 % in-scope against 95.2 % with the
-//! sentence vector alone, at the same out-of-scope recall (README).
+//! ([`middle`]: after 6 of the 12 layers), which keeps more of the question's wording.
+//! The semantic head reads both: on CLINC150 validation, 95.73 % in-scope against 95.2 %
+//! with the sentence vector alone, at the same out-of-scope recall (README, "The middle
+//! layer").
 //!
 //! # Layout
 //! - this file: [`Encoder`] (load, embed one text with a cache, embed many in batches);
@@ -357,7 +358,14 @@ impl Encoder {
 /// The sentence vector of an `embedding` (its first half): the model's own, L2-normalized,
 /// what similarity between texts is measured on.
 pub fn sentence(embedding: &[f32]) -> &[f32] {
+    debug_assert!(embedding.len().is_multiple_of(2), "an embedding is two vectors");
     &embedding[..embedding.len() / 2]
+}
+
+/// The middle layer's vector of an `embedding` (its second half), L2-normalized.
+pub fn middle(embedding: &[f32]) -> &[f32] {
+    debug_assert!(embedding.len().is_multiple_of(2), "an embedding is two vectors");
+    &embedding[embedding.len() / 2..]
 }
 
 /// What an embedding holds, for the disk cache's name: the sentence vector and the middle

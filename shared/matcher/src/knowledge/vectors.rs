@@ -66,7 +66,12 @@ impl ArticleVectors {
             vectors: positions
                 .into_iter()
                 .zip(vectors)
-                .map(|(i, v)| (i, sentence(&v).to_vec()))
+                .map(|(i, mut v)| {
+                    // The sentence vector alone: the middle layer's half is the head's.
+                    v.truncate(sentence(&v).len());
+                    v.shrink_to_fit();
+                    (i, v)
+                })
                 .collect(),
         })
     }
