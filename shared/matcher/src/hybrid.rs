@@ -705,7 +705,10 @@ mod tests {
                 .fold(0f32, f32::max)
         };
         assert!(largest(&by_sentence) < 1e-6);
-        assert!(largest(&by_both) > 1e-4, "the heads differ: {ranked:?} {by_both:?}");
+        assert!(
+            largest(&by_both) > 1e-4,
+            "the heads differ: {ranked:?} {by_both:?}"
+        );
         // Told it is English, the same text keeps the lexical ranking.
         let told_english = ranker.rank_with_lexical_in(german, Some("en"), 3);
         assert_eq!(told_english.ranked, told_english.lexical);

@@ -358,13 +358,19 @@ impl Encoder {
 /// The sentence vector of an `embedding` (its first half): the model's own, L2-normalized,
 /// what similarity between texts is measured on.
 pub fn sentence(embedding: &[f32]) -> &[f32] {
-    debug_assert!(embedding.len().is_multiple_of(2), "an embedding is two vectors");
+    debug_assert!(
+        embedding.len().is_multiple_of(2),
+        "an embedding is two vectors"
+    );
     &embedding[..embedding.len() / 2]
 }
 
 /// The middle layer's vector of an `embedding` (its second half), L2-normalized.
 pub fn middle(embedding: &[f32]) -> &[f32] {
-    debug_assert!(embedding.len().is_multiple_of(2), "an embedding is two vectors");
+    debug_assert!(
+        embedding.len().is_multiple_of(2),
+        "an embedding is two vectors"
+    );
     &embedding[embedding.len() / 2..]
 }
 
