@@ -133,20 +133,23 @@ fn option_ids(decision: &frontline_matcher::Decision) -> Vec<&str> {
     decision.options.iter().map(|o| o.id.as_str()).collect()
 }
 
+/// Questions that say too little to answer, in the demo (issue 18: "it doesn't work" was
+/// answered with the discount code, "my order" with cancelling it (0.46–0.55), and "help"
+/// went straight to the form).
+const VAGUE_QUESTIONS: [&str; 7] = [
+    "help",
+    "it doesn't work",
+    "my order",
+    "problem",
+    "I have a question",
+    "something is wrong",
+    "I need help with my order",
+];
+
 #[test]
 fn vague_questions_get_a_clarifying_choice_instead_of_a_guess_or_a_form() {
     let matcher = demo_matcher();
-    // Issue 18: "it doesn't work" was answered with the discount code, "my order" with
-    // cancelling it (0.46–0.55), and "help" went straight to the form.
-    for text in [
-        "help",
-        "it doesn't work",
-        "my order",
-        "problem",
-        "I have a question",
-        "something is wrong",
-        "I need help with my order",
-    ] {
+    for text in VAGUE_QUESTIONS {
         let decision = matcher.decide(text, &context());
         assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
         assert!(decision.answer.is_none(), "{text}: no guessed answer");
@@ -912,15 +915,7 @@ fn with_the_encoder_a_short_question_both_readings_agree_on_is_answered() {
         assert_eq!(decision.intent.as_deref(), Some(intent), "{text}");
         assert!(decision.options.is_empty(), "{text}");
     }
-    for text in [
-        "help",
-        "it doesn't work",
-        "my order",
-        "problem",
-        "I have a question",
-        "something is wrong",
-        "I need help with my order",
-    ] {
+    for text in VAGUE_QUESTIONS {
         let decision = with_encoder.decide(text, &context());
         assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
         assert!(decision.answer.is_none(), "{text}: no guessed answer");
