@@ -140,11 +140,10 @@ impl Ranker {
             }
         }
         let embeddings = encoder.embed_many(&texts, disk)?;
-        let sentences: Vec<Vec<f32>> = embeddings.iter().map(|e| sentence(e).to_vec()).collect();
         // Side by side on two cores: the heads are independent.
         let (head, sentence_head) = rayon::join(
-            || SemanticHead::train(&embeddings, &targets, labels.len(), options),
-            || SemanticHead::train(&sentences, &targets, labels.len(), options),
+            || SemanticHead::train(&embeddings, whole, &targets, labels.len(), options),
+            || SemanticHead::train(&embeddings, sentence, &targets, labels.len(), options),
         );
         let (head, sentence_head) = (head?, sentence_head?);
         let examples_language = majority_language(&texts);
@@ -420,18 +419,30 @@ impl Semantic {
     /// The semantic head's probabilities for a question's `embedding`; a `foreign` one
     /// (in another language than the examples') is read by its sentence vector alone.
     fn probabilities(&self, embedding: &[f32], foreign: bool) -> Vec<f32> {
-        if foreign {
-            self.sentence_head.probabilities(sentence(embedding))
+        let head = if foreign {
+            &self.sentence_head
         } else {
-            self.head.probabilities(embedding)
-        }
+            &self.head
+        };
+        head.probabilities(embedding)
     }
+}
+
+/// What a head reads of an embedding: all of it (the sentence vector and the middle
+/// layer's), or its [`sentence`] vector.
+type Reading = fn(&[f32]) -> &[f32];
+
+/// The whole embedding.
+fn whole(embedding: &[f32]) -> &[f32] {
+    embedding
 }
 
 /// Multinomial logistic regression on centred embeddings.
 #[derive(Debug, Clone)]
 struct SemanticHead {
-    /// `dim × classes`, row-major (one row per embedding dimension).
+    /// The part of an embedding it reads, in training and scoring alike.
+    reads: Reading,
+    /// `dim × classes`, row-major (one row per dimension read).
     weights: Vec<f32>,
     bias: Vec<f32>,
     /// The training embeddings' mean, subtracted before scoring.
@@ -444,21 +455,25 @@ struct SemanticHead {
 const SCALE: f32 = 10.0;
 
 impl SemanticHead {
+    /// Trains on the part of `embeddings` that `reads` gives.
     fn train(
         embeddings: &[Vec<f32>],
+        reads: Reading,
         targets: &[u32],
         classes: usize,
         options: &HybridOptions,
     ) -> Result<SemanticHead, EncoderError> {
-        let dim = embeddings.first().map_or(0, Vec::len);
+        let dim = embeddings.first().map_or(0, |e| reads(e).len());
         let n = embeddings.len();
         let mut mean = vec![0f32; dim];
         for e in embeddings {
-            for (m, v) in mean.iter_mut().zip(e) {
+            for (m, v) in mean.iter_mut().zip(reads(e)) {
                 *m += v / n.max(1) as f32;
             }
         }
-        let x = Array2::from_shape_fn((n, dim), |(i, j)| (embeddings[i][j] - mean[j]) * SCALE);
+        let x = Array2::from_shape_fn((n, dim), |(i, j)| {
+            (reads(&embeddings[i])[j] - mean[j]) * SCALE
+        });
         let mut weights = Array2::<f32>::zeros((dim, classes));
         let mut bias = Array1::<f32>::zeros(classes);
         let mut adam_weights = Adam::new(weights.len(), options.learning_rate as f32);
@@ -487,6 +502,7 @@ impl SemanticHead {
             adam_bias.step(bias.as_slice_mut(), bias_gradient.as_slice());
         }
         Ok(SemanticHead {
+            reads,
             weights: weights.into_raw_vec_and_offset().0,
             bias: bias.to_vec(),
             mean,
@@ -499,10 +515,12 @@ impl SemanticHead {
         4 * (self.weights.len() + self.bias.len() + self.mean.len())
     }
 
-    /// Softmax over the classes' scores for one embedding.
+    /// Softmax over the classes' scores for one embedding (the part it [`reads`]).
+    ///
+    /// [`reads`]: SemanticHead::reads
     fn probabilities(&self, embedding: &[f32]) -> Vec<f32> {
         let mut scores = self.bias.clone();
-        for ((v, m), row) in embedding
+        for ((v, m), row) in (self.reads)(embedding)
             .iter()
             .zip(&self.mean)
             .zip(self.weights.chunks_exact(self.classes))
@@ -586,7 +604,7 @@ mod tests {
             embeddings.push(e);
             targets.push(class as u32);
         }
-        let head = SemanticHead::train(&embeddings, &targets, 3, &HybridOptions::default())
+        let head = SemanticHead::train(&embeddings, whole, &targets, 3, &HybridOptions::default())
             .expect("train");
         for class in 0..3 {
             let mut e = vec![0.0; 3];
@@ -692,9 +710,7 @@ mod tests {
         // Read by the sentence vector alone, not the head that reads the middle layer too.
         let semantic_side = ranker.semantic.as_ref().expect("an encoder");
         let embedding = semantic_side.encoder.embed(german).expect("embed");
-        let by_sentence = semantic_side
-            .sentence_head
-            .probabilities(sentence(&embedding));
+        let by_sentence = semantic_side.sentence_head.probabilities(&embedding);
         let by_both = semantic_side.head.probabilities(&embedding);
         let ranked = ranker.probabilities(german);
         let largest = |other: &[f32]| {
