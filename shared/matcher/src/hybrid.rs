@@ -281,15 +281,12 @@ impl Ranker {
     /// is one, and the lexical side is unsure, or the question is in another language
     /// than the examples', or the encoder [runs always](Ranker::run_encoder_always).
     pub fn runs_encoder(&self, text: &str) -> bool {
-        self.runs_encoder_in(text, self.question_language(text))
-    }
-
-    /// [`runs_encoder`](Ranker::runs_encoder) for a question whose language the caller
-    /// has [detected](language::detect) already.
-    pub fn runs_encoder_in(&self, text: &str, question_language: Option<&str>) -> bool {
         self.semantic.is_some()
             && self
-                .semantic_weight(&self.classifier.probabilities(text), question_language)
+                .semantic_weight(
+                    &self.classifier.probabilities(text),
+                    self.question_language(text),
+                )
                 .is_some()
     }
 
@@ -332,7 +329,23 @@ impl Ranker {
         question_language: Option<&str>,
         k: usize,
     ) -> Ranking {
-        let lexical = self.classifier.probabilities(text);
+        self.rank_read(
+            text,
+            self.classifier.probabilities(text),
+            question_language,
+            k,
+        )
+    }
+
+    /// [`rank_with_lexical_in`](Ranker::rank_with_lexical_in) for a question whose
+    /// `lexical` probabilities the caller has from this ranker's classifier already.
+    pub fn rank_read(
+        &self,
+        text: &str,
+        lexical: Vec<f32>,
+        question_language: Option<&str>,
+        k: usize,
+    ) -> Ranking {
         let lexical_ranked = top_k(lexical.clone(), k);
         let (mixed, semantic) = self.mixed(text, lexical, question_language);
         Ranking {

@@ -59,7 +59,7 @@ use crate::hybrid::{HybridOptions, Ranker};
 use crate::intents::{Intent, IntentSet};
 use crate::knowledge::vectors::ArticleVectors;
 use crate::knowledge::{Article, KnowledgeBase, KnowledgeError};
-use crate::question::Question;
+use crate::question::{PreparedQuestion, Question};
 use frontline_shared::escalation::{MatchedCandidate, Priority};
 use frontline_shared::templates::{markdown_to_safe_html, Templates};
 
@@ -288,25 +288,40 @@ impl Matcher {
         &self.ignored_links
     }
 
-    /// Whether [`decide`](Matcher::decide) would run the sentence encoder on `question`
-    /// (see [`Ranker::runs_encoder`]: the lexical side is unsure, the question is in
-    /// another language than the examples', or the encoder runs always): milliseconds of
-    /// CPU, not microseconds, so callers on async threads move such a decision off them.
-    pub fn runs_encoder(&self, question: &Question) -> bool {
+    /// `question` with its language detected and read by the lexical classifier: what
+    /// [`runs_encoder`](Matcher::runs_encoder) and
+    /// [`decide_prepared`](Matcher::decide_prepared) share.
+    pub fn prepare(&self, question: &str) -> PreparedQuestion {
+        PreparedQuestion {
+            lexical: self.classifier.classifier().probabilities(question),
+            question: Question::new(question),
+        }
+    }
+
+    /// Whether [`decide_prepared`](Matcher::decide_prepared) would run the sentence
+    /// encoder on `prepared` (see [`Ranker::runs_encoder`]: the lexical side is unsure,
+    /// the question is in another language than the examples', or the encoder runs
+    /// always): milliseconds of CPU, not microseconds, so callers on async threads move
+    /// such a decision off them.
+    pub fn runs_encoder(&self, prepared: &PreparedQuestion) -> bool {
         self.classifier
-            .runs_encoder_in(&question.text, question.language)
+            .semantic_weight(&prepared.lexical, prepared.question.language)
+            .is_some()
     }
 
     /// Decides what to do with `question`, answering in the question's language
     /// ([`language::detect`]) where the answer has a version in it (see
     /// [`in_customer_language`](Self::in_customer_language)).
     pub fn decide(&self, question: &str, context: &AnswerContext) -> Decision {
-        self.decide_question(&Question::new(question), context)
+        self.decide_prepared(self.prepare(question), context)
     }
 
-    /// [`decide`](Matcher::decide) for a question whose language is detected already.
-    pub fn decide_question(&self, question: &Question, context: &AnswerContext) -> Decision {
-        let decision = self.decide_in_site_language(&question.text, question.language, context);
+    /// [`decide`](Matcher::decide) for a question this matcher has
+    /// [prepared](Matcher::prepare).
+    pub fn decide_prepared(&self, prepared: PreparedQuestion, context: &AnswerContext) -> Decision {
+        let PreparedQuestion { question, lexical } = prepared;
+        let decision =
+            self.decide_in_site_language(&question.text, lexical, question.language, context);
         match question.language {
             Some(code) => self.in_customer_language(decision, code, context),
             None => decision,
@@ -467,12 +482,13 @@ impl Matcher {
     fn decide_in_site_language(
         &self,
         question: &str,
+        lexical: Vec<f32>,
         question_language: Option<&'static str>,
         context: &AnswerContext,
     ) -> Decision {
         let ranking = self
             .classifier
-            .rank_with_lexical_in(question, question_language, 5);
+            .rank_read(question, lexical, question_language, 5);
         let ranked = &ranking.ranked;
         let matched = self.matched(ranked);
         let confidence = ranked.first().map(|r| r.confidence).unwrap_or(0.0);

@@ -1,6 +1,8 @@
 //! A customer's question with its language detected once ([`Question`]), for the
 //! decisions that need it more than once: whether the sentence encoder runs, how the
-//! ranking is mixed, and which language the answer is in.
+//! ranking is mixed, and which language the answer is in; and the same question read by
+//! one matcher's lexical classifier ([`PreparedQuestion`]), so that choosing whether the
+//! encoder runs and deciding share that reading.
 
 use crate::language;
 
@@ -19,4 +21,12 @@ impl Question {
             language: language::detect(text),
         }
     }
+}
+
+/// A [`Question`] and its lexical probabilities from the matcher that made it
+/// ([`Matcher::prepare`](crate::Matcher::prepare)); decide it with that matcher.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedQuestion {
+    pub question: Question,
+    pub(crate) lexical: Vec<f32>,
 }

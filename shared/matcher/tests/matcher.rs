@@ -3,7 +3,6 @@
 
 use frontline_matcher::classifier::Thresholds;
 use frontline_matcher::live::{LiveMatcher, MatcherSource};
-use frontline_matcher::question::Question;
 use frontline_matcher::{AnswerContext, CandidateKind, DecisionKind, HandoffReason, Matcher};
 use frontline_shared::site_id::SiteId;
 use std::path::{Path, PathBuf};
@@ -598,9 +597,8 @@ fn an_installation_told_to_run_the_encoder_always_encodes_every_question() {
     ];
     let mut skipped_usually = 0;
     for text in questions {
-        let question = Question::new(text);
-        assert!(always.runs_encoder(&question), "{text}");
-        if !usual.runs_encoder(&question) {
+        assert!(always.runs_encoder(&always.prepare(text)), "{text}");
+        if !usual.runs_encoder(&usual.prepare(text)) {
             skipped_usually += 1;
             let (mixed, lexical) = (
                 always.decide(text, &context()),

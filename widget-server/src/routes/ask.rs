@@ -4,7 +4,6 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use frontline_matcher::question::Question;
 use frontline_matcher::{AnswerContext, CandidateKind, ClarifyOption, Decision, DecisionKind};
 use frontline_shared::store::conversations::{Conversation, QuestionRecord};
 use frontline_shared::store::new_id;
@@ -130,19 +129,19 @@ pub async fn ask(
         }
         // The sentence encoder spends milliseconds of CPU on a question it runs on (the
         // lexical side unsure, another language): that decision runs off the async threads.
-        // The question's language is detected once for both steps.
+        // The question is prepared once (its language, its lexical probabilities) for both steps.
         None => {
-            let question = Question::new(text.as_str());
+            let question = matcher.prepare(text.as_str());
             if matcher.runs_encoder(&question) {
                 let loaded = std::sync::Arc::clone(&loaded);
                 let context = context.clone();
                 tokio::task::spawn_blocking(move || {
-                    loaded.matcher.decide_question(&question, &context)
+                    loaded.matcher.decide_prepared(question, &context)
                 })
                 .await
                 .map_err(ApiError::internal)?
             } else {
-                matcher.decide_question(&question, &context)
+                matcher.decide_prepared(question, &context)
             }
         }
     };

@@ -8,7 +8,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use frontline_matcher::question::Question;
 use frontline_matcher::AnswerContext;
 use frontline_shared::handoff::{hand_off, Handoff, HandoffPorts, Triage};
 use frontline_shared::store::new_id;
@@ -164,10 +163,10 @@ impl HandoffPorts for SitePorts<'_> {
         let loaded = self.site.matcher.current();
         // As in `/ask`: a decision that runs the sentence encoder (a message never asked,
         // the lexical side unsure or another language) runs off the async threads.
-        let question = Question::new(question);
+        let question = loaded.matcher.prepare(question);
         let decision = if loaded.matcher.runs_encoder(&question) {
             let decided = tokio::task::spawn_blocking(move || {
-                loaded.matcher.decide_question(&question, &context)
+                loaded.matcher.decide_prepared(question, &context)
             })
             .await;
             match decided {
@@ -178,7 +177,7 @@ impl HandoffPorts for SitePorts<'_> {
                 }
             }
         } else {
-            loaded.matcher.decide_question(&question, &context)
+            loaded.matcher.decide_prepared(question, &context)
         };
         Triage {
             priority: decision.priority,
