@@ -158,11 +158,16 @@ fn score(
         let (ranked, runs) = ranked(q, choice, thresholds.max_suggestions);
         score.questions += 1;
         score.encoder_runs += usize::from(runs);
-        // Vagueness is judged as the product does: on the lexical ranking, and on the
+        // Vagueness is judged as the product does (`Ranking::by_words`): on the lexical
+        // ranking (the mixture for a question ranked by meaning alone), and on the
         // mixture when the encoder ran.
-        let lexical = top_k(q.lexical.clone(), thresholds.max_suggestions);
+        let by_words = if q.foreign && choice.weight > 0.0 {
+            ranked.clone()
+        } else {
+            top_k(q.lexical.clone(), thresholds.max_suggestions)
+        };
         let by_meaning = runs.then_some(ranked.as_slice());
-        let verdict = if clarify::is_vague(q.content_words, &lexical, by_meaning, labels) {
+        let verdict = if clarify::is_vague(q.content_words, &by_words, by_meaning, labels) {
             None
         } else {
             Some(decide(&ranked, labels, thresholds))

@@ -4,8 +4,9 @@
 //! times above the answer threshold ("my order" → *Cancel or change my order* at 0.5).
 //! Answering that is a confident wrong answer, and handing off at once puts a form where
 //! one question would do. A question is **vague** when it has at most one *content word*
-//! (a word not in [`GENERIC_WORDS`]: function words, greetings and the words everybody
-//! uses to ask for help) and the classifier is not sure of it:
+//! (a word in no storefront language's list of [generic words](generic_words): function
+//! words, greetings and the words everybody uses to ask for help, "Hilfe", "problème")
+//! and the classifier is not sure of it:
 //!
 //! | content words | vague unless                                                        |
 //! |---------------|---------------------------------------------------------------------|
@@ -35,6 +36,7 @@ use frontline_shared::text::normalize;
 
 use crate::classifier::{Ranked, OUT_OF_SCOPE};
 use crate::intents::Intent;
+use crate::language::generic_words;
 
 /// A top confidence at or above this answers even a question of one content word.
 /// Above the answer threshold (0.46) because a short question's confidence comes from
@@ -60,183 +62,12 @@ pub const AGREED: f32 = 0.5;
 /// The most options in one clarifying choice (the widget adds "Talk to a person").
 pub const MAX_OPTIONS: usize = 4;
 
-/// Words that carry no topic, after [`normalize`] (apostrophes dropped: `doesnt`).
-pub const GENERIC_WORDS: &[&str] = &[
-    // function words
-    "a",
-    "an",
-    "the",
-    "i",
-    "im",
-    "ive",
-    "id",
-    "ill",
-    "me",
-    "my",
-    "mine",
-    "myself",
-    "we",
-    "our",
-    "us",
-    "you",
-    "your",
-    "youre",
-    "it",
-    "its",
-    "itself",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "here",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "being",
-    "am",
-    "do",
-    "does",
-    "did",
-    "doing",
-    "have",
-    "has",
-    "had",
-    "can",
-    "could",
-    "would",
-    "will",
-    "should",
-    "may",
-    "might",
-    "must",
-    "to",
-    "of",
-    "in",
-    "on",
-    "at",
-    "for",
-    "with",
-    "about",
-    "from",
-    "by",
-    "as",
-    "and",
-    "or",
-    "but",
-    "so",
-    "if",
-    "then",
-    "just",
-    "also",
-    "too",
-    "very",
-    "really",
-    "some",
-    "any",
-    "anything",
-    "something",
-    "everything",
-    "nothing",
-    "thing",
-    "things",
-    "one",
-    "what",
-    "whats",
-    "how",
-    "why",
-    "where",
-    "wheres",
-    "when",
-    "who",
-    "which",
-    "still",
-    "again",
-    "now",
-    "anymore",
-    "all",
-    // negations
-    "not",
-    "no",
-    "dont",
-    "doesnt",
-    "didnt",
-    "isnt",
-    "arent",
-    "wasnt",
-    "cant",
-    "cannot",
-    "couldnt",
-    "wont",
-    "wouldnt",
-    "havent",
-    "hasnt",
-    // greetings and fillers
-    "hi",
-    "hello",
-    "hey",
-    "hallo",
-    "hiya",
-    "good",
-    "morning",
-    "afternoon",
-    "evening",
-    "ok",
-    "okay",
-    "um",
-    "uh",
-    "hmm",
-    "please",
-    "pls",
-    "plz",
-    "sorry",
-    "excuse",
-    // asking for help in general
-    "help",
-    "helps",
-    "helping",
-    "need",
-    "needs",
-    "want",
-    "wants",
-    "question",
-    "questions",
-    "query",
-    "problem",
-    "problems",
-    "issue",
-    "issues",
-    "trouble",
-    "wrong",
-    "work",
-    "works",
-    "working",
-    "worked",
-    "broken",
-    "error",
-    "fix",
-    "happen",
-    "happened",
-    "happening",
-    "going",
-    "get",
-    "got",
-    "getting",
-    "know",
-    "tell",
-    "ask",
-    "support",
-    "assistance",
-];
-
-/// How many words of `question` name a topic (not in [`GENERIC_WORDS`]).
+/// How many words of `question` name a topic: words in no storefront language's list of
+/// [generic words](generic_words).
 pub fn content_words(question: &str) -> usize {
     normalize(question)
         .split(' ')
-        .filter(|w| !w.is_empty() && !GENERIC_WORDS.contains(w))
+        .filter(|w| !w.is_empty() && !generic_words::is_generic(w))
         .count()
 }
 

@@ -201,20 +201,21 @@ impl Ranker {
     }
 
     /// `lexical` mixed with the semantic head's probabilities for `text`, a question in
-    /// `question_language` (as [detected](language::detect)), and whether the semantic
-    /// head took part.
+    /// `question_language` (as [detected](language::detect)), with what it was made of:
+    /// `Some(foreign)` when the semantic head took part (`foreign`: alone, the question
+    /// being in another language than the examples'), `None` for the lexical ranking.
     fn mixed(
         &self,
         text: &str,
         lexical: Vec<f32>,
         question_language: Option<&str>,
-    ) -> (Vec<f32>, bool) {
+    ) -> (Vec<f32>, Option<bool>) {
         let mut probabilities = lexical;
         let Some(semantic) = &self.semantic else {
-            return (probabilities, false);
+            return (probabilities, None);
         };
         let Some(weight) = self.semantic_weight(&probabilities, question_language) else {
-            return (probabilities, false);
+            return (probabilities, None);
         };
         match semantic.encoder.embed(text) {
             Ok(embedding) => {
@@ -224,11 +225,11 @@ impl Ranker {
                     &semantic.probabilities(&embedding, foreign),
                     weight,
                 );
-                (probabilities, true)
+                (probabilities, Some(foreign))
             }
             Err(error) => {
                 tracing::warn!(%error, "sentence encoder failed; lexical ranking only");
-                (probabilities, false)
+                (probabilities, None)
             }
         }
     }
@@ -351,7 +352,8 @@ impl Ranker {
         Ranking {
             ranked: top_k(mixed, k),
             lexical: lexical_ranked,
-            semantic,
+            semantic: semantic.is_some(),
+            foreign: semantic == Some(true),
         }
     }
 
@@ -376,12 +378,27 @@ pub struct Ranking {
     pub lexical: Vec<Ranked>,
     /// Whether the semantic head took part: the encoder ran for this question.
     pub semantic: bool,
+    /// Whether the question was ranked by meaning alone, being in another language than
+    /// the examples' ([`Ranker::semantic_weight`]).
+    pub foreign: bool,
 }
 
 impl Ranking {
     /// The ranking by meaning (the mixture), when the semantic head took part.
     pub fn by_meaning(&self) -> Option<&[Ranked]> {
         self.semantic.then_some(self.ranked.as_slice())
+    }
+
+    /// What the question's words say, for the [vague-question rule](crate::clarify): the
+    /// lexical ranking, or, for a question ranked by meaning alone, the ranking by
+    /// meaning, as n-grams learnt from the examples' language say nothing about another
+    /// language's words.
+    pub fn by_words(&self) -> &[Ranked] {
+        if self.foreign {
+            &self.ranked
+        } else {
+            &self.lexical
+        }
     }
 }
 
@@ -741,8 +758,14 @@ mod tests {
         // Told it is English, the same text keeps the lexical ranking.
         let told_english = ranker.rank_with_lexical_in(german, Some("en"), 3);
         assert_eq!(told_english.ranked, told_english.lexical);
-        assert!(!told_english.semantic);
-        assert!(ranker.rank_with_lexical_in(german, Some("de"), 3).semantic);
+        assert!(!told_english.semantic && !told_english.foreign);
+        assert_eq!(told_english.by_words(), told_english.lexical.as_slice());
+        // Ranked by meaning alone, its words are judged by that ranking too (the
+        // vague-question rule), not by n-grams learnt from English.
+        let as_german = ranker.rank_with_lexical_in(german, Some("de"), 3);
+        assert!(as_german.semantic && as_german.foreign);
+        assert_ne!(as_german.ranked, as_german.lexical);
+        assert_eq!(as_german.by_words(), as_german.ranked.as_slice());
         assert_eq!(ranker.semantic_weight(&[1.0], Some("de")), Some(1.0));
         assert_eq!(ranker.semantic_weight(&[0.1, 0.9], Some("en")), None);
         assert_eq!(ranker.semantic_weight(&[0.1, 0.9], None), None);

@@ -521,12 +521,12 @@ impl Matcher {
         };
         if clarify::is_vague(
             content_words,
-            &ranking.lexical,
+            ranking.by_words(),
             ranking.by_meaning(),
             self.classifier.labels(),
         ) && !self.always_handoff_matched(handoff_ranking, handoff_floor)
         {
-            let options = self.clarify_options(&ranking.lexical, content_words);
+            let options = self.clarify_options(ranking.by_words(), content_words);
             if options.len() >= 2 {
                 decision.kind = DecisionKind::Clarify;
                 decision.options = options;

@@ -859,8 +859,15 @@ fn translations_teach_nothing_so_german_questions_keep_their_topic() {
         Some("start_return"),
         "{returns:?}"
     );
+    // As vague as "I need help with my order" (one topic word, the ranking by meaning
+    // below 0.5): the clarifying choice, the order's status first.
     let order = matcher.decide("Hilfe zu meiner Bestellung bitte", &context());
-    assert_eq!(order.intent.as_deref(), Some("order_status"), "{order:?}");
+    assert_eq!(order.kind, DecisionKind::Clarify, "{order:?}");
+    assert_eq!(
+        order.options.first().map(|o| o.id.as_str()),
+        Some("order_status"),
+        "{order:?}"
+    );
     // And the lexical side alone does not take German to the German pages either.
     let lexical = demo_matcher().decide("Ich möchte etwas zurückgeben", &context());
     assert_ne!(
@@ -892,6 +899,54 @@ fn a_translation_of_an_unknown_article_stands_on_its_own() {
         Some("versand-de")
     );
     assert!(matcher.knowledge().version_in(article, "en").is_none());
+}
+
+/// A generic question in another storefront language says as little as "help": with the
+/// encoder it gets the clarifying choice, shown in the customer's language where the
+/// intents have a translation, instead of a guessed answer ("Ich brauche Hilfe" went to
+/// the gift-returns page) or a complaint handoff ("Ik heb een vraag"). A short question
+/// of such words and one topic word is recognised as that language and answered in it.
+#[test]
+fn generic_questions_in_other_languages_get_a_clarifying_choice() {
+    let matcher = demo_matcher_with_encoder();
+    for text in [
+        "Ich brauche Hilfe",
+        "Es funktioniert nicht",
+        "Etwas stimmt nicht",
+        "Ich habe eine Frage",
+        "J'ai une question",
+        "Tengo una pregunta",
+        "Ik heb een vraag",
+        "Ho una domanda",
+        "Tenho uma pergunta",
+    ] {
+        let decision = matcher.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
+        assert!(decision.answer.is_none(), "{text}: no guessed answer");
+        assert!(
+            (2..=4).contains(&decision.options.len()),
+            "{text}: {:?}",
+            decision.options
+        );
+    }
+    let help = matcher.decide("Ich brauche Hilfe", &context());
+    let titles: Vec<&str> = help.options.iter().map(|o| o.title.as_str()).collect();
+    assert!(titles.contains(&"Wo ist meine Bestellung?"), "{titles:?}");
+    assert!(
+        titles.contains(&"Welche Zahlungsarten akzeptieren Sie?"),
+        "{titles:?}"
+    );
+    // One topic word among German generic words: German, answered in German.
+    let parcel = matcher.decide("Wo ist mein Paket?", &context());
+    assert_eq!(parcel.kind, DecisionKind::Answer, "{parcel:?}");
+    assert_eq!(parcel.intent.as_deref(), Some("order_status"));
+    let answer = parcel.answer.expect("answer");
+    assert_eq!(answer.locale.as_deref(), Some("de"));
+    assert!(
+        answer.text.starts_with("Sie können Ihr Paket"),
+        "{}",
+        answer.text
+    );
 }
 
 /// With the encoder, a short question is answered when the ranking by meaning and the

@@ -165,7 +165,7 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         let content_words = clarify::content_words(&example.text);
         let vague = clarify::is_vague(
             content_words,
-            &ranking.lexical,
+            ranking.by_words(),
             ranking.by_meaning(),
             labels,
         );

@@ -3,11 +3,17 @@
 //! Detection is `whatlang`'s trigram model restricted to the storefront languages Frontline
 //! has built-in phrases for ([`LANGUAGES`]), and only trusted at a confidence of
 //! [`MIN_CONFIDENCE`] or more. Short questions rarely reach it ("my card was declined":
-//! 0.006, "Kann ich mit PayPal bezahlen?": 0.39) and are then answered in the site's
-//! language; "Wo ist meine Bestellung?" reaches 0.58. An answer that exists only in
-//! another language carries [`only_in_note`] in the customer's.
+//! 0.006, "Kann ich mit PayPal bezahlen?": 0.39, "Wo ist mein Paket?" below 0.5); "Wo ist
+//! meine Bestellung?" reaches 0.58. Below it, a question mostly made of another
+//! language's [generic words](generic_words) ("kann", "ich", "mit") is taken to be in that
+//! language ([`generic_words::language_of`]); any other is answered in the site's
+//! language. An answer that exists only in another language carries [`only_in_note`] in
+//! the customer's.
 
+use frontline_shared::text::normalize;
 use whatlang::{Detector, Lang};
+
+pub mod generic_words;
 
 /// The languages [`detect`] chooses among, with their ISO 639-1 codes.
 pub const LANGUAGES: &[(Lang, &str)] = &[
@@ -24,17 +30,23 @@ pub const LANGUAGES: &[(Lang, &str)] = &[
 pub const MIN_CONFIDENCE: f64 = 0.5;
 
 /// The ISO 639-1 code of `text`'s language, when it is one of [`LANGUAGES`] and whatlang
-/// is at least [`MIN_CONFIDENCE`] sure of it.
+/// is at least [`MIN_CONFIDENCE`] sure of it, or else when its words say so
+/// ([`generic_words::language_of`]).
 pub fn detect(text: &str) -> Option<&'static str> {
     let detector = Detector::with_allowlist(LANGUAGES.iter().map(|(lang, _)| *lang).collect());
-    let info = detector.detect(text)?;
-    if info.confidence() < MIN_CONFIDENCE {
-        return None;
-    }
-    LANGUAGES
-        .iter()
-        .find(|(lang, _)| *lang == info.lang())
-        .map(|(_, code)| *code)
+    let by_trigrams = detector
+        .detect(text)
+        .filter(|info| info.confidence() >= MIN_CONFIDENCE)
+        .and_then(|info| {
+            LANGUAGES
+                .iter()
+                .find(|(lang, _)| *lang == info.lang())
+                .map(|(_, code)| *code)
+        });
+    by_trigrams.or_else(|| {
+        let normalized = normalize(text);
+        generic_words::language_of(normalized.split(' ').filter(|word| !word.is_empty()))
+    })
 }
 
 /// The names of the [`LANGUAGES`] as said in each of them, in [`LANGUAGES`]' order, with
@@ -194,6 +206,9 @@ mod tests {
             ),
             ("¿Dónde está mi pedido? Lo hice la semana pasada.", "es"),
             ("Dov'è il mio ordine? L'ho fatto la settimana scorsa.", "it"),
+            // Too short for whatlang; made of German generic words.
+            ("Wo ist mein Paket?", "de"),
+            ("Kann ich mit PayPal bezahlen?", "de"),
             (
                 "Waar is mijn bestelling? Ik heb die vorige week geplaatst.",
                 "nl",
