@@ -28,6 +28,10 @@
 //! - [`decision`]: the decision types.
 //! - [`human_request`]: the "talk to a person" rules.
 //! - [`clarify`]: spotting vague input and the site's top intents to offer for it.
+//! - [`language`]: the language a customer writes in, and each storefront language's
+//!   generic words (what the vague-question rule leaves out, and what recognises a short
+//!   question's language).
+//! - [`question`]: a question with its language detected once, and prepared for deciding.
 //! - [`live`]: a matcher that reloads atomically when its files change.
 
 pub mod clarify;
