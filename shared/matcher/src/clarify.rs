@@ -16,7 +16,10 @@
 //!
 //! An in-scope class is *sure* when the lexical classifier gives it [`CONFIDENT`] or,
 //! with the sentence encoder, when the lexical ranking and the mixture with the semantic
-//! head both put it first and the mixture gives it [`AGREED`] ([`is_vague`]).
+//! head both put it first and the mixture gives it [`AGREED`] ([`is_vague`]). A question
+//! in another language than the examples' is ranked by meaning alone, and that ranking
+//! stands for its words too ([`Ranking::by_words`](crate::hybrid::Ranking::by_words)):
+//! it is sure when its first intent has [`AGREED`], and out of scope is judged on it.
 //!
 //! So gibberish and off-topic questions ("what's the capital of France") are still handed
 //! off, and a one-word question the classifier is sure of ("refund" → *Where is my
@@ -72,33 +75,36 @@ pub fn content_words(question: &str) -> usize {
 }
 
 /// Whether a question of `content_words` (see [`content_words`]) is too vague to answer
-/// or hand off without asking what it is about. `lexical` is the lexical classifier's
-/// ranking (best first), `by_meaning` the ranking with the semantic head mixed in when the
-/// encoder ran for the question ([`Ranking::by_meaning`](crate::hybrid::Ranking::by_meaning)),
-/// and `labels` the labels.
+/// or hand off without asking what it is about. `by_words` is what its words say, best
+/// first ([`Ranking::by_words`](crate::hybrid::Ranking::by_words): the lexical
+/// classifier's ranking, or the ranking by meaning for a question in another language),
+/// `by_meaning` the ranking with the semantic head mixed in when the encoder ran for the
+/// question ([`Ranking::by_meaning`](crate::hybrid::Ranking::by_meaning)), and `labels`
+/// the labels.
 ///
-/// An in-scope intent is *sure* when the lexical ranking gives it [`CONFIDENT`], or when
+/// An in-scope intent is *sure* when the words' ranking gives it [`CONFIDENT`], or when
 /// both rankings put it first and the one by meaning gives it [`AGREED`] ("goodnight"
 /// means goodbye; "my order", which the semantic head reads as the order's status and
-/// the lexical model as cancelling it, stays vague).
+/// the lexical model as cancelling it, stays vague). When the two are the same ranking
+/// (another language), that is its first intent at [`AGREED`].
 pub fn is_vague(
     content_words: usize,
-    lexical: &[Ranked],
+    by_words: &[Ranked],
     by_meaning: Option<&[Ranked]>,
     labels: &[String],
 ) -> bool {
     let is_oos = |r: &Ranked| labels.get(r.label).is_none_or(|l| l == OUT_OF_SCOPE);
-    let agreed = |meaning: &[Ranked]| match (meaning.first(), lexical.first()) {
-        (Some(top), Some(lexical_top)) => {
-            !is_oos(top) && top.label == lexical_top.label && top.confidence >= AGREED
+    let agreed = |meaning: &[Ranked]| match (meaning.first(), by_words.first()) {
+        (Some(top), Some(words_top)) => {
+            !is_oos(top) && top.label == words_top.label && top.confidence >= AGREED
         }
         _ => false,
     };
-    let sure_in_scope = lexical
+    let sure_in_scope = by_words
         .iter()
         .any(|r| !is_oos(r) && r.confidence >= CONFIDENT)
         || by_meaning.is_some_and(agreed);
-    let sure_out_of_scope = lexical
+    let sure_out_of_scope = by_words
         .first()
         .is_some_and(|top| is_oos(top) && top.confidence >= OUT_OF_SCOPE_SURE);
     match content_words {
@@ -157,8 +163,30 @@ mod tests {
         assert_eq!(content_words("help"), 0);
         assert_eq!(content_words("It doesn't work!"), 0);
         assert_eq!(content_words("Hello? I have a problem"), 0);
+        assert_eq!(content_words("can u help me"), 0);
         assert_eq!(content_words("my order"), 1);
         assert_eq!(content_words("cancel my order"), 2);
+        // English words that are generic in another language still name a topic.
+        assert_eq!(content_words("a gift for my son"), 2);
+        assert_eq!(content_words("SIM not working"), 1);
+        assert_eq!(content_words("flights to las vegas"), 3);
+    }
+
+    #[test]
+    fn generic_words_of_every_storefront_language_name_no_topic() {
+        for text in [
+            "Ich brauche Hilfe",
+            "Es funktioniert nicht",
+            "J'ai besoin d'aide",
+            "Tengo una pregunta",
+            "Ho una domanda",
+            "Ik heb een vraag",
+            "Tenho uma pergunta",
+        ] {
+            assert_eq!(content_words(text), 0, "{text}");
+        }
+        assert_eq!(content_words("Wo ist mein Paket?"), 1);
+        assert_eq!(content_words("Où est ma commande ?"), 1);
     }
 
     #[test]
@@ -193,6 +221,22 @@ mod tests {
             assert!(is_vague(content_words, &lexical, Some(&other), &labels));
         }
         let out_of_scope = ranked(&[(1, 0.4), (0, 0.3)]);
+        assert!(is_vague(0, &out_of_scope, Some(&out_of_scope), &labels));
+    }
+
+    #[test]
+    fn a_question_ranked_by_meaning_alone_is_sure_at_half() {
+        // Another language: the ranking by meaning stands for its words too.
+        let labels = labels();
+        for content_words in [0, 1] {
+            let sure = ranked(&[(2, 0.5), (0, 0.2)]);
+            assert!(!is_vague(content_words, &sure, Some(&sure), &labels));
+            let unsure = ranked(&[(2, 0.45), (0, 0.2)]);
+            assert!(is_vague(content_words, &unsure, Some(&unsure), &labels));
+        }
+        // Out of scope first at half or more: handed off with one content word only.
+        let out_of_scope = ranked(&[(1, 0.6), (0, 0.2)]);
+        assert!(!is_vague(1, &out_of_scope, Some(&out_of_scope), &labels));
         assert!(is_vague(0, &out_of_scope, Some(&out_of_scope), &labels));
     }
 }

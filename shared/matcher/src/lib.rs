@@ -517,7 +517,9 @@ impl Matcher {
         // A question without a content word names no topic: it is taken for an
         // always-handoff intent only by its words (the lexical ranking, at the lexical
         // model's own suggest threshold), as the semantic head reads "I have a question"
-        // or "problem" too near to the complaints' wording.
+        // or "problem" too near to the complaints' wording. So for a question in another
+        // language too ("Tenho uma pergunta" was handed off as a complaint): its words
+        // rarely reach that threshold, so it gets the choice.
         let (handoff_ranking, handoff_floor) = if content_words == 0 && ranking.semantic {
             (&ranking.lexical, classifier::Thresholds::default().suggest)
         } else {

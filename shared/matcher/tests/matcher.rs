@@ -904,7 +904,8 @@ fn a_translation_of_an_unknown_article_stands_on_its_own() {
 /// A generic question in another storefront language says as little as "help": with the
 /// encoder it gets the clarifying choice, shown in the customer's language where the
 /// intents have a translation, instead of a guessed answer ("Ich brauche Hilfe" went to
-/// the gift-returns page) or a complaint handoff ("Ik heb een vraag"). A short question
+/// the gift-returns page) or a handoff ("Ik heb een vraag" as out of scope, "Tenho uma
+/// pergunta" as a complaint). A short question
 /// of such words and one topic word is recognised as that language and answered in it.
 #[test]
 fn generic_questions_in_other_languages_get_a_clarifying_choice() {
@@ -919,6 +920,9 @@ fn generic_questions_in_other_languages_get_a_clarifying_choice() {
         "Ik heb een vraag",
         "Ho una domanda",
         "Tenho uma pergunta",
+        "J'ai besoin d'aide",
+        "Tengo un problema",
+        "Ho un problema",
     ] {
         let decision = matcher.decide(text, &context());
         assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
