@@ -145,18 +145,25 @@ const VAGUE_QUESTIONS: [&str; 7] = [
     "I need help with my order",
 ];
 
+/// `matcher`'s decision for `text`, asserting it is what a customer sees as a clarifying
+/// choice: two to four options and no guessed answer.
+fn clarified(matcher: &Matcher, text: &str) -> frontline_matcher::Decision {
+    let decision = matcher.decide(text, &context());
+    assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
+    assert!(decision.answer.is_none(), "{text}: no guessed answer");
+    assert!(
+        (2..=4).contains(&decision.options.len()),
+        "{text}: {:?}",
+        decision.options
+    );
+    decision
+}
+
 #[test]
 fn vague_questions_get_a_clarifying_choice_instead_of_a_guess_or_a_form() {
     let matcher = demo_matcher();
     for text in VAGUE_QUESTIONS {
-        let decision = matcher.decide(text, &context());
-        assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
-        assert!(decision.answer.is_none(), "{text}: no guessed answer");
-        assert!(
-            (2..=4).contains(&decision.options.len()),
-            "{text}: {:?}",
-            decision.options
-        );
+        let decision = clarified(&matcher, text);
         for option in &decision.options {
             if let Some(intent) = matcher.intents().intent(&option.id) {
                 assert!(!intent.handoff, "{text}: offers {}", option.id);
@@ -924,16 +931,9 @@ fn generic_questions_in_other_languages_get_a_clarifying_choice() {
         "Tengo un problema",
         "Ho un problema",
     ] {
-        let decision = matcher.decide(text, &context());
-        assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
-        assert!(decision.answer.is_none(), "{text}: no guessed answer");
-        assert!(
-            (2..=4).contains(&decision.options.len()),
-            "{text}: {:?}",
-            decision.options
-        );
+        clarified(&matcher, text);
     }
-    let help = matcher.decide("Ich brauche Hilfe", &context());
+    let help = clarified(&matcher, "Ich brauche Hilfe");
     let titles: Vec<&str> = help.options.iter().map(|o| o.title.as_str()).collect();
     assert!(titles.contains(&"Wo ist meine Bestellung?"), "{titles:?}");
     assert!(
@@ -973,8 +973,6 @@ fn with_the_encoder_a_short_question_both_readings_agree_on_is_answered() {
         assert!(decision.options.is_empty(), "{text}");
     }
     for text in VAGUE_QUESTIONS {
-        let decision = with_encoder.decide(text, &context());
-        assert_eq!(decision.kind, DecisionKind::Clarify, "{text}: {decision:?}");
-        assert!(decision.answer.is_none(), "{text}: no guessed answer");
+        clarified(&with_encoder, text);
     }
 }
