@@ -10,7 +10,7 @@
 //! language. An answer that exists only in another language carries [`only_in_note`] in
 //! the customer's.
 
-use frontline_shared::text::normalize;
+use frontline_shared::text::tokens;
 use whatlang::{Detector, Lang};
 
 pub mod generic_words;
@@ -44,8 +44,8 @@ pub fn detect(text: &str) -> Option<&'static str> {
                 .map(|(_, code)| *code)
         });
     by_trigrams.or_else(|| {
-        let normalized = normalize(text);
-        generic_words::language_of(normalized.split(' ').filter(|word| !word.is_empty()))
+        let words = tokens(text);
+        generic_words::language_of(words.iter().map(String::as_str))
     })
 }
 
