@@ -43,16 +43,11 @@ impl Sites {
         matcher: &MatcherSettings,
         encoder: Option<Arc<Encoder>>,
     ) -> Result<Sites, SiteLoadError> {
-        let mut thresholds = match encoder {
+        let thresholds = match encoder {
             Some(_) => frontline_matcher::hybrid::default_thresholds(),
             None => Thresholds::default(),
-        };
-        if let Some(answer) = matcher.answer_threshold {
-            thresholds.answer = answer;
         }
-        if let Some(suggest) = matcher.suggest_threshold {
-            thresholds.suggest = suggest;
-        }
+        .overridden(matcher.answer_threshold, matcher.suggest_threshold);
         let mut by_id = HashMap::new();
         let mut in_order = Vec::new();
         for settings in sites {

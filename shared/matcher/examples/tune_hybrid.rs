@@ -11,7 +11,7 @@
 //! embedding cache folder), then for every mixing weight and `skip_above` of a grid mixes
 //! the two sides' probabilities as [`Ranker::probabilities`] does. The validation set is
 //! cut in two halves (by a hash of the text); on each half the weight, `skip_above` and
-//! the thresholds (the rule of `tune_thresholds_with`) are chosen, and the choice is
+//! the thresholds (the rule of `Ranker::tune_thresholds`) are chosen, and the choice is
 //! scored on the *other* half. Prints one line per choice and a final choice tuned on the
 //! whole set. Test data is never read.
 //!
@@ -24,11 +24,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use frontline_matcher::classifier::{
-    decide, top_k, tune_thresholds_with, Classifier, Example, Ranked, Thresholds, Verdict,
+    decide, top_k, tune_thresholds_with, Classifier, Cutoffs, Example, Ranked, Thresholds, Verdict,
     OUT_OF_SCOPE,
 };
 use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_MODEL};
-use frontline_matcher::hybrid::{is_foreign, lexical_is_sure, mix, HybridOptions, Ranker};
+use frontline_matcher::hybrid::{
+    is_foreign, lexical_is_sure, mix, HybridOptions, Ranker, OTHER_LANGUAGES_TARGET_OOS_RECALL,
+    TARGET_OOS_RECALL,
+};
 use frontline_matcher::{clarify, language};
 
 /// Most questions must be decided without the encoder, so that the median decision is
@@ -142,7 +145,15 @@ fn thresholds(questions: &[&Question], choice: Choice, labels: &[String]) -> Thr
         .filter_map(|q| Some((q.example.text.as_str(), *ranked(q, choice, 1).0.first()?)))
         .collect();
     let examples: Vec<Example> = questions.iter().map(|q| q.example.clone()).collect();
-    tune_thresholds_with(|text| by_text.get(text).copied(), labels, &examples)
+    let top = |text: &str| by_text.get(text).copied();
+    let others = tune_thresholds_with(top, labels, &examples, OTHER_LANGUAGES_TARGET_OOS_RECALL);
+    Thresholds {
+        other_languages: Some(Cutoffs {
+            answer: others.answer,
+            suggest: others.suggest,
+        }),
+        ..tune_thresholds_with(top, labels, &examples, TARGET_OOS_RECALL)
+    }
 }
 
 /// Scores `choice` with `thresholds` as `frontline-eval` does (a vague question is
@@ -156,6 +167,7 @@ fn score(
     let mut score = Score::default();
     for q in questions {
         let (ranked, runs) = ranked(q, choice, thresholds.max_suggestions);
+        let thresholds = &thresholds.for_question(q.foreign && choice.weight > 0.0);
         score.questions += 1;
         score.encoder_runs += usize::from(runs);
         // Vagueness is judged as the product does (`Ranking::by_words`): on the lexical
@@ -265,7 +277,11 @@ fn main() {
         .map(|((example, lang), (lexical, semantic))| Question {
             half: half(&example.text),
             content_words: clarify::content_words(&example.text),
-            foreign: is_foreign(language::detect(&example.text), examples_language),
+            foreign: is_foreign(
+                &example.text,
+                language::detect_with_guess(&example.text),
+                examples_language,
+            ),
             example,
             lang,
             lexical,

@@ -33,9 +33,11 @@ use std::sync::Arc;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, Axis};
 
-use crate::classifier::{top_k, Classifier, Example, Ranked, Thresholds};
+use crate::classifier::{
+    top_k, tune_thresholds_with, Classifier, Cutoffs, Example, Ranked, Thresholds,
+};
 use crate::encoder::{sentence, softmax, DiskCache, Encoder, EncoderError};
-use crate::language;
+use crate::language::{self, Detected};
 
 /// How the semantic head is trained and mixed in. [`Default`] holds the mixing weight and
 /// `skip_above` chosen on CLINC150 validation by `examples/tune_hybrid.rs` (split-half
@@ -72,17 +74,35 @@ impl Default for HybridOptions {
     }
 }
 
-/// The decision thresholds for the hybrid ranking when `[matcher]` sets none: what the
-/// lexical model's rule (`tune_thresholds_with`) picks on CLINC150 validation with the
-/// default [`HybridOptions`] (answer 0.2141, suggest 0.2131, as `frontline-eval` reports
-/// them; the mixing weight and `skip_above` are `tune_hybrid`'s), rounded down: there they hand off 67 % of out-of-scope questions, clarifying
-/// choices counted as not handed off. Averaging with the semantic head flattens the
-/// probabilities, hence values below the lexical model's.
+/// Share of out-of-scope validation questions the hybrid ranking's thresholds hand off
+/// ([`Ranker::tune_thresholds`]), for questions in the examples' language: above the
+/// lexical model's [`TARGET_OOS_RECALL`](crate::classifier::TARGET_OOS_RECALL), so that
+/// after the clarifying choice (which is not a handoff) it is still 75 % on CLINC150
+/// validation.
+pub const TARGET_OOS_RECALL: f32 = 0.78;
+/// The same for questions in another language than the examples': the lexical model's
+/// 70 %. Ranked by meaning alone, their confidences are lower (a translation is further
+/// from the English examples), so the English target's threshold would hand off right
+/// questions there; at this one they are handed off when out of scope about as often as
+/// English ones.
+pub const OTHER_LANGUAGES_TARGET_OOS_RECALL: f32 = crate::classifier::TARGET_OOS_RECALL;
+
+/// The decision thresholds for the hybrid ranking when `[matcher]` sets none: what
+/// [`Ranker::tune_thresholds`] picks on CLINC150 validation with the default
+/// [`HybridOptions`] (as `frontline-eval` reports them: answer 0.2782, suggest 0.2777;
+/// for other languages 0.2141 and 0.2131; the mixing weight and `skip_above` are
+/// `tune_hybrid`'s), rounded to two places: there they hand off 75 % of out-of-scope
+/// questions, clarifying choices counted as not handed off. Averaging with the semantic
+/// head flattens the probabilities, hence values below the lexical model's.
 pub fn default_thresholds() -> Thresholds {
     Thresholds {
-        answer: 0.21,
-        suggest: 0.21,
+        answer: 0.28,
+        suggest: 0.28,
         max_suggestions: 3,
+        other_languages: Some(Cutoffs {
+            answer: 0.21,
+            suggest: 0.21,
+        }),
     }
 }
 
@@ -189,37 +209,40 @@ impl Ranker {
         self.mixed(
             text,
             self.classifier.probabilities(text),
-            self.question_language(text),
+            self.foreign(text),
         )
         .0
     }
 
-    /// `text`'s [detected](language::detect) language when the ranking depends on it
-    /// (with an encoder); lexical ranking alone does not spend the detection.
-    fn question_language(&self, text: &str) -> Option<&'static str> {
-        self.semantic.as_ref().and_then(|_| language::detect(text))
+    /// Whether the question `text`, whose language is as `detected`
+    /// ([`language::detect_with_guess`]), is in another language than the examples'
+    /// ([`is_foreign`]); never without an encoder.
+    pub fn is_foreign(&self, text: &str, detected: Detected) -> bool {
+        self.semantic
+            .as_ref()
+            .is_some_and(|semantic| is_foreign(text, detected, semantic.examples_language))
+    }
+
+    /// [`is_foreign`](Ranker::is_foreign), detecting `text`'s language when the ranking
+    /// depends on it (with an encoder); lexical ranking alone does not spend the detection.
+    fn foreign(&self, text: &str) -> bool {
+        self.semantic.is_some() && self.is_foreign(text, language::detect_with_guess(text))
     }
 
     /// `lexical` mixed with the semantic head's probabilities for `text`, a question in
-    /// `question_language` (as [detected](language::detect)), with what it was made of:
-    /// `Some(foreign)` when the semantic head took part (`foreign`: alone, the question
-    /// being in another language than the examples'), `None` for the lexical ranking.
-    fn mixed(
-        &self,
-        text: &str,
-        lexical: Vec<f32>,
-        question_language: Option<&str>,
-    ) -> (Vec<f32>, Option<bool>) {
+    /// another language than the examples' when `foreign`, with what it was made of:
+    /// `Some(foreign)` when the semantic head took part (`foreign`: alone), `None` for
+    /// the lexical ranking.
+    fn mixed(&self, text: &str, lexical: Vec<f32>, foreign: bool) -> (Vec<f32>, Option<bool>) {
         let mut probabilities = lexical;
         let Some(semantic) = &self.semantic else {
             return (probabilities, None);
         };
-        let Some(weight) = self.semantic_weight(&probabilities, question_language) else {
+        let Some(weight) = semantic.weight(&probabilities, foreign) else {
             return (probabilities, None);
         };
         match semantic.encoder.embed(text) {
             Ok(embedding) => {
-                let foreign = is_foreign(question_language, semantic.examples_language);
                 mix(
                     &mut probabilities,
                     &semantic.probabilities(&embedding, foreign),
@@ -235,17 +258,12 @@ impl Ranker {
     }
 
     /// The semantic head's share in a question's mixture given its `lexical`
-    /// probabilities and its language (as [detected](language::detect)): `None` when the
+    /// probabilities and whether it is [`foreign`](Ranker::is_foreign): `None` when the
     /// encoder is not run (there is none, or the lexical side is sure of a question in
     /// the examples' language), 1 for a question in another language than the examples',
     /// else the configured weight.
-    pub fn semantic_weight(&self, lexical: &[f32], question_language: Option<&str>) -> Option<f32> {
-        let semantic = self.semantic.as_ref()?;
-        if is_foreign(question_language, semantic.examples_language) {
-            Some(1.0)
-        } else {
-            (!lexical_is_sure(lexical, semantic.skip_above)).then_some(semantic.weight)
-        }
+    pub fn semantic_weight(&self, lexical: &[f32], foreign: bool) -> Option<f32> {
+        self.semantic.as_ref()?.weight(lexical, foreign)
     }
 
     /// The language most training examples are [detected](language::detect) in (`None`
@@ -272,7 +290,8 @@ impl Ranker {
             .zip(embeddings)
             .zip(texts)
             .map(|((l, e), text)| {
-                let foreign = is_foreign(language::detect(text), semantic.examples_language);
+                let detected = language::detect_with_guess(text);
+                let foreign = is_foreign(text, detected, semantic.examples_language);
                 (l, Some(semantic.probabilities(&e, foreign)))
             })
             .collect())
@@ -284,10 +303,7 @@ impl Ranker {
     pub fn runs_encoder(&self, text: &str) -> bool {
         self.semantic.is_some()
             && self
-                .semantic_weight(
-                    &self.classifier.probabilities(text),
-                    self.question_language(text),
-                )
+                .semantic_weight(&self.classifier.probabilities(text), self.foreign(text))
                 .is_some()
     }
 
@@ -319,41 +335,59 @@ impl Ranker {
     /// A question's [`Ranking`]: the `k` most probable labels as [`rank`](Ranker::rank)
     /// gives them, and the lexical classifier's own `k` best.
     pub fn rank_with_lexical(&self, text: &str, k: usize) -> Ranking {
-        self.rank_with_lexical_in(text, self.question_language(text), k)
+        self.rank_with_lexical_in(text, self.foreign(text), k)
     }
 
-    /// [`rank_with_lexical`](Ranker::rank_with_lexical) for a question whose language
-    /// the caller has [detected](language::detect) already.
-    pub fn rank_with_lexical_in(
-        &self,
-        text: &str,
-        question_language: Option<&str>,
-        k: usize,
-    ) -> Ranking {
-        self.rank_read(
-            text,
-            self.classifier.probabilities(text),
-            question_language,
-            k,
-        )
+    /// [`rank_with_lexical`](Ranker::rank_with_lexical) for a question the caller has
+    /// told [`foreign`](Ranker::is_foreign) or not already.
+    pub fn rank_with_lexical_in(&self, text: &str, foreign: bool, k: usize) -> Ranking {
+        self.rank_read(text, self.classifier.probabilities(text), foreign, k)
     }
 
     /// [`rank_with_lexical_in`](Ranker::rank_with_lexical_in) for a question whose
     /// `lexical` probabilities the caller has from this ranker's classifier already.
-    pub fn rank_read(
-        &self,
-        text: &str,
-        lexical: Vec<f32>,
-        question_language: Option<&str>,
-        k: usize,
-    ) -> Ranking {
+    pub fn rank_read(&self, text: &str, lexical: Vec<f32>, foreign: bool, k: usize) -> Ranking {
         let lexical_ranked = top_k(lexical.clone(), k);
-        let (mixed, semantic) = self.mixed(text, lexical, question_language);
+        let (mixed, semantic) = self.mixed(text, lexical, foreign);
         Ranking {
             ranked: top_k(mixed, k),
             lexical: lexical_ranked,
             semantic: semantic.is_some(),
             foreign: semantic == Some(true),
+        }
+    }
+
+    /// Picks thresholds on labelled `validation` questions by the lexical model's rule
+    /// ([`tune_thresholds_with`]) on this ranking: with the semantic head, `suggest` aims
+    /// at [`TARGET_OOS_RECALL`], and at [`OTHER_LANGUAGES_TARGET_OOS_RECALL`] for
+    /// questions in other languages; the lexical ranking alone keeps the lexical target.
+    pub fn tune_thresholds(&self, validation: &[Example]) -> Thresholds {
+        let tops: std::collections::HashMap<&str, Ranked> = validation
+            .iter()
+            .filter_map(|e| Some((e.text.as_str(), *self.rank(&e.text, 1).first()?)))
+            .collect();
+        let top = |text: &str| tops.get(text).copied();
+        if self.semantic.is_none() {
+            return tune_thresholds_with(
+                top,
+                self.labels(),
+                validation,
+                crate::classifier::TARGET_OOS_RECALL,
+            );
+        }
+        let own = tune_thresholds_with(top, self.labels(), validation, TARGET_OOS_RECALL);
+        let others = tune_thresholds_with(
+            top,
+            self.labels(),
+            validation,
+            OTHER_LANGUAGES_TARGET_OOS_RECALL,
+        );
+        Thresholds {
+            other_languages: Some(Cutoffs {
+                answer: others.answer,
+                suggest: others.suggest,
+            }),
+            ..own
         }
     }
 
@@ -402,10 +436,10 @@ impl Ranking {
     }
 }
 
-/// Whether a question in `question_language` (as [detected](language::detect)) is in
-/// another language than `examples_language` (both known).
-pub fn is_foreign(question_language: Option<&str>, examples_language: Option<&str>) -> bool {
-    matches!((question_language, examples_language), (Some(q), Some(e)) if q != e)
+/// Whether the question `text`, whose language is as [detected](language::detect_with_guess),
+/// is in another language than `examples_language` ([`Detected::differs_from`]).
+pub fn is_foreign(text: &str, language: Detected, examples_language: Option<&str>) -> bool {
+    examples_language.is_some_and(|examples| language.differs_from(text, examples))
 }
 
 /// The language [detected](language::detect) in most of `texts` that have one, if any
@@ -446,6 +480,15 @@ pub fn mix(lexical: &mut [f32], semantic: &[f32], weight: f32) {
 }
 
 impl Semantic {
+    /// [`Ranker::semantic_weight`] for a question that is `foreign` or not.
+    fn weight(&self, lexical: &[f32], foreign: bool) -> Option<f32> {
+        if foreign {
+            Some(1.0)
+        } else {
+            (!lexical_is_sure(lexical, self.skip_above)).then_some(self.weight)
+        }
+    }
+
     /// The semantic head's probabilities for a question's `embedding`; a `foreign` one
     /// (in another language than the examples') is read by its sentence vector alone.
     fn probabilities(&self, embedding: &[f32], foreign: bool) -> Vec<f32> {
@@ -699,14 +742,25 @@ mod tests {
         ];
         assert_eq!(majority_language(&english), Some("en"));
         assert_eq!(majority_language(&["ok", "thanks"]), None);
-        let german = language::detect("Ich möchte die Schuhe zurückschicken, sie sind zu klein");
-        assert_eq!(german, Some("de"));
-        assert!(is_foreign(german, Some("en")));
-        assert!(!is_foreign(german, Some("de")));
-        assert!(!is_foreign(german, None));
-        let english = language::detect("i would like to send these shoes back, they are too small");
-        assert!(!is_foreign(english, Some("en")));
-        assert!(!is_foreign(None, Some("en")));
+        let foreign =
+            |text: &str, examples| is_foreign(text, language::detect_with_guess(text), examples);
+        let german = "Ich möchte die Schuhe zurückschicken, sie sind zu klein";
+        assert_eq!(language::detect(german), Some("de"));
+        assert!(foreign(german, Some("en")));
+        assert!(!foreign(german, Some("de")));
+        assert!(!foreign(german, None));
+        assert!(!foreign(
+            "i would like to send these shoes back, they are too small",
+            Some("en")
+        ));
+        // Too short to detect: foreign only when surely not in the examples' language.
+        let spanish = "qué estoy escuchando ahora mismo";
+        assert_eq!(language::detect(spanish), None);
+        assert!(foreign(spanish, Some("en")));
+        assert!(!foreign(spanish, Some("es")));
+        assert!(!foreign(spanish, None));
+        assert_eq!(language::detect("my card was declined"), None);
+        assert!(!foreign("my card was declined", Some("en")));
     }
 
     /// A question in another language than the examples' runs the encoder even when the
@@ -756,18 +810,18 @@ mod tests {
             "the heads differ: {ranked:?} {by_both:?}"
         );
         // Told it is English, the same text keeps the lexical ranking.
-        let told_english = ranker.rank_with_lexical_in(german, Some("en"), 3);
+        let told_english = ranker.rank_with_lexical_in(german, false, 3);
         assert_eq!(told_english.ranked, told_english.lexical);
         assert!(!told_english.semantic && !told_english.foreign);
         assert_eq!(told_english.by_words(), told_english.lexical.as_slice());
         // Ranked by meaning alone, its words are judged by that ranking too (the
         // vague-question rule), not by n-grams learnt from English.
-        let as_german = ranker.rank_with_lexical_in(german, Some("de"), 3);
+        let as_german = ranker.rank_with_lexical_in(german, true, 3);
         assert!(as_german.semantic && as_german.foreign);
         assert_ne!(as_german.ranked, as_german.lexical);
         assert_eq!(as_german.by_words(), as_german.ranked.as_slice());
-        assert_eq!(ranker.semantic_weight(&[1.0], Some("de")), Some(1.0));
-        assert_eq!(ranker.semantic_weight(&[0.1, 0.9], Some("en")), None);
-        assert_eq!(ranker.semantic_weight(&[0.1, 0.9], None), None);
+        assert!(ranker.is_foreign(german, language::detect_with_guess(german)));
+        assert_eq!(ranker.semantic_weight(&[1.0], true), Some(1.0));
+        assert_eq!(ranker.semantic_weight(&[0.1, 0.9], false), None);
     }
 }

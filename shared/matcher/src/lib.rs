@@ -296,9 +296,13 @@ impl Matcher {
     /// [`runs_encoder`](Matcher::runs_encoder) and
     /// [`decide_prepared`](Matcher::decide_prepared) share.
     pub fn prepare(&self, question: &str) -> PreparedQuestion {
+        let question = Question::new(question);
         PreparedQuestion {
-            lexical: self.classifier.classifier().probabilities(question),
-            question: Question::new(question),
+            lexical: self.classifier.classifier().probabilities(&question.text),
+            foreign: self
+                .classifier
+                .is_foreign(&question.text, question.detected),
+            question,
         }
     }
 
@@ -309,7 +313,7 @@ impl Matcher {
     /// such a decision off them.
     pub fn runs_encoder(&self, prepared: &PreparedQuestion) -> bool {
         self.classifier
-            .semantic_weight(&prepared.lexical, prepared.question.language)
+            .semantic_weight(&prepared.lexical, prepared.foreign)
             .is_some()
     }
 
@@ -323,10 +327,13 @@ impl Matcher {
     /// [`decide`](Matcher::decide) for a question this matcher has
     /// [prepared](Matcher::prepare).
     pub fn decide_prepared(&self, prepared: PreparedQuestion, context: &AnswerContext) -> Decision {
-        let PreparedQuestion { question, lexical } = prepared;
-        let decision =
-            self.decide_in_site_language(&question.text, lexical, question.language, context);
-        match question.language {
+        let PreparedQuestion {
+            question,
+            lexical,
+            foreign,
+        } = prepared;
+        let decision = self.decide_in_site_language(&question.text, lexical, foreign, context);
+        match question.language() {
             Some(code) => self.in_customer_language(decision, code, context),
             None => decision,
         }
@@ -487,13 +494,12 @@ impl Matcher {
         &self,
         question: &str,
         lexical: Vec<f32>,
-        question_language: Option<&'static str>,
+        foreign: bool,
         context: &AnswerContext,
     ) -> Decision {
-        let ranking = self
-            .classifier
-            .rank_read(question, lexical, question_language, 5);
+        let ranking = self.classifier.rank_read(question, lexical, foreign, 5);
         let ranked = &ranking.ranked;
+        let thresholds = self.thresholds.for_question(ranking.foreign);
         let matched = self.matched(ranked);
         let confidence = ranked.first().map(|r| r.confidence).unwrap_or(0.0);
         let mut decision = Decision {
@@ -523,7 +529,7 @@ impl Matcher {
         let (handoff_ranking, handoff_floor) = if content_words == 0 && ranking.semantic {
             (&ranking.lexical, classifier::Thresholds::default().suggest)
         } else {
-            (ranked, self.thresholds.suggest)
+            (ranked, thresholds.suggest)
         };
         if clarify::is_vague(
             content_words,
@@ -539,7 +545,7 @@ impl Matcher {
                 return decision;
             }
         }
-        match classifier::decide(ranked, self.classifier.labels(), &self.thresholds) {
+        match classifier::decide(ranked, self.classifier.labels(), &thresholds) {
             Verdict::Answer(label) => self.answer_with(&mut decision, label, context),
             Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, context, || {
                 self.related_articles(question, 3)

@@ -4,13 +4,13 @@
 //! one matcher's lexical classifier ([`PreparedQuestion`]), so that choosing whether the
 //! encoder runs and deciding share that reading.
 
-use crate::language;
+use crate::language::{self, Detected};
 
 /// A question as a customer wrote it, and its language as [`language::detect`] finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
     pub text: String,
-    pub language: Option<&'static str>,
+    pub detected: Detected,
 }
 
 impl Question {
@@ -18,8 +18,13 @@ impl Question {
     pub fn new(text: &str) -> Question {
         Question {
             text: text.to_owned(),
-            language: language::detect(text),
+            detected: language::detect_with_guess(text),
         }
+    }
+
+    /// The language to answer in, when [detected](language::detect).
+    pub fn language(&self) -> Option<&'static str> {
+        self.detected.language
     }
 }
 
@@ -29,4 +34,6 @@ impl Question {
 pub struct PreparedQuestion {
     pub question: Question,
     pub(crate) lexical: Vec<f32>,
+    /// In another language than the intents' examples ([`Ranker::is_foreign`](crate::hybrid::Ranker::is_foreign)).
+    pub(crate) foreign: bool,
 }

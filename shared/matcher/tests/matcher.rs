@@ -976,3 +976,53 @@ fn with_the_encoder_a_short_question_both_readings_agree_on_is_answered() {
         clarified(&with_encoder, text);
     }
 }
+
+/// A question in another language than the intents' examples (ranked by meaning alone,
+/// with lower confidences) is decided at the thresholds for other languages; one in the
+/// examples' language keeps the others. A Spanish question too short for its language to
+/// be told is still not English, and takes them too.
+#[test]
+fn questions_in_other_languages_are_decided_at_thresholds_of_their_own() {
+    use frontline_matcher::classifier::Cutoffs;
+    let with = |other_languages| {
+        MatcherSource {
+            thresholds: Thresholds {
+                answer: 0.99,
+                suggest: 0.99,
+                max_suggestions: 3,
+                other_languages,
+            },
+            ..demo_source_with_encoder()
+        }
+        .build()
+        .expect("the demo storefront loads")
+    };
+    let questions = [
+        ("Wo ist mein Paket?", "order_status"),
+        ("mi paquete todavía no llega", "order_status"),
+    ];
+    // Spanish or Portuguese, whatlang cannot tell: no language to answer in.
+    assert_eq!(frontline_matcher::language::detect(questions[1].0), None);
+    let english = "my parcel still has not turned up";
+    let strict = with(None);
+    for (text, _) in questions.iter().chain([&(english, "")]) {
+        let decision = strict.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Handoff, "{text}: {decision:?}");
+        assert_eq!(
+            decision.handoff_reason,
+            Some(HandoffReason::LowConfidence),
+            "{text}"
+        );
+    }
+    let lenient = with(Some(Cutoffs {
+        answer: 0.2,
+        suggest: 0.1,
+    }));
+    for (text, intent) in questions {
+        let decision = lenient.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Answer, "{text}: {decision:?}");
+        assert_eq!(decision.intent.as_deref(), Some(intent), "{text}");
+    }
+    let decision = lenient.decide(english, &context());
+    assert_eq!(decision.kind, DecisionKind::Handoff, "{decision:?}");
+}

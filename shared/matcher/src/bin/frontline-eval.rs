@@ -33,7 +33,9 @@
 //!   in scope and out of scope);
 //! - `queries_per_second`: single-threaded `rank` + `decide` throughput on the test set;
 //! - `train_seconds`: wall time of training (features, SVMs and calibration);
-//! - `thresholds`: the thresholds used;
+//! - `thresholds`: the thresholds used (with the encoder, `other_languages` holds the
+//!   `answer` and `suggest` for questions in another language than the training
+//!   examples');
 //! - `encoder`: the sentence encoder used, or `"none"`; `encoder_seconds`: embedding the
 //!   training examples and training its head (part of `train_seconds`);
 //! - `per_language` (when test lines carry `lang`): per language, the in-scope count, the
@@ -55,8 +57,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use frontline_matcher::clarify;
 use frontline_matcher::classifier::{
-    decide, tune_thresholds_with, Classifier, Example, Thresholds, TrainOptions, Verdict,
-    OUT_OF_SCOPE,
+    decide, Classifier, Example, Thresholds, TrainOptions, Verdict, OUT_OF_SCOPE,
 };
 use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_SETTING, NO_ENCODER};
 use frontline_matcher::hybrid::{HybridOptions, Ranker};
@@ -146,10 +147,12 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
     let encoder_seconds = encoder_started.elapsed().as_secs_f64();
     let train_seconds = started.elapsed().as_secs_f64();
     let labels = ranker.labels();
-    let thresholds = if val.is_empty() {
+    let thresholds = if val.is_empty() && encoder.is_some() {
+        frontline_matcher::hybrid::default_thresholds()
+    } else if val.is_empty() {
         Thresholds::default()
     } else {
-        tune_thresholds_with(|text| ranker.rank(text, 1).first().copied(), labels, &val)
+        ranker.tune_thresholds(&val)
     };
     if let Some(encoder) = &encoder {
         // Timed questions must not be answered from the validation run's cache.
@@ -169,6 +172,7 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
             ranking.by_meaning(),
             labels,
         );
+        let thresholds = thresholds.for_question(ranking.foreign);
         let verdict = (!vague).then(|| decide(&ranking.ranked, labels, &thresholds));
         let ranked = ranking.ranked;
         latencies.push(query.elapsed().as_secs_f64() * 1e6);

@@ -34,6 +34,45 @@ pub struct Thresholds {
     pub suggest: f32,
     /// The most labels offered in one suggestion.
     pub max_suggestions: usize,
+    /// `answer` and `suggest` for a question in another language than the intents'
+    /// examples, which the [hybrid](crate::hybrid) ranking ranks by meaning alone and
+    /// gives lower confidences; `None`: the same as for every question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_languages: Option<Cutoffs>,
+}
+
+/// The two confidence thresholds of [`Thresholds`], for questions in other languages.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cutoffs {
+    pub answer: f32,
+    pub suggest: f32,
+}
+
+impl Thresholds {
+    /// The thresholds for a question, `other_language` when it is in another language
+    /// than the examples' (ranked by meaning alone).
+    pub fn for_question(&self, other_language: bool) -> Thresholds {
+        match self.other_languages {
+            Some(cutoffs) if other_language => Thresholds {
+                answer: cutoffs.answer,
+                suggest: cutoffs.suggest,
+                ..*self
+            },
+            _ => *self,
+        }
+    }
+
+    /// These thresholds with `answer` and `suggest` overridden for every language (the
+    /// `[matcher]` settings), where given.
+    pub fn overridden(mut self, answer: Option<f32>, suggest: Option<f32>) -> Thresholds {
+        self.answer = answer.unwrap_or(self.answer);
+        self.suggest = suggest.unwrap_or(self.suggest);
+        if let Some(others) = &mut self.other_languages {
+            others.answer = answer.unwrap_or(others.answer);
+            others.suggest = suggest.unwrap_or(others.suggest);
+        }
+        self
+    }
 }
 
 impl Default for Thresholds {
@@ -47,6 +86,7 @@ impl Default for Thresholds {
             answer: 0.46,
             suggest: 0.10,
             max_suggestions: 3,
+            other_languages: None,
         }
     }
 }
@@ -93,15 +133,18 @@ pub fn tune_thresholds(classifier: &Classifier, validation: &[Example]) -> Thres
         |text| classifier.rank(text, 1).first().copied(),
         classifier.labels(),
         validation,
+        TARGET_OOS_RECALL,
     )
 }
 
-/// [`tune_thresholds`] for any ranking: `top` gives a text's best label (e.g. the
-/// [hybrid](crate::hybrid) ranking with the sentence encoder).
+/// [`tune_thresholds`] for any ranking, aiming `suggest` at `target_oos_recall`: `top`
+/// gives a text's best label (e.g. the [hybrid](crate::hybrid) ranking with the sentence
+/// encoder).
 pub fn tune_thresholds_with(
     top: impl Fn(&str) -> Option<Ranked>,
     labels: &[String],
     validation: &[Example],
+    target_oos_recall: f32,
 ) -> Thresholds {
     let defaults = Thresholds::default();
     // (top confidence, top is oos, top is right, gold is oos)
@@ -129,7 +172,7 @@ pub fn tune_thresholds_with(
         defaults.suggest
     } else {
         oos_confidences.sort_unstable_by(f32::total_cmp);
-        let needed = (TARGET_OOS_RECALL * oos_total as f32).ceil() as usize;
+        let needed = (target_oos_recall * oos_total as f32).ceil() as usize;
         let already = oos_total - oos_confidences.len();
         match needed.saturating_sub(already) {
             0 => 0.0,
@@ -159,6 +202,7 @@ pub fn tune_thresholds_with(
         answer: best.unwrap_or(defaults.answer).max(suggest),
         suggest,
         max_suggestions: defaults.max_suggestions,
+        other_languages: None,
     }
 }
 
@@ -215,8 +259,97 @@ mod tests {
             answer: 0.9,
             suggest: 0.2,
             max_suggestions: 2,
+            other_languages: None,
         };
         let r = ranked(&[(0, 0.4), (2, 0.3), (3, 0.25), (1, 0.05)]);
         assert_eq!(decide(&r, &labels(), &t), Verdict::Suggest(vec![0, 3]));
+    }
+
+    fn with_other_languages() -> Thresholds {
+        Thresholds {
+            answer: 0.3,
+            suggest: 0.28,
+            max_suggestions: 2,
+            other_languages: Some(Cutoffs {
+                answer: 0.22,
+                suggest: 0.21,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_question_in_another_language_is_decided_at_its_own_thresholds() {
+        let t = with_other_languages();
+        let r = ranked(&[(0, 0.25), (1, 0.05)]);
+        assert_eq!(
+            decide(&r, &labels(), &t.for_question(false)),
+            Verdict::Handoff
+        );
+        assert_eq!(
+            decide(&r, &labels(), &t.for_question(true)),
+            Verdict::Answer(0)
+        );
+        assert_eq!(t.for_question(true).max_suggestions, 2);
+        // Without thresholds of their own, every question has the same.
+        let same = Thresholds::default();
+        assert_eq!(same.for_question(true), same);
+    }
+
+    #[test]
+    fn settings_override_the_thresholds_of_every_language() {
+        let t = with_other_languages().overridden(Some(0.5), None);
+        assert_eq!((t.answer, t.suggest), (0.5, 0.28));
+        assert_eq!(
+            t.other_languages,
+            Some(Cutoffs {
+                answer: 0.5,
+                suggest: 0.21
+            })
+        );
+        let t = with_other_languages().overridden(None, Some(0.4));
+        assert_eq!((t.answer, t.suggest), (0.3, 0.4));
+        assert_eq!(
+            t.other_languages,
+            Some(Cutoffs {
+                answer: 0.22,
+                suggest: 0.4
+            })
+        );
+        assert_eq!(
+            with_other_languages().overridden(None, None),
+            with_other_languages()
+        );
+    }
+
+    #[test]
+    fn a_higher_out_of_scope_target_hands_off_more() {
+        // Top confidences of the out-of-scope questions: 0.1, 0.2, 0.3, 0.4.
+        let validation: Vec<Example> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|t| Example::new(*t, OUT_OF_SCOPE))
+            .collect();
+        let labels = labels();
+        let top = |text: &str| {
+            let confidence = match text {
+                "a" => 0.1,
+                "b" => 0.2,
+                "c" => 0.3,
+                _ => 0.4,
+            };
+            Some(Ranked {
+                label: 0,
+                confidence,
+            })
+        };
+        let handed_off = |target| {
+            let t = tune_thresholds_with(top, &labels, &validation, target);
+            [0.1f32, 0.2, 0.3, 0.4]
+                .iter()
+                .filter(|c| **c < t.suggest)
+                .count()
+        };
+        assert_eq!(handed_off(0.5), 2);
+        assert_eq!(handed_off(0.75), 3);
+        assert_eq!(handed_off(1.0), 4);
     }
 }

@@ -92,8 +92,8 @@ mod model;
 mod svm;
 
 pub use decision::{
-    decide, tune_thresholds, tune_thresholds_with, Thresholds, Verdict, TARGET_ANSWER_PRECISION,
-    TARGET_OOS_RECALL,
+    decide, tune_thresholds, tune_thresholds_with, Cutoffs, Thresholds, Verdict,
+    TARGET_ANSWER_PRECISION, TARGET_OOS_RECALL,
 };
 pub use features::FeatureOptions;
 pub use model::{top_k, Classifier, TrainOptions, MAX_QUERY_CHARS};
