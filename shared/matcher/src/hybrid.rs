@@ -12,7 +12,9 @@
 //! head reads the sentence vector alone, for questions in another language than the
 //! examples' (below). A question's probabilities are
 //! `(1 − w) · lexical + w · semantic` with `w` = [`HybridOptions::semantic_weight`]; the
-//! decision thresholds are then tuned on that mixture like on the lexical model alone.
+//! decision thresholds are then tuned on that mixture like on the lexical model alone,
+//! aiming at a higher out-of-scope recall for questions in the examples' language than
+//! for questions in other languages ([`Ranker::tune_thresholds`]).
 //!
 //! The encoder understands paraphrases and other languages, which n-grams cannot; the
 //! lexical model is sharp on wording it has seen. Both are calibrated-ish probabilities,

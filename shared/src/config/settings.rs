@@ -226,9 +226,12 @@ fn twenty_seconds() -> SignedDuration {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MatcherSettings {
-    /// Minimum calibrated confidence to answer at once.
+    /// Minimum calibrated confidence to answer at once (for questions in every language;
+    /// unset, the encoder's defaults differ for questions in other languages than the
+    /// intents' examples).
     pub answer_threshold: Option<f32>,
-    /// Minimum confidence for a candidate to be offered as a suggestion.
+    /// Minimum confidence for a candidate to be offered as a suggestion (every language,
+    /// as above).
     pub suggest_threshold: Option<f32>,
     /// Extra phrases that mean "let me talk to a person" (normalized before matching).
     pub human_phrases: Vec<String>,

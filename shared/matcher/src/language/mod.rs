@@ -65,7 +65,8 @@ impl Detected {
     ///
     /// On CLINC150 this second test marks none of the 3,100 English validation questions
     /// and 5 of the 15,000 training ones; of our translated questions that [`detect`]
-    /// leaves undetected, it marks most (see the README's language section).
+    /// leaves undetected, it marks more than half (the README's "Out-of-scope questions:
+    /// thresholds per language").
     pub fn differs_from(&self, text: &str, examples: &str) -> bool {
         match (self.language, self.guess) {
             (Some(language), _) => language != examples,
