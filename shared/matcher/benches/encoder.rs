@@ -53,8 +53,9 @@ fn read_jsonl(path: &Path) -> Vec<Example> {
 }
 
 fn one_decision(ranker: &Ranker, thresholds: &Thresholds, text: &str) -> Verdict {
-    let ranked = ranker.rank(text, thresholds.max_suggestions);
-    decide(&ranked, ranker.labels(), thresholds)
+    let ranking = ranker.rank_with_lexical(text, thresholds.max_suggestions);
+    let thresholds = thresholds.for_question(ranking.foreign);
+    decide(&ranking.ranked, ranker.labels(), &thresholds)
 }
 
 /// p50 / p99 / max of one decision over `questions`, the encoder's cache cleared before

@@ -24,13 +24,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use frontline_matcher::classifier::{
-    decide, top_k, tune_thresholds_with, Classifier, Cutoffs, Example, Ranked, Thresholds, Verdict,
-    OUT_OF_SCOPE,
+    decide, top_k, tune_thresholds_with, Classifier, Example, Ranked, Thresholds, Verdict,
+    OUT_OF_SCOPE, TARGET_OOS_RECALL,
 };
 use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_MODEL};
 use frontline_matcher::hybrid::{
-    is_foreign, lexical_is_sure, mix, HybridOptions, Ranker, OTHER_LANGUAGES_TARGET_OOS_RECALL,
-    TARGET_OOS_RECALL,
+    is_foreign, lexical_is_sure, mix, tune_thresholds_per_language, HybridOptions, Ranker,
 };
 use frontline_matcher::{clarify, language};
 
@@ -146,14 +145,11 @@ fn thresholds(questions: &[&Question], choice: Choice, labels: &[String]) -> Thr
         .collect();
     let examples: Vec<Example> = questions.iter().map(|q| q.example.clone()).collect();
     let top = |text: &str| by_text.get(text).copied();
-    let others = tune_thresholds_with(top, labels, &examples, OTHER_LANGUAGES_TARGET_OOS_RECALL);
-    Thresholds {
-        other_languages: Some(Cutoffs {
-            answer: others.answer,
-            suggest: others.suggest,
-        }),
-        ..tune_thresholds_with(top, labels, &examples, TARGET_OOS_RECALL)
+    if choice.weight == 0.0 {
+        // The lexical baseline: the lexical path's own rule, as `encoder = "none"`.
+        return tune_thresholds_with(top, labels, &examples, TARGET_OOS_RECALL);
     }
+    tune_thresholds_per_language(top, labels, &examples)
 }
 
 /// Scores `choice` with `thresholds` as `frontline-eval` does (a vague question is

@@ -20,7 +20,8 @@
 //! lexical model is sharp on wording it has seen. Both are calibrated-ish probabilities,
 //! so their average stays a probability.
 //!
-//! A question in another language than the training examples' (both [detected]) is
+//! A question in another language than the training examples' (both [detected], a
+//! question too short for that by [whatlang's guess](crate::language::Detected)) is
 //! ranked by the semantic head alone, whatever the lexical side says: n-grams learnt
 //! from English say nothing about German wording, only add noise to the mixture, and can
 //! even look "sure" and skip the encoder. It is read by its sentence vector alone: the
@@ -77,23 +78,40 @@ impl Default for HybridOptions {
 }
 
 /// Share of out-of-scope validation questions the hybrid ranking's thresholds hand off
-/// ([`Ranker::tune_thresholds`]), for questions in the examples' language: above the
-/// lexical model's [`TARGET_OOS_RECALL`](crate::classifier::TARGET_OOS_RECALL), so that
-/// after the clarifying choice (which is not a handoff) it is still 75 % on CLINC150
-/// validation.
-pub const TARGET_OOS_RECALL: f32 = 0.78;
-/// The same for questions in another language than the examples': the lexical model's
-/// 70 %. Ranked by meaning alone, their confidences are lower (a translation is further
-/// from the English examples), so the English target's threshold would hand off right
-/// questions there; at this one they are handed off when out of scope about as often as
-/// English ones.
-pub const OTHER_LANGUAGES_TARGET_OOS_RECALL: f32 = crate::classifier::TARGET_OOS_RECALL;
+/// ([`tune_thresholds_per_language`]), for questions in the examples' language: above
+/// the lexical model's 70 % ([`TARGET_OOS_RECALL`](crate::classifier::TARGET_OOS_RECALL)),
+/// so that after the clarifying choice (which is not a handoff) it is still 75 % on
+/// CLINC150 validation.
+pub const EXAMPLES_LANGUAGE_TARGET_OOS_RECALL: f32 = 0.78;
+/// The same for questions in another language than the examples': 70 %, as before there
+/// were two. Ranked by meaning alone, their confidences are lower (a translation is
+/// further from the English examples), so the English target's threshold would hand off
+/// right questions there; at this one they are handed off when out of scope about as
+/// often as English ones.
+pub const OTHER_LANGUAGES_TARGET_OOS_RECALL: f32 = 0.70;
+
+/// Picks the hybrid ranking's thresholds on labelled `validation` questions, whose best
+/// label `top` gives, by the lexical model's rule ([`tune_thresholds_with`]): aiming at
+/// [`EXAMPLES_LANGUAGE_TARGET_OOS_RECALL`], and at [`OTHER_LANGUAGES_TARGET_OOS_RECALL`]
+/// for questions in other languages.
+pub fn tune_thresholds_per_language(
+    top: impl Fn(&str) -> Option<Ranked> + Copy,
+    labels: &[String],
+    validation: &[Example],
+) -> Thresholds {
+    let others = tune_thresholds_with(top, labels, validation, OTHER_LANGUAGES_TARGET_OOS_RECALL);
+    Thresholds {
+        other_languages: Some(Cutoffs::from(others)),
+        ..tune_thresholds_with(top, labels, validation, EXAMPLES_LANGUAGE_TARGET_OOS_RECALL)
+    }
+}
 
 /// The decision thresholds for the hybrid ranking when `[matcher]` sets none: what
 /// [`Ranker::tune_thresholds`] picks on CLINC150 validation with the default
 /// [`HybridOptions`] (as `frontline-eval` reports them: answer 0.2782, suggest 0.2777;
 /// for other languages 0.2141 and 0.2131; the mixing weight and `skip_above` are
-/// `tune_hybrid`'s), rounded to two places: there they hand off 75 % of out-of-scope
+/// `tune_hybrid`'s), rounded to two places (the first two up, so that the out-of-scope
+/// question at 0.2777 is still handed off): there they hand off 75 % of out-of-scope
 /// questions, clarifying choices counted as not handed off. Averaging with the semantic
 /// head flattens the probabilities, hence values below the lexical model's.
 pub fn default_thresholds() -> Thresholds {
@@ -211,7 +229,7 @@ impl Ranker {
         self.mixed(
             text,
             self.classifier.probabilities(text),
-            self.foreign(text),
+            self.detect_foreign(text),
         )
         .0
     }
@@ -227,8 +245,14 @@ impl Ranker {
 
     /// [`is_foreign`](Ranker::is_foreign), detecting `text`'s language when the ranking
     /// depends on it (with an encoder); lexical ranking alone does not spend the detection.
-    fn foreign(&self, text: &str) -> bool {
-        self.semantic.is_some() && self.is_foreign(text, language::detect_with_guess(text))
+    fn detect_foreign(&self, text: &str) -> bool {
+        self.semantic.as_ref().is_some_and(|semantic| {
+            is_foreign(
+                text,
+                language::detect_with_guess(text),
+                semantic.examples_language,
+            )
+        })
     }
 
     /// `lexical` mixed with the semantic head's probabilities for `text`, a question in
@@ -305,7 +329,10 @@ impl Ranker {
     pub fn runs_encoder(&self, text: &str) -> bool {
         self.semantic.is_some()
             && self
-                .semantic_weight(&self.classifier.probabilities(text), self.foreign(text))
+                .semantic_weight(
+                    &self.classifier.probabilities(text),
+                    self.detect_foreign(text),
+                )
                 .is_some()
     }
 
@@ -337,7 +364,7 @@ impl Ranker {
     /// A question's [`Ranking`]: the `k` most probable labels as [`rank`](Ranker::rank)
     /// gives them, and the lexical classifier's own `k` best.
     pub fn rank_with_lexical(&self, text: &str, k: usize) -> Ranking {
-        self.rank_with_lexical_in(text, self.foreign(text), k)
+        self.rank_with_lexical_in(text, self.detect_foreign(text), k)
     }
 
     /// [`rank_with_lexical`](Ranker::rank_with_lexical) for a question the caller has
@@ -359,37 +386,23 @@ impl Ranker {
         }
     }
 
-    /// Picks thresholds on labelled `validation` questions by the lexical model's rule
-    /// ([`tune_thresholds_with`]) on this ranking: with the semantic head, `suggest` aims
-    /// at [`TARGET_OOS_RECALL`], and at [`OTHER_LANGUAGES_TARGET_OOS_RECALL`] for
-    /// questions in other languages; the lexical ranking alone keeps the lexical target.
+    /// Picks thresholds on labelled `validation` questions ranked by this ranker: per
+    /// language with the semantic head ([`tune_thresholds_per_language`]), else the
+    /// lexical model's ([`tune_thresholds_with`] at its own target).
     pub fn tune_thresholds(&self, validation: &[Example]) -> Thresholds {
         let tops: std::collections::HashMap<&str, Ranked> = validation
             .iter()
             .filter_map(|e| Some((e.text.as_str(), *self.rank(&e.text, 1).first()?)))
             .collect();
         let top = |text: &str| tops.get(text).copied();
-        if self.semantic.is_none() {
-            return tune_thresholds_with(
+        match self.semantic {
+            Some(_) => tune_thresholds_per_language(top, self.labels(), validation),
+            None => tune_thresholds_with(
                 top,
                 self.labels(),
                 validation,
                 crate::classifier::TARGET_OOS_RECALL,
-            );
-        }
-        let own = tune_thresholds_with(top, self.labels(), validation, TARGET_OOS_RECALL);
-        let others = tune_thresholds_with(
-            top,
-            self.labels(),
-            validation,
-            OTHER_LANGUAGES_TARGET_OOS_RECALL,
-        );
-        Thresholds {
-            other_languages: Some(Cutoffs {
-                answer: others.answer,
-                suggest: others.suggest,
-            }),
-            ..own
+            ),
         }
     }
 
@@ -440,8 +453,8 @@ impl Ranking {
 
 /// Whether the question `text`, whose language is as [detected](language::detect_with_guess),
 /// is in another language than `examples_language` ([`Detected::differs_from`]).
-pub fn is_foreign(text: &str, language: Detected, examples_language: Option<&str>) -> bool {
-    examples_language.is_some_and(|examples| language.differs_from(text, examples))
+pub fn is_foreign(text: &str, detected: Detected, examples_language: Option<&str>) -> bool {
+    examples_language.is_some_and(|examples| detected.differs_from(text, examples))
 }
 
 /// The language [detected](language::detect) in most of `texts` that have one, if any

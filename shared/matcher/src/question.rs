@@ -6,7 +6,8 @@
 
 use crate::language::{self, Detected};
 
-/// A question as a customer wrote it, and its language as [`language::detect`] finds it.
+/// A question as a customer wrote it, and what [`language::detect_with_guess`] tells of its
+/// language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
     pub text: String,
@@ -28,12 +29,13 @@ impl Question {
     }
 }
 
-/// A [`Question`] and its lexical probabilities from the matcher that made it
+/// A [`Question`], its lexical probabilities and whether it is in another language than
+/// the intents' examples, from the matcher that made it
 /// ([`Matcher::prepare`](crate::Matcher::prepare)); decide it with that matcher.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedQuestion {
     pub question: Question,
     pub(crate) lexical: Vec<f32>,
-    /// In another language than the intents' examples ([`Ranker::is_foreign`](crate::hybrid::Ranker::is_foreign)).
+    /// [`Ranker::is_foreign`](crate::hybrid::Ranker::is_foreign).
     pub(crate) foreign: bool,
 }

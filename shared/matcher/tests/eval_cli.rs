@@ -133,7 +133,9 @@ fn twenty_intent_slice_meets_the_floors() {
     assert!(recall >= MIN_OOS_RECALL, "oos recall {recall}");
     let suggest = report["thresholds"]["suggest"].as_f64().expect("suggest");
     // With the encoder (the default), questions in other languages have thresholds of
-    // their own, aimed at a lower out-of-scope recall.
+    // their own, aimed at a lower out-of-scope recall: never handed off more readily. (On
+    // this slice the out-of-scope label itself ranks first for enough of them, so both
+    // `suggest` values may be 0.)
     let other = &report["thresholds"]["other_languages"];
     let other_suggest = other["suggest"].as_f64().expect("other languages' suggest");
     assert!(other_suggest <= suggest, "{other} against {suggest}");

@@ -231,7 +231,7 @@ pub struct MatcherSettings {
     /// intents' examples).
     pub answer_threshold: Option<f32>,
     /// Minimum confidence for a candidate to be offered as a suggestion (every language,
-    /// as above).
+    /// as above; setting one of the two leaves the other's defaults per language).
     pub suggest_threshold: Option<f32>,
     /// Extra phrases that mean "let me talk to a person" (normalized before matching).
     pub human_phrases: Vec<String>,

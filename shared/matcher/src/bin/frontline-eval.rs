@@ -16,7 +16,8 @@
 //! `multilingual-e5-small` sentence encoder's head beside the lexical classifier,
 //! probabilities averaged as [`frontline_matcher::hybrid`] does); `--encoder none`
 //! measures the lexical path alone; `--hybrid` overrides the head's options as JSON;
-//! `--embedding-cache DIR` keeps the training embeddings on disk between runs. Thresholds come from `--val` only (without it, the built-in defaults);
+//! `--embedding-cache DIR` keeps the training embeddings on disk between runs. Thresholds come from `--val` only (without it, the built-in defaults: the lexical model's, or
+//! [`hybrid::default_thresholds`](frontline_matcher::hybrid::default_thresholds) with the encoder);
 //! the test files are never used for tuning.
 //!
 //! Each query is decided as the matcher does: a [vague](frontline_matcher::clarify) one

@@ -48,12 +48,21 @@ pub struct Cutoffs {
     pub suggest: f32,
 }
 
+impl From<Thresholds> for Cutoffs {
+    fn from(thresholds: Thresholds) -> Cutoffs {
+        Cutoffs {
+            answer: thresholds.answer,
+            suggest: thresholds.suggest,
+        }
+    }
+}
+
 impl Thresholds {
-    /// The thresholds for a question, `other_language` when it is in another language
-    /// than the examples' (ranked by meaning alone).
-    pub fn for_question(&self, other_language: bool) -> Thresholds {
+    /// The thresholds for a question, `foreign` when it is in another language than the
+    /// examples' (ranked by meaning alone).
+    pub fn for_question(&self, foreign: bool) -> Thresholds {
         match self.other_languages {
-            Some(cutoffs) if other_language => Thresholds {
+            Some(cutoffs) if foreign => Thresholds {
                 answer: cutoffs.answer,
                 suggest: cutoffs.suggest,
                 ..*self
