@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2};
 use safetensors::{Dtype, SafeTensors};
-use tokenizers::Tokenizer;
 
 use super::bert::{Bert, Config, Dense, Layer, LayerNorm, Precision, Weights};
+use super::unigram::{read_tokenizer, SentenceTokenizer};
 use super::EncoderError;
 
 const QK: usize = 32;
@@ -23,7 +23,7 @@ const WORDS: &str = "embeddings.word_embeddings.weight";
 /// What a model directory holds, ready to run.
 pub(super) struct ModelFiles {
     pub config: Config,
-    pub tokenizer: Tokenizer,
+    pub tokenizer: SentenceTokenizer,
     pub words: Vec<u8>,
     pub row_bytes: usize,
     pub vocab: usize,
@@ -64,8 +64,8 @@ impl ModelFiles {
             ));
         }
         let tokenizer_path = dir.join("tokenizer.json");
-        let tokenizer = Tokenizer::from_bytes(read(&tokenizer_path)?)
-            .map_err(|e| corrupt(&tokenizer_path, e))?;
+        let tokenizer =
+            read_tokenizer(&read(&tokenizer_path)?).map_err(|e| corrupt(&tokenizer_path, e))?;
 
         let weights_path = dir.join("model.safetensors");
         let mut tensors =

@@ -31,17 +31,18 @@ mod bert;
 mod disk_cache;
 mod files;
 mod int8;
+mod unigram;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ndarray::{Array1, Array2, Axis};
-use tokenizers::Tokenizer;
 
 pub(crate) use bert::softmax;
 pub use bert::Precision;
 use bert::{Bert, LayerNorm};
+use unigram::SentenceTokenizer;
 
 pub use disk_cache::DiskCache;
 
@@ -86,7 +87,7 @@ pub fn default_models_dir() -> PathBuf {
 pub struct Encoder {
     name: String,
     precision: Precision,
-    tokenizer: Tokenizer,
+    tokenizer: SentenceTokenizer,
     /// The word-embedding table, 4-bit: one row of `row_bytes` per token id.
     words: Vec<u8>,
     row_bytes: usize,
@@ -180,7 +181,10 @@ impl Encoder {
 
     /// Approximate heap memory of the loaded model in bytes.
     pub fn heap_bytes(&self) -> usize {
-        self.words.len() + self.layers.heap_bytes() + 4 * self.positions.len()
+        self.words.len()
+            + self.layers.heap_bytes()
+            + 4 * self.positions.len()
+            + self.tokenizer.get_model().heap_bytes()
     }
 
     /// The embedding of `text` (see the [module](self): the [`sentence`] vector, then the

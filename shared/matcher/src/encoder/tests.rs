@@ -254,3 +254,57 @@ fn an_unknown_encoder_name_is_refused() {
     let error = Encoder::builtin("gpt-17").expect_err("unknown");
     assert!(error.to_string().contains("gpt-17"), "{error}");
 }
+
+/// The compact vocabulary model ([`unigram`]) splits text exactly as the `tokenizers`
+/// crate's own Unigram model does, read from the same shipped `tokenizer.json`: on every
+/// question of our multilingual test files, CLINC150's validation questions when they are
+/// beside the repository, and texts with scripts the trimmed vocabulary lacks, spaces,
+/// special tokens and long words.
+#[test]
+fn the_compact_vocabulary_tokenizes_as_the_tokenizers_crate_does() {
+    let path = default_models_dir()
+        .join(DEFAULT_MODEL)
+        .join("tokenizer.json");
+    let json = std::fs::read(&path).expect("the shipped tokenizer");
+    let compact = unigram::read_tokenizer(&json).expect("reads");
+    let original = tokenizers::Tokenizer::from_bytes(&json).expect("reads");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut texts: Vec<String> = [
+        "",
+        " ",
+        "Wo ist mein Paket?",
+        "  two   spaces  and\ttabs\n",
+        "Καλημέρα, где мой заказ? 我的包裹在哪里 📦🙂",
+        "<s> literal </s> tokens <unk> <pad>",
+        "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichen",
+        "ｆｕｌｌｗｉｄｔｈ ｆｏｒｍｓ and ligatures ﬁ ﬂ",
+        "naïve café señor ção ß ÆØÅ œ",
+        &"x".repeat(600),
+    ]
+    .map(String::from)
+    .to_vec();
+    let files = [
+        manifest.join("tests/data/clinc150_val_multilingual.jsonl"),
+        manifest.join("tests/data/clinc150_val_multilingual_150.jsonl"),
+        manifest.join("tests/data/clinc150_oos_val_multilingual.jsonl"),
+        manifest.join("../../../shared/data/clinc150/val.jsonl"),
+    ];
+    for file in files {
+        let Ok(content) = std::fs::read_to_string(&file) else {
+            assert!(file.ends_with("val.jsonl"), "{} is missing", file.display());
+            continue;
+        };
+        for line in content.lines() {
+            let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            texts.push(value["text"].as_str().expect("text").to_owned());
+        }
+    }
+    assert!(texts.len() > 1_000, "{}", texts.len());
+    for text in &texts {
+        let query = format!("{QUERY_PREFIX}{text}");
+        let ours = compact.encode(query.as_str(), true).expect("encodes");
+        let theirs = original.encode(query.as_str(), true).expect("encodes");
+        assert_eq!(ours.get_ids(), theirs.get_ids(), "{text:?}");
+        assert_eq!(ours.get_offsets(), theirs.get_offsets(), "{text:?}");
+    }
+}
