@@ -258,8 +258,8 @@ fn an_unknown_encoder_name_is_refused() {
 /// The compact vocabulary model ([`unigram`]) splits text exactly as the `tokenizers`
 /// crate's own Unigram model does, read from the same shipped `tokenizer.json`: on every
 /// question of our multilingual test files, CLINC150's validation questions when they are
-/// beside the repository, and texts with scripts the trimmed vocabulary lacks, spaces,
-/// special tokens and long words.
+/// beside the repository, other scripts, characters the trimmed vocabulary lacks (alone
+/// and in runs), spaces, special tokens and long words.
 #[test]
 fn the_compact_vocabulary_tokenizes_as_the_tokenizers_crate_does() {
     let path = default_models_dir()
@@ -279,6 +279,7 @@ fn the_compact_vocabulary_tokenizes_as_the_tokenizers_crate_does() {
         "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichen",
         "ｆｕｌｌｗｉｄｔｈ ｆｏｒｍｓ and ligatures ﬁ ﬂ",
         "naïve café señor ção ß ÆØÅ œ",
+        "ƀƁƂ ǂǍ 丄丅丆 aƀƁb ＜unk＞ƀ",
         &"x".repeat(600),
     ]
     .map(String::from)
