@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontline_matcher::classifier::Thresholds;
 use frontline_matcher::encoder::{Encoder, EncoderError, DEFAULT_SETTING, NO_ENCODER};
 use frontline_matcher::live::{LiveMatcher, MatcherSource};
 use frontline_matcher::MatcherError;
@@ -43,11 +42,8 @@ impl Sites {
         matcher: &MatcherSettings,
         encoder: Option<Arc<Encoder>>,
     ) -> Result<Sites, SiteLoadError> {
-        let thresholds = match encoder {
-            Some(_) => frontline_matcher::hybrid::default_thresholds(),
-            None => Thresholds::default(),
-        }
-        .overridden(matcher.answer_threshold, matcher.suggest_threshold);
+        let thresholds = frontline_matcher::hybrid::default_thresholds_for(encoder.is_some())
+            .overridden(matcher.answer_threshold, matcher.suggest_threshold);
         let mut by_id = HashMap::new();
         let mut in_order = Vec::new();
         for settings in sites {

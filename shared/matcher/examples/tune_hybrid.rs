@@ -29,7 +29,7 @@ use frontline_matcher::classifier::{
 };
 use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_MODEL};
 use frontline_matcher::hybrid::{
-    is_foreign, lexical_is_sure, mix, tune_thresholds_per_language, HybridOptions, Ranker,
+    lexical_is_sure, mix, tune_thresholds_per_language, HybridOptions, Ranker,
 };
 use frontline_matcher::{clarify, language};
 
@@ -266,18 +266,13 @@ fn main() {
     let texts: Vec<&str> = validation.iter().map(|(e, _)| e.text.as_str()).collect();
     let sides = ranker.sides(&texts, Some(&mut disk)).expect("embed");
     let labels = ranker.labels().to_vec();
-    let examples_language = ranker.examples_language();
     let questions: Vec<Question> = validation
         .into_iter()
         .zip(sides)
         .map(|((example, lang), (lexical, semantic))| Question {
             half: half(&example.text),
             content_words: clarify::content_words(&example.text),
-            foreign: is_foreign(
-                &example.text,
-                language::detect_with_guess(&example.text),
-                examples_language,
-            ),
+            foreign: ranker.is_foreign(&example.text, language::detect_with_guess(&example.text)),
             example,
             lang,
             lexical,

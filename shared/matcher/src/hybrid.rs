@@ -126,6 +126,16 @@ pub fn default_thresholds() -> Thresholds {
     }
 }
 
+/// The decision thresholds when `[matcher]` sets none: [`default_thresholds`] with an
+/// `encoder`, the lexical model's [`Thresholds::default`] without.
+pub fn default_thresholds_for(encoder: bool) -> Thresholds {
+    if encoder {
+        default_thresholds()
+    } else {
+        Thresholds::default()
+    }
+}
+
 /// One text's lexical probabilities and the semantic head's (`None` without an encoder).
 pub type Sides = (Vec<f32>, Option<Vec<f32>>);
 
@@ -246,13 +256,7 @@ impl Ranker {
     /// [`is_foreign`](Ranker::is_foreign), detecting `text`'s language when the ranking
     /// depends on it (with an encoder); lexical ranking alone does not spend the detection.
     fn detect_foreign(&self, text: &str) -> bool {
-        self.semantic.as_ref().is_some_and(|semantic| {
-            is_foreign(
-                text,
-                language::detect_with_guess(text),
-                semantic.examples_language,
-            )
-        })
+        self.semantic.is_some() && self.is_foreign(text, language::detect_with_guess(text))
     }
 
     /// `lexical` mixed with the semantic head's probabilities for `text`, a question in
@@ -316,9 +320,10 @@ impl Ranker {
             .zip(embeddings)
             .zip(texts)
             .map(|((l, e), text)| {
-                let detected = language::detect_with_guess(text);
-                let foreign = is_foreign(text, detected, semantic.examples_language);
-                (l, Some(semantic.probabilities(&e, foreign)))
+                (
+                    l,
+                    Some(semantic.probabilities(&e, self.detect_foreign(text))),
+                )
             })
             .collect())
     }
@@ -388,22 +393,16 @@ impl Ranker {
 
     /// Picks thresholds on labelled `validation` questions ranked by this ranker: per
     /// language with the semantic head ([`tune_thresholds_per_language`]), else the
-    /// lexical model's ([`tune_thresholds_with`] at its own target).
+    /// lexical model's ([`tune_thresholds`](crate::classifier::tune_thresholds)).
     pub fn tune_thresholds(&self, validation: &[Example]) -> Thresholds {
+        if self.semantic.is_none() {
+            return crate::classifier::tune_thresholds(&self.classifier, validation);
+        }
         let tops: std::collections::HashMap<&str, Ranked> = validation
             .iter()
             .filter_map(|e| Some((e.text.as_str(), *self.rank(&e.text, 1).first()?)))
             .collect();
-        let top = |text: &str| tops.get(text).copied();
-        match self.semantic {
-            Some(_) => tune_thresholds_per_language(top, self.labels(), validation),
-            None => tune_thresholds_with(
-                top,
-                self.labels(),
-                validation,
-                crate::classifier::TARGET_OOS_RECALL,
-            ),
-        }
+        tune_thresholds_per_language(|text| tops.get(text).copied(), self.labels(), validation)
     }
 
     /// Approximate heap memory of the model (the encoder counted once per ranker).

@@ -58,7 +58,7 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use frontline_matcher::clarify;
 use frontline_matcher::classifier::{
-    decide, Classifier, Example, Thresholds, TrainOptions, Verdict, OUT_OF_SCOPE,
+    decide, Classifier, Example, TrainOptions, Verdict, OUT_OF_SCOPE,
 };
 use frontline_matcher::encoder::{DiskCache, Encoder, DEFAULT_SETTING, NO_ENCODER};
 use frontline_matcher::hybrid::{HybridOptions, Ranker};
@@ -148,10 +148,8 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
     let encoder_seconds = encoder_started.elapsed().as_secs_f64();
     let train_seconds = started.elapsed().as_secs_f64();
     let labels = ranker.labels();
-    let thresholds = if val.is_empty() && encoder.is_some() {
-        frontline_matcher::hybrid::default_thresholds()
-    } else if val.is_empty() {
-        Thresholds::default()
+    let thresholds = if val.is_empty() {
+        frontline_matcher::hybrid::default_thresholds_for(encoder.is_some())
     } else {
         ranker.tune_thresholds(&val)
     };
