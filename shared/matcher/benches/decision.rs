@@ -245,7 +245,11 @@ fn main() {
             std::hint::black_box(matcher.knowledge().search(q, 3).ok());
         }),
         ("knowledge-base search with snippets, top 3", &|q| {
-            std::hint::black_box(matcher.related_articles(q, 3));
+            std::hint::black_box(matcher.related_articles(
+                q,
+                frontline_matcher::language::detect(q),
+                3,
+            ));
         }),
         ("full decision", &|q| {
             std::hint::black_box(matcher.decide(q, &context));

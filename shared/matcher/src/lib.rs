@@ -332,7 +332,13 @@ impl Matcher {
             lexical,
             foreign,
         } = prepared;
-        let decision = self.decide_in_site_language(&question.text, lexical, foreign, context);
+        let decision = self.decide_in_site_language(
+            &question.text,
+            question.language(),
+            lexical,
+            foreign,
+            context,
+        );
         match question.language() {
             Some(code) => self.in_customer_language(decision, code, context),
             None => decision,
@@ -493,6 +499,7 @@ impl Matcher {
     fn decide_in_site_language(
         &self,
         question: &str,
+        language: Option<&str>,
         lexical: Vec<f32>,
         foreign: bool,
         context: &AnswerContext,
@@ -548,7 +555,7 @@ impl Matcher {
         match classifier::decide(ranked, self.classifier.labels(), &thresholds) {
             Verdict::Answer(label) => self.answer_with(&mut decision, label, context),
             Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, context, || {
-                self.related_articles(question, 3)
+                self.related_articles(question, language, 3)
             }),
             Verdict::Handoff => {
                 let out_of_scope = ranked
@@ -559,7 +566,7 @@ impl Matcher {
                 } else {
                     HandoffReason::LowConfidence
                 });
-                decision.suggestions = self.related_articles(question, 3);
+                decision.suggestions = self.related_articles(question, language, 3);
             }
         }
         decision
@@ -854,11 +861,17 @@ impl Matcher {
         })
     }
 
-    /// Knowledge-base articles related to `text`, with highlighted snippets.
-    pub fn related_articles(&self, text: &str, limit: usize) -> Vec<Suggestion> {
+    /// Knowledge-base articles related to `text`, written in `language` when detected
+    /// ([`KnowledgeBase::related_with_snippets`]), with highlighted snippets.
+    pub fn related_articles(
+        &self,
+        text: &str,
+        language: Option<&str>,
+        limit: usize,
+    ) -> Vec<Suggestion> {
         let hits = self
             .knowledge
-            .related_with_snippets(text, limit, 160)
+            .related_with_snippets(text, language, limit, 160)
             .unwrap_or_default();
         article_suggestions(hits)
     }

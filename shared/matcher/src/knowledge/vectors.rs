@@ -4,9 +4,10 @@
 //! An article is embedded as its title, its example questions and the start of its text
 //! (what a customer's question would resemble). A search ranks the articles by BM25
 //! (tantivy) and by cosine similarity to the question's embedding, and scores each
-//! article `Σ 1 / (RRF_K + rank)` over the lists it appears in (Cormack, Clarke and
+//! article `Σ weight / (RRF_K + rank)` over the lists it appears in (Cormack, Clarke and
 //! Büttcher, *Reciprocal rank fusion outperforms Condorcet and individual rank learning
-//! methods*, SIGIR 2009, with their k = 60). A German question about an English article
+//! methods*, SIGIR 2009, with their k = 60; BM25's list weighted by how many articles the
+//! question's language covers, [`KnowledgeBase::lexical_weight`](super::KnowledgeBase::lexical_weight)). A German question about an English article
 //! shares no words with it but lands near it in the encoder's space; an exact product name
 //! is found by BM25 even when the encoder knows nothing of it.
 //!
@@ -127,13 +128,14 @@ fn embedded_text(article: &Article) -> String {
     text
 }
 
-/// Reciprocal rank fusion of rankings (each a list of item ids, best first): every item
-/// once, with its fused score, best first; ties keep the order of first appearance.
-pub fn reciprocal_rank_fusion(rankings: &[Vec<usize>]) -> Vec<(usize, f32)> {
+/// Weighted reciprocal rank fusion of rankings (each a list of item ids, best first, and
+/// its weight): every item once, with its fused score `Σ weight / (RRF_K + rank)`, best
+/// first; ties keep the order of first appearance.
+pub fn reciprocal_rank_fusion(rankings: &[(Vec<usize>, f32)]) -> Vec<(usize, f32)> {
     let mut fused: Vec<(usize, f32)> = Vec::new();
-    for ranking in rankings {
+    for (ranking, weight) in rankings {
         for (rank, &item) in ranking.iter().enumerate() {
-            let score = 1.0 / (RRF_K + rank as f32 + 1.0);
+            let score = weight / (RRF_K + rank as f32 + 1.0);
             match fused.iter_mut().find(|(i, _)| *i == item) {
                 Some((_, total)) => *total += score,
                 None => fused.push((item, score)),
@@ -152,7 +154,7 @@ mod tests {
     #[test]
     fn fusion_rewards_items_both_rankings_agree_on() {
         // BM25: 3, 1, 2; vectors: 1, 4. Item 1 is in both lists (ranks 2 and 1).
-        let fused = reciprocal_rank_fusion(&[vec![3, 1, 2], vec![1, 4]]);
+        let fused = reciprocal_rank_fusion(&[(vec![3, 1, 2], 1.0), (vec![1, 4], 1.0)]);
         let order: Vec<usize> = fused.iter().map(|(i, _)| *i).collect();
         assert_eq!(order, vec![1, 3, 4, 2]);
         let expected = 1.0 / 62.0 + 1.0 / 61.0;
@@ -162,8 +164,21 @@ mod tests {
     }
 
     #[test]
+    fn a_lightly_weighted_ranking_only_breaks_ties() {
+        // Lexical (weight 0.01): 7, 2; vectors: 2, 5. Item 7, first by words alone, comes
+        // after both vector candidates; 2 stays first; 7 is still offered, last.
+        let fused = reciprocal_rank_fusion(&[(vec![7, 2], 0.01), (vec![2, 5], 1.0)]);
+        let order: Vec<usize> = fused.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, vec![2, 5, 7]);
+        // At equal weights, 7 (rank 1 of one list) would beat 5 (rank 2 of the other).
+        let equal = reciprocal_rank_fusion(&[(vec![7, 2], 1.0), (vec![2, 5], 1.0)]);
+        let order: Vec<usize> = equal.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, vec![2, 7, 5]);
+    }
+
+    #[test]
     fn fusion_of_one_ranking_keeps_its_order() {
-        let fused = reciprocal_rank_fusion(&[vec![5, 2, 9]]);
+        let fused = reciprocal_rank_fusion(&[(vec![5, 2, 9], 1.0)]);
         let order: Vec<usize> = fused.iter().map(|(i, _)| *i).collect();
         assert_eq!(order, vec![5, 2, 9]);
     }
