@@ -28,7 +28,8 @@ struct Question {
     lang: String,
 }
 
-/// Questions and, per way of searching, the rank at which each found its article.
+/// The ways of searching compared, in the order printed ("BM25 alone": the index's own
+/// top 3, where two versions of one article may both appear).
 const WAYS: [&str; 4] = [
     "product (BM25 weighted by language)",
     "equal weights",

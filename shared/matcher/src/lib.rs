@@ -861,8 +861,9 @@ impl Matcher {
         })
     }
 
-    /// Knowledge-base articles related to `text`, written in `language` when detected
-    /// ([`KnowledgeBase::related_with_snippets`]), with highlighted snippets.
+    /// Knowledge-base articles related to `text`, a question in `language` when detected
+    /// (which sets how much BM25 counts: [`KnowledgeBase::lexical_weight`]), with
+    /// highlighted snippets.
     pub fn related_articles(
         &self,
         text: &str,

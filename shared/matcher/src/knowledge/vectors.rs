@@ -6,8 +6,9 @@
 //! (tantivy) and by cosine similarity to the question's embedding, and scores each
 //! article `Σ weight / (RRF_K + rank)` over the lists it appears in (Cormack, Clarke and
 //! Büttcher, *Reciprocal rank fusion outperforms Condorcet and individual rank learning
-//! methods*, SIGIR 2009, with their k = 60; BM25's list weighted by how many articles the
-//! question's language covers, [`KnowledgeBase::lexical_weight`](super::KnowledgeBase::lexical_weight)). A German question about an English article
+//! methods*, SIGIR 2009, with their k = 60; BM25's list weighted by
+//! [`KnowledgeBase::lexical_weight`](super::KnowledgeBase::lexical_weight), which is
+//! small when few articles are in the question's language). A German question about an English article
 //! shares no words with it but lands near it in the encoder's space; an exact product name
 //! is found by BM25 even when the encoder knows nothing of it.
 //!
