@@ -49,25 +49,33 @@ fn main() -> anyhow::Result<()> {
     );
     let knowledge = KnowledgeBase::load_dir(&kb_dir)?;
     let encoder = Arc::new(Encoder::builtin(DEFAULT_MODEL)?);
-    let embed = || {
-        ArticleVectors::embed(
-            encoder.clone(),
-            knowledge.articles(),
-            knowledge.original_positions(),
-            None,
-        )
-    };
-    knowledge.set_vectors(embed()?);
-    // The vector side on its own (the product's candidates: similarity floor and margin).
-    let vectors_alone = embed()?;
+    let vectors = ArticleVectors::embed(
+        encoder,
+        knowledge.articles(),
+        knowledge.original_positions(),
+        None,
+    )?;
     let questions: Vec<Question> = std::fs::read_to_string(&questions_file)?
         .lines()
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
     let original_of = |article: &Article| knowledge.original_id(article).to_owned();
+    // The vector side on its own (the product's candidates: similarity floor and margin),
+    // before the knowledge base takes the vectors.
+    let by_vectors = questions
+        .iter()
+        .map(|question| {
+            Ok(vectors
+                .nearest(&question.text, 3)?
+                .into_iter()
+                .map(|(position, _)| original_of(&knowledge.articles()[position]))
+                .collect())
+        })
+        .collect::<anyhow::Result<Vec<Vec<String>>>>()?;
+    knowledge.set_vectors(vectors);
     // Per language and way: (questions, right first, right among three).
     let mut counts: BTreeMap<(String, usize), (usize, usize, usize)> = BTreeMap::new();
-    for question in &questions {
+    for (question, by_vectors) in questions.iter().zip(by_vectors) {
         let wanted = knowledge
             .article(&question.article)
             .map(original_of)
@@ -76,11 +84,7 @@ fn main() -> anyhow::Result<()> {
         let shown: [Vec<String>; 4] = [
             related(&knowledge, &question.text, language)?,
             related(&knowledge, &question.text, None)?,
-            vectors_alone
-                .nearest(&question.text, 3)?
-                .into_iter()
-                .map(|(position, _)| original_of(&knowledge.articles()[position]))
-                .collect(),
+            by_vectors,
             knowledge
                 .search(&question.text, 3)?
                 .into_iter()

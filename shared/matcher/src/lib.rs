@@ -332,13 +332,7 @@ impl Matcher {
             lexical,
             foreign,
         } = prepared;
-        let decision = self.decide_in_site_language(
-            &question.text,
-            question.language(),
-            lexical,
-            foreign,
-            context,
-        );
+        let decision = self.decide_in_site_language(&question, lexical, foreign, context);
         match question.language() {
             Some(code) => self.in_customer_language(decision, code, context),
             None => decision,
@@ -498,13 +492,14 @@ impl Matcher {
 
     fn decide_in_site_language(
         &self,
-        question: &str,
-        language: Option<&str>,
+        question: &Question,
         lexical: Vec<f32>,
         foreign: bool,
         context: &AnswerContext,
     ) -> Decision {
-        let ranking = self.classifier.rank_read(question, lexical, foreign, 5);
+        let ranking = self
+            .classifier
+            .rank_read(&question.text, lexical, foreign, 5);
         let ranked = &ranking.ranked;
         let thresholds = self.thresholds.for_question(ranking.foreign);
         let matched = self.matched(ranked);
@@ -521,12 +516,12 @@ impl Matcher {
             priority: Priority::Normal,
             tags: Vec::new(),
         };
-        if self.human.matches(question) {
+        if self.human.matches(&question.text) {
             decision.handoff_reason = Some(HandoffReason::AskedForHuman);
             self.adopt_intent(&mut decision, ranked.first().map(|r| r.label));
             return decision;
         }
-        let content_words = clarify::content_words(question);
+        let content_words = clarify::content_words(&question.text);
         // A question without a content word names no topic: it is taken for an
         // always-handoff intent only by its words (the lexical ranking, at the lexical
         // model's own suggest threshold), as the semantic head reads "I have a question"
@@ -555,7 +550,7 @@ impl Matcher {
         match classifier::decide(ranked, self.classifier.labels(), &thresholds) {
             Verdict::Answer(label) => self.answer_with(&mut decision, label, context),
             Verdict::Suggest(labels) => self.suggest(&mut decision, &labels, context, || {
-                self.related_articles(question, language, 3)
+                self.related_articles(&question.text, question.language(), 3)
             }),
             Verdict::Handoff => {
                 let out_of_scope = ranked
@@ -566,7 +561,8 @@ impl Matcher {
                 } else {
                     HandoffReason::LowConfidence
                 });
-                decision.suggestions = self.related_articles(question, language, 3);
+                decision.suggestions =
+                    self.related_articles(&question.text, question.language(), 3);
             }
         }
         decision
