@@ -324,103 +324,173 @@ impl Bert {
 ///
 /// A question is a few dozen tokens and a head 32 wide, so these are direct loops (a
 /// general matrix product packed both operands on every one of its 288 calls per
-/// question), shaped so every sum stays in a vector register: a head's keys are
-/// transposed once, so a query's scores for [`LANES`] keys at a time are `d` scaled
-/// additions into one register; its output is [`LANES`] of its `d` columns at a time,
-/// summed over the keys in two registers. Compiled for the CPU's widest vectors
-/// (`multiversion`).
+/// question), shaped so every sum stays in a vector register: a sequence's keys are
+/// transposed once (every head's, in one pass over its rows), so a query's scores for
+/// [`LANES`] keys at a time are `d` scaled additions into one register; its output is [`LANES`] of its `d` columns at a time,
+/// summed over the keys. Queries go through in tiles of [`TILE`] rows ([`QueryTile`]) that
+/// share each load of a key or a value, and each tile's sums are independent of one
+/// another, so the additions do not wait on each other. Compiled for the CPU's widest
+/// vectors (`multiversion`), with fused multiply-adds where the CPU has them.
 #[multiversion(targets("x86_64+avx512f+avx2+fma", "x86_64+avx2+fma"))]
-#[allow(clippy::needless_range_loop)] // indexes fixed-size chunks (below)
 fn attend(qkv: &[f32], hidden: usize, heads: usize, lengths: &[usize], context: &mut [f32]) {
+    use multiversion::target::selected_target;
+    // A fused multiply-add is a library call where the CPU has none: plain `*` and `+`.
+    const FUSED: bool = selected_target!().supports_feature_str("fma");
     let d = hidden / heads;
-    let width = 3 * hidden;
-    let scale = 1.0 / (d as f32).sqrt();
     let longest = lengths.iter().copied().max().unwrap_or(0);
     // Whole chunks of keys: the padding's keys are zeros, its scores ignored.
     let padded_longest = longest.div_ceil(LANES) * LANES;
-    let mut scores = vec![0f32; padded_longest];
-    let mut keys = vec![0f32; padded_longest * d];
+    let mut scores = vec![0f32; TILE * padded_longest];
+    let mut keys = vec![0f32; padded_longest * hidden];
     let mut start = 0;
     for &len in lengths {
         let padded = len.div_ceil(LANES) * LANES;
-        let keys = &mut keys[..padded * d];
+        // Every head's keys transposed in one pass over the rows (each read in order):
+        // `keys[c · padded + j]` is key `j`'s column `c`.
+        let keys = &mut keys[..padded * hidden];
+        keys.fill(0.0);
+        for j in 0..len {
+            let key = &qkv[(start + j) * 3 * hidden + hidden..][..hidden];
+            for c in 0..hidden {
+                keys[c * padded + j] = key[c];
+            }
+        }
         for head in 0..heads {
             let column = head * d;
-            keys.fill(0.0);
-            for j in 0..len {
-                let key = &qkv[(start + j) * width + hidden + column..][..d];
-                for k in 0..d {
-                    keys[k * padded + j] = key[k];
-                }
-            }
-            for i in start..start + len {
-                let query = &qkv[i * width + column..][..d];
-                let (score_chunks, _) = scores[..padded].as_chunks_mut::<LANES>();
-                for (c, chunk) in score_chunks.iter_mut().enumerate() {
-                    // Two sums (even and odd dimensions), as for the output below.
-                    let (mut even, mut odd) = ([0f32; LANES], [0f32; LANES]);
-                    for k in (0..d - 1).step_by(2) {
-                        let (a, b) = (query[k], query[k + 1]);
-                        let row_a = &keys[k * padded + c * LANES..][..LANES];
-                        let row_b = &keys[(k + 1) * padded + c * LANES..][..LANES];
-                        for t in 0..LANES {
-                            even[t] += a * row_a[t];
-                            odd[t] += b * row_b[t];
-                        }
-                    }
-                    if d % 2 == 1 {
-                        let (a, row_a) =
-                            (query[d - 1], &keys[(d - 1) * padded + c * LANES..][..LANES]);
-                        for t in 0..LANES {
-                            even[t] += a * row_a[t];
-                        }
-                    }
-                    for t in 0..LANES {
-                        chunk[t] = scale * (even[t] + odd[t]);
-                    }
-                }
-                let weights = &mut scores[..len];
-                attention_softmax(weights);
-                let out = &mut context[i * hidden + column..][..d];
-                let (out_chunks, out_rest) = out.as_chunks_mut::<LANES>();
-                for (c, out) in out_chunks.iter_mut().enumerate() {
-                    // Two sums (even and odd keys) so consecutive additions do not wait
-                    // on each other.
-                    let (mut even, mut odd) = ([0f32; LANES], [0f32; LANES]);
-                    let value = |j: usize| -> &[f32] {
-                        &qkv[(start + j) * width + 2 * hidden + column + c * LANES..][..LANES]
-                    };
-                    let mut j = 0;
-                    while j + 1 < len {
-                        let (a, b) = (value(j), value(j + 1));
-                        let (wa, wb) = (weights[j], weights[j + 1]);
-                        for t in 0..LANES {
-                            even[t] += wa * a[t];
-                            odd[t] += wb * b[t];
-                        }
-                        j += 2;
-                    }
-                    if j < len {
-                        let (a, wa) = (value(j), weights[j]);
-                        for t in 0..LANES {
-                            even[t] += wa * a[t];
-                        }
-                    }
-                    for t in 0..LANES {
-                        out[t] = even[t] + odd[t];
-                    }
-                }
-                // A head width that is not a multiple of LANES: the rest one by one.
-                let done = d - out_rest.len();
-                for (k, o) in out_rest.iter_mut().enumerate() {
-                    for j in 0..len {
-                        *o +=
-                            weights[j] * qkv[(start + j) * width + 2 * hidden + column + done + k];
-                    }
-                }
+            let keys = &keys[column * padded..][..d * padded];
+            let tile = QueryTile {
+                qkv,
+                hidden,
+                d,
+                column,
+                start,
+                len,
+                padded,
+                keys,
+            };
+            for first in (start..start + len).step_by(TILE) {
+                let count = TILE.min(start + len - first);
+                tile.attend::<FUSED>(first, count, &mut scores, context);
             }
         }
         start += len;
+    }
+}
+
+/// Queries attended together in [`attend`], sharing each load of a key or a value.
+const TILE: usize = 4;
+
+/// One head of one sequence in [`attend`]: where its queries, transposed keys and values
+/// are.
+struct QueryTile<'a> {
+    qkv: &'a [f32],
+    hidden: usize,
+    /// The head's width.
+    d: usize,
+    /// The head's first column.
+    column: usize,
+    /// The sequence's first row, and its length.
+    start: usize,
+    len: usize,
+    /// `len` rounded up to whole chunks of [`LANES`] keys.
+    padded: usize,
+    /// The head's keys, transposed: `keys[k · padded + j]` is key `j`'s `k`-th value.
+    keys: &'a [f32],
+}
+
+impl QueryTile<'_> {
+    /// The attention of rows `first..first + count` (queries of this sequence, `count` at
+    /// most [`TILE`]) for this head, into `context`; `scores` holds [`TILE`] rows of
+    /// `padded` scores while it works. A tile of fewer rows repeats its last one (only
+    /// `count` rows are written).
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)] // indexes fixed-size chunks (below)
+    fn attend<const FUSED: bool>(
+        &self,
+        first: usize,
+        count: usize,
+        scores: &mut [f32],
+        context: &mut [f32],
+    ) {
+        let (d, hidden, padded, len) = (self.d, self.hidden, self.padded, self.len);
+        let width = 3 * hidden;
+        let scale = 1.0 / (d as f32).sqrt();
+        let row = |r: usize| first + r.min(count - 1);
+        let query = |r: usize| &self.qkv[row(r) * width + self.column..][..d];
+        let queries = [query(0), query(1), query(2), query(3)];
+        // One sum per row, named, so each stays in registers (an array indexed by the row
+        // was left in memory and summed one value at a time), and the rows' values picked
+        // by hand: `std::array::from_fn` was left as a call in the hot loop in some builds
+        // (see the note above `LANES`).
+        for c in 0..padded / LANES {
+            let [mut s0, mut s1, mut s2, mut s3] = [[0f32; LANES]; TILE];
+            for k in 0..d {
+                let keys = &self.keys[k * padded + c * LANES..][..LANES];
+                let q = [queries[0][k], queries[1][k], queries[2][k], queries[3][k]];
+                for t in 0..LANES {
+                    s0[t] = multiply_add::<FUSED>(q[0], keys[t], s0[t]);
+                    s1[t] = multiply_add::<FUSED>(q[1], keys[t], s1[t]);
+                    s2[t] = multiply_add::<FUSED>(q[2], keys[t], s2[t]);
+                    s3[t] = multiply_add::<FUSED>(q[3], keys[t], s3[t]);
+                }
+            }
+            let sums = [s0, s1, s2, s3];
+            for r in 0..TILE {
+                let chunk = &mut scores[r * padded + c * LANES..][..LANES];
+                for t in 0..LANES {
+                    chunk[t] = scale * sums[r][t];
+                }
+            }
+        }
+        for r in 0..TILE {
+            attention_softmax(&mut scores[r * padded..][..len]);
+        }
+        let values = |j: usize, from: usize| -> &[f32] {
+            &self.qkv[(self.start + j) * width + 2 * hidden + self.column + from..]
+        };
+        for c in 0..d / LANES {
+            let [mut s0, mut s1, mut s2, mut s3] = [[0f32; LANES]; TILE];
+            for j in 0..len {
+                let value = &values(j, c * LANES)[..LANES];
+                let w = [
+                    scores[j],
+                    scores[padded + j],
+                    scores[2 * padded + j],
+                    scores[3 * padded + j],
+                ];
+                for t in 0..LANES {
+                    s0[t] = multiply_add::<FUSED>(w[0], value[t], s0[t]);
+                    s1[t] = multiply_add::<FUSED>(w[1], value[t], s1[t]);
+                    s2[t] = multiply_add::<FUSED>(w[2], value[t], s2[t]);
+                    s3[t] = multiply_add::<FUSED>(w[3], value[t], s3[t]);
+                }
+            }
+            let sums = [s0, s1, s2, s3];
+            for r in 0..count {
+                let out = &mut context[(first + r) * hidden + self.column + c * LANES..][..LANES];
+                out.copy_from_slice(&sums[r]);
+            }
+        }
+        // A head width that is not a multiple of LANES: the rest one by one.
+        let done = d / LANES * LANES;
+        for r in 0..count {
+            let out = &mut context[(first + r) * hidden + self.column + done..][..d - done];
+            for (k, o) in out.iter_mut().enumerate() {
+                for j in 0..len {
+                    *o += scores[r * padded + j] * values(j, done)[k];
+                }
+            }
+        }
+    }
+}
+
+/// `a · b + c`, in one rounding where `FUSED` (the caller's CPU has FMA).
+#[inline(always)]
+fn multiply_add<const FUSED: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FUSED {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
     }
 }
 
@@ -669,11 +739,12 @@ mod tests {
 
     #[test]
     fn attention_over_packed_sequences_and_wide_heads_matches_the_textbook_formula() {
-        // 2 heads of 19 columns (one chunk of 16 and 3 left over); sequences of 1, 5 and 21
-        // tokens packed one after the other (21: more than one chunk of keys).
+        // 2 heads of 19 columns (one chunk of 16 and 3 left over); sequences of 1, 5, 21, 4,
+        // 6 and 7 tokens packed one after the other (21: more than one chunk of keys; queries
+        // go in tiles of 4: whole tiles, and tiles of 1, 2 and 3 rows).
         let (heads, d) = (2, 19);
         let hidden = heads * d;
-        let lengths = [1, 5, 21];
+        let lengths = [1, 5, 21, 4, 6, 7];
         let rows: usize = lengths.iter().sum();
         // Deterministic values in −2…2.
         let mut seed = 7u32;
