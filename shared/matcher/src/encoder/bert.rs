@@ -346,9 +346,11 @@ fn attend(qkv: &[f32], hidden: usize, heads: usize, lengths: &[usize], context: 
     for &len in lengths {
         let padded = len.div_ceil(LANES) * LANES;
         // Every head's keys transposed in one pass over the rows (each read in order):
-        // `keys[c · padded + j]` is key `j`'s column `c`.
+        // `keys[c · padded + j]` is key `j`'s column `c`; the padding's are zeros.
         let keys = &mut keys[..padded * hidden];
-        keys.fill(0.0);
+        for c in 0..hidden {
+            keys[c * padded + len..(c + 1) * padded].fill(0.0);
+        }
         for j in 0..len {
             let key = &qkv[(start + j) * 3 * hidden + hidden..][..hidden];
             for c in 0..hidden {
