@@ -326,16 +326,31 @@ impl Bert {
 /// general matrix product packed both operands on every one of its 288 calls per
 /// question), shaped so every sum stays in a vector register: a sequence's keys are
 /// transposed once (every head's, in one pass over its rows), so a query's scores for
-/// [`LANES`] keys at a time are `d` scaled additions into one register; its output is [`LANES`] of its `d` columns at a time,
-/// summed over the keys. Queries go through in tiles of [`TILE`] rows ([`QueryTile`]) that
-/// share each load of a key or a value, and each tile's sums are independent of one
-/// another, so the additions do not wait on each other. Compiled for the CPU's widest
-/// vectors (`multiversion`), with fused multiply-adds where the CPU has them.
+/// [`LANES`] keys at a time are `d` scaled additions into one register; its output is
+/// [`LANES`] of its `d` columns at a time, summed over the keys. Queries go through in
+/// tiles of [`TILE`] rows ([`SequenceHead::attend_tile`]) that share each load of a key or
+/// a value, and each tile's sums are independent of one another, so the additions do not
+/// wait on each other. Compiled for the CPU's widest vectors (`multiversion`), with fused
+/// multiply-adds in the versions for AVX2 + FMA and AVX-512.
 #[multiversion(targets("x86_64+avx512f+avx2+fma", "x86_64+avx2+fma"))]
 fn attend(qkv: &[f32], hidden: usize, heads: usize, lengths: &[usize], context: &mut [f32]) {
     use multiversion::target::selected_target;
     // A fused multiply-add is a library call where the CPU has none: plain `*` and `+`.
     const FUSED: bool = selected_target!().supports_feature_str("fma");
+    attend_with::<FUSED>(qkv, hidden, heads, lengths, context);
+}
+
+/// [`attend`]'s body, with fused multiply-adds or without (`FUSED`); inlined into each
+/// of its versions, and called directly by the tests to check both.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // indexes fixed-size chunks (below)
+fn attend_with<const FUSED: bool>(
+    qkv: &[f32],
+    hidden: usize,
+    heads: usize,
+    lengths: &[usize],
+    context: &mut [f32],
+) {
     let d = hidden / heads;
     let longest = lengths.iter().copied().max().unwrap_or(0);
     // Whole chunks of keys: the padding's keys are zeros, its scores ignored.
@@ -360,7 +375,7 @@ fn attend(qkv: &[f32], hidden: usize, heads: usize, lengths: &[usize], context: 
         for head in 0..heads {
             let column = head * d;
             let keys = &keys[column * padded..][..d * padded];
-            let tile = QueryTile {
+            let one_head = SequenceHead {
                 qkv,
                 hidden,
                 d,
@@ -372,7 +387,7 @@ fn attend(qkv: &[f32], hidden: usize, heads: usize, lengths: &[usize], context: 
             };
             for first in (start..start + len).step_by(TILE) {
                 let count = TILE.min(start + len - first);
-                tile.attend::<FUSED>(first, count, &mut scores, context);
+                one_head.attend_tile::<FUSED>(first, count, &mut scores, context);
             }
         }
         start += len;
@@ -384,7 +399,7 @@ const TILE: usize = 4;
 
 /// One head of one sequence in [`attend`]: where its queries, transposed keys and values
 /// are.
-struct QueryTile<'a> {
+struct SequenceHead<'a> {
     qkv: &'a [f32],
     hidden: usize,
     /// The head's width.
@@ -400,20 +415,21 @@ struct QueryTile<'a> {
     keys: &'a [f32],
 }
 
-impl QueryTile<'_> {
+impl SequenceHead<'_> {
     /// The attention of rows `first..first + count` (queries of this sequence, `count` at
     /// most [`TILE`]) for this head, into `context`; `scores` holds [`TILE`] rows of
     /// `padded` scores while it works. A tile of fewer rows repeats its last one (only
     /// `count` rows are written).
     #[inline(always)]
     #[allow(clippy::needless_range_loop)] // indexes fixed-size chunks (below)
-    fn attend<const FUSED: bool>(
+    fn attend_tile<const FUSED: bool>(
         &self,
         first: usize,
         count: usize,
         scores: &mut [f32],
         context: &mut [f32],
     ) {
+        debug_assert!((1..=TILE).contains(&count), "a tile of {count} rows");
         let (d, hidden, padded, len) = (self.d, self.hidden, self.padded, self.len);
         let width = 3 * hidden;
         let scale = 1.0 / (d as f32).sqrt();
@@ -422,8 +438,8 @@ impl QueryTile<'_> {
         let queries = [query(0), query(1), query(2), query(3)];
         // One sum per row, named, so each stays in registers (an array indexed by the row
         // was left in memory and summed one value at a time), and the rows' values picked
-        // by hand: `std::array::from_fn` was left as a call in the hot loop in some builds
-        // (see the note above `LANES`).
+        // by hand: `std::array::from_fn` was left as a call in the hot loop in the server's
+        // build (as `zip` was: the note above `LANES`).
         for c in 0..padded / LANES {
             let [mut s0, mut s1, mut s2, mut s3] = [[0f32; LANES]; TILE];
             for k in 0..d {
@@ -478,9 +494,11 @@ impl QueryTile<'_> {
         for r in 0..count {
             let out = &mut context[(first + r) * hidden + self.column + done..][..d - done];
             for (k, o) in out.iter_mut().enumerate() {
+                let mut sum = 0.0;
                 for j in 0..len {
-                    *o += scores[r * padded + j] * values(j, done)[k];
+                    sum += scores[r * padded + j] * values(j, done)[k];
                 }
+                *o = sum;
             }
         }
     }
@@ -496,7 +514,8 @@ fn multiply_add<const FUSED: bool>(a: f32, b: f32, c: f32) -> f32 {
     }
 }
 
-// The loops below index fixed-size chunks instead of zipping iterators: in this build
+// The loops here index fixed-size chunks instead of zipping iterators (nor build arrays
+// with `std::array::from_fn`): in this build
 // (dependencies at opt-level 1, which share their generic functions) `zip` was left as
 // calls in the hot loops, and the loops then ran one value at a time.
 
@@ -742,11 +761,11 @@ mod tests {
     #[test]
     fn attention_over_packed_sequences_and_wide_heads_matches_the_textbook_formula() {
         // 2 heads of 19 columns (one chunk of 16 and 3 left over); sequences of 1, 5, 21, 4,
-        // 6 and 7 tokens packed one after the other (21: more than one chunk of keys; queries
-        // go in tiles of 4: whole tiles, and tiles of 1, 2 and 3 rows).
+        // 16, 6 and 7 tokens packed one after the other (21: more than one chunk of keys; 16:
+        // no padding; queries go in tiles of 4: whole tiles, and tiles of 1, 2 and 3 rows).
         let (heads, d) = (2, 19);
         let hidden = heads * d;
-        let lengths = [1, 5, 21, 4, 6, 7];
+        let lengths = [1, 5, 21, 4, 16, 6, 7];
         let rows: usize = lengths.iter().sum();
         // Deterministic values in −2…2.
         let mut seed = 7u32;
@@ -755,28 +774,47 @@ mod tests {
             (seed >> 8) as f32 / (1u32 << 24) as f32 * 4.0 - 2.0
         });
         let bert = Bert::new(Vec::new(), hidden, heads).expect("valid shapes");
-        let out = bert.attention(&qkv.view(), &lengths);
-        let mut start = 0;
-        for len in lengths {
-            for head in 0..heads {
-                let part = |offset: usize| -> Vec<Vec<f32>> {
-                    (start..start + len)
-                        .map(|r| (0..d).map(|c| qkv[[r, offset + head * d + c]]).collect())
-                        .collect()
-                };
-                let expected = textbook_attention(&part(0), &part(hidden), &part(2 * hidden));
-                for (i, row) in expected.iter().enumerate() {
-                    for (c, value) in row.iter().enumerate() {
-                        let got = out[[start + i, head * d + c]];
-                        assert!(
-                            (got - value).abs() < 1e-5,
-                            "row {} column {c}: {got} against {value}",
-                            start + i
-                        );
+        // The version this CPU runs, and both bodies (with and without fused multiply-adds)
+        // whatever the CPU.
+        let values = qkv.as_slice().expect("standard layout");
+        let mut plain = vec![f32::NAN; rows * hidden];
+        attend_with::<false>(values, hidden, heads, &lengths, &mut plain);
+        let mut fused = vec![f32::NAN; rows * hidden];
+        attend_with::<true>(values, hidden, heads, &lengths, &mut fused);
+        let runs = [
+            ("dispatched", bert.attention(&qkv.view(), &lengths)),
+            (
+                "plain",
+                Array2::from_shape_vec((rows, hidden), plain).expect("shape"),
+            ),
+            (
+                "fused",
+                Array2::from_shape_vec((rows, hidden), fused).expect("shape"),
+            ),
+        ];
+        for (name, out) in &runs {
+            let mut start = 0;
+            for len in lengths {
+                for head in 0..heads {
+                    let part = |offset: usize| -> Vec<Vec<f32>> {
+                        (start..start + len)
+                            .map(|r| (0..d).map(|c| qkv[[r, offset + head * d + c]]).collect())
+                            .collect()
+                    };
+                    let expected = textbook_attention(&part(0), &part(hidden), &part(2 * hidden));
+                    for (i, row) in expected.iter().enumerate() {
+                        for (c, value) in row.iter().enumerate() {
+                            let got = out[[start + i, head * d + c]];
+                            assert!(
+                                (got - value).abs() < 1e-5,
+                                "{name}: row {} column {c}: {got} against {value}",
+                                start + i
+                            );
+                        }
                     }
                 }
+                start += len;
             }
-            start += len;
         }
     }
 }
