@@ -319,8 +319,8 @@ impl Bert {
 }
 
 /// The attention of [`Bert::attention`] over plain rows: `qkv` is `rows × 3·hidden`
-/// (each row's query, key and value), `context` (zeros, `rows × hidden`) receives each
-/// head's weighted values in its columns.
+/// (each row's query, key and value), `context` (`rows × hidden`) receives each head's
+/// weighted values in its columns (every value written, whatever it held before).
 ///
 /// A question is a few dozen tokens and a head 32 wide, so these are direct loops (a
 /// general matrix product packed both operands on every one of its 288 calls per
@@ -514,10 +514,10 @@ fn multiply_add<const FUSED: bool>(a: f32, b: f32, c: f32) -> f32 {
     }
 }
 
-// The loops here index fixed-size chunks instead of zipping iterators (nor build arrays
-// with `std::array::from_fn`): in this build
-// (dependencies at opt-level 1, which share their generic functions) `zip` was left as
-// calls in the hot loops, and the loops then ran one value at a time.
+// The loops here index fixed-size chunks instead of zipping iterators or building arrays
+// with `std::array::from_fn`: in this build (dependencies at opt-level 1, which share
+// their generic functions) `zip` and `from_fn` were left as calls in the hot loops, and
+// the loops then ran one value at a time.
 
 /// Lanes summed side by side (one vector register's worth), so the compiler may keep
 /// them in one register: a plain `sum()` of floats is a chain of dependent additions.
