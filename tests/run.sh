@@ -23,6 +23,9 @@ fi
 # (as shipped), so the suite runs on them too instead of compiling every dependency a second
 # time for a debug build. Test code itself (frontline-tests) is compiled at opt-level 0.
 step "Rust tests (release profile)"
+# A failing test's message names what it waited for; a backtrace after it would push it
+# out of the tail of a CI log that is cut. FRONTLINE_TEST_BACKTRACE=1 brings it back.
+export RUST_BACKTRACE="${FRONTLINE_TEST_BACKTRACE:-0}"
 cargo build --release --workspace --bins
 cargo test --release --workspace
 

@@ -142,6 +142,11 @@ async fn thread_messages_reach_the_customer_live_and_survive_a_dropped_connectio
 /// The bound for a failover: the lease lapses after 15 s, the other replica
 /// tries every 3 s.
 const FAILOVER: Duration = Duration::from_secs(30);
+/// How long the new holder may take to relay what its session was not told: it reads the
+/// history on `READY`, up to 5 tries 2 s apart (`bot/src/discord/gateway.rs`), and CI runs
+/// this beside two hundred other tests (a CI run once timed out in this test, most likely
+/// waiting here; the log's tail held the backtrace, not the message).
+const CATCH_UP: Duration = Duration::from_secs(30);
 
 /// Starts the real `frontline-bot` with `gateway = true` against `discord` and `db`.
 async fn gateway_bot(
@@ -241,12 +246,13 @@ async fn two_replicas_hold_one_session_and_a_killed_leader_is_replaced_without_l
         assert!(took < FAILOVER, "{backend:?}: took over after {took:?}");
         eprintln!("{backend:?}: the standby identified {took:?} after the kill");
         // A new session is not told about them: they come from the channel history.
-        agent_messages(
+        agent_messages_within(
             &mut stream,
             &[
                 "Written during the failover.",
                 "A reply to the alert, also during the failover.",
             ],
+            CATCH_UP,
         )
         .await;
         let history_reads = discord.with(|s| {
@@ -294,10 +300,19 @@ async fn two_replicas_hold_one_session_and_a_killed_leader_is_replaced_without_l
 /// Waits until the customer's stream has shown an agent message with each of `bodies`, in
 /// any order; returns those events.
 async fn agent_messages(stream: &mut SseStream, bodies: &[&str]) -> Vec<SseEvent> {
+    agent_messages_within(stream, bodies, WAIT).await
+}
+
+/// [`agent_messages`], waiting up to `within` for each.
+async fn agent_messages_within(
+    stream: &mut SseStream,
+    bodies: &[&str],
+    within: Duration,
+) -> Vec<SseEvent> {
     let mut seen: Vec<SseEvent> = Vec::new();
     while seen.len() < bodies.len() {
         let event = stream
-            .until(WAIT, |e| {
+            .until(within, |e| {
                 e.event == "message"
                     && e.data["author"] == "agent"
                     && bodies.iter().any(|b| e.data["body"] == *b)
