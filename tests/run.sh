@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s ==\n' "$*"; }
+# Each step prints the time it starts, so a CI log shows where its minutes went.
+step() { printf '\n== %s (%s) ==\n' "$*" "$(date -u +%H:%M:%S)"; }
 
 step "formatting"
 cargo fmt --all -- --check
@@ -22,11 +23,13 @@ fi
 # One build profile for everything: the release binaries are what the journey spec must run
 # (as shipped), so the suite runs on them too instead of compiling every dependency a second
 # time for a debug build. Test code itself (frontline-tests) is compiled at opt-level 0.
+step "release build"
+cargo build --release --workspace --bins
+
 step "Rust tests (release profile)"
 # A failing test's message names what it waited for; a backtrace after it would push it
 # out of the tail of a CI log that is cut. FRONTLINE_TEST_BACKTRACE=1 brings it back.
 export RUST_BACKTRACE="${FRONTLINE_TEST_BACKTRACE:-0}"
-cargo build --release --workspace --bins
 cargo test --release --workspace
 
 step "OpenAPI document passes openapi-spec-validator"
