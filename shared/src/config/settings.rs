@@ -239,8 +239,9 @@ pub struct MatcherSettings {
     /// smallest footprint) or a shipped model, `"multilingual-e5-small"`. Unset: the
     /// matcher's default (`frontline_matcher::encoder::DEFAULT_SETTING`).
     pub encoder: Option<String>,
-    /// Folder where sentence embeddings of intent examples are kept between starts and
-    /// reloads (keyed by content hash and model). Unset: embedded at every load.
+    /// Folder where sentence embeddings of intent examples and knowledge articles are kept
+    /// between starts and reloads (keyed by content hash and model). Unset: embedded at
+    /// every load.
     pub embedding_cache: Option<PathBuf>,
     /// With more knowledge articles than this to embed at a load (not in the embedding
     /// cache: a large help centre's first start), the site serves at once and embeds them
