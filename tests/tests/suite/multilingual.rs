@@ -1,8 +1,13 @@
 //! The product's default matcher (issue 19): the multilingual sentence encoder beside the
 //! lexical classifier, loaded from the shipped model files, answers the demo's customers
 //! in German, Spanish, French and Dutch with the right intent; the lexical path alone
-//! (`encoder = "none"`) does not.
+//! (`encoder = "none"`) does not. A missing or corrupt model file stops the real binary
+//! at start-up with an error naming the file.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
+use frontline_matcher::encoder::DEFAULT_MODEL;
 use frontline_tests::databases::{backends, TestDatabase};
 use frontline_tests::widget_server::{settings, ServerOptions, TestServer};
 use serde_json::json;
@@ -293,4 +298,102 @@ async fn answers_stored_before_language_notes_restore_without_one() {
         );
         store.close().await;
     }
+}
+
+/// What the real `frontline-widget-server` binary does with the demo configuration and
+/// the default encoder, its models read from `models_dir`: its exit status (`None`: still
+/// running after 60 s, then killed) and everything it printed on stdout and stderr.
+async fn start_with_models(
+    db: &TestDatabase,
+    models_dir: &std::path::Path,
+) -> (Option<std::process::ExitStatus>, String) {
+    let binary = frontline_tests::processes::sibling_binary("frontline-widget-server");
+    let child = tokio::process::Command::new(binary)
+        .env_clear()
+        .env("FRONTLINE_LISTEN", "127.0.0.1:0")
+        .env("FRONTLINE_DATABASE_URL", &db.url)
+        .env("FRONTLINE_MODELS_DIR", models_dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        // A server that did start is killed when the timeout drops it.
+        .kill_on_drop(true)
+        .spawn()
+        .expect("frontline-widget-server starts");
+    match tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await {
+        Ok(output) => {
+            let output = output.expect("its output");
+            let printed = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            (Some(output.status), printed)
+        }
+        Err(_) => (None, String::new()),
+    }
+}
+
+/// A copy of the shipped encoder's folder in a temporary models folder, `model.safetensors`
+/// left out.
+fn models_copy() -> (tempfile::TempDir, PathBuf) {
+    let shipped = frontline_matcher::encoder::default_models_dir().join(DEFAULT_MODEL);
+    let models = tempfile::tempdir().expect("temp dir");
+    let dir = models.path().join(DEFAULT_MODEL);
+    std::fs::create_dir(&dir).expect("model folder");
+    for name in ["config.json", "tokenizer.json"] {
+        std::fs::copy(shipped.join(name), dir.join(name)).expect("copy");
+    }
+    (models, dir)
+}
+
+/// The first `len` bytes of a shipped model file: a download that stopped part-way.
+fn truncated(name: &str, len: usize) -> Vec<u8> {
+    let shipped = frontline_matcher::encoder::default_models_dir().join(DEFAULT_MODEL);
+    let mut bytes = std::fs::read(shipped.join(name)).expect("shipped model file");
+    assert!(bytes.len() > len, "{name} is {} bytes", bytes.len());
+    bytes.truncate(len);
+    bytes
+}
+
+#[tokio::test]
+async fn a_missing_or_corrupt_model_file_stops_the_server_naming_the_file() {
+    let db = TestDatabase::new(backends()[0]).await;
+    let shipped = frontline_matcher::encoder::default_models_dir().join(DEFAULT_MODEL);
+
+    // No model.safetensors: the server does not start, and says which file it could not
+    // read.
+    let (models, dir) = models_copy();
+    let weights = dir.join("model.safetensors");
+    let (status, printed) = start_with_models(&db, models.path()).await;
+    let status = status.expect("the server exits by itself, within 60 s");
+    assert!(!status.success(), "{status}: {printed}");
+    let expected = format!("cannot read encoder model file {}: ", weights.display());
+    assert!(printed.contains(&expected), "{expected:?} in {printed}");
+    assert!(!printed.contains("listening on"), "{printed}");
+
+    // A model.safetensors cut off after 1000 bytes: the server says that file is invalid.
+    std::fs::write(&weights, truncated("model.safetensors", 1000)).expect("write");
+    let (status, printed) = start_with_models(&db, models.path()).await;
+    let status = status.expect("the server exits by itself, within 60 s");
+    assert!(!status.success(), "{status}: {printed}");
+    let expected = format!("invalid encoder model file {}: ", weights.display());
+    assert!(printed.contains(&expected), "{expected:?} in {printed}");
+    assert!(!printed.contains("listening on"), "{printed}");
+
+    // The real weights (linked, or copied where the temporary folder is on another
+    // disk) beside a tokenizer.json cut off half-way: the tokenizer is named.
+    std::fs::remove_file(&weights).expect("remove");
+    if std::fs::hard_link(shipped.join("model.safetensors"), &weights).is_err() {
+        std::fs::copy(shipped.join("model.safetensors"), &weights).expect("copy");
+    }
+    let tokenizer = dir.join("tokenizer.json");
+    let half = std::fs::metadata(&tokenizer).expect("tokenizer").len() as usize / 2;
+    std::fs::write(&tokenizer, truncated("tokenizer.json", half)).expect("write");
+    let (status, printed) = start_with_models(&db, models.path()).await;
+    let status = status.expect("the server exits by itself, within 60 s");
+    assert!(!status.success(), "{status}: {printed}");
+    let expected = format!("invalid encoder model file {}: ", tokenizer.display());
+    assert!(printed.contains(&expected), "{expected:?} in {printed}");
+    assert!(!printed.contains("listening on"), "{printed}");
 }

@@ -1,0 +1,130 @@
+//! `[matcher] embedding_cache` across loads of the demo storefront with the shipped
+//! encoder: the first load writes every intent example's and article's embedding, a reload
+//! of the same files embeds nothing, and a reload after one article changed embeds its
+//! new texts alone, and its new meaning is what related-article search then finds.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use frontline_matcher::classifier::Thresholds;
+use frontline_matcher::encoder::{Encoder, DEFAULT_MODEL};
+use frontline_matcher::live::MatcherSource;
+
+/// A record of the cache file: the text's SHA-256, then the embedding in f32.
+fn record_bytes(encoder: &Encoder) -> u64 {
+    32 + 4 * encoder.dim() as u64
+}
+
+/// The records in the one cache file of `dir`.
+fn records(dir: &Path, encoder: &Encoder) -> u64 {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("cache dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "one cache file: {files:?}");
+    let bytes = std::fs::metadata(&files[0]).expect("cache file").len();
+    assert_eq!(bytes % record_bytes(encoder), 0, "whole records");
+    bytes / record_bytes(encoder)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn a_reload_embeds_only_the_article_that_changed() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../widget-server/demo");
+    let site = tempfile::tempdir().expect("site dir");
+    copy_dir(&demo.join("kb"), &site.path().join("kb"));
+    std::fs::copy(demo.join("intents.toml"), site.path().join("intents.toml")).expect("intents");
+    let cache = tempfile::tempdir().expect("cache dir");
+    let encoder = Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("the shipped encoder loads"));
+    let source = MatcherSource {
+        knowledge_dir: site.path().join("kb"),
+        intents_file: site.path().join("intents.toml"),
+        thresholds: Thresholds::default(),
+        human_phrases: vec![],
+        encoder: Some(Arc::clone(&encoder)),
+        embedding_cache: Some(cache.path().to_path_buf()),
+        site_locale: "en".into(),
+        embed_in_background_above: usize::MAX,
+        encoder_always: false,
+    };
+    let articles = walkdir_count(&site.path().join("kb"));
+
+    source.build().expect("the first load");
+    let first = records(cache.path(), &encoder);
+    assert!(
+        first > articles,
+        "every article ({articles}) and the intents' examples are kept: {first} records"
+    );
+
+    source.build().expect("a reload of the same files");
+    assert_eq!(
+        records(cache.path(), &encoder),
+        first,
+        "nothing is embedded again"
+    );
+
+    // A new title and questions: four new texts to embed, the article as related-article
+    // search compares it (title, questions, the start of the body), and the title and
+    // both questions as training examples of its class (`training.rs`); nothing else.
+    let article = site.path().join("kb/backorders.md");
+    let text = std::fs::read_to_string(&article).expect("article");
+    let questions = text
+        .lines()
+        .find(|line| line.starts_with("questions = "))
+        .expect("the article's questions");
+    let edited = text
+        .replace(
+            "title = \"Backordered items\"",
+            "title = \"Bringing your dog into our stores\"",
+        )
+        .replace(
+            questions,
+            "questions = [\"can I bring my dog\", \"are pets allowed in the shop\"]",
+        );
+    assert_ne!(edited, text, "the demo's backorders article has this title");
+    std::fs::write(&article, edited).expect("edit");
+    let matcher = source.build().expect("a reload after the edit");
+    assert_eq!(
+        records(cache.path(), &encoder),
+        first + 4,
+        "the edited article's new texts alone are embedded"
+    );
+    // No word in common with the new texts: found by the new vector, not by BM25.
+    let related: Vec<String> = matcher
+        .related_articles("may I come in with my puppy", Some("en"), 3)
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert!(
+        related.iter().any(|id| id == "backorders"),
+        "the edited title is searched by meaning: {related:?}"
+    );
+}
+
+/// Markdown files under `dir`, at any depth.
+fn walkdir_count(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .expect("read")
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                walkdir_count(&path)
+            } else {
+                u64::from(path.extension().is_some_and(|x| x == "md"))
+            }
+        })
+        .sum()
+}
