@@ -107,6 +107,32 @@ fn asking_for_a_person_hands_off() {
     }
 }
 
+/// Issue 19: "talk to a person" is built in for the common storefront languages (German,
+/// French, Spanish, Italian, Dutch, Portuguese), so these hand off like the English ones.
+#[test]
+fn asking_for_a_person_in_other_languages_hands_off() {
+    let matcher = demo_matcher();
+    for text in [
+        "Ich möchte mit einem Menschen sprechen",
+        "Kann ich bitte mit einem Mitarbeiter sprechen?",
+        "Je voudrais parler à un humain",
+        "Puis-je parler à un conseiller ?",
+        "Quiero hablar con una persona",
+        "¿Puedo hablar con un agente?",
+        "Vorrei parlare con un operatore",
+        "Kan ik met iemand praten?",
+        "Gostaria de falar com uma pessoa",
+    ] {
+        let decision = matcher.decide(text, &context());
+        assert_eq!(decision.kind, DecisionKind::Handoff, "{text}: {decision:?}");
+        assert_eq!(
+            decision.handoff_reason,
+            Some(HandoffReason::AskedForHuman),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn gibberish_and_off_topic_questions_hand_off() {
     let matcher = demo_matcher();
@@ -714,8 +740,22 @@ fn related_articles_are_found_across_languages_with_the_encoder() {
 #[test]
 fn german_questions_are_not_led_to_the_few_articles_in_german() {
     let hybrid = demo_matcher_with_encoder();
+    // A near tie: measured on 2026-12-02, the question's sentence vector is 0.85096 similar
+    // to *cancel-or-change-order* and 0.85024 to *shipping-times* in f32, 0.84920 and
+    // 0.84997 with AVX-512 VNNI's 8-bit layers; rounding decides which comes first, so
+    // either may, but both lead and no German article does.
+    let found = related_ids(
+        &hybrid,
+        "wie lange hab ich zeit, meine bestellung selbst zu ändern?",
+    );
+    let mut first_two = found[..2.min(found.len())].to_vec();
+    first_two.sort_unstable();
+    assert_eq!(
+        first_two,
+        ["cancel-or-change-order", "shipping-times"],
+        "{found:?}"
+    );
     for (question, article) in [
-        ("wie lange hab ich zeit, meine bestellung selbst zu ändern?", "cancel-or-change-order"),
         ("karte wird abgelehnt, welche rechnungsadresse muss ich da eingeben?", "card-declined"),
         ("falsche hausnummer eingegeben und das paket ist schon unterwegs – was tun?", "change-delivery-address"),
         ("kann ich mir das restguthaben der geschenkkarte bar auszahlen lassen?", "gift-cards"),
