@@ -16,9 +16,11 @@ use tantivy::tokenizer::{
     TextAnalyzer,
 };
 
-/// The languages analyzed with their own stemmer: the storefront languages Frontline
-/// detects ([`crate::language::LANGUAGES`]). English is first, and is also what an
-/// article in any other language is analyzed as.
+/// The languages analyzed with their own stemmer, by the primary subtag of a `locale`:
+/// every language tantivy has a Snowball stemmer for (and its stop words, where it has
+/// them). The storefront languages Frontline detects ([`crate::language::LANGUAGES`])
+/// come first; English is first of all, and is also what an article in any other
+/// language is analyzed as. Norwegian answers to `no`, `nb` (Bokmål) and `nn` (Nynorsk).
 const STEMMED: &[(&str, Language)] = &[
     ("en", Language::English),
     ("de", Language::German),
@@ -27,6 +29,19 @@ const STEMMED: &[(&str, Language)] = &[
     ("it", Language::Italian),
     ("nl", Language::Dutch),
     ("pt", Language::Portuguese),
+    ("da", Language::Danish),
+    ("sv", Language::Swedish),
+    ("no", Language::Norwegian),
+    ("nb", Language::Norwegian),
+    ("nn", Language::Norwegian),
+    ("fi", Language::Finnish),
+    ("hu", Language::Hungarian),
+    ("ro", Language::Romanian),
+    ("ru", Language::Russian),
+    ("el", Language::Greek),
+    ("tr", Language::Turkish),
+    ("ar", Language::Arabic),
+    ("ta", Language::Tamil),
 ];
 
 /// One analyzed word: its term (language-tagged) and where it is in the text.
@@ -285,6 +300,31 @@ mod tests {
         );
         // A language without a stemmer here is analyzed as English.
         assert_eq!(terms(&analyzers, "ja", "orders"), ["order"]);
+    }
+
+    #[test]
+    fn every_snowball_language_of_tantivy_stems_its_own_articles() {
+        let analyzers =
+            Analyzers::for_locales(["sv-SE", "ru", "nb-NO", "da", "tr", "fi"].into_iter());
+        assert_eq!(
+            format!("{analyzers:?}"),
+            r#"Analyzers { languages: ["en", "da", "sv", "nb", "fi", "ru", "tr"] }"#
+        );
+        // Snowball Swedish: the plural's "-ar" goes; "var", "är" and "min" are stop words.
+        assert_eq!(
+            terms(&analyzers, "sv", "Var är mina beställningar?"),
+            ["sv:beställning"]
+        );
+        // Snowball Russian: the noun ending "-ы" goes; "где" and "мои" are stop words
+        // ("мои" is not, in Snowball's list: it is kept, unstemmed but for "-и").
+        assert_eq!(terms(&analyzers, "ru", "заказы"), ["ru:заказ"]);
+        // Snowball Danish: "-er" goes from "bestillinger".
+        assert_eq!(
+            terms(&analyzers, "da-DK", "bestillinger"),
+            ["da:bestilling"]
+        );
+        // Bokmål is Norwegian.
+        assert_eq!(terms(&analyzers, "nb", "bestillinger"), ["nb:bestilling"]);
     }
 
     #[test]
