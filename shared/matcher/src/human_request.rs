@@ -3,11 +3,15 @@
 //! Rules over normalized tokens rather than the classifier: a customer who asks for a
 //! person must get one even when their words also look like an FAQ. A request is a
 //! reaching verb followed within four words by a person noun ("speak with someone",
-//! "connect me to an agent"), a bare person noun ("agent", "human please"), one of the
-//! built-in phrases of the common storefront languages ([`BUILT_IN_PHRASES`]: de, fr, es,
-//! it, nl, pt), or one of the configured extra phrases.
+//! "connect me to an agent"), a bare person noun ("agent", "human please"), in German,
+//! French, Spanish, Italian, Dutch or Portuguese a verb of speaking or connecting and a
+//! word for a person within four words of each other in either order ("mit einem
+//! Menschen sprechen", "pásame con un agente": [`OTHER_LANGUAGES`]), one of the built-in
+//! phrases of those languages ([`BUILT_IN_PHRASES`]), or one of the configured extra
+//! phrases. Outside English, words and phrases are compared without accents ("parler a
+//! un humain" counts).
 
-use frontline_shared::text::normalize;
+use frontline_shared::text::{normalize, without_accents};
 
 const VERBS: &[&str] = &[
     "talk", "speak", "chat", "connect", "transfer", "reach", "contact", "call", "get", "want",
@@ -78,6 +82,166 @@ pub const BUILT_IN_PHRASES: &[&str] = &[
     "falar com alguém",
 ];
 
+/// A language's words for reaching a person: verbs of speaking or connecting, and words
+/// for a person, normalized and without accents. Verbs that also mean handing something
+/// on ("passer", "pasar", "passare") are left out, or kept only in forms that ask for a
+/// person ("pásame", "passez"): "passer commande pour une autre personne" is no request.
+struct Reaching {
+    verbs: &'static [&'static str],
+    people: &'static [&'static str],
+}
+
+/// The storefront languages' [`Reaching`] words: de, fr, es, it, nl, pt.
+const OTHER_LANGUAGES: &[Reaching] = &[
+    Reaching {
+        verbs: &[
+            "sprechen",
+            "spreche",
+            "sprich",
+            "reden",
+            "rede",
+            "chatten",
+            "verbinden",
+            "verbinde",
+            "verbindet",
+            "verbunden",
+            "kontaktieren",
+            "erreichen",
+            "telefonieren",
+        ],
+        people: &[
+            "mensch",
+            "menschen",
+            "person",
+            "mitarbeiter",
+            "mitarbeiterin",
+            "mitarbeitern",
+            "jemand",
+            "jemandem",
+            "jemanden",
+            "berater",
+            "beraterin",
+            "kundenberater",
+            "kundenberaterin",
+            "agent",
+            "agenten",
+            "kundendienst",
+            "kundenservice",
+        ],
+    },
+    Reaching {
+        verbs: &[
+            "parler",
+            "parle",
+            "parlez",
+            "discuter",
+            "joindre",
+            "contacter",
+            "passez",
+            "relation",
+        ],
+        people: &[
+            "humain",
+            "humains",
+            "personne",
+            "quelquun",
+            "conseiller",
+            "conseillere",
+            "conseillers",
+            "agent",
+            "agents",
+            "operateur",
+            "operatrice",
+            "interlocuteur",
+        ],
+    },
+    Reaching {
+        verbs: &[
+            "hablar",
+            "hablo",
+            "comunicarme",
+            "contactar",
+            "pasame",
+            "pasarme",
+            "conectar",
+            "conectarme",
+            "chatear",
+        ],
+        people: &[
+            "persona",
+            "humano",
+            "humanos",
+            "alguien",
+            "agente",
+            "agentes",
+            "asesor",
+            "asesora",
+            "operador",
+            "operadora",
+            "representante",
+            "empleado",
+        ],
+    },
+    Reaching {
+        verbs: &[
+            "parlare",
+            "parlo",
+            "contattare",
+            "passarmi",
+            "passi",
+            "chattare",
+            "contatto",
+        ],
+        people: &[
+            "persona",
+            "umano",
+            "umani",
+            "qualcuno",
+            "operatore",
+            "operatrice",
+            "consulente",
+            "agente",
+            "addetto",
+        ],
+    },
+    Reaching {
+        verbs: &[
+            "praten",
+            "spreken",
+            "chatten",
+            "doorverbinden",
+            "verbinden",
+            "contact",
+        ],
+        people: &[
+            "mens",
+            "persoon",
+            "medewerker",
+            "medewerkster",
+            "iemand",
+            "agent",
+            "klantenservice",
+        ],
+    },
+    Reaching {
+        verbs: &["falar", "falo", "conversar", "contatar", "contactar"],
+        people: &[
+            "pessoa",
+            "humano",
+            "humanos",
+            "atendente",
+            "alguem",
+            "agente",
+            "operador",
+            "consultor",
+            "representante",
+        ],
+    },
+];
+
+/// How far apart a verb and a person word may be, in words.
+const WINDOW: usize = 4;
+
 /// Detects requests for a person.
 #[derive(Debug, Clone)]
 pub struct HumanRequest {
@@ -99,7 +263,7 @@ impl HumanRequest {
                 .iter()
                 .copied()
                 .chain(extra_phrases.iter().map(String::as_str))
-                .map(normalize)
+                .map(|phrase| without_accents(&normalize(phrase)))
                 .filter(|p| !p.is_empty())
                 .collect(),
         }
@@ -107,10 +271,18 @@ impl HumanRequest {
 
     pub fn matches(&self, text: &str) -> bool {
         let normalized = normalize(text);
+        let unaccented = without_accents(&normalized);
         if self
             .extra_phrases
             .iter()
-            .any(|p| contains_phrase(&normalized, p))
+            .any(|p| contains_phrase(&unaccented, p))
+        {
+            return true;
+        }
+        let words: Vec<&str> = unaccented.split(' ').filter(|t| !t.is_empty()).collect();
+        if OTHER_LANGUAGES
+            .iter()
+            .any(|language| reaches_a_person(language, &words))
         {
             return true;
         }
@@ -133,6 +305,17 @@ fn verb_then_person(tokens: &[&str]) -> bool {
                 .iter()
                 .take(4)
                 .any(|t| PEOPLE.contains(t) && !matches!(*t, "support" | "team" | "staff"))
+    })
+}
+
+/// A verb of `language` with one of its person words at most [`WINDOW`] words before or
+/// after it.
+fn reaches_a_person(language: &Reaching, words: &[&str]) -> bool {
+    words.iter().enumerate().any(|(i, word)| {
+        language.verbs.contains(word)
+            && words[i.saturating_sub(WINDOW)..(i + WINDOW + 1).min(words.len())]
+                .iter()
+                .any(|near| language.people.contains(near))
     })
 }
 
@@ -193,6 +376,49 @@ mod tests {
             "Wo ist meine Bestellung?",
             "¿Cuánto cuesta el envío?",
             "Je voudrais retourner un article",
+        ] {
+            assert!(!detector.matches(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn other_languages_reach_a_person_in_their_own_words_with_or_without_accents() {
+        let detector = HumanRequest::default();
+        for text in [
+            // What customers write that no built-in phrase holds.
+            "Ich will mit einer Person reden",
+            "Kann ich mit jemandem reden?",
+            "Kann ich mit dem Kundendienst sprechen?",
+            "Können Sie mich bitte mit einem Mitarbeiter verbinden?",
+            "Je voudrais parler avec quelqu'un",
+            "Je veux parler à un être humain",
+            "Puis-je parler à un opérateur ?",
+            "Passez-moi un conseiller s'il vous plaît",
+            "parler a un humain",
+            "Quiero hablar con un representante",
+            "¿Puedo hablar con un ser humano?",
+            "Pásame con un agente, por favor",
+            "Vorrei parlare con un essere umano",
+            "Posso parlare con un consulente?",
+            "Kan ik met een persoon praten?",
+            "Ik wil graag een medewerker spreken",
+            "Quero falar com um ser humano",
+            "Posso falar com alguem?",
+        ] {
+            assert!(detector.matches(text), "{text}");
+        }
+        for text in [
+            // A person, but no speaking: an order for someone else.
+            "Kann ich die Bestellung an eine andere Person schicken?",
+            "Puis-je passer commande pour une autre personne ?",
+            "¿Puedo pasar mi pedido a otra persona?",
+            "Posso passare l'ordine a un'altra persona?",
+            "Posso passar o pedido para outra pessoa?",
+            // Speaking, but no person.
+            "Parlez-vous anglais ?",
+            "¿Hablan español?",
+            "Spreekt u Nederlands?",
+            "Wie lange dauert der Versand nach Österreich?",
         ] {
             assert!(!detector.matches(text), "{text}");
         }

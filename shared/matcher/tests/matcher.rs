@@ -122,6 +122,11 @@ fn asking_for_a_person_in_other_languages_hands_off() {
         "Vorrei parlare con un operatore",
         "Kan ik met iemand praten?",
         "Gostaria de falar com uma pessoa",
+        // In no built-in phrase: a verb of speaking and a word for a person (this one was
+        // answered with suggestions before).
+        "Ich will mit einer Person reden",
+        "Pásame con un agente, por favor",
+        "parler a un humain",
     ] {
         let decision = matcher.decide(text, &context());
         assert_eq!(decision.kind, DecisionKind::Handoff, "{text}: {decision:?}");

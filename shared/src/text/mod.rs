@@ -91,6 +91,24 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// `normalized` text (see [`normalize`]) without accents and other combining marks, for
+/// rules that should not depend on whether a customer typed them.
+///
+/// ```
+/// use frontline_shared::text::{normalize, without_accents};
+/// assert_eq!(without_accents(&normalize("Parler à un être humain")), "parler a un etre humain");
+/// assert_eq!(without_accents("falar com alguém"), "falar com alguem");
+/// ```
+pub fn without_accents(normalized: &str) -> String {
+    if normalized.is_ascii() {
+        return normalized.to_owned();
+    }
+    normalized
+        .nfd()
+        .filter(|&c| !is_combining_mark(c))
+        .collect()
+}
+
 /// Whether `c` belongs to a word: letters, digits and combining marks (so decomposed
 /// accents and scripts such as Devanagari stay inside their word).
 fn is_word_char(c: char) -> bool {
