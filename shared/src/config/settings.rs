@@ -233,7 +233,8 @@ pub struct MatcherSettings {
     /// Minimum confidence for a candidate to be offered as a suggestion (every language,
     /// as above; setting one of the two leaves the other's defaults per language).
     pub suggest_threshold: Option<f32>,
-    /// Extra phrases that mean "let me talk to a person" (normalized before matching).
+    /// Extra phrases that mean "let me talk to a person" (normalized and compared without
+    /// accents).
     pub human_phrases: Vec<String>,
     /// The sentence encoder beside the lexical classifier: `"none"` (lexical only, the
     /// smallest footprint) or a shipped model, `"multilingual-e5-small"`. Unset: the

@@ -91,13 +91,17 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `normalized` text (see [`normalize`]) without accents and other combining marks, for
-/// rules that should not depend on whether a customer typed them.
+/// `normalized` text (see [`normalize`]) without the accents of Latin, Greek and Cyrillic
+/// letters (the combining diacritical marks, U+0300–U+036F, after canonical
+/// decomposition), for rules that should not depend on whether a customer typed them.
+/// Other scripts' marks are letters of their words and stay (a Devanagari vowel sign, the
+/// Japanese voicing mark).
 ///
 /// ```
 /// use frontline_shared::text::{normalize, without_accents};
 /// assert_eq!(without_accents(&normalize("Parler à un être humain")), "parler a un etre humain");
 /// assert_eq!(without_accents("falar com alguém"), "falar com alguem");
+/// assert_eq!(without_accents("がいど ßø"), "がいど ßø");
 /// ```
 pub fn without_accents(normalized: &str) -> String {
     if normalized.is_ascii() {
@@ -105,7 +109,8 @@ pub fn without_accents(normalized: &str) -> String {
     }
     normalized
         .nfd()
-        .filter(|&c| !is_combining_mark(c))
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .nfc()
         .collect()
 }
 

@@ -20,7 +20,9 @@ use tantivy::tokenizer::{
 /// every language tantivy has a Snowball stemmer for (and its stop words, where it has
 /// them). The storefront languages Frontline detects ([`crate::language::LANGUAGES`])
 /// come first; English is first of all, and is also what an article in any other
-/// language is analyzed as. Norwegian answers to `no`, `nb` (Bokmål) and `nn` (Nynorsk).
+/// language is analyzed as. Norwegian answers to `no`, `nb` (Bokmål) and `nn` (Nynorsk)
+/// ([`stemmed_code`]). Tamil is left out: the word tokenizer splits its words at every
+/// virama, which is not a letter.
 const STEMMED: &[(&str, Language)] = &[
     ("en", Language::English),
     ("de", Language::German),
@@ -32,8 +34,6 @@ const STEMMED: &[(&str, Language)] = &[
     ("da", Language::Danish),
     ("sv", Language::Swedish),
     ("no", Language::Norwegian),
-    ("nb", Language::Norwegian),
-    ("nn", Language::Norwegian),
     ("fi", Language::Finnish),
     ("hu", Language::Hungarian),
     ("ro", Language::Romanian),
@@ -41,8 +41,15 @@ const STEMMED: &[(&str, Language)] = &[
     ("el", Language::Greek),
     ("tr", Language::Turkish),
     ("ar", Language::Arabic),
-    ("ta", Language::Tamil),
 ];
+
+/// The [`STEMMED`] code of a locale's primary subtag: Bokmål and Nynorsk are Norwegian.
+fn stemmed_code(primary: &str) -> &str {
+    match primary {
+        "nb" | "nn" => "no",
+        other => other,
+    }
+}
 
 /// One analyzed word: its term (language-tagged) and where it is in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +110,7 @@ impl Analyzers {
         let mut codes: Vec<&'static str> = vec!["en"];
         for locale in locales {
             let primary = crate::language::primary(locale);
+            let primary = stemmed_code(&primary);
             if let Some((code, _)) = STEMMED.iter().find(|(code, _)| *code == primary) {
                 if !codes.contains(code) {
                     codes.push(code);
@@ -135,6 +143,7 @@ impl Analyzers {
     /// otherwise English.
     pub fn slot(&self, locale: &str) -> LanguageSlot {
         let primary = crate::language::primary(locale);
+        let primary = stemmed_code(&primary);
         LanguageSlot(
             self.languages
                 .iter()
@@ -304,27 +313,32 @@ mod tests {
 
     #[test]
     fn every_snowball_language_of_tantivy_stems_its_own_articles() {
-        let analyzers =
-            Analyzers::for_locales(["sv-SE", "ru", "nb-NO", "da", "tr", "fi"].into_iter());
+        let analyzers = Analyzers::for_locales(
+            ["sv-SE", "ru", "nb-NO", "nn", "da", "tr", "fi", "ta"].into_iter(),
+        );
         assert_eq!(
             format!("{analyzers:?}"),
-            r#"Analyzers { languages: ["en", "da", "sv", "nb", "fi", "ru", "tr"] }"#
+            r#"Analyzers { languages: ["en", "da", "sv", "no", "fi", "ru", "tr"] }"#,
+            "Bokmål and Nynorsk are one Norwegian; Tamil is analyzed as English"
         );
-        // Snowball Swedish: the plural's "-ar" goes; "var", "är" and "min" are stop words.
+        // Snowball Swedish: the plural's "-ar" goes; "var", "är" and "mina" are stop words.
         assert_eq!(
             terms(&analyzers, "sv", "Var är mina beställningar?"),
             ["sv:beställning"]
         );
-        // Snowball Russian: the noun ending "-ы" goes; "где" and "мои" are stop words
-        // ("мои" is not, in Snowball's list: it is kept, unstemmed but for "-и").
+        // Snowball Russian: the noun ending "-ы" goes.
         assert_eq!(terms(&analyzers, "ru", "заказы"), ["ru:заказ"]);
         // Snowball Danish: "-er" goes from "bestillinger".
         assert_eq!(
             terms(&analyzers, "da-DK", "bestillinger"),
             ["da:bestilling"]
         );
-        // Bokmål is Norwegian.
-        assert_eq!(terms(&analyzers, "nb", "bestillinger"), ["nb:bestilling"]);
+        // Bokmål and Nynorsk are Norwegian.
+        assert_eq!(terms(&analyzers, "nb", "bestillinger"), ["no:bestilling"]);
+        assert_eq!(
+            terms(&analyzers, "nn-NO", "bestillinger"),
+            ["no:bestilling"]
+        );
     }
 
     #[test]
