@@ -6,7 +6,9 @@
 //! "connect me to an agent"), a bare person noun ("agent", "human please"), in German,
 //! French, Spanish, Italian, Dutch or Portuguese a verb of speaking and a word for a
 //! person within four words of it in one sentence ("mit einem Menschen sprechen",
-//! "pásame con un agente": [`OTHER_LANGUAGES`]), one of the built-in
+//! "pásame con un agente": [`OTHER_LANGUAGES`]) or a word for a person with nothing but
+//! wanting, articles and "please" around it ("Je veux un conseiller": [`REQUEST_WORDS`]),
+//! one of the built-in
 //! phrases of those languages ([`BUILT_IN_PHRASES`]), or one of the configured extra
 //! phrases. Outside English, words and phrases are compared without accents ("parler a
 //! un humain" counts).
@@ -235,6 +237,120 @@ const SENTENCE_ENDS: &[char] = &['.', '?', '!', ';', '\u{bf}', '\u{a1}', '\n'];
 /// How far apart a verb and a person word may be, in words.
 const WINDOW: usize = 4;
 
+/// The other words a message in those languages may hold and still be nothing but a
+/// request for a person ("Je veux un conseiller", "Ich brauche einen echten Menschen",
+/// "Quero atendimento humano"): wanting and needing, pronouns, articles, "real", "please",
+/// greetings; normalized and without accents. Any other word (a product, an order, a
+/// question word) makes the message something else.
+const REQUEST_WORDS: &[&str] = &[
+    // de
+    "ich",
+    "will",
+    "mochte",
+    "moechte",
+    "brauche",
+    "bitte",
+    "ein",
+    "eine",
+    "einen",
+    "einem",
+    "einer",
+    "den",
+    "dem",
+    "der",
+    "die",
+    "mit",
+    "echten",
+    "echter",
+    "echte",
+    "echtes",
+    "richtigen",
+    "jetzt",
+    "sofort",
+    "gerne",
+    "gern",
+    "hallo",
+    // fr
+    "je",
+    "veux",
+    "voudrais",
+    "souhaite",
+    "jai",
+    "besoin",
+    "un",
+    "une",
+    "le",
+    "la",
+    "avec",
+    "vrai",
+    "vraie",
+    "sil",
+    "vous",
+    "plait",
+    "svp",
+    "merci",
+    "bonjour",
+    "maintenant",
+    "dun",
+    "dune",
+    // es
+    "quiero",
+    "necesito",
+    "una",
+    "el",
+    "con",
+    "por",
+    "favor",
+    "real",
+    "de",
+    "verdad",
+    "ahora",
+    "hola",
+    "atencion",
+    // it
+    "voglio",
+    "vorrei",
+    "ho",
+    "bisogno",
+    "di",
+    "uno",
+    "il",
+    "lo",
+    "per",
+    "favore",
+    "vero",
+    "vera",
+    "subito",
+    "ciao",
+    // nl
+    "ik",
+    "wil",
+    "graag",
+    "een",
+    "het",
+    "met",
+    "echt",
+    "nu",
+    "alstublieft",
+    "aub",
+    // pt
+    "quero",
+    "preciso",
+    "gostaria",
+    "um",
+    "uma",
+    "o",
+    "a",
+    "com",
+    "agora",
+    "ola",
+    "atendimento",
+];
+
+/// Words for a person that are also the name of the service ("Kundendienst?" may ask
+/// about it): not a request on their own, as English leaves "support" and "team" out.
+const SERVICE_NAMES: &[&str] = &["kundendienst", "kundenservice", "klantenservice"];
+
 /// Detects requests for a person.
 #[derive(Debug, Clone)]
 pub struct HumanRequest {
@@ -281,6 +397,10 @@ impl HumanRequest {
         }) {
             return true;
         }
+        let words: Vec<&str> = unaccented.split(' ').filter(|t| !t.is_empty()).collect();
+        if only_a_person_asked_for(&words) {
+            return true;
+        }
         let tokens: Vec<&str> = normalized.split(' ').filter(|t| !t.is_empty()).collect();
         let only_person = !tokens.is_empty()
             && tokens
@@ -301,6 +421,22 @@ fn verb_then_person(tokens: &[&str]) -> bool {
                 .take(4)
                 .any(|t| PEOPLE.contains(t) && !matches!(*t, "support" | "team" | "staff"))
     })
+}
+
+/// A message in another language that holds a word for a person and otherwise only
+/// [`REQUEST_WORDS`].
+fn only_a_person_asked_for(words: &[&str]) -> bool {
+    let is_person = |word: &&str| {
+        OTHER_LANGUAGES
+            .iter()
+            .any(|language| language.people.contains(word))
+    };
+    words
+        .iter()
+        .any(|word| is_person(word) && !SERVICE_NAMES.contains(word))
+        && words
+            .iter()
+            .all(|word| is_person(word) || REQUEST_WORDS.contains(word))
 }
 
 /// A verb of `language` with one of its person words at most [`WINDOW`] words after it,
@@ -407,6 +543,13 @@ mod tests {
             "Vorrei parlare con l'operatore",
             "Je voudrais parler à l'agent",
             "Páseme con un asesor",
+            // Nothing but asking for someone.
+            "Je veux un conseiller",
+            "Ich brauche einen echten Menschen",
+            "Quero atendimento humano",
+            "Voglio un operatore, per favore",
+            "Een medewerker graag",
+            "Necesito un agente ahora",
         ] {
             assert!(detector.matches(text), "{text}");
         }
@@ -436,6 +579,11 @@ mod tests {
             "¿Cómo conectar el router si alguien más tiene la cuenta?",
             "Lenti a contatto per una persona con astigmatismo?",
             "Il corriere passi quando c'è qualcuno a casa?",
+            // A person and wanting, but about something else.
+            "Ich brauche eine Rechnung für eine andere Person",
+            "Je veux un cadeau pour une personne",
+            "Quiero un regalo para una persona",
+            "Kundendienst?",
         ] {
             assert!(!detector.matches(text), "{text}");
         }
