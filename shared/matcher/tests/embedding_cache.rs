@@ -10,6 +10,9 @@ use frontline_matcher::classifier::Thresholds;
 use frontline_matcher::encoder::{Encoder, DEFAULT_MODEL};
 use frontline_matcher::live::MatcherSource;
 
+mod support;
+use support::copy_dir;
+
 /// A record of the cache file: the text's SHA-256, then the embedding in f32.
 fn record_bytes(encoder: &Encoder) -> u64 {
     32 + 4 * encoder.dim() as u64
@@ -26,18 +29,6 @@ fn records(dir: &Path, encoder: &Encoder) -> u64 {
     let bytes = std::fs::metadata(&files[0]).expect("cache file").len();
     assert_eq!(bytes % record_bytes(encoder), 0, "whole records");
     bytes / record_bytes(encoder)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 #[test]

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+mod support;
+use support::copy_dir;
+
 fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../widget-server/demo")
 }
@@ -466,18 +469,6 @@ fn a_broken_linked_article_leaves_the_site_up_and_a_failed_reload_is_tried_once(
     std::fs::copy(demo().join("intents.toml"), dir.path().join("intents.toml")).expect("copy");
     assert!(live.reload_if_changed().expect("fixed"));
     assert!(live.reload_error().is_none());
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 /// The ids of the as-you-type suggestions for `typed`, best first, with each snippet as
