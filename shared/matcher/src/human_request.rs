@@ -8,10 +8,9 @@
 //! person within four words of it in one sentence ("mit einem Menschen sprechen",
 //! "pásame con un agente": [`OTHER_LANGUAGES`]) or a word for a person with nothing but
 //! wanting, articles and "please" around it ("Je veux un conseiller": [`REQUEST_WORDS`]),
-//! one of the built-in
-//! phrases of those languages ([`BUILT_IN_PHRASES`]), or one of the configured extra
-//! phrases. Outside English, words and phrases are compared without accents ("parler a
-//! un humain" counts).
+//! one of the built-in phrases of those languages ([`BUILT_IN_PHRASES`]), or one of the
+//! configured extra phrases. Outside English, words and phrases are compared without
+//! accents ("parler a un humain" counts).
 
 use frontline_shared::text::{normalize, without_accents};
 
@@ -354,7 +353,9 @@ const SERVICE_NAMES: &[&str] = &["kundendienst", "kundenservice", "klantenservic
 /// Detects requests for a person.
 #[derive(Debug, Clone)]
 pub struct HumanRequest {
-    /// The built-in phrases and the configured ones, normalized.
+    /// The built-in phrases and the configured ones, normalized, without accents, and
+    /// with a space on each side (so that they match whole words of a text padded the
+    /// same way, with no allocation per phrase).
     extra_phrases: Vec<String>,
 }
 
@@ -374,6 +375,7 @@ impl HumanRequest {
                 .chain(extra_phrases.iter().map(String::as_str))
                 .map(|phrase| without_accents(&normalize(phrase)))
                 .filter(|p| !p.is_empty())
+                .map(|p| format!(" {p} "))
                 .collect(),
         }
     }
@@ -381,10 +383,11 @@ impl HumanRequest {
     pub fn matches(&self, text: &str) -> bool {
         let normalized = normalize(text);
         let unaccented = without_accents(&normalized);
+        let padded = format!(" {unaccented} ");
         if self
             .extra_phrases
             .iter()
-            .any(|p| contains_phrase(&unaccented, p))
+            .any(|p| padded.contains(p.as_str()))
         {
             return true;
         }
@@ -453,10 +456,6 @@ fn reaches_a_person(language: &Reaching, words: &[&str]) -> bool {
                 .iter()
                 .any(|near| language.people.contains(near))
     })
-}
-
-fn contains_phrase(text: &str, phrase: &str) -> bool {
-    format!(" {text} ").contains(&format!(" {phrase} "))
 }
 
 #[cfg(test)]
