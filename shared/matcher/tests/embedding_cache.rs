@@ -11,7 +11,7 @@ use frontline_matcher::encoder::{Encoder, DEFAULT_MODEL};
 use frontline_matcher::live::MatcherSource;
 
 mod support;
-use support::copy_dir;
+use support::{copy_dir, related_ids};
 
 /// A record of the cache file: the text's SHA-256, then the embedding in f32.
 fn record_bytes(encoder: &Encoder) -> u64 {
@@ -56,7 +56,7 @@ fn a_reload_embeds_only_the_article_that_changed() {
     // words): found after the edit by the new vector, not by BM25.
     let question = "is a puppy welcome inside";
     let before = source.build().expect("the first load");
-    let related_before = related(&before, question);
+    let related_before = related_ids(&before, question);
     assert!(
         !related_before.iter().any(|id| id == "backorders"),
         "{related_before:?}"
@@ -103,20 +103,11 @@ fn a_reload_embeds_only_the_article_that_changed() {
         first + 4,
         "the edited article's new texts alone are embedded"
     );
-    let related = related(&matcher, question);
+    let related = related_ids(&matcher, question);
     assert!(
         related.iter().any(|id| id == "backorders"),
         "the edited title is searched by meaning: {related:?}"
     );
-}
-
-/// The ids of the three articles related to `question`, best first.
-fn related(matcher: &frontline_matcher::Matcher, question: &str) -> Vec<String> {
-    matcher
-        .related_articles(question, Some("en"), 3)
-        .into_iter()
-        .map(|s| s.id)
-        .collect()
 }
 
 /// Markdown files under `dir`, at any depth.

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 mod support;
-use support::copy_dir;
+use support::{copy_dir, related_ids};
 
 fn demo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../widget-server/demo")
@@ -669,14 +669,6 @@ fn a_help_centre_with_more_articles_to_embed_than_the_limit_serves_first_and_emb
     // embedded at load (BM25 alone does not find this one: see the test below).
     let found = related_ids(&loaded.matcher, "Mein Paket ist nie angekommen");
     assert!(found.iter().any(|id| id == "lost-parcel"), "{found:?}");
-}
-
-fn related_ids(matcher: &Matcher, question: &str) -> Vec<String> {
-    matcher
-        .related_articles(question, frontline_matcher::language::detect(question), 3)
-        .into_iter()
-        .map(|s| s.id)
-        .collect()
 }
 
 #[test]

@@ -365,21 +365,11 @@ async fn a_missing_or_corrupt_model_file_stops_the_server_naming_the_file() {
     // read.
     let (models, dir) = models_copy();
     let weights = dir.join("model.safetensors");
-    let (status, printed) = start_with_models(&db, models.path()).await;
-    let status = status.expect("the server exits by itself, within 60 s");
-    assert!(!status.success(), "{status}: {printed}");
-    let expected = format!("cannot read encoder model file {}: ", weights.display());
-    assert!(printed.contains(&expected), "{expected:?} in {printed}");
-    assert!(!printed.contains("listening on"), "{printed}");
+    refuses_to_start_naming(&db, models.path(), "cannot read", &weights).await;
 
     // A model.safetensors cut off after 1000 bytes: the server says that file is invalid.
     std::fs::write(&weights, truncated("model.safetensors", 1000)).expect("write");
-    let (status, printed) = start_with_models(&db, models.path()).await;
-    let status = status.expect("the server exits by itself, within 60 s");
-    assert!(!status.success(), "{status}: {printed}");
-    let expected = format!("invalid encoder model file {}: ", weights.display());
-    assert!(printed.contains(&expected), "{expected:?} in {printed}");
-    assert!(!printed.contains("listening on"), "{printed}");
+    refuses_to_start_naming(&db, models.path(), "invalid", &weights).await;
 
     // A copy of the real weights beside a tokenizer.json cut off half-way: the tokenizer
     // is named.
@@ -388,10 +378,22 @@ async fn a_missing_or_corrupt_model_file_stops_the_server_naming_the_file() {
     let tokenizer = dir.join("tokenizer.json");
     let half = std::fs::metadata(&tokenizer).expect("tokenizer").len() as usize / 2;
     std::fs::write(&tokenizer, truncated("tokenizer.json", half)).expect("write");
-    let (status, printed) = start_with_models(&db, models.path()).await;
+    refuses_to_start_naming(&db, models.path(), "invalid", &tokenizer).await;
+}
+
+/// Starts the binary with `models_dir` ([`start_with_models`]) and checks that it exits by
+/// itself, unsuccessfully, without listening, saying "`{problem}` encoder model file
+/// `{file}`: …".
+async fn refuses_to_start_naming(
+    db: &TestDatabase,
+    models_dir: &std::path::Path,
+    problem: &str,
+    file: &std::path::Path,
+) {
+    let (status, printed) = start_with_models(db, models_dir).await;
     let status = status.expect("the server exits by itself, within 60 s");
     assert!(!status.success(), "{status}: {printed}");
-    let expected = format!("invalid encoder model file {}: ", tokenizer.display());
+    let expected = format!("{problem} encoder model file {}: ", file.display());
     assert!(printed.contains(&expected), "{expected:?} in {printed}");
     assert!(!printed.contains("listening on"), "{printed}");
 }

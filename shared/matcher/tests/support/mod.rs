@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use frontline_matcher::Matcher;
+
 /// Copies the folder `from` (a demo storefront, its knowledge base) into `to`, at any
 /// depth, so a test can change the files without touching the repository's.
 pub fn copy_dir(from: &Path, to: &Path) {
@@ -14,4 +16,14 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).expect("copy");
         }
     }
+}
+
+/// The ids of the three articles related to `question` (in the language detected in it),
+/// best first.
+pub fn related_ids(matcher: &Matcher, question: &str) -> Vec<String> {
+    matcher
+        .related_articles(question, frontline_matcher::language::detect(question), 3)
+        .into_iter()
+        .map(|s| s.id)
+        .collect()
 }
