@@ -1,7 +1,8 @@
 //! `[matcher] embedding_cache` across loads of the demo storefront with the shipped
 //! encoder: the first load writes every intent example's and article's embedding, a reload
 //! of the same files embeds nothing, and a reload after one article changed embeds its
-//! new texts alone, and its new meaning is what related-article search then finds.
+//! new texts alone, and its new meaning is what related-article search then finds. A
+//! cache folder that cannot be written costs the next load its time, not this one.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use frontline_matcher::classifier::Thresholds;
 use frontline_matcher::encoder::{Encoder, DEFAULT_MODEL};
 use frontline_matcher::live::MatcherSource;
+use frontline_matcher::{AnswerContext, DecisionKind};
 
 mod support;
 use support::{copy_dir, related_ids};
@@ -107,6 +109,41 @@ fn a_reload_embeds_only_the_article_that_changed() {
     assert!(
         related.iter().any(|id| id == "backorders"),
         "the edited title is searched by meaning: {related:?}"
+    );
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_does_not_stop_the_load() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../widget-server/demo");
+    // The cache's folder would be inside a regular file: it cannot be created.
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    let file = scratch.path().join("a-file");
+    std::fs::write(&file, "not a folder").expect("file");
+    let encoder = Arc::new(Encoder::builtin(DEFAULT_MODEL).expect("the shipped encoder loads"));
+    let source = MatcherSource {
+        knowledge_dir: demo.join("kb"),
+        intents_file: demo.join("intents.toml"),
+        thresholds: Thresholds::default(),
+        human_phrases: vec![],
+        encoder: Some(encoder),
+        embedding_cache: Some(file.join("embeddings")),
+        site_locale: "en".into(),
+        embed_in_background_above: usize::MAX,
+        encoder_always: false,
+    };
+    let matcher = source.build().expect("the load succeeds without its cache");
+    // Answered by meaning: the German question shares no word with the English intents.
+    let decision = matcher.decide("Wo ist meine Bestellung?", &AnswerContext::default());
+    assert_eq!(decision.kind, DecisionKind::Answer, "{decision:?}");
+    assert_eq!(
+        decision.answer.as_ref().map(|a| a.id.as_str()),
+        Some("order_status"),
+        "{decision:?}"
+    );
+    assert!(!file.join("embeddings").exists());
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("file"),
+        "not a folder"
     );
 }
 

@@ -10,6 +10,7 @@ pub const OVERRIDES: &[(&str, &str)] = &[
     ("FRONTLINE_BOT_LISTEN", "bot.listen"),
     ("FRONTLINE_ENCODER", "matcher.encoder"),
     ("FRONTLINE_RUN_ENCODER", "matcher.run_encoder"),
+    ("FRONTLINE_EMBEDDING_CACHE", "matcher.embedding_cache"),
     ("FRONTLINE_SLACK_API_URL", "bot.slack.api_url"),
     (
         "FRONTLINE_SLACK_DEFAULT_CHANNEL",

@@ -241,8 +241,10 @@ pub struct MatcherSettings {
     /// matcher's default (`frontline_matcher::encoder::DEFAULT_SETTING`).
     pub encoder: Option<String>,
     /// Folder where sentence embeddings of intent examples and knowledge articles are kept
-    /// between starts and reloads (keyed by content hash and model). Unset: embedded at
-    /// every load.
+    /// between starts and reloads (keyed by content hash and model), relative to the
+    /// configuration file's folder. Unset in the file: [`DEFAULT_EMBEDDING_CACHE`] there;
+    /// [`EMBEDDING_CACHE_OFF`]: none, everything embedded at every load. After
+    /// [`Settings::parse`], `None` means off.
     pub embedding_cache: Option<PathBuf>,
     /// With more knowledge articles than this to embed at a load (not in the embedding
     /// cache: a large help centre's first start), the site serves at once and embeds them
@@ -255,6 +257,13 @@ pub struct MatcherSettings {
     /// our translations against 95.13 %, for an encoding of every new question).
     pub run_encoder: RunEncoder,
 }
+
+/// The embedding cache's folder when `[matcher] embedding_cache` is not set, beside the
+/// configuration file: a second start of a large help centre then embeds only what
+/// changed.
+pub const DEFAULT_EMBEDDING_CACHE: &str = "embeddings";
+/// `[matcher] embedding_cache` (or `FRONTLINE_EMBEDDING_CACHE`) that turns the cache off.
+pub const EMBEDDING_CACHE_OFF: &str = "none";
 
 /// `[matcher] run_encoder`: when a question is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -564,9 +573,11 @@ impl Settings {
         if let Some(dir) = &self.bot.templates_dir {
             self.bot.templates_dir = Some(base.join(dir));
         }
-        if let Some(dir) = &self.matcher.embedding_cache {
-            self.matcher.embedding_cache = Some(base.join(dir));
-        }
+        self.matcher.embedding_cache = match self.matcher.embedding_cache.take() {
+            None => Some(base.join(DEFAULT_EMBEDDING_CACHE)),
+            Some(dir) if dir.as_os_str() == EMBEDDING_CACHE_OFF => None,
+            Some(dir) => Some(base.join(dir)),
+        };
     }
 
     fn validate(&mut self) -> Result<(), ConfigError> {
@@ -824,6 +835,37 @@ mod tests {
         let err = parse(SITE, &[("FRONTLINE_RUN_ENCODER", "sometimes")]).expect_err("invalid");
         assert!(err.to_string().contains("matcher.run_encoder"), "{err}");
         assert!(err.to_string().contains("sometimes"), "{err}");
+    }
+
+    #[test]
+    fn embeddings_are_cached_beside_the_configuration_unless_turned_off() {
+        let settings = parse(SITE, &[]).expect("valid");
+        assert_eq!(
+            settings.matcher.embedding_cache.as_deref(),
+            Some(Path::new("/base/embeddings"))
+        );
+        let text = format!("[matcher]\nembedding_cache = \"cache\"\n{SITE}");
+        let settings = parse(&text, &[]).expect("valid");
+        assert_eq!(
+            settings.matcher.embedding_cache.as_deref(),
+            Some(Path::new("/base/cache"))
+        );
+        let settings = parse(
+            &text,
+            &[("FRONTLINE_EMBEDDING_CACHE", "/var/cache/frontline")],
+        )
+        .expect("valid");
+        assert_eq!(
+            settings.matcher.embedding_cache.as_deref(),
+            Some(Path::new("/var/cache/frontline"))
+        );
+        let off = format!("[matcher]\nembedding_cache = \"none\"\n{SITE}");
+        assert_eq!(
+            parse(&off, &[]).expect("valid").matcher.embedding_cache,
+            None
+        );
+        let settings = parse(&text, &[("FRONTLINE_EMBEDDING_CACHE", "none")]).expect("valid");
+        assert_eq!(settings.matcher.embedding_cache, None);
     }
 
     #[test]

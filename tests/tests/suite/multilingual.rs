@@ -397,3 +397,52 @@ async fn refuses_to_start_naming(
     assert!(printed.contains(&expected), "{expected:?} in {printed}");
     assert!(!printed.contains("listening on"), "{printed}");
 }
+
+/// The cache file of the one encoder in the default cache folder of a configuration in
+/// `dir` (`embeddings/`, beside the file): its size in bytes.
+fn default_cache_bytes(dir: &std::path::Path) -> u64 {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir.join("embeddings"))
+        .expect("the default cache folder beside the configuration")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "one cache file: {files:?}");
+    std::fs::metadata(&files[0]).expect("cache file").len()
+}
+
+#[tokio::test]
+async fn a_second_start_reads_the_embeddings_the_first_kept_beside_the_configuration() {
+    let db = TestDatabase::new(frontline_tests::databases::TestBackend::Sqlite).await;
+    let (dir, options) = crate::knowledge::demo_copy();
+    let start = || {
+        let mut config = settings(&db.url, &options);
+        // The product default: no `encoder` and no `embedding_cache` in the file.
+        config.matcher.encoder = None;
+        TestServer::from_settings(config)
+    };
+    let first = start().await;
+    assert_eq!(
+        answered(&first, "Wo ist meine Bestellung?")
+            .await
+            .as_deref(),
+        Some("order_status")
+    );
+    first.stop().await;
+    let kept = default_cache_bytes(dir.path());
+    // Every intent example and article: far more than a few records of 32 + 768 × 4 bytes.
+    assert!(kept > 100 * 3_104, "{kept} bytes");
+
+    let second = start().await;
+    assert_eq!(
+        answered(&second, "Wo ist meine Bestellung?")
+            .await
+            .as_deref(),
+        Some("order_status")
+    );
+    second.stop().await;
+    assert_eq!(
+        default_cache_bytes(dir.path()),
+        kept,
+        "the second start embedded nothing again"
+    );
+}

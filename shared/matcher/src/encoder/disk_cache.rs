@@ -5,8 +5,9 @@
 //! the text ([`cache_key`](super::cache_key)) followed by `dim` little-endian f32. A
 //! truncated last record (a crash mid-write) is ignored and overwritten. Several handles
 //! may be open on one file (sites sharing a cache folder, a background embedding beside
-//! a load): each appends its new records after the file's whole records as they are when
-//! it flushes, so none drops what another wrote.
+//! a load, replicas of one installation): each appends its new records after the file's
+//! whole records as they are when it flushes, holding the file's exclusive lock while it
+//! does, so none drops or interleaves with what another wrote.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -128,7 +129,7 @@ impl DiskCache {
             return Ok(());
         }
         let path = self.path.clone();
-        let failed = |e: std::io::Error| EncoderError::Missing {
+        let failed = |e: std::io::Error| EncoderError::CacheWrite {
             path: path.clone(),
             message: e.to_string(),
         };
@@ -141,6 +142,10 @@ impl DiskCache {
             .write(true)
             .open(&self.path)
             .map_err(failed)?;
+        // One writer at a time, across handles and processes: two appending at once from
+        // the same end would interleave their records' bytes, one text's hash before
+        // another's vector. Closing the file (the end of this function) releases it.
+        file.lock().map_err(failed)?;
         let record = (32 + 4 * self.dim) as u64;
         let len = file.metadata().map_err(failed)?.len();
         let whole = len - len % record;
@@ -201,6 +206,46 @@ mod tests {
         assert_eq!(reopened.get("another question"), None);
         assert_eq!(reopened.get("a question"), Some(vec![1.0, 2.0]));
         assert_eq!(reopened.get("an article"), Some(vec![3.0, 4.0]));
+    }
+
+    #[test]
+    fn writers_flushing_at_once_keep_every_record_whole() {
+        // Eight handles (replicas sharing the folder) open the empty file and flush 100
+        // records each at the same moment: each record must come back as written.
+        const WRITERS: usize = 8;
+        const RECORDS: usize = 100;
+        const DIM: usize = 384;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let start = std::sync::Barrier::new(WRITERS);
+        let vector = |w: usize, r: usize| -> Vec<f32> {
+            (0..DIM)
+                .map(|d| (w * 1_000_000 + r * 1_000 + d) as f32)
+                .collect()
+        };
+        std::thread::scope(|scope| {
+            for w in 0..WRITERS {
+                let (dir, start) = (dir.path(), &start);
+                scope.spawn(move || {
+                    let mut cache = DiskCache::open(dir, "m", DIM);
+                    for r in 0..RECORDS {
+                        cache.insert(&format!("writer {w} text {r}"), &vector(w, r));
+                    }
+                    start.wait();
+                    cache.flush().expect("flush");
+                });
+            }
+        });
+        let reopened = DiskCache::open(dir.path(), "m", DIM);
+        assert_eq!(reopened.len(), WRITERS * RECORDS);
+        for w in 0..WRITERS {
+            for r in 0..RECORDS {
+                assert_eq!(
+                    reopened.get(&format!("writer {w} text {r}")),
+                    Some(vector(w, r)),
+                    "writer {w}, record {r}"
+                );
+            }
+        }
     }
 
     #[test]

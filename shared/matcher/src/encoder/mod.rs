@@ -73,6 +73,8 @@ pub enum EncoderError {
     Corrupt { path: PathBuf, message: String },
     #[error("encoding failed: {0}")]
     Run(String),
+    #[error("cannot write embedding cache {path}: {message}")]
+    CacheWrite { path: PathBuf, message: String },
 }
 
 /// Where the shipped models are: `shared/matcher/models` of the source tree this binary
@@ -243,7 +245,11 @@ impl Encoder {
                     disk.insert(&keys[i], vector);
                 }
             }
-            disk.flush()?;
+            // The embeddings are computed: a cache that cannot be written (a read-only
+            // folder, a full disk) costs the next load their time, not this one's result.
+            if let Err(error) = disk.flush() {
+                tracing::warn!(%error, "embedding cache not written; these texts are embedded again at the next load");
+            }
         }
         Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
