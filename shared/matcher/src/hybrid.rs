@@ -39,6 +39,7 @@ use ndarray::{Array1, Array2, Axis};
 use crate::classifier::{
     top_k, tune_thresholds_with, Classifier, Cutoffs, Example, Ranked, Thresholds,
 };
+use crate::cross_lingual::LanguageShifts;
 use crate::encoder::{sentence, softmax, DiskCache, Encoder, EncoderError};
 use crate::language::{self, Detected};
 
@@ -62,6 +63,10 @@ pub struct HybridOptions {
     /// and the lexical probabilities stand (1 or more: always run it). Saves the
     /// encoder's time on the questions the lexical side is sure of.
     pub skip_above: f32,
+    /// Copies of each example moved into other languages that the head for questions in
+    /// another language than the examples' learns beside it ([`crate::cross_lingual`]);
+    /// 0: the examples alone.
+    pub moved_copies: usize,
 }
 
 impl Default for HybridOptions {
@@ -73,6 +78,7 @@ impl Default for HybridOptions {
             learning_rate: 0.05,
             temperature: 1.0,
             skip_above: 0.95,
+            moved_copies: crate::cross_lingual::COPIES,
         }
     }
 }
@@ -189,14 +195,63 @@ impl Ranker {
                 targets.push(label as u32);
             }
         }
-        let embeddings = encoder.embed_many(&texts, disk)?;
+        let mut disk = disk;
+        let embeddings = encoder.embed_many(&texts, disk.as_deref_mut())?;
+        let examples_language = majority_language(&texts);
+        // The head for other languages learns the examples moved into them too.
+        let sentences: Vec<&[f32]> = embeddings.iter().map(|e| sentence(e)).collect();
+        let shifts = match examples_language {
+            Some(language) if options.moved_copies > 0 => {
+                LanguageShifts::embed(&encoder, language, disk)?
+            }
+            _ => None,
+        };
+        // Only examples in the examples' language are moved (or too short to tell): a
+        // German article's own questions beside English intents are German already.
+        let movable: Vec<usize> = match &shifts {
+            Some(_) => (0..texts.len())
+                .filter(|&i| {
+                    language::detect(texts[i]).is_none_or(|l| Some(l) == examples_language)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let moved = shifts.map_or_else(Vec::new, |s| {
+            let from: Vec<&[f32]> = movable.iter().map(|&i| sentences[i]).collect();
+            s.moved_copies(&from, options.moved_copies)
+        });
+        let sentence_rows: Vec<&[f32]> = sentences
+            .iter()
+            .copied()
+            .chain(moved.iter().map(Vec::as_slice))
+            .collect();
+        // The moved copies' classes: `movable`'s, once per copy (`moved_copies`' order).
+        let sentence_targets: Vec<u32> = targets
+            .iter()
+            .copied()
+            .chain(
+                movable
+                    .iter()
+                    .map(|&i| targets[i])
+                    .cycle()
+                    .take(moved.len()),
+            )
+            .collect();
+        let whole_rows: Vec<&[f32]> = embeddings.iter().map(Vec::as_slice).collect();
         // Side by side on two cores: the heads are independent.
         let (head, sentence_head) = rayon::join(
-            || SemanticHead::train(&embeddings, whole, &targets, labels.len(), options),
-            || SemanticHead::train(&embeddings, sentence, &targets, labels.len(), options),
+            || SemanticHead::train(&whole_rows, whole, &targets, labels.len(), options),
+            || {
+                SemanticHead::train(
+                    &sentence_rows,
+                    sentence,
+                    &sentence_targets,
+                    labels.len(),
+                    options,
+                )
+            },
         );
         let (head, sentence_head) = (head?, sentence_head?);
-        let examples_language = majority_language(&texts);
         Ok(Ranker {
             classifier,
             semantic: Some(Semantic {
@@ -542,25 +597,24 @@ struct SemanticHead {
 const SCALE: f32 = 10.0;
 
 impl SemanticHead {
-    /// Trains on the part of `embeddings` that `reads` gives.
+    /// Trains on `rows`, each what the head [`reads`](SemanticHead::reads) of an
+    /// embedding (`reads` applied to one, or a vector like it), of class `targets[i]`.
     fn train(
-        embeddings: &[Vec<f32>],
+        rows: &[&[f32]],
         reads: Reading,
         targets: &[u32],
         classes: usize,
         options: &HybridOptions,
     ) -> Result<SemanticHead, EncoderError> {
-        let dim = embeddings.first().map_or(0, |e| reads(e).len());
-        let n = embeddings.len();
+        let dim = rows.first().map_or(0, |r| r.len());
+        let n = rows.len();
         let mut mean = vec![0f32; dim];
-        for e in embeddings {
-            for (m, v) in mean.iter_mut().zip(reads(e)) {
+        for row in rows {
+            for (m, v) in mean.iter_mut().zip(row.iter()) {
                 *m += v / n.max(1) as f32;
             }
         }
-        let x = Array2::from_shape_fn((n, dim), |(i, j)| {
-            (reads(&embeddings[i])[j] - mean[j]) * SCALE
-        });
+        let x = Array2::from_shape_fn((n, dim), |(i, j)| (rows[i][j] - mean[j]) * SCALE);
         let mut weights = Array2::<f32>::zeros((dim, classes));
         let mut bias = Array1::<f32>::zeros(classes);
         let mut adam_weights = Adam::new(weights.len(), options.learning_rate as f32);
@@ -691,7 +745,8 @@ mod tests {
             embeddings.push(e);
             targets.push(class as u32);
         }
-        let head = SemanticHead::train(&embeddings, whole, &targets, 3, &HybridOptions::default())
+        let rows: Vec<&[f32]> = embeddings.iter().map(Vec::as_slice).collect();
+        let head = SemanticHead::train(&rows, whole, &targets, 3, &HybridOptions::default())
             .expect("train");
         for class in 0..3 {
             let mut e = vec![0.0; 3];

@@ -36,6 +36,7 @@
 
 pub mod clarify;
 pub mod classifier;
+pub mod cross_lingual;
 pub mod decision;
 pub mod encoder;
 pub mod human_request;
