@@ -60,6 +60,12 @@ pub fn settings(database_url: &str, options: &ServerOptions) -> Settings {
     if settings.matcher.encoder.is_none() {
         settings.matcher.encoder = Some("none".to_owned());
     }
+    // The demo's default embedding cache would be `widget-server/demo/embeddings`, in the
+    // source tree and shared by every test and run: each test server embeds afresh (a
+    // test's own folder, `ServerOptions::config`, keeps its cache there).
+    if options.config.is_none() {
+        settings.matcher.embedding_cache = None;
+    }
     settings
 }
 

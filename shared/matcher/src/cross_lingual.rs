@@ -9,13 +9,13 @@
 //! [`COPIES`] copies of it moved by one such shift each: the sentence vector of one of the
 //! shipped parallel sentences (`data/parallel_sentences.jsonl`: 120 everyday sentences in
 //! seven languages, unrelated to support questions) in another language, minus its vector
-//! in the examples' language, added to the example's and normalized again. Which shift a
-//! copy gets is spread over all sentences and languages by a fixed stride, so a load is
-//! deterministic.
+//! in the examples' language, added to the example's and normalized again. The copies take
+//! the shifts in turn (listed sentence by sentence, six languages each), so an intent's
+//! consecutive examples are moved into every language, and a load is deterministic.
 //!
 //! Measured with `frontline-eval` on our translations of CLINC150 validation questions
 //! (README, "Training examples moved into other languages"): German, Spanish and French
-//! answered right 81.2 / 88.2 / 85.0 % of the time against 76.9 / 86.6 / 83.3 % without.
+//! answered right 82.3 / 87.6 / 83.9 % of the time against 76.9 / 86.6 / 83.3 % without.
 //! English questions do not use this head, so nothing changes for them.
 
 use serde::Deserialize;
@@ -28,10 +28,6 @@ pub const COPIES: usize = 3;
 
 /// The parallel sentences, compiled in: groups of one sentence in seven languages.
 const PARALLEL_SENTENCES: &str = include_str!("../data/parallel_sentences.jsonl");
-
-/// A stride through the shifts, prime and larger than their number, so consecutive
-/// examples (often of one intent) get shifts of different sentences and languages.
-const STRIDE: usize = 7_919;
 
 #[derive(Deserialize)]
 struct Line {
@@ -93,7 +89,8 @@ impl LanguageShifts {
         (0..copies)
             .flat_map(|copy| {
                 examples.iter().enumerate().map(move |(i, example)| {
-                    let shift = &self.shifts[(i * copies + copy) * STRIDE % self.shifts.len()];
+                    let turn = (i % self.shifts.len()) * copies + copy;
+                    let shift = &self.shifts[turn % self.shifts.len()];
                     moved(example, shift)
                 })
             })

@@ -237,6 +237,7 @@ impl Ranker {
                     .take(moved.len()),
             )
             .collect();
+        debug_assert_eq!(sentence_rows.len(), sentence_targets.len());
         let whole_rows: Vec<&[f32]> = embeddings.iter().map(Vec::as_slice).collect();
         // Side by side on two cores: the heads are independent.
         let (head, sentence_head) = rayon::join(

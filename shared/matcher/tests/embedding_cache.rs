@@ -140,11 +140,6 @@ fn a_cache_that_cannot_be_written_does_not_stop_the_load() {
         Some("order_status"),
         "{decision:?}"
     );
-    assert!(!file.join("embeddings").exists());
-    assert_eq!(
-        std::fs::read_to_string(&file).expect("file"),
-        "not a folder"
-    );
 }
 
 /// Markdown files under `dir`, at any depth.

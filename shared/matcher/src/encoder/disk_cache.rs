@@ -10,10 +10,11 @@
 //! does, so none drops or interleaves with what another wrote.
 
 use std::collections::HashMap;
-use std::fs::File;
+use std::fs::{File, TryLockError};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -145,7 +146,7 @@ impl DiskCache {
         // One writer at a time, across handles and processes: two appending at once from
         // the same end would interleave their records' bytes, one text's hash before
         // another's vector. Closing the file (the end of this function) releases it.
-        file.lock().map_err(failed)?;
+        lock_within(&file, LOCK_WAIT).map_err(failed)?;
         let record = (32 + 4 * self.dim) as u64;
         let len = file.metadata().map_err(failed)?.len();
         let whole = len - len % record;
@@ -162,6 +163,31 @@ impl DiskCache {
             }
         }
         out.flush().map_err(failed)
+    }
+}
+
+/// How long a flush waits for another writer to finish before giving up (the load goes on;
+/// these texts are embedded again next time). A writer appends a few MB in well under a
+/// second; a holder that never lets go (a stopped process) must not hold up every load.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// Takes `file`'s exclusive lock, waiting at most `wait` for another holder.
+fn lock_within(file: &File, wait: Duration) -> std::io::Result<()> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("another writer held the file's lock for {wait:?}"),
+                ))
+            }
+            Err(TryLockError::Error(error)) => return Err(error),
+        }
     }
 }
 
@@ -246,6 +272,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_writer_gives_up_on_a_lock_held_too_long() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("m.embeddings");
+        let holder = std::fs::File::create(&path).expect("create");
+        holder.lock().expect("the holder's lock");
+        let writer = std::fs::File::open(&path).expect("open");
+        let wait = std::time::Duration::from_millis(50);
+        let error = super::lock_within(&writer, wait).expect_err("held by the other handle");
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+        drop(holder);
+        super::lock_within(&writer, wait).expect("free once the holder closed the file");
     }
 
     #[test]
