@@ -83,27 +83,26 @@ impl LanguageShifts {
         Ok(Some(LanguageShifts { shifts }))
     }
 
-    /// `copies` moved copies of every sentence vector of `examples`: all examples' first
-    /// copies in their order, then all second copies, and so on.
-    pub fn moved_copies(&self, examples: &[&[f32]], copies: usize) -> Vec<Vec<f32>> {
+    /// `copies` moved copies of every example (its sentence vector and its class), each
+    /// with its example's class: all examples' first copies in their order, then all
+    /// second copies, and so on.
+    pub fn moved_copies<T: Copy>(
+        &self,
+        examples: &[(&[f32], T)],
+        copies: usize,
+    ) -> Vec<(Vec<f32>, T)> {
         (0..copies)
             .flat_map(|copy| {
-                examples.iter().enumerate().map(move |(i, example)| {
-                    let turn = (i % self.shifts.len()) * copies + copy;
-                    let shift = &self.shifts[turn % self.shifts.len()];
-                    moved(example, shift)
-                })
+                examples
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, &(example, class))| {
+                        let turn = (i % self.shifts.len()) * copies + copy;
+                        let shift = &self.shifts[turn % self.shifts.len()];
+                        (moved(example, shift), class)
+                    })
             })
             .collect()
-    }
-
-    /// How many shifts there are (one per sentence and other language).
-    pub fn len(&self) -> usize {
-        self.shifts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.shifts.is_empty()
     }
 }
 
@@ -162,7 +161,11 @@ mod tests {
         let shifts = LanguageShifts {
             shifts: vec![vec![0.0, 1.0], vec![0.0, -1.0]],
         };
-        let copies = shifts.moved_copies(&[&[1.0, 0.0]], COPIES);
+        let copies: Vec<Vec<f32>> = shifts
+            .moved_copies(&[(&[1.0, 0.0], ())], COPIES)
+            .into_iter()
+            .map(|(copy, ())| copy)
+            .collect();
         assert_eq!(copies.len(), COPIES);
         let half = std::f32::consts::FRAC_1_SQRT_2;
         for copy in &copies {

@@ -208,36 +208,25 @@ impl Ranker {
         };
         // Only examples in the examples' language are moved (or too short to tell): a
         // German article's own questions beside English intents are German already.
-        let movable: Vec<usize> = match &shifts {
-            Some(_) => (0..texts.len())
+        let moved = shifts.map_or_else(Vec::new, |shifts| {
+            let movable: Vec<(&[f32], u32)> = (0..texts.len())
                 .filter(|&i| {
                     language::detect(texts[i]).is_none_or(|l| Some(l) == examples_language)
                 })
-                .collect(),
-            None => Vec::new(),
-        };
-        let moved = shifts.map_or_else(Vec::new, |s| {
-            let from: Vec<&[f32]> = movable.iter().map(|&i| sentences[i]).collect();
-            s.moved_copies(&from, options.moved_copies)
+                .map(|i| (sentences[i], targets[i]))
+                .collect();
+            shifts.moved_copies(&movable, options.moved_copies)
         });
         let sentence_rows: Vec<&[f32]> = sentences
             .iter()
             .copied()
-            .chain(moved.iter().map(Vec::as_slice))
+            .chain(moved.iter().map(|(row, _)| row.as_slice()))
             .collect();
-        // The moved copies' classes: `movable`'s, once per copy (`moved_copies`' order).
         let sentence_targets: Vec<u32> = targets
             .iter()
             .copied()
-            .chain(
-                movable
-                    .iter()
-                    .map(|&i| targets[i])
-                    .cycle()
-                    .take(moved.len()),
-            )
+            .chain(moved.iter().map(|&(_, class)| class))
             .collect();
-        debug_assert_eq!(sentence_rows.len(), sentence_targets.len());
         let whole_rows: Vec<&[f32]> = embeddings.iter().map(Vec::as_slice).collect();
         // Side by side on two cores: the heads are independent.
         let (head, sentence_head) = rayon::join(
