@@ -266,6 +266,7 @@ const REQUEST_WORDS: &[&str] = &[
     "richtigen",
     "jetzt",
     "sofort",
+    "dringend",
     "gerne",
     "gern",
     "hallo",
@@ -290,6 +291,8 @@ const REQUEST_WORDS: &[&str] = &[
     "merci",
     "bonjour",
     "maintenant",
+    "urgent",
+    "urgence",
     "dun",
     "dune",
     // es
@@ -304,6 +307,8 @@ const REQUEST_WORDS: &[&str] = &[
     "de",
     "verdad",
     "ahora",
+    "urgente",
+    "inmediatamente",
     "hola",
     "atencion",
     // it
@@ -330,6 +335,8 @@ const REQUEST_WORDS: &[&str] = &[
     "met",
     "echt",
     "nu",
+    "meteen",
+    "snel",
     "alstublieft",
     "aub",
     // pt
@@ -344,6 +351,30 @@ const REQUEST_WORDS: &[&str] = &[
     "agora",
     "ola",
     "atendimento",
+];
+
+/// Wanting or needing, in those languages: a clause of [`REQUEST_WORDS`] that holds one of
+/// these and a word for a person asks for someone, whatever the rest of the message says
+/// ("Je veux un conseiller, ma commande est perdue").
+const WANTING: &[&str] = &[
+    "will", "mochte", "moechte", "brauche", // de
+    "veux", "voudrais", "souhaite", "besoin", // fr
+    "quiero", "necesito", // es
+    "voglio", "vorrei", "bisogno", // it
+    "wil", "graag", // nl
+    "quero", "preciso", "gostaria", // pt
+];
+
+/// Words that start a new clause: "because", "but" and "for" ("Ich brauche einen
+/// Mitarbeiter, weil …", "Quiero un agente porque …", "Je veux un conseiller pour ma
+/// commande"), after normalization and without accents.
+const CLAUSE_STARTS: &[&str] = &[
+    "weil", "denn", "aber", "fur", // de
+    "car", "parce", "puisque", "mais", "pour", // fr
+    "porque", "pero", "pues", "para", // es, pt
+    "perche", "poiche", "ma", "per", // it
+    "omdat", "want", "maar", "voor", // nl
+    "pois", "mas", // pt
 ];
 
 /// Words for a person that are also the name of the service ("Kundendienst?" may ask
@@ -401,7 +432,7 @@ impl HumanRequest {
             return true;
         }
         let words: Vec<&str> = unaccented.split(' ').filter(|t| !t.is_empty()).collect();
-        if only_a_person_asked_for(&words) {
+        if only_a_person_asked_for(&words) || a_clause_wants_a_person(text) {
             return true;
         }
         let tokens: Vec<&str> = normalized.split(' ').filter(|t| !t.is_empty()).collect();
@@ -440,6 +471,23 @@ fn only_a_person_asked_for(words: &[&str]) -> bool {
         && words
             .iter()
             .all(|word| is_person(word) || REQUEST_WORDS.contains(word))
+}
+
+/// A clause of `text` in another language (between sentence ends, commas, colons and
+/// [`CLAUSE_STARTS`]) that wants ([`WANTING`]) a person and holds nothing but
+/// [`REQUEST_WORDS`] besides: a request for someone, with the reason after it.
+fn a_clause_wants_a_person(text: &str) -> bool {
+    text.split(|c| SENTENCE_ENDS.contains(&c) || c == ',' || c == ':')
+        .any(|part| {
+            let part = without_accents(&normalize(part));
+            let words: Vec<&str> = part.split(' ').filter(|t| !t.is_empty()).collect();
+            words
+                .split(|word| CLAUSE_STARTS.contains(word))
+                .any(|clause| {
+                    clause.iter().any(|word| WANTING.contains(word))
+                        && only_a_person_asked_for(clause)
+                })
+        })
 }
 
 /// A verb of `language` with one of its person words at most [`WINDOW`] words after it,
@@ -549,6 +597,20 @@ mod tests {
             "Voglio un operatore, per favore",
             "Een medewerker graag",
             "Necesito un agente ahora",
+            // Asking for someone, and saying why.
+            "Je veux un conseiller, ma commande est perdue",
+            "Ich brauche einen Mitarbeiter, weil mein Paket beschädigt ist",
+            "Ich brauche einen Mitarbeiter weil mein Paket beschädigt ist",
+            "Quiero un agente porque mi pedido no llegó",
+            "Necesito una persona: el pago falló dos veces",
+            "Voglio un operatore perché il pacco è rotto",
+            "Ik wil een medewerker, mijn bestelling is kapot",
+            "Quero um atendente porque meu pedido atrasou",
+            "Je veux un conseiller pour ma commande",
+            "Ich brauche einen Berater für meine Bestellung",
+            "Ich brauche dringend einen Mitarbeiter, die Zahlung ist doppelt",
+            "Necesito urgente un agente, me cobraron dos veces",
+            "Hallo. Ich möchte einen echten Menschen! Die Rücksendung klappt nicht",
         ] {
             assert!(detector.matches(text), "{text}");
         }
@@ -583,6 +645,14 @@ mod tests {
             "Je veux un cadeau pour une personne",
             "Quiero un regalo para una persona",
             "Kundendienst?",
+            // A clause of nothing but a person, wanting nothing; wanting a thing, a person
+            // elsewhere; wanting a person for something else.
+            "La personne, qui reçoit le colis, est absente",
+            "Ich brauche eine Rechnung, der Mitarbeiter sagte, das geht",
+            "Necesito a alguien que recoja el paquete mañana",
+            "Quiero una persona de contacto para la entrega, porque no estoy",
+            "Je veux un remboursement, la personne au téléphone était d'accord",
+            "Ich möchte wissen, ob ein Mitarbeiter das Paket geöffnet hat",
         ] {
             assert!(!detector.matches(text), "{text}");
         }

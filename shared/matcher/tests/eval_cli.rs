@@ -372,3 +372,33 @@ fn bad_json_line_exits_with_2_and_names_file_and_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.jsonl:2"), "{stderr}");
 }
+
+/// An embedding cache that cannot be written costs the next run its time, not this run's
+/// report, and the tool says so on standard error (standard output stays one JSON object).
+#[test]
+fn a_cache_that_cannot_be_written_is_a_warning_beside_the_report() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    // The cache's folder would be inside a regular file: it cannot be created.
+    let file = temp.path().join("a-file");
+    std::fs::write(&file, "not a folder").expect("file");
+    let data = test_data("clinc150_val_multilingual_150.jsonl");
+    let output = Command::new(env!("CARGO_BIN_EXE_frontline-eval"))
+        .args(["--train".as_ref(), data.as_os_str()])
+        .args(["--val".as_ref(), data.as_os_str()])
+        .args(["--test".as_ref(), data.as_os_str()])
+        .args(["--embedding-cache".as_ref(), file.join("cache").as_os_str()])
+        .env_remove("FRONTLINE_LOG")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("frontline-eval runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("embedding cache not written"),
+        "no warning on standard error: {stderr}"
+    );
+    let stdout = String::from_utf8(output.stdout).expect("utf-8 stdout");
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_eq!(report["encoder"], "multilingual-e5-small");
+    assert_eq!(report["per_language"]["de"]["in_scope"], 150, "{report}");
+}

@@ -105,6 +105,9 @@ struct Line {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Warnings (an embedding cache that cannot be written) on standard error, beside the
+    // JSON report on standard output.
+    frontline_shared::telemetry::init_on_stderr("warn");
     match run(&args) {
         Ok(report) => {
             println!("{report}");
