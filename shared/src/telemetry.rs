@@ -1,4 +1,4 @@
-//! Logging setup shared by both binaries: `FRONTLINE_LOG` (or `RUST_LOG`) filters,
+//! Logging setup shared by the binaries: `FRONTLINE_LOG` (or `RUST_LOG`) filters,
 //! `FRONTLINE_LOG_FORMAT=json` switches to JSON lines. Colours only when the log's stream
 //! is a terminal, so log files and journald get plain text.
 

@@ -8,8 +8,10 @@
 //! person within four words of it in one sentence ("mit einem Menschen sprechen",
 //! "pásame con un agente": [`OTHER_LANGUAGES`]) or a word for a person with nothing but
 //! wanting, articles and "please" around it ("Je veux un conseiller": [`REQUEST_WORDS`]),
-//! one of the built-in phrases of those languages ([`BUILT_IN_PHRASES`]), or one of the
-//! configured extra phrases. Outside English, words and phrases are compared without
+//! a clause that begins with the speaker wanting and asks for nothing but a person, with
+//! the reason in another clause ("Je veux un conseiller, ma commande est perdue":
+//! [`WANTING_STARTS`]), one of the built-in phrases of those languages
+//! ([`BUILT_IN_PHRASES`]), or one of the configured extra phrases. Outside English, words and phrases are compared without
 //! accents ("parler a un humain" counts).
 
 use frontline_shared::text::{normalize, without_accents};
@@ -353,28 +355,64 @@ const REQUEST_WORDS: &[&str] = &[
     "atendimento",
 ];
 
-/// Wanting or needing, in those languages: a clause of [`REQUEST_WORDS`] that holds one of
-/// these and a word for a person asks for someone, whatever the rest of the message says
-/// ("Je veux un conseiller, ma commande est perdue").
-const WANTING: &[&str] = &[
-    "will", "mochte", "moechte", "brauche", // de
-    "veux", "voudrais", "souhaite", "besoin", // fr
-    "quiero", "necesito", // es
-    "voglio", "vorrei", "bisogno", // it
-    "wil", "graag", // nl
-    "quero", "preciso", "gostaria", // pt
+/// How a clause that asks for someone begins, in those languages: the speaker wanting or
+/// needing, in the first person only ("will" alone is also "he wants": "Will der
+/// Mitarbeiter einen Ausweis sehen?"; Spanish, Italian and Portuguese drop the pronoun).
+/// Normalized and without accents.
+const WANTING_STARTS: &[&str] = &[
+    "ich will",
+    "ich mochte",
+    "ich moechte",
+    "ich brauche",
+    "ich hatte gern",
+    "ich hatte gerne",
+    "je veux",
+    "je voudrais",
+    "je souhaite",
+    "jai besoin",
+    "quiero",
+    "yo quiero",
+    "necesito",
+    "yo necesito",
+    "voglio",
+    "io voglio",
+    "vorrei",
+    "io vorrei",
+    "ho bisogno",
+    "ik wil",
+    "ik wil graag",
+    "quero",
+    "eu quero",
+    "preciso",
+    "eu preciso",
+    "gostaria",
+    "eu gostaria",
 ];
 
-/// Words that start a new clause: "because", "but" and "for" ("Ich brauche einen
-/// Mitarbeiter, weil …", "Quiero un agente porque …", "Je veux un conseiller pour ma
-/// commande"), after normalization and without accents.
+/// Words that start a new clause: "because" and "but" ("Ich brauche einen Mitarbeiter,
+/// weil …", "Quiero un agente porque …"), after normalization and without accents. Not
+/// "for": "Ich möchte einen Mitarbeiter für seine Hilfe loben" asks for no one; not the
+/// words that are also others' ("ma" is "my" in French, "mas" is "más" without accents).
 const CLAUSE_STARTS: &[&str] = &[
-    "weil", "denn", "aber", "fur", // de
-    "car", "parce", "puisque", "mais", "pour", // fr
-    "porque", "pero", "pues", "para", // es, pt
-    "perche", "poiche", "ma", "per", // it
-    "omdat", "want", "maar", "voor", // nl
-    "pois", "mas", // pt
+    "weil", "denn", "aber", // de
+    "car", "parce", "puisque", "mais", // fr
+    "porque", "pero", "pues", // es
+    "perche", "poiche", // it
+    "omdat", "want", "maar", // nl
+    "pois", // pt
+];
+
+/// Words that open a relative clause: before one that the sentence goes on after, a piece
+/// is not a clause of its own ("Ich möchte eine Person, die bei mir wohnt, als Empfänger
+/// eintragen").
+const RELATIVES: &[&str] = &[
+    "der", "die", "das", "dem", "den", "denen", "dessen", "deren", "welche", "welcher",
+    "welches", // de
+    "qui", "que", "quon", "dont", "lequel", "laquelle", "lesquels", // fr
+    "quien", "quienes", "cual", "cuales", "cuyo", "cuya", // es
+    "che", "cui", "quale", "quali", // it
+    "dat", "wie", "wat", "waar", // nl
+    "quem", "qual", "cujo", "cuja", // pt
 ];
 
 /// Words for a person that are also the name of the service ("Kundendienst?" may ask
@@ -474,20 +512,42 @@ fn only_a_person_asked_for(words: &[&str]) -> bool {
 }
 
 /// A clause of `text` in another language (between sentence ends, commas, colons and
-/// [`CLAUSE_STARTS`]) that wants ([`WANTING`]) a person and holds nothing but
-/// [`REQUEST_WORDS`] besides: a request for someone, with the reason after it.
+/// [`CLAUSE_STARTS`]) that begins with the speaker wanting ([`WANTING_STARTS`]) and holds
+/// a word for a person and nothing but [`REQUEST_WORDS`] after it: a request for someone,
+/// with the reason after it. A clause that a relative clause inside the sentence follows
+/// is not one.
 fn a_clause_wants_a_person(text: &str) -> bool {
-    text.split(|c| SENTENCE_ENDS.contains(&c) || c == ',' || c == ':')
-        .any(|part| {
-            let part = without_accents(&normalize(part));
-            let words: Vec<&str> = part.split(' ').filter(|t| !t.is_empty()).collect();
-            words
-                .split(|word| CLAUSE_STARTS.contains(word))
-                .any(|clause| {
-                    clause.iter().any(|word| WANTING.contains(word))
-                        && only_a_person_asked_for(clause)
-                })
+    text.split(SENTENCE_ENDS).any(|sentence| {
+        let pieces: Vec<String> = sentence
+            .split([',', ':'])
+            .map(|piece| without_accents(&normalize(piece)))
+            .collect();
+        pieces.iter().enumerate().any(|(i, piece)| {
+            let words: Vec<&str> = piece.split(' ').filter(|t| !t.is_empty()).collect();
+            // A piece that starts like a relative clause and after which the sentence
+            // goes on ("…, die bei mir wohnt, als Empfänger eintragen"); at the sentence's
+            // end it may as well be a new clause ("…, die Zahlung ist doppelt").
+            let relative_next = i + 2 < pieces.len()
+                && pieces[i + 1]
+                    .split(' ')
+                    .find(|t| !t.is_empty())
+                    .is_some_and(|first| RELATIVES.contains(&first));
+            let clauses: Vec<&[&str]> = words.split(|word| CLAUSE_STARTS.contains(word)).collect();
+            clauses.iter().enumerate().any(|(c, clause)| {
+                let last = c + 1 == clauses.len();
+                !(last && relative_next) && wants_a_person(clause)
+            })
         })
+    })
+}
+
+/// `clause` begins with one of [`WANTING_STARTS`] and asks for nothing but a person after
+/// it.
+fn wants_a_person(clause: &[&str]) -> bool {
+    WANTING_STARTS.iter().any(|start| {
+        let start: Vec<&str> = start.split(' ').collect();
+        clause.starts_with(&start) && only_a_person_asked_for(&clause[start.len()..])
+    })
 }
 
 /// A verb of `language` with one of its person words at most [`WINDOW`] words after it,
@@ -606,10 +666,11 @@ mod tests {
             "Voglio un operatore perché il pacco è rotto",
             "Ik wil een medewerker, mijn bestelling is kapot",
             "Quero um atendente porque meu pedido atrasou",
-            "Je veux un conseiller pour ma commande",
-            "Ich brauche einen Berater für meine Bestellung",
             "Ich brauche dringend einen Mitarbeiter, die Zahlung ist doppelt",
             "Necesito urgente un agente, me cobraron dos veces",
+            "Ich hätte gern einen Mitarbeiter, weil die Rechnung falsch ist",
+            "Eu preciso de um atendente porque o pagamento falhou",
+            "Ich brauche einen Mitarbeiter, der mir hilft",
             "Hallo. Ich möchte einen echten Menschen! Die Rücksendung klappt nicht",
         ] {
             assert!(detector.matches(text), "{text}");
@@ -653,6 +714,26 @@ mod tests {
             "Quiero una persona de contacto para la entrega, porque no estoy",
             "Je veux un remboursement, la personne au téléphone était d'accord",
             "Ich möchte wissen, ob ein Mitarbeiter das Paket geöffnet hat",
+            // Wanting a person for something (a review's cases): praise, a gift, someone
+            // to collect or sign; a relative clause after the comma; "he wants"; "más".
+            "Ich möchte einen Mitarbeiter für seine Hilfe loben",
+            "Ik wil een medewerker voor zijn hulp bedanken",
+            "Ich möchte einem Mitarbeiter für seinen Geburtstag einen Gutschein schenken",
+            "Ich möchte eine Person für die Abholung bevollmächtigen",
+            "Ich möchte eine Person, die bei mir wohnt, als Empfänger eintragen",
+            "¿Necesito una persona para firmar la entrega?",
+            "J'ai besoin d'une personne pour réceptionner le colis ?",
+            "Ho bisogno di una persona per ritirare il pacco?",
+            "Preciso de uma pessoa para assinar a entrega?",
+            "Brauche ich einen Mitarbeiter für die Rücksendung?",
+            "Ich brauche jemanden für die Montage",
+            "Vorrei una persona per il montaggio",
+            "Quiero una persona para la entrega",
+            "Die Mitarbeiterin will, dass ich das Paket zurückschicke",
+            "Will der Mitarbeiter für die Abholung einen Ausweis sehen?",
+            "Wil de medewerker voor de levering bellen?",
+            "Will a real person, not a bot, read this?",
+            "Quiero un empleado más amable",
         ] {
             assert!(!detector.matches(text), "{text}");
         }
