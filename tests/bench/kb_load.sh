@@ -14,6 +14,8 @@
 # articles are embedded).
 #
 #   bash tests/bench/kb_load.sh          # ARTICLES=10000 by default
+#   QUESTIONS=0 bash tests/bench/kb_load.sh   # articles as the importers write them: title
+#                                            # and body, no example questions (default 3)
 #   (EMBED_IN_BACKGROUND_ABOVE=N sets `[matcher] embed_in_background_above`;
 #   SERVER=path/to/frontline-widget-server times another build, e.g. a copy of an earlier
 #   one, on the same help centre: compare two builds back to back)
@@ -23,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PROFILE=${PROFILE:-release}
 ARTICLES=${ARTICLES:-10000}
+QUESTIONS=${QUESTIONS:-3}
 SERVER=${SERVER:-target/$PROFILE/frontline-widget-server}
 cargo build --profile "$PROFILE" --workspace --bins -q
 clinc=${FRONTLINE_CLINC150_DIR:-../shared/data/clinc150}
@@ -35,7 +38,7 @@ require_free_ports 18096
 
 # The demo's own articles too: its intents link some of them.
 cp -r widget-server/demo/kb "$work/kb"
-python3 - "$clinc/train.jsonl" widget-server/demo/kb "$work/kb" "$ARTICLES" <<'PY'
+python3 - "$clinc/train.jsonl" widget-server/demo/kb "$work/kb" "$ARTICLES" "$QUESTIONS" <<'PY'
 import json, pathlib, sys
 texts = [json.loads(line)["text"] for line in open(sys.argv[1])]
 bodies = []
@@ -45,14 +48,14 @@ for path in sorted(pathlib.Path(sys.argv[2]).glob("*.md")):
 out, n = pathlib.Path(sys.argv[3]), int(sys.argv[4])
 for i in range(n):
     title = texts[(4 * i) % len(texts)].capitalize()
-    questions = [texts[(4 * i + k) % len(texts)] for k in (1, 2, 3)]
+    questions = [texts[(4 * i + k) % len(texts)] for k in range(1, int(sys.argv[5]) + 1)]
     body = f"Article {i}: {title}.\n\n" + bodies[i % len(bodies)]
     (out / f"a{i:05}.md").write_text(
         "+++\n"
         f'id = "a{i:05}"\n'
         f"title = {json.dumps(title)}\n"
-        f"questions = {json.dumps(questions)}\n"
-        "+++\n" + body)
+        + (f"questions = {json.dumps(questions)}\n" if questions else "")
+        + "+++\n" + body)
 PY
 bench_config | sed 's|knowledge_dir = ".*"|knowledge_dir = "'"$work/kb"'"|; s|^\[matcher\]$|[matcher]\nembedding_cache = "'"$work/cache"'"|' > "$work/bench.toml"
 grep -q '^embedding_cache' "$work/bench.toml" || { echo "no [matcher] table in the demo config; adapt the bench" >&2; exit 1; }
