@@ -391,7 +391,8 @@ const WANTING_STARTS: &[&str] = &[
 
 /// Words that start a new clause: "because" and "but" ("Ich brauche einen Mitarbeiter,
 /// weil …", "Quiero un agente porque …"), after normalization and without accents. Not
-/// "for": "Ich möchte einen Mitarbeiter für seine Hilfe loben" asks for no one; not the
+/// "for" alone ([`FOR`] only before "my"): "Ich möchte einen Mitarbeiter für seine Hilfe
+/// loben" asks for no one; not the
 /// words that are also others' ("ma" is "my" in French, "mas" is "más" without accents).
 const CLAUSE_STARTS: &[&str] = &[
     "weil", "denn", "aber", // de
@@ -401,6 +402,22 @@ const CLAUSE_STARTS: &[&str] = &[
     "omdat", "want", "maar", // nl
     "pois", // pt
 ];
+
+/// "For", before a first-person possessive ([`MY`]), starts a clause too: "Je veux un
+/// conseiller pour ma commande" (but not "… für seine Hilfe loben").
+const FOR: &[&str] = &["fur", "pour", "para", "per", "voor"];
+
+/// "My" in those languages (and the articles Italian and Portuguese put before it: "per il
+/// mio ordine", "para o meu pedido"), normalized and without accents.
+const MY: &[&str] = &[
+    "mein", "meine", "meinen", "meinem", "meiner", "meines", // de
+    "ma", "mon", "mes", // fr
+    "mi", "mis", // es
+    "mio", "mia", "miei", "mie",  // it
+    "mijn", // nl
+    "meu", "minha", "meus", "minhas", // pt
+];
+const ARTICLES_BEFORE_MY: &[&str] = &["il", "la", "i", "le", "lo", "gli", "o", "a", "os", "as"];
 
 /// Words that open a relative clause: before one that the sentence goes on after, a piece
 /// is not a clause of its own ("Ich möchte eine Person, die bei mir wohnt, als Empfänger
@@ -532,13 +549,35 @@ fn a_clause_wants_a_person(text: &str) -> bool {
                     .split(' ')
                     .find(|t| !t.is_empty())
                     .is_some_and(|first| RELATIVES.contains(&first));
-            let clauses: Vec<&[&str]> = words.split(|word| CLAUSE_STARTS.contains(word)).collect();
+            let clauses = clauses(&words);
             clauses.iter().enumerate().any(|(c, clause)| {
                 let last = c + 1 == clauses.len();
                 !(last && relative_next) && wants_a_person(clause)
             })
         })
     })
+}
+
+/// `words` cut into clauses at [`CLAUSE_STARTS`] and at "for my" ([`FOR`], [`MY`]), the
+/// cutting word left out.
+fn clauses<'w, 's>(words: &'w [&'s str]) -> Vec<&'w [&'s str]> {
+    let is_my = |at: usize| words.get(at).is_some_and(|word| MY.contains(word));
+    let mut clauses = Vec::new();
+    let mut first = 0;
+    for (i, word) in words.iter().enumerate() {
+        let for_my = FOR.contains(word)
+            && (is_my(i + 1)
+                || words
+                    .get(i + 1)
+                    .is_some_and(|article| ARTICLES_BEFORE_MY.contains(article))
+                    && is_my(i + 2));
+        if CLAUSE_STARTS.contains(word) || for_my {
+            clauses.push(&words[first..i]);
+            first = i + 1;
+        }
+    }
+    clauses.push(&words[first..]);
+    clauses
 }
 
 /// `clause` begins with one of [`WANTING_STARTS`] and asks for nothing but a person after
@@ -671,6 +710,13 @@ mod tests {
             "Ich hätte gern einen Mitarbeiter, weil die Rechnung falsch ist",
             "Eu preciso de um atendente porque o pagamento falhou",
             "Ich brauche einen Mitarbeiter, der mir hilft",
+            // The reason in the same sentence, after "for my".
+            "Je veux un conseiller pour ma commande",
+            "Ich brauche einen Berater für meine Bestellung",
+            "Quiero un agente para mi pedido",
+            "Vorrei un operatore per il mio ordine",
+            "Ik wil een medewerker voor mijn bestelling",
+            "Quero um atendente para o meu pedido",
             "Hallo. Ich möchte einen echten Menschen! Die Rücksendung klappt nicht",
         ] {
             assert!(detector.matches(text), "{text}");
@@ -734,6 +780,8 @@ mod tests {
             "Wil de medewerker voor de levering bellen?",
             "Will a real person, not a bot, read this?",
             "Quiero un empleado más amable",
+            // "For", but not "for my".
+            "Je veux un conseiller pour le mariage de ma soeur",
         ] {
             assert!(!detector.matches(text), "{text}");
         }
