@@ -391,8 +391,8 @@ const WANTING_STARTS: &[&str] = &[
 
 /// Words that start a new clause: "because" and "but" ("Ich brauche einen Mitarbeiter,
 /// weil …", "Quiero un agente porque …"), after normalization and without accents. Not
-/// "for" alone ([`FOR`] only before "my"): "Ich möchte einen Mitarbeiter für seine Hilfe
-/// loben" asks for no one; not the
+/// "for" ([`without_reason`] takes a last "for my order"): "Ich möchte einen Mitarbeiter
+/// für seine Hilfe loben" asks for no one; not the
 /// words that are also others' ("ma" is "my" in French, "mas" is "más" without accents).
 const CLAUSE_STARTS: &[&str] = &[
     "weil", "denn", "aber", // de
@@ -403,8 +403,7 @@ const CLAUSE_STARTS: &[&str] = &[
     "pois", // pt
 ];
 
-/// "For", before a first-person possessive ([`MY`]), starts a clause too: "Je veux un
-/// conseiller pour ma commande" (but not "… für seine Hilfe loben").
+/// "For", in "for my order" at the end of a request ([`without_reason`]).
 const FOR: &[&str] = &["fur", "pour", "para", "per", "voor"];
 
 /// "My" in those languages (and the articles Italian and Portuguese put before it: "per il
@@ -418,6 +417,54 @@ const MY: &[&str] = &[
     "meu", "minha", "meus", "minhas", // pt
 ];
 const ARTICLES_BEFORE_MY: &[&str] = &["il", "la", "i", "le", "lo", "gli", "o", "a", "os", "as"];
+
+/// What a customer's "for my …" is about when it is the reason for asking for someone: an
+/// order, a delivery, an invoice, a return, a refund, a payment, a parcel, an account.
+const SUPPORT_MATTERS: &[&str] = &[
+    "bestellung",
+    "lieferung",
+    "rechnung",
+    "rucksendung",
+    "ruckerstattung",
+    "zahlung",
+    "paket",
+    "konto", // de
+    "commande",
+    "livraison",
+    "facture",
+    "retour",
+    "remboursement",
+    "paiement",
+    "colis",
+    "compte", // fr
+    "pedido",
+    "envio",
+    "factura",
+    "devolucion",
+    "reembolso",
+    "pago",
+    "paquete",
+    "cuenta", // es
+    "ordine",
+    "consegna",
+    "fattura",
+    "reso",
+    "rimborso",
+    "pagamento",
+    "pacco",
+    "account", // it
+    "bestelling",
+    "levering",
+    "factuur",
+    "terugbetaling",
+    "betaling",
+    "pakket", // nl
+    "entrega",
+    "fatura",
+    "devolucao",
+    "encomenda",
+    "conta", // pt
+];
 
 /// Words that open a relative clause: before one that the sentence goes on after, a piece
 /// is not a clause of its own ("Ich möchte eine Person, die bei mir wohnt, als Empfänger
@@ -549,7 +596,7 @@ fn a_clause_wants_a_person(text: &str) -> bool {
                     .split(' ')
                     .find(|t| !t.is_empty())
                     .is_some_and(|first| RELATIVES.contains(&first));
-            let clauses = clauses(&words);
+            let clauses: Vec<&[&str]> = words.split(|word| CLAUSE_STARTS.contains(word)).collect();
             clauses.iter().enumerate().any(|(c, clause)| {
                 let last = c + 1 == clauses.len();
                 !(last && relative_next) && wants_a_person(clause)
@@ -558,35 +605,41 @@ fn a_clause_wants_a_person(text: &str) -> bool {
     })
 }
 
-/// `words` cut into clauses at [`CLAUSE_STARTS`] and at "for my" ([`FOR`], [`MY`]), the
-/// cutting word left out.
-fn clauses<'w, 's>(words: &'w [&'s str]) -> Vec<&'w [&'s str]> {
-    let is_my = |at: usize| words.get(at).is_some_and(|word| MY.contains(word));
-    let mut clauses = Vec::new();
-    let mut first = 0;
-    for (i, word) in words.iter().enumerate() {
-        let for_my = FOR.contains(word)
-            && (is_my(i + 1)
-                || words
-                    .get(i + 1)
-                    .is_some_and(|article| ARTICLES_BEFORE_MY.contains(article))
-                    && is_my(i + 2));
-        if CLAUSE_STARTS.contains(word) || for_my {
-            clauses.push(&words[first..i]);
-            first = i + 1;
-        }
-    }
-    clauses.push(&words[first..]);
-    clauses
-}
-
 /// `clause` begins with one of [`WANTING_STARTS`] and asks for nothing but a person after
-/// it.
+/// it, but for a reason that ends it ([`without_reason`]).
 fn wants_a_person(clause: &[&str]) -> bool {
     WANTING_STARTS.iter().any(|start| {
         let start: Vec<&str> = start.split(' ').collect();
-        clause.starts_with(&start) && only_a_person_asked_for(&clause[start.len()..])
+        clause.starts_with(&start)
+            && only_a_person_asked_for(without_reason(&clause[start.len()..]))
     })
+}
+
+/// `words` without a last "for my order" ([`FOR`], an article where Italian and Portuguese
+/// put one, [`MY`], one of [`SUPPORT_MATTERS`], and an order number if any) that ends them:
+/// "… un conseiller pour ma commande", "… un operatore per il mio ordine 1234". Only at
+/// the end: German and Dutch put the verb after it ("… einen Mitarbeiter für meine
+/// Bestellung eintragen" asks for no one).
+fn without_reason<'w, 's>(words: &'w [&'s str]) -> &'w [&'s str] {
+    let mut end = words.len();
+    while end > 0 && words[end - 1].chars().all(|c| c.is_ascii_digit()) {
+        end -= 1;
+    }
+    let Some(matter) = end.checked_sub(1) else {
+        return words;
+    };
+    if !SUPPORT_MATTERS.contains(&words[matter]) || matter < 2 || !MY.contains(&words[matter - 1]) {
+        return words;
+    }
+    let mut at = matter - 2;
+    if ARTICLES_BEFORE_MY.contains(&words[at]) && at > 0 {
+        at -= 1;
+    }
+    if FOR.contains(&words[at]) {
+        &words[..at]
+    } else {
+        words
+    }
 }
 
 /// A verb of `language` with one of its person words at most [`WINDOW`] words after it,
@@ -717,6 +770,7 @@ mod tests {
             "Vorrei un operatore per il mio ordine",
             "Ik wil een medewerker voor mijn bestelling",
             "Quero um atendente para o meu pedido",
+            "Ich brauche einen Mitarbeiter für meine Bestellung 40321",
             "Hallo. Ich möchte einen echten Menschen! Die Rücksendung klappt nicht",
         ] {
             assert!(detector.matches(text), "{text}");
@@ -782,6 +836,15 @@ mod tests {
             "Quiero un empleado más amable",
             // "For", but not "for my".
             "Je veux un conseiller pour le mariage de ma soeur",
+            // "For my", then the verb or something else (a review's cases).
+            "Ich möchte dem Mitarbeiter für meine Beratung danken",
+            "Ich möchte einen Mitarbeiter für mein Firmenkonto hinzufügen",
+            "Ik wil een medewerker voor mijn bedrijfsaccount toevoegen",
+            "Ich möchte eine Person für meine Bestellung als Abholer eintragen",
+            "Ich möchte eine Person für meine Tochter, die bei mir wohnt, als Empfänger eintragen",
+            "Vorrei un consulente per la mia cucina",
+            "Preciso de alguém para a minha mudança",
+            "Quiero un asesor para mi boda",
         ] {
             assert!(!detector.matches(text), "{text}");
         }
