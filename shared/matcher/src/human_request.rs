@@ -9,10 +9,10 @@
 //! "pásame con un agente": [`OTHER_LANGUAGES`]) or a word for a person with nothing but
 //! wanting, articles and "please" around it ("Je veux un conseiller": [`REQUEST_WORDS`]),
 //! a clause that begins with the speaker wanting and asks for nothing but a person, with
-//! the reason in another clause ("Je veux un conseiller, ma commande est perdue":
-//! [`WANTING_STARTS`]), one of the built-in phrases of those languages
-//! ([`BUILT_IN_PHRASES`]), or one of the configured extra phrases. Outside English, words and phrases are compared without
-//! accents ("parler a un humain" counts).
+//! the reason in another clause or in a last "for my order" ("Je veux un conseiller, ma
+//! commande est perdue": [`WANTING_STARTS`]), one of the built-in phrases of those
+//! languages ([`BUILT_IN_PHRASES`]), or one of the configured extra phrases. Outside
+//! English, words and phrases are compared without accents ("parler a un humain" counts).
 
 use frontline_shared::text::{normalize, without_accents};
 
@@ -392,8 +392,8 @@ const WANTING_STARTS: &[&str] = &[
 /// Words that start a new clause: "because" and "but" ("Ich brauche einen Mitarbeiter,
 /// weil …", "Quiero un agente porque …"), after normalization and without accents. Not
 /// "for" ([`without_reason`] takes a last "for my order"): "Ich möchte einen Mitarbeiter
-/// für seine Hilfe loben" asks for no one; not the
-/// words that are also others' ("ma" is "my" in French, "mas" is "más" without accents).
+/// für seine Hilfe loben" asks for no one. Not the words that are also others' ("ma" is
+/// "my" in French, "mas" is "más" without accents).
 const CLAUSE_STARTS: &[&str] = &[
     "weil", "denn", "aber", // de
     "car", "parce", "puisque", "mais", // fr
@@ -406,8 +406,8 @@ const CLAUSE_STARTS: &[&str] = &[
 /// "For", in "for my order" at the end of a request ([`without_reason`]).
 const FOR: &[&str] = &["fur", "pour", "para", "per", "voor"];
 
-/// "My" in those languages (and the articles Italian and Portuguese put before it: "per il
-/// mio ordine", "para o meu pedido"), normalized and without accents.
+/// "My" in those languages, normalized and without accents (the article Italian and
+/// Portuguese put before it, "per il mio ordine", is one of [`ARTICLES_BEFORE_MY`]).
 const MY: &[&str] = &[
     "mein", "meine", "meinen", "meinem", "meiner", "meines", // de
     "ma", "mon", "mes", // fr
@@ -416,6 +416,7 @@ const MY: &[&str] = &[
     "mijn", // nl
     "meu", "minha", "meus", "minhas", // pt
 ];
+/// The articles Italian and Portuguese put before "my".
 const ARTICLES_BEFORE_MY: &[&str] = &["il", "la", "i", "le", "lo", "gli", "o", "a", "os", "as"];
 
 /// What a customer's "for my …" is about when it is the reason for asking for someone: an
