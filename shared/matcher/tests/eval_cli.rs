@@ -259,6 +259,87 @@ fn the_default_encoder_answers_questions_in_other_languages_that_the_lexical_pat
     }
 }
 
+/// Italian, Dutch and Portuguese shoppers, with English training only: the English lines of
+/// `clinc150_val_multilingual_150.jsonl` train (and validate), their translations of
+/// `clinc150_val_multilingual_150_it_nl_pt.jsonl` and the 100 out-of-scope questions a
+/// language of `clinc150_oos_val_multilingual_it_nl_pt.jsonl` test. `per_language` counts
+/// each language's out-of-scope questions and how many were handed off.
+///
+/// Measured when written (right intent answered, it / nl / pt; out-of-scope handed off):
+/// with the encoder 93.3 / 94.0 / 94.0 % (93 / 87 / 93 %), `--encoder none` 11.3 / 11.3 /
+/// 9.3 % (98 / 97 / 97 %). The questions are translations of the training sentences, so
+/// this pins that the encoder carries English examples into these languages, not how well
+/// it generalizes (the README measures that with CLINC150's training set: 82–83 %).
+#[test]
+fn italian_dutch_and_portuguese_questions_are_answered_with_english_examples() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let multilingual = std::fs::read_to_string(test_data("clinc150_val_multilingual_150.jsonl"))
+        .expect("multilingual data readable");
+    let english: Vec<String> = multilingual
+        .lines()
+        .filter(|l| l.contains(r#""lang": "en""#))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(english.len(), 150);
+    let train = write(
+        temp.path(),
+        "train_en.jsonl",
+        &english.iter().collect::<Vec<_>>(),
+    );
+    let test = format!(
+        "{},{}",
+        test_data("clinc150_val_multilingual_150_it_nl_pt.jsonl").display(),
+        test_data("clinc150_oos_val_multilingual_it_nl_pt.jsonl").display()
+    );
+    let common = [
+        "--train".as_ref(),
+        train.as_os_str(),
+        "--val".as_ref(),
+        train.as_os_str(),
+        "--test".as_ref(),
+        test.as_ref(),
+    ];
+    let lexical = report(&[&common[..], &["--encoder".as_ref(), "none".as_ref()]].concat());
+    let default = report(&common);
+    eprintln!("--encoder none: {}", lexical["per_language"]);
+    eprintln!("default: {}", default["per_language"]);
+    for report in [&lexical, &default] {
+        let per_language = report["per_language"].as_object().expect("per_language");
+        assert_eq!(per_language.len(), 3, "{per_language:?}");
+        for lang in ["it", "nl", "pt"] {
+            let entry = &per_language[lang];
+            assert_eq!(entry["in_scope"], 150, "{lang}: {entry}");
+            assert_eq!(entry["oos"], 100, "{lang}: {entry}");
+            let handed_off = entry["oos_recall"].as_f64().expect("oos_recall");
+            assert!((0.0..=1.0).contains(&handed_off), "{lang}: {entry}");
+        }
+    }
+    let accuracy = |report: &serde_json::Value, lang: &str| {
+        report["per_language"][lang]["accuracy"]
+            .as_f64()
+            .expect("accuracy")
+    };
+    for lang in ["it", "nl", "pt"] {
+        // Measured 0.93–0.94 against 0.09–0.11: margins of about twenty answers.
+        assert!(
+            accuracy(&default, lang) >= 0.8 && accuracy(&lexical, lang) <= 0.3,
+            "{lang}: {} with the encoder, {} without",
+            default["per_language"][lang],
+            lexical["per_language"][lang]
+        );
+        // Most out-of-scope questions in these languages are still handed off (measured
+        // 87–93 %), not answered with one of the 150 intents.
+        let handed_off = default["per_language"][lang]["oos_recall"]
+            .as_f64()
+            .expect("oos_recall");
+        assert!(
+            handed_off >= 0.7,
+            "{lang}: {}",
+            default["per_language"][lang]
+        );
+    }
+}
+
 /// The head for questions in other languages learns the examples moved into them
 /// (`cross_lingual`, on by default) or the examples alone (`--hybrid
 /// '{"moved_copies": 0}'`). Training: the first 30 questions of each CLINC150 intent and of

@@ -685,6 +685,12 @@ fn related_articles_are_found_across_languages_with_the_encoder() {
         ("Mein Paket ist nie angekommen", "lost-parcel"),
         ("Wie lange dauert die Rückerstattung?", "refund-timing"),
         ("Mi paquete llegó dañado", "damaged-parcel"),
+        ("Il mio pacco non è mai arrivato", "lost-parcel"),
+        (
+            "Hoe lang duurt het voordat ik mijn geld terugkrijg?",
+            "refund-timing",
+        ),
+        ("Minha encomenda chegou danificada", "damaged-parcel"),
     ] {
         let found = related_ids(&hybrid, question);
         assert!(

@@ -20,6 +20,8 @@ const QUESTIONS: &[(&str, &str)] = &[
     ("¿Cuánto cuesta el envío?", "shipping_cost"),
     ("Puis-je payer avec Klarna ?", "payment_methods"),
     ("Waar is mijn bestelling?", "order_status"),
+    ("Dov'è il mio ordine?", "order_status"),
+    ("Quanto custa o frete?", "shipping_cost"),
 ];
 
 async fn answered(server: &TestServer, question: &str) -> Option<String> {

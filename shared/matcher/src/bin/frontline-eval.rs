@@ -41,7 +41,8 @@
 //!   training examples and training its head (part of `train_seconds`);
 //! - `per_language` (when test lines carry `lang`): per language, the in-scope count, the
 //!   accuracy as in `in_scope_accuracy`, and `top1`, the share whose top label is right
-//!   whatever the decision;
+//!   whatever the decision; and `oos`, its out-of-scope count, with `oos_recall` as
+//!   above (`null` without out-of-scope lines);
 //! - and, for reports: `expected_calibration_error` (15 bins, top-1 confidence against
 //!   top-1 correctness, out-of-scope counted right when `oos` ranks first),
 //!   `reliability` (per confidence decile: count, mean confidence, accuracy),
@@ -186,8 +187,7 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         (0usize, 0usize, 0usize, 0usize, 0usize);
     let (mut in_scope_clarified, mut oos_clarified) = (0usize, 0usize);
     let mut calibration_points = Vec::with_capacity(test.len());
-    // language → (in scope, right as in in_scope_accuracy, top label right)
-    let mut per_language: std::collections::BTreeMap<&str, (usize, usize, usize)> =
+    let mut per_language: std::collections::BTreeMap<&str, LanguageScore> =
         std::collections::BTreeMap::new();
     for ((example, (top, verdict)), lang) in test.iter().zip(&outcomes).zip(&languages) {
         let gold_oos = example.label == OUT_OF_SCOPE;
@@ -196,20 +196,27 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         let top_label = top.and_then(|t| labels.get(t.label));
         let top_right = top_label.is_some_and(|l| *l == example.label);
         handed_off += usize::from(handoff);
+        let mut by_language = LanguageScore::default();
         if gold_oos {
             oos += 1;
             oos_handed_off += usize::from(handoff);
             oos_clarified += usize::from(clarified);
+            by_language.oos = 1;
+            by_language.oos_handed_off = usize::from(handoff);
         } else {
+            let right = usize::from(!handoff && !clarified && top_right);
             in_scope += 1;
-            in_scope_right += usize::from(!handoff && !clarified && top_right);
+            in_scope_right += right;
             in_scope_clarified += usize::from(clarified);
-            if let Some(lang) = lang {
-                let entry = per_language.entry(lang.as_str()).or_default();
-                entry.0 += 1;
-                entry.1 += usize::from(!handoff && !clarified && top_right);
-                entry.2 += usize::from(top_right);
-            }
+            by_language.in_scope = 1;
+            by_language.right = right;
+            by_language.top_right = usize::from(top_right);
+        }
+        if let Some(lang) = lang {
+            per_language
+                .entry(lang.as_str())
+                .or_default()
+                .add(&by_language);
         }
         if let Some(t) = top {
             calibration_points.push((f64::from(t.confidence), top_right));
@@ -219,11 +226,13 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
     let (temperature, oos_bias) = ranker.classifier().calibration();
     let per_language: serde_json::Map<String, serde_json::Value> = per_language
         .into_iter()
-        .map(|(lang, (count, right, top1))| {
+        .map(|(lang, score)| {
             let value = serde_json::json!({
-                "in_scope": count,
-                "accuracy": ratio(right, count),
-                "top1": ratio(top1, count),
+                "in_scope": score.in_scope,
+                "accuracy": ratio(score.right, score.in_scope),
+                "top1": ratio(score.top_right, score.in_scope),
+                "oos": score.oos,
+                "oos_recall": ratio(score.oos_handed_off, score.oos),
             });
             (lang.to_owned(), value)
         })
@@ -262,6 +271,29 @@ fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         report["per_language"] = per_language.into();
     }
     Ok(report)
+}
+
+/// One language's test questions in `per_language`, counted as the report's totals are.
+#[derive(Debug, Default)]
+struct LanguageScore {
+    in_scope: usize,
+    /// In-scope questions answered with the right label (as `in_scope_accuracy`).
+    right: usize,
+    /// In-scope questions whose top label is right, whatever the decision.
+    top_right: usize,
+    oos: usize,
+    /// Out-of-scope questions handed off (as `oos_recall`).
+    oos_handed_off: usize,
+}
+
+impl LanguageScore {
+    fn add(&mut self, other: &LanguageScore) {
+        self.in_scope += other.in_scope;
+        self.right += other.right;
+        self.top_right += other.top_right;
+        self.oos += other.oos;
+        self.oos_handed_off += other.oos_handed_off;
+    }
 }
 
 fn examples(lines: Vec<Line>) -> Vec<Example> {

@@ -288,6 +288,8 @@ fn the_compact_vocabulary_tokenizes_as_the_tokenizers_crate_does() {
         manifest.join("tests/data/clinc150_val_multilingual.jsonl"),
         manifest.join("tests/data/clinc150_val_multilingual_150.jsonl"),
         manifest.join("tests/data/clinc150_oos_val_multilingual.jsonl"),
+        manifest.join("tests/data/clinc150_val_multilingual_150_it_nl_pt.jsonl"),
+        manifest.join("tests/data/clinc150_oos_val_multilingual_it_nl_pt.jsonl"),
         manifest.join("../../../shared/data/clinc150/val.jsonl"),
     ];
     for file in files {

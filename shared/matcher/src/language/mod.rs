@@ -345,9 +345,9 @@ mod tests {
     }
 
     /// The guess decides only against the examples' language: no question of our
-    /// translated files (English, German, Spanish, French), undetected, is taken for
-    /// another language than its own, and most of the translations still are taken for
-    /// another than English.
+    /// translated files (English, German, Spanish, French, Italian, Dutch, Portuguese),
+    /// undetected, is taken for another language than its own, and most of the
+    /// translations still are taken for another than English.
     #[test]
     fn a_guess_never_takes_a_question_for_another_language_than_its_own() {
         let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
@@ -356,6 +356,8 @@ mod tests {
             "clinc150_val_multilingual.jsonl",
             "clinc150_val_multilingual_150.jsonl",
             "clinc150_oos_val_multilingual.jsonl",
+            "clinc150_val_multilingual_150_it_nl_pt.jsonl",
+            "clinc150_oos_val_multilingual_it_nl_pt.jsonl",
         ] {
             undetected.extend(undetected_questions(&data.join(file)));
         }
