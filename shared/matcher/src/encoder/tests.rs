@@ -311,3 +311,39 @@ fn the_compact_vocabulary_tokenizes_as_the_tokenizers_crate_does() {
         assert_eq!(ours.get_offsets(), theirs.get_offsets(), "{text:?}");
     }
 }
+
+/// Texts are embedded in batches of at most `BATCH_TOKENS` tokens (a longer text alone),
+/// every text once, in order.
+#[test]
+fn batches_hold_at_most_the_token_budget_and_every_text_once_in_order() {
+    let lengths = [3, 500, 500, 24, 1_000, 1, 2_000, 1_024, 7];
+    let texts: Vec<(usize, Vec<u32>)> = lengths
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| (i, vec![0; len]))
+        .collect();
+    let batches = token_batches(&texts);
+    let sizes: Vec<Vec<usize>> = batches
+        .iter()
+        .map(|batch| batch.iter().map(|(_, ids)| ids.len()).collect())
+        .collect();
+    // 3 + 500 + 500 = 1,003 fits, adding 24 would not; 24 + 1,000 = 1,024 exactly; 1
+    // (beside 2,000 it would not fit); 2,000 alone (longer than the budget); 1,024; 7.
+    assert_eq!(
+        sizes,
+        vec![
+            vec![3, 500, 500],
+            vec![24, 1_000],
+            vec![1],
+            vec![2_000],
+            vec![1_024],
+            vec![7],
+        ]
+    );
+    let order: Vec<usize> = batches
+        .iter()
+        .flat_map(|b| b.iter().map(|(i, _)| *i))
+        .collect();
+    assert_eq!(order, (0..lengths.len()).collect::<Vec<_>>());
+    assert!(token_batches::<usize>(&[]).is_empty());
+}
