@@ -1,6 +1,6 @@
 //! The product's default matcher (issue 19): the multilingual sentence encoder beside the
 //! lexical classifier, loaded from the shipped model files, answers the demo's customers
-//! in German, Spanish, French and Dutch with the right intent; the lexical path alone
+//! in German, Spanish, French, Dutch, Italian and Portuguese with the right intent; the lexical path alone
 //! (`encoder = "none"`) does not. A missing or corrupt model file stops the real binary
 //! at start-up with an error naming the file.
 

@@ -42,7 +42,8 @@
 //! - `per_language` (when test lines carry `lang`): per language, the in-scope count, the
 //!   accuracy as in `in_scope_accuracy`, and `top1`, the share whose top label is right
 //!   whatever the decision; and `oos`, its out-of-scope count, with `oos_recall` as
-//!   above (`null` without out-of-scope lines);
+//!   above (a ratio is `null` when what it divides by is 0: a language with only
+//!   out-of-scope lines has `in_scope` 0, `accuracy` and `top1` `null`);
 //! - and, for reports: `expected_calibration_error` (15 bins, top-1 confidence against
 //!   top-1 correctness, out-of-scope counted right when `oos` ranks first),
 //!   `reliability` (per confidence decile: count, mean confidence, accuracy),

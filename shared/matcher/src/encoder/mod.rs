@@ -60,10 +60,10 @@ const QUERY_PREFIX: &str = "query: ";
 /// Tokens embedded together when embedding many (one matrix product per layer for all
 /// their rows), at most: a batch is as many texts of similar length as fit, and at least
 /// one; about 60 questions or 8 articles. Batches of 32 texts (4,000 rows of articles,
-/// the feed-forward layer's 1,536 columns each) on threads started per call held a cold
-/// start of 1,000 articles at 363–379 MB resident at its peak and 218–231 MB after it
-/// (`startup_phases`); these on rayon's threads 191–216 MB and 167–201 MB, in the same
-/// time. A warm start holds 135 MB.
+/// the feed-forward layer's 1,536 columns each) held a cold start of 1,000 articles at
+/// 363–379 MB resident at its peak and 218–231 MB after it (`startup_phases`, which
+/// holds 135 MB when the same start is warm); these 226–229 MB and 181–202 MB, in the
+/// same time.
 const BATCH_TOKENS: usize = 1_024;
 /// Questions whose embeddings the in-memory cache keeps (then it starts over).
 const CACHE_ENTRIES: usize = 8192;
@@ -280,24 +280,49 @@ impl Encoder {
         Ok(ids)
     }
 
-    /// [`forward`](Encoder::forward) over every batch, on rayon's threads (one per core);
-    /// the results in the batches' order. A panic in one is an error, not the caller's
-    /// panic (a background embedding logs it).
+    /// [`forward`](Encoder::forward) over every batch, on as many threads as there are
+    /// cores, started for this call; the results in the batches' order.
+    ///
+    /// Not on rayon's global pool: a help centre embedded in the background would hold it
+    /// for minutes, and every other load (another site's, a reload: parsing, indexing,
+    /// training on that pool) would wait for it instead of sharing the cores.
     fn forward_batches(
         &self,
         batches: &[&[(usize, Vec<u32>)]],
     ) -> Result<Vec<Vec<Vec<f32>>>, EncoderError> {
-        use rayon::prelude::*;
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            batches
-                .par_iter()
-                .map(|batch| {
-                    let ids: Vec<&[u32]> = batch.iter().map(|(_, ids)| ids.as_slice()).collect();
-                    self.forward(&ids)
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(batches.len())
+            .max(1);
+        let run = |batch: &[(usize, Vec<u32>)]| {
+            let ids: Vec<&[u32]> = batch.iter().map(|(_, ids)| ids.as_slice()).collect();
+            self.forward(&ids)
+        };
+        if threads == 1 {
+            return Ok(batches.iter().map(|batch| run(batch)).collect());
+        }
+        let mut results: Vec<Vec<Vec<f32>>> = vec![Vec::new(); batches.len()];
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|first| {
+                    scope.spawn(move || {
+                        (first..batches.len())
+                            .step_by(threads)
+                            .map(|b| (b, run(batches[b])))
+                            .collect::<Vec<_>>()
+                    })
                 })
-                .collect()
-        }))
-        .map_err(|_| EncoderError::Run("an encoding thread panicked".to_owned()))
+                .collect();
+            for worker in workers {
+                let done = worker
+                    .join()
+                    .map_err(|_| EncoderError::Run("an encoding thread panicked".to_owned()))?;
+                for (b, vectors) in done {
+                    results[b] = vectors;
+                }
+            }
+            Ok(results)
+        })
     }
 
     /// BERT over token-id sequences (packed, no padding); per sequence, its tokens'

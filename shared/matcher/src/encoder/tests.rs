@@ -163,6 +163,45 @@ fn batched_embeddings_equal_single_ones() {
     }
 }
 
+/// Many texts of many lengths, in no order (several batches of `BATCH_TOKENS`, on every
+/// core): each gets its own embedding back.
+#[test]
+fn many_texts_in_several_batches_each_get_their_own_embedding() {
+    let encoder = encoder();
+    let words = [
+        "parcel",
+        "Paket",
+        "commande",
+        "refund",
+        "Rechnung",
+        "livraison",
+        "size",
+        "colour",
+        "pedido",
+        "ordine",
+        "bestelling",
+        "encomenda",
+    ];
+    // 96 texts of 1 to 96 words (about 4,700 tokens): some long, some short, unsorted.
+    let texts: Vec<String> = (0..96)
+        .map(|i| {
+            let length = (i * 37) % 96 + 1;
+            (0..length)
+                .map(|k| words[(i + k * 5) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let batched = encoder.embed_many(&texts, None).expect("embed many");
+    assert_eq!(batched.len(), texts.len());
+    for (text, batched) in texts.iter().zip(&batched) {
+        let single = encoder.embed(text).expect("embed");
+        let cosine = cosine(&single, batched);
+        assert!(cosine > 0.99999, "{text:?}: cosine {cosine}");
+    }
+}
+
 #[test]
 fn translations_are_closer_than_other_questions() {
     let encoder = encoder();
